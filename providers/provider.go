@@ -1,0 +1,232 @@
+package providers
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// Mode says where requests go.
+type Mode string
+
+const (
+	ModeSandbox Mode = "sandbox"
+	ModeLive    Mode = "live"
+)
+
+// Config is what a client needs: where to send, with which credentials.
+type Config struct {
+	Mode    Mode
+	BaseURL string // endpoint root, e.g. https://ivs.idenfy.com (no trailing slash)
+	// Credentials by the provider's own names (apiKey, apiSecret,
+	// accessKeyId, accessKeySecret, clientId, privateKeyPEM, …).
+	Credentials map[string]string
+	// Options are non-secret provider settings (region, endpoint type…).
+	Options map[string]string
+	HTTP    *http.Client     // nil: a client with Timeout
+	Timeout time.Duration    // per request; 0 = 20s
+	Now     func() time.Time // nil: time.Now
+}
+
+// Clock returns Now or time.Now.
+func (c Config) Clock() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+// Client returns the HTTP client to use, bounded by Timeout.
+func (c Config) Client() *http.Client {
+	if c.HTTP != nil {
+		return c.HTTP
+	}
+	t := c.Timeout
+	if t == 0 {
+		t = 20 * time.Second
+	}
+	return &http.Client{Timeout: t}
+}
+
+// Secrets lists credential values that must never be shown; Dump masks them.
+// Key ids (apiKey, accessKeyId, clientId) are not secret.
+func (c Config) Secrets(names ...string) []string {
+	var out []string
+	for _, n := range names {
+		if s := c.Credentials[n]; s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// State is a session's state as the console shows it.
+type State string
+
+const (
+	StatePending   State = "pending"
+	StateApproved  State = "approved"
+	StateDenied    State = "denied"
+	StateSuspected State = "suspected"
+	StateExpired   State = "expired"
+	StateUnknown   State = "unknown"
+)
+
+// Final reports whether no further change is expected.
+func (s State) Final() bool {
+	return s == StateApproved || s == StateDenied || s == StateSuspected || s == StateExpired
+}
+
+// Challenge is an OTP (or similar) step the operator completes (DWS).
+type Challenge struct {
+	Type        string `json:"challengeType,omitempty"`        // e.g. SMS
+	RenderValue string `json:"challengeRenderValue,omitempty"` // masked phone number
+	ChallengeID string `json:"challengeId,omitempty"`
+	Triggered   bool   `json:"triggered"`
+	// SandboxCode is the code the simulator "sent"; only set in sandbox
+	// mode and shown marked as such. Never set in live mode.
+	SandboxCode string    `json:"sandboxCode,omitempty"`
+	CodeExpires time.Time `json:"codeExpiresAt,omitempty"`
+}
+
+// Launch is what a successful launch returns.
+type Launch struct {
+	Provider string `json:"provider"`
+	// References are the provider's ids by their wire names (scanRef,
+	// authToken, TransactionId, MerchantBizId, authenticationId, …).
+	References map[string]string `json:"references"`
+	URL        string            `json:"url,omitempty"` // hosted-flow URL for the QR; "" for OTP flows
+	ExpiresAt  time.Time         `json:"expiresAt"`
+	SingleUse  bool              `json:"singleUse,omitempty"`
+	Challenge  *Challenge        `json:"challenge,omitempty"`
+	// Extra are other values worth showing (digitString, Protocol); not secret.
+	Extra map[string]string `json:"extra,omitempty"`
+	// Notes are short provider facts for the result screen ("the URL works
+	// once and for 30 minutes").
+	Notes []string `json:"notes,omitempty"`
+	// Customer is the customer id as sent (clientId, MerchantUserId), or
+	// a masked phone number; safe for the journal.
+	Customer string `json:"customer,omitempty"`
+}
+
+// Status is a session's state and the provider's detail.
+type Status struct {
+	State  State             `json:"status"`
+	Detail string            `json:"detail,omitempty"` // one line, sanitized
+	Fields map[string]string `json:"fields,omitempty"` // provider fields worth showing (SubCode, fraudTags…), sanitized
+	At     time.Time         `json:"at"`
+}
+
+// Client is one configured provider.
+type Client interface {
+	// Prepare fills the values that must stay the same from review through
+	// every retry (generated ids such as MerchantBizId or
+	// authenticationRequestId, documented defaults that are sent). It does
+	// not validate.
+	Prepare(v Values) Values
+	// Validate returns field and cross-field problems, warnings included.
+	Validate(v Values) []FieldError
+	// Request builds the exact, signed HTTP request a launch sends. It sends
+	// nothing. Callers show it with Dump, which masks secrets.
+	Request(ctx context.Context, v Values) (*http.Request, error)
+	// Launch validates, sends and decodes. Errors are *Error.
+	Launch(ctx context.Context, v Values) (*Launch, error)
+	// Status asks the provider for the state of a launched session.
+	Status(ctx context.Context, l *Launch) (*Status, error)
+	// Secrets are the configured secret values, for masking.
+	Secrets() []string
+}
+
+// Challenger is implemented by clients whose sessions end in a code the
+// operator types (DWS OTP).
+type Challenger interface {
+	// Trigger sends (or resends) the code. It returns the updated challenge.
+	Trigger(ctx context.Context, l *Launch) (*Challenge, error)
+	// Verify submits the code and returns the resulting status.
+	Verify(ctx context.Context, l *Launch, code string) (*Status, error)
+}
+
+// SimOptions configure a simulator.
+type SimOptions struct {
+	// PublicURL is the base of URLs the simulator issues (the customer pages
+	// behind the QR), e.g. http://127.0.0.1:8470.
+	PublicURL string
+	// Credentials the simulator accepts, by the provider's own names; nil
+	// means the provider's fixed sandbox credentials.
+	Credentials map[string]string
+	Now         func() time.Time
+	Logf        func(format string, a ...any) // sandbox log (DWS codes go here)
+}
+
+// Clock returns Now or time.Now.
+func (o SimOptions) Clock() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+// Simulator is a provider's sandbox: it registers its routes (the same
+// paths as the real API, plus its customer page) on a shared mux.
+type Simulator interface {
+	Register(mux *http.ServeMux)
+}
+
+// Credential describes one credential a provider needs.
+type Credential struct {
+	Name   string // key in Config.Credentials (apiKey)
+	Env    string // environment variable (IDENFY_API_KEY)
+	Secret bool   // never shown
+	File   bool   // the environment variable names a file whose content is the value
+	Doc    string
+	// Optional credentials may be missing (DWS platform public key).
+	Optional bool
+}
+
+// Descriptor is the registry entry of a provider: everything the home
+// screen, the CLI and the sandbox need without knowing the provider.
+type Descriptor struct {
+	ID      string // idenfy, alibaba, dws
+	Name    string // iDenfy KYC token
+	Summary string // one line for the home screen
+	// LiveURL is the default live endpoint; BaseURLEnv overrides it.
+	LiveURL    string
+	BaseURLEnv string
+	// Credentials the provider needs in live mode.
+	Credentials []Credential
+	// SandboxCredentials are the fixed credentials the sandbox accepts.
+	SandboxCredentials map[string]string
+	// Spec is the full parameter list (static, for params/forms).
+	Spec func() Spec
+	// New makes a client.
+	New func(Config) (Client, error)
+	// NewSimulator makes the simulator.
+	NewSimulator func(SimOptions) Simulator
+	// ResolveBaseURL turns options (region, endpoint type) into the live
+	// base URL when BaseURL is not overridden; nil means LiveURL.
+	ResolveBaseURL func(options map[string]string) string
+	// OptionsDoc documents Config.Options keys (region…), for README/params.
+	OptionsDoc map[string]string
+}
+
+// Registry is the ordered list of providers.
+type Registry []Descriptor
+
+// Get finds a provider by id.
+func (r Registry) Get(id string) (Descriptor, bool) {
+	for _, d := range r {
+		if d.ID == id {
+			return d, true
+		}
+	}
+	return Descriptor{}, false
+}
+
+// IDs lists provider ids in order.
+func (r Registry) IDs() []string {
+	out := make([]string, len(r))
+	for i, d := range r {
+		out[i] = d.ID
+	}
+	return out
+}

@@ -1,0 +1,199 @@
+package providers
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Kind is the type of a parameter's value, which decides the form widget and
+// the generic checks.
+type Kind int
+
+const (
+	KindText      Kind = iota // free text
+	KindInt                   // whole number
+	KindFloat                 // decimal number
+	KindBool                  // true / false
+	KindEnum                  // one of Options
+	KindMultiEnum             // any subset of Options (a JSON array on the wire)
+	KindDate                  // YYYY-MM-DD, a real calendar date
+	KindURL                   // absolute URL
+	KindJSON                  // JSON text (an object unless the doc says otherwise)
+	KindPhone                 // a phone number
+	KindCountry               // ISO 3166-1 alpha-2 country code
+)
+
+var kindNames = [...]string{"text", "int", "float", "bool", "enum", "multi-enum", "date", "url", "json", "phone", "country"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("kind(%d)", int(k))
+}
+
+// Option is one allowed value of an enum with a human label.
+type Option struct {
+	Value string
+	Label string
+}
+
+// Title is how a choice is shown: "PASSPORT — Passport".
+func (o Option) Title() string {
+	if o.Label == "" || o.Label == o.Value {
+		return o.Value
+	}
+	return o.Value + " — " + o.Label
+}
+
+// Param describes one request parameter exactly as the provider documents it.
+type Param struct {
+	Name        string   // wire name, exactly as documented (clientId, DocType, identityValue)
+	Label       string   // short human label
+	Doc         string   // the documentation text shown as field help
+	Kind        Kind     // value type
+	Required    bool     // must be present
+	Essential   bool     // shown in the form's Essentials group
+	Default     string   // documented default, as text ("" = none); informational unless Generate is set
+	Placeholder string   // example value
+	Options     []Option // allowed values (enum, multi-enum); for text, suggestions
+	// Aliases maps accepted alternative spellings to the canonical value
+	// (e.g. the seed's 9-digit DocType codes). Normalize applies them.
+	Aliases map[string]string
+	MinLen  int // in characters, 0 = no minimum (for multi-enum: minimum count)
+	MaxLen  int // in characters, 0 = no maximum (for multi-enum: maximum count)
+	// Min/Max bound numbers when HasMin/HasMax are set.
+	Min, Max       float64
+	HasMin, HasMax bool
+	ASCII          bool   // only ASCII characters are allowed
+	Forbidden      string // characters that must not appear
+	NoDigits       bool   // digits are not allowed (names)
+	HTTPSOnly      bool   // for URLs: https required
+	JSONObject     bool   // for JSON: must be an object
+	Pattern        string // human description of Check's rule, shown in params output
+	// Check is an extra single-value rule (after the generic ones). It
+	// returns a message without the field name.
+	Check func(value string) error
+	// Generate makes a fresh value when the operator leaves the field empty
+	// (MerchantBizId, authenticationRequestId). Providers call it in Prepare.
+	Generate func() string
+	// Personal marks personal data (names, dates of birth, document numbers,
+	// addresses, phone numbers): never written to the journal.
+	Personal bool
+	// Unconfirmed notes a choice made where the sources disagree or are silent.
+	Unconfirmed string
+}
+
+// IsList reports whether the parameter holds several values.
+func (p Param) IsList() bool { return p.Kind == KindMultiEnum }
+
+// Constraints describes the rules in one line, for `kycdesk params` and help.
+func (p Param) Constraints() string {
+	var c []string
+	if p.Required {
+		c = append(c, "required")
+	}
+	if p.MinLen > 0 && p.MaxLen > 0 {
+		if p.IsList() {
+			c = append(c, fmt.Sprintf("%d–%d values", p.MinLen, p.MaxLen))
+		} else {
+			c = append(c, fmt.Sprintf("length %d–%d", p.MinLen, p.MaxLen))
+		}
+	} else if p.MaxLen > 0 {
+		if p.IsList() {
+			c = append(c, fmt.Sprintf("at most %d values", p.MaxLen))
+		} else {
+			c = append(c, fmt.Sprintf("max length %d", p.MaxLen))
+		}
+	} else if p.MinLen > 0 {
+		c = append(c, fmt.Sprintf("min length %d", p.MinLen))
+	}
+	if p.HasMin && p.HasMax {
+		c = append(c, fmt.Sprintf("%s–%s", num(p.Min), num(p.Max)))
+	} else if p.HasMin {
+		c = append(c, "≥ "+num(p.Min))
+	} else if p.HasMax {
+		c = append(c, "≤ "+num(p.Max))
+	}
+	if p.ASCII {
+		c = append(c, "ASCII only")
+	}
+	if p.NoDigits {
+		c = append(c, "no digits")
+	}
+	if p.Forbidden != "" {
+		c = append(c, "not "+p.Forbidden)
+	}
+	if p.HTTPSOnly {
+		c = append(c, "https only")
+	}
+	if p.JSONObject {
+		c = append(c, "JSON object")
+	}
+	switch p.Kind {
+	case KindDate:
+		c = append(c, "YYYY-MM-DD")
+	case KindCountry:
+		c = append(c, "ISO 3166-1 alpha-2")
+	}
+	if p.Pattern != "" {
+		c = append(c, p.Pattern)
+	}
+	return strings.Join(c, ", ")
+}
+
+func num(f float64) string {
+	if f == float64(int64(f)) {
+		return fmt.Sprintf("%d", int64(f))
+	}
+	return fmt.Sprintf("%g", f)
+}
+
+// Normalize applies Aliases and trims spaces; it does not validate.
+func (p Param) Normalize(v string) string {
+	v = strings.TrimSpace(v)
+	if c, ok := p.Aliases[v]; ok {
+		return c
+	}
+	return v
+}
+
+// OptionLabel returns the label of value, or "".
+func (p Param) OptionLabel(v string) string {
+	for _, o := range p.Options {
+		if o.Value == v {
+			return o.Label
+		}
+	}
+	return ""
+}
+
+// Spec is an ordered parameter list.
+type Spec []Param
+
+// Lookup finds a parameter by wire name; the match is exact, then
+// case-insensitive so `--set doctype=…` still finds DocType.
+func (s Spec) Lookup(name string) (Param, bool) {
+	for _, p := range s {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	for _, p := range s {
+		if strings.EqualFold(p.Name, name) {
+			return p, true
+		}
+	}
+	return Param{}, false
+}
+
+// Names lists the wire names, sorted.
+func (s Spec) Names() []string {
+	out := make([]string, len(s))
+	for i, p := range s {
+		out[i] = p.Name
+	}
+	sort.Strings(out)
+	return out
+}
