@@ -1,0 +1,196 @@
+// Package qr renders a URL as a terminal QR code in half blocks, forced
+// black on white whatever the terminal theme, level M, quiet zone 2, and
+// caches the result; Parse reads such a code back into modules so tests and
+// the end-to-end script can decode what is on the screen.
+package qr
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/mdp/qrterminal/v3"
+)
+
+// QuietZone is the light margin around the code, in modules (≥ 2 keeps
+// phone scanners happy while fitting 80×24).
+const QuietZone = 2
+
+// MaxLen is the longest text encoded: well under level M's byte capacity
+// (2331), since qrterminal panics on oversize input and long URLs make codes
+// too dense to scan from a screen anyway.
+const MaxLen = 1200
+
+// Half-block characters: the top half is the first module row, the bottom
+// half the second; "light" means a light (white) module.
+const (
+	bothLight   = "█"
+	bothDark    = " "
+	topLight    = "▀"
+	bottomLight = "▄"
+)
+
+// Forced colours: light modules are drawn in bright white foreground, dark
+// ones are the black background, so the code is dark-on-light on any theme.
+const (
+	colorOn  = "\x1b[97;40m"
+	colorOff = "\x1b[0m"
+)
+
+// Code is a rendered code.
+type Code struct {
+	Text   string // the encoded text
+	Plain  string // the half-block lines, no colour
+	Styled string // the same lines with forced colours
+	Width  int    // columns
+	Height int    // rows
+}
+
+var (
+	mu    sync.Mutex
+	cache = map[string]*Code{}
+)
+
+// Render returns the code for text, cached.
+func Render(text string) (*Code, error) {
+	mu.Lock()
+	defer mu.Unlock()
+	if c, ok := cache[text]; ok {
+		return c, nil
+	}
+	c, err := render(text)
+	if err != nil {
+		return nil, err
+	}
+	if len(cache) > 64 {
+		cache = map[string]*Code{}
+	}
+	cache[text] = c
+	return c, nil
+}
+
+func render(text string) (c *Code, err error) {
+	if text == "" {
+		return nil, errors.New("nothing to encode")
+	}
+	if len(text) > MaxLen {
+		return nil, fmt.Errorf("the URL is %d characters; a scannable code holds at most %d", len(text), MaxLen)
+	}
+	defer func() {
+		if r := recover(); r != nil { // qrterminal ignores encode errors and may panic
+			c, err = nil, fmt.Errorf("cannot encode as QR: %v", r)
+		}
+	}()
+	var buf bytes.Buffer
+	qrterminal.GenerateWithConfig(text, qrterminal.Config{
+		Level:          qrterminal.M,
+		Writer:         &buf, // a buffer, never stdout: no sixel probing of the terminal
+		HalfBlocks:     true,
+		WhiteChar:      bothLight,
+		BlackChar:      bothDark,
+		WhiteBlackChar: topLight,
+		BlackWhiteChar: bottomLight,
+		QuietZone:      QuietZone,
+	})
+	lines := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
+	styled := make([]string, len(lines))
+	w := 0
+	for i, l := range lines {
+		styled[i] = colorOn + l + colorOff
+		w = max(w, len([]rune(l)))
+	}
+	return &Code{Text: text, Plain: strings.Join(lines, "\n"), Styled: strings.Join(styled, "\n"), Width: w, Height: len(lines)}, nil
+}
+
+// Parse turns half-block lines (as captured from a screen, colours removed)
+// back into a module matrix, true = dark. Lines are trimmed of anything
+// that is not a block character on either side; blank leading/trailing
+// columns of dark modules (spaces) are kept as the code drew them.
+func Parse(screen string) [][]bool {
+	var rows [][]bool
+	for _, line := range strings.Split(screen, "\n") {
+		if !strings.ContainsAny(line, bothLight+topLight+bottomLight) {
+			continue
+		}
+		var top, bottom []bool
+		for _, r := range line {
+			switch string(r) {
+			case bothLight:
+				top, bottom = append(top, false), append(bottom, false)
+			case topLight:
+				top, bottom = append(top, false), append(bottom, true)
+			case bottomLight:
+				top, bottom = append(top, true), append(bottom, false)
+			case bothDark:
+				top, bottom = append(top, true), append(bottom, true)
+			}
+		}
+		rows = append(rows, top, bottom)
+	}
+	// qrterminal ends an even quiet zone with a line of upper half blocks,
+	// whose lower half is background, not a module: drop all-dark rows there.
+	for len(rows) > 0 && allDark(rows[len(rows)-1]) {
+		rows = rows[:len(rows)-1]
+	}
+	return rows
+}
+
+func allDark(row []bool) bool {
+	for _, d := range row {
+		if !d {
+			return false
+		}
+	}
+	return true
+}
+
+// Extract finds the code on a captured screen: the first run of at least
+// eight full blocks starts the top quiet zone, whose length is the code's
+// width; following lines are cut to the same columns while they start
+// with a light quiet-zone module.
+func Extract(screen string) string {
+	lines := strings.Split(screen, "\n")
+	start, width, first := -1, 0, -1
+	for i, l := range lines {
+		r := []rune(l)
+		for j := 0; j < len(r); j++ {
+			if string(r[j]) != bothLight {
+				continue
+			}
+			k := j
+			for k < len(r) && string(r[k]) == bothLight {
+				k++
+			}
+			if k-j >= 8 {
+				start, width, first = j, k-j, i
+				break
+			}
+			j = k
+		}
+		if first >= 0 {
+			break
+		}
+	}
+	if first < 0 {
+		return ""
+	}
+	var out []string
+	for _, l := range lines[first:] {
+		r := []rune(l)
+		if len(r) < start+1 {
+			break
+		}
+		end := min(start+width, len(r))
+		seg := r[start:end]
+		if c := string(seg[0]); c != bothLight && c != topLight {
+			break
+		}
+		for len(seg) < width { // trailing spaces trimmed by the capture
+			seg = append(seg, ' ')
+		}
+		out = append(out, string(seg))
+	}
+	return strings.Join(out, "\n")
+}
