@@ -207,6 +207,9 @@ type Descriptor struct {
 	ResolveBaseURL func(options map[string]string) string
 	// OptionsDoc documents Config.Options keys (region…), for README/params.
 	OptionsDoc map[string]string
+	// CustomerParam is the parameter that identifies the customer on the
+	// operator's side (clientId, MerchantUserId); the duplicate guard uses it.
+	CustomerParam string
 }
 
 // Registry is the ordered list of providers.
