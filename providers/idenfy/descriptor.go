@@ -1,0 +1,44 @@
+package idenfy
+
+import "github.com/kycdesk/kycdesk/providers"
+
+// ID is the provider id in the registry, the CLI and the journal.
+const ID = "idenfy"
+
+// LiveURL is iDenfy's API root (reference/idenfy.md §0, OpenAPI servers).
+const LiveURL = "https://ivs.idenfy.com"
+
+// BaseURLEnv overrides the endpoint.
+const BaseURLEnv = "KYCDESK_IDENFY_URL"
+
+// Environment variables holding the live credentials.
+const (
+	APIKeyEnv    = "IDENFY_API_KEY"
+	APISecretEnv = "IDENFY_API_SECRET"
+)
+
+// The fixed credentials the sandbox simulator accepts (printed by
+// `kycdesk sandbox`). They are not secrets and work nowhere else.
+const (
+	SandboxAPIKey    = "kycdesk-sandbox-key"
+	SandboxAPISecret = "kycdesk-sandbox-secret"
+)
+
+// Descriptor is iDenfy's registry entry.
+func Descriptor() providers.Descriptor {
+	return providers.Descriptor{
+		ID:         ID,
+		Name:       "iDenfy",
+		Summary:    "iDenfy KYC token (POST /api/v2/token): the customer scans the QR and completes document + selfie",
+		LiveURL:    LiveURL,
+		BaseURLEnv: BaseURLEnv,
+		Credentials: []providers.Credential{
+			{Name: "apiKey", Env: APIKeyEnv, Doc: "iDenfy API key (the HTTP Basic user name); from iDenfy's support or sales team"},
+			{Name: "apiSecret", Env: APISecretEnv, Secret: true, Doc: "iDenfy API secret (the HTTP Basic password); never shown"},
+		},
+		SandboxCredentials: map[string]string{"apiKey": SandboxAPIKey, "apiSecret": SandboxAPISecret},
+		Spec:               Spec,
+		New:                New,
+		NewSimulator:       NewSimulator,
+	}
+}

@@ -1,0 +1,864 @@
+package idenfy
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/biter777/countries"
+	"github.com/kycdesk/kycdesk/providers"
+)
+
+// The simulator answers at the real API's paths:
+//
+//	POST /api/v2/token             create a token (HTTP Basic)
+//	POST /api/v2/status            {"scanRef":…} → status (HTTP Basic)
+//	GET  /api/v2/redirect?authToken=…             the customer page
+//	POST /api/v2/redirect/{action} (form: authToken)  the page's buttons:
+//	     approve → APPROVED, deny → DENIED, suspect → SUSPECTED, abandon → EXPIRED
+//
+// It checks requests with its own rules, written from the docs (seeds 002
+// and 003, reference/idenfy.md), never with the client's Spec or Validate:
+// a mistake in one is then caught by the contract tests.
+
+// Simulator actions, the last path element of the page's form posts.
+const (
+	ActionApprove = "approve"
+	ActionDeny    = "deny"
+	ActionSuspect = "suspect"
+	ActionAbandon = "abandon"
+)
+
+// iDenfy's overall statuses used by the simulator.
+const (
+	simActive    = "ACTIVE"
+	simApproved  = "APPROVED"
+	simDenied    = "DENIED"
+	simSuspected = "SUSPECTED"
+	simExpired   = "EXPIRED"
+)
+
+// Documented defaults and bounds, as the simulator applies them.
+const (
+	simDefaultExpiry  = 86400   // [002] expiryTime default
+	simMaxExpiry      = 2592000 // [002][003] 30 days
+	simDefaultSession = 1800    // [002] sessionLength default
+	simMinSession     = 60      // [003] 60 <= x
+	simMaxSession     = 3600    // [003] x <= 3600
+	simMaxBody        = 1 << 20
+)
+
+// simDocuments are the document types of seed 002, with the words the
+// customer page uses.
+var simDocuments = map[string]string{
+	"ID_CARD": "ID card", "PASSPORT": "passport", "RESIDENCE_PERMIT": "residence permit",
+	"DRIVER_LICENSE": "driver's license", "AADHAAR": "Aadhaar card", "PAN_CARD": "PAN card",
+	"VISA": "visa", "BORDER_CROSSING": "border crossing card", "ASYLUM": "asylum document",
+	"NATIONAL_PASSPORT": "national passport", "VOTER_CARD": "voter card", "OLD_ID_CARD": "old ID card",
+	"TRAVEL_CARD": "travel card", "PHOTO_CARD": "photo card", "MILITARY_CARD": "military card",
+	"PROOF_OF_AGE_CARD": "proof of age card", "DIPLOMATIC_ID": "diplomatic ID",
+}
+
+// simTokenTypes: seed 002 lists all five; seed 003 only the first two.
+var simTokenTypes = []string{"IDENTIFICATION", "DOCUMENT", "VIDEO_CALL", "VIDEO_CALL_PHOTOS", "VIDEO_CALL_IDENTIFICATION"}
+
+// simSession is one issued token.
+type simSession struct {
+	authToken, scanRef, clientID, digitString string
+	tokenType, country, locale                string
+	documents                                 []string
+	showInstructions                          bool
+	prefilled                                 []string // mismatch tags the prefilled data could raise
+	successURL, errorURL, unverifiedURL       string
+	created, opened                           time.Time
+	expiry, sessionLength                     time.Duration
+
+	status                     string
+	autoDocument, autoFace     string
+	fraudTags, mismatchTags    []string
+	manualDocument, manualFace string
+	finishedBy                 string
+}
+
+// deadline is when an ACTIVE session expires: the token's lifetime until
+// the page is first opened, then sessionLength from that visit.
+func (s *simSession) deadline() time.Time {
+	if s.opened.IsZero() {
+		return s.created.Add(s.expiry)
+	}
+	return s.opened.Add(s.sessionLength)
+}
+
+type simulator struct {
+	opts   providers.SimOptions
+	key    string
+	secret string
+
+	mu      sync.Mutex
+	byToken map[string]*simSession
+	byScan  map[string]*simSession
+}
+
+// NewSimulator makes iDenfy's sandbox. opts.Credentials (apiKey,
+// apiSecret) are the accepted credentials; nil means SandboxAPIKey and
+// SandboxAPISecret.
+func NewSimulator(opts providers.SimOptions) providers.Simulator {
+	s := &simulator{opts: opts, key: SandboxAPIKey, secret: SandboxAPISecret,
+		byToken: map[string]*simSession{}, byScan: map[string]*simSession{}}
+	if opts.Credentials != nil {
+		s.key, s.secret = opts.Credentials["apiKey"], opts.Credentials["apiSecret"]
+	}
+	s.opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
+	return s
+}
+
+// Register mounts the simulator's routes on mux.
+func (s *simulator) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST "+TokenPath, s.handleToken)
+	mux.HandleFunc("POST "+StatusPath, s.handleStatus)
+	mux.HandleFunc("GET "+RedirectPath, s.handlePage)
+	mux.HandleFunc("POST "+RedirectPath+"/{action}", s.handleAction)
+}
+
+func (s *simulator) logf(format string, a ...any) {
+	if s.opts.Logf != nil {
+		s.opts.Logf("idenfy: "+format, a...)
+	}
+}
+
+func (s *simulator) now() time.Time { return s.opts.Clock() }
+
+// writeJSON answers with a JSON body.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"identifier":"INTERNAL_ERROR","message":"Internal error."}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// apiFail answers with iDenfy's error shape.
+func apiFail(w http.ResponseWriter, status int, identifier, message string) {
+	writeJSON(w, status, map[string]string{"identifier": identifier, "message": message})
+}
+
+// authorized checks HTTP Basic credentials; a failure answers 401 without
+// an identifier, as the token endpoint does ([A] kyc/id-error-messages).
+func (s *simulator) authorized(w http.ResponseWriter, r *http.Request) bool {
+	user, pass, ok := r.BasicAuth()
+	good := ok && s.key != "" && s.secret != "" &&
+		subtle.ConstantTimeCompare([]byte(user), []byte(s.key)) == 1 &&
+		subtle.ConstantTimeCompare([]byte(pass), []byte(s.secret)) == 1
+	if !good {
+		s.logf("%s %s refused: invalid authorization credentials", r.Method, r.URL.Path)
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "Invalid authorization credentials"})
+	}
+	return good
+}
+
+// readObject reads a JSON object body; it answers the error itself.
+func readObject(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
+	ct := r.Header.Get("Content-Type")
+	if mt, _, _ := strings.Cut(ct, ";"); !strings.EqualFold(strings.TrimSpace(mt), "application/json") {
+		apiFail(w, http.StatusBadRequest, "JSON_ERROR", "Content-Type must be application/json.")
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, simMaxBody))
+	if err != nil {
+		apiFail(w, http.StatusRequestEntityTooLarge, "BAD_VALUE", "The request body is too large.")
+		return nil, false
+	}
+	if !utf8.Valid(body) {
+		apiFail(w, http.StatusBadRequest, "ENCODING_ERROR", "The request body is not valid UTF-8.")
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil || obj == nil {
+		msg := "JSON parse error."
+		if err != nil {
+			msg = "JSON parse error - " + err.Error()
+		} else {
+			msg = "JSON parse error - expected an object."
+		}
+		apiFail(w, http.StatusBadRequest, "JSON_ERROR", msg)
+		return nil, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		apiFail(w, http.StatusBadRequest, "JSON_ERROR", "JSON parse error - extra data after the object.")
+		return nil, false
+	}
+	return obj, true
+}
+
+// --- the simulator's own field rules, from the docs ---
+
+type simRule struct {
+	name  string
+	check func(v any) string // "" when fine
+}
+
+func wantString(min, max int, ascii bool) func(any) string {
+	return func(v any) string {
+		s, ok := v.(string)
+		if !ok {
+			return "Not a valid string."
+		}
+		n := utf8.RuneCountInString(s)
+		if n < min {
+			if min == 1 {
+				return "This field may not be blank."
+			}
+			return fmt.Sprintf("Ensure this field has at least %d characters.", min)
+		}
+		if max > 0 && n > max {
+			return fmt.Sprintf("Ensure this field has no more than %d characters.", max)
+		}
+		if ascii {
+			for _, r := range s {
+				if r < 0x20 || r > 0x7e {
+					return "Only ASCII characters are allowed."
+				}
+			}
+		}
+		return ""
+	}
+}
+
+func wantName(v any) string {
+	if msg := wantString(1, 100, false)(v); msg != "" {
+		return msg
+	}
+	s := v.(string)
+	for _, r := range s {
+		if unicode.IsDigit(r) {
+			return "Digits are not allowed."
+		}
+		if strings.ContainsRune(`~!@#$%^*()_+={}[]|:;",<>/?`, r) || unicode.IsControl(r) {
+			return fmt.Sprintf("Character %q is not allowed.", r)
+		}
+	}
+	return ""
+}
+
+func wantURL(httpsOnly bool) func(any) string {
+	return func(v any) string {
+		if msg := wantString(5, 2048, false)(v); msg != "" {
+			return msg
+		}
+		u, err := url.Parse(v.(string))
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return "Enter a valid URL."
+		}
+		if httpsOnly && u.Scheme != "https" {
+			return "Must be an HTTPS URL."
+		}
+		return ""
+	}
+}
+
+func wantBool(v any) string {
+	if _, ok := v.(bool); !ok {
+		return "Must be a valid boolean."
+	}
+	return ""
+}
+
+func wantInt(min, max int64) func(any) string {
+	return func(v any) string {
+		n, ok := v.(json.Number)
+		if !ok {
+			return "A valid integer is required."
+		}
+		i, err := n.Int64()
+		if err != nil {
+			return "A valid integer is required."
+		}
+		if i < min {
+			return fmt.Sprintf("Ensure this value is greater than or equal to %d.", min)
+		}
+		if max > 0 && i > max {
+			return fmt.Sprintf("Ensure this value is less than or equal to %d.", max)
+		}
+		return ""
+	}
+}
+
+func wantRatio(v any) string {
+	n, ok := v.(json.Number)
+	if !ok {
+		return "A valid number is required."
+	}
+	f, err := n.Float64()
+	if err != nil || f < 0 || f > 1 {
+		return "Ensure this value is between 0 and 1."
+	}
+	return ""
+}
+
+func wantChoice(choices ...string) func(any) string {
+	return func(v any) string {
+		s, ok := v.(string)
+		if !ok {
+			return "Not a valid string."
+		}
+		for _, c := range choices {
+			if s == c {
+				return ""
+			}
+		}
+		return fmt.Sprintf("%q is not a valid choice.", s)
+	}
+}
+
+func wantList(valid func(string) bool) func(any) string {
+	return func(v any) string {
+		items, ok := v.([]any)
+		if !ok {
+			return "Expected a list of items."
+		}
+		for _, it := range items {
+			s, ok := it.(string)
+			if !ok || !valid(s) {
+				return fmt.Sprintf("%v is not a valid choice.", it)
+			}
+		}
+		return ""
+	}
+}
+
+func wantCountry(allowAll bool) func(any) string {
+	return func(v any) string {
+		s, ok := v.(string)
+		if !ok {
+			return "Not a valid string."
+		}
+		if allowAll && strings.EqualFold(s, "ALL") {
+			return ""
+		}
+		up := strings.ToUpper(s)
+		if len(s) != 2 || countries.ByName(up).Alpha2() != up {
+			return fmt.Sprintf("%q is not a valid alpha-2 country code.", s)
+		}
+		return ""
+	}
+}
+
+func wantDate(v any) string {
+	s, ok := v.(string)
+	if !ok {
+		return "Not a valid string."
+	}
+	if _, err := time.Parse("2006-01-02", s); err != nil || len(s) != 10 {
+		return "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
+	}
+	return ""
+}
+
+func wantObject(v any) string {
+	if _, ok := v.(map[string]any); !ok {
+		return "Must be a valid JSON object."
+	}
+	return ""
+}
+
+func wantUUID(v any) string {
+	s, ok := v.(string)
+	if !ok || len(s) != 36 {
+		return "Must be a valid UUID."
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if c != '-' {
+				return "Must be a valid UUID."
+			}
+		} else if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return "Must be a valid UUID."
+		}
+	}
+	return ""
+}
+
+// simRules are checked in this order; the first problem is answered.
+var simRules = []simRule{
+	{"clientId", wantString(1, 100, true)},
+	{"firstName", wantName},
+	{"lastName", wantName},
+	{"successUrl", wantURL(false)},
+	{"errorUrl", wantURL(false)},
+	{"unverifiedUrl", wantURL(false)},
+	{"callbackUrl", wantURL(true)},
+	{"locale", wantString(1, 7, true)}, // [003]: max 7; unsupported locales show English
+	{"showInstructions", wantBool},
+	{"expiryTime", wantInt(1, simMaxExpiry)},
+	{"sessionLength", wantInt(simMinSession, simMaxSession)},
+	{"country", wantCountry(false)},
+	{"documents", wantList(func(s string) bool { _, ok := simDocuments[s]; return ok })},
+	{"dateOfBirth", wantDate},
+	{"dateOfExpiry", wantDate},
+	{"dateOfIssue", wantDate},
+	{"nationality", wantCountry(true)},
+	{"personalNumber", wantString(1, 50, true)},
+	{"documentNumber", wantString(1, 50, true)},
+	{"sex", wantChoice("M", "F")},
+	{"generateDigitString", wantBool},
+	{"address", wantString(0, 255, false)},
+	{"tokenType", wantChoice(simTokenTypes...)},
+	{"externalRef", wantString(0, 40, true)},
+	{"utilityBill", wantBool},
+	{"additionalSteps", wantObject},
+	{"additionalData", wantObject},
+	{"questionnaire", wantString(0, 0, false)},
+	{"riskAssessmentProfile", wantUUID},
+	{"ageLimit", wantInt(0, 0)},
+	{"ageMax", wantInt(0, 0)},
+	{"checkLiveness", wantBool},
+	{"reviewSuccessful", wantBool},
+	{"reviewFailed", wantBool},
+	{"driverLicenseBack", wantBool},
+	{"autoAmlMonitoring", wantBool},
+	{"fraudServices", wantList(func(s string) bool { return s == "AML_NAMES_CHECK" || s == "LID" || s == "AML_NEWS" })},
+	{"checkIpProxy", wantBool},
+	{"checkFaceBlacklist", wantBool},
+	{"checkDocFaceBlacklist", wantBool},
+	{"checkDuplicateFaces", wantBool},
+	{"checkDuplicateDocFaces", wantBool},
+	{"nfcRequired", wantBool},
+	{"levenshteinTextMatchRatio", wantRatio},
+	{"levenshteinMrzMatchRatio", wantRatio},
+	{"detectionTypes", wantList(func(s string) bool { return s == "FACE" || s == "EYES" })},
+}
+
+// checkTokenRequest applies the docs' rules; it returns the identifier and
+// message of the first problem, or "".
+func checkTokenRequest(req map[string]any) (identifier, message string) {
+	// The legacy name personScanRef is accepted for clientId [A/C KYC page].
+	if _, ok := req["clientId"]; !ok {
+		if v, ok := req["personScanRef"]; ok {
+			req["clientId"] = v
+		}
+	}
+	if v, ok := req["clientId"]; !ok || v == nil {
+		return "MISSING_VALUE", "clientId: This field is required."
+	}
+	for _, r := range simRules {
+		v, ok := req[r.name]
+		if !ok || v == nil {
+			continue // every optional field is nullable
+		}
+		if msg := r.check(v); msg != "" {
+			return "BAD_VALUE", r.name + ": " + msg
+		}
+	}
+	// [002]: utilityBill can't be used together with additionalSteps.
+	if req["utilityBill"] == true && req["additionalSteps"] != nil {
+		return "BAD_VALUE", "utilityBill: Can't be used together with additionalSteps."
+	}
+	// [002]: additionalData must be used with additionalSteps.
+	if req["additionalData"] != nil && req["additionalSteps"] == nil {
+		return "BAD_VALUE", "additionalData: Must be used with additionalSteps."
+	}
+	// [002]: with a digit string, expiryTime must not exceed the digit
+	// string's maximum, the default expiryTime.
+	if req["generateDigitString"] == true {
+		if n, ok := req["expiryTime"].(json.Number); ok {
+			if i, _ := n.Int64(); i > simDefaultExpiry {
+				return "BAD_VALUE", fmt.Sprintf("expiryTime: With generateDigitString, expiryTime must not exceed %d.", simDefaultExpiry)
+			}
+		}
+	}
+	return "", ""
+}
+
+// --- random identifiers ---
+
+const tokenAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+func randomString(n int, alphabet string) string {
+	b := make([]byte, n)
+	max := big.NewInt(int64(len(alphabet)))
+	for i := range b {
+		x, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			panic(err) // crypto/rand never fails on supported platforms
+		}
+		b[i] = alphabet[x.Int64()]
+	}
+	return string(b)
+}
+
+func newUUID() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+func (s *simulator) publicBase(r *http.Request) string {
+	if s.opts.PublicURL != "" {
+		return s.opts.PublicURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// --- handlers ---
+
+func (s *simulator) handleToken(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(w, r) {
+		return
+	}
+	req, ok := readObject(w, r)
+	if !ok {
+		return
+	}
+	if id, msg := checkTokenRequest(req); id != "" {
+		s.logf("token refused: %s %s", id, msg)
+		apiFail(w, http.StatusBadRequest, id, msg)
+		return
+	}
+	now := s.now()
+	sess := &simSession{
+		authToken: randomString(40, tokenAlphabet),
+		scanRef:   newUUID(),
+		clientID:  req["clientId"].(string),
+		tokenType: "IDENTIFICATION",
+		locale:    "en",
+		documents: []string{"ID_CARD", "PASSPORT"},
+		created:   now,
+		expiry:    simDefaultExpiry * time.Second,
+
+		sessionLength:    simDefaultSession * time.Second,
+		showInstructions: true,
+		status:           simActive,
+	}
+	if v, ok := req["tokenType"].(string); ok {
+		sess.tokenType = v
+	}
+	if v, ok := req["locale"].(string); ok {
+		sess.locale = v
+	}
+	if v, ok := req["country"].(string); ok {
+		sess.country = strings.ToUpper(v)
+	}
+	if v, ok := req["showInstructions"].(bool); ok {
+		sess.showInstructions = v
+	}
+	if v, ok := req["documents"].([]any); ok && len(v) > 0 {
+		sess.documents = sess.documents[:0]
+		for _, d := range v {
+			sess.documents = append(sess.documents, d.(string))
+		}
+	}
+	if n, ok := req["expiryTime"].(json.Number); ok {
+		i, _ := n.Int64()
+		sess.expiry = time.Duration(i) * time.Second
+	}
+	if n, ok := req["sessionLength"].(json.Number); ok {
+		i, _ := n.Int64()
+		sess.sessionLength = time.Duration(i) * time.Second
+	}
+	for field, tag := range map[string]string{"firstName": "NAME", "lastName": "SURNAME", "dateOfBirth": "DATE_OF_BIRTH"} {
+		if req[field] != nil {
+			sess.prefilled = append(sess.prefilled, tag)
+		}
+	}
+	sess.successURL, _ = req["successUrl"].(string)
+	sess.errorURL, _ = req["errorUrl"].(string)
+	sess.unverifiedURL, _ = req["unverifiedUrl"].(string)
+	if req["generateDigitString"] == true {
+		sess.digitString = randomString(8, "0123456789")
+	}
+	redirect := s.publicBase(r) + RedirectPath + "?authToken=" + url.QueryEscape(sess.authToken)
+
+	s.mu.Lock()
+	s.byToken[sess.authToken] = sess
+	s.byScan[sess.scanRef] = sess
+	s.mu.Unlock()
+	s.logf("token issued: scanRef=%s clientId=%q tokenType=%s expires in %s", sess.scanRef, sess.clientID, sess.tokenType, sess.expiry)
+
+	// The answer echoes every request field with the defaults filled in
+	// [002], plus the issued values.
+	resp := map[string]any{}
+	for k, v := range req {
+		resp[k] = v
+	}
+	docs := append([]string(nil), sess.documents...)
+	allowedKey := "ALL"
+	if sess.country != "" {
+		allowedKey = sess.country
+	}
+	for k, v := range map[string]any{
+		"message":          "Token created successfully",
+		"authToken":        sess.authToken,
+		"scanRef":          sess.scanRef,
+		"clientId":         sess.clientID,
+		"personScanRef":    sess.clientID,
+		"locale":           sess.locale,
+		"showInstructions": sess.showInstructions,
+		"expiryTime":       int64(sess.expiry / time.Second),
+		"sessionLength":    int64(sess.sessionLength / time.Second),
+		"documents":        docs,
+		"allowedDocuments": map[string][]string{allowedKey: docs},
+		"tokenType":        sess.tokenType,
+		"redirectUrl":      redirect,
+	} {
+		resp[k] = v
+	}
+	for _, k := range []string{"firstName", "lastName", "nationality"} {
+		if v, ok := req[k].(string); ok {
+			resp[k] = strings.ToUpper(v) // uppercased by iDenfy [002]
+		}
+	}
+	for _, k := range []string{"firstName", "lastName", "successUrl", "errorUrl", "unverifiedUrl", "callbackUrl",
+		"country", "dateOfBirth", "dateOfExpiry", "dateOfIssue", "nationality", "personalNumber", "documentNumber",
+		"sex", "address", "externalRef", "additionalSteps", "additionalData", "questionnaire", "riskAssessmentProfile"} {
+		if _, ok := resp[k]; !ok {
+			resp[k] = nil
+		}
+	}
+	if _, ok := resp["utilityBill"]; !ok {
+		resp["utilityBill"] = false
+	}
+	if sess.digitString != "" {
+		resp["digitString"] = sess.digitString
+	} else {
+		resp["digitString"] = nil
+	}
+	writeJSON(w, http.StatusCreated, resp)
+}
+
+// refresh expires an ACTIVE session whose time is up. Call with mu held.
+func (s *simulator) refresh(sess *simSession, now time.Time) {
+	if sess.status == simActive && !now.Before(sess.deadline()) {
+		sess.status = simExpired
+		sess.finishedBy = "time"
+		s.logf("scanRef=%s expired (no decision in time)", sess.scanRef)
+	}
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func tags(t []string) []string {
+	if t == nil {
+		return []string{}
+	}
+	return t
+}
+
+func (s *simulator) handleStatus(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(w, r) {
+		return
+	}
+	req, ok := readObject(w, r)
+	if !ok {
+		return
+	}
+	raw, present := req["scanRef"]
+	if !present || raw == nil {
+		apiFail(w, http.StatusBadRequest, "MISSING_VALUE", "scanRef: This field is required.")
+		return
+	}
+	scanRef, ok := raw.(string)
+	if !ok {
+		apiFail(w, http.StatusBadRequest, "BAD_VALUE", "scanRef: Not a valid string.")
+		return
+	}
+	s.mu.Lock()
+	sess := s.byScan[scanRef]
+	if sess == nil {
+		s.mu.Unlock()
+		apiFail(w, http.StatusBadRequest, "BAD_VALUE", "scanRef: No verification with this scanRef exists.")
+		return
+	}
+	s.refresh(sess, s.now())
+	resp := map[string]any{
+		"status":         sess.status,
+		"scanRef":        sess.scanRef,
+		"clientId":       sess.clientID,
+		"autoDocument":   nullable(sess.autoDocument),
+		"autoFace":       nullable(sess.autoFace),
+		"manualDocument": nullable(sess.manualDocument),
+		"manualFace":     nullable(sess.manualFace),
+		"fraudTags":      tags(sess.fraudTags),
+		"mismatchTags":   tags(sess.mismatchTags),
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// errPage answers a provider-like error page.
+func errPage(w http.ResponseWriter, status int, title, message string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", pageCSP)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = errorTmpl.Execute(w, map[string]any{"Title": title, "Message": message, "Status": status})
+}
+
+// lookupForPage finds an ACTIVE session by token, answering an error page
+// when there is none. Call with mu held.
+func (s *simulator) lookupForPage(w http.ResponseWriter, token string, now time.Time) *simSession {
+	sess := s.byToken[token]
+	if token == "" || sess == nil {
+		errPage(w, http.StatusBadRequest, "Verification link is not valid",
+			"This verification link is not valid. Ask the company that sent it for a new one.")
+		return nil
+	}
+	s.refresh(sess, now)
+	switch sess.status {
+	case simActive:
+		return sess
+	case simExpired:
+		errPage(w, http.StatusGone, "Verification link has expired",
+			"This verification session has expired. Ask the company that sent it for a new link.")
+	default:
+		errPage(w, http.StatusGone, "Verification already completed",
+			"This verification has already been completed; the link cannot be used again.")
+	}
+	return nil
+}
+
+func (s *simulator) handlePage(w http.ResponseWriter, r *http.Request) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess := s.lookupForPage(w, r.URL.Query().Get("authToken"), now)
+	if sess == nil {
+		return
+	}
+	if sess.opened.IsZero() {
+		sess.opened = now
+		s.logf("scanRef=%s page opened; session ends in %s", sess.scanRef, sess.sessionLength)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", pageCSP)
+	w.Header().Set("Cache-Control", "no-store")
+	_ = pageTmpl.Execute(w, s.pageData(sess, now))
+}
+
+func (s *simulator) handleAction(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		errPage(w, http.StatusBadRequest, "Bad request", "The form could not be read.")
+		return
+	}
+	action := r.PathValue("action")
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch action {
+	case ActionApprove, ActionDeny, ActionSuspect, ActionAbandon:
+	default:
+		errPage(w, http.StatusNotFound, "Not found", "There is no such step in this verification.")
+		return
+	}
+	sess := s.lookupForPage(w, r.Form.Get("authToken"), now)
+	if sess == nil {
+		return
+	}
+	if sess.opened.IsZero() {
+		sess.opened = now
+	}
+	decide(sess, action)
+	s.logf("scanRef=%s → %s (customer page: %s)", sess.scanRef, sess.status, action)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", pageCSP)
+	w.Header().Set("Cache-Control", "no-store")
+	_ = doneTmpl.Execute(w, doneData(sess))
+}
+
+// decide moves the session to the page's outcome with plausible results
+// (FaceStatusEnum, DocumentStatusEnum, fraud and mismatch tags of
+// reference/idenfy.md §3).
+func decide(sess *simSession, action string) {
+	selfie := sess.tokenType != "DOCUMENT"
+	face := func(s string) string {
+		if !selfie {
+			return "FACE_NOT_CHECKED"
+		}
+		return s
+	}
+	sess.finishedBy = action
+	sess.fraudTags, sess.mismatchTags = []string{}, []string{}
+	switch action {
+	case ActionApprove:
+		sess.status = simApproved
+		sess.autoDocument, sess.autoFace = "DOC_VALIDATED", face("FACE_MATCH")
+	case ActionDeny:
+		sess.status = simDenied
+		if selfie {
+			sess.autoDocument, sess.autoFace = "DOC_VALIDATED", "FACE_MISMATCH"
+		} else {
+			sess.autoDocument, sess.autoFace = "DOC_EXPIRED", "FACE_NOT_CHECKED"
+		}
+	case ActionSuspect:
+		sess.status = simSuspected
+		sess.autoDocument, sess.autoFace = "DOC_VALIDATED", face("FACE_MATCH")
+		if len(sess.prefilled) > 0 {
+			sess.mismatchTags = append(sess.mismatchTags, sortedTags(sess.prefilled)...)
+		} else if selfie {
+			sess.fraudTags = []string{"FACE_SUSPECTED"}
+		} else {
+			sess.fraudTags = []string{"DOC_MOBILE_PHOTO"}
+		}
+	case ActionAbandon:
+		sess.status = simExpired
+		sess.autoDocument, sess.autoFace = "", ""
+	}
+}
+
+func sortedTags(t []string) []string {
+	order := []string{"NAME", "SURNAME", "DATE_OF_BIRTH"}
+	var out []string
+	for _, o := range order {
+		for _, x := range t {
+			if x == o {
+				out = append(out, x)
+			}
+		}
+	}
+	return out
+}
+
+// errNoSession is returned by sessionByScanRef for an unknown scanRef.
+var errNoSession = errors.New("no such session")
+
+// sessionByScanRef returns a copy of a session's status (for tests).
+func (s *simulator) sessionByScanRef(scanRef string) (simSession, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess := s.byScan[scanRef]
+	if sess == nil {
+		return simSession{}, errNoSession
+	}
+	s.refresh(sess, s.now())
+	return *sess, nil
+}
