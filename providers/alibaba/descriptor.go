@@ -1,0 +1,119 @@
+package alibaba
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/kycdesk/kycdesk/providers"
+)
+
+// API facts (alibaba.md §1.1, §3.1).
+const (
+	// APIVersion is x-acs-version.
+	APIVersion = "2022-08-09"
+	// LiveURL is the default endpoint: China (Hong Kong), public network.
+	LiveURL = "https://cloudauth-intl.cn-hongkong.aliyuncs.com"
+	// BaseURLEnv overrides the endpoint.
+	BaseURLEnv = "KYCDESK_ALIBABA_URL"
+	// DefaultRegion is where ProductCode eKYC is offered.
+	DefaultRegion = "cn-hongkong"
+)
+
+// Sandbox credentials: fixed, public, accepted only by the simulator.
+const (
+	SandboxAccessKeyID     = "LTAI5tKycdeskSandbox0000"
+	SandboxAccessKeySecret = "kycdeskSandboxSecretNotForLive"
+)
+
+// Option names (Config.Options).
+const (
+	OptionRegion   = "region"
+	OptionEndpoint = "endpoint"
+)
+
+// Regions maps a region id to its public and VPC hosts (alibaba.md §1.1).
+var Regions = map[string]struct{ Name, Public, VPC string }{
+	"cn-hongkong":    {"China (Hong Kong)", "cloudauth-intl.cn-hongkong.aliyuncs.com", "cloudauth-intl-vpc.cn-hongkong.aliyuncs.com"},
+	"ap-southeast-1": {"Singapore", "cloudauth-intl.ap-southeast-1.aliyuncs.com", "cloudauth-intl-vpc.ap-southeast-1.aliyuncs.com"},
+	"ap-southeast-5": {"Jakarta", "cloudauth-intl.ap-southeast-5.aliyuncs.com", "cloudauth-intl-vpc.ap-southeast-5.aliyuncs.com"},
+	"ap-southeast-3": {"Kuala Lumpur", "cloudauth-intl.ap-southeast-3.aliyuncs.com", "cloudauth-intl-vpc.ap-southeast-3.aliyuncs.com"},
+}
+
+func regionIDs() []string {
+	ids := make([]string, 0, len(Regions))
+	for id := range Regions {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// ResolveBaseURL turns the region and endpoint options into the live base
+// URL: region defaults to cn-hongkong, endpoint to public (or vpc, for a
+// server inside the same Alibaba Cloud region). It returns "" for an
+// unknown region or endpoint type; New reports which.
+func ResolveBaseURL(options map[string]string) string {
+	u, _ := resolve(options)
+	return u
+}
+
+func resolve(options map[string]string) (string, *providers.Error) {
+	region := strings.ToLower(strings.TrimSpace(options[OptionRegion]))
+	if region == "" {
+		region = DefaultRegion
+	}
+	r, ok := Regions[region]
+	if !ok {
+		return "", &providers.Error{Kind: providers.KindInvalid, Field: OptionRegion,
+			Message: "unknown region " + providers.SanitizeLine(region),
+			Action:  "use one of " + strings.Join(regionIDs(), ", ")}
+	}
+	switch strings.ToLower(strings.TrimSpace(options[OptionEndpoint])) {
+	case "", "public":
+		return "https://" + r.Public, nil
+	case "vpc", "internal":
+		return "https://" + r.VPC, nil
+	}
+	return "", &providers.Error{Kind: providers.KindInvalid, Field: OptionEndpoint,
+		Message: "unknown endpoint type " + providers.SanitizeLine(options[OptionEndpoint]),
+		Action:  "use public or vpc"}
+}
+
+// Descriptor is the registry entry.
+func Descriptor() providers.Descriptor {
+	return providers.Descriptor{
+		ID:         "alibaba",
+		Name:       "Alibaba Cloud eKYC",
+		Summary:    "ID Verification eKYC (Initialize 2022-08-09): document + liveness, single-use URL valid 30 minutes",
+		LiveURL:    LiveURL,
+		BaseURLEnv: BaseURLEnv,
+		Credentials: []providers.Credential{
+			{Name: CredAccessKeyID, Env: "ALIBABA_CLOUD_ACCESS_KEY_ID",
+				Doc: "AccessKey ID of a RAM user with the AliyunAntCloudAuthFullAccess policy"},
+			{Name: CredAccessKeySecret, Env: "ALIBABA_CLOUD_ACCESS_KEY_SECRET", Secret: true,
+				Doc: "AccessKey secret; signs every request (ACS3-HMAC-SHA256) and is never sent or shown"},
+		},
+		SandboxCredentials: map[string]string{
+			CredAccessKeyID:     SandboxAccessKeyID,
+			CredAccessKeySecret: SandboxAccessKeySecret,
+		},
+		Spec: Spec,
+		New: func(cfg providers.Config) (providers.Client, error) {
+			c, err := New(cfg)
+			if err != nil {
+				return nil, err
+			}
+			return c, nil
+		},
+		NewSimulator: func(o providers.SimOptions) providers.Simulator { return NewSimulator(o) },
+		ResolveBaseURL: func(options map[string]string) string {
+			return ResolveBaseURL(options)
+		},
+		OptionsDoc: map[string]string{
+			OptionRegion: "Alibaba Cloud region: cn-hongkong (default; the only region offering ProductCode eKYC), " +
+				"ap-southeast-1 (Singapore), ap-southeast-5 (Jakarta), ap-southeast-3 (Kuala Lumpur)",
+			OptionEndpoint: "public (default) or vpc: the internal endpoint cloudauth-intl-vpc.<region>.aliyuncs.com, " +
+				"reachable only from a server in the same Alibaba Cloud region",
+		},
+	}
+}
