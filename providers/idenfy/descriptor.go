@@ -40,5 +40,7 @@ func Descriptor() providers.Descriptor {
 		Spec:               Spec,
 		New:                New,
 		NewSimulator:       NewSimulator,
+		// iDenfy bills repeated tokens for the same clientId ([002] tip).
+		CustomerParam: "clientId",
 	}
 }
