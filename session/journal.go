@@ -1,0 +1,771 @@
+package session
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kycdesk/kycdesk/providers"
+)
+
+// ErrNotFound is returned (wrapped) by Get and the journal's writers for an
+// id that matches no session.
+var ErrNotFound = errors.New("no such session")
+
+// ErrAmbiguous is returned (wrapped) by Get for a prefix that matches
+// several sessions.
+var ErrAmbiguous = errors.New("ambiguous session id")
+
+// maxWarnings bounds Warnings; Torn keeps counting.
+const maxWarnings = 20
+
+// lockTimeout bounds the wait for another process's append.
+const lockTimeout = 10 * time.Second
+
+// DefaultPath is $XDG_STATE_HOME/kycdesk/sessions.jsonl, or
+// ~/.local/state/kycdesk/sessions.jsonl when XDG_STATE_HOME is unset or not
+// absolute. It is "" when neither is known; Open("") says so.
+func DefaultPath() string {
+	if x := os.Getenv("XDG_STATE_HOME"); x != "" && filepath.IsAbs(x) {
+		return filepath.Join(x, "kycdesk", "sessions.jsonl")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		return ""
+	}
+	return filepath.Join(home, ".local", "state", "kycdesk", "sessions.jsonl")
+}
+
+// Journal is the session journal: the file and the sessions folded from
+// it. It is safe for concurrent use; several Journals (in one process or
+// several) may share a file.
+type Journal struct {
+	// Now stamps status changes without a time and resolutions; nil means
+	// time.Now.
+	Now func() time.Time
+
+	path string
+	f    *os.File
+
+	// wmu serialises reading from and appending to the file and every
+	// change of state; mu guards the state for readers.
+	wmu sync.Mutex
+	mu  sync.RWMutex
+
+	off       int64 // bytes of the file folded so far
+	endsClean bool  // the file ends with a newline (or is empty)
+	dec       *decoder
+
+	order    []*Session     // oldest intent first
+	byID     map[string]int // id → index in order
+	inflight map[string]bool
+	torn     int
+	warnings []string
+	closed   bool
+}
+
+// Open opens (creating it if needed) the journal at path and folds every
+// record. The directory is created 0700, the file 0600; a file readable or
+// writable by others is set back to 0600, with a warning. A torn or
+// malformed line is skipped and reported by Torn and Warnings.
+func Open(path string) (*Journal, error) {
+	if path == "" {
+		return nil, errors.New("journal: no path: neither XDG_STATE_HOME nor the home directory is known")
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	j := &Journal{path: path, f: f, endsClean: true, dec: newDecoder(),
+		byID: map[string]int{}, inflight: map[string]bool{}}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("journal: %s is not a regular file", path)
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		if err := f.Chmod(0o600); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("journal: %s is readable by others (mode %04o) and cannot be fixed: %w", path, perm, err)
+		}
+		j.warn(fmt.Sprintf("%s was mode %04o (readable by others); set to 0600", path, perm))
+	}
+	if fi.Size() == 0 {
+		// A new file: make its directory entry durable too.
+		syncDir(dir)
+	}
+	j.wmu.Lock()
+	defer j.wmu.Unlock()
+	if _, err := j.catchUp(true, false); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return j, nil
+}
+
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
+
+// Path is the journal's file.
+func (j *Journal) Path() string { return j.path }
+
+// Close closes the file. The sessions stay readable.
+func (j *Journal) Close() error {
+	j.wmu.Lock()
+	defer j.wmu.Unlock()
+	if j.closed {
+		return nil
+	}
+	j.closed = true
+	return j.f.Close()
+}
+
+// Torn is the number of lines skipped because they could not be decoded:
+// a last line cut short by a crash, or a damaged line.
+func (j *Journal) Torn() int {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	return j.torn
+}
+
+// Warnings describes what was skipped or fixed while reading (at most 20).
+func (j *Journal) Warnings() []string {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	return slices.Clone(j.warnings)
+}
+
+// Len is the number of sessions.
+func (j *Journal) Len() int {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	return len(j.order)
+}
+
+func (j *Journal) warn(msg string) {
+	if len(j.warnings) < maxWarnings {
+		j.warnings = append(j.warnings, msg)
+	}
+}
+
+func (j *Journal) now() time.Time {
+	if j.Now != nil {
+		return j.Now()
+	}
+	return time.Now()
+}
+
+// Reload folds the records other processes appended since the last read.
+// It returns how many records it read. It is cheap when nothing changed.
+func (j *Journal) Reload() (int, error) {
+	j.wmu.Lock()
+	defer j.wmu.Unlock()
+	if j.closed {
+		return 0, errors.New("journal: closed")
+	}
+	fi, err := j.f.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("journal: %w", err)
+	}
+	if fi.Size() == j.off {
+		return 0, nil
+	}
+	n, err := j.catchUp(true, true)
+	return n, err
+}
+
+// catchUp reads from j.off to the end of the file and folds it. With
+// shared it takes a shared lock for the read (appenders hold an exclusive
+// one), so the data never ends inside another process's append: a partial
+// last line is a torn one. It returns the number of records read. The
+// caller holds wmu.
+func (j *Journal) catchUp(shared, cow bool) (int, error) {
+	if shared {
+		if err := lockFile(j.f, false); err != nil {
+			return 0, fmt.Errorf("journal: %w", err)
+		}
+	}
+	data, err := j.readTail()
+	if shared {
+		unlockFile(j.f)
+	}
+	if err != nil || data == nil {
+		return 0, err
+	}
+	return j.ingest(data, cow), nil
+}
+
+// readTail reads from j.off to the end. A file shorter than j.off was
+// truncated by something else: the state is rebuilt from the start.
+func (j *Journal) readTail() ([]byte, error) {
+	fi, err := j.f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	size := fi.Size()
+	if size < j.off {
+		j.mu.Lock()
+		j.order, j.byID, j.torn = nil, map[string]int{}, 0
+		j.warnings = nil
+		j.warn(fmt.Sprintf("%s shrank from %d to %d bytes (changed by another program); read again from the start", j.path, j.off, size))
+		j.mu.Unlock()
+		j.off, j.endsClean = 0, true
+	}
+	if size == j.off {
+		return nil, nil
+	}
+	data := make([]byte, size-j.off)
+	n, err := j.f.ReadAt(data, j.off)
+	if err != nil && !(errors.Is(err, io.EOF) && n > 0) {
+		return nil, fmt.Errorf("journal: reading %s: %w", j.path, err)
+	}
+	return data[:n], nil
+}
+
+// parsed is one chunk of decoded lines.
+type parsed struct {
+	recs []record
+	bad  []string // warnings for lines that did not decode
+}
+
+// parallelMin is the size from which decoding is spread over the CPUs.
+const parallelMin = 1 << 20
+
+// ingest decodes data (read at j.off) and folds it. The caller holds wmu
+// and, for the read, a file lock, so a last line without its newline is
+// torn, not in progress. It returns the number of records decoded.
+func (j *Journal) ingest(data []byte, cow bool) int {
+	base := j.off
+	complete := data
+	var tail []byte
+	if k := bytes.LastIndexByte(data, '\n'); k+1 < len(data) {
+		complete, tail = data[:k+1], data[k+1:]
+	}
+	var chunks []parsed
+	if len(complete) < parallelMin {
+		chunks = []parsed{parseLines(j.dec, complete, base)}
+	} else {
+		chunks = parseParallel(complete, base)
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	n := 0
+	for ci := range chunks {
+		c := &chunks[ci]
+		n += len(c.recs)
+		j.torn += len(c.bad)
+		for _, w := range c.bad {
+			j.warn(w)
+		}
+		for i := range c.recs {
+			if w := j.apply(&c.recs[i], cow); w != "" {
+				j.warn(w)
+			}
+		}
+	}
+	if len(tail) > 0 {
+		j.torn++
+		j.warn(fmt.Sprintf("%s: the last line (%d bytes at offset %d) is incomplete, probably cut short by a crash; skipped",
+			j.path, len(tail), base+int64(len(complete))))
+	}
+	if !cow {
+		indexAll(j.order)
+	}
+	j.off = base + int64(len(data))
+	j.endsClean = data[len(data)-1] == '\n'
+	return n
+}
+
+// parseLines decodes the complete lines of data (which starts at offset base).
+func parseLines(d *decoder, data []byte, base int64) parsed {
+	var p parsed
+	p.recs = make([]record, 0, bytes.Count(data, []byte{'\n'}))
+	for start := 0; start < len(data); {
+		end := bytes.IndexByte(data[start:], '\n')
+		if end < 0 {
+			end = len(data)
+		} else {
+			end += start
+		}
+		line := data[start:end]
+		at := base + int64(start)
+		start = end + 1
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		p.recs = append(p.recs, record{})
+		r := &p.recs[len(p.recs)-1]
+		if err := d.parseLine(line, r); err != nil {
+			p.recs = p.recs[:len(p.recs)-1]
+			p.bad = append(p.bad, fmt.Sprintf("line at offset %d (%d bytes) skipped: %v", at, len(line), err))
+			continue
+		}
+		if r.kind == recNone {
+			p.recs = p.recs[:len(p.recs)-1] // a record type from a newer version
+		}
+	}
+	return p
+}
+
+// parseParallel splits data at line boundaries and decodes the pieces on
+// every CPU; the result keeps the file's order.
+func parseParallel(data []byte, base int64) []parsed {
+	workers := runtime.GOMAXPROCS(0)
+	pieces := workers * 4
+	bounds := make([]int, 0, pieces+1)
+	bounds = append(bounds, 0)
+	for i := 1; i < pieces; i++ {
+		at := len(data) * i / pieces
+		if at <= bounds[len(bounds)-1] {
+			continue
+		}
+		k := bytes.IndexByte(data[at:], '\n')
+		if k < 0 {
+			break
+		}
+		if end := at + k + 1; end > bounds[len(bounds)-1] && end < len(data) {
+			bounds = append(bounds, end)
+		}
+	}
+	bounds = append(bounds, len(data))
+	out := make([]parsed, len(bounds)-1)
+	next := make(chan int, len(out))
+	for i := range out {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := newDecoder()
+			for i := range next {
+				out[i] = parseLines(d, data[bounds[i]:bounds[i+1]], base+int64(bounds[i]))
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// indexAll computes every session's filter text, on every CPU.
+func indexAll(order []*Session) {
+	workers := runtime.GOMAXPROCS(0)
+	if len(order) < 4096 || workers == 1 {
+		for _, s := range order {
+			s.index()
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	per := (len(order) + workers - 1) / workers
+	for lo := 0; lo < len(order); lo += per {
+		part := order[lo:min(lo+per, len(order))]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, s := range part {
+				s.index()
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// apply folds one record. With cow, a session that changes is copied first
+// so that snapshots already handed out stay as they were; without it (the
+// initial load) sessions are changed in place and indexed afterwards. It
+// returns a warning for a record that cannot be applied. The caller holds
+// wmu and mu.
+func (j *Journal) apply(r *record, cow bool) string {
+	idx, ok := j.byID[r.id]
+	if r.kind == recIntent && !ok {
+		s := r.intent
+		s.ID = r.id
+		s.CreatedAt = r.at
+		if s.Attempts < 1 {
+			s.Attempts = 1
+		}
+		s.State = StateOutcomeUnknown
+		if cow {
+			s.index()
+		}
+		j.byID[s.ID] = len(j.order)
+		j.order = append(j.order, s)
+		return ""
+	}
+	if !ok {
+		return fmt.Sprintf("%s record for session %s, which has no intent; skipped", kindName(r.kind), r.id)
+	}
+	old := j.order[idx]
+	s := old
+	if cow {
+		c := *old
+		s = &c
+	}
+	switch r.kind {
+	case recIntent: // a retry
+		if old.Launched() {
+			return fmt.Sprintf("retry intent for session %s, which was already launched; skipped", r.id)
+		}
+		s.Attempts = max(r.intent.Attempts, old.Attempts+1)
+		if r.intent.Values != nil {
+			s.Values = r.intent.Values
+		}
+		if r.intent.RequestHash != "" {
+			s.RequestHash = r.intent.RequestHash
+		}
+		s.State = StateOutcomeUnknown
+	case recOutcome:
+		if w := foldOutcome(s, r, cow); w != "" {
+			return w
+		}
+	case recStatus:
+		if !old.Launched() {
+			return fmt.Sprintf("status record for session %s, which was never launched; skipped", r.id)
+		}
+		s.State = r.state
+		s.History = appendHistory(s.History, StatusChange{State: r.state, Detail: r.text, At: r.at}, cow)
+	case recResolved:
+		s.Resolution, s.ResolvedAt = r.text, r.at
+		if s.State == StateOutcomeUnknown {
+			s.State = StateResolved
+		}
+	}
+	if cow {
+		s.index()
+		j.order[idx] = s
+	}
+	return ""
+}
+
+// foldOutcome applies an outcome record to s (already copied when cow).
+func foldOutcome(s *Session, r *record, cow bool) string {
+	o := r.out
+	if s.Launched() {
+		return fmt.Sprintf("second outcome for session %s, which was already launched; skipped", r.id)
+	}
+	if o.err != nil {
+		o.err.At = r.at
+		s.LastError = o.err
+		if o.err.Kind == providers.KindUnknown {
+			s.State = StateOutcomeUnknown
+		} else {
+			s.State = StateFailed
+		}
+		return ""
+	}
+	s.References, s.URL, s.ExpiresAt, s.SingleUse = o.refs, o.url, o.expiresAt, o.singleUse
+	s.Challenge, s.Extra = o.challenge, o.extra
+	if s.Customer == "" {
+		s.Customer = o.customer
+	}
+	s.LaunchedAt = r.at
+	s.LastError = nil
+	s.State = providers.StatePending
+	s.History = appendHistory(s.History, StatusChange{State: providers.StatePending, At: r.at}, cow)
+	return ""
+}
+
+func appendHistory(h []StatusChange, c StatusChange, cow bool) []StatusChange {
+	if cow {
+		h = h[:len(h):len(h)] // never write into an array a snapshot shares
+	}
+	return append(h, c)
+}
+
+func kindName(k recKind) string {
+	switch k {
+	case recIntent:
+		return typeIntent
+	case recOutcome:
+		return typeOutcome
+	case recStatus:
+		return typeStatus
+	case recResolved:
+		return typeResolved
+	}
+	return "unknown"
+}
+
+// append writes one record under the file lock. build runs after the
+// journal has caught up with other processes and may inspect the state
+// (through j.lookup); it returns nil to write nothing. The record is
+// flushed with fsync and folded. It returns the session's current version.
+func (j *Journal) append(id string, build func() (*record, error)) (*Session, error) {
+	j.wmu.Lock()
+	defer j.wmu.Unlock()
+	if j.closed {
+		return nil, errors.New("journal: closed")
+	}
+	if err := lockFile(j.f, true); err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	defer unlockFile(j.f)
+	if _, err := j.catchUp(false, true); err != nil {
+		return nil, err
+	}
+	r, err := build()
+	if err != nil {
+		return nil, err
+	}
+	if r == nil {
+		return j.lookup(id), nil
+	}
+	line := make([]byte, 0, 512)
+	if !j.endsClean {
+		// Fence off a torn line left by a crash so this record starts on
+		// a line of its own.
+		line = append(line, '\n')
+	}
+	line = appendRecord(line, r)
+	if _, err := j.f.Write(line); err != nil {
+		return nil, fmt.Errorf("journal: writing %s: %w", j.path, err)
+	}
+	syncErr := j.f.Sync()
+	j.off += int64(len(line))
+	j.endsClean = true
+	j.mu.Lock()
+	w := j.apply(r, true)
+	if w != "" {
+		j.warn(w)
+	}
+	j.mu.Unlock()
+	s := j.lookup(r.id)
+	if syncErr != nil {
+		return s, fmt.Errorf("journal: flushing %s: %w", j.path, syncErr)
+	}
+	return s, nil
+}
+
+// lookup is the current version of a session, or nil. The caller holds
+// wmu or mu.
+func (j *Journal) lookup(id string) *Session {
+	if i, ok := j.byID[id]; ok {
+		return j.order[i]
+	}
+	return nil
+}
+
+// Sessions lists every session, newest first. The slice is the caller's.
+func (j *Journal) Sessions() []*Session {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	out := make([]*Session, len(j.order))
+	for i, s := range j.order {
+		out[len(out)-1-i] = s
+	}
+	return out
+}
+
+// Get finds a session by id (case-insensitive), by a prefix of the id that
+// only one session has, or by a provider reference (scanRef,
+// TransactionId…) given exactly.
+func (j *Journal) Get(q string) (*Session, error) {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return nil, errors.New("no session id given")
+	}
+	lq := strings.ToLower(q)
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	if s := j.lookup(lq); s != nil {
+		return s, nil
+	}
+	var hits []*Session
+	for i := len(j.order) - 1; i >= 0; i-- {
+		if strings.HasPrefix(j.order[i].ID, lq) {
+			hits = append(hits, j.order[i])
+		}
+	}
+	if len(hits) == 0 {
+		for i := len(j.order) - 1; i >= 0; i-- {
+			for _, v := range j.order[i].References {
+				if v == q {
+					hits = append(hits, j.order[i])
+					break
+				}
+			}
+		}
+	}
+	switch len(hits) {
+	case 0:
+		return nil, fmt.Errorf("%w: %q matches no session id or reference in %s", ErrNotFound, q, j.path)
+	case 1:
+		return hits[0], nil
+	}
+	ids := make([]string, 0, 5)
+	for _, s := range hits[:min(5, len(hits))] {
+		ids = append(ids, s.ID)
+	}
+	more := ""
+	if len(hits) > 5 {
+		more = fmt.Sprintf(" and %d more", len(hits)-5)
+	}
+	return nil, fmt.Errorf("%w: %q matches %d sessions (%s%s); give more of the id", ErrAmbiguous, q, len(hits),
+		strings.Join(ids, ", "), more)
+}
+
+// Unresolved lists the sessions whose outcome is unknown (an intent with
+// no outcome, or an outcome of kind unknown) and that no launch in this
+// process is still waiting for, newest first.
+func (j *Journal) Unresolved() []*Session {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	var out []*Session
+	for i := len(j.order) - 1; i >= 0; i-- {
+		s := j.order[i]
+		if s.OutcomeUnknown() && !j.inflight[s.ID] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// PendingFor is the duplicate guard: the sessions of provider and mode for
+// the same customer that may still be in progress at now (launched or of
+// unknown outcome, not final, not expired), newest first. iDenfy bills a
+// repeated token for the same clientId; warn before launching another.
+func (j *Journal) PendingFor(provider, customer string, mode providers.Mode, now time.Time) []*Session {
+	customer = strings.TrimSpace(customer)
+	if customer == "" {
+		return nil
+	}
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	var out []*Session
+	for i := len(j.order) - 1; i >= 0; i-- {
+		s := j.order[i]
+		if s.Provider == provider && s.Mode == mode && s.Customer == customer && s.Pending(now) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Filter lists the sessions whose id, provider, mode, customer,
+// references, state or error code contain every word of query
+// (case-insensitive), newest first. An empty query lists every session.
+func (j *Journal) Filter(query string) []*Session {
+	terms := strings.Fields(lower(query))
+	if len(terms) == 0 {
+		return j.Sessions()
+	}
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	var out []*Session
+next:
+	for i := len(j.order) - 1; i >= 0; i-- {
+		s := j.order[i]
+		for _, t := range terms {
+			if !strings.Contains(s.search, t) {
+				continue next
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// AppendStatus records a status answer for a launched session when its
+// state or detail differs from the last one recorded, and returns the
+// session's current version.
+func (j *Journal) AppendStatus(id string, st *providers.Status) (*Session, error) {
+	if st == nil || st.State == "" {
+		return nil, errors.New("journal: empty status")
+	}
+	detail := clip(strings.TrimSpace(providers.SanitizeLine(st.Detail)), 500)
+	at := st.At
+	if at.IsZero() {
+		at = j.now()
+	}
+	return j.append(id, func() (*record, error) {
+		s := j.lookup(id)
+		if s == nil {
+			return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+		}
+		if !s.Launched() {
+			return nil, fmt.Errorf("session %s has no launch outcome (state: %s); there is no status to record", id, s.State)
+		}
+		last := ""
+		if n := len(s.History); n > 0 {
+			last = s.History[n-1].Detail
+		}
+		if st.State == s.State && detail == last {
+			return nil, nil
+		}
+		return &record{kind: recStatus, id: id, at: normTime(at), state: st.State, text: detail}, nil
+	})
+}
+
+// Resolve records the operator's resolution of a session whose outcome is
+// unknown, e.g. "launched anew as k7f3qa01" or "checked: not created".
+func (j *Journal) Resolve(id, how string) (*Session, error) {
+	return j.resolveAt(id, how, j.now())
+}
+
+func (j *Journal) resolveAt(id, how string, at time.Time) (*Session, error) {
+	how = clip(strings.TrimSpace(providers.SanitizeLine(how)), 500)
+	if how == "" {
+		return nil, errors.New("say how the outcome was resolved (e.g. \"checked: not created\")")
+	}
+	return j.append(id, func() (*record, error) {
+		s := j.lookup(id)
+		if s == nil {
+			return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+		}
+		if !s.OutcomeUnknown() {
+			return nil, fmt.Errorf("session %s is %s, not of unknown outcome; there is nothing to resolve", id, s.State)
+		}
+		j.mu.RLock()
+		busy := j.inflight[id]
+		j.mu.RUnlock()
+		if busy {
+			return nil, fmt.Errorf("session %s is still being launched; wait for its outcome", id)
+		}
+		return &record{kind: recResolved, id: id, at: normTime(at), text: how}, nil
+	})
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && cut < len(s) && s[cut]&0xC0 == 0x80 {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// setInflight marks a launch of this process as waiting for its outcome.
+func (j *Journal) setInflight(id string, on bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if on {
+		j.inflight[id] = true
+	} else {
+		delete(j.inflight, id)
+	}
+}

@@ -1,0 +1,239 @@
+// Package session runs the launch lifecycle of identity-verification
+// sessions and keeps a crash-safe journal of them.
+//
+// The journal is an append-only JSON Lines file (see DefaultPath). A launch
+// writes an intent record before the request is sent and an outcome record
+// after it; status changes and an operator's resolution of an unknown outcome
+// append further records. Opening the journal folds the records into
+// sessions. Several consoles on one machine may share the file: appends are
+// serialised with flock and each journal can pick up what the others wrote
+// with Reload.
+//
+// Secrets are never written. Parameters marked Personal in the provider's
+// spec (names, dates of birth, document and personal numbers, addresses,
+// phone numbers) are dropped before anything is written; a phone number used
+// as the customer is masked.
+package session
+
+import (
+	"strings"
+	"time"
+
+	"github.com/kycdesk/kycdesk/providers"
+)
+
+// Session states beyond the provider states of providers.State.
+const (
+	// StateOutcomeUnknown: an intent was written but no outcome, or the
+	// outcome was an error of kind unknown (timeout, 5xx, DWS status U).
+	// The provider may or may not have created the session; the operator
+	// retries the same request or resolves it (Resolve).
+	StateOutcomeUnknown providers.State = "outcome unknown"
+	// StateFailed: the launch failed and nothing was created (the input
+	// was invalid, the provider refused it, or it could not be sent).
+	StateFailed providers.State = "failed"
+	// StateResolved: an unknown outcome that the operator resolved.
+	StateResolved providers.State = "resolved"
+)
+
+// StatusChange is one entry of a session's history.
+type StatusChange struct {
+	State  providers.State
+	Detail string
+	At     time.Time
+}
+
+// ErrorInfo is a failed launch as journaled: the *providers.Error without
+// its underlying cause.
+type ErrorInfo struct {
+	Kind       providers.ErrorKind
+	Code       string
+	Field      string
+	Message    string
+	Action     string
+	HTTPStatus int
+	At         time.Time
+}
+
+// Err rebuilds the provider error, e.g. for the CLI's error object and exit code.
+func (e *ErrorInfo) Err() *providers.Error {
+	if e == nil {
+		return nil
+	}
+	return &providers.Error{Kind: e.Kind, Code: e.Code, Field: e.Field, Message: e.Message,
+		Action: e.Action, HTTPStatus: e.HTTPStatus}
+}
+
+// Session is the folded view of a session's journal records.
+//
+// A *Session handed out by a Journal is a snapshot that is never modified
+// afterwards: a later record produces a new *Session. Treat it as read-only.
+type Session struct {
+	ID       string // short, time-sortable, unique in the journal (e.g. k7f3q9x2)
+	Provider string // descriptor id: idenfy, alibaba, dws
+	Mode     providers.Mode
+	Endpoint string // base URL the request went to (without user info)
+	// Customer is the customer id as entered (clientId, MerchantUserId) or
+	// a masked phone number.
+	Customer string
+	// Values are the launch parameters without personal ones, including
+	// the generated idempotency ids (MerchantBizId, authenticationRequestId).
+	Values providers.Values
+	// RequestHash is the hex SHA-256 of the request (see RequestHash); a
+	// retry must produce the same.
+	RequestHash string
+	Attempts    int // intents written: 1, plus one per retry
+
+	CreatedAt  time.Time // the first intent
+	LaunchedAt time.Time // the successful outcome; zero until then
+
+	References map[string]string // provider ids by wire name (scanRef, TransactionId, …)
+	URL        string
+	ExpiresAt  time.Time
+	SingleUse  bool
+	Challenge  *providers.Challenge // without SandboxCode
+	Extra      map[string]string
+
+	State     providers.State
+	History   []StatusChange // from the launch on: pending, then each change
+	LastError *ErrorInfo     // the last failed attempt; nil after a success
+
+	Resolution string // the operator's resolution of an unknown outcome
+	ResolvedAt time.Time
+
+	search string // lower-case text Filter matches against
+}
+
+// Launched reports whether a launch outcome with references was recorded.
+func (s *Session) Launched() bool { return !s.LaunchedAt.IsZero() }
+
+// OutcomeUnknown reports whether the launch may or may not have created a
+// session at the provider and nobody has resolved it yet.
+func (s *Session) OutcomeUnknown() bool { return s.State == StateOutcomeUnknown }
+
+// Final reports whether nothing more will happen to the session: a final
+// provider state, a failed launch, or a resolved unknown outcome.
+func (s *Session) Final() bool {
+	return s.State.Final() || s.State == StateFailed || s.State == StateResolved
+}
+
+// Expired reports whether the session is expired at now: the provider said
+// so, or its expiry time has passed. A session without an expiry time is
+// not expired.
+func (s *Session) Expired(now time.Time) bool {
+	if s.State == providers.StateExpired {
+		return true
+	}
+	return !s.ExpiresAt.IsZero() && !now.Before(s.ExpiresAt)
+}
+
+// TimeLeft is the time until expiry, 0 once expired or when the expiry is unknown.
+func (s *Session) TimeLeft(now time.Time) time.Duration {
+	if s.ExpiresAt.IsZero() || s.State == providers.StateExpired {
+		return 0
+	}
+	if d := s.ExpiresAt.Sub(now); d > 0 {
+		return d
+	}
+	return 0
+}
+
+// Pending reports whether the session may still be in progress at the
+// provider at now: launched (or of unknown outcome), not final, not expired.
+func (s *Session) Pending(now time.Time) bool {
+	if s.Final() || s.Expired(now) {
+		return false
+	}
+	return s.Launched() || s.OutcomeUnknown()
+}
+
+// Launch rebuilds the launch result, for Client.Status and the challenge
+// calls. It is nil when the session was never launched.
+func (s *Session) Launch() *providers.Launch {
+	if !s.Launched() {
+		return nil
+	}
+	l := &providers.Launch{
+		Provider:   s.Provider,
+		References: cloneMap(s.References),
+		URL:        s.URL,
+		ExpiresAt:  s.ExpiresAt,
+		SingleUse:  s.SingleUse,
+		Extra:      cloneMap(s.Extra),
+		Customer:   s.Customer,
+	}
+	if s.Challenge != nil {
+		c := *s.Challenge
+		l.Challenge = &c
+	}
+	return l
+}
+
+// Reference returns the first reference worth showing in a list: the
+// provider's references in name order, or "".
+func (s *Session) Reference() string {
+	best := ""
+	for k, v := range s.References {
+		if v != "" && (best == "" || k < best) {
+			best = k
+		}
+	}
+	return s.References[best]
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// index recomputes the text Filter matches: id, provider, mode, customer,
+// references, state and the error code.
+func (s *Session) index() {
+	var b strings.Builder
+	n := len(s.ID) + len(s.Provider) + len(s.Mode) + len(s.Customer) + len(s.State) + 8
+	for _, v := range s.References {
+		n += len(v) + 1
+	}
+	if s.LastError != nil {
+		n += len(s.LastError.Code) + len(s.LastError.Kind) + 2
+	}
+	b.Grow(n)
+	b.WriteString(s.ID)
+	b.WriteByte('\n')
+	b.WriteString(s.Provider)
+	b.WriteByte('\n')
+	b.WriteString(string(s.Mode))
+	b.WriteByte('\n')
+	b.WriteString(s.Customer)
+	b.WriteByte('\n')
+	for _, v := range s.References {
+		b.WriteString(v)
+		b.WriteByte('\n')
+	}
+	b.WriteString(string(s.State))
+	if s.LastError != nil {
+		b.WriteByte('\n')
+		b.WriteString(string(s.LastError.Kind))
+		b.WriteByte('\n')
+		b.WriteString(s.LastError.Code)
+	}
+	s.search = lower(b.String())
+}
+
+// lower is strings.ToLower with an allocation-free path for text that is
+// already lower-case ASCII.
+func lower(s string) string {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 || ('A' <= c && c <= 'Z') {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
