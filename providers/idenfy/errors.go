@@ -80,7 +80,8 @@ var identifiers = map[string]errorInfo{
 	},
 	"TOO_MANY_REQUESTS": {
 		meaning: "the rate limit was exceeded (default 10,000 requests per hour)",
-		action:  "nothing was created; wait and retry with exponential backoff, and do not poll /api/v2/status",
+		action: "nothing was created: iDenfy allows 10,000 requests per hour by default; wait and retry with " +
+			"exponential backoff, and do not poll /api/v2/status",
 	},
 	"VALIDATION_ERROR": {
 		meaning: "the request failed iDenfy's validation",
@@ -112,8 +113,8 @@ var byStatus = map[int]errorInfo{
 	405: identifiers["METHOD_NOT_ALLOWED"],
 	409: {
 		meaning: "duplicate clientId: this customer already has an active session",
-		action: "use the existing session (its link is still valid) or wait for its final result before " +
-			"issuing a new token for this clientId",
+		action: "this clientId already has an active session: use it (its link is still valid) or wait for " +
+			"its final result before issuing a new token for this clientId",
 	},
 	429: identifiers["TOO_MANY_REQUESTS"],
 }
