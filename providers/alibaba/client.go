@@ -140,14 +140,8 @@ func Canonical(v providers.Values) providers.Values {
 func (c *Client) Prepare(v providers.Values) providers.Values {
 	out := Canonical(v)
 	for _, p := range Spec() {
-		if out.Has(p.Name) {
-			continue
-		}
-		switch {
-		case p.Generate != nil:
+		if p.Generate != nil && !out.Has(p.Name) {
 			out.Set(p.Name, p.Generate())
-		case p.Name == "ProductCode" || p.Name == "MetaInfo":
-			out.Set(p.Name, p.Default)
 		}
 	}
 	return out

@@ -126,7 +126,8 @@ func Spec() providers.Spec {
 			Default: ProductEKYC,
 			Doc: "The product solution. eKYC: the user completes document detection and liveness detection. " +
 				"eKYC is offered in the China (Hong Kong) region only. kycdesk fills eKYC when it is left empty.",
-			Options: []providers.Option{{Value: ProductEKYC, Label: "document + liveness (China, Hong Kong, Macao, Taiwan documents)"}},
+			Options:  []providers.Option{{Value: ProductEKYC, Label: "document + liveness (China, Hong Kong, Macao, Taiwan documents)"}},
+			Generate: func() string { return ProductEKYC },
 		},
 		{
 			Name: "MerchantBizId", Label: "Merchant business id", Kind: providers.KindText, Required: true,
@@ -155,6 +156,7 @@ func Spec() providers.Spec {
 				"web": MetaInfoPCWeb, "pc": MetaInfoPCWeb, "PC": MetaInfoPCWeb,
 			},
 			Check:       checkMetaInfo,
+			Generate:    func() string { return MetaInfoMobileH5 },
 			Unconfirmed: unconfirmedMetaInfo,
 		},
 		{
