@@ -181,33 +181,32 @@ func decodeError(status int, body []byte) *providers.Error {
 	return e
 }
 
-// fieldInMessage finds a documented wire name in an error message
-// ("firstName: must not contain digits"), so the form can point at it.
+// fieldInMessage finds the documented wire name an error message is
+// about: the one that leads it ("firstName: …"), else the first named.
 func fieldInMessage(msg string) string {
 	if msg == "" {
 		return ""
 	}
-	best := ""
+	best, at := "", len(msg)+1
 	for _, p := range Spec() {
-		if containsWord(msg, p.Name) && len(p.Name) > len(best) {
-			best = p.Name
+		if i := wordIndex(msg, p.Name); i >= 0 && (i < at || i == at && len(p.Name) > len(best)) {
+			best, at = p.Name, i
 		}
 	}
 	return best
 }
 
-func containsWord(s, word string) bool {
+// wordIndex is the index of word in s as a whole word, or -1.
+func wordIndex(s, word string) int {
 	for i := 0; ; {
 		j := strings.Index(s[i:], word)
 		if j < 0 {
-			return false
+			return -1
 		}
 		j += i
-		before := j == 0 || !isWordByte(s[j-1])
 		end := j + len(word)
-		after := end == len(s) || !isWordByte(s[end])
-		if before && after {
-			return true
+		if (j == 0 || !isWordByte(s[j-1])) && (end == len(s) || !isWordByte(s[end])) {
+			return j
 		}
 		i = j + 1
 	}
