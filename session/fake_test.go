@@ -1,0 +1,163 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kycdesk/kycdesk/providers"
+)
+
+// testSecret is the fake client's API secret: it is in every request's
+// Authorization header and must never reach the journal.
+const testSecret = "s3cr3t-XYZ-0123456789"
+
+func testSpec() providers.Spec {
+	return providers.Spec{
+		{Name: "clientId", Kind: providers.KindText, Required: true, MaxLen: 100},
+		{Name: "requestId", Kind: providers.KindText, Generate: func() string { return providers.RandomHex(16) }},
+		{Name: "locale", Kind: providers.KindEnum, Options: []providers.Option{{Value: "en"}, {Value: "lt"}}},
+		{Name: "firstName", Kind: providers.KindText, Personal: true},
+		{Name: "dateOfBirth", Kind: providers.KindDate, Personal: true},
+		{Name: "phone", Kind: providers.KindPhone, Personal: true},
+		{Name: "documents", Kind: providers.KindMultiEnum, Options: []providers.Option{{Value: "PASSPORT"}, {Value: "ID_CARD"}}},
+	}
+}
+
+func testDescriptor() providers.Descriptor {
+	return providers.Descriptor{ID: "fake", Name: "Fake provider", Spec: testSpec}
+}
+
+// fakeClient is a providers.Client whose launches and statuses the test scripts.
+type fakeClient struct {
+	endpoint string
+	spec     providers.Spec
+	// launch answers Launch; nil launches successfully.
+	launch   func(ctx context.Context, v providers.Values) (*providers.Launch, error)
+	status   *providers.Status
+	launches atomic.Int64
+	mu       sync.Mutex
+	lastVals providers.Values
+}
+
+func newFake() *fakeClient {
+	return &fakeClient{endpoint: "https://api.fake.test", spec: testSpec()}
+}
+
+func (c *fakeClient) Prepare(v providers.Values) providers.Values {
+	v = c.spec.Canonical(v)
+	if !v.Has("requestId") {
+		v.Set("requestId", providers.RandomHex(16))
+	}
+	return v
+}
+
+func (c *fakeClient) Validate(v providers.Values) []providers.FieldError {
+	return providers.ValidateSpec(c.spec, c.spec.Canonical(v))
+}
+
+func (c *fakeClient) Request(ctx context.Context, v providers.Values) (*http.Request, error) {
+	v = c.spec.Canonical(v)
+	body := map[string]any{}
+	for name, vals := range v {
+		p, _ := c.spec.Lookup(name)
+		body[name] = providers.Typed(p, vals)
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint+"/api/v2/token", bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	req.SetBasicAuth("key-id", testSecret)
+	req.Header.Set("X-Request-Time", time.Now().Format(time.RFC3339Nano)) // differs on every call
+	return req, nil
+}
+
+func (c *fakeClient) Launch(ctx context.Context, v providers.Values) (*providers.Launch, error) {
+	c.launches.Add(1)
+	c.mu.Lock()
+	c.lastVals = v.Clone()
+	c.mu.Unlock()
+	if c.launch != nil {
+		return c.launch(ctx, v)
+	}
+	return okLaunch(v), nil
+}
+
+func okLaunch(v providers.Values) *providers.Launch {
+	ref := "scan-" + v.Get("requestId")
+	return &providers.Launch{
+		Provider:   "fake",
+		References: map[string]string{"scanRef": ref, "authToken": "tok-" + v.Get("requestId")},
+		URL:        "https://ui.fake.test/redirect?authToken=tok-" + v.Get("requestId"),
+		ExpiresAt:  time.Now().Add(30 * time.Minute),
+		SingleUse:  true,
+		Customer:   v.Get("clientId"),
+		Challenge: &providers.Challenge{Type: "SMS", RenderValue: "****5678", ChallengeID: ref,
+			SandboxCode: "424242"},
+	}
+}
+
+func (c *fakeClient) Status(ctx context.Context, l *providers.Launch) (*providers.Status, error) {
+	if c.status != nil {
+		return c.status, nil
+	}
+	return &providers.Status{State: providers.StatePending, At: time.Now()}, nil
+}
+
+func (c *fakeClient) Secrets() []string { return []string{testSecret} }
+
+// fakeClock is a settable clock.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *fakeClock {
+	return &fakeClock{t: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func tempJournal(t testing.TB) (string, *Journal) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "state", "kycdesk", "sessions.jsonl")
+	j, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	return path, j
+}
+
+func values(clientID string) providers.Values {
+	return providers.Values{"clientId": {clientID}, "locale": {"en"}, "requestId": {providers.RandomHex(8)}}
+}
+
+func mustLaunch(t testing.TB, l *Launcher, c *fakeClient, v providers.Values) *Session {
+	t.Helper()
+	s, err := l.Launch(context.Background(), testDescriptor(), c, providers.ModeSandbox, c.endpoint, v)
+	if err != nil {
+		t.Fatalf("launch: %v", err)
+	}
+	return s
+}
