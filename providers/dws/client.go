@@ -550,7 +550,7 @@ func (c *Client) Launch(ctx context.Context, v providers.Values) (*providers.Lau
 	l := &providers.Launch{
 		Provider: "dws",
 		References: map[string]string{
-			"authenticationId":          authID,
+			"authenticationId":           authID,
 			ParamAuthenticationRequestID: reqID,
 		},
 		ExpiresAt: now.Add(SessionTTL),

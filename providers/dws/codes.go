@@ -167,7 +167,7 @@ func failure(httpStatus int, r apiResult, what, idName, requestID string) *provi
 		text = what + ": DWS already has a request with " + idName + " " + requestID +
 			" whose fields differ from this one (for example the number or env changed after the first attempt). " +
 			"DWS answers repeated ids only when the request is the same."
-		action = "Ensure the fields in the requests are the same: to finish the first request, resend exactly its values; " +
+		action = "Ensure the fields in the requests are the same. To finish the first request, resend exactly its values; " +
 			"to send different values, launch anew with a new " + idName + " (leave the field empty and kycdesk generates one)."
 	case CodeTimesExceedLimit:
 		action += " Then launch anew: the same " + idName + " keeps returning this answer."

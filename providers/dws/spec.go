@@ -47,9 +47,9 @@ func NewRequestID() string {
 // is unconfirmed for DWS.
 var envFields = []struct {
 	name, label, doc, example string
-	suggestions            []string
-	check                  func(string) error
-	pattern                string
+	suggestions               []string
+	check                     func(string) error
+	pattern                   string
 }{
 	{"terminalType", "Terminal type", "The type of terminal the customer uses. The seed's examples send \"APP\"; the AMS Env model lists WEB, WAP, APP and MINI_APP.", "APP", []string{"APP", "WEB", "WAP", "MINI_APP"}, nil, ""},
 	{"osType", "OS type", "The customer's operating system. The seed's examples send \"Android\" and \"ios 8929\"; the AMS Env model lists IOS and ANDROID.", "Android", []string{"ANDROID", "IOS"}, nil, ""},
