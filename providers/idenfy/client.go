@@ -25,6 +25,11 @@ const (
 // defaultTimeout bounds every request when the config sets none.
 const defaultTimeout = 20 * time.Second
 
+// maxTrustedExpiry is the largest expiryTime (seconds) taken from an
+// answer: ten times the documented maximum. A larger value is treated as
+// absent rather than overflowing a time.Duration.
+const maxTrustedExpiry = 10 * expiryTimeMax
+
 // client implements providers.Client for iDenfy.
 type client struct {
 	cfg    providers.Config
@@ -381,7 +386,7 @@ func (c *client) launchFrom(t token, v providers.Values, sent time.Time) *provid
 	}
 
 	expiry, source := int64(DefaultExpiryTime), "the documented default"
-	if t.HasExpiry && t.ExpiryTime > 0 {
+	if t.HasExpiry && t.ExpiryTime > 0 && t.ExpiryTime <= maxTrustedExpiry {
 		expiry, source = t.ExpiryTime, "from iDenfy's answer"
 	} else if x, err := strconv.ParseInt(v.Get("expiryTime"), 10, 64); err == nil && x > 0 {
 		expiry, source = x, "as requested (the answer had none)"

@@ -2,6 +2,8 @@ package idenfy
 
 import (
 	"errors"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -158,6 +160,16 @@ func checkNotFuture(v string) error {
 	d, err := time.Parse("2006-01-02", v)
 	if err == nil && d.After(time.Now()) {
 		return errors.New("must not be in the future")
+	}
+	return nil
+}
+
+// checkFinite refuses NaN and ±Inf, which strconv.ParseFloat accepts and
+// the generic range check lets through (NaN compares false) but JSON cannot carry.
+func checkFinite(v string) error {
+	f, err := strconv.ParseFloat(v, 64)
+	if err == nil && (math.IsNaN(f) || math.IsInf(f, 0)) {
+		return errors.New("must be a finite number such as 0.8")
 	}
 	return nil
 }
@@ -400,13 +412,13 @@ func Spec() providers.Spec {
 			Name: "levenshteinTextMatchRatio", Label: "Text match ratio", Kind: providers.KindFloat,
 			Doc: "Levenshtein matching ratio used to compare strings and find inconsistencies. The default 0.8 " +
 				"is tested and optimal; change at your own risk. Must be enabled in your environment first [002].",
-			Placeholder: "0.8", Min: 0, Max: 1, HasMin: true, HasMax: true, Unconfirmed: docVersionChoices["levenshtein"],
+			Placeholder: "0.8", Check: checkFinite, Min: 0, Max: 1, HasMin: true, HasMax: true, Unconfirmed: docVersionChoices["levenshtein"],
 		},
 		{
 			Name: "levenshteinMrzMatchRatio", Label: "MRZ match ratio", Kind: providers.KindFloat,
 			Doc: "Levenshtein matching ratio for the document's MRZ. The default 0.7 is tested and optimal; " +
 				"change at your own risk. Must be enabled in your environment first [002].",
-			Placeholder: "0.7", Min: 0, Max: 1, HasMin: true, HasMax: true, Unconfirmed: docVersionChoices["levenshtein"],
+			Placeholder: "0.7", Check: checkFinite, Min: 0, Max: 1, HasMin: true, HasMax: true, Unconfirmed: docVersionChoices["levenshtein"],
 		},
 		{
 			Name: "detectionTypes", Label: "Detection types", Kind: providers.KindMultiEnum,

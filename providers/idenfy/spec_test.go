@@ -166,7 +166,7 @@ func TestSpecFieldRules(t *testing.T) {
 		{field: "fraudServices", valid: [][]string{{"AML_NAMES_CHECK", "LID", "AML_NEWS"}, {"lid"}},
 			invalid: [][]string{{"PEP"}}},
 		{field: "levenshteinTextMatchRatio", valid: [][]string{{"0"}, {"0.8"}, {"1"}},
-			invalid: [][]string{{"1.1"}, {"-0.1"}, {"high"}}},
+			invalid: [][]string{{"1.1"}, {"-0.1"}, {"high"}, {"NaN"}, {"Inf"}}},
 		{field: "levenshteinMrzMatchRatio", valid: [][]string{{"0.7"}}, invalid: [][]string{{"2"}}},
 		{field: "detectionTypes", valid: [][]string{{"FACE", "EYES"}, {"eyes"}}, invalid: [][]string{{"NOSE"}}},
 	}
