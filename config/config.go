@@ -299,3 +299,13 @@ func SandboxURL(env Env) string {
 	}
 	return DefaultSandboxURL
 }
+
+// CheckURLShape accepts an absolute http(s) URL (for --public-url, where a
+// LAN address over plain http is the point).
+func CheckURLShape(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return "must be an absolute http(s) URL such as http://192.168.1.20:8470"
+	}
+	return ""
+}

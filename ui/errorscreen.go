@@ -1,0 +1,104 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/kycdesk/kycdesk/providers"
+)
+
+// errorModel shows a failed launch: what kind of failure, the provider's
+// code and message, and what the operator should do next.
+type errorModel struct {
+	ctx    *Context
+	title  string
+	err    *providers.Error
+	retry  *retryMsg
+	entry  *Entry
+	values providers.Values
+	w, h   int
+}
+
+func newErrorModel(ctx *Context, title string, err *providers.Error, retry *retryMsg) errorModel {
+	return errorModel{ctx: ctx, title: title, err: err, retry: retry}
+}
+
+func (e *errorModel) setSize(w, h int) { e.w, e.h = w, h }
+
+func (e errorModel) keys() help.KeyMap {
+	k := e.ctx.Keys
+	short := []key.Binding{}
+	if e.retry != nil {
+		short = append(short, k.Retry)
+	}
+	if e.entry != nil {
+		short = append(short, k.Edit)
+	}
+	return bindings{short: append(short, k.Back, k.QuitQ)}
+}
+
+func (e errorModel) update(msg tea.Msg) (errorModel, tea.Cmd) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return e, nil
+	}
+	k := e.ctx.Keys
+	switch {
+	case key.Matches(km, k.Retry) && e.retry != nil:
+		r := *e.retry
+		return e, func() tea.Msg { return r }
+	case key.Matches(km, k.Edit) && e.entry != nil:
+		id, v := e.entry.Desc.ID, e.values
+		return e, func() tea.Msg { return startFormMsg{provider: id, values: v} }
+	case key.Matches(km, k.Back):
+		return e, func() tea.Msg { return goHomeMsg{} }
+	}
+	return e, nil
+}
+
+// kindTitle says in plain words what happened.
+func kindTitle(k providers.ErrorKind) string {
+	switch k {
+	case providers.KindInvalid:
+		return "Invalid input — nothing was sent"
+	case providers.KindRejected:
+		return "The provider refused the request"
+	case providers.KindUnknown:
+		return "Outcome unknown — the provider may have acted on it"
+	}
+	return "The request could not be sent"
+}
+
+func (e errorModel) view() string {
+	s := e.ctx.Styles
+	w := max(20, e.w-2)
+	var b strings.Builder
+	b.WriteString(s.Title.Render(e.title) + "\n\n")
+	b.WriteString(s.Error.Render(kindTitle(e.err.Kind)) + "\n\n")
+	if e.err.Code != "" {
+		code := clean(e.err.Code)
+		if e.err.HTTPStatus != 0 {
+			code += fmt.Sprintf(" (HTTP %d)", e.err.HTTPStatus)
+		}
+		b.WriteString(s.Subtle.Render("code    ") + code + "\n")
+	} else if e.err.HTTPStatus != 0 {
+		b.WriteString(s.Subtle.Render("HTTP    ") + providers.HTTPStatusText(e.err.HTTPStatus) + "\n")
+	}
+	for _, f := range e.err.Fields {
+		b.WriteString(wrap(clean(f.Error()), w) + "\n")
+	}
+	if len(e.err.Fields) == 0 {
+		b.WriteString(s.Subtle.Render("message ") + wrap(clean(e.err.Message), w-8) + "\n")
+	}
+	if e.err.Action != "" {
+		b.WriteString("\n" + s.Title.Render("What to do: ") + wrap(clean(e.err.Action), w-12) + "\n")
+	}
+	if e.retry != nil {
+		b.WriteString("\n" + s.Warn.Render("r re-sends the same request (same idempotency key), so it cannot create a second session where the provider honours it.") + "\n")
+	}
+	return b.String()
+}

@@ -1,0 +1,117 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/huh"
+
+	"github.com/kycdesk/kycdesk/forms"
+	"github.com/kycdesk/kycdesk/providers"
+)
+
+// formModel wraps the huh form built from the provider's spec. Field rules
+// are checked at the field; cross-field rules run when the form completes,
+// and their problems bring the operator back here with the values kept.
+type formModel struct {
+	ctx   *Context
+	entry *Entry
+	form  *forms.Form
+	note  string // problems from the last attempt, or why we are here
+	w, h  int
+}
+
+func newForm(ctx *Context, e *Entry, values providers.Values, note string) formModel {
+	showAdvanced := false
+	spec := e.Desc.Spec()
+	for name := range values { // editing advanced values: open those pages
+		if p, ok := spec.Lookup(name); ok && !forms.IsEssential(p) {
+			showAdvanced = true
+		}
+	}
+	f := forms.New(e.Desc.Name, spec, values, showAdvanced)
+	if ctx.Accessible {
+		f.Form = f.Form.WithAccessible(true)
+	}
+	return formModel{ctx: ctx, entry: e, form: f, note: note}
+}
+
+func (f formModel) init() tea.Cmd { return f.form.Init() }
+
+func (f *formModel) setSize(w, h int) tea.Cmd {
+	f.w, f.h = w, h
+	if f.form == nil {
+		return nil
+	}
+	noteH := 0
+	if f.note != "" {
+		noteH = strings.Count(f.noteView(), "\n") + 1
+	}
+	fh := max(4, h-noteH)
+	f.form.Form = f.form.Form.WithHeight(fh).WithWidth(min(w, 100))
+	m, cmd := f.form.Form.Update(tea.WindowSizeMsg{Width: min(w, 100), Height: fh})
+	if ff, ok := m.(*huh.Form); ok {
+		f.form.Form = ff
+	}
+	return cmd
+}
+
+func (f formModel) keys() help.KeyMap {
+	k := f.ctx.Keys
+	fk := f.form.KeyBinds()
+	return bindings{short: append(fk, k.Back, k.Quit)}
+}
+
+func (f formModel) update(msg tea.Msg) (formModel, tea.Cmd) {
+	if km, ok := msg.(tea.KeyMsg); ok && key.Matches(km, f.ctx.Keys.Back) {
+		return f, func() tea.Msg { return goHomeMsg{} }
+	}
+	m, cmd := f.form.Form.Update(msg)
+	if ff, ok := m.(*huh.Form); ok {
+		f.form.Form = ff
+	}
+	switch f.form.State {
+	case huh.StateAborted:
+		// huh returns no CancelCmd when embedded: handle it, do not freeze.
+		return f, tea.Quit
+	case huh.StateCompleted:
+		return f, f.complete()
+	}
+	return f, cmd
+}
+
+// complete prepares and validates the values; refusals reopen the form
+// with every problem named, warnings go on to review.
+func (f formModel) complete() tea.Cmd {
+	values := f.form.Values()
+	c := f.entry.Client
+	values = c.Prepare(values)
+	refusals, _ := providers.Problems(c.Validate(values))
+	e := f.entry
+	if len(refusals) > 0 {
+		var b strings.Builder
+		for _, r := range refusals {
+			b.WriteString(r.Error() + "\n")
+		}
+		note := strings.TrimRight(b.String(), "\n")
+		return func() tea.Msg { return startFormMsg{provider: e.Desc.ID, values: values, note: note} }
+	}
+	return func() tea.Msg { return reviewMsg{entry: e, values: values} }
+}
+
+func (f formModel) noteView() string {
+	if f.note == "" {
+		return ""
+	}
+	return f.ctx.Styles.Error.Render(wrap("Fix before review:\n"+f.note, max(20, f.w-2)))
+}
+
+func (f formModel) view() string {
+	v := f.form.View()
+	if f.note != "" {
+		return f.noteView() + "\n" + v
+	}
+	return v
+}

@@ -1,0 +1,48 @@
+package ui
+
+import "github.com/charmbracelet/bubbles/key"
+
+// keyMap holds every binding; screens enable the ones they use, so help
+// and tests see the same keys.
+type keyMap struct {
+	Quit, QuitQ, Back, Help                key.Binding
+	Up, Down, Select, Sessions, Filter     key.Binding
+	Launch, Edit, Curl, Copy, Open, Status key.Binding
+	Next, Retry, Trigger, Verify, QR       key.Binding
+	PageUp, PageDown                       key.Binding
+}
+
+func newKeyMap() keyMap {
+	return keyMap{
+		Quit:     key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		QuitQ:    key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Select:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "select")),
+		Sessions: key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sessions")),
+		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Launch:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "launch")),
+		Edit:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit")),
+		Curl:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy as curl")),
+		Copy:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy URL")),
+		Open:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open URL")),
+		Status:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh status")),
+		Next:     key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next session")),
+		Retry:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry same request")),
+		Trigger:  key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "send code")),
+		Verify:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "verify code")),
+		QR:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", " "), key.WithHelp("pgdn", "page down")),
+	}
+}
+
+// bindings is a help.KeyMap over a fixed list.
+type bindings struct{ short, extra []key.Binding }
+
+func (b bindings) ShortHelp() []key.Binding { return b.short }
+func (b bindings) FullHelp() [][]key.Binding {
+	return [][]key.Binding{b.short, b.extra}
+}

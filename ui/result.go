@@ -1,0 +1,477 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/kycdesk/kycdesk/providers"
+	"github.com/kycdesk/kycdesk/ui/qr"
+)
+
+// Status polling: gentle, because iDenfy asks not to hammer its status API.
+const (
+	FirstPoll = 5 * time.Second
+	MaxPoll   = 60 * time.Second
+)
+
+// PollDelay is the wait before poll number n (0-based): 5 s doubling to 60 s.
+func PollDelay(n int) time.Duration {
+	d := FirstPoll
+	for i := 0; i < n && d < MaxPoll; i++ {
+		d *= 2
+	}
+	return min(d, MaxPoll)
+}
+
+var resultGen atomic.Int64
+
+// resultModel shows a launched session: the QR of the hosted-flow URL, the
+// URL, the provider's references, an expiry countdown and the status; for
+// an OTP flow (DWS) it is the challenge screen instead.
+type resultModel struct {
+	ctx       *Context
+	gen       int
+	entry     *Entry
+	sessionID string
+	launch    *providers.Launch
+	values    providers.Values
+
+	code    *qr.Code
+	codeErr error
+
+	state    providers.State
+	detail   string
+	fields   map[string]string
+	history  []providers.Status
+	polls    int
+	inFlight bool
+	lastErr  string
+	flash    string
+
+	// challenge (DWS)
+	input      textinput.Model
+	sentAt     time.Time
+	verifying  bool
+	triggering bool
+
+	w, h    int
+	stopped bool
+	layout  string // cached static part, rebuilt on size or data change
+}
+
+func newResult(ctx *Context, e *Entry, sessionID string, l *providers.Launch, values providers.Values) resultModel {
+	r := resultModel{ctx: ctx, gen: int(resultGen.Add(1)), entry: e, sessionID: sessionID, launch: l, values: values, state: providers.StatePending}
+	if l == nil {
+		r.launch = &providers.Launch{}
+	}
+	if r.launch.URL != "" {
+		r.code, r.codeErr = qr.Render(r.launch.URL)
+	}
+	if r.launch.Challenge != nil {
+		r.input = textinput.New()
+		r.input.Placeholder = "code from the SMS"
+		r.input.CharLimit = 12
+		if r.launch.Challenge.Triggered {
+			r.sentAt = ctx.now()
+		}
+	}
+	return r
+}
+
+func (r *resultModel) isChallenge() bool { return r.launch.Challenge != nil }
+
+func (r resultModel) typing() bool { return r.isChallenge() && r.input.Focused() }
+
+func (r *resultModel) stop() { r.stopped = true }
+
+func (r resultModel) init() tea.Cmd {
+	cmds := []tea.Cmd{r.tick()}
+	if r.isChallenge() {
+		if !r.launch.Challenge.Triggered {
+			cmds = append(cmds, r.trigger())
+		} else {
+			cmds = append(cmds, r.input.Focus())
+		}
+	} else if !r.state.Final() {
+		cmds = append(cmds, r.schedulePoll())
+	}
+	return tea.Batch(cmds...)
+}
+
+func (r resultModel) tick() tea.Cmd {
+	gen := r.gen
+	return tea.Tick(time.Second, func(time.Time) tea.Msg { return tickMsg{gen: gen} })
+}
+
+func (r resultModel) schedulePoll() tea.Cmd {
+	gen := r.gen
+	return tea.Tick(PollDelay(r.polls), func(time.Time) tea.Msg { return pollMsg{gen: gen} })
+}
+
+// refresh asks for the status now, unless a request is already in flight.
+func (r *resultModel) refresh() tea.Cmd {
+	if r.inFlight || r.entry == nil || r.entry.Client == nil || r.isChallenge() {
+		return nil
+	}
+	r.inFlight = true
+	gen, id, c, l := r.gen, r.sessionID, r.entry.Client, r.launch
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		st, err := c.Status(ctx, l)
+		return statusMsg{gen: gen, sessionID: id, status: st, err: err}
+	}
+}
+
+func (r *resultModel) trigger() tea.Cmd {
+	ch, ok := r.entry.Client.(providers.Challenger)
+	if !ok || r.triggering {
+		return nil
+	}
+	r.triggering = true
+	gen, l := r.gen, r.launch
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		c, err := ch.Trigger(ctx, l)
+		return challengeMsg{gen: gen, challenge: c, err: err}
+	}
+}
+
+func (r *resultModel) verify(code string) tea.Cmd {
+	ch, ok := r.entry.Client.(providers.Challenger)
+	if !ok || r.verifying {
+		return nil
+	}
+	r.verifying = true
+	gen, l := r.gen, r.launch
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		st, err := ch.Verify(ctx, l, code)
+		return verifyMsg{gen: gen, status: st, err: err}
+	}
+}
+
+func (r *resultModel) setSize(w, h int) {
+	r.w, r.h = w, h
+	r.input.Width = min(20, max(6, w-30))
+	r.layout = ""
+}
+
+func (r resultModel) keys() help.KeyMap {
+	k := r.ctx.Keys
+	if r.isChallenge() {
+		return bindings{short: []key.Binding{k.Verify, k.Trigger, k.Next, k.Back}, extra: []key.Binding{k.Quit}}
+	}
+	return bindings{short: []key.Binding{k.Copy, k.Open, k.Status, k.Next, k.Back, k.Help}, extra: []key.Binding{k.QuitQ, k.Quit}}
+}
+
+func (r resultModel) update(msg tea.Msg) (resultModel, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tickMsg:
+		if msg.gen != r.gen || r.stopped {
+			return r, nil
+		}
+		if !r.state.Final() && !r.launch.ExpiresAt.IsZero() && r.ctx.now().After(r.launch.ExpiresAt) {
+			r.setState(&providers.Status{State: providers.StateExpired, Detail: "expired on the console's clock", At: r.ctx.now()})
+		}
+		return r, r.tick()
+	case pollMsg:
+		if msg.gen != r.gen || r.stopped || r.state.Final() {
+			return r, nil
+		}
+		r.polls++
+		return r, tea.Batch(r.refresh(), r.schedulePoll())
+	case statusMsg:
+		if msg.gen != r.gen {
+			return r, nil
+		}
+		r.inFlight = false
+		if msg.err != nil {
+			r.lastErr = providers.AsError(msg.err).Error()
+			return r, nil
+		}
+		r.lastErr = ""
+		r.setState(msg.status)
+		return r, nil
+	case challengeMsg:
+		if msg.gen != r.gen {
+			return r, nil
+		}
+		r.triggering = false
+		if msg.err != nil {
+			pe := providers.AsError(msg.err)
+			r.lastErr = pe.Error() + actionSuffix(pe)
+			return r, r.input.Focus()
+		}
+		r.lastErr = ""
+		r.launch.Challenge = msg.challenge
+		r.sentAt = r.ctx.now()
+		r.flash = "code sent to " + clean(msg.challenge.RenderValue)
+		return r, r.input.Focus()
+	case verifyMsg:
+		if msg.gen != r.gen {
+			return r, nil
+		}
+		r.verifying = false
+		if msg.err != nil {
+			pe := providers.AsError(msg.err)
+			r.lastErr = pe.Error() + actionSuffix(pe)
+			r.input.SetValue("")
+			return r, nil
+		}
+		r.lastErr = ""
+		r.setState(msg.status)
+		if r.state.Final() {
+			r.input.Blur()
+		}
+		return r, nil
+	case flashMsg:
+		r.flash = msg.text
+		if msg.err != nil {
+			r.flash = msg.err.Error()
+		}
+		return r, nil
+	case tea.KeyMsg:
+		return r.handleKey(msg)
+	}
+	return r, nil
+}
+
+func actionSuffix(e *providers.Error) string {
+	if e.Action == "" {
+		return ""
+	}
+	return " — " + e.Action
+}
+
+func (r resultModel) handleKey(msg tea.KeyMsg) (resultModel, tea.Cmd) {
+	k := r.ctx.Keys
+	id := r.entry.Desc.ID
+	if key.Matches(msg, k.Back) {
+		return r, func() tea.Msg { return goHomeMsg{} }
+	}
+	if r.isChallenge() && !r.state.Final() {
+		switch {
+		case key.Matches(msg, k.Verify):
+			code := strings.TrimSpace(r.input.Value())
+			if code == "" {
+				r.lastErr = "type the code the customer received, then enter"
+				return r, nil
+			}
+			return r, r.verify(code)
+		case msg.String() == "ctrl+r" || (key.Matches(msg, k.Trigger) && r.input.Value() == ""):
+			return r, r.trigger()
+		case key.Matches(msg, k.Next) && r.input.Value() == "":
+			return r, func() tea.Msg { return startFormMsg{provider: id} }
+		}
+		var cmd tea.Cmd
+		r.input, cmd = r.input.Update(msg)
+		return r, cmd
+	}
+	switch {
+	case key.Matches(msg, k.Next):
+		return r, func() tea.Msg { return startFormMsg{provider: id} }
+	case key.Matches(msg, k.Status):
+		return r, r.refresh()
+	case key.Matches(msg, k.Copy) && r.launch.URL != "":
+		u := r.launch.URL
+		return r, func() tea.Msg { return flashMsg{text: "URL copied (OSC 52)", err: r.ctx.Copy(u)} }
+	case key.Matches(msg, k.Open) && r.launch.URL != "":
+		u := r.launch.URL
+		return r, func() tea.Msg {
+			if err := r.ctx.Open(u); err != nil {
+				return flashMsg{err: fmt.Errorf("cannot open a browser here: %v (copy the URL with c)", err)}
+			}
+			return flashMsg{text: "opened in the browser"}
+		}
+	}
+	return r, nil
+}
+
+func (r *resultModel) setState(st *providers.Status) {
+	if st == nil {
+		return
+	}
+	changed := st.State != r.state || clean(st.Detail) != r.detail
+	r.state = st.State
+	r.detail = clean(st.Detail)
+	r.fields = st.Fields
+	if changed {
+		r.history = append(r.history, *st)
+		if r.ctx.Recorder != nil && r.sessionID != "" {
+			r.ctx.Recorder.Status(r.sessionID, st)
+		}
+	}
+}
+
+func (r resultModel) view() string {
+	if r.isChallenge() {
+		return r.challengeView()
+	}
+	info := r.infoView()
+	if r.code == nil {
+		msg := "no URL to show as a QR"
+		if r.codeErr != nil {
+			msg = "cannot draw a QR: " + r.codeErr.Error()
+		}
+		return r.ctx.Styles.Warn.Render(msg) + "\n" + info
+	}
+	infoW := r.w - r.code.Width - 2
+	if r.code.Height <= r.h && infoW >= 30 {
+		return lipgloss.JoinHorizontal(lipgloss.Top, r.code.Styled, "  ", fit(wrapBlock(info, infoW), infoW, r.code.Height))
+	}
+	if r.code.Height+strings.Count(info, "\n")+1 <= r.h && r.code.Width <= r.w {
+		return r.code.Styled + "\n" + info
+	}
+	needW := max(r.code.Width+32, MinWidth)
+	needH := r.code.Height + 2
+	warn := r.ctx.Styles.Warn.Render(wrap(fmt.Sprintf("The window is too small for a scannable QR: enlarge it to at least %d×%d (now %d×%d), or copy the URL with c.", needW, needH, r.ctx.Width, r.ctx.Height), max(10, r.w)))
+	return warn + "\n" + info
+}
+
+func wrapBlock(s string, w int) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = wrap(l, w)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (r resultModel) infoView() string {
+	s := r.ctx.Styles
+	now := r.ctx.now()
+	var b strings.Builder
+	b.WriteString(s.Title.Render(r.entry.Desc.Name+" session") + "  " + r.stateView() + "\n")
+	if r.sessionID != "" {
+		b.WriteString(s.Subtle.Render("session ") + r.sessionID + "\n")
+	}
+	for _, k := range sortedKeys(r.launch.References) {
+		b.WriteString(s.Subtle.Render(k+" ") + clean(r.launch.References[k]) + "\n")
+	}
+	for _, k := range sortedKeys(r.launch.Extra) {
+		b.WriteString(s.Subtle.Render(k+" ") + clean(r.launch.Extra[k]) + "\n")
+	}
+	if !r.launch.ExpiresAt.IsZero() {
+		left := r.launch.ExpiresAt.Sub(now)
+		if left > 0 {
+			b.WriteString(s.Subtle.Render("expires in ") + human(left) + s.Subtle.Render(" at "+r.launch.ExpiresAt.Local().Format("15:04:05")) + "\n")
+		} else {
+			b.WriteString(s.Error.Render("expired") + " — press n for a new session\n")
+		}
+	}
+	for _, n := range r.launch.Notes {
+		b.WriteString(s.Subtle.Render(clean(n)) + "\n")
+	}
+	if r.launch.URL != "" {
+		b.WriteString(s.Subtle.Render("URL ") + clean(r.launch.URL) + "\n")
+	}
+	if r.detail != "" {
+		b.WriteString(s.Subtle.Render("detail ") + r.detail + "\n")
+	}
+	for _, k := range sortedKeys(r.fields) {
+		b.WriteString(s.Subtle.Render(k+" ") + clean(r.fields[k]) + "\n")
+	}
+	if r.lastErr != "" {
+		b.WriteString(s.Error.Render("status: "+clean(r.lastErr)) + "\n")
+	}
+	if r.flash != "" {
+		b.WriteString(s.OK.Render(clean(r.flash)) + "\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func (r resultModel) stateView() string {
+	s := r.ctx.Styles
+	st := strings.ToUpper(string(r.state))
+	switch r.state {
+	case providers.StateApproved:
+		return s.OK.Render(st)
+	case providers.StateDenied, providers.StateSuspected, providers.StateExpired:
+		return s.Error.Render(st)
+	}
+	if r.inFlight {
+		st += " (checking…)"
+	}
+	return s.Warn.Render(st)
+}
+
+func (r resultModel) challengeView() string {
+	s := r.ctx.Styles
+	c := r.launch.Challenge
+	now := r.ctx.now()
+	var b strings.Builder
+	b.WriteString(s.Title.Render(r.entry.Desc.Name+" — one-time code") + "  " + r.stateView() + "\n\n")
+	for _, k := range sortedKeys(r.launch.References) {
+		b.WriteString(s.Subtle.Render(k+" ") + clean(r.launch.References[k]) + "\n")
+	}
+	typ := clean(c.Type)
+	if typ == "" {
+		typ = "SMS"
+	}
+	b.WriteString(s.Subtle.Render("challenge ") + typ + s.Subtle.Render(" to ") + clean(c.RenderValue) + "\n")
+	switch {
+	case r.triggering:
+		b.WriteString("sending the code…\n")
+	case !r.sentAt.IsZero():
+		b.WriteString(s.Subtle.Render("code sent "+age(now, r.sentAt)+" ago") + "\n")
+		if !c.CodeExpires.IsZero() {
+			if left := c.CodeExpires.Sub(now); left > 0 {
+				b.WriteString(s.Subtle.Render("code valid for ") + human(left) + "\n")
+			} else {
+				b.WriteString(s.Error.Render("the code has expired — press t (with the field empty) to send a new one") + "\n")
+			}
+		}
+	}
+	if c.SandboxCode != "" && r.ctx.Mode == providers.ModeSandbox {
+		b.WriteString(s.Banner.Render("SANDBOX") + " the simulated SMS says: " + s.Title.Render(clean(c.SandboxCode)) + "\n")
+	}
+	for _, n := range r.launch.Notes {
+		b.WriteString(s.Subtle.Render(clean(n)) + "\n")
+	}
+	b.WriteString("\n")
+	if r.state.Final() {
+		switch r.state {
+		case providers.StateApproved:
+			b.WriteString(s.OK.Render("Verified: the customer proved control of the number.") + "\n")
+		default:
+			b.WriteString(s.Error.Render("Not verified: "+r.detail) + "\n")
+		}
+		b.WriteString("\npress n for the next session, esc for home\n")
+	} else {
+		b.WriteString("Code: " + r.input.View() + "\n")
+		if r.verifying {
+			b.WriteString("verifying…\n")
+		}
+		b.WriteString(s.Subtle.Render("enter verifies · t (field empty) or ctrl+r resends") + "\n")
+	}
+	if r.lastErr != "" {
+		b.WriteString(s.Error.Render(wrap(clean(r.lastErr), max(10, r.w))) + "\n")
+	}
+	if r.flash != "" {
+		b.WriteString(s.OK.Render(clean(r.flash)) + "\n")
+	}
+	return b.String()
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k, v := range m {
+		if v != "" {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,153 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/viewport"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/kycdesk/kycdesk/providers"
+)
+
+// reviewModel shows the exact HTTP request a launch would send, secrets
+// masked, with launch / edit / copy-as-curl.
+type reviewModel struct {
+	ctx      *Context
+	entry    *Entry
+	values   providers.Values
+	text     string // the request as text (built once)
+	curl     string
+	warnings []providers.FieldError
+	// confirm is set when a launch needs a second enter (warnings, or a
+	// pending live session for the same customer).
+	confirm string
+	flash   string
+	err     error
+	vp      viewport.Model
+}
+
+func newReview(ctx *Context, e *Entry, values providers.Values) reviewModel {
+	r := reviewModel{ctx: ctx, entry: e, values: values, vp: viewport.New(80, 10)}
+	_, r.warnings = providers.Problems(e.Client.Validate(values))
+	req, err := e.Client.Request(context.Background(), values)
+	if err != nil {
+		r.err = err
+		r.text = providers.AsError(err).Error()
+	} else {
+		secrets := e.Client.Secrets()
+		r.curl = providers.Curl(req.Clone(context.Background()), secrets, e.Resolved.SecretEnv)
+		req2, _ := e.Client.Request(context.Background(), values)
+		r.text = providers.View(req2, secrets).Text()
+	}
+	r.vp.SetContent(r.text)
+	return r
+}
+
+func (r *reviewModel) setSize(w, h int) {
+	head := strings.Count(r.header(), "\n") + 1
+	r.vp.Width, r.vp.Height = w, max(1, h-head)
+	r.vp.SetContent(wrap(r.text, max(10, w)))
+}
+
+func (r reviewModel) keys() help.KeyMap {
+	k := r.ctx.Keys
+	return bindings{short: []key.Binding{k.Launch, k.Edit, k.Curl, k.Back, k.Help}, extra: []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Quit}}
+}
+
+func (r reviewModel) update(msg tea.Msg) (reviewModel, tea.Cmd) {
+	switch msg := msg.(type) {
+	case flashMsg:
+		r.flash = msg.text
+		if msg.err != nil {
+			r.flash = "copy failed: " + msg.err.Error()
+		}
+		return r, nil
+	case tea.KeyMsg:
+		k := r.ctx.Keys
+		switch {
+		case key.Matches(msg, k.Back):
+			if r.confirm != "" {
+				r.confirm = ""
+				return r, nil
+			}
+			return r, r.edit()
+		case key.Matches(msg, k.Edit):
+			return r, r.edit()
+		case key.Matches(msg, k.Curl):
+			if r.curl == "" {
+				return r, nil
+			}
+			curl := r.curl
+			return r, func() tea.Msg {
+				return flashMsg{text: "copied the request as curl (secrets masked)", err: r.ctx.Copy(curl)}
+			}
+		case key.Matches(msg, k.Launch):
+			if r.err != nil {
+				return r, nil
+			}
+			if r.confirm == "" {
+				if c := r.needsConfirm(); c != "" {
+					r.confirm = c
+					return r, nil
+				}
+			}
+			e, v := r.entry, r.values
+			return r, func() tea.Msg { return launchMsg{entry: e, values: v} }
+		}
+	}
+	var cmd tea.Cmd
+	r.vp, cmd = r.vp.Update(msg)
+	return r, cmd
+}
+
+func (r reviewModel) edit() tea.Cmd {
+	id, v := r.entry.Desc.ID, r.values
+	return func() tea.Msg { return startFormMsg{provider: id, values: v} }
+}
+
+// needsConfirm returns what the operator must confirm before launching:
+// warnings, or a pending live session for the same customer (iDenfy bills
+// every token, so a second one for a waiting customer costs money).
+func (r reviewModel) needsConfirm() string {
+	var parts []string
+	if len(r.warnings) > 0 {
+		parts = append(parts, fmt.Sprintf("%d warning(s) above", len(r.warnings)))
+	}
+	if r.ctx.Mode == providers.ModeLive && r.ctx.Recorder != nil && r.entry.Desc.CustomerParam != "" {
+		cust := r.values.Get(r.entry.Desc.CustomerParam)
+		if pend := r.ctx.Recorder.Pending(r.entry.Desc.ID, cust); len(pend) > 0 {
+			parts = append(parts, fmt.Sprintf("%s %q already has a pending live session (%s); a new one may be billed again", r.entry.Desc.CustomerParam, cust, pend[0].ID))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, "; ") + ". Press enter again to launch anyway, esc to stay."
+}
+
+func (r reviewModel) header() string {
+	s := r.ctx.Styles
+	var b strings.Builder
+	b.WriteString(s.Title.Render("Review: the exact request for "+r.entry.Desc.Name) + s.Subtle.Render("  (secrets masked)"))
+	for _, w := range r.warnings {
+		b.WriteString("\n" + s.Warn.Render(truncate("warning: "+w.Error(), max(10, r.vp.Width))))
+	}
+	if r.err != nil {
+		b.WriteString("\n" + s.Error.Render("cannot build the request"))
+	}
+	if r.confirm != "" {
+		b.WriteString("\n" + s.Warn.Render(wrap(r.confirm, max(10, r.vp.Width))))
+	}
+	if r.flash != "" {
+		b.WriteString("\n" + s.OK.Render(r.flash))
+	}
+	return b.String()
+}
+
+func (r reviewModel) view() string {
+	return r.header() + "\n" + r.vp.View()
+}

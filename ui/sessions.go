@@ -1,0 +1,221 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/kycdesk/kycdesk/providers"
+)
+
+// sessionsModel is the journal as a list with a filter and a detail pane.
+type sessionsModel struct {
+	ctx       *Context
+	rows      []SessionRow
+	cursor    int
+	offset    int
+	filter    textinput.Model
+	filtering bool
+	detail    bool
+	flash     string
+	w, h      int
+}
+
+func newSessions(ctx *Context) sessionsModel {
+	f := textinput.New()
+	f.Prompt = "/"
+	f.Placeholder = "filter: provider, reference, customer, status"
+	return sessionsModel{ctx: ctx, filter: f}
+}
+
+func (s *sessionsModel) reload() {
+	if s.ctx.Recorder == nil {
+		return
+	}
+	s.rows = s.ctx.Recorder.Sessions(strings.TrimSpace(s.filter.Value()))
+	if s.cursor >= len(s.rows) {
+		s.cursor = max(0, len(s.rows)-1)
+	}
+}
+
+func (s *sessionsModel) setSize(w, h int) { s.w, s.h = w, h; s.filter.Width = max(10, w-4) }
+
+func (s sessionsModel) typing() bool { return s.filtering }
+
+func (s sessionsModel) keys() help.KeyMap {
+	k := s.ctx.Keys
+	if s.filtering {
+		return bindings{short: []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear"))}}
+	}
+	open := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open / QR"))
+	detail := key.NewBinding(key.WithKeys("d", "tab"), key.WithHelp("d", "detail"))
+	relaunch := key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "relaunch"))
+	return bindings{short: []key.Binding{k.Up, k.Down, open, detail, k.Filter, k.Status, relaunch, k.Back}, extra: []key.Binding{k.QuitQ, k.Quit}}
+}
+
+func (s sessionsModel) current() (SessionRow, bool) {
+	if s.cursor < len(s.rows) {
+		return s.rows[s.cursor], true
+	}
+	return SessionRow{}, false
+}
+
+func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
+	switch msg := msg.(type) {
+	case statusMsg:
+		s.flash = ""
+		if msg.err != nil {
+			s.flash = "status of " + msg.sessionID + ": " + providers.AsError(msg.err).Error()
+		} else if msg.status != nil && s.ctx.Recorder != nil {
+			s.ctx.Recorder.Status(msg.sessionID, msg.status)
+			s.flash = msg.sessionID + " is " + string(msg.status.State)
+		}
+		s.reload()
+		return s, nil
+	case tea.KeyMsg:
+		k := s.ctx.Keys
+		if s.filtering {
+			switch msg.String() {
+			case "enter":
+				s.filtering = false
+				s.filter.Blur()
+				return s, nil
+			case "esc":
+				s.filtering = false
+				s.filter.Blur()
+				s.filter.SetValue("")
+				s.reload()
+				return s, nil
+			}
+			var cmd tea.Cmd
+			s.filter, cmd = s.filter.Update(msg)
+			s.cursor = 0
+			s.reload()
+			return s, cmd
+		}
+		switch {
+		case key.Matches(msg, k.Back):
+			if s.detail {
+				s.detail = false
+				return s, nil
+			}
+			return s, func() tea.Msg { return goHomeMsg{} }
+		case key.Matches(msg, k.Up):
+			s.cursor = max(0, s.cursor-1)
+		case key.Matches(msg, k.Down):
+			s.cursor = min(max(0, len(s.rows)-1), s.cursor+1)
+		case key.Matches(msg, k.Filter):
+			s.filtering = true
+			return s, s.filter.Focus()
+		case msg.String() == "d" || msg.String() == "tab":
+			s.detail = !s.detail
+		case key.Matches(msg, k.Status):
+			return s, s.refresh()
+		case msg.String() == "l":
+			if r, ok := s.current(); ok {
+				prov, v := r.Provider, r.Values
+				note := "relaunching " + r.ID + ": personal fields are not kept in the journal; type them again"
+				return s, func() tea.Msg { return startFormMsg{provider: prov, values: v.Clone(), note: note} }
+			}
+		case key.Matches(msg, k.Select):
+			if r, ok := s.current(); ok && r.Launch != nil && !r.OutcomeUnknown {
+				e := s.ctx.entry(r.Provider)
+				if e != nil && e.Client != nil {
+					return s, func() tea.Msg { return showSessionMsg{entry: e, row: r} }
+				}
+			}
+			s.detail = true
+		}
+	}
+	return s, nil
+}
+
+// refresh asks the provider for the current session's status.
+func (s sessionsModel) refresh() tea.Cmd {
+	r, ok := s.current()
+	if !ok || r.Launch == nil {
+		return nil
+	}
+	e := s.ctx.entry(r.Provider)
+	if e == nil || e.Client == nil {
+		return nil
+	}
+	id, l, c := r.ID, r.Launch, e.Client
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		st, err := c.Status(ctx, l)
+		return statusMsg{gen: -1, sessionID: id, status: st, err: err}
+	}
+}
+
+func (s sessionsModel) view() string {
+	st := s.ctx.Styles
+	var b strings.Builder
+	b.WriteString(st.Title.Render(fmt.Sprintf("Sessions (%d)", len(s.rows))))
+	if s.filtering || s.filter.Value() != "" {
+		b.WriteString("  " + s.filter.View())
+	}
+	b.WriteString("\n")
+	b.WriteString(st.Subtle.Render(truncate(fmt.Sprintf("%-9s %-8s %-14s %-14s %-16s %4s %s", "ID", "PROVIDER", "REFERENCE", "CUSTOMER", "STATUS", "AGE", "LEFT"), s.w)) + "\n")
+	listH := s.h - 2
+	if s.detail {
+		listH = min(listH, 6)
+	}
+	if s.cursor < s.offset {
+		s.offset = s.cursor
+	}
+	if s.cursor >= s.offset+listH {
+		s.offset = s.cursor - listH + 1
+	}
+	now := s.ctx.now()
+	for i := s.offset; i < len(s.rows) && i < s.offset+listH; i++ {
+		line := sessionLine(s.ctx, s.rows[i], now)
+		if i == s.cursor {
+			line = st.Selected.Render("▸") + line
+		} else {
+			line = " " + line
+		}
+		b.WriteString(truncate(line, s.w) + "\n")
+	}
+	if len(s.rows) == 0 {
+		b.WriteString(st.Subtle.Render("no sessions") + "\n")
+	}
+	if s.flash != "" {
+		b.WriteString(st.Subtle.Render(truncate(clean(s.flash), s.w)) + "\n")
+	}
+	if r, ok := s.current(); ok && s.detail {
+		b.WriteString("\n" + s.detailView(r))
+	}
+	return b.String()
+}
+
+func (s sessionsModel) detailView(r SessionRow) string {
+	st := s.ctx.Styles
+	var b strings.Builder
+	b.WriteString(st.Title.Render("Session "+r.ID) + "  " + r.Provider + " · " + r.Mode + " · " + clean(r.Endpoint) + "\n")
+	if r.Launch != nil {
+		for _, k := range sortedKeys(r.Launch.References) {
+			b.WriteString(st.Subtle.Render(k+" ") + clean(r.Launch.References[k]) + "\n")
+		}
+		if r.Launch.URL != "" {
+			b.WriteString(st.Subtle.Render("URL ") + clean(r.Launch.URL) + "\n")
+		}
+	}
+	if r.OutcomeUnknown {
+		b.WriteString(st.Warn.Render("outcome unknown: the request was sent but no answer was recorded. l relaunches (personal fields re-typed); r checks the status where the provider can tell.") + "\n")
+	}
+	if r.Error != "" {
+		b.WriteString(st.Error.Render("error ") + clean(r.Error) + "\n")
+	}
+	for _, h := range r.History {
+		b.WriteString(st.Subtle.Render(h.At.Local().Format("15:04:05")+" ") + string(h.State) + " " + clean(h.Detail) + "\n")
+	}
+	return b.String()
+}
