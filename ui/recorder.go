@@ -122,4 +122,3 @@ func rowOf(s *session.Session) SessionRow {
 	}
 	return row
 }
-
