@@ -49,7 +49,8 @@ func (f *formModel) setSize(w, h int) tea.Cmd {
 	if f.note != "" {
 		noteH = strings.Count(f.noteView(), "\n") + 1
 	}
-	fh := max(4, h-noteH)
+	// huh draws one line more than the height it is given (v1.0.0).
+	fh := max(4, h-noteH-1)
 	f.form.Form = f.form.Form.WithHeight(fh).WithWidth(min(w, 100))
 	m, cmd := f.form.Form.Update(tea.WindowSizeMsg{Width: min(w, 100), Height: fh})
 	if ff, ok := m.(*huh.Form); ok {
@@ -59,9 +60,10 @@ func (f *formModel) setSize(w, h int) tea.Cmd {
 }
 
 func (f formModel) keys() help.KeyMap {
+	// The form draws its own field keys (enter, tab…) and errors in its
+	// footer line; ours adds the console's.
 	k := f.ctx.Keys
-	fk := f.form.KeyBinds()
-	return bindings{short: append(fk, k.Back, k.Quit)}
+	return bindings{short: []key.Binding{k.Back, k.Quit}, extra: f.form.KeyBinds()}
 }
 
 func (f formModel) update(msg tea.Msg) (formModel, tea.Cmd) {

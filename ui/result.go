@@ -371,9 +371,6 @@ func (r resultModel) infoView() string {
 			b.WriteString(s.Error.Render("expired") + " — press n for a new session\n")
 		}
 	}
-	for _, n := range r.launch.Notes {
-		b.WriteString(s.Subtle.Render(clean(n)) + "\n")
-	}
 	if r.launch.URL != "" {
 		b.WriteString(s.Subtle.Render("URL ") + clean(r.launch.URL) + "\n")
 	}
@@ -389,7 +386,23 @@ func (r resultModel) infoView() string {
 	if r.flash != "" {
 		b.WriteString(s.OK.Render(clean(r.flash)) + "\n")
 	}
+	b.WriteString(r.keyHints() + "\n")
+	// The provider's notes come last: on a small screen they are what is cut.
+	for _, n := range r.launch.Notes {
+		b.WriteString(s.Subtle.Render(clean(n)) + "\n")
+	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// keyHints lists the screen's keys in the side panel (this screen has no
+// footer, to leave the height to the QR).
+func (r resultModel) keyHints() string {
+	var parts []string
+	for _, k := range r.keys().ShortHelp() {
+		h := k.Help()
+		parts = append(parts, r.ctx.Styles.Key.Render(h.Key)+" "+r.ctx.Styles.Subtle.Render(h.Desc))
+	}
+	return strings.Join(parts, " · ")
 }
 
 func (r resultModel) stateView() string {

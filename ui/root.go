@@ -157,13 +157,23 @@ func (m *Model) cancelInFlight() {
 }
 
 func (m *Model) resize() tea.Cmd {
+	// Only screens that exist are sized; each new screen is sized when shown.
 	w, h := m.bodySize()
 	m.home.setSize(w, h)
-	m.review.setSize(w, h)
-	m.result.setSize(w, h)
 	m.sessions.setSize(w, h)
-	m.errs.setSize(w, h)
-	return m.form.setSize(w, h)
+	switch m.screen {
+	case screenReview:
+		m.review.setSize(w, h)
+	case screenResult:
+		// The result screen has no footer (its keys are in its side
+		// panel) so that a QR for a ~100-character URL fits 80×24.
+		m.result.setSize(w, h+1)
+	case screenError:
+		m.errs.setSize(w, h)
+	case screenForm:
+		return m.form.setSize(w, h)
+	}
+	return nil
 }
 
 // bodySize is the area between the banner and the footer.
@@ -255,6 +265,9 @@ func (m *Model) View() string {
 		body, keys = m.sessions.view(), m.sessions.keys()
 	}
 	var footer string
+	if m.screen == screenResult && !m.full {
+		return m.banner() + "\n" + fit(body, w, h-1)
+	}
 	if m.full {
 		footer = m.help.FullHelpView(keys.FullHelp())
 	} else {
