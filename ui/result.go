@@ -225,6 +225,7 @@ func (r resultModel) update(msg tea.Msg) (resultModel, tea.Cmd) {
 			return r, nil
 		}
 		r.verifying = false
+		r.flash = ""
 		if msg.err != nil {
 			pe := providers.AsError(msg.err)
 			r.lastErr = pe.Error() + actionSuffix(pe)
@@ -363,7 +364,7 @@ func (r resultModel) infoView() string {
 	for _, k := range sortedKeys(r.launch.Extra) {
 		b.WriteString(s.Subtle.Render(k+" ") + clean(r.launch.Extra[k]) + "\n")
 	}
-	if !r.launch.ExpiresAt.IsZero() {
+	if !r.launch.ExpiresAt.IsZero() && !r.state.Final() {
 		left := r.launch.ExpiresAt.Sub(now)
 		if left > 0 {
 			b.WriteString(s.Subtle.Render("expires in ") + human(left) + s.Subtle.Render(" at "+r.launch.ExpiresAt.Local().Format("15:04:05")) + "\n")
