@@ -265,15 +265,13 @@ func (c *Client) signed(ctx context.Context, action string, q url.Values) (*http
 		"x-acs-content-sha256":  {EmptyBodyHash},
 	}
 	for k, vs := range signedHeaders {
-		if k != "host" {
-			// Lower-case names, as the SDKs send them (HTTP header names
-			// are case-insensitive).
-			req.Header[k] = vs
+		if k != "host" { // Go sends Host from the URL
+			req.Header.Set(k, vs[0])
 		}
 	}
-	req.Header["accept"] = []string{"application/json"}
-	req.Header["user-agent"] = []string{"kycdesk (alibaba cloudauth-intl " + APIVersion + ")"}
-	req.Header["Authorization"] = []string{Authorization(c.akID, c.secret, http.MethodPost, "/", q, signedHeaders, EmptyBodyHash)}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "kycdesk (alibaba cloudauth-intl "+APIVersion+")")
+	req.Header.Set("Authorization", Authorization(c.akID, c.secret, http.MethodPost, "/", q, signedHeaders, EmptyBodyHash))
 	return req, nil
 }
 

@@ -237,12 +237,7 @@ func TestRequestIsSignedFreshAndSecretNeverShown(t *testing.T) {
 	if r1.Method != "POST" || r1.URL.Path != "/" || r1.URL.Host != "cloudauth-intl.cn-hongkong.aliyuncs.com" {
 		t.Fatalf("request line: %s %s", r1.Method, r1.URL)
 	}
-	h := func(r *http.Request, k string) string {
-		if v := r.Header[k]; len(v) > 0 {
-			return v[0]
-		}
-		return ""
-	}
+	h := func(r *http.Request, k string) string { return r.Header.Get(k) }
 	if h(r1, "x-acs-action") != "Initialize" || h(r1, "x-acs-version") != "2022-08-09" ||
 		h(r1, "x-acs-date") != "2026-11-21T23:16:06Z" || h(r1, "x-acs-content-sha256") != EmptyBodyHash ||
 		h(r1, "accept") != "application/json" || len(h(r1, "x-acs-signature-nonce")) != 32 {
