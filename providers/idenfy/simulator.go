@@ -754,7 +754,9 @@ func (s *simulator) handlePage(w http.ResponseWriter, r *http.Request) {
 	if sess == nil {
 		return
 	}
-	if sess.opened.IsZero() {
+	// sessionLength counts from the customer's first visit (a HEAD from a
+	// link previewer is not one).
+	if sess.opened.IsZero() && r.Method == http.MethodGet {
 		sess.opened = now
 		s.logf("scanRef=%s page opened; session ends in %s", sess.scanRef, sess.sessionLength)
 	}

@@ -235,8 +235,8 @@ func TestSimPage(t *testing.T) {
 		t.Error("DOCUMENT tokens ask for no selfie")
 	}
 	for _, want := range []string{"ID card, driver&#39;s license or passport", "German", `name="viewport"`,
-		`action="/api/v2/redirect/approve"`, `action="/api/v2/redirect/deny"`, `action="/api/v2/redirect/suspect"`,
-		`action="/api/v2/redirect/abandon"`, "Leave suspected", "Abandon", l.References["authToken"], "iDenfy"} {
+		`action="redirect/approve"`, `action="redirect/deny"`, `action="redirect/suspect"`,
+		`action="redirect/abandon"`, "Leave suspected", "Abandon", l.References["authToken"], "iDenfy"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
 		}
@@ -246,9 +246,21 @@ func TestSimPage(t *testing.T) {
 			t.Errorf("page has an external resource or script: %q", bad)
 		}
 	}
-	code, done := env.act(t, ActionApprove, l.References["authToken"])
-	if code != 200 || !strings.Contains(done, `href="https://shop.example/ok"`) {
-		t.Errorf("done page %d:\n%s", code, done)
+	// Press Approve as a browser would: resolve the form's action against the page URL.
+	action := regexp.MustCompile(`action="(redirect/approve)"`).FindStringSubmatch(page)
+	pageURL, _ := url.Parse(l.URL)
+	target := pageURL.ResolveReference(&url.URL{Path: action[1]})
+	resp, err := env.srv.Client().PostForm(target.String(), url.Values{"authToken": {l.References["authToken"]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if done := string(b); resp.StatusCode != 200 || !strings.Contains(done, `href="https://shop.example/ok"`) {
+		t.Errorf("done page %d (%s):\n%s", resp.StatusCode, target, done)
+	}
+	if st := env.status(t, l); st.State != providers.StateApproved {
+		t.Errorf("after the page's form: %+v", st)
 	}
 
 	if code, body, _ := env.get(t, env.srv.URL+"/api/v2/redirect?authToken=nope"); code != 400 || !strings.Contains(body, "not valid") {
@@ -287,8 +299,15 @@ func TestSimExpiry(t *testing.T) {
 		t.Errorf("expired page %d", code)
 	}
 
-	// Opened before expiry: sessionLength counts from the first visit.
+	// Opened before expiry: sessionLength counts from the first visit (a
+	// HEAD from a link previewer does not start it).
 	l = env.launch(t, providers.Values{"clientId": {"c2"}, "expiryTime": {"100"}, "sessionLength": {"600"}})
+	if resp, err := env.srv.Client().Head(l.URL); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("HEAD: %v %v", resp, err)
+	}
+	if sess, _ := env.sim.sessionByScanRef(l.References["scanRef"]); !sess.opened.IsZero() {
+		t.Error("HEAD started the session")
+	}
 	env.clock.Advance(50 * time.Second)
 	if code, _, _ := env.get(t, l.URL); code != 200 {
 		t.Fatal("first visit refused")
