@@ -202,6 +202,18 @@ func HashUserID(typed string) string {
 	return hex.EncodeToString(h[:])
 }
 
+// Customer is the customer reference of a launch: MerchantUserId as it is
+// sent (its SHA-256 hex unless kycdeskSendUserIdAsTyped is true). It equals
+// Launch.Customer, so a caller can compare sessions before launching (the
+// duplicate guard) without keeping the typed, personal value.
+func Customer(v providers.Values) string {
+	cv := Canonical(v)
+	if !cv.Has("MerchantUserId") {
+		return ""
+	}
+	return wireUserID(cv)
+}
+
 // wireUserID is MerchantUserId as it goes on the wire.
 func wireUserID(v providers.Values) string {
 	if v.Get(LocalSendUserIDAsTyped) == "true" {

@@ -151,10 +151,7 @@ func Spec() providers.Spec {
 				{Value: MetaInfoMobileH5, Label: "mobile H5 (QR handed to a phone)"},
 				{Value: MetaInfoPCWeb, Label: "PC web"},
 			},
-			Aliases: map[string]string{
-				"h5": MetaInfoMobileH5, "mobile": MetaInfoMobileH5, "H5": MetaInfoMobileH5,
-				"web": MetaInfoPCWeb, "pc": MetaInfoPCWeb, "PC": MetaInfoPCWeb,
-			},
+			Aliases:     map[string]string{"h5": MetaInfoMobileH5, "web": MetaInfoPCWeb},
 			Check:       checkMetaInfo,
 			Generate:    func() string { return MetaInfoMobileH5 },
 			Unconfirmed: unconfirmedMetaInfo,

@@ -404,3 +404,19 @@ func TestValidateCrossField(t *testing.T) {
 		t.Errorf("Request with invalid values: %v", err)
 	}
 }
+
+func TestCustomer(t *testing.T) {
+	v := validValues()
+	v.Set("MerchantUserId")
+	v.Set("merchantuserid", " alice ")
+	if got := Customer(v); got != HashUserID("alice") {
+		t.Fatalf("Customer = %q", got)
+	}
+	v.Set(LocalSendUserIDAsTyped, "true")
+	if got := Customer(v); got != "alice" {
+		t.Fatalf("Customer as typed = %q", got)
+	}
+	if Customer(providers.Values{}) != "" {
+		t.Fatal("no user id, no customer")
+	}
+}
