@@ -44,6 +44,7 @@ const (
 	simNonceKeep  = 2*simClockSkew + time.Minute
 	simMaxBody    = 1 << 20
 	simPagePrefix = "/sandbox/alibaba/verify/"
+	simRetention  = 30 * 24 * time.Hour // CheckResult keeps results 30 days
 )
 
 // Simulator is the Alibaba eKYC sandbox. It is safe for concurrent use.
@@ -421,13 +422,13 @@ func checkInitialize(p map[string]string) *simError {
 	if _, ok := simDocTypes[p["DocType"]]; !ok {
 		return invalid("DocType", "unsupported document type")
 	}
-	if sc, ok := p["SceneCode"]; ok && (len(sc) > 10 || !alnumUnderscore(sc, true)) {
+	if sc := p["SceneCode"]; len(sc) > 10 || !alnumUnderscore(sc, true) {
 		return invalid("SceneCode", "use at most 10 letters, digits or underscores")
 	}
 	for _, e := range simEnums {
-		v, ok := p[e.name]
-		if !ok {
-			continue
+		v := p[e.name]
+		if v == "" {
+			continue // an optional parameter sent empty counts as not sent
 		}
 		found := false
 		for _, x := range e.values {
@@ -438,16 +439,16 @@ func checkInitialize(p map[string]string) *simError {
 		}
 	}
 	for _, name := range []string{"LanguageConfig", "StyleConfig"} {
-		if v, ok := p[name]; ok {
+		if v := p[name]; v != "" {
 			if _, isObj := jsonObject(v); !isObj {
 				return invalid(name, "it must be a JSON object")
 			}
 		}
 	}
-	if v, ok := p["ReturnUrl"]; ok && !absHTTPURL(v, false) {
+	if v := p["ReturnUrl"]; v != "" && !absHTTPURL(v, false) {
 		return invalid("ReturnUrl", "it must be an absolute http(s) URL")
 	}
-	if v, ok := p["CallbackUrl"]; ok && !absHTTPURL(v, true) {
+	if v := p["CallbackUrl"]; v != "" && !absHTTPURL(v, true) {
 		return invalid("CallbackUrl", "the webhook address must start with https")
 	}
 	return nil
@@ -480,6 +481,11 @@ func (s *Simulator) initialize(w http.ResponseWriter, r *http.Request, p map[str
 		created: s.opts.Clock(),
 	}
 	s.mu.Lock()
+	for id, old := range s.sessions {
+		if sess.created.Sub(old.created) > simRetention {
+			delete(s.sessions, id) // results are kept 30 days
+		}
+	}
 	s.sessions[sess.id] = sess
 	s.mu.Unlock()
 	s.logf("alibaba: Initialize MerchantBizId=%s → TransactionId=%s", providers.SanitizeLine(sess.bizID), sess.id)

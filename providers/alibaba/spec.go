@@ -110,13 +110,6 @@ func checkMetaInfo(v string) error {
 	return nil
 }
 
-func checkBool(v string) error {
-	if v != "true" && v != "false" {
-		return errors.New("must be true or false")
-	}
-	return nil
-}
-
 // Spec is every Initialize request parameter of the seed, in its order, plus
 // one local option (kycdeskSendUserIdAsTyped) that is never sent.
 func Spec() providers.Spec {
@@ -297,7 +290,6 @@ func Spec() providers.Spec {
 			Doc: "A kycdesk option, not an Alibaba parameter: it is never sent. false (default): MerchantUserId is sent as its " +
 				"SHA-256 hex, as the seed recommends. true: MerchantUserId is sent exactly as typed; use it only for an opaque " +
 				"internal id, since the value sent also becomes the session's customer reference.",
-			Check: checkBool,
 		},
 	}
 }
