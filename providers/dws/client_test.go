@@ -360,6 +360,10 @@ func TestEverySeedCodeMapped(t *testing.T) {
 			if row.code == CodeRepeatReqInconsistent && !strings.Contains(pe.Action, row.action) {
 				t.Errorf("%s: action %q", row.code, pe.Action)
 			}
+			sticky := strings.Contains(pe.Action, "returns this same answer")
+			if wantSticky := !notStored[row.code] && row.code != CodeRepeatReqInconsistent && row.code != CodeTimesExceedLimit; sticky != wantSticky {
+				t.Errorf("%s: action %q (same-answer note %v)", row.code, pe.Action, sticky)
+			}
 		case "U":
 			if pe.Kind != providers.KindUnknown || pe.Code != row.code {
 				t.Errorf("%s: %+v", row.code, pe)
@@ -493,7 +497,7 @@ func TestMalformedAnswers(t *testing.T) {
 			w.WriteHeader(a.status)
 			_, _ = io.WriteString(w, a.body)
 		}))
-		c, _ := New(providers.Config{Mode: providers.ModeSandbox, BaseURL: srv.URL, Credentials: map[string]string{
+		c, _ := New(providers.Config{Mode: providers.ModeLive, BaseURL: srv.URL, Credentials: map[string]string{
 			CredClientID: SandboxClientID, CredPrivateKeyPEM: SandboxClientPrivateKeyPEM}})
 		c.Backoff = nil
 		_, err := c.Launch(context.Background(), vals(ParamIdentityValue, "1-4154567899", ParamAuthenticationRequestID, "R1"))

@@ -131,6 +131,15 @@ func LookupCode(code string) (CodeInfo, bool) {
 	return CodeInfo{}, false
 }
 
+// notStored are refusals given before DWS looks at the idempotency key
+// (authentication and routing) or that concern one attempt (a code): a
+// corrected retry with the same id is not bound to the same answer.
+var notStored = map[string]bool{
+	CodeInvalidSignature: true, "SIGNATURE_INVALID": true, CodeInvalidClient: true, "CLIENT_INVALID": true,
+	CodeInvalidAPI: true, "API_INVALID": true, CodeMethodNotSupported: true, "KEY_NOT_FOUND": true,
+	CodeOTPIncorrect: true, CodeOTPExpired: true, CodeVerifyTimesExceedLimit: true,
+}
+
 // apiResult is the result object every DWS answer carries.
 type apiResult struct {
 	ResultCode    string `json:"resultCode"`
@@ -168,11 +177,16 @@ func failure(httpStatus int, r apiResult, what, idName, requestID string) *provi
 			" whose fields differ from this one (for example the number or env changed after the first attempt). " +
 			"DWS answers repeated ids only when the request is the same."
 		action = "Ensure the fields in the requests are the same. To finish the first request, resend exactly its values; " +
-			"to send different values, launch anew with a new " + idName + " (leave the field empty and kycdesk generates one)."
+			"to send different values, use a new " + idName
+		if idName == ParamAuthenticationRequestID {
+			action += ": launch anew with a new authenticationRequestId (leave the field empty and kycdesk generates one)."
+		} else {
+			action += " (kycdesk uses a new one on the next try)."
+		}
 	case CodeTimesExceedLimit:
 		action += " Then launch anew: the same " + idName + " keeps returning this answer."
 	default:
-		if idName != "" && requestID != "" && code != CodeOTPIncorrect && code != CodeOTPExpired {
+		if idName != "" && requestID != "" && !notStored[code] {
 			action += " A retry with the same " + idName + " returns this same answer."
 		}
 	}

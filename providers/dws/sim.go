@@ -87,6 +87,9 @@ const (
 	SimInitWindow     = 10 * time.Minute // (else TIMES_EXCEED_LIMIT)
 )
 
+// simMaxRecorded bounds the requests kept for Requests.
+const simMaxRecorded = 1000
+
 // SimRequest is one request the simulator received (a testing hook).
 type SimRequest struct {
 	Path   string
@@ -198,7 +201,7 @@ func (s *Simulator) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+SimPagePath+"inbox.json", s.inboxJSON)
 }
 
-// Requests returns the requests received so far (a testing hook).
+// Requests returns the requests received so far, at most the last 1000 (a testing hook).
 func (s *Simulator) Requests() []SimRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -257,6 +260,9 @@ func (s *Simulator) handle(h apiHandler) http.HandlerFunc {
 		clientID := r.Header.Get("Client-Id")
 		s.mu.Lock()
 		s.requests = append(s.requests, SimRequest{Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
+		if len(s.requests) > simMaxRecorded {
+			s.requests = append([]SimRequest(nil), s.requests[len(s.requests)-simMaxRecorded:]...)
+		}
 		s.mu.Unlock()
 
 		if s.configErr != "" {
@@ -738,7 +744,7 @@ Codes are valid for {{.TTL}}; {{.Attempts}} wrong codes lock an authentication; 
 <li><b>{{.S503}}</b> — the first request of each id gets HTTP 503, the retry succeeds</li>
 <li><b>{{.PF}}</b> — F PROCESS_FAIL</li>
 <li><b>{{.AD}}</b> — F ACCESS_DENIED</li></ul>
-<p>For example +60 12 345 {{.U1}}. The same list as JSON: <a href="inbox.json">inbox.json</a>.</p>
+<p>For example +60 12 345 {{.U1}}. More than {{.InitLimit}} new authentications for one number within {{.InitWindow}} are refused with TIMES_EXCEED_LIMIT. The same list as JSON: <a href="inbox.json">inbox.json</a>.</p>
 </body></html>
 `))
 
@@ -761,6 +767,7 @@ func (s *Simulator) inboxPage(w http.ResponseWriter, r *http.Request) {
 		"Rows": rows, "TTL": SimCodeTTL.String(), "Attempts": SimMaxAttempts, "Resend": SimResendInterval.String(), "Sends": SimMaxSends,
 		"U1": SandboxSuffixUnknownOnce, "U": SandboxSuffixAlwaysUnknown, "S503": SandboxSuffixUnavailableOnce,
 		"PF": SandboxSuffixProcessFail, "AD": SandboxSuffixAccessDenied,
+		"InitLimit": SimInitLimit, "InitWindow": SimInitWindow.String(),
 	})
 }
 

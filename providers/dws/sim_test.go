@@ -164,8 +164,11 @@ func TestSimulatorSandboxExtensionOnlyForSandboxIDs(t *testing.T) {
 	sim.Register(mux)
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
+	// The operator's own credentials in sandbox mode: their live DWS public
+	// key (here any other key) is not the simulator's; sandbox mode verifies
+	// with the sandbox platform key.
 	c, err := New(providers.Config{Mode: providers.ModeSandbox, BaseURL: srv.URL, Credentials: map[string]string{
-		CredClientID: "2188120000000001", CredPrivateKeyPEM: SandboxClientPrivateKeyPEM, CredPlatformPublicKey: SandboxPlatformPublicKeyPEM}})
+		CredClientID: "2188120000000001", CredPrivateKeyPEM: SandboxClientPrivateKeyPEM, CredPlatformPublicKey: SandboxClientPublicKeyPEM}})
 	if err != nil {
 		t.Fatal(err)
 	}
