@@ -3,6 +3,7 @@ package providers
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -122,7 +123,7 @@ func CheckValue(p Param, raw string) string {
 		}
 	case KindFloat:
 		f, err := strconv.ParseFloat(v, 64)
-		if err != nil {
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 			return "must be a number"
 		}
 		if msg := checkRange(p, f); msg != "" {

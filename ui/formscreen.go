@@ -86,8 +86,9 @@ func (f formModel) update(msg tea.Msg) (formModel, tea.Cmd) {
 
 // complete prepares and validates the values; refusals reopen the form
 // with every problem named, warnings go on to review.
-func (f formModel) complete() tea.Cmd {
-	values := f.form.Values()
+func (f formModel) complete() tea.Cmd { return f.completeWith(f.form.Values()) }
+
+func (f formModel) completeWith(values providers.Values) tea.Cmd {
 	c := f.entry.Client
 	values = c.Prepare(values)
 	refusals, _ := providers.Problems(c.Validate(values))

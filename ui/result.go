@@ -12,7 +12,6 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/ui/qr"
@@ -331,7 +330,21 @@ func (r resultModel) view() string {
 	}
 	infoW := r.w - r.code.Width - 2
 	if r.code.Height <= r.h && infoW >= 30 {
-		return lipgloss.JoinHorizontal(lipgloss.Top, r.code.Styled, "  ", fit(wrapBlock(info, infoW), infoW, r.code.Height))
+		// Side by side, joined by hand: the QR lines have a known width,
+		// so there is nothing to measure (lipgloss.JoinHorizontal would
+		// parse every escape sequence of the code on every frame).
+		qrLines := r.code.StyledLines()
+		infoLines := strings.Split(fit(wrapBlock(info, infoW), infoW, r.code.Height), "\n")
+		var b strings.Builder
+		for i, l := range qrLines {
+			b.WriteString(l)
+			b.WriteString("  ")
+			b.WriteString(infoLines[i])
+			if i < len(qrLines)-1 {
+				b.WriteByte('\n')
+			}
+		}
+		return b.String()
 	}
 	if r.code.Height+strings.Count(info, "\n")+1 <= r.h && r.code.Width <= r.w {
 		return r.code.Styled + "\n" + info

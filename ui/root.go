@@ -47,6 +47,12 @@ type Model struct {
 
 	// seq numbers async requests; replies carrying an older number are stale.
 	seq int
+
+	// view caches the last rendered frame; Update marks it dirty whenever
+	// a message may have changed what is shown. Bubble Tea calls View after
+	// every message, including ones that change nothing on screen.
+	view  string
+	dirty bool
 }
 
 // New builds the console.
@@ -67,6 +73,7 @@ func (m *Model) nextID() int { m.seq++; return m.seq }
 
 // Update implements tea.Model.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m.dirty = true
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.ctx.Width, m.ctx.Height = msg.Width, msg.Height
@@ -98,6 +105,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.startRetry(msg.entry, msg.sessionID, msg.values)
 	case launchDoneMsg:
 		if msg.id != m.launching.id || m.screen != screenLaunching {
+			m.dirty = false
 			return m, nil // stale: cancelled or superseded
 		}
 		return m, m.finishLaunch(msg)
@@ -237,8 +245,18 @@ func (m *Model) finishLaunch(msg launchDoneMsg) tea.Cmd {
 	return tea.Batch(m.result.init(), m.resize())
 }
 
-// View implements tea.Model.
+// View implements tea.Model: the cached frame, re-rendered only after a
+// message that may have changed it.
 func (m *Model) View() string {
+	if m.dirty || m.view == "" {
+		m.view = m.render()
+		m.dirty = false
+	}
+	return m.view
+}
+
+// render draws the frame.
+func (m *Model) render() string {
 	w, h := m.ctx.Width, m.ctx.Height
 	if w == 0 || h == 0 {
 		return ""
@@ -325,6 +343,6 @@ func fit(body string, w, h int) string {
 }
 
 func tooSmall(w, h, needW, needH int) string {
-	msg := fmt.Sprintf("Terminal too small: %d×%d.\nkycdesk needs at least %d×%d.\nEnlarge the window (ctrl+c quits).", w, h, needW, needH)
-	return fit(msg, w, h)
+	msg := fmt.Sprintf("kycdesk needs at least %d×%d; this terminal is %d×%d. Enlarge the window (ctrl+c quits).", needW, needH, w, h)
+	return fit(wrap(msg, w), w, h)
 }

@@ -46,7 +46,11 @@ type Code struct {
 	Styled string // the same lines with forced colours
 	Width  int    // columns
 	Height int    // rows
+	styled []string
 }
+
+// StyledLines are the lines of Styled, split once.
+func (c *Code) StyledLines() []string { return c.styled }
 
 var (
 	mu    sync.Mutex
@@ -101,7 +105,7 @@ func render(text string) (c *Code, err error) {
 		styled[i] = colorOn + l + colorOff
 		w = max(w, len([]rune(l)))
 	}
-	return &Code{Text: text, Plain: strings.Join(lines, "\n"), Styled: strings.Join(styled, "\n"), Width: w, Height: len(lines)}, nil
+	return &Code{Text: text, Plain: strings.Join(lines, "\n"), Styled: strings.Join(styled, "\n"), Width: w, Height: len(lines), styled: styled}, nil
 }
 
 // Parse turns half-block lines (as captured from a screen, colours removed)
