@@ -92,14 +92,20 @@ var (
 	_ providers.Challenger = (*Client)(nil)
 )
 
-// New makes a client. In sandbox mode missing credentials default to the
-// sandbox ones, and answers are always verified with
-// SandboxPlatformPublicKeyPEM (the simulator's key). In live mode answers
-// are verified only when platformPublicKeyPEM is set. An empty BaseURL
-// resolves through the gateway option.
+// New makes a client.
+//
+// Live mode signs with privateKeyPEM and verifies answers only when
+// platformPublicKeyPEM is set. Sandbox mode talks to kycdesk's simulator,
+// which keeps its fixed key pairs whatever client id it accepts (the sandbox
+// passes it the DWS_CLIENT_ID from the environment, never the key files):
+// it signs with SandboxClientPrivateKeyPEM and verifies answers with
+// SandboxPlatformPublicKeyPEM, using the configured client id (the sandbox
+// one when none is set). A configured private key is then not used, only
+// masked. An empty BaseURL resolves through the gateway option.
 func New(cfg providers.Config) (*Client, error) {
 	creds := cfg.Credentials
-	if cfg.Mode == providers.ModeSandbox && creds[CredClientID] == "" && creds[CredPrivateKeyPEM] == "" {
+	sandbox := cfg.Mode == providers.ModeSandbox
+	if sandbox && strings.TrimSpace(creds[CredClientID]) == "" {
 		creds = sandboxCredentials()
 	}
 	c := &Client{cfg: cfg, http: cfg.Client(), Retries: DefaultRetries, Backoff: DefaultBackoff}
@@ -112,7 +118,14 @@ func New(cfg providers.Config) (*Client, error) {
 			return nil, configError(CredClientID, "the client id must be printable ASCII without spaces", "check DWS_CLIENT_ID")
 		}
 	}
-	pemText := creds[CredPrivateKeyPEM]
+	pemText, pub := creds[CredPrivateKeyPEM], creds[CredPlatformPublicKey]
+	if strings.TrimSpace(pemText) != "" {
+		c.secrets = secretForms(pemText)
+	}
+	if sandbox {
+		pemText, pub = SandboxClientPrivateKeyPEM, SandboxPlatformPublicKeyPEM
+		c.secrets = append(c.secrets, secretForms(pemText)...)
+	}
 	if strings.TrimSpace(pemText) == "" {
 		return nil, configError(CredPrivateKeyPEM, "no private key", "set DWS_PRIVATE_KEY_FILE to the file holding your RSA private key (PEM)")
 	}
@@ -121,14 +134,6 @@ func New(cfg providers.Config) (*Client, error) {
 		return nil, configError(CredPrivateKeyPEM, err.Error(), "check the file named by DWS_PRIVATE_KEY_FILE")
 	}
 	c.key = key
-	c.secrets = secretForms(pemText)
-	pub := creds[CredPlatformPublicKey]
-	if cfg.Mode == providers.ModeSandbox {
-		// Sandbox mode talks to kycdesk's simulator, which signs its
-		// answers with the sandbox platform key whatever client
-		// credentials it accepts; verify with that key.
-		pub = SandboxPlatformPublicKeyPEM
-	}
 	if strings.TrimSpace(pub) != "" {
 		pk, err := ParsePublicKey(pub)
 		if err != nil {

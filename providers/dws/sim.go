@@ -144,8 +144,9 @@ type simAuth struct {
 // NewSimulator makes the DWS simulator. opts.Credentials may name clientId
 // and the client's key (publicKeyPEM, or privateKeyPEM from which the public
 // key is taken) and the key that signs answers (platformPrivateKeyPEM); nil
-// means the fixed sandbox credentials. Without platformPrivateKeyPEM the
-// sandbox platform key signs.
+// means the fixed sandbox credentials. Without a client key the sandbox
+// client key pair is the one accepted, and without platformPrivateKeyPEM the
+// sandbox platform key signs (the sandbox passes only DWS_CLIENT_ID).
 func NewSimulator(opts providers.SimOptions) *Simulator {
 	s := &Simulator{opts: opts,
 		inits: map[string]*simIdem{}, triggers: map[string]*simIdem{},
@@ -167,10 +168,10 @@ func NewSimulator(opts providers.SimOptions) *Simulator {
 		if k, err = simPrivateKey(creds[CredPrivateKeyPEM]); err == nil {
 			s.clientKey = &k.PublicKey
 		}
-	case s.clientID == SandboxClientID:
-		s.clientKey, err = simPublicKey(SandboxClientPublicKeyPEM)
 	default:
-		err = errors.New("no client key (publicKeyPEM or privateKeyPEM) for client id " + s.clientID)
+		// The sandbox passes the client id from the environment but keeps
+		// its fixed key pair.
+		s.clientKey, err = simPublicKey(SandboxClientPublicKeyPEM)
 	}
 	if err != nil {
 		s.configErr = "client key: " + err.Error()

@@ -3,7 +3,11 @@ package dws
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
@@ -194,7 +198,7 @@ func TestSimulatorSandboxExtensionOnlyForSandboxIDs(t *testing.T) {
 
 func TestSimulatorMisconfigured(t *testing.T) {
 	var logged []string
-	sim := NewSimulator(providers.SimOptions{Credentials: map[string]string{CredClientID: "2188120000000001"},
+	sim := NewSimulator(providers.SimOptions{Credentials: map[string]string{CredClientID: "2188120000000001", "publicKeyPEM": "junk"},
 		Logf: func(f string, a ...any) { logged = append(logged, fmt.Sprintf(f, a...)) }})
 	mux := http.NewServeMux()
 	sim.Register(mux)
@@ -297,4 +301,42 @@ func FuzzSimFields(f *testing.F) {
 			t.Fatal("invalid JSON accepted")
 		}
 	})
+}
+
+// What the sandbox does when DWS_* variables are set: the simulator gets the
+// client id only; the sandbox-mode client has the operator's own key files.
+func TestSandboxWithOperatorCredentials(t *testing.T) {
+	sim := NewSimulator(providers.SimOptions{Credentials: map[string]string{CredClientID: "2188120000000001"}})
+	mux := http.NewServeMux()
+	sim.Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	own, _ := rsa.GenerateKey(rand.Reader, 2048)
+	ownPEM := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(own)}))
+	c, err := New(providers.Config{Mode: providers.ModeSandbox, BaseURL: srv.URL, Credentials: map[string]string{
+		CredClientID: "2188120000000001", CredPrivateKeyPEM: ownPEM, CredPlatformPublicKey: SandboxClientPublicKeyPEM}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := c.Launch(context.Background(), vals(ParamIdentityValue, "1-4154567899"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Trigger(context.Background(), l); err != nil {
+		t.Fatal(err)
+	}
+	code := sim.Inbox()[0].Code
+	if st, err := c.Verify(context.Background(), l, code); err != nil || st.State != providers.StateApproved {
+		t.Fatalf("%v %v", st, err)
+	}
+	if c.ClientID() != "2188120000000001" || sim.Requests()[0].Path != PathInitAuthentication {
+		t.Fatal("the operator's client id was not used")
+	}
+	masked := false
+	for _, s := range c.Secrets() {
+		masked = masked || s == ownPEM
+	}
+	if !masked {
+		t.Fatal("the operator's key is not in Secrets")
+	}
 }
