@@ -137,16 +137,17 @@ func TestVerifyOutcomes(t *testing.T) {
 	sb := newSandbox(t, nil)
 	ctx := context.Background()
 
-	// Not triggered yet: nothing is sent.
+	// An empty code is refused here; nothing is sent.
 	l := launch(t, sb, "+44 7911 200001")
-	if _, err := sb.client.Verify(ctx, l, "123456"); asErr(t, err).Kind != providers.KindInvalid {
-		t.Fatal("verify before trigger")
-	}
 	if _, err := sb.client.Verify(ctx, l, " "); asErr(t, err).Kind != providers.KindInvalid {
 		t.Fatal("empty code")
 	}
 	if len(sb.bodies("/verifyAuthentication")) != 0 {
 		t.Fatal("sent")
+	}
+	// Before any code was sent, DWS (the simulator) says so.
+	if _, err := sb.client.Verify(ctx, l, "123456"); asErr(t, err).Code != CodeProcessFail {
+		t.Fatalf("verify before trigger: %v", err)
 	}
 
 	// Wrong code.
@@ -327,5 +328,23 @@ func TestTriggerRequestIDs(t *testing.T) {
 	a, b := TriggerRequestID(long, 1), TriggerRequestID(long, 2)
 	if a == b || a != TriggerRequestID(long, 1) || len(a) > 64 || len(b) > 64 {
 		t.Fatalf("%q %q", a, b)
+	}
+}
+
+// The CLI verifies in another process, from the journal's copy of the
+// launch, which was written before the code was sent.
+func TestVerifyFromJournalCopy(t *testing.T) {
+	sb := newSandbox(t, nil)
+	l := launch(t, sb, "+44 7911 200005")
+	stored := &providers.Launch{Provider: l.Provider, References: l.References, ExpiresAt: l.ExpiresAt, Customer: l.Customer,
+		Extra:     map[string]string{ParamAuthenticationType: "SMS"},
+		Challenge: &providers.Challenge{Type: l.Challenge.Type, RenderValue: l.Challenge.RenderValue, ChallengeID: l.Challenge.ChallengeID}}
+	ch, err := sb.client.Trigger(context.Background(), l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := sb.client.Verify(context.Background(), stored, ch.SandboxCode)
+	if err != nil || st.State != providers.StateApproved {
+		t.Fatalf("%+v %v", st, err)
 	}
 }
