@@ -620,7 +620,7 @@ func (c *Client) Status(ctx context.Context, l *providers.Launch) (*providers.St
 	}
 	now := c.cfg.Clock()
 	st := &providers.Status{State: recordedState(l), At: now}
-	const noQuery = "DWS has no status query API; this is the state kycdesk recorded from triggerChallenge and verifyAuthentication"
+	const noQuery = "DWS has no status query API; this is the state recorded on this copy of the session from triggerChallenge and verifyAuthentication"
 	switch {
 	case st.State == providers.StatePending && !l.ExpiresAt.IsZero() && now.After(l.ExpiresAt):
 		st.State = providers.StateExpired
@@ -631,10 +631,10 @@ func (c *Client) Status(ctx context.Context, l *providers.Launch) (*providers.St
 		st.Detail = "too many wrong codes: DWS locked the authentication. " + noQuery
 	case st.State == providers.StateExpired:
 		st.Detail = "the code expired; send a new code. " + noQuery
-	case l.Challenge == nil || !l.Challenge.Triggered:
-		st.Detail = "no code sent yet. " + noQuery
-	default:
+	case l.Challenge != nil && l.Challenge.Triggered:
 		st.Detail = "code sent, waiting for it to be entered. " + noQuery
+	default:
+		st.Detail = "waiting for the code to be sent and entered. " + noQuery
 	}
 	if l.Extra != nil && l.Extra[extraCodesSent] != "" {
 		st.Fields = map[string]string{"codesSent": l.Extra[extraCodesSent]}

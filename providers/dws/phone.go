@@ -150,7 +150,7 @@ func judge(n *phonenumbers.PhoneNumber) (string, []string, error) {
 }
 
 func maskE164(cc int, n *phonenumbers.PhoneNumber) string {
-	return "+" + MaskPhone(strconv.Itoa(cc)+"-"+phonenumbers.GetNationalSignificantNumber(n))
+	return "+" + strings.Replace(MaskPhone(strconv.Itoa(cc)+"-"+phonenumbers.GetNationalSignificantNumber(n)), "-", " ", 1)
 }
 
 func numberTypeName(t phonenumbers.PhoneNumberType) string {
