@@ -488,21 +488,21 @@ func (c *Client) verifyResponse(uri string, resp *providers.Response) error {
 // DecodeResponse reads a DWS answer: a JSON object with a "result" object
 // whose members are strings. It returns every top-level member for the
 // caller to pick from.
-func DecodeResponse(body []byte) (map[string]json.RawMessage, apiResult, error) {
+func DecodeResponse(body []byte) (map[string]json.RawMessage, Result, error) {
 	var env map[string]json.RawMessage
 	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, apiResult{}, errors.New("not a JSON object")
+		return nil, Result{}, errors.New("not a JSON object")
 	}
 	raw, ok := env["result"]
 	if !ok {
-		return nil, apiResult{}, errors.New("no result")
+		return nil, Result{}, errors.New("no result")
 	}
-	var r apiResult
+	var r Result
 	if err := json.Unmarshal(raw, &r); err != nil {
-		return nil, apiResult{}, errors.New("result is not an object of strings")
+		return nil, Result{}, errors.New("result is not an object of strings")
 	}
 	if r.ResultStatus == "" {
-		return nil, apiResult{}, errors.New("result has no resultStatus")
+		return nil, Result{}, errors.New("result has no resultStatus")
 	}
 	return env, r, nil
 }

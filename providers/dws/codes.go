@@ -140,8 +140,8 @@ var notStored = map[string]bool{
 	CodeOTPIncorrect: true, CodeOTPExpired: true, CodeVerifyTimesExceedLimit: true,
 }
 
-// apiResult is the result object every DWS answer carries.
-type apiResult struct {
+// Result is the result object every DWS answer carries.
+type Result struct {
 	ResultCode    string `json:"resultCode"`
 	ResultStatus  string `json:"resultStatus"`
 	ResultMessage string `json:"resultMessage"`
@@ -150,7 +150,7 @@ type apiResult struct {
 // failure turns an F (or an unrecognised status) into the operator's error.
 // what names the call ("initAuthentication"), requestID the idempotency key
 // involved (authenticationRequestId or triggerRequestId) when there is one.
-func failure(httpStatus int, r apiResult, what, idName, requestID string) *providers.Error {
+func failure(httpStatus int, r Result, what, idName, requestID string) *providers.Error {
 	code := clean(r.ResultCode, 64)
 	msg := clean(r.ResultMessage, 300)
 	info, known := LookupCode(code)

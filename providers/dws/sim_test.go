@@ -27,7 +27,7 @@ type rawReq struct {
 	method, path, clientID, reqTime, sig, body, contentType string
 }
 
-func rawCall(t *testing.T, srvURL string, r rawReq) (int, apiResult, http.Header, []byte) {
+func rawCall(t *testing.T, srvURL string, r rawReq) (int, Result, http.Header, []byte) {
 	t.Helper()
 	if r.method == "" {
 		r.method = http.MethodPost
