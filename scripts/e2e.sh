@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# End-to-end: build the binary, run `kycdesk sandbox`, drive the console in
+# tmux from home to the QR for each provider (80×24), check that the QR on
+# the screen decodes to the session's URL, act as the customer through the
+# sandbox's customer pages, and watch the console follow; then a large and a
+# tiny terminal. Needs tmux and curl.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+work=$(mktemp -d)
+sock="$work/tmux.sock"
+port=$(( 20000 + RANDOM % 20000 ))
+export XDG_STATE_HOME="$work/state" XDG_CONFIG_HOME="$work/config"
+export KYCDESK_SANDBOX_URL="http://127.0.0.1:$port"
+unset IDENFY_API_KEY IDENFY_API_SECRET ALIBABA_CLOUD_ACCESS_KEY_ID ALIBABA_CLOUD_ACCESS_KEY_SECRET DWS_CLIENT_ID DWS_PRIVATE_KEY_FILE DWS_PUBLIC_KEY_FILE NO_COLOR
+sandbox_pid=""
+cleanup() {
+  tmux -S "$sock" kill-server 2>/dev/null || true
+  [ -n "$sandbox_pid" ] && kill "$sandbox_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "e2e FAIL: $*" >&2
+  echo "--- screen ---" >&2
+  tmux -S "$sock" capture-pane -p -t kd >&2 || true
+  echo "--- sandbox log (tail) ---" >&2
+  tail -20 "$work/sandbox.log" >&2 || true
+  exit 1
+}
+screen() { tmux -S "$sock" capture-pane -p -t kd; }
+keys() { tmux -S "$sock" send-keys -t kd "$@"; sleep 0.25; }
+typed() { tmux -S "$sock" send-keys -t kd -l "$1"; sleep 0.25; }
+# wait_for PATTERN [SECONDS]: wait until the screen shows PATTERN (grep -E).
+wait_for() {
+  local deadline=$(( $(date +%s) + ${2:-10} ))
+  until screen | grep -qE -- "$1"; do
+    [ "$(date +%s)" -ge "$deadline" ] && fail "waited for /$1/"
+    sleep 0.2
+  done
+}
+# enter_until PATTERN [N]: press enter (a field at a time) until PATTERN shows.
+enter_until() {
+  local n=${2:-20}
+  for _ in $(seq "$n"); do
+    screen | grep -qE -- "$1" && return 0
+    keys Enter
+  done
+  screen | grep -qE -- "$1" || fail "enter never reached /$1/"
+}
+newest() { "$work/kycdesk" sessions --json | python3 -c "import json,sys; print(json.load(sys.stdin)['sessions'][0]['$1'])"; }
+check_qr() {
+  local want got
+  want=$(newest url)
+  got=$(screen | go run ./tools/qrscan) || fail "no decodable QR on the screen"
+  [ "$got" = "$want" ] || fail "QR decodes to $got, session URL is $want"
+  echo "ok: the QR on the screen decodes to $got"
+}
+# page_action URL ACTION: act as the customer: open the page and submit the
+# form for ACTION (a form per action, or one form whose buttons name it).
+page_action() {
+  python3 - "$1" "$2" <<'PY' || fail "customer page action $2 on $1"
+import sys, re, html, urllib.parse, urllib.request
+url, action = sys.argv[1], sys.argv[2]
+page = urllib.request.urlopen(url, timeout=5).read().decode()
+forms = re.findall(r'<form[^>]*action="([^"]*)"[^>]*>(.*?)</form>', page, re.S)
+if not forms:
+    sys.exit("no form on the page")
+target = next((f for f in forms if html.unescape(f[0]).rstrip("/").endswith("/" + action)), None)
+fields = []
+if target is None:
+    target = forms[0]
+    fields.append(("action", action))
+for tag in re.findall(r'<input[^>]*>', target[1]):
+    n = re.search(r'name="([^"]*)"', tag); v = re.search(r'value="([^"]*)"', tag)
+    if n and 'type="hidden"' in tag:
+        fields.append((html.unescape(n.group(1)), html.unescape(v.group(1) if v else "")))
+dest = urllib.parse.urljoin(url, html.unescape(target[0]))
+urllib.request.urlopen(urllib.request.Request(dest, data=urllib.parse.urlencode(fields).encode()), timeout=5).read()
+PY
+}
+
+echo "== build"
+go build -o "$work/kycdesk" .
+
+echo "== sandbox on $KYCDESK_SANDBOX_URL"
+"$work/kycdesk" sandbox --listen "127.0.0.1:$port" >"$work/sandbox.log" 2>&1 &
+sandbox_pid=$!
+for _ in $(seq 50); do curl -fsS "$KYCDESK_SANDBOX_URL/sandbox/health" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -fsS "$KYCDESK_SANDBOX_URL/sandbox/health" >/dev/null || fail "sandbox did not start"
+
+echo "== console at 80x24"
+tmux -S "$sock" new-session -d -s kd -x 80 -y 24 "env XDG_STATE_HOME=$XDG_STATE_HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME KYCDESK_SANDBOX_URL=$KYCDESK_SANDBOX_URL $work/kycdesk; sleep 5"
+wait_for "Start a verification session"
+screen | grep -q "SANDBOX  $KYCDESK_SANDBOX_URL" || fail "banner does not say where requests go"
+
+echo "== iDenfy: form → review → QR → approve"
+keys 1
+wait_for "iDenfy — essentials"
+typed "e2e-desk-1"
+keys Enter
+typed "J0hn"
+keys Enter
+wait_for "must not contain digits"
+keys BSpace BSpace BSpace
+typed "ohn"
+enter_until "Review: the exact request"
+wait_for '"clientId": "e2e-desk-1"' 5
+screen | grep -q 'Basic ••••••' || fail "review does not mask the credentials"
+screen | grep -q 'kycdesk-sandbox-secret' && fail "the secret is on the screen"
+keys Enter
+wait_for "scanRef"
+check_qr
+page_action "$(newest url)" approve
+keys r
+wait_for "APPROVED" 15
+echo "ok: the console followed the customer's approval"
+
+echo "== Alibaba: form → QR → deny"
+keys n
+wait_for "iDenfy — essentials"
+keys Escape
+wait_for "Start a verification session"
+keys 2
+wait_for "Alibaba Cloud eKYC — essentials"
+enter_until "┃ Merchant user id"
+typed "cust-e2e-7"
+enter_until "┃ Document type"
+keys Down
+enter_until "Review: the exact request"
+wait_for 'X-Acs-Action: Initialize' 5
+keys Enter
+sleep 0.3
+if screen | grep -q "Press enter again"; then
+  screen | grep -q "warning:" || fail "a confirmation without the warning shown"
+  keys Enter
+fi
+wait_for "TransactionId"
+check_qr
+page_action "$(newest url)" deny
+keys r
+wait_for "DENIED" 15
+echo "ok: the console followed the customer's denial"
+
+echo "== DWS: phone → code → verified"
+keys Escape
+wait_for "Start a verification session"
+keys 3
+wait_for "Alipay DWS OTP — essentials"
+enter_until "┃ Mobile number"
+typed "+44 7400 123456"
+enter_until "one-time code"
+wait_for "the simulated SMS says: [0-9]+"
+code=$(screen | sed -nE 's/.*the simulated SMS says: ([0-9]+).*/\1/p' | head -1)
+typed "000000"
+keys Enter
+wait_for "incorrect"
+typed "$code"
+keys Enter
+wait_for "Verified"
+echo "ok: OTP verified with the sandbox code"
+
+echo "== sessions list, large terminal"
+keys Escape
+wait_for "Start a verification session"
+tmux -S "$sock" resize-window -t kd -x 160 -y 48
+keys s
+wait_for "Sessions \(3\)"
+screen | grep -q "approved" || fail "sessions list lacks the approved session"
+screen | grep -q "denied" || fail "sessions list lacks the denied session"
+echo "ok: three sessions listed at 160x48"
+
+echo "== tiny terminal"
+tmux -S "$sock" resize-window -t kd -x 30 -y 8
+wait_for "needs at least"
+tmux -S "$sock" resize-window -t kd -x 80 -y 24
+wait_for "Sessions"
+keys q
+sleep 0.5
+
+echo "== journal holds no secret and no personal data"
+journal="$XDG_STATE_HOME/kycdesk/sessions.jsonl"
+[ -f "$journal" ] || fail "no journal at $journal"
+[ "$(stat -c %a "$journal")" = 600 ] || fail "journal mode is $(stat -c %a "$journal")"
+for secret in kycdesk-sandbox-secret "J0hn" "John" "7400 123456" "7400123456" "PRIVATE KEY"; do
+  grep -q -- "$secret" "$journal" && fail "journal contains $secret"
+done
+echo "ok: journal clean"
+echo "e2e: all passed"
