@@ -112,7 +112,7 @@ func rowOf(s *session.Session) SessionRow {
 	row := SessionRow{
 		ID: s.ID, Provider: s.Provider, Mode: string(s.Mode), Endpoint: s.Endpoint, Customer: s.Customer,
 		Reference: s.Reference(), State: s.State, OutcomeUnknown: s.OutcomeUnknown(),
-		CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt, Launch: s.Launch(), Values: s.Values,
+		CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt, Launch: s.Launch(), Values: s.Values(),
 	}
 	for _, h := range s.History {
 		row.History = append(row.History, providers.Status{State: h.State, Detail: h.Detail, At: h.At})

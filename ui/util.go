@@ -23,7 +23,7 @@ func wrap(s string, w int) string {
 	if w <= 0 {
 		return s
 	}
-	return ansi.Hardwrap(ansi.Wordwrap(s, w, " -/?&"), w, true)
+	return ansi.Hardwrap(ansi.Wordwrap(s, w, ""), w, true)
 }
 
 // human formats a duration as "29m 59s" / "3h 05m" / "2d 4h".
