@@ -417,8 +417,21 @@ func cmdStatus(args []string, io *IO) int {
 		}
 		return fail(io, *asJSON, pe)
 	}
+	st = keepFinal(s.State, st)
 	a.journal.AppendStatus(s.ID, st)
 	return printStatus(io, s, st, *asJSON)
+}
+
+// keepFinal keeps a final state the journal recorded when the provider
+// answers with a non-final one: DWS has no status query, so its client
+// only knows what the launch told it, while the journal saw the verify.
+func keepFinal(recorded providers.State, st *providers.Status) *providers.Status {
+	if recorded.Final() && !st.State.Final() {
+		kept := *st
+		kept.State = recorded
+		return &kept
+	}
+	return st
 }
 
 func describeUnlaunched(s *session.Session) string {

@@ -51,7 +51,8 @@ func cmdConsole(args []string, io *IO) int {
 		Copy:       copyOSC52,
 		Open:       openBrowser,
 	}
-	p := tea.NewProgram(ui.New(ctx), tea.WithAltScreen())
+	// 120 fps: the first frame (and every key) reaches the screen sooner.
+	p := tea.NewProgram(ui.New(ctx), tea.WithAltScreen(), tea.WithFPS(120))
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrInterrupted) {
 		fmt.Fprintln(io.Err, "kycdesk:", err)
 		return 1

@@ -73,8 +73,14 @@ func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
 		if msg.err != nil {
 			s.flash = "status of " + msg.sessionID + ": " + providers.AsError(msg.err).Error()
 		} else if msg.status != nil && s.ctx.Recorder != nil {
-			s.ctx.Recorder.Status(msg.sessionID, msg.status)
-			s.flash = msg.sessionID + " is " + string(msg.status.State)
+			st := *msg.status
+			for _, r := range s.rows { // a final state recorded earlier stays (DWS cannot be queried)
+				if r.ID == msg.sessionID && r.State.Final() && !st.State.Final() {
+					st.State = r.State
+				}
+			}
+			s.ctx.Recorder.Status(msg.sessionID, &st)
+			s.flash = msg.sessionID + " is " + string(st.State)
 		}
 		s.reload()
 		return s, nil
