@@ -1,0 +1,72 @@
+package ui
+
+import (
+	"bytes"
+	"io"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"github.com/kycdesk/kycdesk/ui/qr"
+)
+
+// TestTeatestWholePath runs the real program loop: home → iDenfy form →
+// review → launch on the sandbox → the QR, waiting for a visible change
+// after each step (huh moves focus through commands, so keys sent back to
+// back can land in the wrong field).
+func TestTeatestWholePath(t *testing.T) {
+	url := startSandbox(t)
+	ctx, j := testContext(t, url)
+	tm := teatest.NewTestModel(t, New(ctx), teatest.WithInitialTermSize(80, 24))
+	var seen bytes.Buffer
+	// until reports whether what appears in the output within d; the
+	// output seen is consumed, so each wait looks at new frames only.
+	until := func(what string, d time.Duration) bool {
+		deadline := time.Now().Add(d)
+		for time.Now().Before(deadline) {
+			b, _ := io.ReadAll(tm.Output())
+			seen.Write(b)
+			if bytes.Contains(seen.Bytes(), []byte(what)) {
+				seen.Reset()
+				return true
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		return false
+	}
+	must := func(what string) {
+		t.Helper()
+		if !until(what, 5*time.Second) {
+			t.Fatalf("never saw %q", what)
+		}
+	}
+	must("Start a verification session")
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("1")})
+	must("essentials")
+	tm.Type("teatest-1")
+	must("teatest-1")
+	reviewed := false
+	for i := 0; i < 14 && !reviewed; i++ {
+		tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+		reviewed = until("Review: the exact request", 400*time.Millisecond)
+	}
+	if !reviewed {
+		t.Fatal("never reached review")
+	}
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	must("scanRef")
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
+	if final.screen != screenResult {
+		t.Fatalf("ended on screen %v", final.screen)
+	}
+	got, err := qr.Decode(final.View())
+	if err != nil || got != final.result.launch.URL {
+		t.Fatalf("QR decodes to %q (%v), URL %q", got, err, final.result.launch.URL)
+	}
+	if list := j.Sessions(); len(list) != 1 || list[0].Customer != "teatest-1" {
+		t.Fatalf("journal has %d sessions", len(list))
+	}
+}
