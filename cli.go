@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"io"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -29,6 +31,7 @@ func (s *setFlags) Set(v string) error { *s = append(*s, v); return nil }
 // arguments (`launch idenfy --set …` and `launch --json idenfy …`).
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
+	fs.SetOutput(io.Discard) // errors are reported by the caller, as the contract says
 	for {
 		if err := fs.Parse(args); err != nil {
 			return nil, err
@@ -39,6 +42,22 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
+}
+
+// flagError reports a bad flag as invalid input (exit 2), as JSON when
+// --json was among the arguments.
+func flagError(io *IO, args []string, err error) int {
+	asJSON := false
+	for _, a := range args {
+		if a == "--json" || a == "-json" || a == "--json=true" {
+			asJSON = true
+		}
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(io.Out, usage)
+		return 0
+	}
+	return usageError(io, asJSON, "flags", err.Error())
 }
 
 // jsonError is the --json failure object of the CLI contract.
@@ -138,7 +157,7 @@ func cmdLaunch(args []string, io *IO) int {
 	showQR := fs.Bool("qr", false, "print the QR even when stdout is not a terminal")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
-		return 2
+		return flagError(io, args, err)
 	}
 	if len(pos) != 1 {
 		return usageError(io, *asJSON, "PROVIDER", "name one provider: kycdesk launch PROVIDER --set NAME=VALUE…")
@@ -315,7 +334,7 @@ func cmdVerify(args []string, io *IO) int {
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
-		return 2
+		return flagError(io, args, err)
 	}
 	if len(pos) != 1 {
 		return usageError(io, *asJSON, "SESSION", "name one session: kycdesk verify SESSION --code CODE")
@@ -389,7 +408,7 @@ func cmdStatus(args []string, io *IO) int {
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
-		return 2
+		return flagError(io, args, err)
 	}
 	if len(pos) != 1 {
 		return usageError(io, *asJSON, "SESSION", "name one session: kycdesk status SESSION")
@@ -417,7 +436,7 @@ func cmdStatus(args []string, io *IO) int {
 		}
 		return fail(io, *asJSON, pe)
 	}
-	st = keepFinal(s.State, st)
+	st = keepFinal(s, st)
 	a.journal.AppendStatus(s.ID, st)
 	return printStatus(io, s, st, *asJSON)
 }
@@ -425,10 +444,14 @@ func cmdStatus(args []string, io *IO) int {
 // keepFinal keeps a final state the journal recorded when the provider
 // answers with a non-final one: DWS has no status query, so its client
 // only knows what the launch told it, while the journal saw the verify.
-func keepFinal(recorded providers.State, st *providers.Status) *providers.Status {
-	if recorded.Final() && !st.State.Final() {
+func keepFinal(s *session.Session, st *providers.Status) *providers.Status {
+	if s.State.Final() && !st.State.Final() {
 		kept := *st
-		kept.State = recorded
+		kept.State = s.State
+		kept.Detail = "as recorded"
+		if n := len(s.History); n > 0 {
+			kept.Detail = s.History[n-1].Detail + " (as recorded " + s.History[n-1].At.Local().Format(time.RFC3339) + ")"
+		}
 		return &kept
 	}
 	return st
@@ -449,7 +472,7 @@ func cmdSessions(args []string, io *IO) int {
 	fs.SetOutput(io.Err)
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if _, err := parseInterleaved(fs, args); err != nil {
-		return 2
+		return flagError(io, args, err)
 	}
 	j, err := session.Open(session.DefaultPath())
 	if err != nil {
@@ -479,7 +502,16 @@ func cmdSessions(args []string, io *IO) int {
 			state = "expired"
 		}
 		fmt.Fprintf(io.Out, "%-9s %-8s %-8s %-36s %-16s %-16s %s\n", s.ID, s.Provider, s.Mode, providers.SanitizeLine(s.Reference()),
-			providers.SanitizeLine(s.Customer), state, s.CreatedAt.Local().Format("2006-01-02 15:04"))
+			clip(providers.SanitizeLine(s.Customer), 16), state, s.CreatedAt.Local().Format("2006-01-02 15:04"))
 	}
 	return 0
+}
+
+// clip cuts s to n characters, marking the cut.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }

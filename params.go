@@ -40,7 +40,7 @@ func cmdParams(args []string, io *IO) int {
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
-		return 2
+		return flagError(io, args, err)
 	}
 	reg := catalog.All()
 	if len(pos) != 1 {
@@ -120,7 +120,7 @@ func cmdSandbox(args []string, io *IO) int {
 	public := fs.String("public-url", "", "base URL put in every QR (default: the listen address)")
 	quiet := fs.Bool("quiet", false, "do not log requests")
 	if _, err := parseInterleaved(fs, args); err != nil {
-		return 2
+		return flagError(io, args, err)
 	}
 	reg := catalog.All()
 	if *public != "" {

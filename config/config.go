@@ -182,7 +182,10 @@ func Resolve(d providers.Descriptor, mode providers.Mode, sandboxURL string, f *
 	creds, missing, err := credentials(d, t, env)
 	if mode == providers.ModeSandbox {
 		cfg.BaseURL = strings.TrimRight(sandboxURL, "/")
-		if err == nil && len(missing) == 0 && len(creds) > 0 && envHasAll(d, env) {
+		// The same rule as the sandbox's (sandbox.AcceptedCredentials): the
+		// environment's credentials when all are set, except for providers
+		// whose credentials are key files, which keep the sandbox key pair.
+		if err == nil && len(missing) == 0 && len(creds) > 0 && envHasAll(d, env) && !usesKeyFiles(d) {
 			cfg.Credentials = creds
 		} else {
 			for k, v := range d.SandboxCredentials {
@@ -222,6 +225,15 @@ func displayPath(p string) string {
 		return "config.toml"
 	}
 	return p
+}
+
+func usesKeyFiles(d providers.Descriptor) bool {
+	for _, c := range d.Credentials {
+		if c.File && !c.Optional {
+			return true
+		}
+	}
+	return false
 }
 
 func envHasAll(d providers.Descriptor, env Env) bool {
@@ -282,7 +294,7 @@ func CheckEndpoint(raw string) string {
 
 // IsLoopback reports whether host is localhost or a loopback address.
 func IsLoopback(host string) bool {
-	if host == "localhost" {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)

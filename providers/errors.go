@@ -98,7 +98,11 @@ func Invalid(fields []FieldError) *Error {
 	for i, f := range fields {
 		msgs[i] = f.Error()
 	}
-	e := &Error{Kind: KindInvalid, Message: strings.Join(msgs, "; "), Fields: fields,
+	msg := strings.Join(msgs, "; ")
+	if len(fields) == 1 {
+		msg = fields[0].Message // the field is named in Field
+	}
+	e := &Error{Kind: KindInvalid, Message: msg, Fields: fields,
 		Action: "correct the fields named and try again; nothing was sent"}
 	if len(fields) > 0 {
 		e.Field = fields[0].Field
