@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
-	"io"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strings"
