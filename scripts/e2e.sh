@@ -91,8 +91,12 @@ for _ in $(seq 50); do curl -fsS "$KYCDESK_SANDBOX_URL/sandbox/health" >/dev/nul
 curl -fsS "$KYCDESK_SANDBOX_URL/sandbox/health" >/dev/null || fail "sandbox did not start"
 
 echo "== console at 80x24"
+start_ns=$(date +%s%N)
 tmux -S "$sock" new-session -d -s kd -x 80 -y 24 "env XDG_STATE_HOME=$XDG_STATE_HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME KYCDESK_SANDBOX_URL=$KYCDESK_SANDBOX_URL $work/kycdesk; sleep 5"
-wait_for "Start a verification session"
+until screen 2>/dev/null | grep -q "Start a verification session"; do
+  [ $(( ($(date +%s%N) - start_ns) / 1000000 )) -gt 10000 ] && fail "no first frame within 10 s"
+done
+echo "first frame after $(( ($(date +%s%N) - start_ns) / 1000000 )) ms (tmux start and capture polling included)"
 screen | grep -q "SANDBOX  $KYCDESK_SANDBOX_URL" || fail "banner does not say where requests go"
 
 echo "== iDenfy: form → review → QR → approve"
