@@ -2,7 +2,9 @@ package session
 
 import (
 	"errors"
+	"math/bits"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -17,21 +19,43 @@ import (
 
 var errSyntax = errors.New("malformed JSON")
 
+//
+// It reads a string holding the journal's bytes, and a value without
+// escapes is a substring of it: decoding allocates only maps, slices and
+// the records, never the text. (The text of a journal stays in memory as
+// long as its sessions do, which is about the file's size.)
 type decoder struct {
-	b []byte
+	b string
 	i int
-	// intern holds short strings that repeat from record to record
-	// (providers, modes, endpoints, parameter names, states, enum values)
-	// so that they are allocated once.
-	intern map[string]string
+	// Slabs: sessions, outcomes and value lists are carved from blocks
+	// instead of being allocated one by one.
+	sessions []Session
+	outcomes []outcome
+	strs     []string
+	bulk     bool // decoding a whole journal: allocate in blocks
 }
 
-func newDecoder() *decoder { return &decoder{intern: make(map[string]string, 256)} }
+const slab = 256
 
-const (
-	internMax    = 4096 // entries
-	internMaxLen = 48   // bytes
-)
+func (d *decoder) newSession() *Session {
+	if len(d.sessions) == 0 {
+		d.sessions = make([]Session, slab)
+	}
+	s := &d.sessions[0]
+	d.sessions = d.sessions[1:]
+	return s
+}
+
+func (d *decoder) newOutcome() *outcome {
+	if len(d.outcomes) == 0 {
+		d.outcomes = make([]outcome, slab)
+	}
+	o := &d.outcomes[0]
+	d.outcomes = d.outcomes[1:]
+	return o
+}
+
+func newDecoder() *decoder { return &decoder{bulk: true} }
 
 func (d *decoder) ws() {
 	for d.i < len(d.b) {
@@ -46,6 +70,9 @@ func (d *decoder) ws() {
 
 // peek returns the next non-space byte, or 0 at the end.
 func (d *decoder) peek() byte {
+	if d.i < len(d.b) && d.b[d.i] > ' ' {
+		return d.b[d.i]
+	}
 	d.ws()
 	if d.i < len(d.b) {
 		return d.b[d.i]
@@ -53,7 +80,12 @@ func (d *decoder) peek() byte {
 	return 0
 }
 
+// eat consumes c if it is the next non-space byte.
 func (d *decoder) eat(c byte) bool {
+	if d.i < len(d.b) && d.b[d.i] == c {
+		d.i++
+		return true
+	}
 	if d.peek() == c {
 		d.i++
 		return true
@@ -61,78 +93,97 @@ func (d *decoder) eat(c byte) bool {
 	return false
 }
 
-// rawString reads a string and returns its bytes between the quotes and
-// whether it contains escapes.
-func (d *decoder) rawString() ([]byte, bool, error) {
+// rawString reads a string and returns its text between the quotes,
+// whether it contains escapes, and whether it has non-ASCII bytes.
+func (d *decoder) rawString() (raw string, esc, nonASCII bool, err error) {
 	if !d.eat('"') {
-		return nil, false, errSyntax
+		return "", false, false, errSyntax
 	}
 	start := d.i
-	esc := false
-	for d.i < len(d.b) {
-		c := d.b[d.i]
-		switch {
+	k := start
+	for {
+		k = special(d.b, k)
+		if k >= len(d.b) {
+			return "", false, false, errSyntax
+		}
+		switch c := d.b[k]; {
 		case c == '"':
-			s := d.b[start:d.i]
-			d.i++
-			return s, esc, nil
+			d.i = k + 1
+			return d.b[start:k], esc, nonASCII, nil
 		case c == '\\':
 			esc = true
-			d.i += 2
-		case c < 0x20:
-			return nil, false, errSyntax
-		default:
-			d.i++
+			k += 2
+		case c >= 0x80:
+			nonASCII = true
+			k++
+		default: // a control character
+			return "", false, false, errSyntax
 		}
 	}
-	return nil, false, errSyntax
 }
 
-// key reads an object member's name; it is only valid until the next read.
-func (d *decoder) key() ([]byte, error) {
-	k, esc, err := d.rawString()
+const (
+	lows  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// special returns the index of the first byte from k on that ends the
+// plain run of a JSON string: a quote, a backslash, a control character
+// or a non-ASCII byte; len(s) if there is none. It tests eight bytes at a
+// time: each term below flags a byte that matches, and since a false flag
+// can only appear above a true one, the lowest flag is exact.
+func special(s string, k int) int {
+	for ; k+8 <= len(s); k += 8 {
+		w := uint64(s[k]) | uint64(s[k+1])<<8 | uint64(s[k+2])<<16 | uint64(s[k+3])<<24 |
+			uint64(s[k+4])<<32 | uint64(s[k+5])<<40 | uint64(s[k+6])<<48 | uint64(s[k+7])<<56
+		q := w ^ ('"' * lows)
+		b := w ^ ('\\' * lows)
+		t := ((q - lows) &^ q) | ((b - lows) &^ b) | ((w - 0x20*lows) &^ w) | w
+		if t &= highs; t != 0 {
+			return k + bits.TrailingZeros64(t)/8
+		}
+	}
+	for ; k < len(s); k++ {
+		if c := s[k]; c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
+			return k
+		}
+	}
+	return k
+}
+
+// key reads an object member's name.
+func (d *decoder) key() (string, error) {
+	k, esc, _, err := d.rawString()
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	if esc {
-		s, err := unescape(k)
-		if err != nil {
-			return nil, err
+		if k, err = unescape(k); err != nil {
+			return "", err
 		}
-		k = []byte(s)
 	}
 	if !d.eat(':') {
-		return nil, errSyntax
+		return "", errSyntax
 	}
 	return k, nil
 }
 
-// str reads a string value; with intern it may share a previous copy.
-func (d *decoder) str(intern bool) (string, error) {
-	raw, esc, err := d.rawString()
+// str reads a string value.
+func (d *decoder) str() (string, error) {
+	raw, esc, nonASCII, err := d.rawString()
 	if err != nil {
 		return "", err
 	}
 	if esc {
 		return unescape(raw)
 	}
-	if !utf8.Valid(raw) {
-		return string([]rune(string(raw))), nil // invalid bytes become U+FFFD
+	if nonASCII && !utf8.ValidString(raw) {
+		return strings.ToValidUTF8(raw, "\uFFFD"), nil
 	}
-	if intern && len(raw) <= internMaxLen {
-		if s, ok := d.intern[string(raw)]; ok {
-			return s, nil
-		}
-		s := string(raw)
-		if len(d.intern) < internMax {
-			d.intern[s] = s
-		}
-		return s, nil
-	}
-	return string(raw), nil
+	return raw, nil
 }
 
-func unescape(raw []byte) (string, error) {
+func unescape(raw string) (string, error) {
 	out := make([]byte, 0, len(raw))
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
@@ -181,17 +232,17 @@ func unescape(raw []byte) (string, error) {
 		}
 	}
 	if !utf8.Valid(out) {
-		return string([]rune(string(out))), nil
+		return strings.ToValidUTF8(string(out), "\uFFFD"), nil
 	}
 	return string(out), nil
 }
 
-func hex4(b []byte) (rune, bool) {
+func hex4(b string) (rune, bool) {
 	if len(b) < 4 {
 		return 0, false
 	}
 	var r rune
-	for _, c := range b[:4] {
+	for _, c := range []byte(b[:4]) {
 		r <<= 4
 		switch {
 		case '0' <= c && c <= '9':
@@ -209,7 +260,7 @@ func hex4(b []byte) (rune, bool) {
 
 // object reads '{' and calls member for each member name; member must read
 // the value.
-func (d *decoder) object(member func(k []byte) error) error {
+func (d *decoder) object(member func(k string) error) error {
 	if !d.eat('{') {
 		return errSyntax
 	}
@@ -236,7 +287,7 @@ func (d *decoder) object(member func(k []byte) error) error {
 
 // null consumes a JSON null if one is next.
 func (d *decoder) null() bool {
-	if d.peek() == 'n' && d.i+4 <= len(d.b) && string(d.b[d.i:d.i+4]) == "null" {
+	if d.peek() == 'n' && strings.HasPrefix(d.b[d.i:], "null") {
 		d.i += 4
 		return true
 	}
@@ -246,12 +297,12 @@ func (d *decoder) null() bool {
 func (d *decoder) boolean() (bool, error) {
 	switch d.peek() {
 	case 't':
-		if d.i+4 <= len(d.b) && string(d.b[d.i:d.i+4]) == "true" {
+		if strings.HasPrefix(d.b[d.i:], "true") {
 			d.i += 4
 			return true, nil
 		}
 	case 'f':
-		if d.i+5 <= len(d.b) && string(d.b[d.i:d.i+5]) == "false" {
+		if strings.HasPrefix(d.b[d.i:], "false") {
 			d.i += 5
 			return false, nil
 		}
@@ -276,9 +327,9 @@ func (d *decoder) integer() (int, error) {
 		}
 		break
 	}
-	n, err := strconv.Atoi(string(d.b[start:d.i]))
+	n, err := strconv.Atoi(d.b[start:d.i])
 	if err != nil {
-		f, ferr := strconv.ParseFloat(string(d.b[start:d.i]), 64)
+		f, ferr := strconv.ParseFloat(d.b[start:d.i], 64)
 		if ferr != nil {
 			return 0, errSyntax
 		}
@@ -291,7 +342,7 @@ func (d *decoder) time() (time.Time, error) {
 	if d.null() {
 		return time.Time{}, nil
 	}
-	raw, esc, err := d.rawString()
+	raw, esc, _, err := d.rawString()
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -301,7 +352,7 @@ func (d *decoder) time() (time.Time, error) {
 	if t, ok := parseUTCMillis(raw); ok {
 		return t, nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, string(raw))
+	t, err := time.Parse(time.RFC3339Nano, raw)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -310,83 +361,114 @@ func (d *decoder) time() (time.Time, error) {
 
 // parseUTCMillis parses the layout the journal writes,
 // 2006-01-02T15:04:05.000Z, without time.Parse.
-func parseUTCMillis(b []byte) (time.Time, bool) {
+func parseUTCMillis(b string) (time.Time, bool) {
 	if len(b) != 24 || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' ||
 		b[16] != ':' || b[19] != '.' || b[23] != 'Z' {
 		return time.Time{}, false
 	}
-	num := func(s []byte) (int, bool) {
-		n := 0
-		for _, c := range s {
-			if c < '0' || c > '9' {
-				return 0, false
-			}
-			n = n*10 + int(c-'0')
+	for _, i := range [...]uint8{0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22} {
+		if b[i]-'0' > 9 {
+			return time.Time{}, false
 		}
-		return n, true
 	}
-	y, ok1 := num(b[0:4])
-	mo, ok2 := num(b[5:7])
-	dd, ok3 := num(b[8:10])
-	h, ok4 := num(b[11:13])
-	mi, ok5 := num(b[14:16])
-	s, ok6 := num(b[17:19])
-	ms, ok7 := num(b[20:23])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) || mo < 1 || mo > 12 || dd < 1 || dd > 31 ||
-		h > 23 || mi > 59 || s > 59 {
+	two := func(i int) int { return int(b[i]-'0')*10 + int(b[i+1]-'0') }
+	y := two(0)*100 + two(2)
+	mo, dd, h, mi, s := two(5), two(8), two(11), two(14), two(17)
+	ms := two(20)*10 + int(b[22]-'0')
+	if mo < 1 || mo > 12 || dd < 1 || dd > daysIn(mo, y) || h > 23 || mi > 59 || s > 59 {
 		return time.Time{}, false
 	}
-	return time.Date(y, time.Month(mo), dd, h, mi, s, ms*1e6, time.UTC).Local(), true
+	days := daysFromCivil(y, mo, dd)
+	return time.UnixMilli(((days*24+int64(h))*60+int64(mi))*60000 + int64(s)*1000 + int64(ms)), true
+}
+
+// daysFromCivil is the number of days from 1970-01-01 to y-m-d in the
+// proleptic Gregorian calendar (Howard Hinnant's algorithm).
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
+}
+
+func daysIn(m, y int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // stringMap reads {"k":"v",…}.
-func (d *decoder) stringMap(internValues bool) (map[string]string, error) {
+func (d *decoder) stringMap() (map[string]string, error) {
 	if d.null() {
 		return nil, nil
 	}
 	m := make(map[string]string, 4)
-	err := d.object(func(k []byte) error {
-		key := d.internKey(k)
-		v, err := d.str(internValues)
+	err := d.object(func(k string) error {
+		v, err := d.str()
 		if err != nil {
 			return err
 		}
-		m[key] = v
+		m[k] = v
 		return nil
 	})
 	return m, err
 }
 
-// values reads {"name":["v",…],…}; a plain string is accepted as one value.
+// values reads {"name":["v",…],…}; a plain string is accepted as one
+// value. The lists share one backing array (each capped, so appending to
+// one copies it).
 func (d *decoder) values() (providers.Values, error) {
 	if d.null() {
 		return nil, nil
 	}
 	v := make(providers.Values, 8)
-	err := d.object(func(k []byte) error {
-		name := d.internKey(k)
+	if cap(d.strs)-len(d.strs) < 16 {
+		n := 16
+		if d.bulk {
+			n *= slab
+		}
+		d.strs = make([]string, 0, n)
+	}
+	// Every list is appended to d.strs and capped, so appending to one
+	// later copies it rather than writing over its neighbour.
+	backing := d.strs
+	defer func() { d.strs = backing }()
+	err := d.object(func(name string) error {
+		from := len(backing)
 		if d.peek() == '"' {
-			s, err := d.str(true)
+			s, err := d.str()
 			if err != nil {
 				return err
 			}
-			v[name] = []string{s}
+			backing = append(backing, s)
+			v[name] = backing[from:len(backing):len(backing)]
 			return nil
 		}
 		if !d.eat('[') {
 			return errSyntax
 		}
-		var list []string
 		if d.eat(']') {
-			v[name] = list
+			v[name] = nil
 			return nil
 		}
 		for {
-			s, err := d.str(true)
+			s, err := d.str()
 			if err != nil {
 				return err
 			}
-			list = append(list, s)
+			backing = append(backing, s)
 			if d.eat(',') {
 				continue
 			}
@@ -395,21 +477,45 @@ func (d *decoder) values() (providers.Values, error) {
 			}
 			return errSyntax
 		}
-		v[name] = list
+		v[name] = backing[from:len(backing):len(backing)]
 		return nil
 	})
 	return v, err
 }
 
-func (d *decoder) internKey(k []byte) string {
-	if s, ok := d.intern[string(k)]; ok {
-		return s
+// skipObject passes over an object (d.peek() == '{') fast: strings are
+// checked as everywhere, and brackets must balance outside them; the rest
+// of the grammar is left to whoever decodes the object later (its decoder
+// is strict).
+func (d *decoder) skipObject() error {
+	depth := 0
+	for k := d.i; k < len(d.b); {
+		switch d.b[k] {
+		case '"':
+			d.i = k
+			if _, _, _, err := d.rawString(); err != nil {
+				return err
+			}
+			k = d.i
+			continue
+		case '{', '[':
+			depth++
+			if depth > 64 {
+				return errSyntax
+			}
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				d.i = k + 1
+				return nil
+			}
+			if depth < 0 {
+				return errSyntax
+			}
+		}
+		k++
 	}
-	s := string(k)
-	if len(d.intern) < internMax {
-		d.intern[s] = s
-	}
-	return s
+	return errSyntax
 }
 
 // skip reads and discards any value.
@@ -423,10 +529,10 @@ func (d *decoder) skipDepth(depth int) error {
 	}
 	switch c := d.peek(); {
 	case c == '"':
-		_, _, err := d.rawString()
+		_, _, _, err := d.rawString()
 		return err
 	case c == '{':
-		return d.object(func([]byte) error { return d.skipDepth(depth + 1) })
+		return d.object(func(string) error { return d.skipDepth(depth + 1) })
 	case c == '[':
 		d.i++
 		if d.eat(']') {
@@ -459,7 +565,7 @@ func (d *decoder) skipDepth(depth int) error {
 
 // parseLine decodes one journal line into r. A line of another record
 // type decodes to kind recNone without error.
-func (d *decoder) parseLine(line []byte, r *record) error {
+func (d *decoder) parseLine(line string, r *record) error {
 	d.b, d.i = line, 0
 	*r = record{}
 	var (
@@ -469,51 +575,62 @@ func (d *decoder) parseLine(line []byte, r *record) error {
 	)
 	sess := func() *Session {
 		if s == nil {
-			s = &Session{}
+			s = d.newSession()
 		}
 		return s
 	}
 	out := func() *outcome {
 		if o == nil {
-			o = &outcome{}
+			o = d.newOutcome()
 		}
 		return o
 	}
 	var err error
-	err = d.object(func(k []byte) error {
+	err = d.object(func(k string) error {
 		var err error
-		switch string(k) {
+		switch k {
 		case "type":
-			typ, err = d.str(true)
+			typ, err = d.str()
 		case "id":
-			r.id, err = d.str(false)
+			r.id, err = d.str()
 		case "at":
 			r.at, err = d.time()
 		// intent
 		case "provider":
-			sess().Provider, err = d.str(true)
+			sess().Provider, err = d.str()
 		case "mode":
 			var m string
-			m, err = d.str(true)
+			m, err = d.str()
 			sess().Mode = providers.Mode(m)
 		case "endpoint":
-			sess().Endpoint, err = d.str(true)
+			sess().Endpoint, err = d.str()
 		case "values":
-			sess().Values, err = d.values()
+			// Kept as text and decoded by Session.Values: checked here,
+			// not built.
+			if d.null() {
+				break
+			}
+			if d.peek() != '{' {
+				return errSyntax
+			}
+			start := d.i
+			if err = d.skipObject(); err == nil {
+				sess().values = d.b[start:d.i]
+			}
 		case "requestSha256":
-			sess().RequestHash, err = d.str(false)
+			sess().RequestHash, err = d.str()
 		case "attempt":
 			sess().Attempts, err = d.integer()
 		// outcome; "customer" is in both intent and outcome
 		case "customer":
 			var c string
-			c, err = d.str(false)
+			c, err = d.str()
 			sess().Customer = c
 			out().customer = c
 		case "references":
-			out().refs, err = d.stringMap(false)
+			out().refs, err = d.stringMap()
 		case "url":
-			out().url, err = d.str(false)
+			out().url, err = d.str()
 		case "expiresAt":
 			out().expiresAt, err = d.time()
 		case "singleUse":
@@ -521,16 +638,16 @@ func (d *decoder) parseLine(line []byte, r *record) error {
 		case "challenge":
 			out().challenge, err = d.challenge()
 		case "extra":
-			out().extra, err = d.stringMap(true)
+			out().extra, err = d.stringMap()
 		case "error":
 			out().err, err = d.errorInfo()
 		// status
 		case "status":
 			var st string
-			st, err = d.str(true)
+			st, err = d.str()
 			r.state = providers.State(st)
 		case "detail", "how":
-			r.text, err = d.str(true)
+			r.text, err = d.str()
 		default:
 			err = d.skip()
 		}
@@ -573,15 +690,15 @@ func (d *decoder) challenge() (*providers.Challenge, error) {
 		return nil, nil
 	}
 	c := &providers.Challenge{}
-	err := d.object(func(k []byte) error {
+	err := d.object(func(k string) error {
 		var err error
-		switch string(k) {
+		switch k {
 		case "challengeType":
-			c.Type, err = d.str(true)
+			c.Type, err = d.str()
 		case "challengeRenderValue":
-			c.RenderValue, err = d.str(false)
+			c.RenderValue, err = d.str()
 		case "challengeId":
-			c.ChallengeID, err = d.str(false)
+			c.ChallengeID, err = d.str()
 		case "triggered":
 			c.Triggered, err = d.boolean()
 		case "codeExpiresAt":
@@ -599,21 +716,21 @@ func (d *decoder) errorInfo() (*ErrorInfo, error) {
 		return nil, nil
 	}
 	e := &ErrorInfo{}
-	err := d.object(func(k []byte) error {
+	err := d.object(func(k string) error {
 		var err error
-		switch string(k) {
+		switch k {
 		case "kind":
 			var s string
-			s, err = d.str(true)
+			s, err = d.str()
 			e.Kind = providers.ErrorKind(s)
 		case "code":
-			e.Code, err = d.str(true)
+			e.Code, err = d.str()
 		case "field":
-			e.Field, err = d.str(true)
+			e.Field, err = d.str()
 		case "message":
-			e.Message, err = d.str(true)
+			e.Message, err = d.str()
 		case "action":
-			e.Action, err = d.str(true)
+			e.Action, err = d.str()
 		case "httpStatus":
 			e.HTTPStatus, err = d.integer()
 		default:

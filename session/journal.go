@@ -1,13 +1,10 @@
 package session
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -194,215 +191,23 @@ func (j *Journal) Reload() (int, error) {
 	return n, err
 }
 
-// catchUp reads from j.off to the end of the file and folds it. With
-// shared it takes a shared lock for the read (appenders hold an exclusive
-// one), so the data never ends inside another process's append: a partial
-// last line is a torn one. It returns the number of records read. The
-// caller holds wmu.
-func (j *Journal) catchUp(shared, cow bool) (int, error) {
-	if shared {
-		if err := lockFile(j.f, false); err != nil {
-			return 0, fmt.Errorf("journal: %w", err)
-		}
-	}
-	data, err := j.readTail()
-	if shared {
-		unlockFile(j.f)
-	}
-	if err != nil || data == nil {
-		return 0, err
-	}
-	return j.ingest(data, cow), nil
-}
-
-// readTail reads from j.off to the end. A file shorter than j.off was
-// truncated by something else: the state is rebuilt from the start.
-func (j *Journal) readTail() ([]byte, error) {
-	fi, err := j.f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("journal: %w", err)
-	}
-	size := fi.Size()
-	if size < j.off {
-		j.mu.Lock()
-		j.order, j.byID, j.torn = nil, map[string]int{}, 0
-		j.warnings = nil
-		j.warn(fmt.Sprintf("%s shrank from %d to %d bytes (changed by another program); read again from the start", j.path, j.off, size))
-		j.mu.Unlock()
-		j.off, j.endsClean = 0, true
-	}
-	if size == j.off {
-		return nil, nil
-	}
-	data := make([]byte, size-j.off)
-	n, err := j.f.ReadAt(data, j.off)
-	if err != nil && !(errors.Is(err, io.EOF) && n > 0) {
-		return nil, fmt.Errorf("journal: reading %s: %w", j.path, err)
-	}
-	return data[:n], nil
-}
-
-// parsed is one chunk of decoded lines.
-type parsed struct {
-	recs []record
-	bad  []string // warnings for lines that did not decode
-}
-
-// parallelMin is the size from which decoding is spread over the CPUs.
-const parallelMin = 1 << 20
-
-// ingest decodes data (read at j.off) and folds it. The caller holds wmu
-// and, for the read, a file lock, so a last line without its newline is
-// torn, not in progress. It returns the number of records decoded.
-func (j *Journal) ingest(data []byte, cow bool) int {
-	base := j.off
-	complete := data
-	var tail []byte
-	if k := bytes.LastIndexByte(data, '\n'); k+1 < len(data) {
-		complete, tail = data[:k+1], data[k+1:]
-	}
-	var chunks []parsed
-	if len(complete) < parallelMin {
-		chunks = []parsed{parseLines(j.dec, complete, base)}
-	} else {
-		chunks = parseParallel(complete, base)
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	n := 0
-	for ci := range chunks {
-		c := &chunks[ci]
-		n += len(c.recs)
-		j.torn += len(c.bad)
-		for _, w := range c.bad {
-			j.warn(w)
-		}
-		for i := range c.recs {
-			if w := j.apply(&c.recs[i], cow); w != "" {
-				j.warn(w)
-			}
-		}
-	}
-	if len(tail) > 0 {
-		j.torn++
-		j.warn(fmt.Sprintf("%s: the last line (%d bytes at offset %d) is incomplete, probably cut short by a crash; skipped",
-			j.path, len(tail), base+int64(len(complete))))
-	}
-	if !cow {
-		indexAll(j.order)
-	}
-	j.off = base + int64(len(data))
-	j.endsClean = data[len(data)-1] == '\n'
-	return n
-}
-
-// parseLines decodes the complete lines of data (which starts at offset base).
-func parseLines(d *decoder, data []byte, base int64) parsed {
-	var p parsed
-	p.recs = make([]record, 0, bytes.Count(data, []byte{'\n'}))
-	for start := 0; start < len(data); {
-		end := bytes.IndexByte(data[start:], '\n')
-		if end < 0 {
-			end = len(data)
-		} else {
-			end += start
-		}
-		line := data[start:end]
-		at := base + int64(start)
-		start = end + 1
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		p.recs = append(p.recs, record{})
-		r := &p.recs[len(p.recs)-1]
-		if err := d.parseLine(line, r); err != nil {
-			p.recs = p.recs[:len(p.recs)-1]
-			p.bad = append(p.bad, fmt.Sprintf("line at offset %d (%d bytes) skipped: %v", at, len(line), err))
-			continue
-		}
-		if r.kind == recNone {
-			p.recs = p.recs[:len(p.recs)-1] // a record type from a newer version
-		}
-	}
-	return p
-}
-
-// parseParallel splits data at line boundaries and decodes the pieces on
-// every CPU; the result keeps the file's order.
-func parseParallel(data []byte, base int64) []parsed {
-	workers := runtime.GOMAXPROCS(0)
-	pieces := workers * 4
-	bounds := make([]int, 0, pieces+1)
-	bounds = append(bounds, 0)
-	for i := 1; i < pieces; i++ {
-		at := len(data) * i / pieces
-		if at <= bounds[len(bounds)-1] {
-			continue
-		}
-		k := bytes.IndexByte(data[at:], '\n')
-		if k < 0 {
-			break
-		}
-		if end := at + k + 1; end > bounds[len(bounds)-1] && end < len(data) {
-			bounds = append(bounds, end)
-		}
-	}
-	bounds = append(bounds, len(data))
-	out := make([]parsed, len(bounds)-1)
-	next := make(chan int, len(out))
-	for i := range out {
-		next <- i
-	}
-	close(next)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			d := newDecoder()
-			for i := range next {
-				out[i] = parseLines(d, data[bounds[i]:bounds[i+1]], base+int64(bounds[i]))
-			}
-		}()
-	}
-	wg.Wait()
-	return out
-}
-
-// indexAll computes every session's filter text, on every CPU.
-func indexAll(order []*Session) {
-	workers := runtime.GOMAXPROCS(0)
-	if len(order) < 4096 || workers == 1 {
-		for _, s := range order {
-			s.index()
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	per := (len(order) + workers - 1) / workers
-	for lo := 0; lo < len(order); lo += per {
-		part := order[lo:min(lo+per, len(order))]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, s := range part {
-				s.index()
-			}
-		}()
-	}
-	wg.Wait()
-}
-
 // apply folds one record. With cow, a session that changes is copied first
 // so that snapshots already handed out stay as they were; without it (the
 // initial load) sessions are changed in place and indexed afterwards. It
 // returns a warning for a record that cannot be applied. The caller holds
 // wmu and mu.
 func (j *Journal) apply(r *record, cow bool) string {
-	idx, ok := j.byID[r.id]
+	var idx int
+	var ok bool
+	if s := r.sess; s != nil && s.pos > 0 && s.pos <= len(j.order) && j.order[s.pos-1] == s {
+		idx, ok = s.pos-1, true
+	} else {
+		idx, ok = j.byID[r.id]
+	}
 	if r.kind == recIntent && !ok {
 		s := r.intent
 		s.ID = r.id
+		s.pos = len(j.order) + 1
 		s.CreatedAt = r.at
 		if s.Attempts < 1 {
 			s.Attempts = 1
@@ -430,8 +235,8 @@ func (j *Journal) apply(r *record, cow bool) string {
 			return fmt.Sprintf("retry intent for session %s, which was already launched; skipped", r.id)
 		}
 		s.Attempts = max(r.intent.Attempts, old.Attempts+1)
-		if r.intent.Values != nil {
-			s.Values = r.intent.Values
+		if r.intent.values != "" {
+			s.values = r.intent.values
 		}
 		if r.intent.RequestHash != "" {
 			s.RequestHash = r.intent.RequestHash
@@ -484,6 +289,9 @@ func foldOutcome(s *Session, r *record, cow bool) string {
 	s.LaunchedAt = r.at
 	s.LastError = nil
 	s.State = providers.StatePending
+	if s.History == nil {
+		s.History = make([]StatusChange, 0, 2) // the launch and, usually, one answer
+	}
 	s.History = appendHistory(s.History, StatusChange{State: providers.StatePending, At: r.at}, cow)
 	return ""
 }

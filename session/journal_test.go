@@ -619,7 +619,7 @@ func TestKillDuringLaunch(t *testing.T) {
 		t.Fatalf("the completed launch: %v %+v", err, s)
 	}
 	s, err := j.Get(sending)
-	if err != nil || !s.OutcomeUnknown() || s.Launched() || s.Values.Get("requestId") == "" {
+	if err != nil || !s.OutcomeUnknown() || s.Launched() || s.Values().Get("requestId") == "" {
 		t.Fatalf("the killed launch: %v %+v", err, s)
 	}
 	if u := j.Unresolved(); len(u) != 1 || u[0].ID != sending {
@@ -632,7 +632,7 @@ func TestKillDuringLaunch(t *testing.T) {
 	// Retrying with the same values (same idempotency id) completes it,
 	// as the same session.
 	c := newFake()
-	full := s.Values.Clone()
+	full := s.Values().Clone()
 	s2, err := (&Launcher{Journal: j}).Retry(context.Background(), s, c, full)
 	if err != nil || s2.ID != sending || s2.State != providers.StatePending || s2.Attempts != 2 {
 		t.Fatalf("retry: %v %+v", err, s2)

@@ -73,7 +73,7 @@ func (l *Launcher) Launch(ctx context.Context, d providers.Descriptor, c provide
 		Mode:        mode,
 		Endpoint:    sc.secret(cleanEndpoint(endpoint)),
 		Customer:    sc.secret(customer),
-		Values:      sc.values(StripPersonal(spec, v)),
+		values:      encodeValues(sc.values(StripPersonal(spec, v))),
 		RequestHash: hash,
 		Attempts:    1,
 	}
@@ -103,7 +103,7 @@ func (l *Launcher) Launch(ctx context.Context, d providers.Descriptor, c provide
 // whose launch failed) with the same values, hence the same idempotency
 // ids, so that the provider answers with the session it may already have
 // created instead of a new one. v are the full values (personal ones
-// included, which the journal does not keep); nil means s.Values. The
+// included, which the journal does not keep); nil means s.Values(). The
 // request must hash to the one first sent; otherwise Retry refuses with a
 // KindInvalid error wrapping ErrBodyChanged, and sends nothing. The client
 // must be configured for the session's endpoint.
@@ -115,7 +115,7 @@ func (l *Launcher) Retry(ctx context.Context, s *Session, c providers.Client, v 
 		return nil, errors.New("retry: no session")
 	}
 	if v == nil {
-		v = s.Values.Clone()
+		v = s.Values()
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, &providers.Error{Kind: providers.KindTransport, Message: "cancelled before sending", Err: err,
@@ -160,10 +160,11 @@ func (l *Launcher) Retry(ctx context.Context, s *Session, c providers.Client, v 
 		}
 		// The journal's descriptor-free view: drop what the first intent
 		// dropped (values not kept then are personal).
-		sc = newScrubber(c.Secrets(), nil, personalOnly(v, cur.Values))
+		kept := cur.Values()
+		sc = newScrubber(c.Secrets(), nil, personalOnly(v, kept))
 		intent := &Session{
 			Provider: cur.Provider, Mode: cur.Mode, Endpoint: cur.Endpoint, Customer: cur.Customer,
-			Values: sc.values(keepOnly(v, cur.Values)), RequestHash: hash, Attempts: cur.Attempts + 1,
+			values: encodeValues(sc.values(keepOnly(v, kept))), RequestHash: hash, Attempts: cur.Attempts + 1,
 		}
 		j.setInflight(id, true)
 		return &record{kind: recIntent, id: id, at: at, intent: intent}, nil

@@ -22,11 +22,11 @@ func TestPersonalDataNeverWritten(t *testing.T) {
 	v.Set("phone", "+37060012345")
 	v.Set("documents", "PASSPORT", "ID_CARD")
 	s := mustLaunch(t, l, c, v)
-	if s.Values.Has("firstName") || s.Values.Has("dateOfBirth") || s.Values.Has("phone") {
-		t.Fatalf("personal values kept: %v", s.Values)
+	if s.Values().Has("firstName") || s.Values().Has("dateOfBirth") || s.Values().Has("phone") {
+		t.Fatalf("personal values kept: %v", s.Values())
 	}
-	if !s.Values.Has("clientId") || !s.Values.Has("requestId") || len(s.Values["documents"]) != 2 {
-		t.Fatalf("non-personal values lost: %v", s.Values)
+	if !s.Values().Has("clientId") || !s.Values().Has("requestId") || len(s.Values()["documents"]) != 2 {
+		t.Fatalf("non-personal values lost: %v", s.Values())
 	}
 	if got := c.lastVals.Get("firstName"); got != "Gintautas" {
 		t.Fatalf("the request lost the personal values: %q", got)

@@ -36,8 +36,12 @@ type record struct {
 	id   string
 	at   time.Time
 	// intent: the session as the intent creates it (Provider, Mode,
-	// Endpoint, Customer, Values, RequestHash, Attempts).
+	// Endpoint, Customer, values, RequestHash, Attempts).
 	intent *Session
+	// sess is, while a journal is read, the session of this id that an
+	// earlier line of the same chunk created, so that folding rarely
+	// needs the id map.
+	sess *Session
 	// outcome
 	out *outcome
 	// status
@@ -83,23 +87,9 @@ func appendRecord(b []byte, r *record) []byte {
 		b = appendMember(b, "mode", string(s.Mode))
 		b = appendMember(b, "endpoint", s.Endpoint)
 		b = appendMember(b, "customer", s.Customer)
-		if len(s.Values) > 0 {
-			b = append(b, `,"values":{`...)
-			for i, name := range s.Values.Names() {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = appendString(b, name)
-				b = append(b, ":["...)
-				for j, v := range s.Values[name] {
-					if j > 0 {
-						b = append(b, ',')
-					}
-					b = appendString(b, v)
-				}
-				b = append(b, ']')
-			}
-			b = append(b, '}')
+		if s.values != "" {
+			b = append(b, `,"values":`...)
+			b = append(b, s.values...)
 		}
 		b = appendMember(b, "requestSha256", s.RequestHash)
 		b = append(b, `,"attempt":`...)
@@ -156,6 +146,31 @@ func appendRecord(b []byte, r *record) []byte {
 		b = appendMember(b, "how", r.text)
 	}
 	return append(b, "}\n"...)
+}
+
+// encodeValues is the JSON object the journal keeps for v: names sorted,
+// every value a list; "" when v is empty.
+func encodeValues(v providers.Values) string {
+	names := v.Names()
+	if len(names) == 0 {
+		return ""
+	}
+	b := []byte{'{'}
+	for i, name := range names {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, name)
+		b = append(b, ":["...)
+		for j, x := range v[name] {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, x)
+		}
+		b = append(b, ']')
+	}
+	return string(append(b, '}'))
 }
 
 // appendMember appends ,"name":"value" unless value is empty.

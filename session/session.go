@@ -76,9 +76,9 @@ type Session struct {
 	// Customer is the customer id as entered (clientId, MerchantUserId) or
 	// a masked phone number.
 	Customer string
-	// Values are the launch parameters without personal ones, including
-	// the generated idempotency ids (MerchantBizId, authenticationRequestId).
-	Values providers.Values
+	// values is the intent's "values" object as journaled (JSON text);
+	// Values decodes it.
+	values string
 	// RequestHash is the hex SHA-256 of the request (see RequestHash); a
 	// retry must produce the same.
 	RequestHash string
@@ -102,6 +102,23 @@ type Session struct {
 	ResolvedAt time.Time
 
 	search string // lower-case text Filter matches against
+	pos    int    // 1 + index in the journal's order, 0 before it is installed
+}
+
+// Values are the launch parameters without personal ones, including the
+// generated idempotency ids (MerchantBizId, authenticationRequestId). They
+// are decoded on each call (the caller owns the copy), so that opening a
+// large journal does not pay for them.
+func (s *Session) Values() providers.Values {
+	if s.values == "" {
+		return providers.Values{}
+	}
+	d := decoder{b: s.values}
+	v, err := d.values()
+	if err != nil || v == nil {
+		return providers.Values{}
+	}
+	return v
 }
 
 // Launched reports whether a launch outcome with references was recorded.
@@ -192,38 +209,48 @@ func cloneMap(m map[string]string) map[string]string {
 	return out
 }
 
-// index recomputes the text Filter matches: id, provider, mode, customer,
-// references, state and the error code.
-func (s *Session) index() {
-	var b strings.Builder
-	n := len(s.ID) + len(s.Provider) + len(s.Mode) + len(s.Customer) + len(s.State) + 8
+// index recomputes the text Filter matches.
+func (s *Session) index() { s.search = string(s.appendIndex(make([]byte, 0, 160))) }
+
+// appendIndex appends the lower-case text Filter matches: id, provider,
+// mode, customer, references, state and the error's kind and code.
+func (s *Session) appendIndex(b []byte) []byte {
+	b = appendLower(b, s.ID)
+	b = append(b, '\n')
+	b = appendLower(b, s.Provider)
+	b = append(b, '\n')
+	b = appendLower(b, string(s.Mode))
+	b = append(b, '\n')
+	b = appendLower(b, s.Customer)
 	for _, v := range s.References {
-		n += len(v) + 1
+		b = append(b, '\n')
+		b = appendLower(b, v)
 	}
+	b = append(b, '\n')
+	b = appendLower(b, string(s.State))
 	if s.LastError != nil {
-		n += len(s.LastError.Code) + len(s.LastError.Kind) + 2
+		b = append(b, '\n')
+		b = appendLower(b, string(s.LastError.Kind))
+		b = append(b, '\n')
+		b = appendLower(b, s.LastError.Code)
 	}
-	b.Grow(n)
-	b.WriteString(s.ID)
-	b.WriteByte('\n')
-	b.WriteString(s.Provider)
-	b.WriteByte('\n')
-	b.WriteString(string(s.Mode))
-	b.WriteByte('\n')
-	b.WriteString(s.Customer)
-	b.WriteByte('\n')
-	for _, v := range s.References {
-		b.WriteString(v)
-		b.WriteByte('\n')
+	return b
+}
+
+// appendLower appends strings.ToLower(x), without allocating for ASCII.
+func appendLower(b []byte, x string) []byte {
+	n := len(b)
+	b = append(b, x...)
+	for i := n; i < len(b); i++ {
+		c := b[i]
+		if c >= 0x80 {
+			return append(b[:n], strings.ToLower(x)...)
+		}
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
 	}
-	b.WriteString(string(s.State))
-	if s.LastError != nil {
-		b.WriteByte('\n')
-		b.WriteString(string(s.LastError.Kind))
-		b.WriteByte('\n')
-		b.WriteString(s.LastError.Code)
-	}
-	s.search = lower(b.String())
+	return b
 }
 
 // lower is strings.ToLower with an allocation-free path for text that is
