@@ -19,7 +19,6 @@ import (
 
 var errSyntax = errors.New("malformed JSON")
 
-//
 // It reads a string holding the journal's bytes, and a value without
 // escapes is a substring of it: decoding allocates only maps, slices and
 // the records, never the text. (The text of a journal stays in memory as
