@@ -643,7 +643,8 @@ func (s *Simulator) servePage(w http.ResponseWriter, r *http.Request) {
 		sess.token = simHex(16)
 		name := simDocTypes[sess.docType]
 		live := simLiveness[sess.model]
-		d = simPageData{Title: "Verify your identity", Token: sess.token, Action: simPagePrefix + sess.id, ID: sess.id,
+		d = simPageData{Title: "Verify your identity", Token: sess.token, Action: sess.id, // relative: works behind a --public-url with a path prefix
+			ID:      sess.id,
 			DocName: name, DocType: sess.docType, Liveness: live, Model: sess.model, Level: sess.securityLevel,
 			Expires: sess.created.Add(SessionTTL).UTC().Format("15:04 UTC")}
 		status = http.StatusOK

@@ -730,14 +730,15 @@ var inboxTemplate = template.Must(template.New("inbox").Parse(`<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>DWS sandbox — SMS inbox</title>
 <style>body{font-family:system-ui,sans-serif;margin:1.5em;max-width:52em}table{border-collapse:collapse}
+.scroll{overflow-x:auto}td{word-break:break-all}
 td,th{padding:.3em .8em;border-bottom:1px solid #ccc;text-align:left}.code{font:1.4em monospace;letter-spacing:.15em}
 .old{color:#888}</style></head><body>
 <h1>DWS sandbox — SMS inbox</h1>
 <p>Codes the simulator "sent" with triggerChallenge, newest first. Nothing leaves this machine: the real DWS sends an SMS to the customer.
 Codes are valid for {{.TTL}}; {{.Attempts}} wrong codes lock an authentication; a new code every {{.Resend}} at most, {{.Sends}} per authentication.</p>
-{{if .Rows}}<table><tr><th>to</th><th>code</th><th>sent</th><th>valid until</th><th>authenticationId</th></tr>
+{{if .Rows}}<div class="scroll"><table><tr><th>to</th><th>code</th><th>sent</th><th>valid until</th><th>authenticationId</th></tr>
 {{range .Rows}}<tr{{if .Old}} class="old"{{end}}><td>{{.To}}</td><td class="code">{{.Code}}</td><td>{{.Sent}}</td><td>{{.Until}}{{if .Old}} (expired){{end}}</td><td>{{.ID}}</td></tr>
-{{end}}</table>{{else}}<p><em>No codes yet.</em></p>{{end}}
+{{end}}</table></div>{{else}}<p><em>No codes yet.</em></p>{{end}}
 <h2>Magic numbers</h2>
 <p>An identityValue whose number ends with:</p><ul>
 <li><b>{{.U1}}</b> — the first request of each authenticationRequestId is answered U (UNKNOWN_EXCEPTION); kycdesk retries the same request and succeeds</li>

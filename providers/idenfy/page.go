@@ -28,7 +28,7 @@ li{margin:.3rem 0}
 dl{display:grid;grid-template-columns:auto 1fr;gap:.2rem .8rem;margin:0;font-size:.85rem}
 dt{color:#5b6675}dd{margin:0;word-break:break-all}
 form{margin:0}
-button{width:100%;font-size:1rem;font-weight:600;border:0;border-radius:.6rem;padding:.85rem;margin:.3rem 0;cursor:pointer}
+button{font-family:inherit;width:100%;font-size:1rem;font-weight:600;border:0;border-radius:.6rem;padding:.85rem;margin:.3rem 0;cursor:pointer}
 .approve{background:#15a34a;color:#fff}.deny{background:#dc2626;color:#fff}
 .suspect{background:#f59e0b;color:#1b2430}.abandon{background:#e5e7eb;color:#1b2430}
 a.button{display:block;text-align:center;background:#1a5cff;color:#fff;border-radius:.6rem;padding:.85rem;text-decoration:none;font-weight:600}
