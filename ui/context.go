@@ -28,8 +28,11 @@ type Recorder interface {
 	Retry(ctx context.Context, sessionID string, e *Entry, v providers.Values) (*providers.Launch, error)
 	// Status journals a status change.
 	Status(sessionID string, st *providers.Status)
-	// Sessions lists sessions newest first, filtered by query ("" = all).
-	Sessions(query string) []SessionRow
+	// Sessions lists at most limit sessions (0 = all) newest first,
+	// filtered by query ("" = all), and how many matched in all.
+	Sessions(query string, limit int) ([]SessionRow, int)
+	// Unknown counts sessions whose launch outcome is unknown.
+	Unknown() int
 	// Pending lists live sessions still pending for a customer id.
 	Pending(provider, customer string) []SessionRow
 	// Problem is a note about the journal (torn line, unwritable), or "".

@@ -20,7 +20,9 @@ type formModel struct {
 	entry *Entry
 	form  *forms.Form
 	note  string // problems from the last attempt, or why we are here
-	w, h  int
+	// retryOf is the session being resumed, if any (see startFormMsg).
+	retryOf string
+	w, h    int
 }
 
 func newForm(ctx *Context, e *Entry, values providers.Values, note string) formModel {
@@ -99,9 +101,11 @@ func (f formModel) completeWith(values providers.Values) tea.Cmd {
 			b.WriteString(r.Error() + "\n")
 		}
 		note := strings.TrimRight(b.String(), "\n")
-		return func() tea.Msg { return startFormMsg{provider: e.Desc.ID, values: values, note: note} }
+		retryOf := f.retryOf
+		return func() tea.Msg { return startFormMsg{provider: e.Desc.ID, values: values, note: note, retryOf: retryOf} }
 	}
-	return func() tea.Msg { return reviewMsg{entry: e, values: values} }
+	retryOf := f.retryOf
+	return func() tea.Msg { return reviewMsg{entry: e, values: values, retryOf: retryOf} }
 }
 
 func (f formModel) noteView() string {

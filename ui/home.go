@@ -13,10 +13,11 @@ import (
 
 // homeModel is the provider picker with the most recent sessions.
 type homeModel struct {
-	ctx    *Context
-	cursor int
-	w, h   int
-	recent []SessionRow
+	ctx      *Context
+	cursor   int
+	w, h     int
+	recent   []SessionRow
+	unknownN int
 }
 
 func newHome(ctx *Context) homeModel {
@@ -33,14 +34,15 @@ func newHome(ctx *Context) homeModel {
 
 func (h *homeModel) reload() {
 	if h.ctx.Recorder != nil {
-		h.recent = h.ctx.Recorder.Sessions("")
-		if len(h.recent) > 5 {
-			h.recent = h.recent[:5]
-		}
+		h.recent, _ = h.ctx.Recorder.Sessions("", 5)
+		h.unknownN = h.ctx.Recorder.Unknown()
 	}
 }
 
 func (h *homeModel) setSize(w, ht int) { h.w, h.h = w, ht }
+
+// unknown counts sessions whose outcome is unknown, among all sessions.
+func (h homeModel) unknown() int { return h.unknownN }
 
 func (h homeModel) keys() help.KeyMap {
 	k := h.ctx.Keys
@@ -103,6 +105,9 @@ func (h homeModel) view() string {
 		if p := h.ctx.Recorder.Problem(); p != "" {
 			b.WriteString("\n" + s.Warn.Render(truncate("journal: "+p, h.w)) + "\n")
 		}
+	}
+	if n := h.unknown(); n > 0 {
+		b.WriteString("\n" + s.Warn.Render(truncate(fmt.Sprintf("%d session(s) with an unknown outcome (the process stopped or the provider did not answer): press s, then u to resume", n), h.w)) + "\n")
 	}
 	b.WriteString("\n" + s.Title.Render("Recent sessions") + "\n")
 	if len(h.recent) == 0 {

@@ -13,11 +13,16 @@ type startFormMsg struct {
 	provider string
 	values   providers.Values
 	note     string // shown above the form (why we are back here)
+	// retryOf is a session whose outcome is unknown: the form completes
+	// its values (personal ones are not journaled) and the launch re-sends
+	// the same request under the same idempotency key.
+	retryOf string
 }
 
 type reviewMsg struct {
-	entry  *Entry
-	values providers.Values
+	entry   *Entry
+	values  providers.Values
+	retryOf string
 }
 
 type launchMsg struct {

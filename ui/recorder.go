@@ -79,7 +79,7 @@ func (r *JournalRecorder) Status(id string, st *providers.Status) {
 }
 
 // Sessions implements Recorder.
-func (r *JournalRecorder) Sessions(query string) []SessionRow {
+func (r *JournalRecorder) Sessions(query string, limit int) ([]SessionRow, int) {
 	_, _ = r.journal.Reload() // pick up what another console appended
 	var list []*session.Session
 	if strings.TrimSpace(query) == "" {
@@ -87,12 +87,19 @@ func (r *JournalRecorder) Sessions(query string) []SessionRow {
 	} else {
 		list = r.journal.Filter(query)
 	}
+	total := len(list)
+	if limit > 0 && len(list) > limit {
+		list = list[:limit]
+	}
 	rows := make([]SessionRow, len(list))
 	for i, s := range list {
 		rows[i] = rowOf(s)
 	}
-	return rows
+	return rows, total
 }
+
+// Unknown implements Recorder.
+func (r *JournalRecorder) Unknown() int { return len(r.journal.Unresolved()) }
 
 // Pending implements Recorder.
 func (r *JournalRecorder) Pending(provider, customer string) []SessionRow {

@@ -26,6 +26,8 @@ type reviewModel struct {
 	// pending live session for the same customer).
 	confirm string
 	flash   string
+	// retryOf: launching re-sends this unknown-outcome session's request.
+	retryOf string
 	err     error
 	vp      viewport.Model
 }
@@ -95,7 +97,10 @@ func (r reviewModel) update(msg tea.Msg) (reviewModel, tea.Cmd) {
 					return r, nil
 				}
 			}
-			e, v := r.entry, r.values
+			e, v, id := r.entry, r.values, r.retryOf
+			if id != "" {
+				return r, func() tea.Msg { return retryMsg{entry: e, sessionID: id, values: v} }
+			}
 			return r, func() tea.Msg { return launchMsg{entry: e, values: v} }
 		}
 	}
@@ -105,8 +110,8 @@ func (r reviewModel) update(msg tea.Msg) (reviewModel, tea.Cmd) {
 }
 
 func (r reviewModel) edit() tea.Cmd {
-	id, v := r.entry.Desc.ID, r.values
-	return func() tea.Msg { return startFormMsg{provider: id, values: v} }
+	id, v, retryOf := r.entry.Desc.ID, r.values, r.retryOf
+	return func() tea.Msg { return startFormMsg{provider: id, values: v, retryOf: retryOf} }
 }
 
 // needsConfirm returns what the operator must confirm before launching:
@@ -133,6 +138,9 @@ func (r reviewModel) header() string {
 	s := r.ctx.Styles
 	var b strings.Builder
 	b.WriteString(s.Title.Render("Review: the exact request for "+r.entry.Desc.Name) + s.Subtle.Render("  (secrets masked)"))
+	if r.retryOf != "" {
+		b.WriteString("\n" + s.Warn.Render("Resuming session "+r.retryOf+": the same request under the same idempotency key; it is refused if the body differs from the first attempt."))
+	}
 	for _, w := range r.warnings {
 		b.WriteString("\n" + s.Warn.Render(truncate("warning: "+w.Error(), max(10, r.vp.Width))))
 	}

@@ -96,9 +96,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case goHomeMsg:
 		return m, m.goHome()
 	case startFormMsg:
-		return m, m.startForm(msg.provider, msg.values, msg.note)
+		return m, m.startForm(msg)
 	case reviewMsg:
-		return m, m.startReview(msg.entry, msg.values)
+		return m, m.startReview(msg)
 	case launchMsg:
 		return m, m.startLaunch(msg.entry, msg.values)
 	case retryMsg:
@@ -197,19 +197,21 @@ func (m *Model) goHome() tea.Cmd {
 	return nil
 }
 
-func (m *Model) startForm(provider string, values providers.Values, note string) tea.Cmd {
-	e := m.ctx.entry(provider)
+func (m *Model) startForm(msg startFormMsg) tea.Cmd {
+	e := m.ctx.entry(msg.provider)
 	if e == nil || e.Client == nil {
 		return nil
 	}
 	m.result.stop()
-	m.form = newForm(m.ctx, e, values, note)
+	m.form = newForm(m.ctx, e, msg.values, msg.note)
+	m.form.retryOf = msg.retryOf
 	m.screen = screenForm
 	return tea.Batch(m.form.init(), m.resize())
 }
 
-func (m *Model) startReview(e *Entry, values providers.Values) tea.Cmd {
-	m.review = newReview(m.ctx, e, values)
+func (m *Model) startReview(msg reviewMsg) tea.Cmd {
+	m.review = newReview(m.ctx, msg.entry, msg.values)
+	m.review.retryOf = msg.retryOf
 	m.screen = screenReview
 	return m.resize()
 }

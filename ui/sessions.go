@@ -14,6 +14,10 @@ import (
 	"github.com/kycdesk/kycdesk/providers"
 )
 
+// ListLimit bounds the rows the sessions list holds; the filter searches
+// the whole journal.
+const ListLimit = 1000
+
 // sessionsModel is the journal as a list with a filter and a detail pane.
 type sessionsModel struct {
 	ctx       *Context
@@ -24,6 +28,7 @@ type sessionsModel struct {
 	filtering bool
 	detail    bool
 	flash     string
+	total     int // matches in all; rows holds at most ListLimit
 	w, h      int
 }
 
@@ -38,7 +43,7 @@ func (s *sessionsModel) reload() {
 	if s.ctx.Recorder == nil {
 		return
 	}
-	s.rows = s.ctx.Recorder.Sessions(strings.TrimSpace(s.filter.Value()))
+	s.rows, s.total = s.ctx.Recorder.Sessions(strings.TrimSpace(s.filter.Value()), ListLimit)
 	if s.cursor >= len(s.rows) {
 		s.cursor = max(0, len(s.rows)-1)
 	}
@@ -56,7 +61,8 @@ func (s sessionsModel) keys() help.KeyMap {
 	open := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open / QR"))
 	detail := key.NewBinding(key.WithKeys("d", "tab"), key.WithHelp("d", "detail"))
 	relaunch := key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "relaunch"))
-	return bindings{short: []key.Binding{k.Up, k.Down, open, detail, k.Filter, k.Status, relaunch, k.Back}, extra: []key.Binding{k.QuitQ, k.Quit}}
+	resume := key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "resume unknown"))
+	return bindings{short: []key.Binding{k.Up, k.Down, open, detail, k.Filter, k.Status, relaunch, resume, k.Back}, extra: []key.Binding{k.QuitQ, k.Quit}}
 }
 
 func (s sessionsModel) current() (SessionRow, bool) {
@@ -124,10 +130,18 @@ func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
 		case key.Matches(msg, k.Status):
 			return s, s.refresh()
 		case msg.String() == "l":
-			if r, ok := s.current(); ok {
-				prov, v := r.Provider, r.Values
-				note := "relaunching " + r.ID + ": personal fields are not kept in the journal; type them again"
-				return s, func() tea.Msg { return startFormMsg{provider: prov, values: v.Clone(), note: note} }
+			if r, ok := s.current(); ok && s.ctx.entry(r.Provider) != nil {
+				// A new launch: generated ids (MerchantBizId,
+				// authenticationRequestId) are made anew.
+				prov, v := r.Provider, withoutGenerated(s.ctx.entry(r.Provider), r.Values)
+				note := "relaunching " + r.ID + " as a new session: personal fields are not kept in the journal; type them again"
+				return s, func() tea.Msg { return startFormMsg{provider: prov, values: v, note: note} }
+			}
+		case msg.String() == "u":
+			if r, ok := s.current(); ok && r.OutcomeUnknown {
+				prov, v, id := r.Provider, r.Values.Clone(), r.ID
+				note := "resuming " + r.ID + " (outcome unknown): type the personal fields exactly as before; the same request is re-sent with the same idempotency key"
+				return s, func() tea.Msg { return startFormMsg{provider: prov, values: v, note: note, retryOf: id} }
 			}
 		case key.Matches(msg, k.Select):
 			if r, ok := s.current(); ok && r.Launch != nil && !r.OutcomeUnknown {
@@ -164,7 +178,11 @@ func (s sessionsModel) refresh() tea.Cmd {
 func (s sessionsModel) view() string {
 	st := s.ctx.Styles
 	var b strings.Builder
-	b.WriteString(st.Title.Render(fmt.Sprintf("Sessions (%d)", len(s.rows))))
+	title := fmt.Sprintf("Sessions (%d)", s.total)
+	if s.total > len(s.rows) {
+		title = fmt.Sprintf("Sessions (newest %d of %d; / filters)", len(s.rows), s.total)
+	}
+	b.WriteString(st.Title.Render(title))
 	if s.filtering || s.filter.Value() != "" {
 		b.WriteString("  " + s.filter.View())
 	}
@@ -215,7 +233,7 @@ func (s sessionsModel) detailView(r SessionRow) string {
 		}
 	}
 	if r.OutcomeUnknown {
-		b.WriteString(st.Warn.Render("outcome unknown: the request was sent but no answer was recorded. l relaunches (personal fields re-typed); r checks the status where the provider can tell.") + "\n")
+		b.WriteString(st.Warn.Render(wrap("outcome unknown: the request may have reached the provider but no answer was recorded. u resumes it: the same request under the same idempotency key (DWS answers with the authentication it may already have made). l launches anew instead.", max(20, s.w))) + "\n")
 	}
 	if r.Error != "" {
 		b.WriteString(st.Error.Render("error ") + clean(r.Error) + "\n")
@@ -224,4 +242,16 @@ func (s sessionsModel) detailView(r SessionRow) string {
 		b.WriteString(st.Subtle.Render(h.At.Local().Format("15:04:05")+" ") + string(h.State) + " " + clean(h.Detail) + "\n")
 	}
 	return b.String()
+}
+
+// withoutGenerated drops the values of parameters the provider generates
+// (idempotency ids), so a relaunch is a new request.
+func withoutGenerated(e *Entry, v providers.Values) providers.Values {
+	out := v.Clone()
+	for _, p := range e.Desc.Spec() {
+		if p.Generate != nil {
+			delete(out, p.Name)
+		}
+	}
+	return out
 }
