@@ -168,3 +168,23 @@ func TestParseUTCMillis(t *testing.T) {
 		}
 	}
 }
+
+func TestDecoderTimeCache(t *testing.T) {
+	d := newDecoder()
+	base := time.Date(2026, 2, 28, 23, 59, 58, 0, time.UTC)
+	for i := 0; i < 3000; i++ {
+		want := base.Add(time.Duration(i) * 997 * time.Millisecond)
+		if i%7 == 0 {
+			want = want.Add(-400 * 24 * time.Hour) // another date now and then
+		}
+		d.b, d.i = `"`+want.Format(timeLayout)+`"`, 0
+		got, err := d.time()
+		if err != nil || !got.Equal(want) {
+			t.Fatalf("%s: %v %v", want.Format(timeLayout), got, err)
+		}
+	}
+	d.b, d.i = `"2026-02-28T24:00:00.000Z"`, 0
+	if _, err := d.time(); err == nil {
+		t.Fatal("accepted hour 24 on a cached date")
+	}
+}

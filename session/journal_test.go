@@ -18,13 +18,11 @@ import (
 	"github.com/kycdesk/kycdesk/providers"
 )
 
-// comparable strips what is derived (the filter text) so folded sessions
-// can be compared.
+// comparable dereferences sessions so that they can be compared.
 func comparable(ss []*Session) []Session {
 	out := make([]Session, len(ss))
 	for i, s := range ss {
 		out[i] = *s
-		out[i].search = ""
 	}
 	return out
 }
@@ -491,6 +489,14 @@ func TestFilter(t *testing.T) {
 		if got := ids(j.Filter(q)); !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
 			t.Errorf("Filter(%q) = %v, want %v", q, got, want)
 		}
+	}
+	// A change is seen by the next Filter.
+	j.AppendStatus(a.ID, &providers.Status{State: providers.StateSuspected})
+	if got := ids(j.Filter("suspected")); !reflect.DeepEqual(got, []string{a.ID}) {
+		t.Errorf("after a change: %v", got)
+	}
+	if got := ids(j.Filter("pending")); len(got) != 0 {
+		t.Errorf("stale filter text: %v", got)
 	}
 }
 

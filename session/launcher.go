@@ -214,6 +214,9 @@ func (l *Launcher) send(ctx context.Context, c providers.Client, s *Session, v p
 			Action: "check the session's status at the provider, then retry or resolve it"}
 	}
 	r := &record{kind: recOutcome, id: id, at: normTime(l.now()), out: outcomeOf(res, lerr, sc)}
+	if s.Customer != "" {
+		r.out.customer = "" // the intent has it
+	}
 	var perr error
 	if lerr != nil {
 		perr = providers.AsError(lerr)
@@ -226,9 +229,7 @@ func (l *Launcher) send(ctx context.Context, c providers.Client, s *Session, v p
 		// Not written: give the caller the session as launched anyway (the
 		// URL must reach the customer); the journal shows it unknown.
 		cp := *s
-		if w := foldOutcome(&cp, r, true); w == "" {
-			cp.index()
-		}
+		foldOutcome(&cp, r, true)
 		s2 = &cp
 	}
 	jerr = fmt.Errorf("the outcome of session %s could not be journaled (it will show as outcome unknown): %w", id, jerr)

@@ -34,7 +34,7 @@ func (j *Journal) catchUp(shared, cow bool) (int, error) {
 	if size < j.off {
 		// Truncated by something else: read it again from the start.
 		j.mu.Lock()
-		j.order, j.byID, j.torn, j.warnings = nil, map[string]int{}, 0, nil
+		j.order, j.byID, j.torn, j.warnings, j.search = nil, map[string]int{}, 0, nil, nil
 		j.warn(fmt.Sprintf("%s shrank from %d to %d bytes (changed by another program); read again from the start", j.path, j.off, size))
 		j.mu.Unlock()
 		j.off, j.endsClean = 0, true
@@ -158,9 +158,6 @@ func (j *Journal) stream(size int64, cow bool) (int, error) {
 		j.warn(fmt.Sprintf("%s: the last line (%d bytes at offset %d) is incomplete, probably cut short by a crash; skipped",
 			j.path, len(carry), end))
 	}
-	if !cow {
-		indexAll(j.order)
-	}
 	j.mu.Unlock()
 	j.off = end + int64(len(carry))
 	j.endsClean = len(carry) == 0
@@ -212,10 +209,10 @@ func parseLines(d *decoder, data string, base int64) parsed {
 	return p
 }
 
-// indexAll computes every session's filter text, on every CPU. Each
-// worker writes its sessions' texts into one buffer and hands out pieces
-// of it: one allocation per worker, not one per session.
-func indexAll(order []*Session) {
+// indexAll computes the missing filter texts of search (by index in
+// order) on every CPU. Each worker writes its texts into one buffer and
+// hands out pieces of it: one allocation per worker, not one per session.
+func indexAll(order []*Session, search []string) {
 	workers := runtime.GOMAXPROCS(0)
 	if len(order) < 4096 {
 		workers = 1
@@ -223,20 +220,24 @@ func indexAll(order []*Session) {
 	var wg sync.WaitGroup
 	per := (len(order) + workers - 1) / workers
 	for lo := 0; lo < len(order); lo += per {
-		part := order[lo:min(lo+per, len(order))]
+		part, texts := order[lo:min(lo+per, len(order))], search[lo:min(lo+per, len(order))]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			ends := make([]int, len(part))
 			buf := make([]byte, 0, 128*len(part))
 			for i, s := range part {
-				buf = s.appendIndex(buf)
+				if texts[i] == "" {
+					buf = s.appendIndex(buf)
+				}
 				ends[i] = len(buf)
 			}
 			all := string(buf)
 			start := 0
-			for i, s := range part {
-				s.search = all[start:ends[i]]
+			for i := range part {
+				if texts[i] == "" {
+					texts[i] = all[start:ends[i]]
+				}
 				start = ends[i]
 			}
 		}()

@@ -101,8 +101,7 @@ type Session struct {
 	Resolution string // the operator's resolution of an unknown outcome
 	ResolvedAt time.Time
 
-	search string // lower-case text Filter matches against
-	pos    int    // 1 + index in the journal's order, 0 before it is installed
+	pos int // 1 + index in the journal's order, 0 before it is installed
 }
 
 // Values are the launch parameters without personal ones, including the
@@ -208,9 +207,6 @@ func cloneMap(m map[string]string) map[string]string {
 	}
 	return out
 }
-
-// index recomputes the text Filter matches.
-func (s *Session) index() { s.search = string(s.appendIndex(make([]byte, 0, 160))) }
 
 // appendIndex appends the lower-case text Filter matches: id, provider,
 // mode, customer, references, state and the error's kind and code.
