@@ -32,6 +32,9 @@ func cmdConsole(args []string, io *IO) int {
 		return 1
 	}
 	defer a.close()
+	if *accessible || os.Getenv("TERM") == "dumb" {
+		return runAccessible(a, io)
+	}
 
 	// Detect the background before Bubble Tea owns the terminal: asked
 	// later, the reply would leak into the input (lipgloss#73).
@@ -47,7 +50,6 @@ func cmdConsole(args []string, io *IO) int {
 		Endpoint:   a.sandboxURL,
 		SandboxMsg: shortSandboxNote(a),
 		Recorder:   ui.NewJournalRecorder(a.journal, a.mode),
-		Accessible: *accessible,
 		Copy:       copyOSC52,
 		Open:       openBrowser,
 	}

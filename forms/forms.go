@@ -52,14 +52,21 @@ func New(title string, spec providers.Spec, initial providers.Values, showAdvanc
 			f.Advanced = append(f.Advanced, p.Name)
 		}
 	}
-	if len(advanced) > 0 {
+	ask := len(advanced) > 0 && len(essentials) > 0
+	if !ask {
+		*f.advanced = true // nothing to ask: a spec of advanced fields only shows them
+	}
+	if ask {
 		essentials = append(essentials, huh.NewConfirm().
 			Title("Advanced parameters?").
 			Description(fmt.Sprintf("%d more documented parameters; their provider defaults apply when left unset.", len(advanced))).
 			Affirmative("Show").Negative("Review now").
 			Value(f.advanced))
 	}
-	groups := []*huh.Group{huh.NewGroup(essentials...).Title(title + " — essentials")}
+	var groups []*huh.Group
+	if len(essentials) > 0 {
+		groups = append(groups, huh.NewGroup(essentials...).Title(title+" — essentials"))
+	}
 	pages := (len(advanced) + AdvancedPageSize - 1) / AdvancedPageSize
 	for i := 0; i < pages; i++ {
 		end := min((i+1)*AdvancedPageSize, len(advanced))
@@ -204,6 +211,18 @@ func contains(s []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// Split divides a spec into its essential and advanced parameters.
+func Split(spec providers.Spec) (essentials, advanced providers.Spec) {
+	for _, p := range spec {
+		if IsEssential(p) {
+			essentials = append(essentials, p)
+		} else {
+			advanced = append(advanced, p)
+		}
+	}
+	return
 }
 
 // Values returns what the operator entered: only the set parameters.
