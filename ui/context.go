@@ -59,7 +59,6 @@ type Context struct {
 	Endpoint   string // SANDBOX URL or, in live mode, "" (per provider)
 	SandboxMsg string // e.g. "in-process sandbox: its URLs live as long as this console"
 	Recorder   Recorder
-	Accessible bool
 
 	Now           func() time.Time
 	LaunchTimeout time.Duration

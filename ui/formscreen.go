@@ -34,9 +34,6 @@ func newForm(ctx *Context, e *Entry, values providers.Values, note string) formM
 		}
 	}
 	f := forms.New(e.Desc.Name, spec, values, showAdvanced)
-	if ctx.Accessible {
-		f.Form = f.Form.WithAccessible(true)
-	}
 	return formModel{ctx: ctx, entry: e, form: f, note: note}
 }
 
