@@ -89,9 +89,13 @@ func maskHeader(name, val string, secrets []string) string {
 	return mask(val, secrets)
 }
 
+// minMaskLen: shorter "secrets" (a test key like "s") would mask every
+// matching letter; credentials in headers are masked whatever their length.
+const minMaskLen = 4
+
 func mask(s string, secrets []string) string {
 	for _, sec := range secrets {
-		if len(sec) >= 1 {
+		if len(sec) >= minMaskLen {
 			s = strings.ReplaceAll(s, sec, Mask)
 			if q := url.QueryEscape(sec); q != sec {
 				s = strings.ReplaceAll(s, q, Mask)

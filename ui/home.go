@@ -101,6 +101,11 @@ func (h homeModel) view() string {
 		}
 		b.WriteString(truncate(cur+line, h.w) + "\n")
 	}
+	if h.cursor < len(h.ctx.Entries) {
+		if e := h.ctx.Entries[h.cursor]; e.Disabled != "" { // the whole reason, not the cut one
+			b.WriteString("\n" + s.Warn.Render(wrap(e.Desc.Name+" is unavailable: "+e.Disabled, max(20, h.w))) + "\n")
+		}
+	}
 	if h.ctx.Recorder != nil {
 		if p := h.ctx.Recorder.Problem(); p != "" {
 			b.WriteString("\n" + s.Warn.Render(truncate("journal: "+p, h.w)) + "\n")
