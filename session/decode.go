@@ -608,6 +608,112 @@ func (d *decoder) skipDepth(depth int) error {
 	return errSyntax
 }
 
+// Record members, by name.
+const (
+	mUnknown = iota
+	mType
+	mID
+	mAt
+	mProvider
+	mMode
+	mEndpoint
+	mCustomer
+	mValues
+	mHash
+	mAttempt
+	mRefs
+	mURL
+	mExpires
+	mSingle
+	mChallenge
+	mExtra
+	mError
+	mStatus
+	mText
+)
+
+func memberOf(k string) int {
+	switch k {
+	case "type":
+		return mType
+	case "id":
+		return mID
+	case "at":
+		return mAt
+	case "provider":
+		return mProvider
+	case "mode":
+		return mMode
+	case "endpoint":
+		return mEndpoint
+	case "customer":
+		return mCustomer
+	case "values":
+		return mValues
+	case "requestSha256":
+		return mHash
+	case "attempt":
+		return mAttempt
+	case "references":
+		return mRefs
+	case "url":
+		return mURL
+	case "expiresAt":
+		return mExpires
+	case "singleUse":
+		return mSingle
+	case "challenge":
+		return mChallenge
+	case "extra":
+		return mExtra
+	case "error":
+		return mError
+	case "status":
+		return mStatus
+	case "detail", "how":
+		return mText
+	}
+	return mUnknown
+}
+
+// member is a member name as appendRecord writes it, with its quotes and
+// colon.
+type member struct {
+	lit string
+	id  int
+}
+
+func members(names ...string) []member {
+	out := make([]member, len(names))
+	for i, n := range names {
+		out[i] = member{lit: `"` + n + `":`, id: memberOf(n)}
+	}
+	return out
+}
+
+// The order appendRecord writes members in, after "type".
+var (
+	layoutStart    = members("type")
+	layoutIntent   = members("id", "at", "provider", "mode", "endpoint", "customer", "values", "requestSha256", "attempt")
+	layoutOutcome  = members("id", "at", "error", "references", "url", "expiresAt", "singleUse", "challenge", "extra", "customer")
+	layoutStatus   = members("id", "at", "status", "detail")
+	layoutResolved = members("id", "at", "how")
+)
+
+func layoutOf(typ string) []member {
+	switch typ {
+	case typeIntent:
+		return layoutIntent
+	case typeOutcome:
+		return layoutOutcome
+	case typeStatus:
+		return layoutStatus
+	case typeResolved:
+		return layoutResolved
+	}
+	return nil
+}
+
 // parseLine decodes one journal line into r. A line of another record
 // type decodes to kind recNone without error.
 func (d *decoder) parseLine(line string, r *record) error {
@@ -626,28 +732,47 @@ func (d *decoder) parseLine(line string, r *record) error {
 	if !d.eat('{') {
 		return errSyntax
 	}
+	seq, pos := layoutStart, 0
 	if !d.eat('}') {
 		for {
-			k, err := d.key()
-			if err != nil {
-				return err
+			// The journal writes members in a fixed order: try the
+			// expected names before reading one.
+			m := mUnknown
+			if d.i < len(d.b) && d.b[d.i] == '"' {
+				rest := d.b[d.i:]
+				for p := pos; p < len(seq); p++ {
+					if strings.HasPrefix(rest, seq[p].lit) {
+						m, pos = seq[p].id, p+1
+						d.i += len(seq[p].lit)
+						break
+					}
+				}
 			}
-			switch k {
-			case "type":
+			var err error
+			if m == mUnknown {
+				var k string
+				if k, err = d.key(); err != nil {
+					return err
+				}
+				m = memberOf(k)
+			}
+			switch m {
+			case mType:
 				typ, err = d.str()
-			case "id":
+				seq, pos = layoutOf(typ), 0
+			case mID:
 				r.id, err = d.str()
-			case "at":
+			case mAt:
 				r.at, err = d.time()
-			case "provider":
+			case mProvider:
 				provider, err = d.str()
-			case "mode":
+			case mMode:
 				mode, err = d.str()
-			case "endpoint":
+			case mEndpoint:
 				endpoint, err = d.str()
-			case "customer":
+			case mCustomer:
 				customer, err = d.str()
-			case "values":
+			case mValues:
 				// Kept as text and decoded by Session.Values: checked
 				// here, not built.
 				if d.null() {
@@ -660,27 +785,27 @@ func (d *decoder) parseLine(line string, r *record) error {
 				if err = d.skipObject(); err == nil {
 					values = d.b[start:d.i]
 				}
-			case "requestSha256":
+			case mHash:
 				hash, err = d.str()
-			case "attempt":
+			case mAttempt:
 				attempt, err = d.integer()
-			case "references":
+			case mRefs:
 				refs, err = d.stringMap()
-			case "url":
+			case mURL:
 				url, err = d.str()
-			case "expiresAt":
+			case mExpires:
 				expires, err = d.time()
-			case "singleUse":
+			case mSingle:
 				single, err = d.boolean()
-			case "challenge":
+			case mChallenge:
 				ch, err = d.challenge()
-			case "extra":
+			case mExtra:
 				extra, err = d.stringMap()
-			case "error":
+			case mError:
 				einfo, err = d.errorInfo()
-			case "status":
+			case mStatus:
 				state, err = d.str()
-			case "detail", "how":
+			case mText:
 				text, err = d.str()
 			default:
 				err = d.skip()

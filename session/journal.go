@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -59,7 +60,6 @@ type Journal struct {
 
 	off       int64 // bytes of the file folded so far
 	endsClean bool  // the file ends with a newline (or is empty)
-	dec       *decoder
 
 	order []*Session     // oldest intent first
 	byID  map[string]int // id → index in order
@@ -70,8 +70,12 @@ type Journal struct {
 	inflight map[string]bool
 	histSlab []StatusChange
 	torn     int
-	warnings []string
-	closed   bool
+	// readWarnings are about the journal's content (torn lines, records
+	// that could not be applied); notes about this opening of it.
+	readWarnings []string
+	notes        []string
+	snapOff      int64 // the journal offset the snapshot on disk was taken at
+	closed       bool
 }
 
 // Open opens (creating it if needed) the journal at path and folds every
@@ -90,7 +94,7 @@ func Open(path string) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
-	j := &Journal{path: path, f: f, endsClean: true, dec: newDecoder(),
+	j := &Journal{path: path, f: f, endsClean: true,
 		byID: map[string]int{}, inflight: map[string]bool{}}
 	fi, err := f.Stat()
 	if err != nil {
@@ -106,7 +110,7 @@ func Open(path string) (*Journal, error) {
 			f.Close()
 			return nil, fmt.Errorf("journal: %s is readable by others (mode %04o) and cannot be fixed: %w", path, perm, err)
 		}
-		j.warn(fmt.Sprintf("%s was mode %04o (readable by others); set to 0600", path, perm))
+		j.notes = append(j.notes, fmt.Sprintf("%s was mode %04o (readable by others); set to 0600", path, perm))
 	}
 	if fi.Size() == 0 {
 		// A new file: make its directory entry durable too.
@@ -114,6 +118,9 @@ func Open(path string) (*Journal, error) {
 	}
 	j.wmu.Lock()
 	defer j.wmu.Unlock()
+	if fi.Size() >= snapshotMinSize {
+		j.loadSnapshot(fi.Size())
+	}
 	if _, err := j.catchUp(true, false); err != nil {
 		f.Close()
 		return nil, err
@@ -138,6 +145,10 @@ func (j *Journal) Close() error {
 	if j.closed {
 		return nil
 	}
+	if j.snapshotDue() {
+		// A cache: failing to write it costs the next Open time, nothing else.
+		_ = j.checkpoint()
+	}
 	j.closed = true
 	return j.f.Close()
 }
@@ -150,11 +161,12 @@ func (j *Journal) Torn() int {
 	return j.torn
 }
 
-// Warnings describes what was skipped or fixed while reading (at most 20).
+// Warnings describes what was fixed on opening and what was skipped while
+// reading (at most 20 of those).
 func (j *Journal) Warnings() []string {
 	j.mu.RLock()
 	defer j.mu.RUnlock()
-	return slices.Clone(j.warnings)
+	return append(slices.Clone(j.notes), j.readWarnings...)
 }
 
 // Len is the number of sessions.
@@ -165,8 +177,8 @@ func (j *Journal) Len() int {
 }
 
 func (j *Journal) warn(msg string) {
-	if len(j.warnings) < maxWarnings {
-		j.warnings = append(j.warnings, msg)
+	if len(j.readWarnings) < maxWarnings {
+		j.readWarnings = append(j.readWarnings, msg)
 	}
 }
 
@@ -530,15 +542,38 @@ func (j *Journal) Filter(query string) []*Session {
 	j.imu.Lock()
 	defer j.imu.Unlock()
 	j.index()
-	var out []*Session
-next:
-	for i := len(j.order) - 1; i >= 0; i-- {
-		for _, t := range terms {
-			if !strings.Contains(j.search[i], t) {
-				continue next
+	match := func(lo, hi int) []*Session { // newest first within [lo, hi)
+		var out []*Session
+	next:
+		for i := hi - 1; i >= lo; i-- {
+			for _, t := range terms {
+				if !strings.Contains(j.search[i], t) {
+					continue next
+				}
 			}
+			out = append(out, j.order[i])
 		}
-		out = append(out, j.order[i])
+		return out
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if len(j.order) < 20000 || workers == 1 {
+		return match(0, len(j.order))
+	}
+	// Newest first: the last part's matches come first.
+	parts := make([][]*Session, workers)
+	var wg sync.WaitGroup
+	per := (len(j.order) + workers - 1) / workers
+	for w := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[w] = match(min(w*per, len(j.order)), min((w+1)*per, len(j.order)))
+		}()
+	}
+	wg.Wait()
+	var out []*Session
+	for w := len(parts) - 1; w >= 0; w-- {
+		out = append(out, parts[w]...)
 	}
 	return out
 }

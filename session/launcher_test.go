@@ -12,8 +12,26 @@ import (
 	"github.com/kycdesk/kycdesk/providers"
 )
 
+// journalFiles is what the journal wrote: the file and its snapshot.
+func journalFiles(t *testing.T, j *Journal) string {
+	t.Helper()
+	lowSnapshotThresholds(t)
+	if err := j.Checkpoint(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(j.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := os.ReadFile(SnapshotPath(j.Path()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data) + string(snap)
+}
+
 func TestPersonalDataNeverWritten(t *testing.T) {
-	path, j := tempJournal(t)
+	_, j := tempJournal(t)
 	l := &Launcher{Journal: j}
 	c := newFake()
 	v := values("client-p")
@@ -50,13 +68,13 @@ func TestPersonalDataNeverWritten(t *testing.T) {
 		t.Fatalf("customer %q", ps.Customer)
 	}
 
-	data, _ := os.ReadFile(path)
+	data := journalFiles(t, j)
 	for _, personal := range []string{"Gintautas", "1987-06-05", "+37060012345", "37060012345", "60012345", "firstName\"", "dateOfBirth", "\"phone\""} {
-		if strings.Contains(string(data), personal) {
+		if strings.Contains(data, personal) {
 			t.Errorf("journal holds %q:\n%s", personal, data)
 		}
 	}
-	if !strings.Contains(string(data), "client-p") {
+	if !strings.Contains(data, "client-p") {
 		t.Fatal("the customer id should be kept")
 	}
 }
@@ -74,7 +92,7 @@ func TestStripPersonal(t *testing.T) {
 }
 
 func TestSecretsNeverWritten(t *testing.T) {
-	path, j := tempJournal(t)
+	_, j := tempJournal(t)
 	l := &Launcher{Journal: j}
 	c := newFake()
 	s := mustLaunch(t, l, c, values("client-s"))
@@ -94,14 +112,14 @@ func TestSecretsNeverWritten(t *testing.T) {
 	l.Launch(context.Background(), testDescriptor(), c, providers.ModeLive, "https://key-id:"+testSecret+"@api.fake.test", values("client-u"))
 	j.AppendStatus(s.ID, &providers.Status{State: providers.StateApproved, Detail: "ok"})
 
-	data, _ := os.ReadFile(path)
-	if strings.Contains(string(data), testSecret) || strings.Contains(string(data), url.QueryEscape(testSecret)) {
+	data := journalFiles(t, j)
+	if strings.Contains(data, testSecret) || strings.Contains(data, url.QueryEscape(testSecret)) {
 		t.Fatalf("journal holds the secret:\n%s", data)
 	}
-	if strings.Contains(string(data), "424242") || strings.Contains(string(data), "sandboxCode") {
+	if strings.Contains(data, "424242") || strings.Contains(data, "sandboxCode") {
 		t.Fatalf("journal holds the sandbox OTP:\n%s", data)
 	}
-	if !strings.Contains(string(data), `"endpoint":"https://api.fake.test"`) {
+	if !strings.Contains(data, `"endpoint":"https://api.fake.test"`) {
 		t.Fatalf("endpoint user info not dropped:\n%s", data)
 	}
 }

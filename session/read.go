@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"unsafe"
 )
 
 // chunkSize is how much of the journal is read and decoded at a time.
@@ -34,10 +33,10 @@ func (j *Journal) catchUp(shared, cow bool) (int, error) {
 	if size < j.off {
 		// Truncated by something else: read it again from the start.
 		j.mu.Lock()
-		j.order, j.byID, j.torn, j.warnings, j.search = nil, map[string]int{}, 0, nil, nil
-		j.warn(fmt.Sprintf("%s shrank from %d to %d bytes (changed by another program); read again from the start", j.path, j.off, size))
+		j.order, j.byID, j.torn, j.readWarnings, j.search = nil, map[string]int{}, 0, nil, nil
+		j.notes = append(j.notes, fmt.Sprintf("%s shrank from %d to %d bytes (changed by another program); read again from the start", j.path, j.off, size))
 		j.mu.Unlock()
-		j.off, j.endsClean = 0, true
+		j.off, j.endsClean, j.snapOff = 0, true, 0
 		cow = false
 	}
 	if size == j.off {
@@ -62,7 +61,7 @@ type parsed struct {
 
 // stream reads the file from j.off to size in chunks and decodes them on
 // every CPU while this goroutine folds them in file order. The sessions'
-// text points into the chunks, which are never written to again.
+// text points into the chunks' strings.
 func (j *Journal) stream(size int64, cow bool) (int, error) {
 	if j.off == 0 && len(j.order) == 0 && !cow {
 		// A hint: a session takes somewhat less than 1 KB of journal.
@@ -77,35 +76,41 @@ func (j *Journal) stream(size int64, cow bool) (int, error) {
 		carry   []byte // a line not complete at the end of a read
 		wg      sync.WaitGroup
 	)
-	// The reader.
+	// The reader: one buffer, reused; each chunk's text is copied out of
+	// it into a string of its own (which costs less than zeroing fresh
+	// buffers).
 	go func() {
 		defer close(seq)
 		defer close(work)
 		base := j.off
+		var buf []byte
 		for off := j.off; off < size; {
-			n := min(int64(chunkSize), size-off)
-			buf := make([]byte, int64(len(carry))+n)
-			copy(buf, carry)
+			n := int(min(int64(chunkSize), size-off))
+			if cap(buf) < len(carry)+n {
+				nb := make([]byte, len(carry)+n)
+				copy(nb, carry)
+				buf = nb
+			} else {
+				buf = buf[:len(carry)+n]
+				copy(buf, carry)
+			}
 			m, err := j.f.ReadAt(buf[len(carry):], off)
 			if err != nil && !errors.Is(err, io.EOF) {
 				readErr = fmt.Errorf("journal: reading %s: %w", j.path, err)
 				return
 			}
 			off += int64(m)
-			buf = buf[:len(carry)+m]
-			cut := bytes.LastIndexByte(buf, '\n')
+			data := buf[:len(carry)+m]
+			cut := bytes.LastIndexByte(data, '\n')
 			if cut < 0 {
-				carry = buf
-				if m == 0 {
-					return
-				}
-				continue
+				carry = data
+			} else {
+				c := &chunk{data: string(data[:cut+1]), base: base, done: make(chan struct{})}
+				base += int64(cut + 1)
+				carry = data[cut+1:]
+				seq <- c
+				work <- c
 			}
-			carry = buf[cut+1:]
-			c := &chunk{data: unsafe.String(unsafe.SliceData(buf), cut+1), base: base, done: make(chan struct{})}
-			base += int64(cut + 1)
-			seq <- c
-			work <- c
 			if m == 0 {
 				return
 			}
