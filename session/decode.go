@@ -14,10 +14,11 @@ import (
 
 var errSyntax = errors.New("malformed JSON")
 
-// decoder decodes journal lines by hand: a 100 000-session journal must
-// open within 200 ms, several times faster than encoding/json's reflection
-// manages. It accepts any valid JSON object per line (members in any
-// order, whitespace, unknown members skipped) and rejects anything else.
+// decoder decodes journal lines by hand, several times faster than
+// encoding/json's reflection: a journal read from the start (no usable
+// snapshot) holds a line for every change of every session. It accepts any
+// valid JSON object per line (members in any order, whitespace, unknown
+// members skipped) and rejects anything else.
 //
 // It reads a string holding the journal's bytes, and a value without
 // escapes is a substring of it: decoding allocates maps, slices and

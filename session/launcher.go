@@ -208,7 +208,17 @@ func (l *Launcher) send(ctx context.Context, c providers.Client, s *Session, v p
 	j := l.Journal
 	id := s.ID
 	defer j.setInflight(id, false)
-	res, lerr := c.Launch(ctx, v)
+	var (
+		res  *providers.Launch
+		lerr error
+	)
+	if err := ctx.Err(); err != nil {
+		// Cancelled while the intent was written: nothing was sent.
+		lerr = &providers.Error{Kind: providers.KindTransport, Message: "cancelled before sending", Err: err,
+			Action: "nothing was sent; launch again when ready"}
+	} else {
+		res, lerr = c.Launch(ctx, v)
+	}
 	if lerr == nil && res == nil {
 		lerr = &providers.Error{Kind: providers.KindUnknown, Message: "the client returned neither a result nor an error",
 			Action: "check the session's status at the provider, then retry or resolve it"}
@@ -337,16 +347,17 @@ func StripPersonal(spec providers.Spec, v providers.Values) providers.Values {
 }
 
 // CustomerOf is the customer the journal keeps for a launch and the
-// duplicate guard compares: the first non-personal text parameter whose
-// name says it is a client, user or customer id (clientId, MerchantUserId),
-// or else the first phone parameter, masked.
+// duplicate guard compares: the first non-personal text parameter named
+// as a client, user or customer id (clientId, userId, MerchantUserId,
+// customerId), or else the first phone parameter, masked. A parameter
+// marked Personal is never the customer, whatever its name.
 func CustomerOf(spec providers.Spec, v providers.Values) string {
 	for _, p := range spec {
 		if isPersonal(p) || p.Kind != providers.KindText {
 			continue
 		}
 		n := strings.ToLower(p.Name)
-		if strings.HasSuffix(n, "id") && (strings.Contains(n, "client") || strings.Contains(n, "user") || strings.Contains(n, "customer")) {
+		if strings.HasSuffix(n, "clientid") || strings.HasSuffix(n, "userid") || strings.HasSuffix(n, "customerid") {
 			if s := strings.TrimSpace(v.Get(p.Name)); s != "" {
 				return s
 			}

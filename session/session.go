@@ -7,7 +7,9 @@
 // append further records. Opening the journal folds the records into
 // sessions. Several consoles on one machine may share the file: appends are
 // serialised with flock and each journal can pick up what the others wrote
-// with Reload.
+// with Reload. A large journal opens from a snapshot of its folded sessions
+// (sessions.jsonl.snapshot, a cache that Close keeps up to date) plus the
+// lines written after it.
 //
 // Secrets are never written. Parameters marked Personal in the provider's
 // spec (names, dates of birth, document and personal numbers, addresses,
@@ -73,8 +75,8 @@ type Session struct {
 	Provider string // descriptor id: idenfy, alibaba, dws
 	Mode     providers.Mode
 	Endpoint string // base URL the request went to (without user info)
-	// Customer is the customer id as entered (clientId, MerchantUserId) or
-	// a masked phone number.
+	// Customer is the customer id as entered (clientId, a user id) or a
+	// masked phone number; "" when the values name neither (see CustomerOf).
 	Customer string
 	// values is the intent's "values" object as journaled (JSON text);
 	// Values decodes it.
