@@ -345,6 +345,61 @@ func TestTwoJournalsOneFile(t *testing.T) {
 	checkAll(t, path, 4*each, providers.StateDenied)
 }
 
+// TestTwoProcessesOneFile has two child processes and this one append to
+// one journal at the same time.
+func TestTwoProcessesOneFile(t *testing.T) {
+	if os.Getenv("KYCDESK_SESSION_WRITER") != "" {
+		t.Skip("in the child")
+	}
+	path := filepath.Join(t.TempDir(), "sessions.jsonl")
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const each = 40
+	var cmds []*exec.Cmd
+	for i := 0; i < 2; i++ {
+		cmd := exec.Command(exe, "-test.run=^TestChildWriter$")
+		cmd.Env = append(os.Environ(), "KYCDESK_SESSION_WRITER="+path, fmt.Sprintf("KYCDESK_SESSION_WRITER_NAME=p%d", i))
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds = append(cmds, cmd)
+	}
+	writeSessions(t, path, "parent", each)
+	for _, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("child: %v", err)
+		}
+	}
+	checkAll(t, path, 3*each, providers.StateApproved)
+}
+
+// TestChildWriter runs in TestTwoProcessesOneFile's children.
+func TestChildWriter(t *testing.T) {
+	path := os.Getenv("KYCDESK_SESSION_WRITER")
+	if path == "" {
+		t.Skip("only as TestTwoProcessesOneFile's child")
+	}
+	writeSessions(t, path, os.Getenv("KYCDESK_SESSION_WRITER_NAME"), 40)
+}
+
+func writeSessions(t *testing.T, path, name string, n int) {
+	j, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	l, c := &Launcher{Journal: j}, newFake()
+	for i := 0; i < n; i++ {
+		s := mustLaunch(t, l, c, values(fmt.Sprintf("%s-%d", name, i)))
+		if _, err := j.AppendStatus(s.ID, &providers.Status{State: providers.StateApproved}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // checkAll reopens the journal and checks that it holds n intact sessions,
 // each in state want, with unique ids, and three lines each.
 func checkAll(t *testing.T, path string, n int, want providers.State) {
