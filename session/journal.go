@@ -120,6 +120,7 @@ func Open(path string) (*Journal, error) {
 	defer j.wmu.Unlock()
 	if fi.Size() >= snapshotMinSize {
 		j.loadSnapshot(fi.Size())
+		removeStaleTemps(path)
 	}
 	if _, err := j.catchUp(true, false); err != nil {
 		f.Close()

@@ -115,6 +115,17 @@ func (j *Journal) fingerprint(off int64) (prefix, tail [32]byte, err error) {
 	return
 }
 
+// removeStaleTemps removes snapshots that a process killed while writing
+// one left behind (an hour old: nobody is still writing them).
+func removeStaleTemps(path string) {
+	old, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".snapshot-*"))
+	for _, name := range old {
+		if fi, err := os.Stat(name); err == nil && time.Since(fi.ModTime()) > time.Hour {
+			os.Remove(name)
+		}
+	}
+}
+
 // loadSnapshot installs the snapshot if it describes this journal, whose
 // size is size; it reports whether it did. The caller holds wmu; the
 // journal has no sessions yet.

@@ -159,6 +159,31 @@ func TestSnapshotIgnoredWhenStale(t *testing.T) {
 	check("short snapshot")
 }
 
+func TestStaleSnapshotTempsRemoved(t *testing.T) {
+	lowSnapshotThresholds(t)
+	path, j := tempJournal(t)
+	mustLaunch(t, &Launcher{Journal: j}, newFake(), values("a"))
+	j.Close()
+	dir := filepath.Dir(path)
+	stale := filepath.Join(dir, ".sessions.jsonl.snapshot-123")
+	fresh := filepath.Join(dir, ".sessions.jsonl.snapshot-456")
+	os.WriteFile(stale, []byte("x"), 0o600)
+	os.WriteFile(fresh, []byte("x"), 0o600)
+	old := time.Now().Add(-2 * time.Hour)
+	os.Chtimes(stale, old, old)
+	j2, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j2.Close()
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Error("stale temporary snapshot kept")
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Error("a snapshot being written was removed")
+	}
+}
+
 func TestCloseWritesSnapshot(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sessions.jsonl")
 	j, err := Open(path)
