@@ -57,7 +57,7 @@ func writeSynthetic(tb testing.TB, path string, n int) int64 {
 			vals = providers.Values{"clientId": {s.Customer}, "locale": {"en"}, "documents": {"ID_CARD", "PASSPORT"},
 				"tokenType": {"IDENTIFICATION"}, "callbackUrl": {"https://desk.example.com/hooks/idenfy"}}
 			tok := hex(40)
-			out.refs = map[string]string{"authToken": tok, "scanRef": hex(8) + "-" + hex(4) + "-" + hex(4) + "-" + hex(4) + "-" + hex(12)}
+			out.refs = encodeMap(map[string]string{"authToken": tok, "scanRef": hex(8) + "-" + hex(4) + "-" + hex(4) + "-" + hex(4) + "-" + hex(12)})
 			out.url = "https://ivs.idenfy.com/api/v2/redirect?authToken=" + tok
 			out.customer = s.Customer
 		case k < 17:
@@ -68,7 +68,7 @@ func writeSynthetic(tb testing.TB, path string, n int) int64 {
 				"DocType": {"00000001"}, "SceneCode": {"desk01"}, "ReturnUrl": {"https://desk.example.com/done"},
 				"MetaInfo": {`{"deviceType":"h5","ua":"Mozilla/5.0 (X11; Linux x86_64)","bioMetaInfo":"4.1.0:2916352,0"}`}}
 			tx := "hksb" + hex(28)
-			out.refs = map[string]string{"TransactionId": tx, "MerchantBizId": biz}
+			out.refs = encodeMap(map[string]string{"TransactionId": tx, "MerchantBizId": biz})
 			out.url = "https://m.alibaba.example/ekyc?transactionId=" + tx + "&h=" + hex(16)
 			out.singleUse = true
 		default:
@@ -77,7 +77,7 @@ func writeSynthetic(tb testing.TB, path string, n int) int64 {
 			vals = providers.Values{"authenticationRequestId": {hex(44)}, "authenticationMethod": {"OTP"},
 				"authenticationType": {"SMS"}, "identityType": {"MOBILE_PHONE"}}
 			aid := "2026" + hex(26)
-			out.refs = map[string]string{"authenticationId": aid}
+			out.refs = encodeMap(map[string]string{"authenticationId": aid})
 			out.challenge = &providers.Challenge{Type: "SMS", RenderValue: s.Customer, ChallengeID: aid}
 		}
 		s.values = encodeValues(vals)

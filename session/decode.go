@@ -722,9 +722,9 @@ func (d *decoder) parseLine(line string, r *record) error {
 	*r = record{}
 	var (
 		typ, provider, mode, endpoint, customer, values, hash string
-		url, state, text                                      string
+		url, state, text, refs                                string
 		attempt                                               int
-		refs, extra                                           map[string]string
+		extra                                                 map[string]string
 		expires                                               time.Time
 		single                                                bool
 		ch                                                    *providers.Challenge
@@ -791,7 +791,17 @@ func (d *decoder) parseLine(line string, r *record) error {
 			case mAttempt:
 				attempt, err = d.integer()
 			case mRefs:
-				refs, err = d.stringMap()
+				// Kept as text, like values; Session.References decodes it.
+				if d.null() {
+					break
+				}
+				if d.peek() != '{' {
+					return errSyntax
+				}
+				start := d.i
+				if err = d.skipObject(); err == nil {
+					refs = d.b[start:d.i]
+				}
 			case mURL:
 				url, err = d.str()
 			case mExpires:

@@ -77,7 +77,7 @@ func TestRecordRoundTrip(t *testing.T) {
 		{kind: recIntent, id: "k7f3q9x2", at: at, intent: &Session{Provider: "dws", Mode: providers.ModeLive,
 			Endpoint: "https://open-sea.alipay.com", Customer: "****5678", RequestHash: strings.Repeat("ab", 32), Attempts: 1,
 			values: encodeValues(providers.Values{"authenticationRequestId": {"req-1"}, "authenticationType": {"SMS"}})}},
-		{kind: recOutcome, id: "k7f3q9x2", at: at, out: &outcome{refs: map[string]string{"authenticationId": "2026\"x"},
+		{kind: recOutcome, id: "k7f3q9x2", at: at, out: &outcome{refs: encodeMap(map[string]string{"authenticationId": "2026\"x"}),
 			expiresAt: at.Add(time.Hour), singleUse: true, customer: "****5678", extra: map[string]string{"k": "v"},
 			challenge: &providers.Challenge{Type: "SMS", RenderValue: "138****5678", ChallengeID: "c", Triggered: true, CodeExpires: at}}},
 		{kind: recOutcome, id: "k7f3q9x3", at: at, out: &outcome{err: &ErrorInfo{Kind: providers.KindRejected, Code: "C",

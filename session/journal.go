@@ -335,7 +335,7 @@ func foldOutcome(s *Session, r *record, cow bool) string {
 		}
 		return ""
 	}
-	s.References, s.URL, s.ExpiresAt, s.SingleUse = o.refs, o.url, o.expiresAt, o.singleUse
+	s.refs, s.URL, s.ExpiresAt, s.SingleUse = o.refs, o.url, o.expiresAt, o.singleUse
 	s.Challenge, s.Extra = o.challenge, o.extra
 	if s.Customer == "" {
 		s.Customer = o.customer
@@ -463,11 +463,14 @@ func (j *Journal) Get(q string) (*Session, error) {
 	}
 	if len(hits) == 0 {
 		for i := len(j.order) - 1; i >= 0; i-- {
-			for _, v := range j.order[i].References {
-				if v == q {
-					hits = append(hits, j.order[i])
-					break
-				}
+			s := j.order[i]
+			if !strings.Contains(s.refs, q) {
+				continue
+			}
+			found := false
+			s.eachRef(func(_, v string) { found = found || v == q })
+			if found {
+				hits = append(hits, s)
 			}
 		}
 	}

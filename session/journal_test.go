@@ -65,8 +65,15 @@ func TestRoundTrip(t *testing.T) {
 	c := newFake()
 
 	ok := mustLaunch(t, l, c, values("client-1"))
-	if ok.State != providers.StatePending || !ok.Launched() || ok.URL == "" || ok.References["scanRef"] == "" {
+	if ok.State != providers.StatePending || !ok.Launched() || ok.URL == "" || ok.References()["scanRef"] == "" {
 		t.Fatalf("launched session: %+v", ok)
+	}
+	if refs := ok.References(); len(refs) != 2 || ok.Reference() != refs["authToken"] || refs["authToken"] == "" {
+		t.Fatalf("references %v, shown %q", refs, ok.Reference())
+	}
+	ok.References()["scanRef"] = "changed"
+	if ok.References()["scanRef"] == "changed" {
+		t.Fatal("References shares its map")
 	}
 	if ok.Challenge == nil || ok.Challenge.SandboxCode != "" || ok.Challenge.RenderValue != "****5678" {
 		t.Fatalf("challenge: %+v", ok.Challenge)
@@ -129,7 +136,7 @@ func TestRoundTrip(t *testing.T) {
 	if u := j2.Unresolved(); len(u) != 1 || u[0].ID != unk.ID {
 		t.Fatalf("unresolved: %v", ids(u))
 	}
-	if l := got.Launch(); l == nil || l.URL != got.URL || l.References["scanRef"] != got.References["scanRef"] {
+	if l := got.Launch(); l == nil || l.URL != got.URL || l.References["scanRef"] != got.References()["scanRef"] {
 		t.Fatalf("Launch(): %+v", l)
 	}
 	lines := fileLines(t, path, 0)
@@ -513,7 +520,7 @@ func TestGet(t *testing.T) {
 	if _, err := j.Get("nope"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("unknown: %v", err)
 	}
-	if s, err := j.Get(b.References["scanRef"]); err != nil || s.ID != b.ID {
+	if s, err := j.Get(b.References()["scanRef"]); err != nil || s.ID != b.ID {
 		t.Fatalf("by reference: %v", err)
 	}
 }
@@ -536,7 +543,7 @@ func TestFilter(t *testing.T) {
 		"fake approved":         {b.ID},
 		"auth_failed":           {f.ID},
 		"failed":                {f.ID},
-		a.References["scanRef"]: {a.ID},
+		a.References()["scanRef"]: {a.ID},
 		"pending":               {a.ID},
 		"nothing-like-it":       nil,
 	}

@@ -272,7 +272,7 @@ func outcomeOf(res *providers.Launch, err error, sc scrubber) *outcome {
 		}}
 	}
 	o := &outcome{
-		refs:      sc.stringMap(res.References),
+		refs:      encodeMap(sc.stringMap(res.References)),
 		url:       sc.secret(res.URL),
 		expiresAt: normTime(res.ExpiresAt),
 		singleUse: res.SingleUse,

@@ -51,7 +51,7 @@ type record struct {
 }
 
 type outcome struct {
-	refs      map[string]string
+	refs      string // the "references" object, as JSON
 	url       string
 	expiresAt time.Time
 	singleUse bool
@@ -111,7 +111,10 @@ func appendRecord(b []byte, r *record) []byte {
 			b = append(b, '}')
 			break
 		}
-		b = appendMap(b, "references", o.refs)
+		if o.refs != "" {
+			b = append(b, `,"references":`...)
+			b = append(b, o.refs...)
+		}
 		b = appendMember(b, "url", o.url)
 		if !o.expiresAt.IsZero() {
 			b = append(b, `,"expiresAt":`...)
@@ -182,6 +185,23 @@ func appendMember(b []byte, name, value string) []byte {
 	b = append(b, name...)
 	b = append(b, '"', ':')
 	return appendString(b, value)
+}
+
+// encodeMap is m as a JSON object, keys sorted; "" when m is empty.
+func encodeMap(m map[string]string) string {
+	if len(m) == 0 {
+		return ""
+	}
+	b := []byte{'{'}
+	for i, k := range sortedKeys(m) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':')
+		b = appendString(b, m[k])
+	}
+	return string(append(b, '}'))
 }
 
 func appendMap(b []byte, name string, m map[string]string) []byte {

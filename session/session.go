@@ -89,8 +89,10 @@ type Session struct {
 	CreatedAt  time.Time // the first intent
 	LaunchedAt time.Time // the successful outcome; zero until then
 
-	References map[string]string // provider ids by wire name (scanRef, TransactionId, …)
-	URL        string
+	// refs is the outcome's "references" object as journaled (JSON
+	// text); References decodes it.
+	refs      string
+	URL       string
 	ExpiresAt  time.Time
 	SingleUse  bool
 	Challenge  *providers.Challenge // without SandboxCode
@@ -173,7 +175,7 @@ func (s *Session) Launch() *providers.Launch {
 	}
 	l := &providers.Launch{
 		Provider:   s.Provider,
-		References: cloneMap(s.References),
+		References: s.References(),
 		URL:        s.URL,
 		ExpiresAt:  s.ExpiresAt,
 		SingleUse:  s.SingleUse,
@@ -187,16 +189,43 @@ func (s *Session) Launch() *providers.Launch {
 	return l
 }
 
-// Reference returns the first reference worth showing in a list: the
-// provider's references in name order, or "".
-func (s *Session) Reference() string {
-	best := ""
-	for k, v := range s.References {
-		if v != "" && (best == "" || k < best) {
-			best = k
-		}
+// References are the provider's ids by wire name (scanRef, authToken,
+// TransactionId, authenticationId, …), nil before a launch. They are
+// decoded on each call (the caller owns the map).
+func (s *Session) References() map[string]string {
+	if s.refs == "" {
+		return nil
 	}
-	return s.References[best]
+	m := map[string]string{}
+	s.eachRef(func(k, v string) { m[k] = v })
+	return m
+}
+
+// eachRef calls fn for each reference, without building a map.
+func (s *Session) eachRef(fn func(name, value string)) {
+	if s.refs == "" {
+		return
+	}
+	d := decoder{b: s.refs}
+	d.object(func(k string) error {
+		v, err := d.str()
+		if err == nil {
+			fn(k, v)
+		}
+		return err
+	})
+}
+
+// Reference returns the reference worth showing in a list: the first
+// non-empty one in name order, or "".
+func (s *Session) Reference() string {
+	var name, value string
+	s.eachRef(func(k, v string) {
+		if v != "" && (name == "" || k < name) {
+			name, value = k, v
+		}
+	})
+	return value
 }
 
 func cloneMap(m map[string]string) map[string]string {
@@ -220,10 +249,10 @@ func (s *Session) appendIndex(b []byte) []byte {
 	b = appendLower(b, string(s.Mode))
 	b = append(b, '\n')
 	b = appendLower(b, s.Customer)
-	for _, v := range s.References {
+	s.eachRef(func(_, v string) {
 		b = append(b, '\n')
 		b = appendLower(b, v)
-	}
+	})
 	b = append(b, '\n')
 	b = appendLower(b, string(s.State))
 	if s.LastError != nil {

@@ -33,7 +33,7 @@ import (
 // decoded in parallel, then a CRC-32C of everything before it.
 
 const (
-	snapshotMagic = "kycdesk journal snapshot 1\n"
+	snapshotMagic = "kycdesk journal snapshot 2\n"
 	prefixCheck   = 64 << 10
 	tailCheck     = 4 << 10
 )
@@ -309,7 +309,7 @@ func (w *snapWriter) session(s *Session) {
 	w.time(s.ExpiresAt)
 	w.time(s.ResolvedAt)
 	w.bool(s.SingleUse)
-	w.strMap(s.References)
+	w.str(s.refs)
 	w.strMap(s.Extra)
 	if c := s.Challenge; c != nil {
 		w.byte(1)
@@ -447,7 +447,7 @@ func (r *snapReader) session(s *Session) {
 	s.Attempts = int(r.uvarint())
 	s.CreatedAt, s.LaunchedAt, s.ExpiresAt, s.ResolvedAt = r.time(), r.time(), r.time(), r.time()
 	s.SingleUse = r.bool()
-	s.References, s.Extra = r.strMap(), r.strMap()
+	s.refs, s.Extra = r.str(), r.strMap()
 	if r.byte() == 1 {
 		s.Challenge = &providers.Challenge{Type: r.str(), RenderValue: r.str(), ChallengeID: r.str(), Triggered: r.bool(),
 			CodeExpires: r.time()}
