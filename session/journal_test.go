@@ -537,15 +537,15 @@ func TestFilter(t *testing.T) {
 	}
 	f, _ := l.Launch(context.Background(), testDescriptor(), c, providers.ModeSandbox, c.endpoint, values("carol"))
 	cases := map[string][]string{
-		"":                      {f.ID, b.ID, a.ID},
-		"ALICE":                 {a.ID},
-		"approved":              {b.ID},
-		"fake approved":         {b.ID},
-		"auth_failed":           {f.ID},
-		"failed":                {f.ID},
+		"":                        {f.ID, b.ID, a.ID},
+		"ALICE":                   {a.ID},
+		"approved":                {b.ID},
+		"fake approved":           {b.ID},
+		"auth_failed":             {f.ID},
+		"failed":                  {f.ID},
 		a.References()["scanRef"]: {a.ID},
-		"pending":               {a.ID},
-		"nothing-like-it":       nil,
+		"pending":                 {a.ID},
+		"nothing-like-it":         nil,
 	}
 	for q, want := range cases {
 		if got := ids(j.Filter(q)); !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {

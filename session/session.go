@@ -93,10 +93,10 @@ type Session struct {
 	// text); References decodes it.
 	refs      string
 	URL       string
-	ExpiresAt  time.Time
-	SingleUse  bool
-	Challenge  *providers.Challenge // without SandboxCode
-	Extra      map[string]string
+	ExpiresAt time.Time
+	SingleUse bool
+	Challenge *providers.Challenge // without SandboxCode
+	Extra     map[string]string
 
 	State     providers.State
 	History   []StatusChange // from the launch on: pending, then each change
