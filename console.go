@@ -14,6 +14,7 @@ import (
 
 	"github.com/aymanbagabas/go-osc52/v2"
 
+	"github.com/kycdesk/kycdesk/config"
 	"github.com/kycdesk/kycdesk/ui"
 )
 
@@ -52,6 +53,8 @@ func cmdConsole(args []string, io *IO) int {
 		Recorder:   ui.NewJournalRecorder(a.journal, a.mode),
 		Copy:       copyOSC52,
 		Open:       openBrowser,
+		SavePreset: config.SavePreset,
+		LoadPreset: config.LoadPreset,
 	}
 	// 120 fps: the first frame (and every key) reaches the screen sooner.
 	p := tea.NewProgram(ui.New(ctx), tea.WithAltScreen(), tea.WithFPS(120))

@@ -9,7 +9,7 @@ type keyMap struct {
 	Up, Down, Select, Sessions, Filter     key.Binding
 	Launch, Edit, Curl, Copy, Open, Status key.Binding
 	Next, Retry, Trigger, Verify, QR       key.Binding
-	PageUp, PageDown                       key.Binding
+	PageUp, PageDown, Preset               key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -36,6 +36,7 @@ func newKeyMap() keyMap {
 		QR:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
 		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
 		PageDown: key.NewBinding(key.WithKeys("pgdown", " "), key.WithHelp("pgdn", "page down")),
+		Preset:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "save as preset")),
 	}
 }
 

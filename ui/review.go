@@ -57,7 +57,7 @@ func (r *reviewModel) setSize(w, h int) {
 
 func (r reviewModel) keys() help.KeyMap {
 	k := r.ctx.Keys
-	return bindings{short: []key.Binding{k.Launch, k.Edit, k.Curl, k.Back, k.Help}, extra: []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Quit}}
+	return bindings{short: []key.Binding{k.Launch, k.Edit, k.Curl, k.Preset, k.Back, k.Help}, extra: []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Quit}}
 }
 
 func (r reviewModel) update(msg tea.Msg) (reviewModel, tea.Cmd) {
@@ -65,7 +65,7 @@ func (r reviewModel) update(msg tea.Msg) (reviewModel, tea.Cmd) {
 	case flashMsg:
 		r.flash = msg.text
 		if msg.err != nil {
-			r.flash = "copy failed: " + msg.err.Error()
+			r.flash = "failed: " + msg.err.Error()
 		}
 		return r, nil
 	case tea.KeyMsg:
@@ -79,6 +79,15 @@ func (r reviewModel) update(msg tea.Msg) (reviewModel, tea.Cmd) {
 			return r, r.edit()
 		case key.Matches(msg, k.Edit):
 			return r, r.edit()
+		case key.Matches(msg, k.Preset) && r.ctx.SavePreset != nil:
+			id, v, save := r.entry.Desc.ID, presetValues(r.entry, r.values), r.ctx.SavePreset
+			return r, func() tea.Msg {
+				path, err := save(id, v)
+				if err != nil {
+					return flashMsg{err: err}
+				}
+				return flashMsg{text: "saved as the preset for new " + id + " forms: " + path + " (personal fields and generated ids left out)"}
+			}
 		case key.Matches(msg, k.Curl):
 			if r.curl == "" {
 				return r, nil
@@ -112,6 +121,21 @@ func (r reviewModel) update(msg tea.Msg) (reviewModel, tea.Cmd) {
 func (r reviewModel) edit() tea.Cmd {
 	id, v, retryOf := r.entry.Desc.ID, r.values, r.retryOf
 	return func() tea.Msg { return startFormMsg{provider: id, values: v, retryOf: retryOf} }
+}
+
+// presetValues are the values worth reusing for every customer: not
+// personal data, not ids generated per launch.
+func presetValues(e *Entry, v providers.Values) providers.Values {
+	out := providers.Values{}
+	spec := e.Desc.Spec()
+	for _, name := range v.Names() {
+		p, ok := spec.Lookup(name)
+		if !ok || p.Personal || p.Kind == providers.KindPhone || p.Generate != nil || name == e.Desc.CustomerParam {
+			continue
+		}
+		out[name] = v.List(name)
+	}
+	return out
 }
 
 // needsConfirm returns what the operator must confirm before launching:

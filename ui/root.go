@@ -203,6 +203,14 @@ func (m *Model) startForm(msg startFormMsg) tea.Cmd {
 		return nil
 	}
 	m.result.stop()
+	if msg.values == nil && m.ctx.LoadPreset != nil {
+		// A new session starts from the desk's preset, if one was saved.
+		if v, err := m.ctx.LoadPreset(e.Desc.ID); err != nil {
+			msg.note = "preset not loaded: " + err.Error()
+		} else if v != nil {
+			msg.values = v
+		}
+	}
 	m.form = newForm(m.ctx, e, msg.values, msg.note)
 	m.form.retryOf = msg.retryOf
 	m.screen = screenForm
