@@ -533,6 +533,22 @@ func (d *decoder) values() (providers.Values, error) {
 // checked as everywhere, and brackets must balance outside them; the rest
 // of the grammar is left to whoever decodes the object later (its decoder
 // is strict).
+// rawObject returns the text of a JSON object (nil for null), checked but
+// not built.
+func (d *decoder) rawObject() (string, error) {
+	if d.null() {
+		return "", nil
+	}
+	if d.peek() != '{' {
+		return "", errSyntax
+	}
+	start := d.i
+	if err := d.skipObject(); err != nil {
+		return "", err
+	}
+	return d.b[start:d.i], nil
+}
+
 func (d *decoder) skipObject() error {
 	depth := 0
 	for k := d.i; k < len(d.b); {
@@ -776,32 +792,14 @@ func (d *decoder) parseLine(line string, r *record) error {
 			case mValues:
 				// Kept as text and decoded by Session.Values: checked
 				// here, not built.
-				if d.null() {
-					break
-				}
-				if d.peek() != '{' {
-					return errSyntax
-				}
-				start := d.i
-				if err = d.skipObject(); err == nil {
-					values = d.b[start:d.i]
-				}
+				values, err = d.rawObject()
 			case mHash:
 				hash, err = d.str()
 			case mAttempt:
 				attempt, err = d.integer()
 			case mRefs:
 				// Kept as text, like values; Session.References decodes it.
-				if d.null() {
-					break
-				}
-				if d.peek() != '{' {
-					return errSyntax
-				}
-				start := d.i
-				if err = d.skipObject(); err == nil {
-					refs = d.b[start:d.i]
-				}
+				refs, err = d.rawObject()
 			case mURL:
 				url, err = d.str()
 			case mExpires:
