@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kycdesk/kycdesk/providers"
+	"github.com/kycdesk/kycdesk/providers/catalog"
 	"github.com/kycdesk/kycdesk/session"
 	"github.com/kycdesk/kycdesk/ui"
 	"github.com/kycdesk/kycdesk/ui/qr"
@@ -501,7 +502,11 @@ func cmdSessions(args []string, io *IO) int {
 		if !s.Final() && s.Expired(now) {
 			state = "expired"
 		}
-		fmt.Fprintf(io.Out, "%-9s %-8s %-8s %-36s %-16s %-16s %s\n", s.ID, s.Provider, s.Mode, providers.SanitizeLine(s.Reference()),
+		ref := s.Reference()
+		if d, ok := catalog.All().Get(s.Provider); ok {
+			ref = d.Reference(s.References())
+		}
+		fmt.Fprintf(io.Out, "%-9s %-8s %-8s %-36s %-16s %-16s %s\n", s.ID, s.Provider, s.Mode, providers.SanitizeLine(ref),
 			clip(providers.SanitizeLine(s.Customer), 16), state, s.CreatedAt.Local().Format("2006-01-02 15:04"))
 	}
 	return 0

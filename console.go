@@ -50,7 +50,7 @@ func cmdConsole(args []string, io *IO) int {
 		Mode:       a.mode,
 		Endpoint:   a.sandboxURL,
 		SandboxMsg: shortSandboxNote(a),
-		Recorder:   ui.NewJournalRecorder(a.journal, a.mode),
+		Recorder:   ui.NewJournalRecorder(a.journal, a.mode, a.reg),
 		Copy:       copyOSC52,
 		Open:       openBrowser,
 		SavePreset: config.SavePreset,

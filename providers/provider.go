@@ -210,6 +210,23 @@ type Descriptor struct {
 	// CustomerParam is the parameter that identifies the customer on the
 	// operator's side (clientId, MerchantUserId); the duplicate guard uses it.
 	CustomerParam string
+	// MainReference is the reference lists show (scanRef, TransactionId…).
+	MainReference string
+}
+
+// Reference picks the reference a list shows: the provider's main one, or
+// the first by name.
+func (d Descriptor) Reference(refs map[string]string) string {
+	if r := refs[d.MainReference]; r != "" {
+		return r
+	}
+	best := ""
+	for k, v := range refs {
+		if v != "" && (best == "" || k < best) {
+			best = k
+		}
+	}
+	return refs[best]
 }
 
 // Registry is the ordered list of providers.

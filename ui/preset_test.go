@@ -10,7 +10,10 @@ import (
 func TestPresetSavedFromReviewAndLoadedByTheNextForm(t *testing.T) {
 	ctx, _ := testContext(t, "http://127.0.0.1:8470")
 	saved := map[string]providers.Values{}
-	ctx.SavePreset = func(id string, v providers.Values) (string, error) { saved[id] = v; return "/tmp/presets/" + id + ".json", nil }
+	ctx.SavePreset = func(id string, v providers.Values) (string, error) {
+		saved[id] = v
+		return "/tmp/presets/" + id + ".json", nil
+	}
 	ctx.LoadPreset = func(id string) (providers.Values, error) { return saved[id], nil }
 	m := New(ctx)
 	send(m, size(100, 30))

@@ -11,6 +11,8 @@ import (
 
 // JournalRecorder is the Recorder backed by the session journal.
 type JournalRecorder struct {
+	// Registry names each provider's main reference for the lists.
+	Registry providers.Registry
 	journal  *session.Journal
 	launcher *session.Launcher
 	mode     providers.Mode
@@ -18,8 +20,8 @@ type JournalRecorder struct {
 }
 
 // NewJournalRecorder records launches of the given mode in j.
-func NewJournalRecorder(j *session.Journal, mode providers.Mode) *JournalRecorder {
-	return &JournalRecorder{journal: j, launcher: &session.Launcher{Journal: j}, mode: mode, now: time.Now}
+func NewJournalRecorder(j *session.Journal, mode providers.Mode, reg providers.Registry) *JournalRecorder {
+	return &JournalRecorder{Registry: reg, journal: j, launcher: &session.Launcher{Journal: j}, mode: mode, now: time.Now}
 }
 
 // Launch implements Recorder.
@@ -93,7 +95,7 @@ func (r *JournalRecorder) Sessions(query string, limit int) ([]SessionRow, int) 
 	}
 	rows := make([]SessionRow, len(list))
 	for i, s := range list {
-		rows[i] = rowOf(s)
+		rows[i] = r.rowOf(s)
 	}
 	return rows, total
 }
@@ -105,7 +107,7 @@ func (r *JournalRecorder) Unknown() int { return len(r.journal.Unresolved()) }
 func (r *JournalRecorder) Pending(provider, customer string) []SessionRow {
 	var rows []SessionRow
 	for _, s := range r.journal.PendingFor(provider, customer, providers.ModeLive, r.now()) {
-		rows = append(rows, rowOf(s))
+		rows = append(rows, r.rowOf(s))
 	}
 	return rows
 }
@@ -115,7 +117,7 @@ func (r *JournalRecorder) Problem() string {
 	return strings.Join(r.journal.Warnings(), "; ")
 }
 
-func rowOf(s *session.Session) SessionRow {
+func (r *JournalRecorder) rowOf(s *session.Session) SessionRow {
 	row := SessionRow{
 		ID: s.ID, Provider: s.Provider, Mode: string(s.Mode), Endpoint: s.Endpoint, Customer: s.Customer,
 		Reference: s.Reference(), State: s.State, OutcomeUnknown: s.OutcomeUnknown(),
@@ -127,5 +129,12 @@ func rowOf(s *session.Session) SessionRow {
 	if s.LastError != nil {
 		row.Error = s.LastError.Err().Error()
 	}
+	if d, ok := r.descriptor(s.Provider); ok {
+		row.Reference = d.Reference(s.References())
+	}
 	return row
+}
+
+func (r *JournalRecorder) descriptor(id string) (providers.Descriptor, bool) {
+	return r.Registry.Get(id)
 }

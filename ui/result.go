@@ -380,7 +380,12 @@ func (r resultModel) infoView() string {
 	if !r.launch.ExpiresAt.IsZero() && !r.state.Final() {
 		left := r.launch.ExpiresAt.Sub(now)
 		if left > 0 {
-			b.WriteString(s.Subtle.Render("expires in ") + human(left) + s.Subtle.Render(" at "+r.launch.ExpiresAt.Local().Format("15:04:05")) + "\n")
+			at := r.launch.ExpiresAt.Local()
+			layout := "15:04:05"
+			if y, m, d := now.Local().Date(); at.Year() != y || at.Month() != m || at.Day() != d {
+				layout = "Jan 2 15:04"
+			}
+			b.WriteString(s.Subtle.Render("expires in ") + human(left) + s.Subtle.Render(" at "+at.Format(layout)) + "\n")
 		} else {
 			b.WriteString(s.Error.Render("expired") + " — press n for a new session\n")
 		}

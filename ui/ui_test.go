@@ -41,7 +41,7 @@ func testContext(t testing.TB, baseURL string) (*Context, *session.Journal) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { j.Close() })
-	ctx := &Context{Mode: providers.ModeSandbox, Endpoint: baseURL, Recorder: NewJournalRecorder(j, providers.ModeSandbox),
+	ctx := &Context{Mode: providers.ModeSandbox, Endpoint: baseURL, Recorder: NewJournalRecorder(j, providers.ModeSandbox, catalog.All()),
 		Copy: func(string) error { return nil }, Open: func(string) error { return nil }}
 	for _, d := range catalog.All() {
 		r := config.Resolve(d, providers.ModeSandbox, baseURL, nil, func(string) string { return "" })

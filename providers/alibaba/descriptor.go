@@ -82,11 +82,12 @@ func resolve(options map[string]string) (string, *providers.Error) {
 // Descriptor is the registry entry.
 func Descriptor() providers.Descriptor {
 	return providers.Descriptor{
-		ID:         "alibaba",
-		Name:       "Alibaba Cloud eKYC",
-		Summary:    "ID Verification eKYC (Initialize 2022-08-09): document + liveness, single-use URL valid 30 minutes",
-		LiveURL:    LiveURL,
-		BaseURLEnv: BaseURLEnv,
+		ID:            "alibaba",
+		MainReference: "TransactionId",
+		Name:          "Alibaba Cloud eKYC",
+		Summary:       "ID Verification eKYC (Initialize 2022-08-09): document + liveness, single-use URL valid 30 minutes",
+		LiveURL:       LiveURL,
+		BaseURLEnv:    BaseURLEnv,
 		Credentials: []providers.Credential{
 			{Name: CredAccessKeyID, Env: "ALIBABA_CLOUD_ACCESS_KEY_ID",
 				Doc: "AccessKey ID of a RAM user with the AliyunAntCloudAuthFullAccess policy"},

@@ -65,11 +65,12 @@ func sandboxCredentials() map[string]string {
 // Descriptor is the registry entry for DWS.
 func Descriptor() providers.Descriptor {
 	return providers.Descriptor{
-		ID:         "dws",
-		Name:       "Alipay DWS OTP",
-		Summary:    "customer authentication by SMS code: initAuthentication, send code, the operator types it in",
-		LiveURL:    GatewaySingapore,
-		BaseURLEnv: "KYCDESK_DWS_URL",
+		ID:            "dws",
+		MainReference: "authenticationId",
+		Name:          "Alipay DWS OTP",
+		Summary:       "customer authentication by SMS code: initAuthentication, send code, the operator types it in",
+		LiveURL:       GatewaySingapore,
+		BaseURLEnv:    "KYCDESK_DWS_URL",
 		Credentials: []providers.Credential{
 			{Name: CredClientID, Env: "DWS_CLIENT_ID",
 				Doc: "Client-Id from the Alipay Developer Center (ids starting SANDBOX_ use the /ams/sandbox/api path)"},

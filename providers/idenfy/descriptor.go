@@ -42,5 +42,6 @@ func Descriptor() providers.Descriptor {
 		NewSimulator:       NewSimulator,
 		// iDenfy bills repeated tokens for the same clientId ([002] tip).
 		CustomerParam: "clientId",
+		MainReference: "scanRef",
 	}
 }
