@@ -152,7 +152,7 @@ func accessibleSession(a *app, io *IO, e *ui.Entry, ask func(...huh.Field) error
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
-	capture := &ui.Capture{Client: c}
+	capture := &ui.Capture{Client: &sendCodeOnLaunch{Client: c}}
 	s, err := (&session.Launcher{Journal: a.journal}).Launch(ctx, e.Desc, capture, a.mode, e.Resolved.Config.BaseURL, values)
 	if err != nil {
 		pe := providers.AsError(err)

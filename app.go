@@ -97,13 +97,14 @@ func (a *app) resolve(d providers.Descriptor, endpoint string) *ui.Entry {
 	if endpoint != "" {
 		r.Config.BaseURL = endpoint
 	}
-	e := &ui.Entry{Desc: d, Resolved: r, Disabled: r.Disabled}
+	e := &ui.Entry{Desc: d, Resolved: r, Disabled: providers.SanitizeLine(r.Disabled)}
 	if e.Disabled == "" {
 		c, err := d.New(r.Config)
 		if err != nil {
-			e.Disabled = providers.SanitizeLine(err.Error())
+			e.Disabled = providers.SanitizeLine(providers.MaskSecrets(err.Error(), r.Config.Secrets(secretNames(d)...)))
 		} else {
-			e.Client = c
+			// Whatever a provider echoes back, no secret reaches a screen.
+			e.Client = providers.Masked(c)
 		}
 	}
 	return e
@@ -137,4 +138,15 @@ func (a *app) sessionEntry(s *session.Session) (*ui.Entry, error) {
 		return nil, fmt.Errorf("%s is unavailable: %s", s.Provider, e.Disabled)
 	}
 	return e, nil
+}
+
+// secretNames are the names of a provider's secret credentials.
+func secretNames(d providers.Descriptor) []string {
+	var out []string
+	for _, c := range d.Credentials {
+		if c.Secret {
+			out = append(out, c.Name)
+		}
+	}
+	return out
 }

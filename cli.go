@@ -229,7 +229,8 @@ func cmdLaunch(args []string, io *IO) int {
 	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
 	l := &session.Launcher{Journal: a.journal}
-	capture := &ui.Capture{Client: c}
+	sender := &sendCodeOnLaunch{Client: c}
+	capture := &ui.Capture{Client: sender}
 	s, err := l.Launch(ctx, e.Desc, capture, a.mode, e.Resolved.Config.BaseURL, values)
 	if err != nil {
 		code := fail(io, *asJSON, err)
@@ -238,17 +239,36 @@ func cmdLaunch(args []string, io *IO) int {
 		}
 		return code
 	}
-	launch := capture.Result(s)
-	// An OTP flow sends its code now, so the customer's phone rings while
-	// the operator reads the screen.
-	if ch, ok := c.(providers.Challenger); ok && launch.Challenge != nil && !launch.Challenge.Triggered {
-		got, err := ch.Trigger(ctx, launch)
-		if err != nil {
-			return fail(io, *asJSON, err)
-		}
-		launch.Challenge = got
+	if sender.err != nil {
+		code := fail(io, *asJSON, sender.err)
+		fmt.Fprintf(io.Err, "session %s was created but its code was not sent; open it in the console (s, then enter) to send it again\n", s.ID)
+		return code
 	}
-	return printLaunch(io, a, s, launch, *asJSON, *showQR || io.OutIsTTY)
+	return printLaunch(io, a, s, capture.Result(s), *asJSON, *showQR || io.OutIsTTY)
+}
+
+// sendCodeOnLaunch makes an OTP launch (DWS) send its code inside the
+// launch, so the outcome the journal records already says the code was
+// sent (and `verify` in another process knows it), and the customer's
+// phone rings while the operator reads the screen.
+type sendCodeOnLaunch struct {
+	providers.Client
+	err error // the code could not be sent; the session exists
+}
+
+func (s *sendCodeOnLaunch) Launch(ctx context.Context, v providers.Values) (*providers.Launch, error) {
+	l, err := s.Client.Launch(ctx, v)
+	ch, ok := s.Client.(providers.Challenger)
+	if err != nil || l == nil || !ok || l.Challenge == nil || l.Challenge.Triggered {
+		return l, err
+	}
+	got, terr := ch.Trigger(ctx, l)
+	if terr != nil {
+		s.err = terr
+		return l, nil
+	}
+	l.Challenge = got
+	return l, nil
 }
 
 // launchJSON is the --json success object of the CLI contract.

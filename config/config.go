@@ -107,7 +107,8 @@ func (f *File) holdsSecret(reg providers.Registry) bool {
 	for id, t := range f.Providers {
 		d, _ := reg.Get(id)
 		for _, c := range d.Credentials {
-			if c.Secret && !c.File && lookup(t, c) != "" {
+			v := lookup(t, c)
+			if c.Secret && v != "" && (!c.File || looksLikeKey(v)) {
 				return true
 			}
 		}
@@ -184,8 +185,10 @@ func Resolve(d providers.Descriptor, mode providers.Mode, sandboxURL string, f *
 		cfg.BaseURL = strings.TrimRight(sandboxURL, "/")
 		// The same rule as the sandbox's (sandbox.AcceptedCredentials): the
 		// environment's credentials when all are set, except for providers
-		// whose credentials are key files, which keep the sandbox key pair.
-		if err == nil && len(missing) == 0 && len(creds) > 0 && envHasAll(d, env) && !usesKeyFiles(d) {
+		// whose credentials are key files, which keep the sandbox key pair,
+		// and never to a sandbox reached over plain http beyond loopback
+		// (live credentials would cross the network in clear).
+		if err == nil && len(missing) == 0 && len(creds) > 0 && envHasAll(d, env) && !usesKeyFiles(d) && CheckEndpoint(sandboxURL) == "" {
 			cfg.Credentials = creds
 		} else {
 			for k, v := range d.SandboxCredentials {
@@ -227,6 +230,12 @@ func displayPath(p string) string {
 	return p
 }
 
+// looksLikeKey reports whether a value meant to be a file path is key
+// material (PEM text, or a long base64 run).
+func looksLikeKey(v string) bool {
+	return strings.Contains(v, "-----BEGIN") || strings.Contains(v, "PRIVATE KEY") || (len(v) > 200 && !strings.ContainsAny(v, "/\\"))
+}
+
 func usesKeyFiles(d providers.Descriptor) bool {
 	for _, c := range d.Credentials {
 		if c.File && !c.Optional {
@@ -262,6 +271,10 @@ func credentials(d providers.Descriptor, t map[string]string, env Env) (map[stri
 			continue
 		}
 		if c.File {
+			if looksLikeKey(v) {
+				// Never echo it: it is the key itself, not a path.
+				return out, missing, fmt.Errorf("%s holds key text; it must name a file that contains the key", c.Env)
+			}
 			b, err := os.ReadFile(v)
 			if err != nil {
 				return out, missing, fmt.Errorf("%s: cannot read %s: %v", c.Env, v, errors.Unwrap(err))

@@ -86,7 +86,7 @@ type Challenge struct {
 	// SandboxCode is the code the simulator "sent"; only set in sandbox
 	// mode and shown marked as such. Never set in live mode.
 	SandboxCode string    `json:"sandboxCode,omitempty"`
-	CodeExpires time.Time `json:"codeExpiresAt,omitempty"`
+	CodeExpires time.Time `json:"codeExpiresAt,omitzero"`
 }
 
 // Launch is what a successful launch returns.

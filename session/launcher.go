@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -436,6 +437,10 @@ func keepOnly(v, kept providers.Values) providers.Values {
 type scrubber struct {
 	secrets  []string
 	personal []string
+	// patterns catch personal values as a provider may echo them: in
+	// another case (iDenfy uppercases names), URL-encoded, or a number
+	// with other separators or prefix (44-7400123456 for +44 7400 123456).
+	patterns []*regexp.Regexp
 }
 
 // minPersonal is the shortest personal value masked in free text; shorter
@@ -462,10 +467,33 @@ func newScrubber(secrets []string, spec providers.Spec, v providers.Values) scru
 		for _, x := range vals {
 			if x = strings.TrimSpace(x); len(x) >= minPersonal {
 				sc.personal = append(sc.personal, x)
+				sc.patterns = append(sc.patterns, personalPatterns(x)...)
 			}
 		}
 	}
 	return sc
+}
+
+// personalPatterns match x case-insensitively, URL-encoded, and, when it
+// holds seven digits or more, its last seven digits whatever separates them.
+func personalPatterns(x string) []*regexp.Regexp {
+	alts := []string{regexp.QuoteMeta(x)}
+	for _, enc := range []string{url.QueryEscape(x), url.PathEscape(x)} {
+		if enc != x {
+			alts = append(alts, regexp.QuoteMeta(enc))
+		}
+	}
+	out := []*regexp.Regexp{regexp.MustCompile("(?i)" + strings.Join(alts, "|"))}
+	var digits []string
+	for _, r := range x {
+		if r >= '0' && r <= '9' {
+			digits = append(digits, string(r))
+		}
+	}
+	if len(digits) >= 7 {
+		out = append(out, regexp.MustCompile(strings.Join(digits[len(digits)-7:], `[\s\-().+/]*`)))
+	}
+	return out
 }
 
 func (sc scrubber) secret(s string) string {
@@ -483,6 +511,9 @@ func (sc scrubber) text(s string) string {
 		if strings.Contains(s, p) {
 			s = strings.ReplaceAll(s, p, providers.Mask)
 		}
+	}
+	for _, re := range sc.patterns {
+		s = re.ReplaceAllString(s, providers.Mask)
 	}
 	return s
 }

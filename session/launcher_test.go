@@ -54,6 +54,12 @@ func TestPersonalDataNeverWritten(t *testing.T) {
 		return nil, providers.Rejected(400, "BAD_NAME", "firstName Gintautas (born 1987-06-05, +37060012345) does not match", "")
 	}
 	l.Launch(context.Background(), testDescriptor(), c, providers.ModeSandbox, c.endpoint, v)
+	// Echoed in other forms: uppercased (iDenfy), URL-encoded, and the
+	// number with another prefix and separators.
+	c.launch = func(context.Context, providers.Values) (*providers.Launch, error) {
+		return nil, providers.Rejected(400, "BAD_NAME", `{"FIRSTNAME":"GINTAUTAS"} q=gintautas%20 tel=370-600-12345 local 8 600 12345`, "")
+	}
+	l.Launch(context.Background(), testDescriptor(), c, providers.ModeSandbox, c.endpoint, v)
 	// A phone number as the customer is masked.
 	phoneSpec := providers.Spec{{Name: "identityValue", Kind: providers.KindPhone, Personal: true}, {Name: "requestId", Kind: providers.KindText}}
 	d := providers.Descriptor{ID: "otp", Spec: func() providers.Spec { return phoneSpec }}
@@ -69,6 +75,11 @@ func TestPersonalDataNeverWritten(t *testing.T) {
 	}
 
 	data := journalFiles(t, j)
+	for _, personal := range []string{"gintautas", "600-12345", "600 12345"} {
+		if strings.Contains(strings.ToLower(data), personal) {
+			t.Errorf("journal holds %q in another form:\n%s", personal, data)
+		}
+	}
 	for _, personal := range []string{"Gintautas", "1987-06-05", "+37060012345", "37060012345", "60012345", "firstName\"", "dateOfBirth", "\"phone\""} {
 		if strings.Contains(data, personal) {
 			t.Errorf("journal holds %q:\n%s", personal, data)

@@ -392,7 +392,9 @@ func (c *Client) Launch(ctx context.Context, v providers.Values) (*providers.Lau
 		SingleUse: true,
 		Extra:     map[string]string{},
 		Notes:     []string{"the URL works once and for 30 minutes"},
-		Customer:  wireUserID(pv),
+		// Always the hash: sent as typed, MerchantUserId is personal data,
+		// and Customer goes to the journal.
+		Customer: HashUserID(pv.Get("MerchantUserId")),
 	}
 	if r.Protocol != "" {
 		l.Extra["Protocol"] = r.Protocol

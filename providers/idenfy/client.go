@@ -3,6 +3,7 @@ package idenfy
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -83,7 +84,12 @@ func isLoopback(host string) bool {
 }
 
 // Secrets are the configured secret values (the API secret), for masking.
-func (c *client) Secrets() []string { return []string{c.secret} }
+// Secrets are the API secret and the Basic credentials derived from it
+// (base64 of key:secret), which a server or proxy may echo back.
+func (c *client) Secrets() []string {
+	basic := base64.StdEncoding.EncodeToString([]byte(c.key + ":" + c.secret))
+	return []string{c.secret, basic}
+}
 
 // canonical resolves names (case, and the legacy alias personScanRef for
 // clientId, reference/idenfy.md §1.1) and normalises values.

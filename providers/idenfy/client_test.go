@@ -2,6 +2,7 @@ package idenfy
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -184,8 +185,9 @@ func TestRequestSendsNothingAndMasksSecret(t *testing.T) {
 	if strings.Contains(curl, testSecret) || !strings.Contains(curl, "$IDENFY_API_SECRET") {
 		t.Errorf("curl: %s", curl)
 	}
-	if got := c.Secrets(); len(got) != 1 || got[0] != testSecret {
-		t.Errorf("Secrets() = %v", got)
+	basic := base64.StdEncoding.EncodeToString([]byte("key-123:" + testSecret))
+	if got := c.Secrets(); len(got) != 2 || got[0] != testSecret || got[1] != basic {
+		t.Errorf("Secrets() = %v (want the secret and the Basic credentials)", got)
 	}
 }
 
