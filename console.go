@@ -72,16 +72,24 @@ func shortSandboxNote(a *app) string {
 	return ""
 }
 
-// copyOSC52 puts text on the clipboard of the terminal the operator sits
-// at, even over SSH, with an OSC 52 sequence (wrapped for tmux/screen).
+// copyOSC52 asks the terminal the operator sits at (even over SSH) to put
+// text on its clipboard, with an OSC 52 sequence written to the terminal
+// itself (/dev/tty: stdout belongs to the renderer, stderr may be
+// redirected). tmux takes a plain OSC 52 when set-clipboard is on (its
+// default, "external", passes it on); the passthrough wrapping would need
+// allow-passthrough, off by default. Whether the terminal honours it
+// cannot be known, so the console says it asked, not that it copied.
 func copyOSC52(s string) error {
+	tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("no terminal to ask: %w", err)
+	}
+	defer tty.Close()
 	seq := osc52.New(s)
-	if os.Getenv("TMUX") != "" {
-		seq = seq.Tmux()
-	} else if os.Getenv("STY") != "" {
+	if os.Getenv("STY") != "" {
 		seq = seq.Screen()
 	}
-	_, err := seq.WriteTo(os.Stderr)
+	_, err = seq.WriteTo(tty)
 	return err
 }
 

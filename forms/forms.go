@@ -136,7 +136,12 @@ func (f *Form) field(p providers.Param, initial providers.Values) huh.Field {
 		v := initial.Get(p.Name)
 		f.single[p.Name] = &v
 		var opts []huh.Option[string]
-		if !p.Required || p.Default == "" {
+		switch {
+		case p.Required && p.Default == "":
+			// A required choice with no default: the operator picks one
+			// (leaving this selected is refused as "required").
+			opts = append(opts, huh.NewOption("— choose one —", unset))
+		case !p.Required:
 			label := "not set (provider default)"
 			if p.Default != "" {
 				label = "not set (provider default: " + p.Default + ")"
@@ -159,16 +164,25 @@ func (f *Form) field(p providers.Param, initial providers.Values) huh.Field {
 	case p.Kind == providers.KindJSON && len(p.Options) == 0:
 		v := initial.Get(p.Name)
 		f.single[p.Name] = &v
+		ph := ""
+		if p.Placeholder != "" {
+			ph = "e.g. " + p.Placeholder
+		}
 		return huh.NewText().Key(p.Name).Title(title).Description(desc).Lines(3).
-			Placeholder(p.Placeholder).Value(f.single[p.Name]).
+			Placeholder(ph).Value(f.single[p.Name]).
 			Validate(func(s string) error { return checkOne(p, s) })
 	default:
 		v := initial.Get(p.Name)
 		f.single[p.Name] = &v
 		in := huh.NewInput().Key(p.Name).Title(title).Description(desc).Value(f.single[p.Name]).
 			Validate(func(s string) error { return checkOne(p, s) })
-		ph := p.Placeholder
-		if ph == "" && p.Generate != nil {
+		// Placeholders are examples, said so: dimmed text that looks like a
+		// value is easy to take for one on a light theme.
+		ph := ""
+		if p.Placeholder != "" {
+			ph = "e.g. " + p.Placeholder
+		}
+		if p.Generate != nil {
 			ph = "generated if left empty"
 		}
 		if ph != "" {

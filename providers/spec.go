@@ -123,7 +123,7 @@ func (p Param) Constraints() string {
 		c = append(c, "no digits")
 	}
 	if p.Forbidden != "" {
-		c = append(c, "not "+p.Forbidden)
+		c = append(c, "none of "+forbiddenList(p.Forbidden))
 	}
 	if p.HTTPSOnly {
 		c = append(c, "https only")
@@ -196,4 +196,21 @@ func (s Spec) Names() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// forbiddenList shows forbidden characters so that a space or a quote is
+// visible: ~!@#$ stays as is, a space is named.
+func forbiddenList(chars string) string {
+	var b strings.Builder
+	for _, r := range chars {
+		switch r {
+		case ' ':
+			b.WriteString(" (space) ")
+		case '\t':
+			b.WriteString(" (tab) ")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return strings.TrimSpace(b.String())
 }

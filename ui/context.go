@@ -82,6 +82,12 @@ func (c *Context) now() time.Time {
 	return time.Now()
 }
 
+// sandboxCodeShown reports whether a challenge's simulated code may be
+// shown: only in sandbox mode.
+func (c *Context) sandboxCodeShown(ch *providers.Challenge) bool {
+	return ch != nil && c.Mode == providers.ModeSandbox
+}
+
 // entry finds a provider entry by id.
 func (c *Context) entry(id string) *Entry {
 	for _, e := range c.Entries {

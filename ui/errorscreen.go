@@ -52,8 +52,15 @@ func (e errorModel) update(msg tea.Msg) (errorModel, tea.Cmd) {
 		r := *e.retry
 		return e, func() tea.Msg { return r }
 	case key.Matches(km, k.Edit) && e.entry != nil:
-		id, v := e.entry.Desc.ID, e.values
-		return e, func() tea.Msg { return startFormMsg{provider: id, values: v} }
+		// Editing makes a new request: generated ids are made anew, so a
+		// changed body is not refused as the same request (DWS
+		// REPEAT_REQ_INCONSISTENT). r, not e, re-sends the same one.
+		id, v := e.entry.Desc.ID, withoutGenerated(e.entry, e.values)
+		note := ""
+		if e.retry != nil {
+			note = "editing starts a new request with new ids; the unknown one stays in the sessions list (s, u) to resume"
+		}
+		return e, func() tea.Msg { return startFormMsg{provider: id, values: v, note: note} }
 	case key.Matches(km, k.Back):
 		return e, func() tea.Msg { return goHomeMsg{} }
 	}
@@ -98,7 +105,7 @@ func (e errorModel) view() string {
 		b.WriteString("\n" + s.Title.Render("What to do: ") + wrap(clean(e.err.Action), w-12) + "\n")
 	}
 	if e.retry != nil {
-		b.WriteString("\n" + s.Warn.Render("r re-sends the same request (same idempotency key), so it cannot create a second session where the provider honours it.") + "\n")
+		b.WriteString("\n" + s.Warn.Render(wrap("r re-sends the same request (same idempotency key), so it cannot create a second session where the provider honours it; e edits it into a new request.", w)) + "\n")
 	}
 	return b.String()
 }

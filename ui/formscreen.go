@@ -16,10 +16,14 @@ import (
 // are checked at the field; cross-field rules run when the form completes,
 // and their problems bring the operator back here with the values kept.
 type formModel struct {
-	ctx   *Context
-	entry *Entry
-	form  *forms.Form
-	note  string // problems from the last attempt, or why we are here
+	ctx      *Context
+	entry    *Entry
+	form     *forms.Form
+	note     string // problems from the last attempt, or why we are here
+	problems bool   // note lists problems to fix
+	// discard is set after a first esc on a form with values: a second
+	// esc throws them away, any other key keeps editing.
+	discard bool
 	// retryOf is the session being resumed, if any (see startFormMsg).
 	retryOf string
 	w, h    int
@@ -45,8 +49,8 @@ func (f *formModel) setSize(w, h int) tea.Cmd {
 		return nil
 	}
 	noteH := 0
-	if f.note != "" {
-		noteH = strings.Count(f.noteView(), "\n") + 1
+	if n := f.noteView(); n != "" {
+		noteH = strings.Count(n, "\n") + 1
 	}
 	// huh draws one line more than the height it is given (v1.0.0).
 	fh := max(4, h-noteH-1)
@@ -66,8 +70,15 @@ func (f formModel) keys() help.KeyMap {
 }
 
 func (f formModel) update(msg tea.Msg) (formModel, tea.Cmd) {
-	if km, ok := msg.(tea.KeyMsg); ok && key.Matches(km, f.ctx.Keys.Back) {
-		return f, func() tea.Msg { return goHomeMsg{} }
+	if km, ok := msg.(tea.KeyMsg); ok {
+		if key.Matches(km, f.ctx.Keys.Back) {
+			if f.discard || len(f.form.Values()) == 0 {
+				return f, func() tea.Msg { return goHomeMsg{} }
+			}
+			f.discard = true
+			return f, nil
+		}
+		f.discard = false
 	}
 	m, cmd := f.form.Form.Update(msg)
 	if ff, ok := m.(*huh.Form); ok {
@@ -99,23 +110,33 @@ func (f formModel) completeWith(values providers.Values) tea.Cmd {
 		}
 		note := strings.TrimRight(b.String(), "\n")
 		retryOf := f.retryOf
-		return func() tea.Msg { return startFormMsg{provider: e.Desc.ID, values: values, note: note, retryOf: retryOf} }
+		return func() tea.Msg {
+			return startFormMsg{provider: e.Desc.ID, values: values, note: note, problems: true, retryOf: retryOf}
+		}
 	}
 	retryOf := f.retryOf
 	return func() tea.Msg { return reviewMsg{entry: e, values: values, retryOf: retryOf} }
 }
 
 func (f formModel) noteView() string {
-	if f.note == "" {
-		return ""
+	var parts []string
+	if f.discard {
+		parts = append(parts, f.ctx.Styles.Warn.Render(wrap("esc again discards what you typed; any other key keeps editing", max(20, f.w-2))))
 	}
-	return f.ctx.Styles.Error.Render(wrap("Fix before review:\n"+f.note, max(20, f.w-2)))
+	switch {
+	case f.note == "":
+	case f.problems:
+		parts = append(parts, f.ctx.Styles.Error.Render(wrap("Fix before review (the fields are on the pages below):\n"+f.note, max(20, f.w-2))))
+	default:
+		parts = append(parts, f.ctx.Styles.Warn.Render(wrap(f.note, max(20, f.w-2))))
+	}
+	return strings.Join(parts, "\n")
 }
 
 func (f formModel) view() string {
 	v := f.form.View()
-	if f.note != "" {
-		return f.noteView() + "\n" + v
+	if n := f.noteView(); n != "" {
+		return n + "\n" + v
 	}
 	return v
 }

@@ -46,7 +46,8 @@ func (h homeModel) unknown() int { return h.unknownN }
 
 func (h homeModel) keys() help.KeyMap {
 	k := h.ctx.Keys
-	return bindings{short: []key.Binding{k.Up, k.Down, k.Select, k.Sessions, k.Help, k.QuitQ}}
+	pick := key.NewBinding(key.WithKeys("1", "2", "3"), key.WithHelp("1-"+fmt.Sprint(len(h.ctx.Entries)), "pick"))
+	return bindings{short: []key.Binding{k.Up, k.Down, k.Select, pick, k.Sessions, k.Help, k.QuitQ}}
 }
 
 func (h homeModel) update(msg tea.Msg) (homeModel, tea.Cmd) {
@@ -112,7 +113,7 @@ func (h homeModel) view() string {
 		}
 	}
 	if n := h.unknown(); n > 0 {
-		b.WriteString("\n" + s.Warn.Render(truncate(fmt.Sprintf("%d session(s) with an unknown outcome (the process stopped or the provider did not answer): press s, then u to resume", n), h.w)) + "\n")
+		b.WriteString("\n" + s.Warn.Render(wrap(fmt.Sprintf("%d session(s) with an unknown outcome: press s, then u to resume (the process stopped or the provider did not answer)", n), max(20, h.w))) + "\n")
 	}
 	b.WriteString("\n" + s.Title.Render("Recent sessions") + "\n")
 	if len(h.recent) == 0 {

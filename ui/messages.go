@@ -12,7 +12,8 @@ type goHomeMsg struct{}
 type startFormMsg struct {
 	provider string
 	values   providers.Values
-	note     string // shown above the form (why we are back here)
+	note     string // shown above the form (why we are here)
+	problems bool   // note lists problems to fix (else it is information)
 	// retryOf is a session whose outcome is unknown: the form completes
 	// its values (personal ones are not journaled) and the launch re-sends
 	// the same request under the same idempotency key.

@@ -65,7 +65,13 @@ type resultModel struct {
 
 	w, h    int
 	stopped bool
-	layout  string // cached static part, rebuilt on size or data change
+	// expiryChecked: the provider was asked once the expiry time passed.
+	expiryChecked bool
+	// reopened: shown from the journal, not fresh from a launch; an OTP
+	// challenge is then not sent again by itself.
+	reopened bool
+	// back is where esc goes (home, or the sessions list).
+	back tea.Msg
 }
 
 func newResult(ctx *Context, e *Entry, sessionID string, l *providers.Launch, values providers.Values) resultModel {
@@ -83,6 +89,9 @@ func newResult(ctx *Context, e *Entry, sessionID string, l *providers.Launch, va
 		if r.launch.Challenge.Triggered {
 			r.sentAt = ctx.now()
 		}
+		if !ctx.sandboxCodeShown(r.launch.Challenge) {
+			r.launch.Challenge.SandboxCode = ""
+		}
 	}
 	return r
 }
@@ -96,9 +105,11 @@ func (r *resultModel) stop() { r.stopped = true }
 func (r resultModel) init() tea.Cmd {
 	cmds := []tea.Cmd{r.tick()}
 	if r.isChallenge() {
-		if !r.launch.Challenge.Triggered {
+		switch {
+		case r.state.Final():
+		case !r.launch.Challenge.Triggered && !r.reopened:
 			cmds = append(cmds, r.trigger())
-		} else {
+		default:
 			cmds = append(cmds, r.input.Focus())
 		}
 	} else if !r.state.Final() {
@@ -165,12 +176,14 @@ func (r *resultModel) verify(code string) tea.Cmd {
 func (r *resultModel) setSize(w, h int) {
 	r.w, r.h = w, h
 	r.input.Width = min(20, max(6, w-30))
-	r.layout = ""
 }
 
 func (r resultModel) keys() help.KeyMap {
 	k := r.ctx.Keys
 	if r.isChallenge() {
+		if r.state.Final() {
+			return bindings{short: []key.Binding{k.Next, k.Back}, extra: []key.Binding{k.Quit}}
+		}
 		return bindings{short: []key.Binding{k.Verify, k.Trigger, k.Next, k.Back}, extra: []key.Binding{k.Quit}}
 	}
 	return bindings{short: []key.Binding{k.Copy, k.Open, k.Status, k.Next, k.Back, k.Help}, extra: []key.Binding{k.QuitQ, k.Quit}}
@@ -182,8 +195,16 @@ func (r resultModel) update(msg tea.Msg) (resultModel, tea.Cmd) {
 		if msg.gen != r.gen || r.stopped {
 			return r, nil
 		}
-		if !r.state.Final() && !r.launch.ExpiresAt.IsZero() && r.ctx.now().After(r.launch.ExpiresAt) {
-			r.setState(&providers.Status{State: providers.StateExpired, Detail: "expired on the console's clock", At: r.ctx.now()})
+		if !r.state.Final() && !r.expiryChecked && !r.launch.ExpiresAt.IsZero() && r.ctx.now().After(r.launch.ExpiresAt) {
+			// The link's lifetime is over, but a customer who opened it in
+			// time may still be finishing (iDenfy's sessionLength): ask the
+			// provider rather than declare it expired on our clock.
+			r.expiryChecked = true
+			if r.isChallenge() {
+				r.setState(&providers.Status{State: providers.StateExpired, Detail: "the authentication's lifetime is over", At: r.ctx.now()})
+			} else {
+				return r, tea.Batch(r.tick(), r.refresh())
+			}
 		}
 		return r, r.tick()
 	case pollMsg:
@@ -260,7 +281,11 @@ func (r resultModel) handleKey(msg tea.KeyMsg) (resultModel, tea.Cmd) {
 	k := r.ctx.Keys
 	id := r.entry.Desc.ID
 	if key.Matches(msg, k.Back) {
-		return r, func() tea.Msg { return goHomeMsg{} }
+		back := r.back
+		if back == nil {
+			back = goHomeMsg{}
+		}
+		return r, func() tea.Msg { return back }
 	}
 	if r.isChallenge() && !r.state.Final() {
 		switch {
@@ -287,7 +312,9 @@ func (r resultModel) handleKey(msg tea.KeyMsg) (resultModel, tea.Cmd) {
 		return r, r.refresh()
 	case key.Matches(msg, k.Copy) && r.launch.URL != "":
 		u := r.launch.URL
-		return r, func() tea.Msg { return flashMsg{text: "URL copied (OSC 52)", err: r.ctx.Copy(u)} }
+		return r, func() tea.Msg {
+			return flashMsg{text: "asked the terminal to copy the URL (OSC 52; some terminals need it enabled)", err: r.ctx.Copy(u)}
+		}
 	case key.Matches(msg, k.Open) && r.launch.URL != "":
 		u := r.launch.URL
 		return r, func() tea.Msg {
@@ -321,39 +348,57 @@ func (r resultModel) view() string {
 		return r.challengeView()
 	}
 	info := r.infoView()
-	if r.code == nil {
+	hints := wrap(r.keyHints(), max(20, r.w))
+	if r.code == nil || r.linkDead() {
 		msg := "no URL to show as a QR"
-		if r.codeErr != nil {
+		switch {
+		case r.linkDead():
+			msg = "The link is no longer usable (" + string(r.state) + "): no QR. n starts a new session."
+		case r.codeErr != nil:
 			msg = "cannot draw a QR: " + r.codeErr.Error()
 		}
-		return r.ctx.Styles.Warn.Render(msg) + "\n" + info
+		body := r.ctx.Styles.Warn.Render(wrap(msg, max(20, r.w))) + "\n" + wrapBlock(info, max(20, r.w))
+		return fit(body, r.w, max(1, r.h-lipglossHeight(hints))) + "\n" + hints
 	}
 	infoW := r.w - r.code.Width - 2
 	if r.code.Height <= r.h && infoW >= 30 {
 		// Side by side, joined by hand: the QR lines have a known width,
 		// so there is nothing to measure (lipgloss.JoinHorizontal would
-		// parse every escape sequence of the code on every frame).
+		// parse every escape sequence of the code on every frame). The
+		// key hints always keep their place at the bottom of the panel.
+		side := wrapBlock(r.keyHints(), infoW)
+		sideH := lipglossHeight(side)
+		infoLines := strings.Split(fit(wrapBlock(info, infoW), infoW, max(1, r.code.Height-sideH))+"\n"+side, "\n")
 		qrLines := r.code.StyledLines()
-		infoLines := strings.Split(fit(wrapBlock(info, infoW), infoW, r.code.Height), "\n")
 		var b strings.Builder
 		for i, l := range qrLines {
 			b.WriteString(l)
-			b.WriteString("  ")
-			b.WriteString(infoLines[i])
+			if i < len(infoLines) {
+				b.WriteString("  ")
+				b.WriteString(infoLines[i])
+			}
 			if i < len(qrLines)-1 {
 				b.WriteByte('\n')
 			}
 		}
 		return b.String()
 	}
-	if r.code.Height+strings.Count(info, "\n")+1 <= r.h && r.code.Width <= r.w {
-		return r.code.Styled + "\n" + info
+	if r.code.Height+lipglossHeight(info)+1 <= r.h && r.code.Width <= r.w {
+		return r.code.Styled + "\n" + info + "\n" + hints
 	}
 	needW := max(r.code.Width+32, MinWidth)
-	needH := r.code.Height + 2
+	needH := r.code.Height + 1 // the banner
 	warn := r.ctx.Styles.Warn.Render(wrap(fmt.Sprintf("The window is too small for a scannable QR: enlarge it to at least %d×%d (now %d×%d), or copy the URL with c.", needW, needH, r.ctx.Width, r.ctx.Height), max(10, r.w)))
-	return warn + "\n" + info
+	return fit(warn+"\n"+wrapBlock(info, max(20, r.w)), r.w, max(1, r.h-lipglossHeight(hints))) + "\n" + hints
 }
+
+// linkDead reports whether the hosted-flow link can no longer be used: a
+// QR of it would only send the customer to an error page.
+func (r resultModel) linkDead() bool {
+	return r.state.Final() || (r.launch.SingleUse && r.state == providers.StateUnknown)
+}
+
+func lipglossHeight(s string) int { return strings.Count(s, "\n") + 1 }
 
 func wrapBlock(s string, w int) string {
 	lines := strings.Split(s, "\n")
@@ -387,7 +432,7 @@ func (r resultModel) infoView() string {
 			}
 			b.WriteString(s.Subtle.Render("expires in ") + human(left) + s.Subtle.Render(" at "+at.Format(layout)) + "\n")
 		} else {
-			b.WriteString(s.Error.Render("expired") + " — press n for a new session\n")
+			b.WriteString(s.Warn.Render("the link's lifetime is over") + " — the status says whether the customer finished in time; n starts a new session\n")
 		}
 	}
 	if r.launch.URL != "" {
@@ -405,7 +450,6 @@ func (r resultModel) infoView() string {
 	if r.flash != "" {
 		b.WriteString(s.OK.Render(clean(r.flash)) + "\n")
 	}
-	b.WriteString(r.keyHints() + "\n")
 	// The provider's notes come last: on a small screen they are what is cut.
 	for _, n := range r.launch.Notes {
 		b.WriteString(s.Subtle.Render(clean(n)) + "\n")
@@ -443,56 +487,62 @@ func (r resultModel) challengeView() string {
 	s := r.ctx.Styles
 	c := r.launch.Challenge
 	now := r.ctx.now()
+	w := max(20, r.w)
 	var b strings.Builder
-	b.WriteString(s.Title.Render(r.entry.Desc.Name+" — one-time code") + "  " + r.stateView() + "\n\n")
-	for _, k := range sortedKeys(r.launch.References) {
-		b.WriteString(s.Subtle.Render(k+" ") + clean(r.launch.References[k]) + "\n")
-	}
+	b.WriteString(s.Title.Render(r.entry.Desc.Name+" — one-time code") + "  " + r.stateView() + "\n")
 	typ := clean(c.Type)
 	if typ == "" {
 		typ = "SMS"
 	}
 	b.WriteString(s.Subtle.Render("challenge ") + typ + s.Subtle.Render(" to ") + clean(c.RenderValue) + "\n")
-	switch {
-	case r.triggering:
-		b.WriteString("sending the code…\n")
-	case !r.sentAt.IsZero():
-		b.WriteString(s.Subtle.Render("code sent "+age(now, r.sentAt)+" ago") + "\n")
-		if !c.CodeExpires.IsZero() {
-			if left := c.CodeExpires.Sub(now); left > 0 {
-				b.WriteString(s.Subtle.Render("code valid for ") + human(left) + "\n")
-			} else {
-				b.WriteString(s.Error.Render("the code has expired — press t (with the field empty) to send a new one") + "\n")
-			}
-		}
-	}
-	if c.SandboxCode != "" && r.ctx.Mode == providers.ModeSandbox {
-		b.WriteString(s.Banner.Render("SANDBOX") + " the simulated SMS says: " + s.Title.Render(clean(c.SandboxCode)) + "\n")
-	}
-	for _, n := range r.launch.Notes {
-		b.WriteString(s.Subtle.Render(clean(n)) + "\n")
-	}
-	b.WriteString("\n")
+	// What the operator acts on comes first; references and notes after,
+	// where a small window cuts them.
 	if r.state.Final() {
 		switch r.state {
 		case providers.StateApproved:
-			b.WriteString(s.OK.Render("Verified: the customer proved control of the number.") + "\n")
+			b.WriteString("\n" + s.OK.Render("Verified: the customer proved control of the number.") + "\n")
 		default:
-			b.WriteString(s.Error.Render("Not verified: "+r.detail) + "\n")
+			b.WriteString("\n" + s.Error.Render(wrap("Not verified: "+r.detail, w)) + "\n")
 		}
-		b.WriteString("\npress n for the next session, esc for home\n")
+		b.WriteString("n starts the next session, esc goes back\n")
 	} else {
-		b.WriteString("Code: " + r.input.View() + "\n")
+		switch {
+		case r.triggering:
+			b.WriteString("sending the code…\n")
+		case !r.sentAt.IsZero():
+			line := "code sent " + age(now, r.sentAt) + " ago"
+			if !c.CodeExpires.IsZero() {
+				if left := c.CodeExpires.Sub(now); left > 0 {
+					line += ", valid for " + human(left)
+				} else {
+					line = s.Error.Render("the code has expired: t (with the field empty) sends a new one")
+				}
+			}
+			b.WriteString(s.Subtle.Render(line) + "\n")
+		case r.reopened:
+			b.WriteString(s.Warn.Render(wrap("Reopened from the journal: if the customer has no valid code, t sends a new one.", w)) + "\n")
+		}
+		if c.SandboxCode != "" && r.ctx.sandboxCodeShown(c) {
+			b.WriteString(s.Banner.Render("SANDBOX") + " the simulated SMS says: " + s.Title.Render(clean(c.SandboxCode)) + "\n")
+		}
+		b.WriteString("\nCode: " + r.input.View() + "\n")
 		if r.verifying {
 			b.WriteString("verifying…\n")
 		}
-		b.WriteString(s.Subtle.Render("enter verifies · t (field empty) or ctrl+r resends") + "\n")
+		b.WriteString(s.Subtle.Render("enter verifies · t (field empty) or ctrl+r sends a new code · n next · esc back") + "\n")
 	}
 	if r.lastErr != "" {
-		b.WriteString(s.Error.Render(wrap(clean(r.lastErr), max(10, r.w))) + "\n")
+		b.WriteString(s.Error.Render(wrap(clean(r.lastErr), w)) + "\n")
 	}
 	if r.flash != "" {
-		b.WriteString(s.OK.Render(clean(r.flash)) + "\n")
+		b.WriteString(s.OK.Render(wrap(clean(r.flash), w)) + "\n")
+	}
+	b.WriteString("\n")
+	for _, k := range sortedKeys(r.launch.References) {
+		b.WriteString(wrap(s.Subtle.Render(k+" ")+clean(r.launch.References[k]), w) + "\n")
+	}
+	for _, n := range r.launch.Notes {
+		b.WriteString(s.Subtle.Render(wrap(clean(n), w)) + "\n")
 	}
 	return b.String()
 }

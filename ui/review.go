@@ -30,6 +30,7 @@ type reviewModel struct {
 	retryOf string
 	err     error
 	vp      viewport.Model
+	w, h    int
 }
 
 func newReview(ctx *Context, e *Entry, values providers.Values) reviewModel {
@@ -50,6 +51,8 @@ func newReview(ctx *Context, e *Entry, values providers.Values) reviewModel {
 }
 
 func (r *reviewModel) setSize(w, h int) {
+	r.w, r.h = w, h
+	r.vp.Width = w // the header wraps to it
 	head := strings.Count(r.header(), "\n") + 1
 	r.vp.Width, r.vp.Height = w, max(1, h-head)
 	r.vp.SetContent(wrap(r.text, max(10, w)))
@@ -67,6 +70,7 @@ func (r reviewModel) update(msg tea.Msg) (reviewModel, tea.Cmd) {
 		if msg.err != nil {
 			r.flash = "failed: " + msg.err.Error()
 		}
+		r.setSize(r.w, r.h) // the header grew: keep the request's end reachable
 		return r, nil
 	case tea.KeyMsg:
 		k := r.ctx.Keys
@@ -81,6 +85,11 @@ func (r reviewModel) update(msg tea.Msg) (reviewModel, tea.Cmd) {
 			return r, r.edit()
 		case key.Matches(msg, k.Preset) && r.ctx.SavePreset != nil:
 			id, v, save := r.entry.Desc.ID, presetValues(r.entry, r.values), r.ctx.SavePreset
+			if len(v) == 0 {
+				r.flash = "nothing to save as a preset: only the customer id, personal fields or generated ids are set"
+				r.setSize(r.w, r.h)
+				return r, nil
+			}
 			return r, func() tea.Msg {
 				path, err := save(id, v)
 				if err != nil {
@@ -94,7 +103,7 @@ func (r reviewModel) update(msg tea.Msg) (reviewModel, tea.Cmd) {
 			}
 			curl := r.curl
 			return r, func() tea.Msg {
-				return flashMsg{text: "copied the request as curl (secrets masked)", err: r.ctx.Copy(curl)}
+				return flashMsg{text: "asked the terminal to copy the request as curl, secrets masked (OSC 52)", err: r.ctx.Copy(curl)}
 			}
 		case key.Matches(msg, k.Launch):
 			if r.err != nil {
@@ -103,6 +112,7 @@ func (r reviewModel) update(msg tea.Msg) (reviewModel, tea.Cmd) {
 			if r.confirm == "" {
 				if c := r.needsConfirm(); c != "" {
 					r.confirm = c
+					r.setSize(r.w, r.h)
 					return r, nil
 				}
 			}
@@ -163,10 +173,10 @@ func (r reviewModel) header() string {
 	var b strings.Builder
 	b.WriteString(s.Title.Render("Review: the exact request for "+r.entry.Desc.Name) + s.Subtle.Render("  (secrets masked)"))
 	if r.retryOf != "" {
-		b.WriteString("\n" + s.Warn.Render("Resuming session "+r.retryOf+": the same request under the same idempotency key; it is refused if the body differs from the first attempt."))
+		b.WriteString("\n" + s.Warn.Render(wrap("Resuming session "+r.retryOf+": the same request under the same idempotency key; it is refused if the body differs from the first attempt.", max(10, r.vp.Width))))
 	}
 	for _, w := range r.warnings {
-		b.WriteString("\n" + s.Warn.Render(truncate("warning: "+w.Error(), max(10, r.vp.Width))))
+		b.WriteString("\n" + s.Warn.Render(wrap("warning: "+w.Error(), max(10, r.vp.Width))))
 	}
 	if r.err != nil {
 		b.WriteString("\n" + s.Error.Render("cannot build the request"))
@@ -175,7 +185,7 @@ func (r reviewModel) header() string {
 		b.WriteString("\n" + s.Warn.Render(wrap(r.confirm, max(10, r.vp.Width))))
 	}
 	if r.flash != "" {
-		b.WriteString("\n" + s.OK.Render(r.flash))
+		b.WriteString("\n" + s.OK.Render(wrap(r.flash, max(10, r.vp.Width))))
 	}
 	return b.String()
 }

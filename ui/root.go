@@ -26,8 +26,8 @@ const (
 
 // MinWidth and MinHeight are the smallest terminal the console draws in.
 const (
-	MinWidth  = 50
-	MinHeight = 12
+	MinWidth  = 60
+	MinHeight = 16
 )
 
 // Model is the root model.
@@ -117,6 +117,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.result = newResult(m.ctx, msg.entry, msg.row.ID, msg.row.Launch, msg.row.Values)
 		m.result.state = msg.row.State
 		m.result.history = msg.row.History
+		m.result.reopened = true
+		m.result.back = showSessionsMsg{}
+		if n := len(msg.row.History); n > 0 {
+			m.result.detail = clean(msg.row.History[n-1].Detail)
+		}
 		m.screen = screenResult
 		return m, tea.Batch(m.result.init(), m.resize())
 	case showSessionsMsg:
@@ -213,6 +218,7 @@ func (m *Model) startForm(msg startFormMsg) tea.Cmd {
 	}
 	m.form = newForm(m.ctx, e, msg.values, msg.note)
 	m.form.retryOf = msg.retryOf
+	m.form.problems = msg.problems
 	m.screen = screenForm
 	return tea.Batch(m.form.init(), m.resize())
 }

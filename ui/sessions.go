@@ -43,7 +43,18 @@ func (s *sessionsModel) reload() {
 	if s.ctx.Recorder == nil {
 		return
 	}
+	// The cursor stays on the same session when rows move (a new launch
+	// is listed first), so u, l and enter act on what the operator chose.
+	cur := ""
+	if r, ok := s.current(); ok {
+		cur = r.ID
+	}
 	s.rows, s.total = s.ctx.Recorder.Sessions(strings.TrimSpace(s.filter.Value()), ListLimit)
+	for i, r := range s.rows {
+		if r.ID == cur {
+			s.cursor = i
+		}
+	}
 	if s.cursor >= len(s.rows) {
 		s.cursor = max(0, len(s.rows)-1)
 	}
@@ -124,6 +135,8 @@ func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
 			s.cursor = min(max(0, len(s.rows)-1), s.cursor+1)
 		case key.Matches(msg, k.Filter):
 			s.filtering = true
+			s.filter.SetValue("") // a new search, not an addition to the last
+			s.reload()
 			return s, s.filter.Focus()
 		case msg.String() == "d" || msg.String() == "tab":
 			s.detail = !s.detail
@@ -187,7 +200,7 @@ func (s sessionsModel) view() string {
 		b.WriteString("  " + s.filter.View())
 	}
 	b.WriteString("\n")
-	b.WriteString(st.Subtle.Render(truncate(fmt.Sprintf("%-9s %-8s %-14s %-14s %-16s %4s %s", "ID", "PROVIDER", "REFERENCE", "CUSTOMER", "STATUS", "AGE", "LEFT"), s.w)) + "\n")
+	b.WriteString(st.Subtle.Render(truncate(fmt.Sprintf(" %-9s %-8s %-14s %-14s %-16s %4s %s", "ID", "PROVIDER", "REFERENCE", "CUSTOMER", "STATUS", "AGE", "LEFT"), s.w)) + "\n")
 	listH := s.h - 2
 	if s.detail {
 		listH = min(listH, 6)

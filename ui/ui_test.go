@@ -159,10 +159,10 @@ func TestDisabledProviderSaysWhy(t *testing.T) {
 func TestTooSmallSaysTheSizeNeeded(t *testing.T) {
 	ctx, _ := testContext(t, "http://127.0.0.1:8470")
 	m := New(ctx)
-	for _, sz := range [][2]int{{1, 1}, {20, 5}, {49, 30}, {120, 11}} {
+	for _, sz := range [][2]int{{1, 1}, {20, 5}, {59, 30}, {120, 15}} {
 		send(m, size(sz[0], sz[1]))
 		v := m.View()
-		if sz[0] >= 20 && !strings.Contains(v, "50×12") {
+		if sz[0] >= 20 && !strings.Contains(v, "60×16") {
 			t.Errorf("%v: no size hint:\n%s", sz, v)
 		}
 		assertFits(t, v, sz[0], sz[1])
@@ -280,8 +280,12 @@ func TestEscGoesBackAndQOnlyWhereNotTyping(t *testing.T) {
 		}
 	}
 	send(m, press("esc"))
+	if m.screen != screenForm || !strings.Contains(m.View(), "esc again discards") {
+		t.Fatalf("esc threw away a filled form without asking:\n%s", m.View())
+	}
+	send(m, press("esc"))
 	if m.screen != screenHome {
-		t.Fatal("esc did not go back home")
+		t.Fatal("a second esc did not go back home")
 	}
 	_, cmd = m.Update(press("q"))
 	if cmd == nil {

@@ -152,7 +152,7 @@ func Spec() providers.Spec {
 		{
 			Name: "MerchantUserId", Label: "Merchant user id", Kind: providers.KindText, Required: true, Essential: true,
 			Placeholder: "customer-1234",
-			Doc: "Your user id or another unique identifier such as a phone number or e-mail address. The seed strongly " +
+			Doc: "Your user id or another unique identifier such as a phone number or e-mail address. Alibaba's documentation strongly " +
 				"recommends desensitising it by hashing, so kycdesk sends its SHA-256 (64 hex characters) by default; the " +
 				"same input always gives the same hash. Set kycdeskSendUserIdAsTyped=true to send it as typed.",
 			Personal:    true,
@@ -167,7 +167,7 @@ func Spec() providers.Spec {
 		{
 			Name: "DocType", Label: "Document type", Kind: providers.KindEnum, Required: true, Essential: true,
 			Placeholder: "01000000",
-			Doc: "The document the customer presents, an 8-digit code. The seed prints the Macao identity card as " +
+			Doc: "The document the customer presents, an 8-digit code. Alibaba's documentation prints the Macao identity card as " +
 				"000000011 and the Taiwan permit as 000000012; those spellings are accepted and sent as 00000011 and 00000012.",
 			Options:     DocTypes,
 			Aliases:     docTypeAliases,
@@ -241,7 +241,7 @@ func Spec() providers.Spec {
 			Name: wireAlbumIcon, Label: "Album upload entry", Kind: providers.KindEnum, Default: "1",
 			Options: oneZero("show (default)", "do not show"),
 			Doc: "In the OCR step, whether to show the entry for uploading from the photo album. 1: show (default); 0: do not show. " +
-				"The seed spells this parameter ShowBlbumIcon; that name is accepted too and sent as ShowAlbumIcon.",
+				"Alibaba's documentation spells this parameter ShowBlbumIcon; that name is accepted too and sent as ShowAlbumIcon.",
 			Unconfirmed: unconfirmedAlbum,
 		},
 		{
@@ -291,7 +291,7 @@ func Spec() providers.Spec {
 		{
 			Name: LocalSendUserIDAsTyped, Label: "Send user id as typed (kycdesk option)", Kind: providers.KindBool, Default: "false",
 			Doc: "A kycdesk option, not an Alibaba parameter: it is never sent. false (default): MerchantUserId is sent as its " +
-				"SHA-256 hex, as the seed recommends. true: MerchantUserId is sent exactly as typed; use it only for an opaque " +
+				"SHA-256 hex, as Alibaba's documentation recommends. true: MerchantUserId is sent exactly as typed; use it only for an opaque " +
 				"internal id, since the value sent also becomes the session's customer reference.",
 		},
 	}
