@@ -1,0 +1,91 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kycdesk/kycdesk/providers"
+)
+
+// Past the link's expiry the console asks the provider (the customer may
+// still be finishing within iDenfy's sessionLength) instead of declaring
+// the session expired on its own clock.
+func TestExpiryAsksTheProviderInsteadOfDecidingIt(t *testing.T) {
+	ctx, _ := testContext(t, "http://127.0.0.1:8470")
+	now := fixedNow
+	ctx.Now = func() time.Time { return now }
+	m := New(ctx)
+	send(m, size(100, 30))
+	l := &providers.Launch{Provider: "idenfy", URL: "https://ivs.idenfy.com/api/v2/redirect?authToken=x", References: map[string]string{"scanRef": "s"}, ExpiresAt: fixedNow.Add(time.Minute)}
+	m.result = newResult(ctx, ctx.entry("idenfy"), "s1", l, nil)
+	m.screen = screenResult
+	m.resize()
+	now = fixedNow.Add(2 * time.Minute)
+	m.Update(tickMsg{gen: m.result.gen})
+	if m.result.state.Final() {
+		t.Fatalf("the console decided %s on its own clock", m.result.state)
+	}
+	if !m.result.inFlight {
+		t.Fatal("the provider was not asked when the expiry time passed")
+	}
+	if !strings.Contains(m.View(), "lifetime is over") {
+		t.Fatalf("no word about the expiry:\n%s", m.View())
+	}
+}
+
+func TestNoQRForADeadLink(t *testing.T) {
+	m := goldenScreens(t)["result"]
+	send(m, size(100, 30))
+	m.result.setState(&providers.Status{State: providers.StateDenied, Detail: "DOC_FAKE", At: fixedNow})
+	m.dirty = true
+	v := m.View()
+	if strings.Contains(v, "▀▀▀▀") || !strings.Contains(v, "no longer usable") || !strings.Contains(v, "n next session") {
+		t.Fatalf("a QR of a finished session is still shown, or the keys are gone:\n%s", v)
+	}
+}
+
+func TestReopenedChallengeDoesNotSendACodeByItself(t *testing.T) {
+	ctx, _ := testContext(t, "http://127.0.0.1:1") // nothing listens: a send would fail visibly
+	m := New(ctx)
+	send(m, size(100, 30))
+	row := SessionRow{ID: "d1", Provider: "dws", State: providers.StatePending, Launch: &providers.Launch{Provider: "dws",
+		References: map[string]string{"authenticationId": "a1", "authenticationRequestId": "r1"},
+		Challenge:  &providers.Challenge{Type: "SMS", RenderValue: "+44******3456"}}}
+	send(m, showSessionMsg{entry: ctx.entry("dws"), row: row})
+	if m.screen != screenResult || m.result.triggering || m.result.lastErr != "" {
+		t.Fatalf("reopening sent a code (triggering=%v, err=%q)", m.result.triggering, m.result.lastErr)
+	}
+	if !strings.Contains(m.View(), "t sends a new one") {
+		t.Fatalf("no hint to send a code:\n%s", m.View())
+	}
+	send(m, press("esc"))
+	if m.screen != screenSessions {
+		t.Fatal("esc from a reopened session does not go back to the list")
+	}
+}
+
+func TestListCursorFollowsItsSession(t *testing.T) {
+	rows := []SessionRow{{ID: "b"}, {ID: "a"}}
+	rec := &listRecorder{rows: rows}
+	ctx, _ := testContext(t, "http://127.0.0.1:8470")
+	ctx.Recorder = rec
+	s := newSessions(ctx)
+	s.reload()
+	s.cursor = 1 // on "a"
+	rec.rows = append([]SessionRow{{ID: "c"}}, rows...)
+	s.reload()
+	if r, _ := s.current(); r.ID != "a" {
+		t.Fatalf("cursor moved to %q", r.ID)
+	}
+}
+
+// listRecorder serves fixed rows.
+type listRecorder struct {
+	Recorder
+	rows []SessionRow
+}
+
+func (l *listRecorder) Sessions(string, int) ([]SessionRow, int) { return l.rows, len(l.rows) }
+func (l *listRecorder) Unknown() int                             { return 0 }
+func (l *listRecorder) Problem() string                          { return "" }
