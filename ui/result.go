@@ -102,7 +102,7 @@ func (r resultModel) typing() bool { return r.isChallenge() && r.input.Focused()
 
 func (r *resultModel) stop() { r.stopped = true }
 
-func (r resultModel) init() tea.Cmd {
+func (r *resultModel) init() tea.Cmd {
 	cmds := []tea.Cmd{r.tick()}
 	if r.isChallenge() {
 		switch {
