@@ -26,12 +26,30 @@ type formModel struct {
 	discard bool
 	// retryOf is the session being resumed, if any (see startFormMsg).
 	retryOf string
-	w, h    int
+	// base holds every value when the form shows only fields to fix.
+	base providers.Values
+	w, h int
 }
 
-func newForm(ctx *Context, e *Entry, values providers.Values, note string) formModel {
+func newForm(ctx *Context, e *Entry, values providers.Values, note string, only []string) formModel {
 	showAdvanced := false
 	spec := e.Desc.Spec()
+	if len(only) > 0 {
+		// Just the fields to fix, wherever they sit in the full form: the
+		// operator does not walk every page again.
+		var sub providers.Spec
+		for _, p := range spec {
+			for _, n := range only {
+				if p.Name == n {
+					sub = append(sub, p)
+				}
+			}
+		}
+		if len(sub) > 0 {
+			f := forms.New(e.Desc.Name+" — fix", sub, values, true)
+			return formModel{ctx: ctx, entry: e, form: f, note: note, base: values}
+		}
+	}
 	for name := range values { // editing advanced values: open those pages
 		if p, ok := spec.Lookup(name); ok && !forms.IsEssential(p) {
 			showAdvanced = true
@@ -96,7 +114,20 @@ func (f formModel) update(msg tea.Msg) (formModel, tea.Cmd) {
 
 // complete prepares and validates the values; refusals reopen the form
 // with every problem named, warnings go on to review.
-func (f formModel) complete() tea.Cmd { return f.completeWith(f.form.Values()) }
+func (f formModel) complete() tea.Cmd {
+	v := f.form.Values()
+	if f.base != nil { // a fix-up form: its fields over the values kept
+		merged := f.base.Clone()
+		for _, n := range append(f.form.Essentials, f.form.Advanced...) {
+			delete(merged, n)
+		}
+		for k, vals := range v {
+			merged[k] = vals
+		}
+		v = merged
+	}
+	return f.completeWith(v)
+}
 
 func (f formModel) completeWith(values providers.Values) tea.Cmd {
 	c := f.entry.Client
@@ -110,12 +141,45 @@ func (f formModel) completeWith(values providers.Values) tea.Cmd {
 		}
 		note := strings.TrimRight(b.String(), "\n")
 		retryOf := f.retryOf
+		// The fix-up form shows the fields named: the one refused and any
+		// other a cross-field message mentions (utilityBill… additionalSteps).
+		var only []string
+		for _, p := range e.Desc.Spec() {
+			for _, r := range refusals {
+				if r.Field == p.Name || mentions(r.Message, p.Name) {
+					only = append(only, p.Name)
+					break
+				}
+			}
+		}
 		return func() tea.Msg {
-			return startFormMsg{provider: e.Desc.ID, values: values, note: note, problems: true, retryOf: retryOf}
+			return startFormMsg{provider: e.Desc.ID, values: values, note: note, problems: true, retryOf: retryOf, only: only}
 		}
 	}
 	retryOf := f.retryOf
 	return func() tea.Msg { return reviewMsg{entry: e, values: values, retryOf: retryOf} }
+}
+
+// mentions reports whether msg names the parameter as a word.
+func mentions(msg, name string) bool {
+	for i := strings.Index(msg, name); i >= 0; {
+		end := i + len(name)
+		before := i == 0 || !isWordByte(msg[i-1])
+		after := end == len(msg) || !isWordByte(msg[end])
+		if before && after {
+			return true
+		}
+		j := strings.Index(msg[end:], name)
+		if j < 0 {
+			return false
+		}
+		i = end + j
+	}
+	return false
+}
+
+func isWordByte(b byte) bool {
+	return b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
 }
 
 func (f formModel) noteView() string {
@@ -126,7 +190,7 @@ func (f formModel) noteView() string {
 	switch {
 	case f.note == "":
 	case f.problems:
-		parts = append(parts, f.ctx.Styles.Error.Render(wrap("Fix before review (the fields are on the pages below):\n"+f.note, max(20, f.w-2))))
+		parts = append(parts, f.ctx.Styles.Error.Render(wrap("Fix before review (only these fields are shown; the others keep their values):\n"+f.note, max(20, f.w-2))))
 	default:
 		parts = append(parts, f.ctx.Styles.Warn.Render(wrap(f.note, max(20, f.w-2))))
 	}

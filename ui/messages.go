@@ -14,6 +14,9 @@ type startFormMsg struct {
 	values   providers.Values
 	note     string // shown above the form (why we are here)
 	problems bool   // note lists problems to fix (else it is information)
+	// only, when set, limits the form to these fields (the ones a
+	// cross-field rule named); the other values are kept as they are.
+	only []string
 	// retryOf is a session whose outcome is unknown: the form completes
 	// its values (personal ones are not journaled) and the launch re-sends
 	// the same request under the same idempotency key.

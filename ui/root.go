@@ -216,7 +216,7 @@ func (m *Model) startForm(msg startFormMsg) tea.Cmd {
 			msg.values = v
 		}
 	}
-	m.form = newForm(m.ctx, e, msg.values, msg.note)
+	m.form = newForm(m.ctx, e, msg.values, msg.note, msg.only)
 	m.form.retryOf = msg.retryOf
 	m.form.problems = msg.problems
 	m.screen = screenForm

@@ -254,6 +254,25 @@ func TestCrossFieldProblemsReturnToTheForm(t *testing.T) {
 	if !strings.Contains(m.View(), "Fix before review") {
 		t.Fatalf("the note is not shown:\n%s", m.View())
 	}
+	// Only the fields named are asked again; the rest keep their values.
+	shown := strings.Join(append(m.form.form.Essentials, m.form.form.Advanced...), ",")
+	if shown != "utilityBill,additionalSteps" {
+		t.Fatalf("the fix-up form shows %q", shown)
+	}
+	if m.form.base.Get("clientId") != "c1" {
+		t.Fatal("the other values were not kept")
+	}
+	// Unset utilityBill and go on: review, with every other value kept.
+	send(m, press("up"))
+	for i := 0; i < 4 && m.screen == screenForm; i++ {
+		send(m, press("enter"))
+	}
+	if m.screen != screenReview {
+		t.Fatalf("the fixed form did not reach review:\n%s", m.View())
+	}
+	if v := m.review.values; v.Get("clientId") != "c1" || v.Has("utilityBill") || !v.Has("additionalSteps") {
+		t.Fatalf("values after the fix: %v", v)
+	}
 }
 
 func TestCtrlCQuitsFromInsideTheForm(t *testing.T) {
