@@ -212,6 +212,10 @@ type Descriptor struct {
 	CustomerParam string
 	// MainReference is the reference lists show (scanRef, TransactionId…).
 	MainReference string
+	// CustomerKey maps a customer id as the operator types it to the one
+	// the journal records (Alibaba records the SHA-256 it sends), so a
+	// search by the typed id finds the session; nil: the same.
+	CustomerKey func(typed string) string
 }
 
 // Reference picks the reference a list shows: the provider's main one, or

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"time"
 
@@ -88,6 +89,30 @@ func (r *JournalRecorder) Sessions(query string, limit int) ([]SessionRow, int) 
 		list = r.journal.Sessions()
 	} else {
 		list = r.journal.Filter(query)
+		// A customer id as typed also finds sessions that record it
+		// transformed (Alibaba's hashed MerchantUserId).
+		seen := map[string]bool{}
+		for _, s := range list {
+			seen[s.ID] = true
+		}
+		extra := false
+		for _, d := range r.Registry {
+			if d.CustomerKey == nil {
+				continue
+			}
+			if k := d.CustomerKey(strings.TrimSpace(query)); k != "" && k != query {
+				for _, s := range r.journal.Filter(k) {
+					if !seen[s.ID] {
+						seen[s.ID] = true
+						list = append(list, s)
+						extra = true
+					}
+				}
+			}
+		}
+		if extra {
+			sort.SliceStable(list, func(i, j int) bool { return list[i].CreatedAt.After(list[j].CreatedAt) })
+		}
 	}
 	total := len(list)
 	if limit > 0 && len(list) > limit {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -106,5 +107,19 @@ func TestRelaunchDropsGeneratedIDs(t *testing.T) {
 	v := withoutGenerated(e, providers.Values{"MerchantBizId": {"abc"}, "DocType": {"01000000"}})
 	if v.Has("MerchantBizId") || !v.Has("DocType") {
 		t.Fatalf("relaunch values: %v", v)
+	}
+}
+
+func TestSearchByTheTypedAlibabaUserID(t *testing.T) {
+	url := startSandbox(t)
+	ctx, _ := testContext(t, url)
+	e := ctx.entry("alibaba")
+	v := e.Client.Prepare(providers.Values{"MerchantUserId": {"walk-in-42"}, "DocType": {"01000000"}})
+	if _, _, err := ctx.Recorder.Launch(context.Background(), e, v); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := ctx.Recorder.Sessions("walk-in-42", 10)
+	if len(rows) != 1 || rows[0].Provider != "alibaba" {
+		t.Fatalf("searching the typed user id found %d sessions", len(rows))
 	}
 }

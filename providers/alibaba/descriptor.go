@@ -84,6 +84,7 @@ func Descriptor() providers.Descriptor {
 	return providers.Descriptor{
 		ID:            "alibaba",
 		MainReference: "TransactionId",
+		CustomerKey:   HashUserID,
 		Name:          "Alibaba Cloud eKYC",
 		Summary:       "ID Verification eKYC (Initialize 2022-08-09): document + liveness, single-use URL valid 30 minutes",
 		LiveURL:       LiveURL,
