@@ -18,10 +18,12 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/kycdesk/kycdesk/e2e/chrome"
 )
 
 // chromiumPath is Debian's chromium; CI installs it before the tests.
-const chromiumPath = "/usr/bin/chromium"
+const chromiumPath = chrome.Path
 
 // Bounds of every wait.
 const (
@@ -262,19 +264,7 @@ func startBrowser(dir string) error {
 	if err != nil {
 		return err
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(filepath.Join(dir, "chromium-profile")),
-		chromedp.CombinedOutput(logf),
-	)
+	opts := chrome.Options(filepath.Join(dir, "chromium-profile"), chromedp.CombinedOutput(logf))
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
 	stop := func() {

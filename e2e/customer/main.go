@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-)
 
-const chromium = "/usr/bin/chromium"
+	"github.com/kycdesk/kycdesk/e2e/chrome"
+)
 
 func main() {
 	if len(os.Args) != 3 {
@@ -36,19 +36,7 @@ func run(url, label string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(dir),
-		chromedp.WindowSize(390, 844),
-	)
+	opts := chrome.Options(dir, chromedp.WindowSize(390, 844))
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancelAlloc()
 	tab, cancelTab := chromedp.NewContext(alloc)

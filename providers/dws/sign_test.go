@@ -155,7 +155,7 @@ func TestParseKeyForms(t *testing.T) {
 		t.Errorf("1024-bit key: %v", err)
 	}
 	// Errors never echo key material.
-	broken := strings.Replace(SandboxClientPrivateKeyPEM, "MII", "XXX", 1)
+	broken := strings.Replace(SandboxClientPrivateKeyPEM, "MII", "ZZZ", 1)
 	_, err = ParsePrivateKey(broken)
 	if err == nil {
 		t.Fatal("broken key accepted")
