@@ -151,7 +151,11 @@ func cmdSandbox(args []string, io *IO) int {
 	if pub == "" {
 		pub = srv.URL
 	}
-	fmt.Fprintf(io.Out, "kycdesk sandbox listening on %s\n", srv.URL)
+	local := srv.URL // what this machine's console uses
+	if host == "0.0.0.0" || host == "" || host == "::" {
+		local = "http://127.0.0.1:" + port
+	}
+	fmt.Fprintf(io.Out, "kycdesk sandbox listening on %s\n", *listen)
 	fmt.Fprintf(io.Out, "URLs in QR codes start with %s\n", pub)
 	if !config.IsLoopback(host) {
 		fmt.Fprintln(io.Out, "WARNING: listening beyond loopback: anyone on this network can reach the simulators and customer pages.")
@@ -163,7 +167,7 @@ func cmdSandbox(args []string, io *IO) int {
 	for _, l := range sandbox.CredentialLines(reg, io.Getenv) {
 		fmt.Fprintln(io.Out, "  "+l)
 	}
-	fmt.Fprintf(io.Out, "Use it from the console or CLI with KYCDESK_SANDBOX_URL=%s (the default when on 127.0.0.1:8470).\n", srv.URL)
+	fmt.Fprintf(io.Out, "Use it from the console or CLI with KYCDESK_SANDBOX_URL=%s (the default when on port 8470).\n", local)
 	fmt.Fprintln(io.Out, "Sessions live as long as this process. Ctrl+C stops.")
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
