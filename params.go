@@ -155,7 +155,7 @@ func cmdSandbox(args []string, io *IO) int {
 	if host == "0.0.0.0" || host == "" || host == "::" {
 		local = "http://127.0.0.1:" + port
 	}
-	fmt.Fprintf(io.Out, "kycdesk sandbox listening on %s\n", *listen)
+	fmt.Fprintf(io.Out, "kycdesk sandbox listening on http://%s\n", *listen)
 	fmt.Fprintf(io.Out, "URLs in QR codes start with %s\n", pub)
 	if !config.IsLoopback(host) {
 		fmt.Fprintln(io.Out, "WARNING: listening beyond loopback: anyone on this network can reach the simulators and customer pages.")
