@@ -54,18 +54,10 @@ func (l *Launcher) Launch(ctx context.Context, d providers.Descriptor, c provide
 	if l.Journal == nil {
 		return nil, errors.New("launch: no journal")
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, &providers.Error{Kind: providers.KindTransport, Message: "cancelled before sending", Err: err,
-			Action: "nothing was sent; launch again when ready"}
-	}
-	if refusals, _ := providers.Problems(c.Validate(v)); len(refusals) > 0 {
-		return nil, providers.Invalid(refusals)
-	}
-	req, err := c.Request(ctx, v)
+	_, hash, err := checkBeforeSending(ctx, c, v, "launch")
 	if err != nil {
-		return nil, providers.AsError(err)
+		return nil, err
 	}
-	hash := RequestHash(req)
 	spec := specOf(d)
 	sc := newScrubber(c.Secrets(), spec, v)
 	customer := l.customer(spec, v)
@@ -118,18 +110,10 @@ func (l *Launcher) Retry(ctx context.Context, s *Session, c providers.Client, v 
 	if v == nil {
 		v = s.Values()
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, &providers.Error{Kind: providers.KindTransport, Message: "cancelled before sending", Err: err,
-			Action: "nothing was sent; retry when ready"}
-	}
-	if refusals, _ := providers.Problems(c.Validate(v)); len(refusals) > 0 {
-		return nil, providers.Invalid(refusals)
-	}
-	req, err := c.Request(ctx, v)
+	req, hash, err := checkBeforeSending(ctx, c, v, "retry")
 	if err != nil {
-		return nil, providers.AsError(err)
+		return nil, err
 	}
-	hash := RequestHash(req)
 	j := l.Journal
 	id := s.ID
 	var sc scrubber
@@ -313,6 +297,24 @@ func specOf(d providers.Descriptor) providers.Spec {
 		return nil
 	}
 	return d.Spec()
+}
+
+// checkBeforeSending refuses a cancelled context and invalid values with
+// nothing written or sent, and returns the hash of the request that would
+// go out (verb names the operation in the advice: launch, retry).
+func checkBeforeSending(ctx context.Context, c providers.Client, v providers.Values, verb string) (*http.Request, string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, "", &providers.Error{Kind: providers.KindTransport, Message: "cancelled before sending", Err: err,
+			Action: "nothing was sent; " + verb + " again when ready"}
+	}
+	if refusals, _ := providers.Problems(c.Validate(v)); len(refusals) > 0 {
+		return nil, "", providers.Invalid(refusals)
+	}
+	req, err := c.Request(ctx, v)
+	if err != nil {
+		return nil, "", providers.AsError(err)
+	}
+	return req, RequestHash(req), nil
 }
 
 // RequestHash is the hex SHA-256 of what a provider compares when a
