@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/kycdesk/kycdesk/providers"
 )
@@ -19,28 +18,52 @@ import (
 // DWS documents no interval; this is kycdesk's, matching the simulator.
 const ResendCooldown = 30 * time.Second
 
-// VerifyCodeField is the ONE place naming the verifyAuthentication member
-// that carries the code the customer received.
+// verifyAuthentication's wire names: the ONE place they are written, each
+// with its source (reference/dws.md §2). The request is
 //
-// UNCONFIRMED: the DWS verifyAuthentication page's field list was cut off
-// before the code field (reference/dws.md §2). The legacy AMS users API
-// (/ams/api/v1/users/verifyAuthentication, global-open-sdk-java) carries the
-// OTP in "authenticationValue" (max 256); kycdesk assumes DWS kept the name.
-const VerifyCodeField = "authenticationValue"
+//	{"authenticationRequestId": …, "authenticationId": …,
+//	 "authenticationMethod": "OTP", "authenticationType": "SMS",
+//	 "challengeData": {"challengeType": "SMS_OTP", "otpValue": "472556"}}
+//
+// with every member a JSON string, as every DWS page requires.
+const (
+	// VerifyFieldAuthenticationRequestID, …Method and …Type are rows of the
+	// table on docs/ac/dws2/verifyauthentication (the same names as
+	// initAuthentication's, ParamAuthenticationRequestID etc.).
+	VerifyFieldAuthenticationRequestID = ParamAuthenticationRequestID
+	VerifyFieldAuthenticationMethod    = ParamAuthenticationMethod
+	VerifyFieldAuthenticationType      = ParamAuthenticationType
+	// VerifyFieldAuthenticationID: docs/ac/dws2/verifyauthentication, String,
+	// required: the authenticationId initAuthentication returned.
+	VerifyFieldAuthenticationID = "authenticationId"
+	// VerifyFieldChallengeData: docs/ac/dws2/verifyauthentication, a
+	// ChallengeData object. The table's example shows the password form
+	// ({"challengeType":"PAYMENT_PASSWORD","passwordValue":…}).
+	VerifyFieldChallengeData = "challengeData"
+	// ChallengeDataType, ChallengeDataOTPValue and ChallengeTypeSMSOTP are
+	// UNCONFIRMED: no page lists ChallengeData's members; they are shown
+	// only by example, on docs/ac/dws2/verifyandresume
+	// ("ChallengeData [challengeType = SMS_OTP, otpValue = 472556, …]").
+	ChallengeDataType     = "challengeType"
+	ChallengeDataOTPValue = "otpValue"
+	ChallengeTypeSMSOTP   = "SMS_OTP"
+)
 
-// MaxCodeLen is the legacy authenticationValue's maximum length.
-const MaxCodeLen = 256
+// OTPLength is the number of digits of an SMS code, checked before a code
+// is sent so a typo never spends one of the customer's attempts.
+//
+// UNCONFIRMED: no DWS page states the length; the only example
+// (docs/ac/dws2/verifyandresume, otpValue 472556) has six digits.
+const OTPLength = 6
 
 // VerifyRequestID is the ONE place choosing the authenticationRequestId
 // sent to verifyAuthentication.
 //
-// UNCONFIRMED: the page says "After the verification initialization, DWS
-// returns authenticationId. The value of authenticationRequestId must be the
-// same during the whole authentication process", without saying whether that
-// is the merchant's id or DWS's authenticationId (its 128 length and numeric
-// example hint at the latter; reference/dws.md §2). kycdesk sends the
-// merchant's own authenticationRequestId, the value the field name and "the
-// same during the whole process" point to. The simulator accepts either.
+// UNCONFIRMED (an inference, not a sentence of the docs): the page says "The
+// value of authenticationRequestId must be the same during the whole
+// authentication process", and its table has a separate, required
+// authenticationId for DWS's id; so authenticationRequestId is the
+// merchant's own id, the one initAuthentication carried.
 func VerifyRequestID(l *providers.Launch) string {
 	return l.References[ParamAuthenticationRequestID]
 }
@@ -182,21 +205,51 @@ func (c *Client) Trigger(ctx context.Context, l *providers.Launch) (*providers.C
 	return ch, nil
 }
 
-// CheckCode refuses what cannot be a code before anything is sent.
+// CheckCode refuses what cannot be a code before anything is sent: a code
+// is OTPLength ASCII digits (surrounding spaces are ignored). The error is a
+// *providers.Error of KindInvalid for the field "code", so every front end
+// exits 2 / shows it at the field with nothing sent.
 func CheckCode(code string) error {
 	code = strings.TrimSpace(code)
-	if code == "" {
-		return fmt.Errorf("type the code the customer received")
+	msg := ""
+	switch {
+	case code == "":
+		msg = "type the code the customer received"
+	case !allDigits(code):
+		msg = fmt.Sprintf("the code is %d digits (0-9) only; check what the customer read out", OTPLength)
+	case len(code) != OTPLength:
+		msg = fmt.Sprintf("the code is %d digits, not %d; check what the customer read out", OTPLength, len(code))
 	}
-	if len(code) > MaxCodeLen {
-		return fmt.Errorf("the code is longer than %d characters", MaxCodeLen)
+	if msg == "" {
+		return nil
 	}
-	for _, r := range code {
-		if unicode.IsControl(r) || unicode.IsSpace(r) {
-			return fmt.Errorf("the code must not contain spaces or control characters")
+	return &providers.Error{Kind: providers.KindInvalid, Field: "code", Message: msg,
+		Fields: []providers.FieldError{{Field: "code", Message: msg}},
+		Action: "type the code again; nothing was sent and no attempt was used"}
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
 		}
 	}
-	return nil
+	return s != ""
+}
+
+// verifyBody is verifyAuthentication's body: every member a JSON string,
+// challengeData an object of strings.
+func verifyBody(requestID, authenticationID, authType, code string) ([]byte, error) {
+	return json.Marshal(map[string]any{
+		VerifyFieldAuthenticationRequestID: requestID,
+		VerifyFieldAuthenticationID:        authenticationID,
+		VerifyFieldAuthenticationMethod:    MethodOTP,
+		VerifyFieldAuthenticationType:      authType,
+		VerifyFieldChallengeData: map[string]string{
+			ChallengeDataType:     ChallengeTypeSMSOTP,
+			ChallengeDataOTPValue: code,
+		},
+	})
 }
 
 // Verify submits the code (verifyAuthentication). A verified code gives
@@ -211,7 +264,7 @@ func (c *Client) Verify(ctx context.Context, l *providers.Launch, code string) (
 	}
 	code = strings.TrimSpace(code)
 	if err := CheckCode(code); err != nil {
-		return nil, &providers.Error{Kind: providers.KindInvalid, Field: "code", Message: err.Error(), Action: "nothing was sent"}
+		return nil, err
 	}
 	switch s := recordedState(l); s {
 	case providers.StateApproved:
@@ -227,12 +280,7 @@ func (c *Client) Verify(ctx context.Context, l *providers.Launch, code string) (
 	if t := l.Extra[ParamAuthenticationType]; t != "" {
 		authType = t
 	}
-	body, err := json.Marshal(map[string]string{
-		ParamAuthenticationRequestID: VerifyRequestID(l),
-		ParamAuthenticationMethod:    MethodOTP,
-		ParamAuthenticationType:      authType,
-		VerifyCodeField:              code,
-	})
+	body, err := verifyBody(VerifyRequestID(l), l.References["authenticationId"], authType, code)
 	if err != nil {
 		return nil, providers.Errorf("dws: %v", err)
 	}

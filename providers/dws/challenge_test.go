@@ -53,12 +53,24 @@ func TestTriggerAndVerify(t *testing.T) {
 	if err != nil || st.State != providers.StateApproved {
 		t.Fatalf("verify: %+v %v", st, err)
 	}
-	var vb map[string]string
-	if err := json.Unmarshal([]byte(sb.bodies("/verifyAuthentication")[0]), &vb); err != nil {
-		t.Fatal(err)
+	// The body as documented, read with literal names (not the client's
+	// constants): every member a string, the code in challengeData.
+	var vb struct {
+		AuthenticationRequestID string            `json:"authenticationRequestId"`
+		AuthenticationID        string            `json:"authenticationId"`
+		AuthenticationMethod    string            `json:"authenticationMethod"`
+		AuthenticationType      string            `json:"authenticationType"`
+		ChallengeData           map[string]string `json:"challengeData"`
 	}
-	if vb[VerifyCodeField] != ch.SandboxCode || vb[ParamAuthenticationRequestID] != l.References[ParamAuthenticationRequestID] || vb[ParamAuthenticationMethod] != "OTP" {
-		t.Fatalf("verify body %v", vb)
+	raw := sb.bodies("/verifyAuthentication")[0]
+	if err := json.Unmarshal([]byte(raw), &vb); err != nil {
+		t.Fatalf("%v: %s", err, raw)
+	}
+	if vb.AuthenticationRequestID != l.References["authenticationRequestId"] || vb.AuthenticationID != l.References["authenticationId"] ||
+		vb.AuthenticationMethod != "OTP" || vb.AuthenticationType != "SMS" ||
+		vb.ChallengeData["challengeType"] != "SMS_OTP" || vb.ChallengeData["otpValue"] != ch.SandboxCode || len(vb.ChallengeData) != 2 ||
+		strings.Contains(raw, "authenticationValue") {
+		t.Fatalf("verify body %s", raw)
 	}
 	st, _ = sb.client.Status(context.Background(), l)
 	if st.State != providers.StateApproved {
@@ -137,10 +149,14 @@ func TestVerifyOutcomes(t *testing.T) {
 	sb := newSandbox(t, nil)
 	ctx := context.Background()
 
-	// An empty code is refused here; nothing is sent.
+	// What cannot be a code is refused here, naming the field; nothing is
+	// sent, so no attempt is spent.
 	l := launch(t, sb, "+44 7911 200001")
-	if _, err := sb.client.Verify(ctx, l, " "); asErr(t, err).Kind != providers.KindInvalid {
-		t.Fatal("empty code")
+	for _, bad := range []string{" ", "abc", "12345", "1234567", "12 3456", "١٢٣٤٥٦"} {
+		pe := asErr(t, func() error { _, err := sb.client.Verify(ctx, l, bad); return err }())
+		if pe.Kind != providers.KindInvalid || pe.Field != "code" || providers.ExitCode(pe) != 2 {
+			t.Fatalf("code %q: %+v", bad, pe)
+		}
 	}
 	if len(sb.bodies("/verifyAuthentication")) != 0 {
 		t.Fatal("sent")
@@ -346,5 +362,22 @@ func TestVerifyFromJournalCopy(t *testing.T) {
 	st, err := sb.client.Verify(context.Background(), stored, ch.SandboxCode)
 	if err != nil || st.State != providers.StateApproved {
 		t.Fatalf("%+v %v", st, err)
+	}
+}
+
+// CheckCode is the provider-level check every front end uses before
+// sending: `verify --code abc` exits 2 with nothing sent.
+func TestCheckCode(t *testing.T) {
+	for _, ok := range []string{"472556", " 000000 "} {
+		if err := CheckCode(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "abc", "47255", "4725567", "47 556", "472-56", "４７２５５６"} {
+		err := CheckCode(bad)
+		pe, ok := err.(*providers.Error)
+		if !ok || pe.Kind != providers.KindInvalid || pe.Field != "code" || providers.ExitCode(err) != 2 || pe.Message == "" {
+			t.Errorf("%q: %#v", bad, err)
+		}
 	}
 }

@@ -11,7 +11,12 @@
 //     masked number (MaskPhone) as Customer.
 //  2. Trigger sends triggerChallenge (challengeId = authenticationId): DWS
 //     sends the SMS. Resends wait ResendCooldown.
-//  3. Verify sends verifyAuthentication with the code the customer reads out.
+//  3. Verify sends verifyAuthentication with the code the customer reads out
+//     in challengeData {challengeType SMS_OTP, otpValue}, together with
+//     authenticationRequestId and DWS's authenticationId
+//     (docs/ac/dws2/verifyauthentication, docs/ac/dws2/verifyandresume). A
+//     code that is not OTPLength digits is refused before anything is sent
+//     (CheckCode).
 //
 // Every body member is a JSON string. Requests are signed with RSA256
 // (SHA256withRSA, PKCS#1 v1.5) over "POST <uri>\n<client-id>.<request-time>.<body>"
@@ -39,7 +44,9 @@
 // # Unconfirmed choices (one named place each)
 //
 //   - Request-Time format: FormatRequestTime (epoch milliseconds).
-//   - The verifyAuthentication code field: VerifyCodeField ("authenticationValue").
+//   - ChallengeData's members (challengeType SMS_OTP, otpValue), shown only by
+//     example: the VerifyField…/ChallengeData… constants in challenge.go.
+//   - The code's length: OTPLength (6, the example's).
 //   - The id sent as verifyAuthentication's authenticationRequestId: VerifyRequestID.
 //   - Wrong / expired / too many codes: CodeOTPIncorrect, CodeOTPExpired,
 //     CodeVerifyTimesExceedLimit.

@@ -118,7 +118,6 @@ type Simulator struct {
 	inits      map[string]*simIdem
 	triggers   map[string]*simIdem
 	auths      map[string]*simAuth // by authenticationId
-	authByReq  map[string]*simAuth // by client id + authenticationRequestId
 	numberHits map[string][]time.Time
 	inbox      []SimSMS
 	requests   []SimRequest
@@ -150,7 +149,7 @@ type simAuth struct {
 func NewSimulator(opts providers.SimOptions) *Simulator {
 	s := &Simulator{opts: opts,
 		inits: map[string]*simIdem{}, triggers: map[string]*simIdem{},
-		auths: map[string]*simAuth{}, authByReq: map[string]*simAuth{}, numberHits: map[string][]time.Time{}}
+		auths: map[string]*simAuth{}, numberHits: map[string][]time.Time{}}
 	creds := opts.Credentials
 	if creds == nil {
 		creds = map[string]string{CredClientID: SandboxClientID, "publicKeyPEM": SandboxClientPublicKeyPEM}
@@ -389,8 +388,10 @@ func simValidTime(v string) bool {
 }
 
 // simFields reads a body whose every member is a string ("Set the data type
-// of each field (except array) as String"); env must be an object of
-// strings. Members are returned flat, env members as "env.<name>".
+// of each field (except array) as String"); env (initAuthentication) and
+// challengeData (verifyAuthentication's ChallengeData) must be objects of
+// strings. Members are returned flat, nested ones as "env.<name>" and
+// "challengeData.<name>".
 func simFields(body []byte) (map[string]string, string) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -409,15 +410,16 @@ func simFields(body []byte) (map[string]string, string) {
 		case []any:
 			// arrays are allowed by the string rule; none of these APIs has one
 		case map[string]any:
-			if k != "env" {
+			if k != "env" && k != "challengeData" {
 				return nil, k + " must be a String"
 			}
+			out[k] = "" // present
 			for ek, ev := range x {
 				es, ok := ev.(string)
 				if !ok {
-					return nil, "env." + ek + " must be a String (e.g. \"20\", not 20)"
+					return nil, k + "." + ek + " must be a String (e.g. \"20\", not 20)"
 				}
-				out["env."+ek] = es
+				out[k+"."+ek] = es
 			}
 		default:
 			return nil, k + " must be a String (e.g. \"20\", not 20)"
@@ -528,7 +530,6 @@ func (s *Simulator) initAuthentication(r *http.Request, clientID string, body []
 		a := &simAuth{id: now.Format("20060102") + fmt.Sprintf("%08d", s.seq%100000000) + randomDigits(19),
 			reqID: id, clientID: clientID, number: number}
 		s.auths[a.id] = a
-		s.authByReq[clientID+"\x00"+id] = a
 		return s.reply(StatusSuccess, CodeSuccess, "success.", map[string]any{
 			"authenticationRequestId": id,
 			"authenticationId":        a.id,
@@ -590,12 +591,27 @@ func (s *Simulator) triggerChallenge(r *http.Request, clientID string, body []by
 }
 
 func (s *Simulator) verifyAuthentication(r *http.Request, clientID string, body []byte, f map[string]string) answer {
-	id, code := f["authenticationRequestId"], f[VerifyCodeField]
+	// The simulator's own reading of docs/ac/dws2/verifyauthentication:
+	// authenticationRequestId and authenticationId are required Strings,
+	// the code travels in challengeData, a ChallengeData object, whose SMS
+	// form docs/ac/dws2/verifyandresume shows as challengeType SMS_OTP and
+	// otpValue.
+	id, authID := f["authenticationRequestId"], f["authenticationId"]
+	_, hasChallenge := f["challengeData"]
+	code := f["challengeData.otpValue"]
 	switch {
 	case id == "":
 		return s.fail(CodeParamIllegal, "Illegal parameters exist: authenticationRequestId is required.")
+	case authID == "":
+		return s.fail(CodeParamIllegal, "Illegal parameters exist: authenticationId is required.")
+	case !hasChallenge:
+		return s.fail(CodeParamIllegal, "Illegal parameters exist: challengeData is required.")
+	case f["challengeData.challengeType"] == "":
+		return s.fail(CodeParamIllegal, "Illegal parameters exist: challengeData.challengeType is required.")
+	case f["challengeData.challengeType"] != "SMS_OTP":
+		return s.fail(CodeParamIllegal, "Illegal parameters exist: challengeData.challengeType must be SMS_OTP for an SMS code.")
 	case code == "":
-		return s.fail(CodeParamIllegal, "Illegal parameters exist: "+VerifyCodeField+" is required.")
+		return s.fail(CodeParamIllegal, "Illegal parameters exist: challengeData.otpValue is required.")
 	case f["authenticationMethod"] != "" && f["authenticationMethod"] != "OTP":
 		return s.fail(CodeParamIllegal, "Illegal parameters exist: authenticationMethod must be OTP.")
 	case f["authenticationType"] != "" && f["authenticationType"] != "SMS":
@@ -603,18 +619,16 @@ func (s *Simulator) verifyAuthentication(r *http.Request, clientID string, body 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// The page does not say whether authenticationRequestId here is the
-	// merchant's id or DWS's authenticationId; the simulator accepts both.
-	a := s.authByReq[clientID+"\x00"+id]
-	if a == nil {
-		if x := s.auths[id]; x != nil && x.clientID == clientID {
-			a = x
-		}
+	a := s.auths[authID]
+	if a != nil && (a.clientID != clientID || a.reqID != id) {
+		// authenticationRequestId "must be the same during the whole
+		// authentication process".
+		return s.fail(CodeParamIllegal, "Illegal parameters exist: authenticationRequestId is not the one this authentication was initialized with.")
 	}
 	now := s.opts.Clock()
 	switch {
 	case a == nil:
-		return s.fail(CodeParamIllegal, "Illegal parameters exist: unknown authenticationRequestId.")
+		return s.fail(CodeParamIllegal, "Illegal parameters exist: unknown authenticationId.")
 	case a.locked:
 		return s.fail(CodeVerifyTimesExceedLimit, "Too many wrong codes: the authentication is locked.")
 	case a.verified:

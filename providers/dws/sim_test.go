@@ -107,9 +107,6 @@ func TestSimulatorChecks(t *testing.T) {
 		{"GET", rawReq{method: http.MethodGet, path: sbInit}, CodeMethodNotSupported, true},
 		{"unknown challenge", rawReq{path: "/ams/sandbox/api/v1/security/triggerChallenge", body: `{"triggerRequestId":"T1","challengeId":"nope"}`}, CodeParamIllegal, true},
 		{"no challenge", rawReq{path: "/ams/sandbox/api/v1/security/triggerChallenge", body: `{"triggerRequestId":"T2"}`}, CodeParamIllegal, true},
-		{"verify unknown", rawReq{path: "/ams/sandbox/api/v1/security/verifyAuthentication", body: `{"authenticationRequestId":"nope","authenticationValue":"123456"}`}, CodeParamIllegal, true},
-		{"verify no code", rawReq{path: "/ams/sandbox/api/v1/security/verifyAuthentication", body: `{"authenticationRequestId":"SIM-1"}`}, CodeParamIllegal, true},
-		{"verify before trigger", rawReq{path: "/ams/sandbox/api/v1/security/verifyAuthentication", body: `{"authenticationRequestId":"SIM-1","authenticationValue":"123456"}`}, CodeProcessFail, true},
 	}
 	platform, _ := ParsePublicKey(SandboxPlatformPublicKeyPEM)
 	for _, tc := range cases {
@@ -338,5 +335,45 @@ func TestSandboxWithOperatorCredentials(t *testing.T) {
 	}
 	if !masked {
 		t.Fatal("the operator's key is not in Secrets")
+	}
+}
+
+const sbVerify = "/ams/sandbox/api/v1/security/verifyAuthentication"
+
+// TestSimulatorVerifyChecks: the simulator's verifyAuthentication rules,
+// written from docs/ac/dws2/verifyauthentication and verifyandresume, with
+// hand-written bodies (not the client's).
+func TestSimulatorVerifyChecks(t *testing.T) {
+	sb := newSandbox(t, nil)
+	u := sb.srv.URL
+	_, res, _, body := rawCall(t, u, rawReq{path: sbInit, body: initBodyJSON("SIM-1", "1-4154567899")})
+	var init struct {
+		AuthenticationID string `json:"authenticationId"`
+	}
+	if res.ResultCode != CodeSuccess || json.Unmarshal(body, &init) != nil || init.AuthenticationID == "" {
+		t.Fatalf("init: %s", body)
+	}
+	simAuthID := init.AuthenticationID
+	cases := []struct {
+		name   string
+		r      rawReq
+		code   string
+		signed bool
+	}{
+		{"verify unknown", rawReq{path: sbVerify, body: `{"authenticationRequestId":"SIM-1","authenticationId":"nope","challengeData":{"challengeType":"SMS_OTP","otpValue":"123456"}}`}, CodeParamIllegal, true},
+		{"verify no code", rawReq{path: sbVerify, body: `{"authenticationRequestId":"SIM-1","authenticationId":"` + simAuthID + `","challengeData":{"challengeType":"SMS_OTP"}}`}, CodeParamIllegal, true},
+		{"verify no challengeData", rawReq{path: sbVerify, body: `{"authenticationRequestId":"SIM-1","authenticationId":"` + simAuthID + `","otpValue":"123456"}`}, CodeParamIllegal, true},
+		{"verify legacy authenticationValue", rawReq{path: sbVerify, body: `{"authenticationRequestId":"SIM-1","authenticationId":"` + simAuthID + `","authenticationValue":"123456"}`}, CodeParamIllegal, true},
+		{"verify no authenticationId", rawReq{path: sbVerify, body: `{"authenticationRequestId":"SIM-1","challengeData":{"challengeType":"SMS_OTP","otpValue":"123456"}}`}, CodeParamIllegal, true},
+		{"verify wrong challengeType", rawReq{path: sbVerify, body: `{"authenticationRequestId":"SIM-1","authenticationId":"` + simAuthID + `","challengeData":{"challengeType":"PAYMENT_PASSWORD","otpValue":"123456"}}`}, CodeParamIllegal, true},
+		{"verify otpValue number", rawReq{path: sbVerify, body: `{"authenticationRequestId":"SIM-1","authenticationId":"` + simAuthID + `","challengeData":{"challengeType":"SMS_OTP","otpValue":123456}}`}, CodeParamIllegal, true},
+		{"verify other request id", rawReq{path: sbVerify, body: `{"authenticationRequestId":"SIM-2","authenticationId":"` + simAuthID + `","challengeData":{"challengeType":"SMS_OTP","otpValue":"123456"}}`}, CodeParamIllegal, true},
+		{"verify before trigger", rawReq{path: sbVerify, body: `{"authenticationRequestId":"SIM-1","authenticationId":"` + simAuthID + `","challengeData":{"challengeType":"SMS_OTP","otpValue":"123456"}}`}, CodeProcessFail, true},
+	}
+	for _, tc := range cases {
+		status, res, h, body := rawCall(t, u, tc.r)
+		if res.ResultCode != tc.code || tc.signed != (h.Get("Signature") != "") {
+			t.Errorf("%s: %d %s (%s)", tc.name, status, res.ResultCode, body)
+		}
 	}
 }
