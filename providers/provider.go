@@ -26,6 +26,9 @@ type Config struct {
 	HTTP    *http.Client     // nil: a client with Timeout
 	Timeout time.Duration    // per request; 0 = 20s
 	Now     func() time.Time // nil: time.Now
+	// Callback is a reachable callback receiver, or nil. Providers whose
+	// callback URL is per session (Alibaba) point launches at it.
+	Callback *CallbackTarget
 }
 
 // Clock returns Now or time.Now.
@@ -156,6 +159,25 @@ type SimOptions struct {
 	Credentials map[string]string
 	Now         func() time.Time
 	Logf        func(format string, a ...any) // sandbox log (DWS codes go here)
+	// WebhookURL is the account-level webhook URL a provider's dashboard
+	// would hold (iDenfy); "" sends none. Per-session callback URLs
+	// (Alibaba's CallbackUrl) come with each request instead.
+	WebhookURL string
+	// WebhookSigningKey signs account-level webhooks (iDenfy's
+	// Idenfy-Signature); "" sends them unsigned, as iDenfy does when no
+	// key is configured.
+	WebhookSigningKey string
+	// Callbacks sends the simulators' callbacks; nil: each simulator
+	// makes its own Deliverer.
+	Callbacks *Deliverer
+}
+
+// Deliverer returns Callbacks, or a new Deliverer logging to Logf.
+func (o SimOptions) Deliverer() *Deliverer {
+	if o.Callbacks != nil {
+		return o.Callbacks
+	}
+	return &Deliverer{Logf: o.Logf}
 }
 
 // Clock returns Now or time.Now.
@@ -216,6 +238,9 @@ type Descriptor struct {
 	// the journal records (Alibaba records the SHA-256 it sends), so a
 	// search by the typed id finds the session; nil: the same.
 	CustomerKey func(typed string) string
+	// Follow is how results may be followed (callbacks, polling, manual
+	// refresh); read it with FollowPolicy(), which has a safe default.
+	Follow *FollowPolicy
 }
 
 // Reference picks the reference a list shows: the provider's main one, or

@@ -142,6 +142,17 @@ func crossField(v providers.Values) []providers.FieldError {
 				Message: fmt.Sprintf("%s is after dateOfExpiry %s", v.Get("dateOfIssue"), v.Get("dateOfExpiry"))})
 		}
 	}
+	// [003]/OpenAPI accept any locale of up to 7 characters; [002] lists 24
+	// (docVersionChoices["locale"]).
+	if l := v.Get("locale"); l != "" && isLocaleShape(l) && !knownLocale(l) {
+		errs = append(errs, providers.FieldError{Field: "locale", Warning: true,
+			Message: fmt.Sprintf("%q is not one of the 24 languages the documentation lists; iDenfy shows English if it does not support it", l)})
+	}
+	// [003]/OpenAPI allow expiryTime 0 without saying what it means.
+	if v.Get("expiryTime") == "0" {
+		errs = append(errs, providers.FieldError{Field: "expiryTime", Warning: true,
+			Message: "0 is allowed by the OpenAPI, but no page says what it does (a token that is invalid at once, or the default lifetime)"})
+	}
 	// [002]: generateDigitString needs the contract, and expiryTime must
 	// not exceed the digit string's maximum (the default expiryTime).
 	if strings.EqualFold(v.Get("generateDigitString"), "true") {

@@ -1,6 +1,10 @@
 package idenfy
 
-import "github.com/kycdesk/kycdesk/providers"
+import (
+	"time"
+
+	"github.com/kycdesk/kycdesk/providers"
+)
 
 // ID is the provider id in the registry, the CLI and the journal.
 const ID = "idenfy"
@@ -24,6 +28,21 @@ const (
 	SandboxAPISecret = "kycdesk-sandbox-secret"
 )
 
+// ManualRefreshInterval is the least time between two status requests the
+// operator asks for on one session. iDenfy's data-retrieval page says not
+// to poll /api/v2/status ("may restrict your access"); results come by
+// webhook. 10 s is kycdesk's bound (issue 11), not iDenfy's.
+const ManualRefreshInterval = 10 * time.Second
+
+// Follow is how iDenfy results are followed: by the account-level webhook
+// (set in iDenfy's dashboard, or the sandbox's --webhook-url), never by
+// automatic polling; the operator may ask once per ManualRefreshInterval.
+var Follow = providers.FollowPolicy{
+	Callbacks:         true,
+	AutoPoll:          false,
+	MinManualInterval: ManualRefreshInterval,
+}
+
 // Descriptor is iDenfy's registry entry.
 func Descriptor() providers.Descriptor {
 	return providers.Descriptor{
@@ -43,5 +62,6 @@ func Descriptor() providers.Descriptor {
 		// iDenfy bills repeated tokens for the same clientId ([002] tip).
 		CustomerParam: "clientId",
 		MainReference: "scanRef",
+		Follow:        &Follow,
 	}
 }

@@ -406,7 +406,7 @@ var simRules = []simRule{
 	{"callbackUrl", wantURL(true)},
 	{"locale", wantString(1, 7, true)}, // [003]: max 7; unsupported locales show English
 	{"showInstructions", wantBool},
-	{"expiryTime", wantInt(1, simMaxExpiry)},
+	{"expiryTime", wantInt(0, simMaxExpiry)}, // [003]/OpenAPI: 0 <= x <= 2592000
 	{"sessionLength", wantInt(simMinSession, simMaxSession)},
 	{"country", wantCountry(false)},
 	{"documents", wantList(func(s string) bool { _, ok := simDocuments[s]; return ok })},
@@ -573,8 +573,11 @@ func (s *simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if n, ok := req["expiryTime"].(json.Number); ok {
-		i, _ := n.Int64()
-		sess.expiry = time.Duration(i) * time.Second
+		// The OpenAPI allows 0 without saying what it means; the
+		// simulator reads it as "the default lifetime".
+		if i, _ := n.Int64(); i > 0 {
+			sess.expiry = time.Duration(i) * time.Second
+		}
 	}
 	if n, ok := req["sessionLength"].(json.Number); ok {
 		i, _ := n.Int64()

@@ -390,7 +390,6 @@ func TestSimValidation(t *testing.T) {
 		{`{"clientId":"a","firstName":"J0hn"}`, "BAD_VALUE", "firstName", 400},
 		{`{"clientId":"a","lastName":"Sm|th"}`, "BAD_VALUE", "lastName", 400},
 		{`{"clientId":"a","expiryTime":"600"}`, "BAD_VALUE", "expiryTime", 400},
-		{`{"clientId":"a","expiryTime":0}`, "BAD_VALUE", "expiryTime", 400},
 		{`{"clientId":"a","expiryTime":2592001}`, "BAD_VALUE", "expiryTime", 400},
 		{`{"clientId":"a","expiryTime":1.5}`, "BAD_VALUE", "expiryTime", 400},
 		{`{"clientId":"a","sessionLength":59}`, "BAD_VALUE", "sessionLength", 400},
@@ -547,6 +546,21 @@ func TestSimAcceptsEveryValidField(t *testing.T) {
 	l := env.launch(t, v)
 	if l.Extra["digitString"] == "" {
 		t.Error("no digit string")
+	}
+	// Newer docs: any locale of up to 7 characters (a warning, not a
+	// refusal, in the client), and expiryTime 0.
+	for _, extra := range []providers.Values{{"locale": {"ko"}}, {"locale": {"pt-BR"}}, {"expiryTime": {"0"}}} {
+		v := providers.Values{"clientId": {"c"}}
+		for k, x := range extra {
+			v[k] = x
+		}
+		refusals, warnings := providers.Problems(env.client.Validate(v))
+		if len(refusals) > 0 || len(warnings) != 1 {
+			t.Errorf("%v: refusals %v warnings %v", extra, refusals, warnings)
+		}
+		if _, err := env.client.Launch(context.Background(), v); err != nil {
+			t.Errorf("%v: %v", extra, err)
+		}
 	}
 	// Each enum value of the spec is accepted one by one.
 	for _, name := range []string{"locale", "tokenType", "sex"} {

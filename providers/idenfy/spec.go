@@ -22,7 +22,7 @@ import (
 // simulator keeps its own copy of the rules (simulator.go) on purpose.
 const (
 	// expiryTimeMin/Max bound the token lifetime; see docVersionChoices.
-	expiryTimeMin = 1
+	expiryTimeMin = 0
 	expiryTimeMax = 2592000 // 30 days [002][003]
 	// DefaultExpiryTime is the documented default token lifetime in
 	// seconds [002]. Launch uses it for ExpiresAt when neither the
@@ -51,16 +51,16 @@ var docVersionChoices = map[string]string{
 		"tokenType required, while every prose page says only clientId is); kycdesk offers the union, " +
 		"optional with default IDENTIFICATION; the VIDEO_CALL* values may be refused by the current API",
 	// [002]: "More than 0, not exceeding 2592000", default 86400. [003]/[B]:
-	// 0 <= x <= 2592000. 0 would be a token that is invalid as soon as it is
-	// made, which no operator wants, so the lower bound of [002] is kept.
+	// 0 <= x <= 2592000. The union (the newer, wider rule) is kept.
 	"expiryTime": "sources disagree: [002] says more than 0 and at most 2592000 (default 86400), " +
-		"[003]/OpenAPI say 0..2592000; kycdesk accepts 1..2592000 because a token that lives 0 seconds " +
-		"can never be opened; when the response carries no expiryTime the launch assumes the request's " +
+		"[003]/OpenAPI say 0..2592000; kycdesk accepts the union, 0..2592000, and warns at 0, whose meaning " +
+		"no page gives; when the response carries no expiryTime the launch assumes the request's " +
 		"value, else the documented default 86400 [002]",
 	// [002] has a 24-code enum; [003]/[B] a free string of at most 7
 	// characters ("e.g. en, de, ko") with fallback to English.
-	"locale": "sources differ: [002] lists these 24 codes; [003]/OpenAPI accept any code of up to 7 " +
-		"characters (e.g. ko) and show English for unsupported ones; kycdesk offers the 24 documented codes",
+	"locale": "sources differ: [002] lists 24 codes; [003]/OpenAPI accept any code of up to 7 " +
+		"characters (e.g. en, de, ko) and show English for unsupported ones; kycdesk offers the 24 codes " +
+		"as choices, accepts any language code of that shape (ko, pt-BR), and warns when it is not one of the 24",
 	// [md] A KYC page: nationality "ALL" clears it.
 	"nationality": "[002] says any alpha-2 country; the KYC page (reference/idenfy.md) adds that ALL clears it; " +
 		"kycdesk accepts both",
@@ -156,6 +156,49 @@ func caseAliases(opts []providers.Option) map[string]string {
 	return m
 }
 
+// localeMaxLen is the OpenAPI's maxLength for locale [B][003].
+const localeMaxLen = 7
+
+// isLocaleShape accepts a language code as the docs show them (en, ko,
+// pt-BR): two or three letters, optionally a hyphen or underscore and a
+// region or script of two to four letters or digits.
+func isLocaleShape(v string) bool {
+	lang, region, hasRegion := strings.Cut(strings.ReplaceAll(v, "_", "-"), "-")
+	if len(lang) < 2 || len(lang) > 3 || !allASCII(lang, false) {
+		return false
+	}
+	if !hasRegion {
+		return true
+	}
+	return len(region) >= 2 && len(region) <= 4 && allASCII(region, true)
+}
+
+func allASCII(s string, digits bool) bool {
+	for _, r := range s {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || digits && '0' <= r && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func checkLocale(v string) error {
+	if !isLocaleShape(v) {
+		return errors.New("must be a language code such as en, ko or pt-BR")
+	}
+	return nil
+}
+
+// knownLocale reports whether v is one of the 24 codes [002] lists.
+func knownLocale(v string) bool {
+	for _, o := range localeOptions {
+		if o.Value == v {
+			return true
+		}
+	}
+	return false
+}
+
 func checkNotFuture(v string) error {
 	d, err := time.Parse("2006-01-02", v)
 	if err == nil && d.After(time.Now()) {
@@ -243,9 +286,11 @@ func Spec() providers.Spec {
 			Unconfirmed: docVersionChoices["names"],
 		},
 		{
-			Name: "locale", Label: "UI language", Kind: providers.KindEnum, Essential: true, Default: "en",
-			Doc:     "Language the client first sees in the verification UI. An unsupported locale shows English.",
+			Name: "locale", Label: "UI language", Kind: providers.KindText, Essential: true, Default: "en",
+			Doc: "Language the client first sees in the verification UI: a language code of up to 7 characters " +
+				"(en, de, ko, pt-BR). An unsupported locale shows English.",
 			Options: localeOptions, Aliases: caseAliases(localeOptions), Unconfirmed: docVersionChoices["locale"],
+			MaxLen: localeMaxLen, Check: checkLocale, Pattern: "a language code such as en, ko or pt-BR", Placeholder: "en",
 		},
 		{
 			Name: "country", Label: "Document country", Kind: providers.KindCountry, Essential: true,
@@ -268,7 +313,7 @@ func Spec() providers.Spec {
 			Name: "expiryTime", Label: "Token lifetime (s)", Kind: providers.KindInt, Essential: true,
 			Default: "86400",
 			Doc: "Seconds after which a newly generated token becomes invalid; counted from generation. " +
-				"At most 2592000 (30 days).",
+				"At most 2592000 (30 days); the OpenAPI also allows 0, without saying what it means.",
 			Placeholder: "86400", Min: expiryTimeMin, Max: expiryTimeMax, HasMin: true, HasMax: true,
 			Unconfirmed: docVersionChoices["expiryTime"],
 		},
