@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 )
@@ -41,6 +42,18 @@ func (d *Deliverer) Send(x Delivery) {
 	}()
 }
 
+// SendInOrder delivers xs one after the other in the background (an
+// intermediate result before the final one), each with its retries.
+func (d *Deliverer) SendInOrder(xs ...Delivery) {
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		for _, x := range xs {
+			d.deliver(x)
+		}
+	}()
+}
+
 // Wait blocks until every delivery started so far has finished (tests,
 // shutdown).
 func (d *Deliverer) Wait() { d.wg.Wait() }
@@ -49,6 +62,16 @@ func (d *Deliverer) logf(format string, a ...any) {
 	if d.Logf != nil {
 		d.Logf(format, a...)
 	}
+}
+
+// where is a delivery's URL for the log: without its query, which may
+// carry a token.
+func where(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		u.RawQuery, u.Fragment, u.User = "", "", nil
+		return u.String()
+	}
+	return "(unparsable URL)"
 }
 
 func (d *Deliverer) deliver(x Delivery) {
@@ -67,12 +90,12 @@ func (d *Deliverer) deliver(x Delivery) {
 		status, err := d.once(client, x)
 		switch {
 		case err == nil && status >= 200 && status < 300:
-			d.logf("%s delivered to %s (HTTP %d)", x.What, x.URL, status)
+			d.logf("%s delivered to %s (HTTP %d)", x.What, where(x.URL), status)
 			return
 		case err != nil:
-			d.logf("%s to %s failed (attempt %d of %d): %s", x.What, x.URL, i, attempts, SanitizeLine(err.Error()))
+			d.logf("%s to %s failed (attempt %d of %d): %s", x.What, where(x.URL), i, attempts, SanitizeLine(err.Error()))
 		default:
-			d.logf("%s to %s answered HTTP %d (attempt %d of %d)", x.What, x.URL, status, i, attempts)
+			d.logf("%s to %s answered HTTP %d (attempt %d of %d)", x.What, where(x.URL), status, i, attempts)
 		}
 		if i < attempts {
 			time.Sleep(backoff)

@@ -35,11 +35,12 @@ type FollowPolicy struct {
 	// call (DWS OTP); there is nothing to follow.
 	ResultByVerify bool
 	// AccountQPS, when > 0, is kycdesk's ceiling for status calls per
-	// account and second, below the provider's documented limit; every
-	// session of the account in the process shares one token bucket
-	// (AccountLimits). AccountKey names the account in a Config.
+	// account and second, below the provider's documented limit. The
+	// provider's client waits on one token bucket per account in
+	// AccountLimits before each status call, so every session of the
+	// account in the process shares it; a follower needs no bucket of its
+	// own.
 	AccountQPS float64
-	AccountKey func(Config) string
 }
 
 // PollDelay is the wait before automatic poll number n (0-based) of one

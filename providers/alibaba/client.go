@@ -136,7 +136,10 @@ func Canonical(v providers.Values) providers.Values {
 
 // Prepare fills what must stay the same from review through every retry:
 // a generated MerchantBizId, ProductCode eKYC (the only documented value)
-// and the mobile H5 MetaInfo preset (decisions.go D6).
+// and the mobile H5 MetaInfo preset (decisions.go D6). With a reachable
+// callback receiver (Config.Callback) and no CallbackUrl of the operator's,
+// it points the session's callback at the receiver with the session's
+// CallbackToken (CallbackToken: derived from MerchantBizId, see there).
 func (c *Client) Prepare(v providers.Values) providers.Values {
 	out := Canonical(v)
 	for _, p := range Spec() {
@@ -144,15 +147,19 @@ func (c *Client) Prepare(v providers.Values) providers.Values {
 			out.Set(p.Name, p.Generate())
 		}
 	}
+	if t := c.cfg.Callback; t != nil && t.BaseURL != "" && len(t.Key) > 0 && !out.Has("CallbackUrl") {
+		out.Set("CallbackUrl", t.URL(ID))
+		out.Set("CallbackToken", CallbackToken(t.Key, out.Get("MerchantBizId")))
+	}
 	return out
 }
 
 // Validate applies the spec and the cross-field rules (warnings included).
 func (c *Client) Validate(v providers.Values) []providers.FieldError {
-	return validate(Canonical(v), c.region)
+	return validate(Canonical(v), c.region, c.cfg.Mode)
 }
 
-func validate(v providers.Values, region string) []providers.FieldError {
+func validate(v providers.Values, region string, mode providers.Mode) []providers.FieldError {
 	errs := providers.ValidateSpec(Spec(), v)
 	for i, e := range errs {
 		if e.Field == wireAlbumIcon && strings.HasPrefix(e.Message, "takes one value") {
@@ -167,6 +174,13 @@ func validate(v providers.Values, region string) []providers.FieldError {
 	}
 	if v.Get("Authorize") == "T" && v.Has("DocType") && v.Get("DocType") != "00000001" {
 		warn("Authorize", "T works only with the mainland second-generation ID card (DocType 00000001)")
+	}
+	// The spec accepts plain http to loopback for the sandbox's receiver;
+	// live Alibaba requires https ("The webhook address must start with https").
+	if cb := v.Get("CallbackUrl"); cb != "" && providers.CheckValue(mustParam("CallbackUrl"), cb) == "" {
+		if msg := providers.CheckCallbackURL(cb, mode); msg != "" {
+			errs = append(errs, providers.FieldError{Field: "CallbackUrl", Message: msg})
+		}
 	}
 	if v.Has("CallbackToken") && !v.Has("CallbackUrl") {
 		warn("CallbackToken", "has no effect without CallbackUrl")
@@ -241,7 +255,7 @@ func initializeQuery(v providers.Values) url.Values {
 // prepared canonicalizes, prepares and validates; refusals are KindInvalid.
 func (c *Client) prepared(v providers.Values) (providers.Values, error) {
 	pv := c.Prepare(v)
-	if refusals, _ := providers.Problems(validate(pv, c.region)); len(refusals) > 0 {
+	if refusals, _ := providers.Problems(validate(pv, c.region, c.cfg.Mode)); len(refusals) > 0 {
 		return nil, providers.Invalid(refusals)
 	}
 	return pv, nil
@@ -544,7 +558,10 @@ func rawString(b json.RawMessage) string {
 	return string(b)
 }
 
-// Status asks CheckResult for the state of a launched session.
+// Status asks CheckResult for the state of a launched session. Every
+// CheckResult of an AccessKey in this process waits on one token bucket
+// (providers.AccountLimits, Follow.AccountQPS), so callbacks, polling and
+// refreshes of many sessions together stay below the account's QPS.
 func (c *Client) Status(ctx context.Context, l *providers.Launch) (*providers.Status, error) {
 	if l == nil {
 		return nil, &providers.Error{Kind: providers.KindInvalid, Message: "no session to check"}
@@ -553,9 +570,27 @@ func (c *Client) Status(ctx context.Context, l *providers.Launch) (*providers.St
 	if err != nil {
 		return nil, err
 	}
+	if err := providers.AccountLimits.Wait(ctx, ID+"/"+ActionCheckResult, c.LimitKey(), Follow.AccountQPS); err != nil {
+		return nil, &providers.Error{Kind: providers.KindTransport, Message: "CheckResult was not sent: " + providers.SanitizeLine(err.Error()),
+			Action: "try again; nothing was sent", Err: err}
+	}
 	resp, err := providers.Do(ctx, c.cfg.Client(), req)
 	if err != nil {
 		return nil, err
 	}
 	return DecodeCheckResult(resp, c.cfg.Clock())
+}
+
+// LimitKey names this client's token bucket in providers.AccountLimits:
+// the AccessKey at its endpoint (Alibaba's QPS limits are per account and
+// region; a sandbox on another address is another account).
+func (c *Client) LimitKey() string { return c.akID + "@" + c.base }
+
+// mustParam returns a parameter of the spec by name.
+func mustParam(name string) providers.Param {
+	p, ok := Spec().Lookup(name)
+	if !ok {
+		panic("alibaba: no parameter " + name)
+	}
+	return p
 }

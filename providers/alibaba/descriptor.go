@@ -3,9 +3,31 @@ package alibaba
 import (
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/kycdesk/kycdesk/providers"
 )
+
+// ID is the provider id in the registry, the CLI and the journal.
+const ID = "alibaba"
+
+// Follow is how Alibaba results are followed: by CallbackUrl (then one
+// CheckResult) when a receiver is reachable; otherwise gentle CheckResult
+// polling, every 5 s doubling to 60 s per session, under one token bucket
+// per AccessKey of AccountQPS. The eKYC limit is 10 QPS per Alibaba Cloud
+// account and API, shared by every RAM user and every desk
+// (reference/alibaba.md §6); kycdesk keeps to 8 so other callers of the
+// account keep some room. The bucket is per AccessKeyId because the
+// account id is not known to kycdesk.
+var Follow = providers.FollowPolicy{
+	Callbacks:          true,
+	CallbackPerSession: true,
+	AutoPoll:           true,
+	PollInterval:       5 * time.Second,
+	PollMaxInterval:    60 * time.Second,
+	MinManualInterval:  2 * time.Second,
+	AccountQPS:         8,
+}
 
 // API facts (alibaba.md §1.1, §3.1).
 const (
@@ -82,7 +104,8 @@ func resolve(options map[string]string) (string, *providers.Error) {
 // Descriptor is the registry entry.
 func Descriptor() providers.Descriptor {
 	return providers.Descriptor{
-		ID:            "alibaba",
+		ID:            ID,
+		Follow:        &Follow,
 		MainReference: "TransactionId",
 		CustomerKey:   HashUserID,
 		Name:          "Alibaba Cloud eKYC",

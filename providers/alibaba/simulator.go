@@ -17,7 +17,12 @@ package alibaba
 // ProcessNotCompleted (HTTP 404) until the customer acts; Approve gives
 // Passed Y / SubCode 200, Deny Passed N / SubCode 206, Abandon (or 30
 // minutes without completion) TransactionIdInvalid. The sandbox does not
-// check that a CallbackUrl is reachable and sends no callback.
+// check that a CallbackUrl is reachable. When the customer approves or
+// denies, it sends the callback of seed 000: a GET to CallbackUrl with
+// callbackToken (when a CallbackToken was given), transactionId, passed and
+// subCode added, in the background (5 s timeout, two retries). Alibaba
+// requires https; the sandbox also accepts plain http to a loopback host,
+// where the console's receiver listens.
 
 import (
 	"crypto/hmac"
@@ -28,6 +33,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"sort"
@@ -49,10 +55,11 @@ const (
 
 // Simulator is the Alibaba eKYC sandbox. It is safe for concurrent use.
 type Simulator struct {
-	opts   providers.SimOptions
-	akID   string
-	secret string
-	public string // PublicURL without trailing slash; "" = from the request
+	opts    providers.SimOptions
+	akID    string
+	secret  string
+	deliver *providers.Deliverer
+	public  string // PublicURL without trailing slash; "" = from the request
 
 	mu       sync.Mutex
 	nonces   map[string]time.Time
@@ -65,6 +72,8 @@ type simSession struct {
 	model         string
 	securityLevel string
 	returnURL     string
+	callbackURL   string
+	callbackToken string
 	protocol      string
 	created       time.Time
 	opened        bool   // the URL was used (single use)
@@ -80,6 +89,7 @@ func NewSimulator(opts providers.SimOptions) *Simulator {
 		public:   strings.TrimRight(strings.TrimSpace(opts.PublicURL), "/"),
 		nonces:   map[string]time.Time{},
 		sessions: map[string]*simSession{},
+		deliver:  opts.Deliverer(),
 	}
 	if id, sec := opts.Credentials[CredAccessKeyID], opts.Credentials[CredAccessKeySecret]; id != "" && sec != "" {
 		s.akID, s.secret = id, sec
@@ -448,7 +458,7 @@ func checkInitialize(p map[string]string) *simError {
 	if v := p["ReturnUrl"]; v != "" && !absHTTPURL(v, false) {
 		return invalid("ReturnUrl", "it must be an absolute http(s) URL")
 	}
-	if v := p["CallbackUrl"]; v != "" && !absHTTPURL(v, true) {
+	if v := p["CallbackUrl"]; v != "" && !absHTTPURL(v, true) && !simLoopbackHTTP(v) {
 		return invalid("CallbackUrl", "the webhook address must start with https")
 	}
 	return nil
@@ -478,6 +488,7 @@ func (s *Simulator) initialize(w http.ResponseWriter, r *http.Request, p map[str
 	sess := &simSession{
 		id: simHex(16), bizID: p["MerchantBizId"], docType: p["DocType"], model: model,
 		securityLevel: level, returnURL: p["ReturnUrl"], protocol: "hksb" + simHex(14),
+		callbackURL: p["CallbackUrl"], callbackToken: p["CallbackToken"],
 		created: s.opts.Clock(),
 	}
 	s.mu.Lock()
@@ -687,7 +698,49 @@ func (s *Simulator) serveAction(w http.ResponseWriter, r *http.Request) {
 		}
 		status = http.StatusOK
 		s.logf("alibaba: customer chose %s for TransactionId=%s", action, sess.id)
+		if action != "abandon" && sess.callbackURL != "" {
+			s.sendCallback(sess, action)
+		}
 	}
 	s.mu.Unlock()
 	s.renderPage(w, status, d)
+}
+
+// simLoopbackHTTP is the sandbox's relaxation of the https rule: plain
+// http to a loopback host.
+func simLoopbackHTTP(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" || u.Host == "" {
+		return false
+	}
+	h := u.Hostname()
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// sendCallback queues the completion callback: the seed's example is
+// https://www.aliyun.com?callbackToken=…&transactionId=…&passed=Y&subCode=200,
+// the fields added to CallbackUrl's own query. Call with s.mu held.
+func (s *Simulator) sendCallback(sess *simSession, action string) {
+	u, err := url.Parse(sess.callbackURL)
+	if err != nil {
+		return
+	}
+	passed, sub := "Y", "200"
+	if action == "deny" {
+		passed, sub = "N", "206"
+	}
+	q := u.Query()
+	if sess.callbackToken != "" {
+		q.Set("callbackToken", sess.callbackToken)
+	}
+	q.Set("transactionId", sess.id)
+	q.Set("passed", passed)
+	q.Set("subCode", sub)
+	u.RawQuery = q.Encode()
+	s.deliver.Send(providers.Delivery{Method: http.MethodGet, URL: u.String(),
+		What: "alibaba: callback TransactionId=" + sess.id + " passed=" + passed})
 }

@@ -110,6 +110,16 @@ func checkMetaInfo(v string) error {
 	return nil
 }
 
+// checkCallbackURL is the mode-independent part of the CallbackUrl rule:
+// https, or plain http to a loopback host (which only the sandbox accepts;
+// validate refuses it in live mode).
+func checkCallbackURL(v string) error {
+	if msg := providers.CheckCallbackURL(v, providers.ModeSandbox); msg != "" {
+		return errors.New(msg)
+	}
+	return nil
+}
+
 // Spec is every Initialize request parameter of the seed, in its order, plus
 // one local option (kycdeskSendUserIdAsTyped) that is never sent.
 func Spec() providers.Spec {
@@ -265,11 +275,13 @@ func Spec() providers.Spec {
 				"For a web page embedded in an app, keep is recommended.",
 		},
 		{
-			Name: "CallbackUrl", Label: "Callback URL", Kind: providers.KindURL, HTTPSOnly: true,
+			Name: "CallbackUrl", Label: "Callback URL", Kind: providers.KindURL,
 			Placeholder: "https://example.com/ekyc/callback",
 			Doc: "Webhook for the result notification: a GET to this https address with transactionId, passed and subCode " +
 				"added. Alibaba checks that the address is reachable from the public internet before accepting the call " +
-				"(otherwise HTTP 400). The callback can be delayed: confirm the result with CheckResult.",
+				"(otherwise HTTP 400). The callback can be delayed: confirm the result with CheckResult. kycdesk fills it " +
+				"(with a CallbackToken) when its callback receiver is reachable.",
+			Check: checkCallbackURL, Pattern: "https (plain http only to a loopback host, in the sandbox)",
 		},
 		{
 			Name: "CallbackToken", Label: "Callback token", Kind: providers.KindText, ASCII: true,

@@ -2,13 +2,17 @@ package idenfy
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/big"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -28,6 +32,16 @@ import (
 //	GET  /api/v2/redirect?authToken=…             the customer page
 //	POST /api/v2/redirect/{action} (form: authToken)  the page's buttons:
 //	     approve → APPROVED, deny → DENIED, suspect → SUSPECTED, abandon → EXPIRED
+//
+// When the customer finishes, it sends the identification webhook as iDenfy
+// does (reference/idenfy.md §4): a POST of the JSON payload to the
+// session's callbackUrl or else the account-level SimOptions.WebhookURL,
+// with Idenfy-Event-Type and, when SimOptions.WebhookSigningKey is set,
+// Idenfy-Signature = hex HMAC-SHA256 of the raw body. A session asking for
+// manual review (reviewSuccessful / reviewFailed) first gets AUTO_FINISHED
+// with final false, then MANUAL_FINISHED with final true. Deliveries run in
+// the background (a 5 s timeout, two retries); plain http is sent only to a
+// loopback host.
 //
 // It checks requests with its own rules, written from the docs (seeds 002
 // and 003, reference/idenfy.md), never with the client's Spec or Validate:
@@ -82,6 +96,8 @@ type simSession struct {
 	showInstructions                          bool
 	prefilled                                 []string // mismatch tags the prefilled data could raise
 	successURL, errorURL, unverifiedURL       string
+	callbackURL, externalRef                  string
+	reviewSuccessful, reviewFailed            bool
 	created, opened                           time.Time
 	expiry, sessionLength                     time.Duration
 
@@ -102,9 +118,10 @@ func (s *simSession) deadline() time.Time {
 }
 
 type simulator struct {
-	opts   providers.SimOptions
-	key    string
-	secret string
+	opts    providers.SimOptions
+	key     string
+	secret  string
+	deliver *providers.Deliverer
 
 	mu      sync.Mutex
 	byToken map[string]*simSession
@@ -121,6 +138,10 @@ func NewSimulator(opts providers.SimOptions) providers.Simulator {
 		s.key, s.secret = opts.Credentials["apiKey"], opts.Credentials["apiSecret"]
 	}
 	s.opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
+	s.deliver = opts.Deliverer()
+	if opts.WebhookURL != "" && !simWebhookURLOK(opts.WebhookURL) {
+		s.logf("webhook URL %q is refused (https, or plain http to a loopback host); no webhooks are sent", opts.WebhookURL)
+	}
 	return s
 }
 
@@ -591,6 +612,10 @@ func (s *simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 	sess.successURL, _ = req["successUrl"].(string)
 	sess.errorURL, _ = req["errorUrl"].(string)
 	sess.unverifiedURL, _ = req["unverifiedUrl"].(string)
+	sess.callbackURL, _ = req["callbackUrl"].(string)
+	sess.externalRef, _ = req["externalRef"].(string)
+	sess.reviewSuccessful = req["reviewSuccessful"] == true
+	sess.reviewFailed = req["reviewFailed"] == true
 	if req["generateDigitString"] == true {
 		sess.digitString = randomString(8, "0123456789")
 	}
@@ -794,6 +819,7 @@ func (s *simulator) handleAction(w http.ResponseWriter, r *http.Request) {
 	}
 	decide(sess, action)
 	s.logf("scanRef=%s → %s (customer page: %s)", sess.scanRef, sess.status, action)
+	s.sendWebhooks(sess, now)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", pageCSP)
 	w.Header().Set("Cache-Control", "no-store")
@@ -866,4 +892,98 @@ func (s *simulator) sessionByScanRef(scanRef string) (simSession, error) {
 	}
 	s.refresh(sess, s.now())
 	return *sess, nil
+}
+
+// --- webhooks ---
+
+// simWebhookURLOK is the simulator's rule for where it sends webhooks:
+// https as iDenfy requires, or plain http to a loopback host (the sandbox's
+// own relaxation, so the console's receiver can be reached).
+func simWebhookURLOK(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	switch u.Scheme {
+	case "https":
+		return true
+	case "http":
+		h := u.Hostname()
+		if strings.EqualFold(h, "localhost") {
+			return true
+		}
+		ip := net.ParseIP(h)
+		return ip != nil && ip.IsLoopback()
+	}
+	return false
+}
+
+// simWebhook is the IdentificationWebhook payload [B], with the members a
+// sandbox session has; data carries no personal data here.
+func simWebhook(sess *simSession, final bool, manual bool, now time.Time) map[string]any {
+	status := map[string]any{
+		"overall":         sess.status,
+		"fraudTags":       tags(sess.fraudTags),
+		"mismatchTags":    tags(sess.mismatchTags),
+		"autoFace":        nullable(sess.autoFace),
+		"manualFace":      nil,
+		"autoDocument":    nullable(sess.autoDocument),
+		"manualDocument":  nil,
+		"additionalSteps": nil,
+	}
+	if manual {
+		status["manualFace"], status["manualDocument"] = nullable(sess.autoFace), nullable(sess.autoDocument)
+	}
+	return map[string]any{
+		"final":       final,
+		"platform":    "MOBILE",
+		"status":      status,
+		"data":        map[string]any{"selectedCountry": nullable(sess.country)},
+		"fileUrls":    map[string]any{},
+		"scanRef":     sess.scanRef,
+		"externalRef": nullable(sess.externalRef),
+		"clientId":    sess.clientID,
+		"startTime":   sess.opened.Unix(),
+		"finishTime":  now.Unix(),
+		"clientIp":    "192.0.2.10",
+	}
+}
+
+// sendWebhooks queues the webhook(s) for a finished session. Call with mu held.
+func (s *simulator) sendWebhooks(sess *simSession, now time.Time) {
+	target := s.opts.WebhookURL
+	if sess.callbackURL != "" {
+		target = sess.callbackURL // per-session override [C]
+	}
+	if target == "" || !simWebhookURLOK(target) {
+		return
+	}
+	review := (sess.status == simApproved && sess.reviewSuccessful) ||
+		((sess.status == simDenied || sess.status == simSuspected) && sess.reviewFailed)
+	var out []providers.Delivery
+	switch {
+	case sess.status == simExpired:
+		out = append(out, s.webhook(target, "IDENTIFICATION_EXPIRED", simWebhook(sess, true, false, now), sess))
+	case review:
+		out = append(out,
+			s.webhook(target, "IDENTIFICATION_AUTO_FINISHED", simWebhook(sess, false, false, now), sess),
+			s.webhook(target, "IDENTIFICATION_MANUAL_FINISHED", simWebhook(sess, true, true, now), sess))
+	default:
+		out = append(out, s.webhook(target, "IDENTIFICATION_AUTO_FINISHED", simWebhook(sess, true, false, now), sess))
+	}
+	s.deliver.SendInOrder(out...)
+}
+
+func (s *simulator) webhook(target, event string, payload map[string]any, sess *simSession) providers.Delivery {
+	body, _ := json.Marshal(payload)
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set("Idenfy-Event-Type", event)
+	if key := s.opts.WebhookSigningKey; key != "" {
+		mac := hmac.New(sha256.New, []byte(key))
+		mac.Write(body)
+		h.Set("Idenfy-Signature", hex.EncodeToString(mac.Sum(nil)))
+	}
+	return providers.Delivery{Method: http.MethodPost, URL: target, Header: h, Body: body,
+		What: fmt.Sprintf("idenfy: webhook %s scanRef=%s final=%v", event, sess.scanRef, payload["final"])}
 }
