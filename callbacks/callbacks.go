@@ -1,0 +1,426 @@
+// Package callbacks is kycdesk's callback receiver: an http.Handler that
+// takes the providers' result notifications and writes them to a Sink (the
+// session store). Parsing and verification live in the provider packages;
+// this package only mounts them, bounds them and records.
+//
+//	POST /callbacks/idenfy   iDenfy's identification webhook (Idenfy-Signature)
+//	GET  /callbacks/alibaba  Alibaba's CallbackUrl call (callbackToken), then one CheckResult
+//
+// Every call is answered within a second: iDenfy's result is recorded
+// before answering, with a bounded context; Alibaba's CheckResult runs in
+// the background after a 200 and its answer is what gets recorded.
+package callbacks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/kycdesk/kycdesk/providers"
+	"github.com/kycdesk/kycdesk/providers/alibaba"
+	"github.com/kycdesk/kycdesk/providers/idenfy"
+)
+
+// Paths the receiver mounts.
+var (
+	IdenfyPath  = providers.CallbackPath(idenfy.ID)
+	AlibabaPath = providers.CallbackPath(alibaba.ID)
+)
+
+// ErrUnknownSession is what Sink.Session returns for a reference it does
+// not know.
+var ErrUnknownSession = errors.New("no session with this reference")
+
+// Session is what the receiver needs to know about a launched session.
+type Session struct {
+	// Launch holds the session's references (scanRef; TransactionId and
+	// MerchantBizId).
+	Launch *providers.Launch
+	// Client asks the provider about it (Alibaba's CheckResult), configured
+	// with the credentials the session was launched with. Not needed for
+	// iDenfy.
+	Client providers.Client
+	// Final: a final result is already recorded for the session.
+	Final bool
+}
+
+// Sink is where results go: the session store, whose change feed updates
+// every screen showing the session.
+type Sink interface {
+	// Session finds a session by provider id and the provider's main
+	// reference (scanRef, TransactionId); ErrUnknownSession if none.
+	Session(ctx context.Context, provider, ref string) (*Session, error)
+	// Record appends a result for the session. st is sanitized and bounded.
+	Record(ctx context.Context, provider, ref string, st *providers.Status) error
+}
+
+// Options configure a Receiver.
+type Options struct {
+	// IdenfySigningKey is the webhook's signing key (iDenfy dashboard →
+	// Notifications → Headers). Once set, an unsigned or badly signed
+	// webhook is refused with 401. Empty: webhooks are accepted unsigned and
+	// counted with reason "unverified".
+	IdenfySigningKey []byte
+	// AlibabaKey is the CallbackTarget.Key the clients derived each
+	// session's CallbackToken from. Without it every Alibaba callback is
+	// refused (no token can be checked).
+	AlibabaKey []byte
+	// MaxBody bounds a webhook body (default 64 KiB).
+	MaxBody int64
+	// AnswerTimeout bounds the work done before answering (default 800 ms).
+	AnswerTimeout time.Duration
+	// ConfirmTimeout bounds a background CheckResult (default 30 s).
+	ConfirmTimeout time.Duration
+	Now            func() time.Time
+	Logf           func(format string, a ...any)
+	// OnCount, when set, is called for every counted call (metrics).
+	OnCount func(Count)
+}
+
+// Outcomes of a call.
+const (
+	Accepted = "accepted"
+	Refused  = "refused"
+)
+
+// Reasons a call is counted with.
+const (
+	ReasonRecorded       = "recorded"        // a result was recorded
+	ReasonConfirming     = "confirming"      // Alibaba: CheckResult started
+	ReasonNoStatus       = "no_status"       // an event without a status (DOCUMENT_EXPIRATION)
+	ReasonDuplicate      = "duplicate"       // a final result was already recorded
+	ReasonUnverified     = "unverified"      // accepted without a signature: no key is set
+	ReasonUnsigned       = "unsigned"        // no signature while a key is set
+	ReasonBadSignature   = "bad_signature"   // the signature does not match
+	ReasonBadToken       = "bad_token"       // the callback token does not match the session
+	ReasonNoKey          = "no_key"          // no key to check Alibaba tokens
+	ReasonReplayed       = "replayed"        // a used token again
+	ReasonMalformed      = "malformed"       // unreadable payload or query
+	ReasonTooLarge       = "too_large"       // body or query over the bound
+	ReasonMethod         = "method"          // wrong HTTP method
+	ReasonUnknownSession = "unknown_session" // not a session of this store
+	ReasonStoreError     = "store_error"     // the sink failed
+	ReasonConfirmFailed  = "confirm_failed"  // Alibaba: CheckResult failed
+)
+
+// Count is one counter: calls per provider, outcome and reason.
+type Count struct {
+	Provider, Outcome, Reason string
+	N                         uint64
+}
+
+// Receiver is the callback receiver. It is safe for concurrent use.
+type Receiver struct {
+	sink Sink
+	opts Options
+	mux  *http.ServeMux
+
+	mu     sync.Mutex
+	counts map[[3]string]uint64
+	// tokens are Alibaba callback tokens being confirmed or confirmed
+	// with a final result: a second callback with one is refused.
+	tokens map[string]time.Time
+	wg     sync.WaitGroup
+}
+
+// tokenKeep is how long a used token is remembered in memory; after that
+// the store's final state still refuses a replay.
+const tokenKeep = 24 * time.Hour
+
+// New makes a receiver writing to sink.
+func New(sink Sink, opts Options) *Receiver {
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = 64 << 10
+	}
+	if opts.AnswerTimeout <= 0 {
+		opts.AnswerTimeout = 800 * time.Millisecond
+	}
+	if opts.ConfirmTimeout <= 0 {
+		opts.ConfirmTimeout = 30 * time.Second
+	}
+	r := &Receiver{sink: sink, opts: opts, mux: http.NewServeMux(),
+		counts: map[[3]string]uint64{}, tokens: map[string]time.Time{}}
+	r.mux.HandleFunc(IdenfyPath, r.idenfy)
+	r.mux.HandleFunc(AlibabaPath, r.alibaba)
+	return r
+}
+
+// ServeHTTP serves /callbacks/idenfy and /callbacks/alibaba (404 elsewhere).
+func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) { r.mux.ServeHTTP(w, req) }
+
+// Counts returns every counter, sorted (for /metrics).
+func (r *Receiver) Counts() []Count {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]Count, 0, len(r.counts))
+	for k, n := range r.counts {
+		out = append(out, Count{Provider: k[0], Outcome: k[1], Reason: k[2], N: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Provider != b.Provider {
+			return a.Provider < b.Provider
+		}
+		if a.Outcome != b.Outcome {
+			return a.Outcome < b.Outcome
+		}
+		return a.Reason < b.Reason
+	})
+	return out
+}
+
+// Count returns one counter's value.
+func (r *Receiver) Count(provider, outcome, reason string) uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.counts[[3]string{provider, outcome, reason}]
+}
+
+// Wait blocks until every background confirmation started so far has
+// been recorded (tests, shutdown).
+func (r *Receiver) Wait() { r.wg.Wait() }
+
+func (r *Receiver) count(provider, outcome, reason string) {
+	r.mu.Lock()
+	r.counts[[3]string{provider, outcome, reason}]++
+	r.mu.Unlock()
+	if r.opts.OnCount != nil {
+		r.opts.OnCount(Count{Provider: provider, Outcome: outcome, Reason: reason, N: 1})
+	}
+}
+
+func (r *Receiver) now() time.Time {
+	if r.opts.Now != nil {
+		return r.opts.Now()
+	}
+	return time.Now()
+}
+
+func (r *Receiver) logf(format string, a ...any) {
+	if r.opts.Logf != nil {
+		r.opts.Logf(format, a...)
+	}
+}
+
+// answer writes a short plain-text answer and counts the call.
+func (r *Receiver) answer(w http.ResponseWriter, provider string, status int, outcome, reason string) {
+	r.count(provider, outcome, reason)
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "%s: %s\n", outcome, reason)
+}
+
+// clean bounds and sanitizes a status from the network before it is stored
+// and displayed.
+func clean(st *providers.Status) *providers.Status {
+	out := &providers.Status{State: st.State, At: st.At, Detail: clip(providers.SanitizeLine(st.Detail), 500)}
+	switch out.State {
+	case providers.StatePending, providers.StateApproved, providers.StateDenied, providers.StateSuspected,
+		providers.StateExpired, providers.StateUnknown:
+	default:
+		out.State = providers.StateUnknown
+	}
+	if len(st.Fields) > 0 {
+		out.Fields = map[string]string{}
+		keys := make([]string, 0, len(st.Fields))
+		for k := range st.Fields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for i, k := range keys {
+			if i == 32 {
+				break
+			}
+			out.Fields[clip(providers.SanitizeLine(k), 64)] = clip(providers.SanitizeLine(st.Fields[k]), 300)
+		}
+	}
+	return out
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
+// idenfy takes iDenfy's webhook: the signature over the raw body first,
+// then the payload.
+func (r *Receiver) idenfy(w http.ResponseWriter, req *http.Request) {
+	const p = idenfy.ID
+	if req.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		r.answer(w, p, http.StatusMethodNotAllowed, Refused, ReasonMethod)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, r.opts.MaxBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			r.answer(w, p, http.StatusRequestEntityTooLarge, Refused, ReasonTooLarge)
+			return
+		}
+		r.answer(w, p, http.StatusBadRequest, Refused, ReasonMalformed)
+		return
+	}
+	verified := false
+	if len(r.opts.IdenfySigningKey) > 0 {
+		switch err := idenfy.VerifyWebhook(r.opts.IdenfySigningKey, body, req.Header.Get(idenfy.SignatureHeader)); err {
+		case nil:
+			verified = true
+		case idenfy.ErrUnsigned:
+			r.logf("callbacks: idenfy webhook refused: unsigned")
+			r.answer(w, p, http.StatusUnauthorized, Refused, ReasonUnsigned)
+			return
+		default:
+			r.logf("callbacks: idenfy webhook refused: bad signature")
+			r.answer(w, p, http.StatusUnauthorized, Refused, ReasonBadSignature)
+			return
+		}
+	}
+	hook, err := idenfy.ParseWebhook(body, req.Header.Get(idenfy.EventTypeHeader))
+	if err != nil {
+		r.answer(w, p, http.StatusBadRequest, Refused, ReasonMalformed)
+		return
+	}
+	st := hook.Status(r.now())
+	if st == nil {
+		r.answer(w, p, http.StatusOK, Accepted, ReasonNoStatus)
+		return
+	}
+	ctx, cancel := context.WithTimeout(req.Context(), r.opts.AnswerTimeout)
+	defer cancel()
+	sess, err := r.sink.Session(ctx, p, hook.ScanRef)
+	switch {
+	case errors.Is(err, ErrUnknownSession):
+		// Not a session of this desk (the account's webhook serves other
+		// systems too): answered 200 so iDenfy does not retry.
+		r.answer(w, p, http.StatusOK, Refused, ReasonUnknownSession)
+		return
+	case err != nil:
+		r.logf("callbacks: idenfy scanRef=%s: %s", hook.ScanRef, providers.SanitizeLine(err.Error()))
+		r.answer(w, p, http.StatusServiceUnavailable, Refused, ReasonStoreError)
+		return
+	case sess.Final:
+		r.answer(w, p, http.StatusOK, Accepted, ReasonDuplicate)
+		return
+	}
+	if err := r.sink.Record(ctx, p, hook.ScanRef, clean(st)); err != nil {
+		// iDenfy retries on a non-2xx answer.
+		r.logf("callbacks: idenfy scanRef=%s not recorded: %s", hook.ScanRef, providers.SanitizeLine(err.Error()))
+		r.answer(w, p, http.StatusServiceUnavailable, Refused, ReasonStoreError)
+		return
+	}
+	r.logf("callbacks: idenfy scanRef=%s → %s (final %v)", hook.ScanRef, st.State, hook.Final)
+	if verified {
+		r.answer(w, p, http.StatusOK, Accepted, ReasonRecorded)
+	} else {
+		r.answer(w, p, http.StatusOK, Accepted, ReasonUnverified)
+	}
+}
+
+// alibaba takes Alibaba's callback: the token must be the session's; then
+// one CheckResult, in the background, is recorded.
+func (r *Receiver) alibaba(w http.ResponseWriter, req *http.Request) {
+	const p = alibaba.ID
+	if req.Method != http.MethodGet {
+		w.Header().Set("Allow", http.MethodGet)
+		r.answer(w, p, http.StatusMethodNotAllowed, Refused, ReasonMethod)
+		return
+	}
+	if int64(len(req.URL.RawQuery)) > 4096 {
+		r.answer(w, p, http.StatusRequestURITooLong, Refused, ReasonTooLarge)
+		return
+	}
+	cb, err := alibaba.ParseCallback(req.URL.Query())
+	if err != nil {
+		r.answer(w, p, http.StatusBadRequest, Refused, ReasonMalformed)
+		return
+	}
+	if len(r.opts.AlibabaKey) == 0 {
+		r.answer(w, p, http.StatusUnauthorized, Refused, ReasonNoKey)
+		return
+	}
+	ctx, cancel := context.WithTimeout(req.Context(), r.opts.AnswerTimeout)
+	defer cancel()
+	sess, err := r.sink.Session(ctx, p, cb.TransactionID)
+	switch {
+	case errors.Is(err, ErrUnknownSession):
+		r.answer(w, p, http.StatusNotFound, Refused, ReasonUnknownSession)
+		return
+	case err != nil:
+		r.answer(w, p, http.StatusServiceUnavailable, Refused, ReasonStoreError)
+		return
+	}
+	if sess.Launch == nil || !alibaba.CheckCallback(r.opts.AlibabaKey, sess.Launch.References["MerchantBizId"], cb) {
+		r.logf("callbacks: alibaba TransactionId=%s refused: the token does not match the session", cb.TransactionID)
+		r.answer(w, p, http.StatusUnauthorized, Refused, ReasonBadToken)
+		return
+	}
+	now := r.now()
+	r.mu.Lock()
+	_, used := r.tokens[cb.Token]
+	if !used && !sess.Final {
+		for t, at := range r.tokens {
+			if now.Sub(at) > tokenKeep {
+				delete(r.tokens, t)
+			}
+		}
+		r.tokens[cb.Token] = now
+	}
+	r.mu.Unlock()
+	if used || sess.Final {
+		r.logf("callbacks: alibaba TransactionId=%s refused: the token was already used", cb.TransactionID)
+		r.answer(w, p, http.StatusConflict, Refused, ReasonReplayed)
+		return
+	}
+	if sess.Client == nil {
+		r.forget(cb.Token)
+		r.answer(w, p, http.StatusServiceUnavailable, Refused, ReasonStoreError)
+		return
+	}
+	r.wg.Add(1)
+	go r.confirm(sess, cb)
+	r.answer(w, p, http.StatusOK, Accepted, ReasonConfirming)
+}
+
+func (r *Receiver) forget(token string) {
+	r.mu.Lock()
+	delete(r.tokens, token)
+	r.mu.Unlock()
+}
+
+// confirm runs the one CheckResult a callback triggers and records its
+// answer. A pending answer frees the token so a later callback may ask
+// again; a final one keeps it used.
+func (r *Receiver) confirm(sess *Session, cb *alibaba.Callback) {
+	defer r.wg.Done()
+	const p = alibaba.ID
+	ctx, cancel := context.WithTimeout(context.Background(), r.opts.ConfirmTimeout)
+	defer cancel()
+	st, err := sess.Client.Status(ctx, sess.Launch)
+	if err != nil {
+		r.forget(cb.Token)
+		r.logf("callbacks: alibaba TransactionId=%s: CheckResult failed: %s", cb.TransactionID, providers.SanitizeLine(err.Error()))
+		r.count(p, Refused, ReasonConfirmFailed)
+		return
+	}
+	if !st.State.Final() {
+		r.forget(cb.Token)
+	}
+	if err := r.sink.Record(ctx, p, cb.TransactionID, clean(st)); err != nil {
+		r.forget(cb.Token)
+		r.logf("callbacks: alibaba TransactionId=%s not recorded: %s", cb.TransactionID, providers.SanitizeLine(err.Error()))
+		r.count(p, Refused, ReasonStoreError)
+		return
+	}
+	r.logf("callbacks: alibaba TransactionId=%s → %s (CheckResult)", cb.TransactionID, st.State)
+	r.count(p, Accepted, ReasonRecorded)
+}

@@ -1,0 +1,363 @@
+package callbacks
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/kycdesk/kycdesk/providers"
+	"github.com/kycdesk/kycdesk/providers/alibaba"
+	"github.com/kycdesk/kycdesk/providers/idenfy"
+)
+
+// memSink is a Sink in memory: sessions by provider and reference, and the
+// statuses recorded for them.
+type memSink struct {
+	mu       sync.Mutex
+	sessions map[string]*Session
+	recorded map[string][]*providers.Status
+	fail     error
+}
+
+func newSink() *memSink {
+	return &memSink{sessions: map[string]*Session{}, recorded: map[string][]*providers.Status{}}
+}
+
+func (m *memSink) add(provider, ref string, s *Session) {
+	m.mu.Lock()
+	m.sessions[provider+"/"+ref] = s
+	m.mu.Unlock()
+}
+
+func (m *memSink) Session(ctx context.Context, provider, ref string) (*Session, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.sessions[provider+"/"+ref]
+	if s == nil {
+		return nil, ErrUnknownSession
+	}
+	cp := *s
+	if r := m.recorded[provider+"/"+ref]; len(r) > 0 {
+		cp.Final = r[len(r)-1].State.Final()
+	}
+	return &cp, nil
+}
+
+func (m *memSink) Record(ctx context.Context, provider, ref string, st *providers.Status) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
+	m.recorded[provider+"/"+ref] = append(m.recorded[provider+"/"+ref], st)
+	return nil
+}
+
+func (m *memSink) statuses(provider, ref string) []*providers.Status {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]*providers.Status(nil), m.recorded[provider+"/"+ref]...)
+}
+
+var signingKey = []byte("desk-signing-key")
+
+func post(t *testing.T, h http.Handler, body []byte, sig string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, IdenfyPath, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if sig != "" {
+		req.Header.Set(idenfy.SignatureHeader, sig)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestIdenfyWebhookSignature(t *testing.T) {
+	sink := newSink()
+	sink.add("idenfy", "scan-ref", &Session{Launch: &providers.Launch{Provider: "idenfy"}})
+	r := New(sink, Options{IdenfySigningKey: signingKey})
+	body, err := os.ReadFile("../providers/idenfy/testdata/webhook.1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec := post(t, r, body, ""); rec.Code != http.StatusUnauthorized {
+		t.Fatalf("unsigned: %d", rec.Code)
+	}
+	// Signed with another key (the published vector's).
+	if rec := post(t, r, body, idenfy.SignWebhook([]byte("TestingKey"), body)); rec.Code != http.StatusUnauthorized {
+		t.Fatalf("bad signature: %d", rec.Code)
+	}
+	// The right signature over other bytes (re-serialized JSON).
+	if rec := post(t, r, bytes.ReplaceAll(body, []byte("\n"), nil), idenfy.SignWebhook(signingKey, body)); rec.Code != http.StatusUnauthorized {
+		t.Fatalf("body changed: %d", rec.Code)
+	}
+	if n := len(sink.statuses("idenfy", "scan-ref")); n != 0 {
+		t.Fatalf("%d recorded from refused calls", n)
+	}
+	if r.Count("idenfy", Refused, ReasonUnsigned) != 1 || r.Count("idenfy", Refused, ReasonBadSignature) != 2 {
+		t.Fatalf("counts %+v", r.Counts())
+	}
+	if rec := post(t, r, body, idenfy.SignWebhook(signingKey, body)); rec.Code != http.StatusOK {
+		t.Fatalf("good signature: %d %s", rec.Code, rec.Body)
+	}
+	if got := sink.statuses("idenfy", "scan-ref"); len(got) != 1 || got[0].State != providers.StatePending {
+		t.Fatalf("%+v", got)
+	}
+
+	// Without a key, unsigned webhooks are accepted and counted as unverified.
+	open := New(sink, Options{})
+	if rec := post(t, open, body, ""); rec.Code != http.StatusOK || open.Count("idenfy", Accepted, ReasonUnverified) != 1 {
+		t.Fatalf("no key: %d %+v", rec.Code, open.Counts())
+	}
+}
+
+func TestIdenfyFinalFalseThenTrue(t *testing.T) {
+	sink := newSink()
+	sink.add("idenfy", "s1", &Session{Launch: &providers.Launch{Provider: "idenfy"}})
+	r := New(sink, Options{IdenfySigningKey: signingKey})
+	auto := []byte(`{"scanRef":"s1","clientId":"c","final":false,"status":{"overall":"SUSPECTED","autoFace":"FACE_MATCH","autoDocument":"DOC_VALIDATED","fraudTags":["FACE_SUSPECTED"],"mismatchTags":[]}}`)
+	manual := []byte(`{"scanRef":"s1","clientId":"c","final":true,"status":{"overall":"APPROVED","autoFace":"FACE_MATCH","manualFace":"FACE_MATCH","autoDocument":"DOC_VALIDATED","manualDocument":"DOC_VALIDATED","fraudTags":[],"mismatchTags":[]}}`)
+	if rec := post(t, r, auto, idenfy.SignWebhook(signingKey, auto)); rec.Code != http.StatusOK {
+		t.Fatal(rec.Code)
+	}
+	got := sink.statuses("idenfy", "s1")
+	if len(got) != 1 || got[0].State != providers.StatePending || got[0].Fields["overall"] != "SUSPECTED" || got[0].Fields["final"] != "false" {
+		t.Fatalf("after final:false %+v", got)
+	}
+	if rec := post(t, r, manual, idenfy.SignWebhook(signingKey, manual)); rec.Code != http.StatusOK {
+		t.Fatal(rec.Code)
+	}
+	got = sink.statuses("idenfy", "s1")
+	if len(got) != 2 || got[1].State != providers.StateApproved || got[1].Fields["manualFace"] != "FACE_MATCH" {
+		t.Fatalf("after final:true %+v", got)
+	}
+	// A redelivery of the final webhook adds nothing.
+	if rec := post(t, r, manual, idenfy.SignWebhook(signingKey, manual)); rec.Code != http.StatusOK || len(sink.statuses("idenfy", "s1")) != 2 ||
+		r.Count("idenfy", Accepted, ReasonDuplicate) != 1 {
+		t.Fatalf("redelivery: %d %+v", rec.Code, r.Counts())
+	}
+	// Unknown sessions are answered 200 (no retries) but not recorded.
+	other := []byte(`{"scanRef":"elsewhere","final":true,"status":{"overall":"APPROVED"}}`)
+	if rec := post(t, r, other, idenfy.SignWebhook(signingKey, other)); rec.Code != http.StatusOK || r.Count("idenfy", Refused, ReasonUnknownSession) != 1 {
+		t.Fatalf("unknown: %d", rec.Code)
+	}
+	// A store failure makes iDenfy retry.
+	sink.add("idenfy", "s2", &Session{Launch: &providers.Launch{Provider: "idenfy"}})
+	sink.fail = io.ErrUnexpectedEOF
+	s2 := []byte(`{"scanRef":"s2","final":true,"status":{"overall":"DENIED"}}`)
+	if rec := post(t, r, s2, idenfy.SignWebhook(signingKey, s2)); rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("store error: %d", rec.Code)
+	}
+}
+
+func TestOversizedAndSanitized(t *testing.T) {
+	sink := newSink()
+	sink.add("idenfy", "s1", &Session{Launch: &providers.Launch{Provider: "idenfy"}})
+	r := New(sink, Options{IdenfySigningKey: signingKey})
+	big := []byte(`{"scanRef":"s1","final":true,"status":{"overall":"APPROVED"},"pad":"` + strings.Repeat("x", 70<<10) + `"}`)
+	if rec := post(t, r, big, idenfy.SignWebhook(signingKey, big)); rec.Code != http.StatusRequestEntityTooLarge || r.Count("idenfy", Refused, ReasonTooLarge) != 1 {
+		t.Fatalf("oversized: %d", rec.Code)
+	}
+	q := url.Values{"transactionId": {"t"}, "callbackToken": {strings.Repeat("a", 5000)}}
+	rec := httptest.NewRecorder()
+	New(sink, Options{AlibabaKey: []byte("k")}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, AlibabaPath+"?"+q.Encode(), nil))
+	if rec.Code != http.StatusRequestURITooLong {
+		t.Fatalf("long query: %d", rec.Code)
+	}
+	evil := []byte("{\"scanRef\":\"s1\",\"final\":true,\"status\":{\"overall\":\"DENIED\",\"autoFace\":\"\\u001b]52;c;aGk=\\u0007\\u001b[2J\"}}")
+	if rec := post(t, r, evil, idenfy.SignWebhook(signingKey, evil)); rec.Code != http.StatusOK {
+		t.Fatal(rec.Code)
+	}
+	st := sink.statuses("idenfy", "s1")[0]
+	for _, s := range append([]string{st.Detail}, st.Fields["autoFace"]) {
+		if strings.ContainsAny(s, "\x1b\x07") {
+			t.Fatalf("escape sequence kept: %q", s)
+		}
+	}
+	// Wrong methods.
+	rec = httptest.NewRecorder()
+	r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, IdenfyPath, nil))
+	if rec.Code != http.StatusMethodNotAllowed {
+		t.Fatal(rec.Code)
+	}
+}
+
+// fakeAlibaba counts CheckResult calls and answers a fixed status.
+type fakeAlibaba struct {
+	providers.Client
+	calls atomic.Int32
+	state providers.State
+}
+
+func (f *fakeAlibaba) Status(ctx context.Context, l *providers.Launch) (*providers.Status, error) {
+	f.calls.Add(1)
+	return &providers.Status{State: f.state, Detail: "passed (SubCode 200)", Fields: map[string]string{"Passed": "Y", "SubCode": "200"}}, nil
+}
+
+func get(h http.Handler, q url.Values) int {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, AlibabaPath+"?"+q.Encode(), nil))
+	return rec.Code
+}
+
+func TestAlibabaTokenAndReplay(t *testing.T) {
+	key := []byte("receiver-key")
+	sink := newSink()
+	client := &fakeAlibaba{state: providers.StateApproved}
+	launch := &providers.Launch{Provider: "alibaba", References: map[string]string{"TransactionId": "tx1", "MerchantBizId": "BIZ1"}}
+	sink.add("alibaba", "tx1", &Session{Launch: launch, Client: client})
+	r := New(sink, Options{AlibabaKey: key})
+	good := url.Values{"callbackToken": {alibaba.CallbackToken(key, "BIZ1")}, "transactionId": {"tx1"}, "passed": {"N"}, "subCode": {"206"}}
+
+	// Another session's token, and a forged one, are refused; nothing is asked.
+	for _, tok := range []string{alibaba.CallbackToken(key, "BIZ2"), "NMjvQanQgplBSaEI0sL86WnQplB", alibaba.CallbackToken([]byte("other"), "BIZ1")} {
+		q := url.Values{"callbackToken": {tok}, "transactionId": {"tx1"}, "passed": {"Y"}, "subCode": {"200"}}
+		if code := get(r, q); code != http.StatusUnauthorized {
+			t.Fatalf("token %s: %d", tok, code)
+		}
+	}
+	if code := get(r, url.Values{"callbackToken": {"x"}, "transactionId": {"nope"}}); code != http.StatusNotFound {
+		t.Fatalf("unknown transaction: %d", code)
+	}
+	if code := get(r, url.Values{"transactionId": {"tx1"}}); code != http.StatusBadRequest {
+		t.Fatalf("no token: %d", code)
+	}
+	if client.calls.Load() != 0 {
+		t.Fatal("CheckResult asked for a refused callback")
+	}
+
+	// The matching callback: 200, one CheckResult, and its answer (not
+	// the callback's passed=N) is recorded.
+	if code := get(r, good); code != http.StatusOK {
+		t.Fatalf("good: %d", code)
+	}
+	r.Wait()
+	got := sink.statuses("alibaba", "tx1")
+	if client.calls.Load() != 1 || len(got) != 1 || got[0].State != providers.StateApproved || got[0].Fields["SubCode"] != "200" {
+		t.Fatalf("calls %d recorded %+v", client.calls.Load(), got)
+	}
+	// Replayed after the final result: refused, counted, nothing asked.
+	if code := get(r, good); code != http.StatusConflict {
+		t.Fatalf("replay: %d", code)
+	}
+	// A fresh receiver (a restarted desk) refuses it too: the store says final.
+	if code := get(New(sink, Options{AlibabaKey: key}), good); code != http.StatusConflict {
+		t.Fatalf("replay after restart: %d", code)
+	}
+	r.Wait()
+	if client.calls.Load() != 1 || len(sink.statuses("alibaba", "tx1")) != 1 || r.Count("alibaba", Refused, ReasonReplayed) != 1 ||
+		r.Count("alibaba", Refused, ReasonBadToken) != 3 || r.Count("alibaba", Accepted, ReasonRecorded) != 1 {
+		t.Fatalf("calls %d counts %+v", client.calls.Load(), r.Counts())
+	}
+
+	// A pending answer (callback before the result is ready) leaves the
+	// token usable for the next callback.
+	pending := &fakeAlibaba{state: providers.StatePending}
+	sink.add("alibaba", "tx2", &Session{Launch: &providers.Launch{Provider: "alibaba", References: map[string]string{"TransactionId": "tx2", "MerchantBizId": "BIZ2"}}, Client: pending})
+	q2 := url.Values{"callbackToken": {alibaba.CallbackToken(key, "BIZ2")}, "transactionId": {"tx2"}}
+	for i := 0; i < 2; i++ {
+		if code := get(r, q2); code != http.StatusOK {
+			t.Fatalf("pending %d: %d", i, code)
+		}
+		r.Wait()
+	}
+	if pending.calls.Load() != 2 {
+		t.Fatalf("pending calls %d", pending.calls.Load())
+	}
+	// No key: nothing can be checked.
+	if code := get(New(sink, Options{}), good); code != http.StatusUnauthorized {
+		t.Fatalf("no key: %d", code)
+	}
+}
+
+// TestSimulatorsToReceiver: the sandbox's simulators send their callbacks
+// to a receiver over HTTP when the customer finishes, and the sink sees
+// the result.
+func TestSimulatorsToReceiver(t *testing.T) {
+	sink := newSink()
+	aliKey := []byte("receiver-key")
+	recv := New(sink, Options{IdenfySigningKey: signingKey, AlibabaKey: aliKey})
+	rsrv := httptest.NewServer(recv)
+	defer rsrv.Close()
+
+	deliver := &providers.Deliverer{}
+	mux := http.NewServeMux()
+	sandbox := httptest.NewServer(mux)
+	defer sandbox.Close()
+	opts := providers.SimOptions{PublicURL: sandbox.URL, WebhookURL: rsrv.URL + IdenfyPath,
+		WebhookSigningKey: string(signingKey), Callbacks: deliver}
+	idenfy.NewSimulator(opts).Register(mux)
+	alibaba.NewSimulator(opts).Register(mux)
+	ctx := context.Background()
+
+	// iDenfy: launch, the customer approves, the signed webhook arrives.
+	ic, err := idenfy.New(providers.Config{Mode: providers.ModeSandbox, BaseURL: sandbox.URL,
+		Credentials: map[string]string{"apiKey": idenfy.SandboxAPIKey, "apiSecret": idenfy.SandboxAPISecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	il, err := ic.Launch(ctx, providers.Values{"clientId": {"desk-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scanRef := il.References["scanRef"]
+	sink.add("idenfy", scanRef, &Session{Launch: il})
+	resp, err := http.PostForm(sandbox.URL+idenfy.RedirectPath+"/"+idenfy.ActionApprove, url.Values{"authToken": {il.References["authToken"]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+
+	// Alibaba: the client points CallbackUrl at the receiver; the customer
+	// approves on the page; the callback arrives and one CheckResult is
+	// recorded.
+	ac, err := alibaba.New(providers.Config{Mode: providers.ModeSandbox, BaseURL: sandbox.URL,
+		Callback: &providers.CallbackTarget{BaseURL: rsrv.URL, Key: aliKey}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	al, err := ac.Launch(ctx, providers.Values{"DocType": {"01000000"}, "MerchantUserId": {"c-1"}, "ReturnUrl": {"https://example.com/done"}, "SecurityLevel": {"01"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := al.References["TransactionId"]
+	sink.add("alibaba", tx, &Session{Launch: al, Client: ac})
+	page, err := http.Get(al.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	m := regexp.MustCompile(`name="token" value="([0-9a-f]+)"`).FindSubmatch(html)
+	if m == nil {
+		t.Fatalf("no token on the page: %s", html)
+	}
+	resp, err = http.PostForm(al.URL, url.Values{"token": {string(m[1])}, "action": {"approve"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+
+	deliver.Wait() // the simulators' sends are done (answered by the receiver)
+	recv.Wait()    // the receiver's CheckResult is recorded
+
+	if got := sink.statuses("idenfy", scanRef); len(got) != 1 || got[0].State != providers.StateApproved || got[0].Fields["autoFace"] != "FACE_MATCH" {
+		t.Fatalf("idenfy: %+v (counts %+v)", got, recv.Counts())
+	}
+	if recv.Count("idenfy", Accepted, ReasonRecorded) != 1 {
+		t.Fatalf("the webhook was not signed and verified: %+v", recv.Counts())
+	}
+	if got := sink.statuses("alibaba", tx); len(got) != 1 || got[0].State != providers.StateApproved || got[0].Fields["SubCode"] != "200" {
+		t.Fatalf("alibaba: %+v (counts %+v)", got, recv.Counts())
+	}
+}
