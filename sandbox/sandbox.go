@@ -30,20 +30,59 @@ type Options struct {
 	Env  func(string) string
 	Now  func() time.Time
 	Logf func(format string, a ...any)
+	// WebhookURL is the account-level webhook URL the iDenfy simulator
+	// sends results to, as iDenfy's dashboard setting would (`kycdesk
+	// sandbox --webhook-url URL`): https, or plain http to a loopback host
+	// (CheckWebhookURL). "" sends none.
+	WebhookURL string
+	// WebhookSigningKey signs those webhooks (Idenfy-Signature). Start
+	// makes a random one when WebhookURL is set and this is empty, and
+	// reports it in Server.WebhookSigningKey for printing.
+	WebhookSigningKey string
+	// Callbacks sends every simulator's callbacks; nil: one per Handler.
+	Callbacks *providers.Deliverer
+}
+
+// CheckWebhookURL refuses a --webhook-url the simulators would not call:
+// https, or plain http to a loopback host (the sandbox's relaxation; live
+// iDenfy requires https).
+func CheckWebhookURL(raw string) string {
+	return providers.CheckCallbackURL(raw, providers.ModeSandbox)
+}
+
+// WebhookLines describe where the simulators send callbacks, for
+// `kycdesk sandbox` to print at start. The sandbox's signing key is not a
+// secret of any real account.
+func WebhookLines(opts Options) []string {
+	if opts.WebhookURL == "" {
+		return []string{"idenfy   webhooks: none (pass --webhook-url URL to send them); alibaba callbacks go to each request's CallbackUrl"}
+	}
+	sig := "unsigned"
+	if opts.WebhookSigningKey != "" {
+		sig = "signed with Idenfy-Signature (hex HMAC-SHA256 of the body), signing key " + opts.WebhookSigningKey
+	}
+	return []string{"idenfy   webhooks go to " + opts.WebhookURL + ", " + sig,
+		"alibaba  callbacks go to each request's CallbackUrl (with its CallbackToken)"}
 }
 
 // Handler mounts every simulator of reg.
 func Handler(reg providers.Registry, opts Options) http.Handler {
 	mux := http.NewServeMux()
+	if opts.Callbacks == nil {
+		opts.Callbacks = &providers.Deliverer{Logf: opts.Logf}
+	}
 	for _, d := range reg {
 		if d.NewSimulator == nil {
 			continue
 		}
 		d.NewSimulator(providers.SimOptions{
-			PublicURL:   strings.TrimRight(opts.PublicURL, "/"),
-			Credentials: AcceptedCredentials(d, opts.Env),
-			Now:         opts.Now,
-			Logf:        opts.Logf,
+			PublicURL:         strings.TrimRight(opts.PublicURL, "/"),
+			Credentials:       AcceptedCredentials(d, opts.Env),
+			Now:               opts.Now,
+			Logf:              opts.Logf,
+			WebhookURL:        opts.WebhookURL,
+			WebhookSigningKey: opts.WebhookSigningKey,
+			Callbacks:         opts.Callbacks,
 		}).Register(mux)
 	}
 	mux.HandleFunc("GET "+HealthPath, func(w http.ResponseWriter, r *http.Request) {
@@ -89,6 +128,9 @@ func AcceptedCredentials(d providers.Descriptor, env func(string) string) map[st
 // Server is a running sandbox.
 type Server struct {
 	URL      string // where it listens, e.g. http://127.0.0.1:8470
+	// WebhookSigningKey signs the iDenfy simulator's webhooks ("" when no
+	// WebhookURL was given).
+	WebhookSigningKey string
 	srv      *http.Server
 	listener net.Listener
 }
@@ -104,7 +146,10 @@ func Start(reg providers.Registry, addr string, opts Options) (*Server, error) {
 	if opts.PublicURL == "" {
 		opts.PublicURL = url
 	}
-	s := &Server{URL: url, listener: ln, srv: &http.Server{
+	if opts.WebhookURL != "" && opts.WebhookSigningKey == "" {
+		opts.WebhookSigningKey = providers.RandomHex(16)
+	}
+	s := &Server{URL: url, WebhookSigningKey: opts.WebhookSigningKey, listener: ln, srv: &http.Server{
 		Handler:           Handler(reg, opts),
 		ReadHeaderTimeout: 10 * time.Second,
 	}}
