@@ -72,4 +72,3 @@ func TestSandboxWebhooks(t *testing.T) {
 		t.Fatalf("webhooks %q %s", sigs, bodies)
 	}
 }
-
