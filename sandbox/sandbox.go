@@ -127,12 +127,13 @@ func AcceptedCredentials(d providers.Descriptor, env func(string) string) map[st
 
 // Server is a running sandbox.
 type Server struct {
-	URL string // where it listens, e.g. http://127.0.0.1:8470
+	URL      string // where it listens, e.g. http://127.0.0.1:8470
+	srv      *http.Server
+	listener net.Listener
+
 	// WebhookSigningKey signs the iDenfy simulator's webhooks ("" when no
 	// WebhookURL was given).
 	WebhookSigningKey string
-	srv               *http.Server
-	listener          net.Listener
 }
 
 // Start listens on addr ("127.0.0.1:0" for any free port) and serves.
