@@ -23,7 +23,11 @@ type RequestView struct {
 	Method  string
 	URL     string
 	Headers [][2]string // sorted by name
-	Body    string      // pretty-printed when JSON
+	// Body is the body exactly as it is signed and sent, byte for byte
+	// (only a configured secret, should one appear, is masked). It is
+	// never re-indented: DWS signs these very bytes. For a reading aid
+	// see PrettyBody, which is marked as such.
+	Body string
 }
 
 // ReadBody returns the request body and restores it so the request can still be sent.
@@ -64,9 +68,32 @@ func View(req *http.Request, secrets []string) RequestView {
 			v.Headers = append(v.Headers, [2]string{k, maskHeader(k, val, secrets)})
 		}
 	}
-	body := ReadBody(req)
-	v.Body = mask(prettyBody(body), secrets)
+	v.Body = mask(string(ReadBody(req)), secrets)
 	return v
+}
+
+// PrettyNote marks a re-indented body wherever it is shown.
+const PrettyNote = "(re-indented for reading; not the bytes sent)"
+
+// PrettyBody is a reading aid: the body with JSON re-indented. It is NOT
+// what is sent or signed; show it only under PrettyNote, and Body or Text
+// for the request itself.
+func (v RequestView) PrettyBody() string { return prettyBody([]byte(v.Body)) }
+
+// PrettyText is Text with the body re-indented, under PrettyNote: a
+// separate, marked view for reading long JSON bodies.
+func (v RequestView) PrettyText() string {
+	p := v
+	p.Body = ""
+	out := p.Text()
+	if v.Body == "" {
+		return out
+	}
+	pretty := v.PrettyBody()
+	if !strings.HasSuffix(pretty, "\n") {
+		pretty += "\n"
+	}
+	return out + "\n" + PrettyNote + "\n" + pretty
 }
 
 func maskHeader(name, val string, secrets []string) string {
@@ -116,7 +143,9 @@ func prettyBody(b []byte) string {
 	return string(b)
 }
 
-// Text renders the view as an HTTP/1.1-style message.
+// Text renders the view as an HTTP/1.1-style message: the headers, a blank
+// line and the body exactly as sent (a newline is added after it for the
+// terminal when it has none).
 func (v RequestView) Text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s\n", v.Method, v.URL)

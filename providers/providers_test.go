@@ -122,8 +122,11 @@ func TestViewAndCurlMaskSecrets(t *testing.T) {
 	if strings.Contains(text, "s3cr3t-value") || strings.Contains(text, base64.StdEncoding.EncodeToString([]byte("key-id:s3cr3t-value"))) {
 		t.Fatalf("secret shown:\n%s", text)
 	}
-	if !strings.Contains(text, "Basic "+Mask+" (key-id:"+Mask+")") || !strings.Contains(text, `"clientId": "c"`) {
+	if !strings.Contains(text, "Basic "+Mask+" (key-id:"+Mask+")") || !strings.Contains(text, `"clientId":"c"`) {
 		t.Fatalf("view:\n%s", text)
+	}
+	if p := v.PrettyText(); strings.Contains(p, "s3cr3t-value") || !strings.Contains(p, PrettyNote+"\n{\n  \"clientId\": \"c\"") {
+		t.Fatalf("pretty view:\n%s", p)
 	}
 	req := basicRequest(t)
 	curl := Curl(req, secrets, "IDENFY_API_SECRET")
@@ -185,5 +188,32 @@ func TestTypedWireValues(t *testing.T) {
 	}
 	if l, ok := Typed(Param{Kind: KindMultiEnum}, []string{"A", "B"}).([]string); !ok || len(l) != 2 {
 		t.Fatal("lists")
+	}
+}
+
+// The body shown by review and --dry-run is the body sent, byte for byte:
+// DWS signs those bytes, so a re-indented body would not match its
+// signature. Pretty-printing is a separate, marked view.
+func TestViewBodyIsExact(t *testing.T) {
+	for _, body := range []string{
+		`{"b":"2","a":{"x":"1"}}`,
+		"{\n \"spaced\" :  \"as typed\"\n}",
+		`a=1&b=%20`,
+		"",
+	} {
+		req, _ := http.NewRequest("POST", "https://x.example/p", strings.NewReader(body))
+		v := View(req, nil)
+		if v.Body != body {
+			t.Errorf("Body %q, sent %q", v.Body, body)
+		}
+		if body != "" && !strings.Contains(v.Text(), "\n\n"+body) {
+			t.Errorf("Text does not carry the exact body:\n%s", v.Text())
+		}
+		if sent := ReadBody(req); string(sent) != body {
+			t.Errorf("request body changed: %q", sent)
+		}
+		if body != "" && !strings.Contains(v.PrettyText(), PrettyNote) {
+			t.Errorf("pretty view unmarked")
+		}
 	}
 }
