@@ -62,11 +62,17 @@ func sandboxCredentials() map[string]string {
 	}
 }
 
+// Follow: the result is the verifyAuthentication answer the operator's
+// Verify gets; Status sends nothing (DWS documents no query API), so there
+// is nothing to poll or wait for.
+var Follow = providers.FollowPolicy{ResultByVerify: true}
+
 // Descriptor is the registry entry for DWS.
 func Descriptor() providers.Descriptor {
 	return providers.Descriptor{
 		ID:            "dws",
 		MainReference: "authenticationId",
+		Follow:        &Follow,
 		Name:          "Alipay DWS OTP",
 		Summary:       "customer authentication by SMS code: initAuthentication, send code, the operator types it in",
 		LiveURL:       GatewaySingapore,

@@ -430,7 +430,7 @@ func (c *client) launchFrom(t token, v providers.Values, sent time.Time) *provid
 	}
 	l.Notes = append(l.Notes,
 		"Do not issue another token for clientId "+strconv.Quote(l.Customer)+" before this session's final result: repeated tokens may cost credits.",
-		"Results arrive by webhook; iDenfy asks not to poll /api/v2/status, so refresh sparingly.")
+		"Results arrive by webhook; iDenfy asks not to poll /api/v2/status, so kycdesk never polls it and a refresh asks at most once per "+ManualRefreshInterval.String()+".")
 	return l
 }
 
