@@ -27,7 +27,7 @@ func TestAccessibleConsoleLaunchesIdenfy(t *testing.T) {
 		"1",         // provider: iDenfy
 		"desk-a11y", // clientId
 		"", "",      // firstName, lastName
-		"1", // locale: not set
+		"", // locale: not set (typed; empty keeps the default)
 		"",  // country
 		"0", // documents: confirm none
 		"1", // tokenType: not set
@@ -41,7 +41,7 @@ func TestAccessibleConsoleLaunchesIdenfy(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
 	}
-	for _, want := range []string{"Requests go to SANDBOX", `"clientId": "desk-a11y"`, "Basic ••••••", "scanRef", "url        http://127.0.0.1:"} {
+	for _, want := range []string{"Requests go to SANDBOX", `"clientId":"desk-a11y"`, "Basic ••••••", "scanRef", "url        http://127.0.0.1:"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("accessible output lacks %q:\n%s", want, out.String())
 		}

@@ -207,7 +207,7 @@ func TestWholePathIdenfyOnTheSandbox(t *testing.T) {
 	send(m, size(80, 24))
 	walkIdenfy(t, m, "desk-0042")
 	v := m.View()
-	for _, want := range []string{"POST " + url + "/api/v2/token", `"clientId": "desk-0042"`, "Basic ••••••"} {
+	for _, want := range []string{"POST " + url + "/api/v2/token", `"clientId":"desk-0042"`, "Basic ••••••"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("review lacks %q:\n%s", want, v)
 		}
