@@ -369,14 +369,36 @@ func (s *Server) drain() {
 	for _, d := range s.deskList() {
 		d.end(endShutdown)
 	}
-	if !waitUntil(sshClosed, deadline) {
-		s.log.Warn("closing desk connections that did not end")
+	// Consoles end within a frame or two; a connection left without a
+	// console (a client that keeps it open) is closed rather than waited for.
+	if !waitUntil(s.desksGone(), deadline) {
+		s.log.Warn("closing desk connections whose console did not end")
 	}
-	_ = s.sshSrv.Close()
+	select {
+	case <-sshClosed:
+	default:
+		_ = s.sshSrv.Close()
+	}
 	if err := s.httpSrv.Shutdown(ctx); err != nil {
 		_ = s.httpSrv.Close()
 	}
 	s.log.Info("stopped", "took", time.Since(start).Round(time.Millisecond).String())
+}
+
+// desksGone is closed once no desk is connected.
+func (s *Server) desksGone() <-chan struct{} {
+	ch := make(chan struct{})
+	go func() {
+		defer close(ch)
+		for len(s.deskList()) > 0 {
+			select {
+			case <-s.done:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	return ch
 }
 
 // waitUntil waits for ch to close until t; it reports whether it did.

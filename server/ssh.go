@@ -194,7 +194,10 @@ func (s *Server) handleSession(sess ssh.Session) {
 		Term:        ptyReq.Term,
 		Width:       ptyReq.Window.Width,
 		Height:      ptyReq.Window.Height,
-		Context:     sess.Context(),
+		// Asks the client's terminal for its background (one round trip;
+		// a terminal that never answers costs a second here).
+		Renderer: bubbletea.MakeRenderer(sess),
+		Context:  sess.Context(),
 	}}
 	d.lastInput.Store(time.Now().UnixNano())
 	if !s.addDesk(d) {
@@ -250,10 +253,8 @@ func refuse(sess ssh.Session, line string) {
 	_ = sess.Exit(1)
 }
 
-// newProgram builds the desk's console: the client's renderer, the
-// factory's model inside the server's frame, session input and output.
+// newProgram builds the desk's console: the factory's model inside the server's frame, session input and output.
 func (s *Server) newProgram(d *deskConn, sess ssh.Session) (*tea.Program, error) {
-	d.desk.Renderer = bubbletea.MakeRenderer(sess)
 	model, opts, err := s.console(d.desk)
 	if err != nil {
 		return nil, err
