@@ -158,12 +158,13 @@ func (s *Server) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
 	return false
 }
 
-// cleanForLog quotes network text for a log line.
+// cleanForLog caps network text for a log line (the slog handler quotes
+// and escapes it).
 func cleanForLog(s string) string {
 	if len(s) > 64 {
 		s = s[:64]
 	}
-	return fmt.Sprintf("%q", s)
+	return s
 }
 
 // handleSession runs one desk: admission, the console program, and the
