@@ -70,7 +70,7 @@ func TestPersonalDataNeverWritten(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ps.Customer != "****2345" {
+	if ps.Customer != "+370****2345" {
 		t.Fatalf("customer %q", ps.Customer)
 	}
 
