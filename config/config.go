@@ -25,6 +25,8 @@ const DefaultSandboxURL = "http://127.0.0.1:8470"
 // File is the parsed config.toml.
 //
 //	mode = "live"            # or "sandbox" (the default)
+//	[profiles.passport-lt]   # a desk profile, same keys as a profile file
+//	provider = "idenfy"
 //	[idenfy]
 //	base_url = "https://ivs.idenfy.com"
 //	IDENFY_API_KEY = "…"     # a credential, by its environment variable name
@@ -35,6 +37,9 @@ type File struct {
 	Mode providers.Mode
 	// Providers maps a provider id to its table (base_url, options, credentials).
 	Providers map[string]map[string]string
+	// Profiles are the [profiles.NAME] tables (desk profiles served with
+	// the configuration), sorted by name; see Profile.
+	Profiles []Profile
 }
 
 // DefaultPath is $XDG_CONFIG_HOME/kycdesk/config.toml (fallback ~/.config).
@@ -81,6 +86,14 @@ func Load(path string, reg providers.Registry) (*File, error) {
 				return nil, fmt.Errorf("%s: mode must be \"sandbox\" or \"live\", not %q", path, val)
 			}
 		case map[string]any:
+			if k == "profiles" {
+				ps, err := profilesFromConfig(path, val)
+				if err != nil {
+					return nil, err
+				}
+				f.Profiles = ps
+				continue
+			}
 			if _, ok := reg.Get(k); !ok {
 				return nil, fmt.Errorf("%s: unknown provider table [%s] (known: %s)", path, k, strings.Join(reg.IDs(), ", "))
 			}

@@ -1,25 +1,74 @@
 // Package forms builds huh forms from a provider's parameter spec: the
-// essentials first, everything else in Advanced pages, every field with its
-// doc text, its allowed values with human labels and its constraints, and
-// field rules checked at the field by the same code the CLI uses.
+// essentials first, everything else in Advanced pages, every field with a
+// short plain label and a one-line summary (the full doc text, allowed
+// values and constraints one key away), and field rules checked at the
+// field by the same code the CLI uses. Fields that need no answer (a
+// single allowed value, an id the provider makes fresh per launch) are not
+// asked; review shows them.
 package forms
 
 import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/huh"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kycdesk/kycdesk/providers"
 )
 
-// AdvancedPageSize is how many advanced fields one form page holds, so a
-// page fits an 80×24 terminal.
+// AdvancedPageSize is the most fields one form page holds, so a page fits
+// an 80×24 terminal.
 const AdvancedPageSize = 4
+
+// pageLines bounds the lines of one page (a text field takes four, a
+// dropdown two and one per option): huh renders every field of the page,
+// every option of every dropdown, on each keystroke, so a page of a few
+// fields keeps typing cheap (issue 12, Speed) and the focused field on
+// screen. A dropdown longer than that has a page of its own.
+const pageLines = 14
+
+// pages cuts names into pages: [start, end) index pairs.
+func pages(names []string, options map[string]int) [][2]int {
+	var out [][2]int
+	start, lines := 0, 0
+	for i, n := range names {
+		l := 4
+		if o, ok := options[n]; ok {
+			l = 3 + o
+		}
+		if i > start && (lines+l > pageLines || i-start >= AdvancedPageSize) {
+			out = append(out, [2]int{start, i})
+			start, lines = i, 0
+		}
+		lines += l
+	}
+	if len(names) > start {
+		out = append(out, [2]int{start, len(names)})
+	}
+	return out
+}
 
 // unset is the select value meaning "do not send this parameter".
 const unset = ""
+
+// advancedKey is the key of the "Advanced parameters?" question.
+const advancedKey = "kycdesk.advanced"
+
+// DocKey opens and closes the focused field's full documentation. ctrl+o
+// is free in huh's fields and in bubbles' text inputs (ctrl+d deletes, ?
+// is text); F1 is often taken by the terminal.
+var DocKey = key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "field doc"))
+
+// theme is built once for the process: huh builds its whole default theme
+// for every field and option it renders when none is set, which made each
+// keystroke cost milliseconds and megabytes (issue 12, Speed).
+var theme = sync.OnceValue(huh.ThemeCharm)
 
 // Form is a huh form bound to a parameter spec.
 type Form struct {
@@ -28,58 +77,247 @@ type Form struct {
 	single   map[string]*string
 	multi    map[string]*[]string
 	advanced *bool
-	// Essentials and Advanced list the parameter names in each part.
+	// Essentials and Advanced list the parameter names asked in each part.
 	Essentials, Advanced []string
+	// Skipped lists the parameters not asked (Skips): review shows them.
+	Skipped []string
+	// kept holds initial values of skipped fields, returned as they came
+	// (an id generated before an edit from review stays the same).
+	kept providers.Values
+	// fields and groups locate each asked field, for Focus and SetSize.
+	fields  map[string]huh.Field
+	groupOf map[string]int
+	selects map[string]int // option count of each dropdown
+	width   int
+	height  int
+	// doc is the parameter whose full documentation is open, or "".
+	doc string
 }
 
 // IsEssential reports whether a parameter belongs in the Essentials group:
 // required ones and those the provider marks as mattering at a desk.
 func IsEssential(p providers.Param) bool { return p.Required || p.Essential }
 
+// Skips reports whether the form leaves a parameter out: it has a single
+// allowed value (ProductCode eKYC, DWS authenticationMethod OTP), or the
+// provider makes a fresh one for every launch (MerchantBizId,
+// authenticationRequestId). Prepare fills both; review shows them.
+func Skips(p providers.Param) bool {
+	if _, ok := p.OnlyValue(); ok {
+		return true
+	}
+	return p.Unique && p.Generate != nil
+}
+
 // New builds the form for spec, pre-filled with initial (nil for none).
 // showAdvanced opens the Advanced pages without asking.
 func New(title string, spec providers.Spec, initial providers.Values, showAdvanced bool) *Form {
-	f := &Form{spec: spec, single: map[string]*string{}, multi: map[string]*[]string{}, advanced: new(bool)}
+	f := &Form{spec: spec, single: map[string]*string{}, multi: map[string]*[]string{}, advanced: new(bool),
+		kept: providers.Values{}, fields: map[string]huh.Field{}, groupOf: map[string]int{}, selects: map[string]int{}}
 	*f.advanced = showAdvanced
-	var essentials, advanced []huh.Field
 	for _, p := range spec {
-		field := f.field(p, initial)
+		if Skips(p) {
+			f.Skipped = append(f.Skipped, p.Name)
+			if initial.Has(p.Name) {
+				f.kept.Set(p.Name, initial[p.Name]...)
+			}
+			continue
+		}
+		f.fields[p.Name] = f.field(p, initial)
 		if IsEssential(p) {
-			essentials = append(essentials, field)
 			f.Essentials = append(f.Essentials, p.Name)
 		} else {
-			advanced = append(advanced, field)
 			f.Advanced = append(f.Advanced, p.Name)
 		}
 	}
-	ask := len(advanced) > 0 && len(essentials) > 0
+	ask := len(f.Advanced) > 0 && len(f.Essentials) > 0
 	if !ask {
 		*f.advanced = true // nothing to ask: a spec of advanced fields only shows them
 	}
-	if ask {
-		essentials = append(essentials, huh.NewConfirm().
-			Title("Advanced parameters?").
-			Description(fmt.Sprintf("%d more documented parameters; their provider defaults apply when left unset.", len(advanced))).
-			Affirmative("Show").Negative("Review now").
-			Value(f.advanced))
-	}
 	var groups []*huh.Group
-	if len(essentials) > 0 {
-		groups = append(groups, huh.NewGroup(essentials...).Title(title+" — essentials"))
-	}
-	pages := (len(advanced) + AdvancedPageSize - 1) / AdvancedPageSize
-	for i := 0; i < pages; i++ {
-		end := min((i+1)*AdvancedPageSize, len(advanced))
-		g := huh.NewGroup(advanced[i*AdvancedPageSize : end]...).
-			Title(fmt.Sprintf("%s — advanced %d/%d", title, i+1, pages)).
-			WithHideFunc(func() bool { return !*f.advanced })
+	page := func(names []string, title string, last huh.Field, hide func() bool) {
+		var fs []huh.Field
+		for _, n := range names {
+			f.groupOf[n] = len(groups)
+			fs = append(fs, f.fields[n])
+		}
+		if last != nil {
+			fs = append(fs, last)
+		}
+		g := huh.NewGroup(fs...).Title(title)
+		if hide != nil {
+			g = g.WithHideFunc(hide)
+		}
 		groups = append(groups, g)
 	}
-	f.Form = huh.NewForm(groups...).WithShowHelp(true).WithShowErrors(true)
+	essentialPages := pages(f.Essentials, f.selects)
+	for i, pg := range essentialPages {
+		t := title + " — essentials"
+		if len(essentialPages) > 1 {
+			t += fmt.Sprintf(" %d/%d", i+1, len(essentialPages))
+		}
+		var question huh.Field
+		if i == len(essentialPages)-1 && ask { // the Advanced question ends the essentials
+			question = huh.NewConfirm().Key(advancedKey).
+				Title("Advanced parameters?").
+				Description(fmt.Sprintf("%d more; provider defaults apply when unset.", len(f.Advanced))).
+				Affirmative("Show").Negative("Review now").
+				Value(f.advanced)
+		}
+		page(f.Essentials[pg[0]:pg[1]], t, question, nil)
+	}
+	advancedPages := pages(f.Advanced, f.selects)
+	for i, pg := range advancedPages {
+		page(f.Advanced[pg[0]:pg[1]], fmt.Sprintf("%s — advanced %d/%d", title, i+1, len(advancedPages)), nil,
+			func() bool { return !*f.advanced })
+	}
+	f.Form = huh.NewForm(groups...).WithShowHelp(true).WithShowErrors(true).WithTheme(theme())
 	return f
 }
 
-// Title is how a field is titled: label, wire name, required mark.
+// SetSize fits the form to the space the screen gives it: the width, and
+// the height, which the form scrolls within so that the focused field is
+// always on screen, and which dropdowns use to show as many options as fit.
+func (f *Form) SetSize(width, height int) tea.Cmd {
+	f.width, f.height = width, height
+	for name, field := range f.fields {
+		p, _ := f.spec.Lookup(name)
+		summary := Summary(p, width-2) // huh's field border and padding
+		switch x := field.(type) {
+		case *huh.Input:
+			x.Description(summary)
+		case *huh.Text:
+			x.Description(summary)
+		case *huh.Select[string]:
+			x.Description(summary).Height(f.dropdownHeight(f.selects[name]))
+		case *huh.MultiSelect[string]:
+			x.Description(summary).Height(f.dropdownHeight(f.selects[name]))
+		}
+	}
+	// huh draws one line more than the height it is given (v1.0.0).
+	f.Form = f.Form.WithWidth(width).WithHeight(height - 1)
+	m, cmd := f.Form.Update(tea.WindowSizeMsg{Width: width, Height: height - 1})
+	if ff, ok := m.(*huh.Form); ok {
+		f.Form = ff
+	}
+	return cmd
+}
+
+// dropdownHeight is a dropdown's height (title and summary lines
+// included): all its options when they fit, else what the window leaves
+// after the group's title and the help lines.
+func (f *Form) dropdownHeight(options int) int {
+	want := options + 2
+	if f.height <= 0 {
+		return min(want, 9)
+	}
+	return max(4, min(want, f.height-4))
+}
+
+// Update passes a message to the form; DocKey opens the focused field's
+// full documentation, and any other key closes it and goes on to the form.
+func (f *Form) Update(msg tea.Msg) tea.Cmd {
+	if km, ok := msg.(tea.KeyMsg); ok {
+		if key.Matches(km, DocKey) {
+			if f.doc != "" {
+				f.doc = ""
+			} else if field := f.Form.GetFocusedField(); field != nil {
+				if _, ok := f.fields[field.GetKey()]; ok {
+					f.doc = field.GetKey()
+				}
+			}
+			return nil
+		}
+		f.doc = ""
+	}
+	m, cmd := f.Form.Update(msg)
+	if ff, ok := m.(*huh.Form); ok {
+		f.Form = ff
+	}
+	return cmd
+}
+
+// View is the form, or the focused field's documentation while it is open.
+func (f *Form) View() string {
+	if f.doc == "" {
+		return f.Form.View()
+	}
+	p, _ := f.spec.Lookup(f.doc)
+	w := f.width
+	if w <= 0 {
+		w = 80
+	}
+	t := theme()
+	body := lipgloss.NewStyle().Width(w).Render(Description(p))
+	lines := strings.Split(body, "\n")
+	if f.height > 3 && len(lines) > f.height-3 {
+		lines = append(lines[:f.height-4], "… (all of it: kycdesk params)")
+	}
+	return t.Focused.Title.Render(Title(p)) + "\n" + strings.Join(lines, "\n") + "\n\n" +
+		t.Help.ShortDesc.Render(DocKey.Help().Key+" closes · any key goes back to the field")
+}
+
+// DocOpen names the parameter whose documentation is shown, or "".
+func (f *Form) DocOpen() string { return f.doc }
+
+// Focus moves to the named field wherever it is (an edit from review, a
+// fix-up), opening the Advanced pages when it is there. It reports
+// whether the field is now focused; a skipped or unknown name is not.
+func (f *Form) Focus(name string) bool {
+	g, ok := f.groupOf[name]
+	if !ok {
+		return false
+	}
+	if g > 0 {
+		*f.advanced = true
+	}
+	// Bounded walks: a group with a refused field does not let go.
+	for i := 0; i < len(f.groupOf)+2 && f.groupOf[f.focusedKey()] < g; i++ {
+		f.Form.NextGroup()
+	}
+	for i := 0; i < len(f.fields)+2 && f.focusedKey() != name; i++ {
+		f.Form.NextField()
+	}
+	return f.focusedKey() == name
+}
+
+func (f *Form) focusedKey() string {
+	if field := f.Form.GetFocusedField(); field != nil {
+		return field.GetKey()
+	}
+	return ""
+}
+
+// Summary is a field's one-line description: the first sentence of its
+// doc, cut to width with "…"; the rest is one key away (DocKey).
+func Summary(p providers.Param, width int) string {
+	s := p.Doc
+	if i := strings.Index(s, ". "); i >= 0 {
+		s = s[:i+1]
+	}
+	if width <= 1 {
+		return s
+	}
+	if ansi.StringWidth(s) > width {
+		s = ansi.Truncate(s, width-1, "") + "…"
+	}
+	return s
+}
+
+// Label is a field's short plain title: its label (or wire name) and the
+// required mark.
+func Label(p providers.Param) string {
+	t := p.Label
+	if t == "" {
+		t = p.Name
+	}
+	if p.Required && p.Generate == nil {
+		t += " *"
+	}
+	return t
+}
+
+// Title is the documentation's title: label, wire name, required mark.
 func Title(p providers.Param) string {
 	t := p.Label
 	if t == "" || t == p.Name {
@@ -93,7 +331,8 @@ func Title(p providers.Param) string {
 	return t
 }
 
-// Description is the doc text and the constraints, shown under the title.
+// Description is the full documentation: the doc text and the
+// constraints, shown with DocKey.
 func Description(p providers.Param) string {
 	var parts []string
 	if p.Doc != "" {
@@ -116,7 +355,7 @@ func Description(p providers.Param) string {
 }
 
 func (f *Form) field(p providers.Param, initial providers.Values) huh.Field {
-	title, desc := Title(p), Description(p)
+	title, desc := Label(p), Summary(p, 0)
 	switch {
 	case p.Kind == providers.KindMultiEnum:
 		v := append([]string(nil), initial.List(p.Name)...)
@@ -125,8 +364,9 @@ func (f *Form) field(p providers.Param, initial providers.Values) huh.Field {
 		for i, o := range p.Options {
 			opts[i] = huh.NewOption(o.Title(), o.Value).Selected(contains(v, o.Value))
 		}
+		f.selects[p.Name] = len(opts)
 		return huh.NewMultiSelect[string]().Key(p.Name).Title(title).Description(desc).
-			Options(opts...).Height(min(len(opts)+2, 8)).Value(f.multi[p.Name]).
+			Options(opts...).Height(f.dropdownHeight(len(opts))).Value(f.multi[p.Name]).
 			Validate(func(vals []string) error {
 				cp := p
 				errs := providers.ValidateSpec(providers.Spec{cp}, providers.Values{p.Name: vals})
@@ -158,8 +398,9 @@ func (f *Form) field(p providers.Param, initial providers.Values) huh.Field {
 		if v == "" && p.Required && p.Default != "" {
 			v = p.Default
 		}
+		f.selects[p.Name] = len(opts)
 		return huh.NewSelect[string]().Key(p.Name).Title(title).Description(desc).
-			Options(opts...).Height(min(len(opts)+2, 9)).Value(f.single[p.Name]).
+			Options(opts...).Height(f.dropdownHeight(len(opts))).Value(f.single[p.Name]).
 			Validate(func(s string) error { return checkOne(p, s) })
 	case p.Kind == providers.KindJSON && len(p.Options) == 0:
 		v := initial.Get(p.Name)
@@ -239,9 +480,10 @@ func Split(spec providers.Spec) (essentials, advanced providers.Spec) {
 	return
 }
 
-// Values returns what the operator entered: only the set parameters.
+// Values returns what the operator entered: only the set parameters, and
+// the initial values of skipped ones.
 func (f *Form) Values() providers.Values {
-	out := providers.Values{}
+	out := f.kept.Clone()
 	for _, p := range f.spec {
 		if v, ok := f.single[p.Name]; ok && strings.TrimSpace(*v) != "" {
 			out.Set(p.Name, strings.TrimSpace(*v))

@@ -30,11 +30,29 @@ func TestEssentialsFirstAdvancedBehindAQuestion(t *testing.T) {
 		t.Fatalf("advanced: %v", f.Advanced)
 	}
 	f.Form.Init()
-	v := f.Form.View()
-	for _, want := range []string{"Test — essentials", "Client ID (clientId) *", "who", "[required, max length 5]"} {
+	v := f.View()
+	for _, want := range []string{"Test — essentials", "Client ID *", "who"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("form lacks %q:\n%s", want, v)
 		}
+	}
+	if strings.Contains(v, "[required, max length 5]") {
+		t.Errorf("the full doc is in the form's way:\n%s", v)
+	}
+	// The full doc is one key away, and the next key goes back to the field.
+	f.Update(tea.KeyMsg{Type: tea.KeyCtrlO})
+	if f.DocOpen() != "clientId" {
+		t.Fatalf("doc open on %q", f.DocOpen())
+	}
+	v = f.View()
+	for _, want := range []string{"Client ID (clientId) *", "who", "[required, max length 5]"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("doc lacks %q:\n%s", want, v)
+		}
+	}
+	f.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("c")})
+	if f.DocOpen() != "" || f.Values().Get("clientId") != "c" {
+		t.Fatalf("doc %q, values %v", f.DocOpen(), f.Values())
 	}
 }
 

@@ -12,6 +12,14 @@ type FieldError struct {
 	Field   string
 	Message string
 	Warning bool
+	// Code names a warning stably (a desk profile lists the codes it has
+	// accepted, so they are not asked again); "" for refusals.
+	Code string
+}
+
+// Warn builds a warning with its stable code.
+func Warn(field, code, msg string) FieldError {
+	return FieldError{Field: field, Message: msg, Warning: true, Code: code}
 }
 
 func (e FieldError) Error() string {

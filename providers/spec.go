@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // Kind is the type of a parameter's value, which decides the form widget and
@@ -78,11 +79,38 @@ type Param struct {
 	// Generate makes a fresh value when the operator leaves the field empty
 	// (MerchantBizId, authenticationRequestId). Providers call it in Prepare.
 	Generate func() string
+	// Unique marks a value that must be fresh for every launch (an
+	// idempotency key such as authenticationRequestId): a profile or a
+	// preset never fixes it, or every customer would get the first one's
+	// session.
+	Unique bool
+	// Date says what a KindDate value means, so that dates that cannot be
+	// right (a birth in 1890, an expired document) are questioned.
+	Date DateMeaning
 	// Personal marks personal data (names, dates of birth, document numbers,
 	// addresses, phone numbers): never written to the journal.
 	Personal bool
 	// Unconfirmed notes a choice made where the sources disagree or are silent.
 	Unconfirmed string
+}
+
+// DateMeaning is what a date parameter holds.
+type DateMeaning int
+
+const (
+	DateOther  DateMeaning = iota // no plausibility rule
+	DateBirth                     // a date of birth: not more than MaxAge years ago
+	DateExpiry                    // a document's expiry: not already past
+)
+
+// OnlyValue returns the one value a parameter can take, when its spec
+// allows exactly one (ProductCode eKYC, DWS authenticationMethod OTP): a
+// form need not ask it.
+func (p Param) OnlyValue() (string, bool) {
+	if p.Kind != KindEnum || len(p.Options) != 1 {
+		return "", false
+	}
+	return p.Options[0].Value, true
 }
 
 // IsList reports whether the parameter holds several values.
@@ -150,13 +178,88 @@ func num(f float64) string {
 	return fmt.Sprintf("%g", f)
 }
 
-// Normalize applies Aliases and trims spaces; it does not validate.
+// Normalize trims spaces, applies Aliases and turns what an operator
+// means into the value sent: a country code in upper case or a country's
+// name into its code ("lt", "Lithuania" → LT), a choice by its value in
+// another case or by its label ("passport" → PASSPORT, Alibaba's "Global
+// passport" → 01000000). It does not validate: a value it cannot place is
+// returned trimmed, for the check to name.
 func (p Param) Normalize(v string) string {
 	v = strings.TrimSpace(v)
 	if c, ok := p.Aliases[v]; ok {
 		return c
 	}
+	switch p.Kind {
+	case KindCountry:
+		return normalizeCountry(v)
+	case KindEnum, KindMultiEnum:
+		if m := p.MatchOption(v); len(m) == 1 {
+			return m[0].Value
+		}
+	}
 	return v
+}
+
+// MatchOption lists the options typed may mean, best match only: the
+// option with that exact value; else those equal to it ignoring case;
+// else those whose label is it; else those whose label holds its words
+// ("passport" in "Global passport"). One result is a match; several are
+// an ambiguity the caller names.
+func (p Param) MatchOption(typed string) []Option {
+	typed = strings.TrimSpace(typed)
+	if typed == "" {
+		return nil
+	}
+	for _, o := range p.Options {
+		if o.Value == typed {
+			return []Option{o}
+		}
+	}
+	steps := []func(o Option) bool{
+		func(o Option) bool { return strings.EqualFold(o.Value, typed) },
+		func(o Option) bool { return o.Label != "" && strings.EqualFold(o.Label, typed) },
+		func(o Option) bool { return len(typed) >= 3 && hasWords(o.Label, typed) },
+	}
+	for _, match := range steps {
+		var out []Option
+		for _, o := range p.Options {
+			if match(o) {
+				out = append(out, o)
+			}
+		}
+		if len(out) > 0 {
+			return out
+		}
+	}
+	return nil
+}
+
+// hasWords reports whether the words of typed appear, in order and
+// together, among the words of label (case ignored).
+func hasWords(label, typed string) bool {
+	lw, tw := words(label), words(typed)
+	if len(tw) == 0 {
+		return false
+	}
+	for i := 0; i+len(tw) <= len(lw); i++ {
+		ok := true
+		for j := range tw {
+			if lw[i+j] != tw[j] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+func words(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
 }
 
 // OptionLabel returns the label of value, or "".

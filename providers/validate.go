@@ -44,17 +44,60 @@ func ValidateSpec(s Spec, v Values) []FieldError {
 		}
 		if msg := CheckValue(p, vals[0]); msg != "" {
 			errs = append(errs, FieldError{Field: p.Name, Message: msg})
+		} else if w, ok := DateWarning(p, p.Normalize(vals[0]), time.Now()); ok {
+			errs = append(errs, w)
 		}
 	}
 	return errs
+}
+
+// Warning codes of the generic date rules (FieldError.Code), stable: desk
+// profiles list the ones they accept.
+const (
+	WarnBirthDateImplausible = "birth-date-implausible"
+	WarnDocumentExpired      = "document-expired"
+)
+
+// MaxAge is how many years back a date of birth is believable; older is
+// most likely a typing error in the year (1890 for 1990).
+const MaxAge = 120
+
+// DateWarning questions a valid date that cannot be right for what it
+// means: a birth more than MaxAge years before now or before 1900, a
+// document expiry already past. It is a warning, not a refusal: the
+// operator may know better (the document in hand is the one expired).
+func DateWarning(p Param, v string, now time.Time) (FieldError, bool) {
+	if p.Kind != KindDate || p.Date == DateOther {
+		return FieldError{}, false
+	}
+	d, err := time.Parse("2006-01-02", v)
+	if err != nil {
+		return FieldError{}, false
+	}
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	switch p.Date {
+	case DateBirth:
+		oldest := today.AddDate(-MaxAge, 0, 0)
+		if d.Year() < 1900 || d.Before(oldest) {
+			return Warn(p.Name, WarnBirthDateImplausible, fmt.Sprintf(
+				"%s is more than %d years ago; check the year (it is sent as typed if you go on)", v, MaxAge)), true
+		}
+	case DateExpiry:
+		if d.Before(today) {
+			return Warn(p.Name, WarnDocumentExpired, fmt.Sprintf(
+				"%s has passed: the document has expired and the provider will likely decline it; check the date", v)), true
+		}
+	}
+	return FieldError{}, false
 }
 
 func checkList(p Param, vals []string) []FieldError {
 	var errs []FieldError
 	seen := map[string]bool{}
 	for _, x := range vals {
+		x = p.Normalize(x)
 		if len(p.Options) > 0 && !hasOption(p, x) {
-			errs = append(errs, FieldError{Field: p.Name, Message: fmt.Sprintf("%q is not one of %s", x, optionList(p))})
+			errs = append(errs, FieldError{Field: p.Name, Message: notAnOption(p, x)})
 		}
 		if seen[x] {
 			errs = append(errs, FieldError{Field: p.Name, Message: fmt.Sprintf("%q is listed twice", x)})
@@ -135,7 +178,7 @@ func CheckValue(p Param, raw string) string {
 		}
 	case KindEnum:
 		if len(p.Options) > 0 && !hasOption(p, v) {
-			return fmt.Sprintf("%q is not one of %s", v, optionList(p))
+			return notAnOption(p, v)
 		}
 	case KindDate:
 		if msg := CheckDate(v); msg != "" {
@@ -181,6 +224,19 @@ func hasOption(p Param, v string) bool {
 		}
 	}
 	return false
+}
+
+// notAnOption says why v is not a choice, naming the options it could
+// mean when it matches several labels.
+func notAnOption(p Param, v string) string {
+	if m := p.MatchOption(v); len(m) > 1 {
+		titles := make([]string, len(m))
+		for i, o := range m {
+			titles[i] = o.Title()
+		}
+		return fmt.Sprintf("%q could be %s; choose one", v, strings.Join(titles, " or "))
+	}
+	return fmt.Sprintf("%q is not one of %s", v, optionList(p))
 }
 
 func optionList(p Param) string {
@@ -236,10 +292,35 @@ func CheckJSON(v string, object bool) string {
 	return ""
 }
 
+// notISO are two-letter codes in common use that ISO 3166-1 does not
+// assign to the country meant, with the code to use.
+var notISO = map[string]string{
+	"UK": "GB", // the United Kingdom's ISO code is GB (UK is only reserved)
+	"EL": "GR", // the EU's code for Greece
+}
+
+// normalizeCountry turns a code in any case or a country's English name
+// (or alpha-3 code) into the alpha-2 code; UK stays UK so that the check
+// can say GB is meant.
+func normalizeCountry(v string) string {
+	if len(v) == 2 {
+		return strings.ToUpper(v)
+	}
+	if len(v) > 2 {
+		if c := countries.ByName(v); c != countries.Unknown && len(c.Alpha2()) == 2 {
+			return c.Alpha2()
+		}
+	}
+	return v
+}
+
 // CheckCountry accepts an ISO 3166-1 alpha-2 code, in either case.
 func CheckCountry(v string) string {
+	if use, ok := notISO[strings.ToUpper(v)]; ok {
+		return fmt.Sprintf("%q is not an ISO 3166-1 code; use %s (%s)", v, use, CountryName(use))
+	}
 	if len(v) != 2 {
-		return "must be a two-letter ISO 3166-1 country code such as LT or GB"
+		return "must be a two-letter ISO 3166-1 country code such as LT or GB, or a country's name"
 	}
 	c := countries.ByName(strings.ToUpper(v))
 	if c == countries.Unknown || c.Alpha2() != strings.ToUpper(v) {

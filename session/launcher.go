@@ -376,19 +376,8 @@ func CustomerOf(spec providers.Spec, v providers.Values) string {
 	return ""
 }
 
-// MaskPhone keeps the last four digits of a phone number: "****5678".
-func MaskPhone(s string) string {
-	var digits []byte
-	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
-			digits = append(digits, s[i])
-		}
-	}
-	if len(digits) <= 4 {
-		return "****"
-	}
-	return "****" + string(digits[len(digits)-4:])
-}
+// MaskPhone is providers.MaskPhone, the one masking rule every screen uses.
+func MaskPhone(s string) string { return providers.MaskPhone(s) }
 
 // cleanEndpoint drops user info (credentials) from an endpoint URL.
 func cleanEndpoint(e string) string {

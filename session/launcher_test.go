@@ -70,7 +70,7 @@ func TestPersonalDataNeverWritten(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ps.Customer != "****2345" {
+	if ps.Customer != "+370****2345" {
 		t.Fatalf("customer %q", ps.Customer)
 	}
 
@@ -296,14 +296,14 @@ func TestCustomerOf(t *testing.T) {
 		"mobile": {"123456789"}}); got != "u-1" {
 		t.Fatal(got)
 	}
-	if got := CustomerOf(spec, providers.Values{"env.clientUmid": {"d-1"}, "mobile": {"123456789"}}); got != "****6789" {
+	if got := CustomerOf(spec, providers.Values{"env.clientUmid": {"d-1"}, "mobile": {"123456789"}}); got != "*****6789" {
 		t.Fatal(got)
 	}
 	spec[2].Personal = true // a hashed user id the provider calls personal
 	if got := CustomerOf(spec, providers.Values{"MerchantUserId": {"u-1"}}); got != "" {
 		t.Fatal(got)
 	}
-	if got := CustomerOf(spec, providers.Values{"mobile": {"+86 138-0000-5678"}}); got != "****5678" {
+	if got := CustomerOf(spec, providers.Values{"mobile": {"+86 138-0000-5678"}}); got != "+86*******5678" {
 		t.Fatal(got)
 	}
 	if got := CustomerOf(spec, providers.Values{}); got != "" {

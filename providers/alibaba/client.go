@@ -159,6 +159,20 @@ func (c *Client) Validate(v providers.Values) []providers.FieldError {
 	return validate(Canonical(v), c.region, c.cfg.Mode)
 }
 
+// Warning codes (providers.FieldError.Code), stable: desk profiles list the
+// ones they accept so that they are not asked again.
+const (
+	WarnReturnURLUnset           = "return-url-unset"
+	WarnAuthorizeNeedsMainlandID = "authorize-needs-mainland-id"
+	WarnCallbackTokenWithoutURL  = "callback-token-without-url"
+	WarnRegionNotHongKong        = "region-not-hong-kong"
+	WarnModelNotOnPC             = "model-not-on-pc"
+	WarnGuidePageNotOnPC         = "guide-page-not-on-pc"
+	WarnProcedurePriorityNotOnPC = "procedure-priority-not-on-pc"
+	WarnAppQualityCheckNotOnWeb  = "app-quality-check-not-on-web"
+	WarnSilentWebOnly            = "silent-model-web-only"
+)
+
 func validate(v providers.Values, region string, mode providers.Mode) []providers.FieldError {
 	errs := providers.ValidateSpec(Spec(), v)
 	for i, e := range errs {
@@ -166,14 +180,14 @@ func validate(v providers.Values, region string, mode providers.Mode) []provider
 			errs[i].Message = "given twice with different values (ShowBlbumIcon is the seed's spelling of ShowAlbumIcon; set it once)"
 		}
 	}
-	warn := func(field, msg string) {
-		errs = append(errs, providers.FieldError{Field: field, Message: msg, Warning: true})
+	warn := func(field, code, msg string) {
+		errs = append(errs, providers.Warn(field, code, msg))
 	}
 	if !v.Has("ReturnUrl") {
-		warn("ReturnUrl", "not set: it is optional only for iframe integration; without it the customer is not sent anywhere after finishing")
+		warn("ReturnUrl", WarnReturnURLUnset, "not set: it is optional only for iframe integration; without it the customer is not sent anywhere after finishing")
 	}
 	if v.Get("Authorize") == "T" && v.Has("DocType") && v.Get("DocType") != "00000001" {
-		warn("Authorize", "T works only with the mainland second-generation ID card (DocType 00000001)")
+		warn("Authorize", WarnAuthorizeNeedsMainlandID, "T works only with the mainland second-generation ID card (DocType 00000001)")
 	}
 	// The spec accepts plain http to loopback for the sandbox's receiver;
 	// live Alibaba requires https ("The webhook address must start with https").
@@ -183,28 +197,28 @@ func validate(v providers.Values, region string, mode providers.Mode) []provider
 		}
 	}
 	if v.Has("CallbackToken") && !v.Has("CallbackUrl") {
-		warn("CallbackToken", "has no effect without CallbackUrl")
+		warn("CallbackToken", WarnCallbackTokenWithoutURL, "has no effect without CallbackUrl")
 	}
 	if v.Get("ProductCode") == ProductEKYC && region != DefaultRegion {
-		warn("ProductCode", "eKYC is offered in the China (Hong Kong) region only; this client uses "+region)
+		warn("ProductCode", WarnRegionNotHongKong, "eKYC is offered in the China (Hong Kong) region only; this client uses "+region)
 	}
 	dt := strings.ToLower(metaDeviceType(v.Get("MetaInfo")))
 	if dt == "web" {
 		if v.Get("Model") == "PHOTINUS_LIVENESS" {
-			warn("Model", "PHOTINUS_LIVENESS is not supported on PC (MetaInfo deviceType web); use LIVENESS or SILENT")
+			warn("Model", WarnModelNotOnPC, "PHOTINUS_LIVENESS is not supported on PC (MetaInfo deviceType web); use LIVENESS or SILENT")
 		}
 		if v.Has("ShowGuidePage") {
-			warn("ShowGuidePage", "not supported on PC (MetaInfo deviceType web); it will be ignored")
+			warn("ShowGuidePage", WarnGuidePageNotOnPC, "not supported on PC (MetaInfo deviceType web); it will be ignored")
 		}
 		if v.Has("ProcedurePriority") {
-			warn("ProcedurePriority", "not supported on PC (MetaInfo deviceType web); it will be ignored")
+			warn("ProcedurePriority", WarnProcedurePriorityNotOnPC, "not supported on PC (MetaInfo deviceType web); it will be ignored")
 		}
 	}
 	if (dt == "web" || dt == "h5") && v.Has("AppQualityCheck") {
-		warn("AppQualityCheck", "not supported by the Web SDK (MetaInfo deviceType "+dt+"); it will be ignored")
+		warn("AppQualityCheck", WarnAppQualityCheckNotOnWeb, "not supported by the Web SDK (MetaInfo deviceType "+dt+"); it will be ignored")
 	}
 	if (dt == "ios" || dt == "android") && v.Get("Model") == "SILENT" {
-		warn("Model", "SILENT is supported only for Web SDK integrations (MetaInfo deviceType h5 or web)")
+		warn("Model", WarnSilentWebOnly, "SILENT is supported only for Web SDK integrations (MetaInfo deviceType h5 or web)")
 	}
 	return errs
 }

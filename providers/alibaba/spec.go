@@ -141,6 +141,7 @@ func Spec() providers.Spec {
 				"characters once, and the same id is kept for review, launch and every retry. CheckResult needs it with the TransactionId.",
 			Check:    checkMerchantBizID,
 			Generate: func() string { return providers.RandomHex(16) },
+			Unique:   true,
 		},
 		{
 			Name: "MetaInfo", Label: "Device MetaInfo", Kind: providers.KindJSON, Required: true, Essential: true,

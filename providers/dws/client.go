@@ -250,13 +250,11 @@ func validate(v providers.Values) []providers.FieldError {
 		}
 	}
 	if v.Has(ParamIdentityValue) {
-		_, warns, err := NormalizePhone(v.Get(ParamIdentityValue), v.Get(ParamCountry))
+		_, warns, err := normalizePhone(v.Get(ParamIdentityValue), v.Get(ParamCountry))
 		if err != nil {
 			errs = append(errs, providers.FieldError{Field: ParamIdentityValue, Message: err.Error()})
 		}
-		for _, w := range warns {
-			errs = append(errs, providers.FieldError{Field: ParamIdentityValue, Message: w, Warning: true})
-		}
+		errs = append(errs, warns...)
 	}
 	if v.Get(ParamAuthenticationType) == TypeSMS && v.Get(ParamIdentityType) != IdentityMobile {
 		errs = append(errs, providers.FieldError{Field: ParamIdentityType, Message: "authenticationType SMS needs identityType MOBILENO"})
@@ -560,7 +558,7 @@ func (c *Client) Launch(ctx context.Context, v providers.Values) (*providers.Lau
 			Message: "initAuthentication: the answer names another authenticationRequestId (" + clean(echo, 64) + ")",
 			Action:  cl.unknown}
 	}
-	masked := MaskPhone(wire)
+	masked := providers.MaskPhone(wire)
 	ch := &providers.Challenge{Type: TypeSMS, RenderValue: masked, ChallengeID: authID}
 	applyActionForm(ch, object(env, "actionForm"))
 	now := c.cfg.Clock()
@@ -590,9 +588,11 @@ func (c *Client) Launch(ctx context.Context, v providers.Values) (*providers.Lau
 	return l, nil
 }
 
-// applyActionForm copies the challenge type and the masked number DWS
-// renders. A render value without masking is replaced by kycdesk's own mask
-// so a full number never reaches the screen or the journal.
+// applyActionForm copies the challenge type DWS names. The number shown is
+// kycdesk's own mask of the number sent (providers.MaskPhone, one rule on
+// every screen); DWS's rendering is used only when kycdesk has none, and
+// masked again when it came unmasked, so a full number never reaches the
+// screen or the journal.
 func applyActionForm(ch *providers.Challenge, form map[string]string) {
 	if form == nil {
 		return
@@ -600,11 +600,11 @@ func applyActionForm(ch *providers.Challenge, form map[string]string) {
 	if t := clean(form["challengeType"], 32); t != "" {
 		ch.Type = t
 	}
-	if rv := clean(form["challengeRenderValue"], 32); rv != "" {
+	if rv := clean(form["challengeRenderValue"], 32); rv != "" && ch.RenderValue == "" {
 		if strings.Contains(rv, "*") {
 			ch.RenderValue = rv
 		} else {
-			ch.RenderValue = MaskPhone(rv)
+			ch.RenderValue = providers.MaskPhone(rv)
 		}
 	}
 }

@@ -8,7 +8,7 @@
 //     number as identityValue in the seed's "{countryCode}-{number}" form
 //     (NormalizePhone). DWS answers authenticationId and an actionForm with
 //     the masked number. The Launch carries both ids, the challenge and the
-//     masked number (MaskPhone) as Customer.
+//     masked number (providers.MaskPhone) as Customer.
 //  2. Trigger sends triggerChallenge (challengeId = authenticationId): DWS
 //     sends the SMS. Resends wait ResendCooldown.
 //  3. Verify sends verifyAuthentication with the code the customer reads out

@@ -9,6 +9,8 @@ import (
 	"unicode"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/kycdesk/kycdesk/providers"
 )
 
 // identityValue format, from the seed (initAuthentication, identityValue):
@@ -39,6 +41,22 @@ var wireForm = regexp.MustCompile(`^\+?([1-9][0-9]{0,2})-([0-9]+)$`)
 // sent (the seed's own examples 44-2044555666, a London fixed line, and
 // 60-6543216353, which libphonenumber calls invalid, are such numbers).
 func NormalizePhone(input, defaultRegion string) (wire string, warnings []string, err error) {
+	wire, ws, err := normalizePhone(input, defaultRegion)
+	for _, w := range ws {
+		warnings = append(warnings, w.Message)
+	}
+	return wire, warnings, err
+}
+
+// Warning codes of identityValue (providers.FieldError.Code), stable: desk
+// profiles list the ones they accept.
+const (
+	WarnPhoneNotValid  = "phone-not-valid"
+	WarnPhoneNotMobile = "phone-not-mobile"
+)
+
+// normalizePhone is NormalizePhone with coded warnings.
+func normalizePhone(input, defaultRegion string) (string, []providers.FieldError, error) {
 	s := strings.TrimSpace(input)
 	region := strings.ToUpper(strings.TrimSpace(defaultRegion))
 	if s == "" {
@@ -118,7 +136,7 @@ func parseError(err error) error {
 }
 
 // judge refuses impossible numbers and warns about invalid or non-mobile ones.
-func judge(n *phonenumbers.PhoneNumber) (string, []string, error) {
+func judge(n *phonenumbers.PhoneNumber) (string, []providers.FieldError, error) {
 	if n.GetExtension() != "" {
 		return "", nil, errors.New("has an extension; an SMS code cannot be sent to an extension")
 	}
@@ -135,22 +153,22 @@ func judge(n *phonenumbers.PhoneNumber) (string, []string, error) {
 	}
 	cc := int(n.GetCountryCode())
 	wire := strconv.Itoa(cc) + "-" + phonenumbers.GetNationalSignificantNumber(n)
-	var warns []string
+	var warns []providers.FieldError
 	if !phonenumbers.IsValidNumber(n) {
 		region := phonenumbers.GetRegionCodeForCountryCode(cc)
-		warns = append(warns, fmt.Sprintf("%s is not a valid number for %s according to libphonenumber; check it before sending (it can still be sent)", maskE164(cc, n), region))
+		warns = append(warns, providers.Warn(ParamIdentityValue, WarnPhoneNotValid, fmt.Sprintf("%s is not a valid number for %s according to libphonenumber; check it before sending (it can still be sent)", maskE164(cc, n), region)))
 		return wire, warns, nil
 	}
 	switch t := phonenumbers.GetNumberType(n); t {
 	case phonenumbers.MOBILE, phonenumbers.FIXED_LINE_OR_MOBILE:
 	default:
-		warns = append(warns, fmt.Sprintf("%s is a %s number, not a mobile number; the SMS code may not arrive", maskE164(cc, n), numberTypeName(t)))
+		warns = append(warns, providers.Warn(ParamIdentityValue, WarnPhoneNotMobile, fmt.Sprintf("%s is a %s number, not a mobile number; the SMS code may not arrive", maskE164(cc, n), numberTypeName(t))))
 	}
 	return wire, warns, nil
 }
 
 func maskE164(cc int, n *phonenumbers.PhoneNumber) string {
-	return "+" + strings.Replace(MaskPhone(strconv.Itoa(cc)+"-"+phonenumbers.GetNationalSignificantNumber(n)), "-", " ", 1)
+	return providers.MaskPhone(strconv.Itoa(cc) + "-" + phonenumbers.GetNationalSignificantNumber(n))
 }
 
 func numberTypeName(t phonenumbers.PhoneNumberType) string {
@@ -175,39 +193,4 @@ func numberTypeName(t phonenumbers.PhoneNumberType) string {
 		return "voicemail"
 	}
 	return "non-mobile"
-}
-
-// MaskPhone masks a phone number for the journal and the screen. The wire
-// form keeps the country code, the first two and the last two digits of the
-// number: "44-2044555666" → "44-20******66". Short numbers keep only the
-// last two digits. Any other text keeps only its last two digits
-// ("+44 20 4455 5666" → "**********66"); empty stays empty.
-func MaskPhone(number string) string {
-	number = strings.TrimSpace(number)
-	if number == "" {
-		return ""
-	}
-	if m := wireForm.FindStringSubmatch(number); m != nil {
-		return m[1] + "-" + maskDigits(m[2])
-	}
-	var digits []byte
-	for i := 0; i < len(number); i++ {
-		if number[i] >= '0' && number[i] <= '9' {
-			digits = append(digits, number[i])
-		}
-	}
-	if len(digits) <= 2 {
-		return strings.Repeat("*", len(digits)+2)
-	}
-	return strings.Repeat("*", len(digits)-2) + string(digits[len(digits)-2:])
-}
-
-func maskDigits(d string) string {
-	switch {
-	case len(d) >= 8:
-		return d[:2] + strings.Repeat("*", len(d)-4) + d[len(d)-2:]
-	case len(d) > 2:
-		return strings.Repeat("*", len(d)-2) + d[len(d)-2:]
-	}
-	return strings.Repeat("*", len(d)+2)
 }

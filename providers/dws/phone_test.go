@@ -74,22 +74,6 @@ func TestNormalizePhone(t *testing.T) {
 	}
 }
 
-func TestMaskPhone(t *testing.T) {
-	for in, want := range map[string]string{
-		"44-2044555666":    "44-20******66",
-		"1-4154567899":     "1-41******99",
-		"60-6543216353":    "60-65******53",
-		"1-12345":          "1-***45",
-		"+44 20 4455 5666": "**********66",
-		"5":                "***",
-		"":                 "",
-	} {
-		if got := MaskPhone(in); got != want {
-			t.Errorf("MaskPhone(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestValidatePhoneWithCountry(t *testing.T) {
 	c, _ := New(providers.Config{Mode: providers.ModeSandbox, BaseURL: "http://127.0.0.1:1"})
 	fieldErrs := func(v providers.Values) (ref, warn []providers.FieldError) {
@@ -149,9 +133,23 @@ func FuzzNormalizePhone(f *testing.F) {
 		if err != nil || again != wire {
 			t.Fatalf("renormalising %q: %q %v", wire, again, err)
 		}
-		m := MaskPhone(wire)
+		m := providers.MaskPhone(wire)
 		if !utf8.ValidString(m) || m == wire {
-			t.Fatalf("MaskPhone(%q) = %q", wire, m)
+			t.Fatalf("providers.MaskPhone(%q) = %q", wire, m)
 		}
 	})
+}
+
+// Phone warnings carry their stable codes, so that a desk profile can
+// accept them.
+func TestPhoneWarningsCarryCodes(t *testing.T) {
+	for _, c := range []struct{ number, code string }{
+		{"44-2044555666", WarnPhoneNotMobile}, // a London fixed line (the seed's example)
+		{"60-6543216353", WarnPhoneNotValid},  // the seed's sample, invalid for libphonenumber
+	} {
+		_, warnings := providers.Problems(validate(withDefaults(providers.Values{ParamIdentityValue: {c.number}})))
+		if len(warnings) != 1 || warnings[0].Code != c.code || warnings[0].Field != ParamIdentityValue {
+			t.Errorf("%s: %+v", c.number, warnings)
+		}
+	}
 }

@@ -116,6 +116,7 @@ func Spec() providers.Spec {
 			Forbidden:   " ",
 			Placeholder: "MDEDUCT001bd856ad81cec1e91a620c270bcba5a4223",
 			Generate:    NewRequestID,
+			Unique:      true,
 		},
 		{
 			Name:  ParamAuthenticationMethod,

@@ -117,6 +117,10 @@ func (c *client) Validate(v providers.Values) []providers.FieldError {
 }
 
 // crossField holds the rules that involve more than one field.
+// WarnDigitStringContract is the code (providers.FieldError.Code) of the
+// generateDigitString warning; desk profiles list the codes they accept.
+const WarnDigitStringContract = "digit-string-contract"
+
 func crossField(v providers.Values) []providers.FieldError {
 	var errs []providers.FieldError
 	// [002]: utilityBill "can't be used together with additionalSteps".
@@ -162,7 +166,7 @@ func crossField(v providers.Values) []providers.FieldError {
 				"digit string's maximum lifetime (your environment's default expiryTime) unless iDenfy raised it",
 				v.Get("expiryTime"))
 		}
-		errs = append(errs, providers.FieldError{Field: "generateDigitString", Message: msg, Warning: true})
+		errs = append(errs, providers.Warn("generateDigitString", WarnDigitStringContract, msg))
 	}
 	return errs
 }

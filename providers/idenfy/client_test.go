@@ -138,7 +138,7 @@ func TestRequestBuildsTypedBody(t *testing.T) {
 		t.Fatal(err)
 	}
 	if m["expiryTime"] != float64(600) || m["showInstructions"] != false || m["levenshteinTextMatchRatio"] != 0.8 ||
-		m["ageLimit"] != float64(18) || m["nationality"] != "ALL" || m["locale"] != "lt" || m["country"] != "lt" {
+		m["ageLimit"] != float64(18) || m["nationality"] != "ALL" || m["locale"] != "lt" || m["country"] != "LT" {
 		t.Errorf("types: %v", m)
 	}
 	if docs, ok := m["documents"].([]any); !ok || len(docs) != 2 || docs[0] != "PASSPORT" {

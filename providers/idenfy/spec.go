@@ -355,10 +355,12 @@ func Spec() providers.Spec {
 			Name: "dateOfBirth", Label: "Date of birth", Kind: providers.KindDate, Personal: true,
 			Doc:         "Client's date of birth (YYYY-MM-DD). A mismatch gives SUSPECTED with tag DATE_OF_BIRTH.",
 			Placeholder: "1990-12-20", Check: checkNotFuture, Pattern: "not in the future",
+			Date: providers.DateBirth,
 		},
 		{
 			Name: "dateOfExpiry", Label: "Document expiry date", Kind: providers.KindDate, Personal: true,
 			Doc: "Expiry date of the client's document (YYYY-MM-DD).", Placeholder: "2030-12-20",
+			Date: providers.DateExpiry,
 		},
 		{
 			Name: "dateOfIssue", Label: "Document issue date", Kind: providers.KindDate, Personal: true,

@@ -131,8 +131,8 @@ func TestSpecFieldRules(t *testing.T) {
 			invalid: [][]string{{"2592001"}, {"-5"}, {"1.5"}, {"a day"}}},
 		{field: "sessionLength", valid: [][]string{{"60"}, {"600"}, {"1800"}, {"3600"}},
 			invalid: [][]string{{"59"}, {"3601"}, {"30m"}}},
-		{field: "country", valid: [][]string{{"LT"}, {"lt"}, {"US"}},
-			invalid: [][]string{{"LTU"}, {"XX"}, {"Lithuania"}}},
+		{field: "country", valid: [][]string{{"LT"}, {"lt"}, {"US"}, {"LTU"}, {"Lithuania"}, {"United Kingdom"}},
+			invalid: [][]string{{"XX"}, {"Atlantis"}, {"UK"}, {"uk"}}},
 		{field: "documents", valid: [][]string{{"PASSPORT"}, {"ID_CARD", "PASSPORT", "DRIVER_LICENSE"}, {"passport"},
 			{"ID_CARD,PASSPORT"}, {"DIPLOMATIC_ID"}},
 			invalid: [][]string{{"PASSPORTS"}, {"PASSPORT", "PASSPORT"}, {"INTERNATIONAL_PASSPORT"}}},
@@ -146,11 +146,11 @@ func TestSpecFieldRules(t *testing.T) {
 			invalid: [][]string{{long(51)}, {"12345ū"}}},
 		{field: "documentNumber", valid: [][]string{{"123456"}, {"AB-12/3"}},
 			invalid: [][]string{{long(51)}, {"№123"}}},
-		{field: "sex", valid: [][]string{{"M"}, {"F"}, {"m"}}, invalid: [][]string{{"X"}, {"Male"}}},
+		{field: "sex", valid: [][]string{{"M"}, {"F"}, {"m"}, {"Male"}}, invalid: [][]string{{"X"}, {"unknown"}}},
 		{field: "generateDigitString", valid: [][]string{{"true"}, {"false"}}, invalid: [][]string{{"maybe"}}},
 		{field: "address", valid: [][]string{{"Address"}, {long(255)}}, invalid: [][]string{{long(256)}}},
 		{field: "tokenType", valid: [][]string{{"IDENTIFICATION"}, {"DOCUMENT"}, {"VIDEO_CALL"}, {"VIDEO_CALL_PHOTOS"},
-			{"VIDEO_CALL_IDENTIFICATION"}, {"document"}}, invalid: [][]string{{"SELFIE"}}},
+			{"VIDEO_CALL_IDENTIFICATION"}, {"document"}}, invalid: [][]string{{"FACE_ONLY"}, {"video call"}}},
 		{field: "externalRef", valid: [][]string{{"reference"}, {long(40)}}, invalid: [][]string{{long(41)}, {"réf"}}},
 		{field: "utilityBill", valid: [][]string{{"true"}, {"false"}}, invalid: [][]string{{"on"}}},
 		{field: "additionalSteps", valid: [][]string{{steps}, {"{}"}},
@@ -276,7 +276,7 @@ func TestCrossFieldRules(t *testing.T) {
 		{"utilityBill": {"true"}},
 		{"additionalSteps": {steps}, "additionalData": {`{"UTILITY_BILL":{"ssn":"1"}}`}},
 		{"ageLimit": {"18"}, "ageMax": {"18"}},
-		{"dateOfIssue": {"2021-01-01"}, "dateOfExpiry": {"2021-01-01"}},
+		{"dateOfIssue": {"2021-01-01"}, "dateOfExpiry": {"2099-01-01"}},
 	}
 	for _, v := range ok {
 		v["clientId"] = []string{"c-1"}

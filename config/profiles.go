@@ -1,0 +1,640 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/BurntSushi/toml"
+	"github.com/agnivade/levenshtein"
+
+	"github.com/kycdesk/kycdesk/providers"
+)
+
+// A Profile is a desk profile: a named, saved launch setup — the provider,
+// the values fixed for every launch, the few fields asked per customer, and
+// the warnings already accepted. Its file, profiles/NAME.toml, is a
+// contract (scripts and tests rely on it):
+//
+//	provider = "idenfy"
+//	title = "Passport, Lithuanian"   # optional; shown on home
+//	label = "Ticket number"          # optional desk label, asked and kept (see Label)
+//	asked = ["clientId"]
+//	accepted = []
+//	[values]
+//	locale = "lt"
+//	country = "LT"
+//	documents = ["PASSPORT"]
+//
+// values holds wire names with a string or a list of strings each; asked
+// lists the fields typed per customer; accepted lists the warning codes
+// (providers.FieldError.Code) this profile has confirmed. The same keys
+// make a [profiles.NAME] table in config.toml.
+type Profile struct {
+	// Name is the file name without .toml, or the config table's key.
+	Name     string
+	Provider string
+	// Title is shown on home instead of the name; optional.
+	Title string
+	// Label, when set, is the title of a desk label asked with the asked
+	// fields ("Ticket number"): non-personal text the desk uses to find the
+	// session again, shown in lists and kept in the store. It is not sent
+	// to the provider. The typed customer id itself is never stored.
+	Label    string
+	Asked    []string
+	Accepted []string
+	// Values are the fixed values by wire name.
+	Values providers.Values
+	// Source says where the profile was read: its path, or
+	// "config.toml [profiles.NAME]".
+	Source string
+	// lists names the values written as lists, kept as lists even with one
+	// entry (documents = ["PASSPORT"]).
+	lists map[string]bool
+}
+
+// SetValue fixes a value; list says it is written as a list (a
+// multi-valued parameter) even with one entry.
+func (p *Profile) SetValue(name string, list bool, vals ...string) {
+	if p.Values == nil {
+		p.Values = providers.Values{}
+	}
+	if p.lists == nil {
+		p.lists = map[string]bool{}
+	}
+	p.Values.Set(name, vals...)
+	p.lists[name] = list
+}
+
+// ProfileExt is a profile file's extension.
+const ProfileExt = ".toml"
+
+// Limits of the free-text keys, which home and lists show on one line.
+const (
+	MaxProfileName  = 64
+	MaxProfileTitle = 80
+	MaxLabelTitle   = 40
+	MaxLabelValue   = 64
+)
+
+// profileName is what a profile may be called: a file name on every
+// system, typed after --profile, with no dot (NAME.toml, NAME.toml.tmp).
+var profileName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+
+// CheckProfileName refuses names that are not safe as a file name.
+func CheckProfileName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("a profile needs a name")
+	case len(name) > MaxProfileName:
+		return fmt.Errorf("profile name %q is longer than %d characters", name, MaxProfileName)
+	case !profileName.MatchString(name):
+		return fmt.Errorf("profile name %q: use letters, digits, - and _ only, starting with a letter or digit", name)
+	}
+	return nil
+}
+
+// Dir is kycdesk's configuration directory: $XDG_CONFIG_HOME/kycdesk, or
+// $HOME/.config/kycdesk; "" when neither is set.
+func Dir(env Env) string {
+	if env == nil {
+		env = os.Getenv
+	}
+	base := env("XDG_CONFIG_HOME")
+	if base == "" {
+		home := env("HOME")
+		if home == "" {
+			return ""
+		}
+		base = filepath.Join(home, ".config")
+	}
+	return filepath.Join(base, "kycdesk")
+}
+
+// ProfilesDir is where profile files live: Dir/profiles; "" when there is
+// no configuration directory.
+func ProfilesDir(env Env) string {
+	d := Dir(env)
+	if d == "" {
+		return ""
+	}
+	return filepath.Join(d, "profiles")
+}
+
+// ProfileError is a profile that cannot be used, with where it is and why.
+type ProfileError struct {
+	Source string // a path, or "config.toml [profiles.NAME]"
+	Err    error
+}
+
+func (e *ProfileError) Error() string { return e.Source + ": " + e.Err.Error() }
+func (e *ProfileError) Unwrap() error { return e.Err }
+
+// ListProfiles reads every NAME.toml in dir, sorted by name, so that home's
+// number keys stay the same from one start to the next. A file that cannot
+// be read is reported with its path and reason and left out; the others
+// are still listed. A missing directory holds no profiles.
+func ListProfiles(dir string) ([]Profile, []error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) || dir == "" {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, []error{&ProfileError{Source: dir, Err: err}}
+	}
+	var out []Profile
+	var problems []error
+	for _, e := range entries { // os.ReadDir sorts by file name
+		name, ok := strings.CutSuffix(e.Name(), ProfileExt)
+		if !ok || e.IsDir() {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		if err := CheckProfileName(name); err != nil {
+			problems = append(problems, &ProfileError{Source: path, Err: err})
+			continue
+		}
+		p, err := readProfile(path, name)
+		if err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		out = append(out, p)
+	}
+	return out, problems
+}
+
+// LoadProfile reads dir/NAME.toml.
+func LoadProfile(dir, name string) (Profile, error) {
+	if err := CheckProfileName(name); err != nil {
+		return Profile{}, err
+	}
+	return readProfile(filepath.Join(dir, name+ProfileExt), name)
+}
+
+func readProfile(path, name string) (Profile, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Profile{}, &ProfileError{Source: path, Err: errors.Unwrap(err)}
+	}
+	var raw map[string]any
+	if _, err := toml.Decode(string(b), &raw); err != nil {
+		return Profile{}, &ProfileError{Source: path, Err: err}
+	}
+	p, err := profileFromTable(name, raw)
+	if err != nil {
+		return Profile{}, &ProfileError{Source: path, Err: err}
+	}
+	p.Source = path
+	return p, nil
+}
+
+// profileFromTable decodes a profile from its TOML table (a file, or a
+// [profiles.NAME] table), refusing unknown keys and values that are not a
+// string or a list of strings.
+func profileFromTable(name string, t map[string]any) (Profile, error) {
+	p := Profile{Name: name, Values: providers.Values{}}
+	str := func(key string, v any) (string, error) {
+		s, ok := v.(string)
+		if !ok {
+			return "", fmt.Errorf("%s must be a string", key)
+		}
+		return s, nil
+	}
+	list := func(key string, v any) ([]string, error) {
+		switch v := v.(type) {
+		case []any:
+			out := make([]string, 0, len(v))
+			for _, x := range v {
+				s, ok := x.(string)
+				if !ok {
+					return nil, fmt.Errorf("%s must list strings (write %v as \"%v\")", key, x, x)
+				}
+				out = append(out, s)
+			}
+			return out, nil
+		case string:
+			return nil, fmt.Errorf("%s must be a list, e.g. %s = [%q]", key, key, v)
+		}
+		return nil, fmt.Errorf("%s must be a list of strings", key)
+	}
+	var err error
+	for _, key := range sortedKeys(t) {
+		v := t[key]
+		switch key {
+		case "provider":
+			p.Provider, err = str(key, v)
+		case "title":
+			p.Title, err = str(key, v)
+		case "label":
+			p.Label, err = str(key, v)
+		case "asked":
+			p.Asked, err = list(key, v)
+		case "accepted":
+			p.Accepted, err = list(key, v)
+		case "values":
+			vals, ok := v.(map[string]any)
+			if !ok {
+				return p, errors.New("values must be a table ([values])")
+			}
+			for _, n := range sortedKeys(vals) {
+				switch x := vals[n].(type) {
+				case string:
+					p.SetValue(n, false, x)
+				case []any:
+					l, err := list("values."+n, x)
+					if err != nil {
+						return p, err
+					}
+					p.SetValue(n, true, l...)
+				default:
+					return p, fmt.Errorf("values.%s must be a string or a list of strings (write %v as \"%v\")", n, x, x)
+				}
+			}
+		default:
+			return p, fmt.Errorf("unknown key %q (a profile has provider, title, label, asked, accepted and [values])", key)
+		}
+		if err != nil {
+			return p, err
+		}
+	}
+	if p.Provider == "" {
+		return p, errors.New(`provider is missing (e.g. provider = "idenfy")`)
+	}
+	return p, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// profileFile is the file layout, in the contract's key order.
+type profileFile struct {
+	Provider string         `toml:"provider"`
+	Title    string         `toml:"title,omitempty"`
+	Label    string         `toml:"label,omitempty"`
+	Asked    []string       `toml:"asked"`
+	Accepted []string       `toml:"accepted"`
+	Values   map[string]any `toml:"values"`
+}
+
+// Encode is the profile's file text.
+func (p Profile) Encode() ([]byte, error) {
+	f := profileFile{Provider: p.Provider, Title: p.Title, Label: p.Label,
+		Asked: nonNil(p.Asked), Accepted: nonNil(p.Accepted), Values: map[string]any{}}
+	for _, n := range p.Values.Names() {
+		if l := p.Values.List(n); len(l) == 1 && !p.lists[n] {
+			f.Values[n] = l[0]
+		} else {
+			f.Values[n] = l
+		}
+	}
+	var b bytes.Buffer
+	if err := toml.NewEncoder(&b).Encode(f); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// SaveProfile writes dir/NAME.toml atomically (a temporary file in the
+// same directory, synced, then renamed), mode 0600 in a 0700 directory,
+// and returns its path. Callers check the profile against the registry
+// first (Check).
+func SaveProfile(dir string, p Profile) (string, error) {
+	if dir == "" {
+		return "", errors.New("no configuration directory (set XDG_CONFIG_HOME or HOME)")
+	}
+	if err := CheckProfileName(p.Name); err != nil {
+		return "", err
+	}
+	b, err := p.Encode()
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, p.Name+ProfileExt)
+	tmp, err := os.CreateTemp(dir, "."+p.Name+".*.tmp") // CreateTemp makes it 0600
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	if err := tmp.Close(); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
+// Check validates a profile against the provider registry and returns
+// every problem, each naming its key (provider, asked, values.NAME…):
+// an unknown provider; unknown field names (with the closest wire name);
+// credentials, which never go in a profile; personal data and phone
+// numbers in the fixed values (a profile must not store them: ask them);
+// values made fresh for every launch; fixed values the field rules
+// refuse; asked fields that are also fixed; required fields neither fixed
+// nor asked; titles that do not fit a line.
+func (p Profile) Check(reg providers.Registry) []providers.FieldError {
+	var errs []providers.FieldError
+	add := func(field, format string, a ...any) {
+		errs = append(errs, providers.FieldError{Field: field, Message: fmt.Sprintf(format, a...)})
+	}
+	if p.Name != "" {
+		if err := CheckProfileName(p.Name); err != nil {
+			add("name", "%s", err.Error())
+		}
+	}
+	if msg := checkLine(p.Title, MaxProfileTitle); msg != "" {
+		add("title", "%s", msg)
+	}
+	if msg := checkLine(p.Label, MaxLabelTitle); msg != "" {
+		add("label", "%s", msg)
+	}
+	d, ok := reg.Get(p.Provider)
+	if !ok {
+		add("provider", "unknown provider %q (known: %s)", p.Provider, strings.Join(reg.IDs(), ", "))
+		return errs
+	}
+	spec := d.Spec()
+	fixed := map[string]bool{}
+	for _, name := range sortedKeys(p.Values) {
+		key := "values." + name
+		if c, ok := credentialNamed(d, name); ok {
+			add(key, "is a credential; credentials never go in a profile (set %s in the environment or in config.toml's [%s] table)", c.Env, d.ID)
+			continue
+		}
+		prm, ok := spec.Lookup(name)
+		if !ok {
+			add(key, "%s", unknownField(d, spec, name))
+			continue
+		}
+		fixed[prm.Name] = true
+		switch {
+		case prm.Personal || prm.Kind == providers.KindPhone:
+			add(key, "is personal data; a profile must not store it: ask it per customer instead (asked = [%q])", prm.Name)
+			continue
+		case prm.Unique:
+			add(key, "is made fresh for every launch (it keeps retries apart); leave it out of the profile")
+			continue
+		}
+		for _, e := range providers.ValidateSpec(providers.Spec{prm}, providers.Values{prm.Name: p.Values[name]}) {
+			if !e.Warning {
+				add(key, "%s", e.Message)
+			}
+		}
+	}
+	asked := map[string]bool{}
+	for _, name := range p.Asked {
+		prm, ok := spec.Lookup(name)
+		switch {
+		case !ok:
+			add("asked", "%s: %s", name, unknownField(d, spec, name))
+		case asked[prm.Name]:
+			add("asked", "%s is listed twice", prm.Name)
+		case fixed[prm.Name]:
+			add("asked", "%s is both asked and fixed in [values]; remove one", prm.Name)
+		}
+		if ok {
+			asked[prm.Name] = true
+		}
+	}
+	for _, prm := range spec {
+		if prm.Required && prm.Default == "" && prm.Generate == nil && !fixed[prm.Name] && !asked[prm.Name] {
+			add("asked", "%s is required: fix it in [values] or ask it (asked = [%q])", prm.Name, prm.Name)
+		}
+	}
+	seen := map[string]bool{}
+	for _, code := range p.Accepted {
+		if strings.TrimSpace(code) == "" || seen[code] {
+			add("accepted", "%q: list each warning code once", code)
+		}
+		seen[code] = true
+	}
+	return errs
+}
+
+// checkLine refuses text that does not fit one line of a list.
+func checkLine(s string, max int) string {
+	if n := utf8.RuneCountInString(s); n > max {
+		return fmt.Sprintf("is %d characters long; at most %d fit a line", n, max)
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return fmt.Sprintf("must be printable text on one line (found %q)", r)
+		}
+	}
+	return ""
+}
+
+// CheckLabelValue checks the desk label an operator types (a ticket
+// number): printable, one line, at most MaxLabelValue characters. Empty is
+// allowed: the label is optional per launch.
+func CheckLabelValue(v string) error {
+	if msg := checkLine(strings.TrimSpace(v), MaxLabelValue); msg != "" {
+		return errors.New(msg)
+	}
+	return nil
+}
+
+func credentialNamed(d providers.Descriptor, name string) (providers.Credential, bool) {
+	for _, c := range d.Credentials {
+		if strings.EqualFold(name, c.Env) || strings.EqualFold(name, c.Name) || name == snake(c.Name) {
+			return c, true
+		}
+	}
+	return providers.Credential{}, false
+}
+
+// unknownField names the closest wire name, if one is close.
+func unknownField(d providers.Descriptor, spec providers.Spec, name string) string {
+	best, bestDist := "", 0
+	for _, p := range spec {
+		dist := levenshtein.ComputeDistance(strings.ToLower(name), strings.ToLower(p.Name))
+		if best == "" || dist < bestDist {
+			best, bestDist = p.Name, dist
+		}
+	}
+	if best != "" && bestDist <= max(2, len(name)/3) {
+		return fmt.Sprintf("unknown %s parameter; did you mean %s?", d.ID, best)
+	}
+	return fmt.Sprintf("unknown %s parameter (see `kycdesk params %s` for the documented names)", d.ID, d.ID)
+}
+
+// Apply builds the values of a launch: the fixed values, then what the
+// operator typed for the asked fields, in the spec's spelling with each
+// value normalised. A typed field the profile does not ask is refused (it
+// is fixed, or not part of this setup): nothing is silently overridden.
+func (p Profile) Apply(spec providers.Spec, typed providers.Values) (providers.Values, []providers.FieldError) {
+	asked := map[string]bool{}
+	for _, n := range p.Asked {
+		if prm, ok := spec.Lookup(n); ok {
+			asked[prm.Name] = true
+		}
+	}
+	out := p.Values.Clone()
+	var errs []providers.FieldError
+	for _, n := range sortedKeys(typed) {
+		prm, ok := spec.Lookup(n)
+		if !ok || !asked[prm.Name] {
+			errs = append(errs, providers.FieldError{Field: n,
+				Message: fmt.Sprintf("is not asked by profile %s; edit the profile to change it", p.Name)})
+			continue
+		}
+		out.Set(prm.Name, typed[n]...)
+	}
+	return spec.Canonical(out), errs
+}
+
+// Accepts reports whether the profile has accepted a warning: it has a
+// code and the code is listed in accepted.
+func (p Profile) Accepts(w providers.FieldError) bool {
+	if !w.Warning || w.Code == "" {
+		return false
+	}
+	for _, c := range p.Accepted {
+		if c == w.Code {
+			return true
+		}
+	}
+	return false
+}
+
+// Remaining drops the warnings the profile has accepted; the rest are
+// asked (review) before a launch.
+func (p Profile) Remaining(warnings []providers.FieldError) []providers.FieldError {
+	var out []providers.FieldError
+	for _, w := range warnings {
+		if !p.Accepts(w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// Accept records warning codes as accepted (review's "accept for this
+// profile"), once each; warnings without a code cannot be accepted.
+func (p *Profile) Accept(warnings ...providers.FieldError) {
+	for _, w := range warnings {
+		if w.Code != "" && !p.Accepts(w) {
+			p.Accepted = append(p.Accepted, w.Code)
+		}
+	}
+}
+
+// Prepare is the profile screen's enter: the values of the launch (typed
+// over fixed, then the client's Prepare: generated ids made once), the
+// refusals, and the warnings this profile has not accepted. With no
+// refusals and no warnings the launch goes straight out.
+func (p Profile) Prepare(c providers.Client, spec providers.Spec, typed providers.Values) (values providers.Values, refusals, warnings []providers.FieldError) {
+	values, refusals = p.Apply(spec, typed)
+	values = c.Prepare(values)
+	r, w := providers.Problems(c.Validate(values))
+	return values, append(refusals, r...), p.Remaining(w)
+}
+
+// DisplayTitle is what home shows: the title, or the name.
+func (p Profile) DisplayTitle() string {
+	if p.Title != "" {
+		return p.Title
+	}
+	return p.Name
+}
+
+// SuggestAsked proposes the fields a new profile asks per customer: the
+// provider's customer field, the required fields with no default that the
+// provider does not generate, and every personal or phone field that is
+// set (a profile cannot store those).
+func SuggestAsked(d providers.Descriptor, values providers.Values) []string {
+	var out []string
+	for _, p := range d.Spec() {
+		switch {
+		case p.Name == d.CustomerParam,
+			p.Required && p.Default == "" && p.Generate == nil,
+			(p.Personal || p.Kind == providers.KindPhone) && values.Has(p.Name):
+			out = append(out, p.Name)
+		}
+	}
+	return out
+}
+
+// NewProfile makes a profile from a form's values (review's `p`): the
+// asked fields are left out of the fixed values, and so are values a
+// profile must not hold (personal data, phone numbers, values made fresh
+// per launch, unknown names), which are returned as dropped. Check it
+// before saving.
+func NewProfile(name string, d providers.Descriptor, values providers.Values, asked []string) (p Profile, dropped []string) {
+	spec := d.Spec()
+	p = Profile{Name: name, Provider: d.ID, Asked: []string{}, Accepted: []string{}, Values: providers.Values{}}
+	isAsked := map[string]bool{}
+	for _, n := range asked {
+		if prm, ok := spec.Lookup(n); ok && !isAsked[prm.Name] {
+			isAsked[prm.Name] = true
+			p.Asked = append(p.Asked, prm.Name)
+		}
+	}
+	for _, n := range values.Names() {
+		prm, ok := spec.Lookup(n)
+		switch {
+		case ok && isAsked[prm.Name]:
+		case !ok || prm.Personal || prm.Kind == providers.KindPhone || prm.Unique:
+			dropped = append(dropped, n)
+		default:
+			p.SetValue(prm.Name, prm.IsList(), values[n]...)
+		}
+	}
+	return p, dropped
+}
+
+// profilesFromConfig decodes config.toml's [profiles.NAME] tables. A table
+// that is not a profile makes the file an error, as any other bad setting.
+func profilesFromConfig(path string, t map[string]any) ([]Profile, error) {
+	var out []Profile
+	for _, name := range sortedKeys(t) {
+		src := fmt.Sprintf("%s [profiles.%s]", path, name)
+		if err := CheckProfileName(name); err != nil {
+			return nil, &ProfileError{Source: src, Err: err}
+		}
+		table, ok := t[name].(map[string]any)
+		if !ok {
+			return nil, &ProfileError{Source: src, Err: errors.New("must be a table")}
+		}
+		p, err := profileFromTable(name, table)
+		if err != nil {
+			return nil, &ProfileError{Source: src, Err: err}
+		}
+		p.Source = src
+		out = append(out, p)
+	}
+	return out, nil
+}
