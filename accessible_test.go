@@ -27,7 +27,7 @@ func TestAccessibleConsoleLaunchesIdenfy(t *testing.T) {
 		"1",         // provider: iDenfy
 		"desk-a11y", // clientId
 		"", "",      // firstName, lastName
-		"", // locale: not set (typed; empty keeps the default)
+		"",  // locale: not set (typed; empty keeps the default)
 		"",  // country
 		"0", // documents: confirm none
 		"1", // tokenType: not set
