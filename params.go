@@ -157,7 +157,7 @@ func cmdSandbox(args []string, io *IO) int {
 	}
 	fmt.Fprintf(io.Out, "kycdesk sandbox listening on http://%s\n", *listen)
 	fmt.Fprintf(io.Out, "URLs in QR codes start with %s\n", pub)
-	if !config.IsLoopback(host) {
+	if !providers.IsLoopback(host) {
 		fmt.Fprintln(io.Out, "WARNING: listening beyond loopback: anyone on this network can reach the simulators and customer pages.")
 		for _, a := range sandbox.LANAddresses() {
 			fmt.Fprintf(io.Out, "  a phone on the same network can use http://%s:%s\n", a, port)
