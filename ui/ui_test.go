@@ -15,11 +15,11 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/kycdesk/kycdesk/config"
+	"github.com/kycdesk/kycdesk/internal/qrscan"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/catalog"
 	"github.com/kycdesk/kycdesk/sandbox"
 	"github.com/kycdesk/kycdesk/session"
-	"github.com/kycdesk/kycdesk/ui/qr"
 )
 
 func TestMain(m *testing.M) {
@@ -218,7 +218,7 @@ func TestWholePathIdenfyOnTheSandbox(t *testing.T) {
 	}
 	v = m.View()
 	assertFits(t, v, 80, 24)
-	got, err := qr.Decode(v)
+	got, err := qrscan.Decode(v)
 	if err != nil {
 		t.Fatalf("QR on screen does not decode: %v\n%s", err, v)
 	}
@@ -436,7 +436,7 @@ func TestResultQRDecodesAtBothSizes(t *testing.T) {
 	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
 		m := goldenScreens(t)["result"]
 		send(m, size(sz[0], sz[1]))
-		got, err := qr.Decode(m.View())
+		got, err := qrscan.Decode(m.View())
 		if err != nil || got != m.result.launch.URL {
 			t.Fatalf("%v: decoded %q, %v", sz, got, err)
 		}
