@@ -104,8 +104,9 @@ type Launch struct {
 	// Notes are short provider facts for the result screen ("the URL works
 	// once and for 30 minutes").
 	Notes []string `json:"notes,omitempty"`
-	// Customer is the customer id as sent (clientId, MerchantUserId), or
-	// a masked phone number; safe for the journal.
+	// Customer is the customer id as the provider sent it (clientId, the
+	// MerchantUserId hash) or a masked phone number, for the provider's own
+	// use; who the customer is for the history is providers.Customer.
 	Customer string `json:"customer,omitempty"`
 }
 
@@ -208,8 +209,11 @@ type Descriptor struct {
 	// OptionsDoc documents Config.Options keys (region…), for README/params.
 	OptionsDoc map[string]string
 	// CustomerParam is the parameter that identifies the customer on the
-	// operator's side (clientId, MerchantUserId); the duplicate guard uses it.
+	// operator's side (clientId, MerchantUserId); see Customer, the rule.
 	CustomerParam string
+	// BillsEachLaunch: every live launch costs money (iDenfy tokens), so
+	// the desk asks before a second one for a customer with one pending.
+	BillsEachLaunch bool
 	// MainReference is the reference lists show (scanRef, TransactionId…).
 	MainReference string
 	// CustomerKey maps a customer id as the operator types it to the one

@@ -84,6 +84,8 @@ func Descriptor() providers.Descriptor {
 	return providers.Descriptor{
 		ID:            "alibaba",
 		MainReference: "TransactionId",
+		// The customer recorded is the hash sent (D5), never the typed id.
+		CustomerParam: "MerchantUserId",
 		CustomerKey:   HashUserID,
 		Name:          "Alibaba Cloud eKYC",
 		Summary:       "ID Verification eKYC (Initialize 2022-08-09): document + liveness, single-use URL valid 30 minutes",

@@ -40,8 +40,9 @@ func Descriptor() providers.Descriptor {
 		Spec:               Spec,
 		New:                New,
 		NewSimulator:       NewSimulator,
+		CustomerParam:      "clientId",
 		// iDenfy bills repeated tokens for the same clientId ([002] tip).
-		CustomerParam: "clientId",
-		MainReference: "scanRef",
+		BillsEachLaunch: true,
+		MainReference:   "scanRef",
 	}
 }
