@@ -36,12 +36,19 @@ type File struct {
 	Providers map[string]map[string]string
 }
 
-// DefaultPath is $XDG_CONFIG_HOME/kycdesk/config.toml (fallback ~/.config).
-func DefaultPath() string {
-	dir := os.Getenv("XDG_CONFIG_HOME")
+// DefaultPath is $XDG_CONFIG_HOME/kycdesk/config.toml (fallback
+// ~/.config), read from env (nil: the process's environment).
+func DefaultPath(env Env) string {
+	if env == nil {
+		env = os.Getenv
+	}
+	dir := env("XDG_CONFIG_HOME")
 	if dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
+		home := env("HOME")
+		if home == "" {
+			home, _ = os.UserHomeDir()
+		}
+		if home == "" {
 			return ""
 		}
 		dir = filepath.Join(home, ".config")

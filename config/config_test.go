@@ -424,8 +424,8 @@ func TestSandboxURLAndDefaultPath(t *testing.T) {
 	}
 	dir := t.TempDir()
 	t.Setenv("XDG_CONFIG_HOME", dir)
-	if got := DefaultPath(); got != filepath.Join(dir, "kycdesk", "config.toml") {
-		t.Errorf("DefaultPath() = %q", got)
+	if got := DefaultPath(nil); got != filepath.Join(dir, "kycdesk", "config.toml") {
+		t.Errorf("DefaultPath(nil) = %q", got)
 	}
 	t.Setenv("KYCDESK_SANDBOX_URL", "http://127.0.0.1:1234")
 	if got := SandboxURL(nil); got != "http://127.0.0.1:1234" {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -37,7 +37,7 @@ func TestAccessibleConsoleLaunchesIdenfy(t *testing.T) {
 		"n", // another session
 	}}
 	var out, errb bytes.Buffer
-	code := run([]string{"--accessible"}, &IO{In: in, Out: &out, Err: &errb, Getenv: os.Getenv})
+	code := Main([]string{"--accessible"}, &IO{In: in, Out: &out, Err: &errb, Getenv: os.Getenv})
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
 	}
@@ -59,7 +59,7 @@ func TestAccessibleConsoleLaunchesIdenfy(t *testing.T) {
 func TestAccessibleConsoleEndsAtEndOfInput(t *testing.T) {
 	isolate(t)
 	var out, errb bytes.Buffer
-	code := run([]string{"--accessible"}, &IO{In: &lineReader{lines: []string{"1"}}, Out: &out, Err: &errb, Getenv: os.Getenv})
+	code := Main([]string{"--accessible"}, &IO{In: &lineReader{lines: []string{"1"}}, Out: &out, Err: &errb, Getenv: os.Getenv})
 	if code != 0 {
 		t.Fatalf("exit %d at end of input\n%s", code, errb.String())
 	}
