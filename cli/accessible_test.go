@@ -64,3 +64,38 @@ func TestAccessibleConsoleEndsAtEndOfInput(t *testing.T) {
 		t.Fatalf("exit %d at end of input\n%s", code, errb.String())
 	}
 }
+
+// The accessible console warns before a second billed live launch for a
+// customer with one pending, as the console and `launch` do.
+func TestAccessibleConsoleWarnsOfAPendingLiveSession(t *testing.T) {
+	isolate(t)
+	t.Setenv("IDENFY_API_KEY", "live-key")
+	t.Setenv("IDENFY_API_SECRET", "live-secret-value")
+	sb := startSandbox(t, envOf(map[string]string{"IDENFY_API_KEY": "live-key", "IDENFY_API_SECRET": "live-secret-value"}))
+	t.Setenv("KYCDESK_IDENFY_URL", sb.URL)
+	first := oneJSON(t, cli(t, []string{"live-secret-value"}, "launch", "idenfy", "--live", "--set", "clientId=desk-a11y", "--json").out)
+	in := &lineReader{lines: []string{
+		"1",         // provider: iDenfy (the only one with live credentials)
+		"desk-a11y", // clientId
+		"", "",      // firstName, lastName
+		"1", // locale: not set
+		"",  // country
+		"0", // documents: confirm none
+		"1", // tokenType: not set
+		"",  // expiryTime
+		"n", // advanced
+		"n", // launch: no
+		"n", // another session
+	}}
+	var out, errb bytes.Buffer
+	code := Main([]string{"--accessible", "--live"}, &IO{In: in, Out: &out, Err: &errb, Getenv: os.Getenv})
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), "already has a pending live session ("+first["session"].(string)+")") {
+		t.Errorf("no duplicate warning:\n%s", out.String())
+	}
+	if strings.Contains(out.String(), "live-secret-value") {
+		t.Error("the live secret was printed")
+	}
+}
