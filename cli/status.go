@@ -20,15 +20,11 @@ func cmdStatus(args []string, io *IO) error {
 	if len(pos) != 1 {
 		return usage(*asJSON, "SESSION", "name one session: kycdesk status SESSION")
 	}
-	a, err := newApp(io, false)
+	a, s, err := openSession(io, *asJSON, pos[0])
 	if err != nil {
-		return fail(err, *asJSON)
+		return err
 	}
 	defer a.close()
-	s, err := a.desk.Session(pos[0])
-	if err != nil {
-		return usage(*asJSON, "SESSION", err.Error())
-	}
 	if !s.Launched() {
 		printStatus(io, s, &providers.Status{State: s.State, Detail: describeUnlaunched(s)}, *asJSON)
 		if s.OutcomeUnknown() {
@@ -49,6 +45,21 @@ func cmdStatus(args []string, io *IO) error {
 	}
 	printStatus(io, s, st, *asJSON)
 	return nil
+}
+
+// openSession opens the app and finds a recorded session (the app then
+// follows it in its own mode, whatever --live says).
+func openSession(io *IO, asJSON bool, id string) (*app, *session.Session, error) {
+	a, err := newApp(io, false)
+	if err != nil {
+		return nil, nil, fail(err, asJSON)
+	}
+	s, err := a.desk.Session(id)
+	if err != nil {
+		a.close()
+		return nil, nil, usage(asJSON, "SESSION", err.Error())
+	}
+	return a, s, nil
 }
 
 func printStatus(io *IO, s *session.Session, st *providers.Status, asJSON bool) {

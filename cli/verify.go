@@ -20,15 +20,11 @@ func cmdVerify(args []string, io *IO) error {
 	if strings.TrimSpace(*code) == "" {
 		return usage(*asJSON, "--code", "required: the code the customer received")
 	}
-	a, err := newApp(io, false)
+	a, s, err := openSession(io, *asJSON, pos[0])
 	if err != nil {
-		return fail(err, *asJSON)
+		return err
 	}
 	defer a.close()
-	s, err := a.desk.Session(pos[0])
-	if err != nil {
-		return usage(*asJSON, "SESSION", err.Error())
-	}
 	f, err := a.desk.Follow(s.ID)
 	if err != nil {
 		return fail(err, *asJSON)

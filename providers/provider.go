@@ -258,3 +258,15 @@ func (r Registry) IDs() []string {
 	}
 	return out
 }
+
+// Constructor adapts a provider's New, which returns its own client type,
+// to Descriptor.New: a failed New gives a nil Client, never a typed nil.
+func Constructor[C Client](newClient func(Config) (C, error)) func(Config) (Client, error) {
+	return func(cfg Config) (Client, error) {
+		c, err := newClient(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+}
