@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/kycdesk/kycdesk/config"
@@ -77,6 +78,11 @@ func (a *app) sandboxNote() string {
 func (a *app) close() {
 	if a.inProcess != nil {
 		a.inProcess.Close()
+		// Pooled connections to it are dead: a later command in this
+		// process (tests, a served desk) must not reuse one and read EOF.
+		if t, ok := http.DefaultTransport.(*http.Transport); ok {
+			t.CloseIdleConnections()
+		}
 	}
 	if a.journal != nil {
 		a.journal.Close()
