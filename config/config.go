@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -42,17 +41,15 @@ type File struct {
 	Profiles []Profile
 }
 
-// DefaultPath is $XDG_CONFIG_HOME/kycdesk/config.toml (fallback ~/.config).
-func DefaultPath() string {
-	dir := os.Getenv("XDG_CONFIG_HOME")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return ""
-		}
-		dir = filepath.Join(home, ".config")
+// DefaultPath is $XDG_CONFIG_HOME/kycdesk/config.toml (fallback
+// ~/.config), read from env (nil: the process's environment); "" when
+// there is no configuration directory.
+func DefaultPath(env Env) string {
+	d := Dir(env)
+	if d == "" {
+		return ""
 	}
-	return filepath.Join(dir, "kycdesk", "config.toml")
+	return filepath.Join(d, "config.toml")
 }
 
 // Load reads the file at path. A missing file is an empty config. A file
@@ -201,7 +198,7 @@ func Resolve(d providers.Descriptor, mode providers.Mode, sandboxURL string, f *
 		// whose credentials are key files, which keep the sandbox key pair,
 		// and never to a sandbox reached over plain http beyond loopback
 		// (live credentials would cross the network in clear).
-		if err == nil && len(missing) == 0 && len(creds) > 0 && envHasAll(d, env) && !usesKeyFiles(d) && CheckEndpoint(sandboxURL) == "" {
+		if err == nil && len(missing) == 0 && len(creds) > 0 && envHasAll(d, env) && !usesKeyFiles(d) && providers.CheckEndpoint(sandboxURL) == "" {
 			cfg.Credentials = creds
 		} else {
 			for k, v := range d.SandboxCredentials {
@@ -221,7 +218,7 @@ func Resolve(d providers.Descriptor, mode providers.Mode, sandboxURL string, f *
 	if base == "" {
 		base = d.LiveURL
 	}
-	if msg := CheckEndpoint(base); msg != "" {
+	if msg := providers.CheckEndpoint(base); msg != "" {
 		r.Disabled = fmt.Sprintf("endpoint %s: %s", base, msg)
 	}
 	cfg.BaseURL = strings.TrimRight(base, "/")
@@ -297,34 +294,6 @@ func credentials(d providers.Descriptor, t map[string]string, env Env) (map[stri
 		out[c.Name] = v
 	}
 	return out, missing, nil
-}
-
-// CheckEndpoint refuses anything but https, except plain http to a
-// loopback host (a local simulator or proxy).
-func CheckEndpoint(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return "not an absolute URL"
-	}
-	switch u.Scheme {
-	case "https":
-		return ""
-	case "http":
-		if IsLoopback(u.Hostname()) {
-			return ""
-		}
-		return "plain http is refused for a non-loopback host; use https"
-	}
-	return "scheme must be https"
-}
-
-// IsLoopback reports whether host is localhost or a loopback address.
-func IsLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // SandboxURL is KYCDESK_SANDBOX_URL or the default.

@@ -14,8 +14,8 @@ import (
 // PresetPath is where a provider's preset lives: the values every new form
 // for that provider starts with (a desk's usual locale, documents…). It is
 // in the format `kycdesk launch --from` reads.
-func PresetPath(provider string) string {
-	p := DefaultPath()
+func PresetPath(env Env, provider string) string {
+	p := DefaultPath(env)
 	if p == "" {
 		return ""
 	}
@@ -24,8 +24,8 @@ func PresetPath(provider string) string {
 
 // SavePreset writes v as the provider's preset (mode 0600) and returns the
 // path. The caller leaves out personal data and generated ids.
-func SavePreset(provider string, v providers.Values) (string, error) {
-	path := PresetPath(provider)
+func SavePreset(env Env, provider string, v providers.Values) (string, error) {
+	path := PresetPath(env, provider)
 	if path == "" {
 		return "", errors.New("no configuration directory (set XDG_CONFIG_HOME or HOME)")
 	}
@@ -54,8 +54,8 @@ func SavePreset(provider string, v providers.Values) (string, error) {
 }
 
 // LoadPreset reads the provider's preset; no file is no preset.
-func LoadPreset(provider string) (providers.Values, error) {
-	path := PresetPath(provider)
+func LoadPreset(env Env, provider string) (providers.Values, error) {
+	path := PresetPath(env, provider)
 	if path == "" {
 		return nil, nil
 	}

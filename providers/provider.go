@@ -107,8 +107,9 @@ type Launch struct {
 	// Notes are short provider facts for the result screen ("the URL works
 	// once and for 30 minutes").
 	Notes []string `json:"notes,omitempty"`
-	// Customer is the customer id as sent (clientId, MerchantUserId), or
-	// a masked phone number; safe for the journal.
+	// Customer is the customer id as the provider sent it (clientId, the
+	// MerchantUserId hash) or a masked phone number, for the provider's own
+	// use; who the customer is for the history is providers.Customer.
 	Customer string `json:"customer,omitempty"`
 }
 
@@ -230,8 +231,11 @@ type Descriptor struct {
 	// OptionsDoc documents Config.Options keys (region…), for README/params.
 	OptionsDoc map[string]string
 	// CustomerParam is the parameter that identifies the customer on the
-	// operator's side (clientId, MerchantUserId); the duplicate guard uses it.
+	// operator's side (clientId, MerchantUserId); see Customer, the rule.
 	CustomerParam string
+	// BillsEachLaunch: every live launch costs money (iDenfy tokens), so
+	// the desk asks before a second one for a customer with one pending.
+	BillsEachLaunch bool
 	// MainReference is the reference lists show (scanRef, TransactionId…).
 	MainReference string
 	// CustomerKey maps a customer id as the operator types it to the one
@@ -278,4 +282,16 @@ func (r Registry) IDs() []string {
 		out[i] = d.ID
 	}
 	return out
+}
+
+// Constructor adapts a provider's New, which returns its own client type,
+// to Descriptor.New: a failed New gives a nil Client, never a typed nil.
+func Constructor[C Client](newClient func(Config) (C, error)) func(Config) (Client, error) {
+	return func(cfg Config) (Client, error) {
+		c, err := newClient(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
 }

@@ -55,17 +55,11 @@ type Config struct {
 }
 
 // configDir is $XDG_CONFIG_HOME/kycdesk (fallback ~/.config/kycdesk).
-func configDir() string {
-	p := config.DefaultPath()
-	if p == "" {
-		return ""
-	}
-	return filepath.Dir(p)
-}
+func configDir(env config.Env) string { return config.Dir(env) }
 
 // DefaultOperatorsFile is $XDG_CONFIG_HOME/kycdesk/operators.
-func DefaultOperatorsFile() string {
-	if d := configDir(); d != "" {
+func DefaultOperatorsFile(env config.Env) string {
+	if d := configDir(env); d != "" {
 		return filepath.Join(d, "operators")
 	}
 	return ""
@@ -73,8 +67,8 @@ func DefaultOperatorsFile() string {
 
 // DefaultHostKeyFile is $XDG_CONFIG_HOME/kycdesk/ssh_host_ed25519_key, next
 // to the operators file, so one directory holds the server's identity.
-func DefaultHostKeyFile() string {
-	if d := configDir(); d != "" {
+func DefaultHostKeyFile(env config.Env) string {
+	if d := configDir(env); d != "" {
 		return filepath.Join(d, "ssh_host_ed25519_key")
 	}
 	return ""
@@ -96,10 +90,10 @@ func (c *Config) fillDefaults() {
 		c.HTTPListen = DefaultHTTPListen
 	}
 	if c.OperatorsFile == "" {
-		c.OperatorsFile = DefaultOperatorsFile()
+		c.OperatorsFile = DefaultOperatorsFile(nil)
 	}
 	if c.HostKeyFile == "" {
-		c.HostKeyFile = DefaultHostKeyFile()
+		c.HostKeyFile = DefaultHostKeyFile(nil)
 	}
 	if c.IdleTimeout == 0 {
 		c.IdleTimeout = DefaultIdleTimeout

@@ -30,13 +30,20 @@ const lockTimeout = 10 * time.Second
 
 // DefaultPath is $XDG_STATE_HOME/kycdesk/sessions.jsonl, or
 // ~/.local/state/kycdesk/sessions.jsonl when XDG_STATE_HOME is unset or not
-// absolute. It is "" when neither is known; Open("") says so.
-func DefaultPath() string {
-	if x := os.Getenv("XDG_STATE_HOME"); x != "" && filepath.IsAbs(x) {
+// absolute. It is "" when neither is known; Open("") says so. getenv
+// reads the environment (nil: the process's), so tests control it.
+func DefaultPath(getenv func(string) string) string {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if x := getenv("XDG_STATE_HOME"); x != "" && filepath.IsAbs(x) {
 		return filepath.Join(x, "kycdesk", "sessions.jsonl")
 	}
-	home, err := os.UserHomeDir()
-	if err != nil || home == "" {
+	home := getenv("HOME")
+	if home == "" {
+		home, _ = os.UserHomeDir()
+	}
+	if home == "" {
 		return ""
 	}
 	return filepath.Join(home, ".local", "state", "kycdesk", "sessions.jsonl")

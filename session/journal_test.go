@@ -260,12 +260,12 @@ func TestFileMode(t *testing.T) {
 
 func TestDefaultPath(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", "/x/state")
-	if p := DefaultPath(); p != "/x/state/kycdesk/sessions.jsonl" {
+	if p := DefaultPath(nil); p != "/x/state/kycdesk/sessions.jsonl" {
 		t.Fatal(p)
 	}
 	t.Setenv("XDG_STATE_HOME", "relative/ignored")
 	t.Setenv("HOME", "/home/op")
-	if p := DefaultPath(); p != "/home/op/.local/state/kycdesk/sessions.jsonl" {
+	if p := DefaultPath(nil); p != "/home/op/.local/state/kycdesk/sessions.jsonl" {
 		t.Fatal(p)
 	}
 	if _, err := Open(""); err == nil {

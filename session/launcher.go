@@ -24,8 +24,9 @@ type Launcher struct {
 	Journal *Journal
 	Now     func() time.Time // nil: time.Now
 	// Customer derives the customer the journal keeps from the launch
-	// values (an id, or a masked phone number); nil means CustomerOf.
-	Customer func(spec providers.Spec, v providers.Values) string
+	// values (an id, or a masked phone number); nil means
+	// providers.Customer, the one rule (desk passes it explicitly).
+	Customer func(d providers.Descriptor, v providers.Values) string
 }
 
 func (l *Launcher) now() time.Time {
@@ -54,13 +55,28 @@ func (l *Launcher) Launch(ctx context.Context, d providers.Descriptor, c provide
 	if l.Journal == nil {
 		return nil, errors.New("launch: no journal")
 	}
-	_, hash, err := checkBeforeSending(ctx, c, v, "launch")
+	req, err := checkBeforeSending(ctx, c, v, "launch")
 	if err != nil {
 		return nil, err
 	}
+	return l.LaunchBuilt(ctx, d, c, mode, endpoint, v, req)
+}
+
+// LaunchBuilt is Launch for values the caller has already validated and
+// whose request it has already built (desk.Draft does both once per
+// launch): the request is hashed, not built again.
+func (l *Launcher) LaunchBuilt(ctx context.Context, d providers.Descriptor, c providers.Client, mode providers.Mode,
+	endpoint string, v providers.Values, req *http.Request) (*Session, error) {
+	if l.Journal == nil {
+		return nil, errors.New("launch: no journal")
+	}
+	if err := cancelled(ctx, "launch"); err != nil {
+		return nil, err
+	}
+	hash := RequestHash(req)
 	spec := specOf(d)
 	sc := newScrubber(c.Secrets(), spec, v)
-	customer := l.customer(spec, v)
+	customer := l.customer(d, v)
 	intent := &Session{
 		Provider:    d.ID,
 		Mode:        mode,
@@ -110,10 +126,26 @@ func (l *Launcher) Retry(ctx context.Context, s *Session, c providers.Client, v 
 	if v == nil {
 		v = s.Values()
 	}
-	req, hash, err := checkBeforeSending(ctx, c, v, "retry")
+	req, err := checkBeforeSending(ctx, c, v, "retry")
 	if err != nil {
 		return nil, err
 	}
+	return l.RetryBuilt(ctx, s, c, v, req)
+}
+
+// RetryBuilt is Retry for values already validated, with the request
+// already built from them (desk.Draft).
+func (l *Launcher) RetryBuilt(ctx context.Context, s *Session, c providers.Client, v providers.Values, req *http.Request) (*Session, error) {
+	if l.Journal == nil {
+		return nil, errors.New("retry: no journal")
+	}
+	if s == nil {
+		return nil, errors.New("retry: no session")
+	}
+	if err := cancelled(ctx, "retry"); err != nil {
+		return nil, err
+	}
+	hash := RequestHash(req)
 	j := l.Journal
 	id := s.ID
 	var sc scrubber
@@ -209,9 +241,6 @@ func (l *Launcher) send(ctx context.Context, c providers.Client, s *Session, v p
 			Action: "check the session's status at the provider, then retry or resolve it"}
 	}
 	r := &record{kind: recOutcome, id: id, at: normTime(l.now()), out: outcomeOf(res, lerr, sc)}
-	if s.Customer != "" {
-		r.out.customer = "" // the intent has it
-	}
 	var perr error
 	if lerr != nil {
 		perr = providers.AsError(lerr)
@@ -262,7 +291,6 @@ func outcomeOf(res *providers.Launch, err error, sc scrubber) *outcome {
 		expiresAt: normTime(res.ExpiresAt),
 		singleUse: res.SingleUse,
 		extra:     sc.stringMap(res.Extra),
-		customer:  sc.secret(res.Customer),
 	}
 	if ch := res.Challenge; ch != nil {
 		o.challenge = &providers.Challenge{
@@ -285,11 +313,11 @@ func (l *Launcher) Resolve(id, how string) (*Session, error) {
 	return l.Journal.resolveAt(id, how, normTime(l.now()))
 }
 
-func (l *Launcher) customer(spec providers.Spec, v providers.Values) string {
+func (l *Launcher) customer(d providers.Descriptor, v providers.Values) string {
 	if l.Customer != nil {
-		return strings.TrimSpace(l.Customer(spec, v))
+		return strings.TrimSpace(l.Customer(d, v))
 	}
-	return CustomerOf(spec, v)
+	return providers.Customer(d, v)
 }
 
 func specOf(d providers.Descriptor) providers.Spec {
@@ -300,21 +328,28 @@ func specOf(d providers.Descriptor) providers.Spec {
 }
 
 // checkBeforeSending refuses a cancelled context and invalid values with
-// nothing written or sent, and returns the hash of the request that would
-// go out (verb names the operation in the advice: launch, retry).
-func checkBeforeSending(ctx context.Context, c providers.Client, v providers.Values, verb string) (*http.Request, string, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, "", &providers.Error{Kind: providers.KindTransport, Message: "cancelled before sending", Err: err,
-			Action: "nothing was sent; " + verb + " again when ready"}
+// nothing written or sent, and returns the request that would go out
+// (verb names the operation in the advice: launch, retry).
+func checkBeforeSending(ctx context.Context, c providers.Client, v providers.Values, verb string) (*http.Request, error) {
+	if err := cancelled(ctx, verb); err != nil {
+		return nil, err
 	}
 	if refusals, _ := providers.Problems(c.Validate(v)); len(refusals) > 0 {
-		return nil, "", providers.Invalid(refusals)
+		return nil, providers.Invalid(refusals)
 	}
 	req, err := c.Request(ctx, v)
 	if err != nil {
-		return nil, "", providers.AsError(err)
+		return nil, providers.AsError(err)
 	}
-	return req, RequestHash(req), nil
+	return req, nil
+}
+
+func cancelled(ctx context.Context, verb string) error {
+	if err := ctx.Err(); err != nil {
+		return &providers.Error{Kind: providers.KindTransport, Message: "cancelled before sending", Err: err,
+			Action: "nothing was sent; " + verb + " again when ready"}
+	}
+	return nil
 }
 
 // RequestHash is the hex SHA-256 of what a provider compares when a
@@ -348,36 +383,6 @@ func StripPersonal(spec providers.Spec, v providers.Values) providers.Values {
 	}
 	return out
 }
-
-// CustomerOf is the customer the journal keeps for a launch and the
-// duplicate guard compares: the first non-personal text parameter named
-// as a client, user or customer id (clientId, userId, MerchantUserId,
-// customerId), or else the first phone parameter, masked. A parameter
-// marked Personal is never the customer, whatever its name.
-func CustomerOf(spec providers.Spec, v providers.Values) string {
-	for _, p := range spec {
-		if isPersonal(p) || p.Kind != providers.KindText {
-			continue
-		}
-		n := strings.ToLower(p.Name)
-		if strings.HasSuffix(n, "clientid") || strings.HasSuffix(n, "userid") || strings.HasSuffix(n, "customerid") {
-			if s := strings.TrimSpace(v.Get(p.Name)); s != "" {
-				return s
-			}
-		}
-	}
-	for _, p := range spec {
-		if p.Kind == providers.KindPhone {
-			if s := strings.TrimSpace(v.Get(p.Name)); s != "" {
-				return MaskPhone(s)
-			}
-		}
-	}
-	return ""
-}
-
-// MaskPhone is providers.MaskPhone, the one masking rule every screen uses.
-func MaskPhone(s string) string { return providers.MaskPhone(s) }
 
 // cleanEndpoint drops user info (credentials) from an endpoint URL.
 func cleanEndpoint(e string) string {

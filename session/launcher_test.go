@@ -285,35 +285,6 @@ func TestInflightIsNotUnresolved(t *testing.T) {
 	}
 }
 
-func TestCustomerOf(t *testing.T) {
-	spec := providers.Spec{
-		{Name: "env.clientUmid", Kind: providers.KindText}, // a device id, not the customer
-		{Name: "MerchantBizId", Kind: providers.KindText},
-		{Name: "MerchantUserId", Kind: providers.KindText},
-		{Name: "mobile", Kind: providers.KindPhone},
-	}
-	if got := CustomerOf(spec, providers.Values{"env.clientUmid": {"d-1"}, "MerchantBizId": {"b"}, "MerchantUserId": {" u-1 "},
-		"mobile": {"123456789"}}); got != "u-1" {
-		t.Fatal(got)
-	}
-	if got := CustomerOf(spec, providers.Values{"env.clientUmid": {"d-1"}, "mobile": {"123456789"}}); got != "*****6789" {
-		t.Fatal(got)
-	}
-	spec[2].Personal = true // a hashed user id the provider calls personal
-	if got := CustomerOf(spec, providers.Values{"MerchantUserId": {"u-1"}}); got != "" {
-		t.Fatal(got)
-	}
-	if got := CustomerOf(spec, providers.Values{"mobile": {"+86 138-0000-5678"}}); got != "+86*******5678" {
-		t.Fatal(got)
-	}
-	if got := CustomerOf(spec, providers.Values{}); got != "" {
-		t.Fatal(got)
-	}
-	if MaskPhone("123") != "****" {
-		t.Fatal(MaskPhone("123"))
-	}
-}
-
 func TestOutcomeNotJournaledStillReturned(t *testing.T) {
 	path, j := tempJournal(t)
 	l := &Launcher{Journal: j}

@@ -192,25 +192,12 @@ func encodeMap(m map[string]string) string {
 	if len(m) == 0 {
 		return ""
 	}
-	b := []byte{'{'}
-	for i, k := range sortedKeys(m) {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, k)
-		b = append(b, ':')
-		b = appendString(b, m[k])
-	}
-	return string(append(b, '}'))
+	return string(appendObject(nil, m))
 }
 
-func appendMap(b []byte, name string, m map[string]string) []byte {
-	if len(m) == 0 {
-		return b
-	}
-	b = append(b, ',', '"')
-	b = append(b, name...)
-	b = append(b, `":{`...)
+// appendObject appends m as a JSON object, keys sorted.
+func appendObject(b []byte, m map[string]string) []byte {
+	b = append(b, '{')
 	for i, k := range sortedKeys(m) {
 		if i > 0 {
 			b = append(b, ',')
@@ -220,6 +207,16 @@ func appendMap(b []byte, name string, m map[string]string) []byte {
 		b = appendString(b, m[k])
 	}
 	return append(b, '}')
+}
+
+func appendMap(b []byte, name string, m map[string]string) []byte {
+	if len(m) == 0 {
+		return b
+	}
+	b = append(b, ',', '"')
+	b = append(b, name...)
+	b = append(b, `":`...)
+	return appendObject(b, m)
 }
 
 func sortedKeys(m map[string]string) []string {

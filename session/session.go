@@ -76,7 +76,7 @@ type Session struct {
 	Mode     providers.Mode
 	Endpoint string // base URL the request went to (without user info)
 	// Customer is the customer id as entered (clientId, a user id) or a
-	// masked phone number; "" when the values name neither (see CustomerOf).
+	// masked phone number; "" when the values name neither (see providers.Customer).
 	Customer string
 	// values is the intent's "values" object as journaled (JSON text);
 	// Values decodes it.

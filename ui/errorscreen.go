@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/providers"
 )
 
@@ -18,7 +19,7 @@ type errorModel struct {
 	title  string
 	err    *providers.Error
 	retry  *retryMsg
-	entry  *Entry
+	entry  *desk.Provider
 	values providers.Values
 	w, h   int
 }

@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/huh"
 
+	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/forms"
 	"github.com/kycdesk/kycdesk/providers"
 )
@@ -17,7 +18,7 @@ import (
 // and their problems bring the operator back here with the values kept.
 type formModel struct {
 	ctx      *Context
-	entry    *Entry
+	entry    *desk.Provider
 	form     *forms.Form
 	note     string // problems from the last attempt, or why we are here
 	problems bool   // note lists problems to fix
@@ -31,7 +32,7 @@ type formModel struct {
 	w, h int
 }
 
-func newForm(ctx *Context, e *Entry, values providers.Values, note string, only []string) formModel {
+func newForm(ctx *Context, e *desk.Provider, values providers.Values, note string, only []string) formModel {
 	showAdvanced := false
 	spec := e.Desc.Spec()
 	if len(only) > 0 {
@@ -130,17 +131,15 @@ func (f formModel) complete() tea.Cmd {
 }
 
 func (f formModel) completeWith(values providers.Values) tea.Cmd {
-	c := f.entry.Client
-	values = c.Prepare(values)
-	refusals, _ := providers.Problems(c.Validate(values))
 	e := f.entry
-	if len(refusals) > 0 {
+	dr := f.ctx.Desk.Draft(e, values)
+	retryOf := f.retryOf
+	if refusals := dr.Refusals; len(refusals) > 0 {
 		var b strings.Builder
 		for _, r := range refusals {
 			b.WriteString(r.Error() + "\n")
 		}
 		note := strings.TrimRight(b.String(), "\n")
-		retryOf := f.retryOf
 		// The fix-up form shows the fields named: the one refused and any
 		// other a cross-field message mentions (utilityBill… additionalSteps).
 		var only []string
@@ -152,12 +151,13 @@ func (f formModel) completeWith(values providers.Values) tea.Cmd {
 				}
 			}
 		}
+		values := dr.Values
 		return func() tea.Msg {
 			return startFormMsg{provider: e.Desc.ID, values: values, note: note, problems: true, retryOf: retryOf, only: only}
 		}
 	}
-	retryOf := f.retryOf
-	return func() tea.Msg { return reviewMsg{entry: e, values: values, retryOf: retryOf} }
+	dr.RetryOf = retryOf
+	return func() tea.Msg { return reviewMsg{draft: dr} }
 }
 
 // mentions reports whether msg names the parameter as a word.

@@ -1,14 +1,15 @@
 package ui
 
 import (
-	"time"
-
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/kycdesk/kycdesk/desk"
 )
 
 // homeModel is the provider picker with the most recent sessions.
@@ -16,13 +17,13 @@ type homeModel struct {
 	ctx      *Context
 	cursor   int
 	w, h     int
-	recent   []SessionRow
+	recent   []desk.Row
 	unknownN int
 }
 
 func newHome(ctx *Context) homeModel {
 	h := homeModel{ctx: ctx}
-	for i, e := range ctx.Entries { // start on the first usable provider
+	for i, e := range ctx.entries() { // start on the first usable provider
 		if e.Disabled == "" {
 			h.cursor = i
 			break
@@ -33,10 +34,8 @@ func newHome(ctx *Context) homeModel {
 }
 
 func (h *homeModel) reload() {
-	if h.ctx.Recorder != nil {
-		h.recent, _ = h.ctx.Recorder.Sessions("", 5)
-		h.unknownN = h.ctx.Recorder.Unknown()
-	}
+	h.recent, _ = h.ctx.Desk.Sessions("", 5)
+	h.unknownN = h.ctx.Desk.Unknown()
 }
 
 func (h *homeModel) setSize(w, ht int) { h.w, h.h = w, ht }
@@ -46,7 +45,7 @@ func (h homeModel) unknown() int { return h.unknownN }
 
 func (h homeModel) keys() help.KeyMap {
 	k := h.ctx.Keys
-	pick := key.NewBinding(key.WithKeys("1", "2", "3"), key.WithHelp("1-"+fmt.Sprint(len(h.ctx.Entries)), "pick"))
+	pick := key.NewBinding(key.WithKeys("1", "2", "3"), key.WithHelp("1-"+fmt.Sprint(len(h.ctx.entries())), "pick"))
 	return bindings{short: []key.Binding{k.Up, k.Down, k.Select, pick, k.Sessions, k.Help, k.QuitQ}}
 }
 
@@ -58,12 +57,12 @@ func (h homeModel) update(msg tea.Msg) (homeModel, tea.Cmd) {
 	k := h.ctx.Keys
 	switch {
 	case key.Matches(km, k.Up):
-		h.cursor = (h.cursor + len(h.ctx.Entries) - 1) % max(1, len(h.ctx.Entries))
+		h.cursor = (h.cursor + len(h.ctx.entries()) - 1) % max(1, len(h.ctx.entries()))
 	case key.Matches(km, k.Down):
-		h.cursor = (h.cursor + 1) % max(1, len(h.ctx.Entries))
+		h.cursor = (h.cursor + 1) % max(1, len(h.ctx.entries()))
 	case key.Matches(km, k.Select):
-		if h.cursor < len(h.ctx.Entries) && h.ctx.Entries[h.cursor].Disabled == "" {
-			id := h.ctx.Entries[h.cursor].Desc.ID
+		if h.cursor < len(h.ctx.entries()) && h.ctx.entries()[h.cursor].Disabled == "" {
+			id := h.ctx.entries()[h.cursor].Desc.ID
 			return h, func() tea.Msg { return startFormMsg{provider: id} }
 		}
 	case key.Matches(km, k.Sessions):
@@ -72,9 +71,9 @@ func (h homeModel) update(msg tea.Msg) (homeModel, tea.Cmd) {
 		// digits pick a provider directly: fast at a desk
 		if s := km.String(); len(s) == 1 && s[0] >= '1' && s[0] <= '9' {
 			i := int(s[0] - '1')
-			if i < len(h.ctx.Entries) && h.ctx.Entries[i].Disabled == "" {
+			if i < len(h.ctx.entries()) && h.ctx.entries()[i].Disabled == "" {
 				h.cursor = i
-				id := h.ctx.Entries[i].Desc.ID
+				id := h.ctx.entries()[i].Desc.ID
 				return h, func() tea.Msg { return startFormMsg{provider: id} }
 			}
 		}
@@ -86,7 +85,7 @@ func (h homeModel) view() string {
 	s := h.ctx.Styles
 	var b strings.Builder
 	b.WriteString(s.Title.Render("Start a verification session") + "\n\n")
-	for i, e := range h.ctx.Entries {
+	for i, e := range h.ctx.entries() {
 		cur := "  "
 		name := fmt.Sprintf("%d  %-22s", i+1, e.Desc.Name)
 		line := name + " " + s.Subtle.Render(e.Desc.Summary)
@@ -102,15 +101,13 @@ func (h homeModel) view() string {
 		}
 		b.WriteString(truncate(cur+line, h.w) + "\n")
 	}
-	if h.cursor < len(h.ctx.Entries) {
-		if e := h.ctx.Entries[h.cursor]; e.Disabled != "" { // the whole reason, not the cut one
+	if h.cursor < len(h.ctx.entries()) {
+		if e := h.ctx.entries()[h.cursor]; e.Disabled != "" { // the whole reason, not the cut one
 			b.WriteString("\n" + s.Warn.Render(wrap(e.Desc.Name+" is unavailable: "+e.Disabled, max(20, h.w))) + "\n")
 		}
 	}
-	if h.ctx.Recorder != nil {
-		if p := h.ctx.Recorder.Problem(); p != "" {
-			b.WriteString("\n" + s.Warn.Render(truncate("journal: "+p, h.w)) + "\n")
-		}
+	if p := h.ctx.Desk.Problem(); p != "" {
+		b.WriteString("\n" + s.Warn.Render(truncate("journal: "+p, h.w)) + "\n")
 	}
 	if n := h.unknown(); n > 0 {
 		b.WriteString("\n" + s.Warn.Render(wrap(fmt.Sprintf("%d session(s) with an unknown outcome: press s, then u to resume (the process stopped or the provider did not answer)", n), max(20, h.w))) + "\n")
@@ -128,7 +125,7 @@ func (h homeModel) view() string {
 
 // sessionLine is one session as a list row: id, provider, reference,
 // customer, status, age, time left.
-func sessionLine(ctx *Context, r SessionRow, now time.Time) string {
+func sessionLine(ctx *Context, r desk.Row, now time.Time) string {
 	st := string(r.State)
 	if r.OutcomeUnknown {
 		st = "outcome unknown"
@@ -151,7 +148,7 @@ func sessionLine(ctx *Context, r SessionRow, now time.Time) string {
 	return styleState(ctx, r, line)
 }
 
-func styleState(ctx *Context, r SessionRow, line string) string {
+func styleState(ctx *Context, r desk.Row, line string) string {
 	s := ctx.Styles
 	switch {
 	case r.OutcomeUnknown:

@@ -9,7 +9,7 @@ import (
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/kycdesk/kycdesk/providers"
+	"github.com/kycdesk/kycdesk/desk"
 )
 
 // DefaultLaunchTimeout bounds a launch (DWS retries included).
@@ -20,18 +20,18 @@ const DefaultLaunchTimeout = 30 * time.Second
 type launchingModel struct {
 	ctx     *Context
 	id      int
-	entry   *Entry
-	values  providers.Values
+	draft   *desk.Draft
+	entry   *desk.Provider
 	spinner spinner.Model
 	cancel  context.CancelFunc
 	started time.Time
 }
 
-func newLaunching(ctx *Context, id int, e *Entry, values providers.Values) launchingModel {
-	return launchingModel{ctx: ctx, id: id, entry: e, values: values, spinner: spinner.New(spinner.WithSpinner(spinner.Dot)), started: ctx.now()}
+func newLaunching(ctx *Context, id int, dr *desk.Draft) launchingModel {
+	return launchingModel{ctx: ctx, id: id, draft: dr, entry: dr.Provider, spinner: spinner.New(spinner.WithSpinner(spinner.Dot)), started: ctx.now()}
 }
 
-// init starts the request (a retry when sessionID is set).
+// init starts the launch through the desk (a retry when sessionID is set).
 func (l *launchingModel) init(ctx *Context, sessionID string) tea.Cmd {
 	timeout := ctx.LaunchTimeout
 	if timeout == 0 {
@@ -39,19 +39,17 @@ func (l *launchingModel) init(ctx *Context, sessionID string) tea.Cmd {
 	}
 	c, cancel := context.WithTimeout(context.Background(), timeout)
 	l.cancel = cancel
-	id, e, v, rec := l.id, l.entry, l.values, ctx.Recorder
+	id, dr, d := l.id, l.draft, ctx.Desk
 	run := func() tea.Msg {
 		defer cancel()
-		if rec == nil {
-			launch, err := e.Client.Launch(c, v)
-			return launchDoneMsg{id: id, launch: launch, err: err}
-		}
+		var o *desk.Outcome
+		var err error
 		if sessionID != "" {
-			launch, err := rec.Retry(c, sessionID, e, v)
-			return launchDoneMsg{id: id, sessionID: sessionID, launch: launch, err: err}
+			o, err = d.Retry(c, sessionID, dr)
+		} else {
+			o, err = d.Launch(c, dr)
 		}
-		sid, launch, err := rec.Launch(c, e, v)
-		return launchDoneMsg{id: id, sessionID: sid, launch: launch, err: err}
+		return launchDoneMsg{id: id, outcome: o, err: err}
 	}
 	return tea.Batch(l.spinner.Tick, run)
 }
@@ -82,6 +80,6 @@ func (l launchingModel) view() string {
 	s := l.ctx.Styles
 	el := l.ctx.now().Sub(l.started).Round(100 * time.Millisecond)
 	return "\n " + l.spinner.View() + " " + s.Title.Render("Launching "+l.entry.Desc.Name) + " " + s.Subtle.Render(el.String()) +
-		"\n\n   " + s.Subtle.Render(l.entry.Resolved.Config.BaseURL) +
+		"\n\n   " + s.Subtle.Render(l.entry.Endpoint) +
 		"\n\n   esc cancels; the journal keeps the intent so nothing is lost."
 }

@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/providers"
+	"github.com/kycdesk/kycdesk/session"
 )
 
 // Past the link's expiry the console asks the provider (the customer may
@@ -18,7 +20,7 @@ func TestExpiryAsksTheProviderInsteadOfDecidingIt(t *testing.T) {
 	m := New(ctx)
 	send(m, size(100, 30))
 	l := &providers.Launch{Provider: "idenfy", URL: "https://ivs.idenfy.com/api/v2/redirect?authToken=x", References: map[string]string{"scanRef": "s"}, ExpiresAt: fixedNow.Add(time.Minute)}
-	m.result = newResult(ctx, ctx.entry("idenfy"), "s1", l, nil)
+	m.result = newResult(ctx, testFollow(ctx, ctx.entry("idenfy"), "s1", l), nil)
 	m.screen = screenResult
 	m.resize()
 	now = fixedNow.Add(2 * time.Minute)
@@ -49,10 +51,10 @@ func TestReopenedChallengeDoesNotSendACodeByItself(t *testing.T) {
 	ctx, _ := testContext(t, "http://127.0.0.1:1") // nothing listens: a send would fail visibly
 	m := New(ctx)
 	send(m, size(100, 30))
-	row := SessionRow{ID: "d1", Provider: "dws", State: providers.StatePending, Launch: &providers.Launch{Provider: "dws",
+	row := desk.Row{ID: "d1", Provider: "dws", State: providers.StatePending, Launch: &providers.Launch{Provider: "dws",
 		References: map[string]string{"authenticationId": "a1", "authenticationRequestId": "r1"},
 		Challenge:  &providers.Challenge{Type: "SMS", RenderValue: "+44******3456"}}}
-	send(m, showSessionMsg{entry: ctx.entry("dws"), row: row})
+	send(m, showSessionMsg{follow: ctx.Desk.Followed(ctx.entry("dws"), &desk.Outcome{ID: row.ID, Launch: row.Launch}), row: row})
 	if m.screen != screenResult || m.result.triggering || m.result.lastErr != "" {
 		t.Fatalf("reopening sent a code (triggering=%v, err=%q)", m.result.triggering, m.result.lastErr)
 	}
@@ -66,26 +68,23 @@ func TestReopenedChallengeDoesNotSendACodeByItself(t *testing.T) {
 }
 
 func TestListCursorFollowsItsSession(t *testing.T) {
-	rows := []SessionRow{{ID: "b"}, {ID: "a"}}
-	rec := &listRecorder{rows: rows}
-	ctx, _ := testContext(t, "http://127.0.0.1:8470")
-	ctx.Recorder = rec
+	ctx, j := testContext(t, "http://127.0.0.1:8470")
+	h := &listHistory{Journal: j, list: []*session.Session{{ID: "b"}, {ID: "a"}}}
+	ctx.Desk = testDesk(t, providers.ModeSandbox, "http://127.0.0.1:8470", h, j)
 	s := newSessions(ctx)
 	s.reload()
 	s.cursor = 1 // on "a"
-	rec.rows = append([]SessionRow{{ID: "c"}}, rows...)
+	h.list = append([]*session.Session{{ID: "c"}}, h.list...)
 	s.reload()
 	if r, _ := s.current(); r.ID != "a" {
 		t.Fatalf("cursor moved to %q", r.ID)
 	}
 }
 
-// listRecorder serves fixed rows.
-type listRecorder struct {
-	Recorder
-	rows []SessionRow
+// listHistory serves fixed sessions.
+type listHistory struct {
+	*session.Journal
+	list []*session.Session
 }
 
-func (l *listRecorder) Sessions(string, int) ([]SessionRow, int) { return l.rows, len(l.rows) }
-func (l *listRecorder) Unknown() int                             { return 0 }
-func (l *listRecorder) Problem() string                          { return "" }
+func (l *listHistory) Sessions() []*session.Session { return l.list }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/providers"
 )
 
@@ -23,28 +24,21 @@ type startFormMsg struct {
 	retryOf string
 }
 
-type reviewMsg struct {
-	entry   *Entry
-	values  providers.Values
-	retryOf string
-}
+// reviewMsg shows a draft (its RetryOf set when it resumes a session).
+type reviewMsg struct{ draft *desk.Draft }
 
-type launchMsg struct {
-	entry  *Entry
-	values providers.Values
-}
+type launchMsg struct{ draft *desk.Draft }
 
+// retryMsg re-sends an outcome-unknown session's request from draft.
 type retryMsg struct {
-	entry     *Entry
+	draft     *desk.Draft
 	sessionID string
-	values    providers.Values
 }
 
 type launchDoneMsg struct {
-	id        int
-	sessionID string
-	launch    *providers.Launch
-	err       error
+	id      int
+	outcome *desk.Outcome // nil when nothing was recorded
+	err     error
 }
 
 type showErrorMsg struct {
@@ -53,9 +47,11 @@ type showErrorMsg struct {
 	retry *retryMsg
 }
 
+// showSessionMsg reopens a recorded session, followed at its own
+// endpoint and mode.
 type showSessionMsg struct {
-	entry *Entry
-	row   SessionRow
+	follow *desk.Follow
+	row    desk.Row
 }
 
 type showSessionsMsg struct{}

@@ -18,7 +18,7 @@ func TestPresetSavedFromReviewAndLoadedByTheNextForm(t *testing.T) {
 	m := New(ctx)
 	send(m, size(100, 30))
 	e := ctx.entry("idenfy")
-	send(m, reviewMsg{entry: e, values: providers.Values{"clientId": {"c-9"}, "firstName": {"Jonas"}, "locale": {"lt"}, "documents": {"PASSPORT"}}})
+	send(m, reviewMsg{draft: ctx.Desk.Draft(e, providers.Values{"clientId": {"c-9"}, "firstName": {"Jonas"}, "locale": {"lt"}, "documents": {"PASSPORT"}})})
 	send(m, press("p"))
 	got := saved["idenfy"]
 	if got.Get("locale") != "lt" || got.Get("documents") != "PASSPORT" {

@@ -13,24 +13,10 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/ui/qr"
 )
-
-// Status polling: gentle, because iDenfy asks not to hammer its status API.
-const (
-	FirstPoll = 5 * time.Second
-	MaxPoll   = 60 * time.Second
-)
-
-// PollDelay is the wait before poll number n (0-based): 5 s doubling to 60 s.
-func PollDelay(n int) time.Duration {
-	d := FirstPoll
-	for i := 0; i < n && d < MaxPoll; i++ {
-		d *= 2
-	}
-	return min(d, MaxPoll)
-}
 
 var resultGen atomic.Int64
 
@@ -40,7 +26,8 @@ var resultGen atomic.Int64
 type resultModel struct {
 	ctx       *Context
 	gen       int
-	entry     *Entry
+	follow    *desk.Follow // the session at its own endpoint and mode
+	entry     *desk.Provider
 	sessionID string
 	launch    *providers.Launch
 	values    providers.Values
@@ -74,10 +61,11 @@ type resultModel struct {
 	back tea.Msg
 }
 
-func newResult(ctx *Context, e *Entry, sessionID string, l *providers.Launch, values providers.Values) resultModel {
-	r := resultModel{ctx: ctx, gen: int(resultGen.Add(1)), entry: e, sessionID: sessionID, launch: l, values: values, state: providers.StatePending}
-	if l == nil {
+func newResult(ctx *Context, f *desk.Follow, values providers.Values) resultModel {
+	r := resultModel{ctx: ctx, gen: int(resultGen.Add(1)), follow: f, entry: f.Provider, sessionID: f.ID, launch: f.Launch, values: values, state: providers.StatePending}
+	if r.launch == nil {
 		r.launch = &providers.Launch{}
+		f.Launch = r.launch
 	}
 	if r.launch.URL != "" {
 		r.code, r.codeErr = qr.Render(r.launch.URL)
@@ -125,50 +113,48 @@ func (r resultModel) tick() tea.Cmd {
 
 func (r resultModel) schedulePoll() tea.Cmd {
 	gen := r.gen
-	return tea.Tick(PollDelay(r.polls), func(time.Time) tea.Msg { return pollMsg{gen: gen} })
+	return tea.Tick(r.follow.NextPoll(r.polls), func(time.Time) tea.Msg { return pollMsg{gen: gen} })
 }
 
 // refresh asks for the status now, unless a request is already in flight.
 func (r *resultModel) refresh() tea.Cmd {
-	if r.inFlight || r.entry == nil || r.entry.Client == nil || r.isChallenge() {
+	if r.inFlight || r.entry.Client == nil || r.isChallenge() {
 		return nil
 	}
 	r.inFlight = true
-	gen, id, c, l := r.gen, r.sessionID, r.entry.Client, r.launch
+	gen, id, f := r.gen, r.sessionID, r.follow
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
-		st, err := c.Status(ctx, l)
+		st, err := f.Status(ctx)
 		return statusMsg{gen: gen, sessionID: id, status: st, err: err}
 	}
 }
 
 func (r *resultModel) trigger() tea.Cmd {
-	ch, ok := r.entry.Client.(providers.Challenger)
-	if !ok || r.triggering {
+	if r.follow.Challenger() == nil || r.triggering {
 		return nil
 	}
 	r.triggering = true
-	gen, l := r.gen, r.launch
+	gen, f := r.gen, r.follow
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		c, err := ch.Trigger(ctx, l)
+		c, err := f.SendCode(ctx)
 		return challengeMsg{gen: gen, challenge: c, err: err}
 	}
 }
 
 func (r *resultModel) verify(code string) tea.Cmd {
-	ch, ok := r.entry.Client.(providers.Challenger)
-	if !ok || r.verifying {
+	if r.follow.Challenger() == nil || r.verifying {
 		return nil
 	}
 	r.verifying = true
-	gen, l := r.gen, r.launch
+	gen, f := r.gen, r.follow
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		st, err := ch.Verify(ctx, l, code)
+		st, err := f.Verify(ctx, code)
 		return verifyMsg{gen: gen, status: st, err: err}
 	}
 }
@@ -201,7 +187,9 @@ func (r resultModel) update(msg tea.Msg) (resultModel, tea.Cmd) {
 			// provider rather than declare it expired on our clock.
 			r.expiryChecked = true
 			if r.isChallenge() {
-				r.setState(&providers.Status{State: providers.StateExpired, Detail: "the authentication's lifetime is over", At: r.ctx.now()})
+				st := &providers.Status{State: providers.StateExpired, Detail: "the authentication's lifetime is over", At: r.ctx.now()}
+				r.setState(st)
+				r.follow.Record(st)
 			} else {
 				return r, tea.Batch(r.tick(), r.refresh())
 			}
@@ -335,11 +323,8 @@ func (r *resultModel) setState(st *providers.Status) {
 	r.state = st.State
 	r.detail = clean(st.Detail)
 	r.fields = st.Fields
-	if changed {
+	if changed { // the desk has recorded it (Follow)
 		r.history = append(r.history, *st)
-		if r.ctx.Recorder != nil && r.sessionID != "" {
-			r.ctx.Recorder.Status(r.sessionID, st)
-		}
 	}
 }
 

@@ -114,11 +114,11 @@ func TestSearchByTheTypedAlibabaUserID(t *testing.T) {
 	url := startSandbox(t)
 	ctx, _ := testContext(t, url)
 	e := ctx.entry("alibaba")
-	v := e.Client.Prepare(providers.Values{"MerchantUserId": {"walk-in-42"}, "DocType": {"01000000"}})
-	if _, _, err := ctx.Recorder.Launch(context.Background(), e, v); err != nil {
+	dr := ctx.Desk.Draft(e, providers.Values{"MerchantUserId": {"walk-in-42"}, "DocType": {"01000000"}})
+	if _, err := ctx.Desk.Launch(context.Background(), dr); err != nil {
 		t.Fatal(err)
 	}
-	rows, _ := ctx.Recorder.Sessions("walk-in-42", 10)
+	rows, _ := ctx.Desk.Sessions("walk-in-42", 10)
 	if len(rows) != 1 || rows[0].Provider != "alibaba" {
 		t.Fatalf("searching the typed user id found %d sessions", len(rows))
 	}

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/providers"
 )
 
@@ -17,9 +17,10 @@ import (
 // masked, with launch / edit / copy-as-curl.
 type reviewModel struct {
 	ctx      *Context
-	entry    *Entry
+	draft    *desk.Draft
+	entry    *desk.Provider
 	values   providers.Values
-	text     string // the request as text (built once)
+	text     string // the request as text (from the draft's one request)
 	curl     string
 	warnings []providers.FieldError
 	// confirm is set when a launch needs a second enter (warnings, or a
@@ -33,18 +34,13 @@ type reviewModel struct {
 	w, h    int
 }
 
-func newReview(ctx *Context, e *Entry, values providers.Values) reviewModel {
-	r := reviewModel{ctx: ctx, entry: e, values: values, vp: viewport.New(80, 10)}
-	_, r.warnings = providers.Problems(e.Client.Validate(values))
-	req, err := e.Client.Request(context.Background(), values)
-	if err != nil {
-		r.err = err
-		r.text = providers.AsError(err).Error()
+func newReview(ctx *Context, dr *desk.Draft) reviewModel {
+	r := reviewModel{ctx: ctx, draft: dr, entry: dr.Provider, values: dr.Values, retryOf: dr.RetryOf, warnings: dr.Warnings, vp: viewport.New(80, 10)}
+	if r.err = dr.Problem(); r.err != nil {
+		r.text = providers.AsError(r.err).Error()
 	} else {
-		secrets := e.Client.Secrets()
-		r.curl = providers.Curl(req.Clone(context.Background()), secrets, e.Resolved.SecretEnv)
-		req2, _ := e.Client.Request(context.Background(), values)
-		r.text = providers.View(req2, secrets).Text()
+		r.curl = dr.Curl()
+		r.text = dr.Text()
 	}
 	r.vp.SetContent(r.text)
 	return r
@@ -116,11 +112,11 @@ func (r reviewModel) update(msg tea.Msg) (reviewModel, tea.Cmd) {
 					return r, nil
 				}
 			}
-			e, v, id := r.entry, r.values, r.retryOf
+			dr, id := r.draft, r.retryOf
 			if id != "" {
-				return r, func() tea.Msg { return retryMsg{entry: e, sessionID: id, values: v} }
+				return r, func() tea.Msg { return retryMsg{draft: dr, sessionID: id} }
 			}
-			return r, func() tea.Msg { return launchMsg{entry: e, values: v} }
+			return r, func() tea.Msg { return launchMsg{draft: dr} }
 		}
 	}
 	var cmd tea.Cmd
@@ -135,7 +131,7 @@ func (r reviewModel) edit() tea.Cmd {
 
 // presetValues are the values worth reusing for every customer: not
 // personal data, not ids generated per launch.
-func presetValues(e *Entry, v providers.Values) providers.Values {
+func presetValues(e *desk.Provider, v providers.Values) providers.Values {
 	out := providers.Values{}
 	spec := e.Desc.Spec()
 	for _, name := range v.Names() {
@@ -156,11 +152,8 @@ func (r reviewModel) needsConfirm() string {
 	if len(r.warnings) > 0 {
 		parts = append(parts, fmt.Sprintf("%d warning(s) above", len(r.warnings)))
 	}
-	if r.ctx.Mode == providers.ModeLive && r.ctx.Recorder != nil && r.entry.Desc.CustomerParam != "" {
-		cust := r.values.Get(r.entry.Desc.CustomerParam)
-		if pend := r.ctx.Recorder.Pending(r.entry.Desc.ID, cust); len(pend) > 0 {
-			parts = append(parts, fmt.Sprintf("%s %q already has a pending live session (%s); a new one may be billed again", r.entry.Desc.CustomerParam, cust, pend[0].ID))
-		}
+	if dup := r.ctx.Desk.Duplicate(r.draft); dup != "" {
+		parts = append(parts, dup)
 	}
 	if len(parts) == 0 {
 		return ""

@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/providers"
 )
 
@@ -22,6 +23,7 @@ const (
 	screenResult
 	screenError
 	screenSessions
+	screenCount
 )
 
 // MinWidth and MinHeight are the smallest terminal the console draws in.
@@ -71,6 +73,18 @@ func (m *Model) Init() tea.Cmd { return nil }
 // nextID returns a fresh request id.
 func (m *Model) nextID() int { m.seq++; return m.seq }
 
+// pages is the page list, indexed by screen: every screen behind the one
+// component interface, dispatched and sized here and nowhere else.
+func (m *Model) pages() [screenCount]component {
+	return [screenCount]component{
+		screenHome: &m.home, screenForm: &m.form, screenReview: &m.review, screenLaunching: &m.launching,
+		screenResult: &m.result, screenError: &m.errs, screenSessions: &m.sessions,
+	}
+}
+
+// page is the screen shown.
+func (m *Model) page() component { return m.pages()[m.screen] }
+
 // Update implements tea.Model.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m.dirty = true
@@ -84,7 +98,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.cancelInFlight()
 			return m, tea.Quit
 		}
-		if !m.typing() {
+		if !m.page().Typing() {
 			switch {
 			case key.Matches(msg, m.ctx.Keys.Help):
 				m.full = !m.full
@@ -98,11 +112,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case startFormMsg:
 		return m, m.startForm(msg)
 	case reviewMsg:
-		return m, m.startReview(msg)
+		m.review = newReview(m.ctx, msg.draft)
+		return m, m.show(screenReview)
 	case launchMsg:
-		return m, m.startLaunch(msg.entry, msg.values)
+		return m, m.startLaunch(msg.draft, "")
 	case retryMsg:
-		return m, m.startRetry(msg.entry, msg.sessionID, msg.values)
+		return m, m.startLaunch(msg.draft, msg.sessionID)
 	case launchDoneMsg:
 		if msg.id != m.launching.id || m.screen != screenLaunching {
 			m.dirty = false
@@ -111,10 +126,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.finishLaunch(msg)
 	case showErrorMsg:
 		m.errs = newErrorModel(m.ctx, msg.title, msg.err, msg.retry)
-		m.screen = screenError
-		return m, nil
+		return m, m.show(screenError)
 	case showSessionMsg:
-		m.result = newResult(m.ctx, msg.entry, msg.row.ID, msg.row.Launch, msg.row.Values)
+		m.result = newResult(m.ctx, msg.follow, msg.row.Values)
 		m.result.state = msg.row.State
 		m.result.history = msg.row.History
 		m.result.reopened = true
@@ -122,45 +136,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if n := len(msg.row.History); n > 0 {
 			m.result.detail = clean(msg.row.History[n-1].Detail)
 		}
-		m.screen = screenResult
-		return m, tea.Batch(m.result.init(), m.resize())
+		return m, tea.Batch(m.result.init(), m.show(screenResult))
 	case showSessionsMsg:
 		m.sessions.reload()
-		m.screen = screenSessions
-		return m, nil
+		return m, m.show(screenSessions)
 	}
-
-	var cmd tea.Cmd
-	switch m.screen {
-	case screenHome:
-		m.home, cmd = m.home.update(msg)
-	case screenForm:
-		m.form, cmd = m.form.update(msg)
-	case screenReview:
-		m.review, cmd = m.review.update(msg)
-	case screenLaunching:
-		m.launching, cmd = m.launching.update(msg)
-	case screenResult:
-		m.result, cmd = m.result.update(msg)
-	case screenError:
-		m.errs, cmd = m.errs.update(msg)
-	case screenSessions:
-		m.sessions, cmd = m.sessions.update(msg)
-	}
-	return m, cmd
+	return m, m.page().Update(msg)
 }
 
-// typing reports whether keys are text for a field (q and ? are letters then).
-func (m *Model) typing() bool {
-	switch m.screen {
-	case screenForm:
-		return true
-	case screenResult:
-		return m.result.typing()
-	case screenSessions:
-		return m.sessions.typing()
-	}
-	return false
+// show makes s the screen shown, sized to the window.
+func (m *Model) show(s screen) tea.Cmd {
+	m.screen = s
+	return m.resize()
 }
 
 func (m *Model) cancelInFlight() {
@@ -169,24 +156,10 @@ func (m *Model) cancelInFlight() {
 	}
 }
 
+// resize sizes the screen shown; each screen is sized when shown.
 func (m *Model) resize() tea.Cmd {
-	// Only screens that exist are sized; each new screen is sized when shown.
 	w, h := m.bodySize()
-	m.home.setSize(w, h)
-	m.sessions.setSize(w, h)
-	switch m.screen {
-	case screenReview:
-		m.review.setSize(w, h)
-	case screenResult:
-		// The result screen has no footer (its keys are in its side
-		// panel) so that a QR for a ~100-character URL fits 80×24.
-		m.result.setSize(w, h+1)
-	case screenError:
-		m.errs.setSize(w, h)
-	case screenForm:
-		return m.form.setSize(w, h)
-	}
-	return nil
+	return m.page().SetSize(w, h)
 }
 
 // bodySize is the area between the banner and the footer.
@@ -198,8 +171,7 @@ func (m *Model) goHome() tea.Cmd {
 	m.cancelInFlight()
 	m.result.stop()
 	m.home.reload()
-	m.screen = screenHome
-	return nil
+	return m.show(screenHome)
 }
 
 func (m *Model) startForm(msg startFormMsg) tea.Cmd {
@@ -219,46 +191,36 @@ func (m *Model) startForm(msg startFormMsg) tea.Cmd {
 	m.form = newForm(m.ctx, e, msg.values, msg.note, msg.only)
 	m.form.retryOf = msg.retryOf
 	m.form.problems = msg.problems
-	m.screen = screenForm
-	return tea.Batch(m.form.init(), m.resize())
+	return tea.Batch(m.form.init(), m.show(screenForm))
 }
 
-func (m *Model) startReview(msg reviewMsg) tea.Cmd {
-	m.review = newReview(m.ctx, msg.entry, msg.values)
-	m.review.retryOf = msg.retryOf
-	m.screen = screenReview
-	return m.resize()
-}
-
-func (m *Model) startLaunch(e *Entry, values providers.Values) tea.Cmd {
-	m.launching = newLaunching(m.ctx, m.nextID(), e, values)
-	m.screen = screenLaunching
-	return m.launching.init(m.ctx, "")
-}
-
-func (m *Model) startRetry(e *Entry, sessionID string, values providers.Values) tea.Cmd {
-	m.launching = newLaunching(m.ctx, m.nextID(), e, values)
+// startLaunch launches dr (a retry of sessionID when set).
+func (m *Model) startLaunch(dr *desk.Draft, sessionID string) tea.Cmd {
+	m.launching = newLaunching(m.ctx, m.nextID(), dr)
 	m.screen = screenLaunching
 	return m.launching.init(m.ctx, sessionID)
 }
 
 func (m *Model) finishLaunch(msg launchDoneMsg) tea.Cmd {
-	e := m.launching.entry
+	dr := m.launching.draft
+	e := dr.Provider
 	m.launching.cancel = nil
 	if msg.err != nil {
 		pe := providers.AsError(msg.err)
 		var retry *retryMsg
-		if pe.Kind == providers.KindUnknown && msg.sessionID != "" {
-			retry = &retryMsg{entry: e, sessionID: msg.sessionID, values: m.launching.values}
+		if pe.Kind == providers.KindUnknown && msg.outcome != nil && msg.outcome.ID != "" {
+			retry = &retryMsg{draft: dr, sessionID: msg.outcome.ID}
 		}
 		m.errs = newErrorModel(m.ctx, "Launch "+e.Desc.Name, pe, retry)
-		m.errs.entry, m.errs.values = e, m.launching.values
-		m.screen = screenError
-		return m.resize()
+		m.errs.entry, m.errs.values = e, dr.Values
+		return m.show(screenError)
 	}
-	m.result = newResult(m.ctx, e, msg.sessionID, msg.launch, m.launching.values)
-	m.screen = screenResult
-	return tea.Batch(m.result.init(), m.resize())
+	m.result = newResult(m.ctx, m.ctx.Desk.Followed(e, msg.outcome), dr.Values)
+	if err := msg.outcome.CodeErr; err != nil {
+		pe := providers.AsError(err)
+		m.result.lastErr = "the code was not sent: " + pe.Error() + actionSuffix(pe)
+	}
+	return tea.Batch(m.result.init(), m.show(screenResult))
 }
 
 // View implements tea.Model: the cached frame, re-rendered only after a
@@ -280,32 +242,16 @@ func (m *Model) render() string {
 	if w < MinWidth || h < MinHeight {
 		return tooSmall(w, h, MinWidth, MinHeight)
 	}
-	var body string
-	var keys help.KeyMap
-	switch m.screen {
-	case screenHome:
-		body, keys = m.home.view(), m.home.keys()
-	case screenForm:
-		body, keys = m.form.view(), m.form.keys()
-	case screenReview:
-		body, keys = m.review.view(), m.review.keys()
-	case screenLaunching:
-		body, keys = m.launching.view(), m.launching.keys()
-	case screenResult:
-		body, keys = m.result.view(), m.result.keys()
-	case screenError:
-		body, keys = m.errs.view(), m.errs.keys()
-	case screenSessions:
-		body, keys = m.sessions.view(), m.sessions.keys()
-	}
-	var footer string
-	if m.screen == screenResult && !m.full {
+	p := m.page()
+	body := p.View()
+	if f, ok := p.(footerless); ok && f.Footerless() && !m.full {
 		return m.banner() + "\n" + fit(body, w, h-1)
 	}
+	var footer string
 	if m.full {
-		footer = m.help.FullHelpView(keys.FullHelp())
+		footer = m.help.FullHelpView(p.FullHelp())
 	} else {
-		footer = m.help.ShortHelpView(keys.ShortHelp())
+		footer = m.help.ShortHelpView(p.ShortHelp())
 	}
 	bodyH := h - 1 - lipgloss.Height(footer)
 	return m.banner() + "\n" + fit(body, w, bodyH) + "\n" + footer
@@ -315,12 +261,12 @@ func (m *Model) render() string {
 func (m *Model) banner() string {
 	s := m.ctx.Styles
 	var tag string
-	if m.ctx.Mode == providers.ModeLive {
+	if m.ctx.Desk.Mode() == providers.ModeLive {
 		tag = s.BannerLive.Render("LIVE")
 		var eps []string
-		for _, e := range m.ctx.Entries {
+		for _, e := range m.ctx.entries() {
 			if e.Disabled == "" {
-				eps = append(eps, e.Resolved.Config.BaseURL)
+				eps = append(eps, e.Endpoint)
 			}
 		}
 		if len(eps) == 0 {
@@ -329,7 +275,7 @@ func (m *Model) banner() string {
 			tag += " " + strings.Join(eps, " ")
 		}
 	} else {
-		tag = s.Banner.Render("SANDBOX") + " " + m.ctx.Endpoint
+		tag = s.Banner.Render("SANDBOX") + " " + m.ctx.Desk.SandboxURL()
 		if m.ctx.SandboxMsg != "" {
 			tag += s.Subtle.Render(" · " + m.ctx.SandboxMsg)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/providers"
 )
 
@@ -21,7 +22,7 @@ const ListLimit = 1000
 // sessionsModel is the journal as a list with a filter and a detail pane.
 type sessionsModel struct {
 	ctx       *Context
-	rows      []SessionRow
+	rows      []desk.Row
 	cursor    int
 	offset    int
 	filter    textinput.Model
@@ -40,16 +41,13 @@ func newSessions(ctx *Context) sessionsModel {
 }
 
 func (s *sessionsModel) reload() {
-	if s.ctx.Recorder == nil {
-		return
-	}
 	// The cursor stays on the same session when rows move (a new launch
 	// is listed first), so u, l and enter act on what the operator chose.
 	cur := ""
 	if r, ok := s.current(); ok {
 		cur = r.ID
 	}
-	s.rows, s.total = s.ctx.Recorder.Sessions(strings.TrimSpace(s.filter.Value()), ListLimit)
+	s.rows, s.total = s.ctx.Desk.Sessions(strings.TrimSpace(s.filter.Value()), ListLimit)
 	for i, r := range s.rows {
 		if r.ID == cur {
 			s.cursor = i
@@ -76,11 +74,11 @@ func (s sessionsModel) keys() help.KeyMap {
 	return bindings{short: []key.Binding{k.Up, k.Down, open, detail, k.Filter, k.Status, relaunch, resume, k.Back}, extra: []key.Binding{k.QuitQ, k.Quit}}
 }
 
-func (s sessionsModel) current() (SessionRow, bool) {
+func (s sessionsModel) current() (desk.Row, bool) {
 	if s.cursor < len(s.rows) {
 		return s.rows[s.cursor], true
 	}
-	return SessionRow{}, false
+	return desk.Row{}, false
 }
 
 func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
@@ -89,15 +87,8 @@ func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
 		s.flash = ""
 		if msg.err != nil {
 			s.flash = "status of " + msg.sessionID + ": " + providers.AsError(msg.err).Error()
-		} else if msg.status != nil && s.ctx.Recorder != nil {
-			st := *msg.status
-			for _, r := range s.rows { // a final state recorded earlier stays (DWS cannot be queried)
-				if r.ID == msg.sessionID && r.State.Final() && !st.State.Final() {
-					st.State = r.State
-				}
-			}
-			s.ctx.Recorder.Status(msg.sessionID, &st)
-			s.flash = msg.sessionID + " is " + string(st.State)
+		} else if msg.status != nil { // the desk recorded it, a final state kept
+			s.flash = msg.sessionID + " is " + string(msg.status.State)
 		}
 		s.reload()
 		return s, nil
@@ -158,9 +149,12 @@ func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
 			}
 		case key.Matches(msg, k.Select):
 			if r, ok := s.current(); ok && r.Launch != nil && !r.OutcomeUnknown {
-				e := s.ctx.entry(r.Provider)
-				if e != nil && e.Client != nil {
-					return s, func() tea.Msg { return showSessionMsg{entry: e, row: r} }
+				// Followed where it was launched, whatever this desk's
+				// mode and sandbox are now.
+				if f, err := s.ctx.Desk.Follow(r.ID); err == nil {
+					return s, func() tea.Msg { return showSessionMsg{follow: f, row: r} }
+				} else {
+					s.flash = "cannot follow " + r.ID + ": " + err.Error()
 				}
 			}
 			s.detail = true
@@ -169,21 +163,22 @@ func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
 	return s, nil
 }
 
-// refresh asks the provider for the current session's status.
+// refresh asks the provider for the current session's status, at the
+// endpoint and mode the session was launched with.
 func (s sessionsModel) refresh() tea.Cmd {
 	r, ok := s.current()
 	if !ok || r.Launch == nil {
 		return nil
 	}
-	e := s.ctx.entry(r.Provider)
-	if e == nil || e.Client == nil {
-		return nil
-	}
-	id, l, c := r.ID, r.Launch, e.Client
+	d, id := s.ctx.Desk, r.ID
 	return func() tea.Msg {
+		f, err := d.Follow(id)
+		if err != nil {
+			return statusMsg{gen: -1, sessionID: id, err: err}
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
-		st, err := c.Status(ctx, l)
+		st, err := f.Status(ctx)
 		return statusMsg{gen: -1, sessionID: id, status: st, err: err}
 	}
 }
@@ -233,7 +228,7 @@ func (s sessionsModel) view() string {
 	return b.String()
 }
 
-func (s sessionsModel) detailView(r SessionRow) string {
+func (s sessionsModel) detailView(r desk.Row) string {
 	st := s.ctx.Styles
 	var b strings.Builder
 	b.WriteString(st.Title.Render("Session "+r.ID) + "  " + r.Provider + " · " + r.Mode + " · " + clean(r.Endpoint) + "\n")
@@ -259,7 +254,7 @@ func (s sessionsModel) detailView(r SessionRow) string {
 
 // withoutGenerated drops the values of parameters the provider generates
 // (idempotency ids), so a relaunch is a new request.
-func withoutGenerated(e *Entry, v providers.Values) providers.Values {
+func withoutGenerated(e *desk.Provider, v providers.Values) providers.Values {
 	out := v.Clone()
 	for _, p := range e.Desc.Spec() {
 		if p.Generate != nil {

@@ -9,7 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
 
-	"github.com/kycdesk/kycdesk/ui/qr"
+	"github.com/kycdesk/kycdesk/internal/qrscan"
 )
 
 // TestTeatestWholePath runs the real program loop: home → iDenfy form →
@@ -62,7 +62,7 @@ func TestTeatestWholePath(t *testing.T) {
 	if final.screen != screenResult {
 		t.Fatalf("ended on screen %v", final.screen)
 	}
-	got, err := qr.Decode(final.View())
+	got, err := qrscan.Decode(final.View())
 	if err != nil || got != final.result.launch.URL {
 		t.Fatalf("QR decodes to %q (%v), URL %q", got, err, final.result.launch.URL)
 	}

@@ -15,11 +15,12 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/kycdesk/kycdesk/config"
+	"github.com/kycdesk/kycdesk/desk"
+	"github.com/kycdesk/kycdesk/internal/qrscan"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/catalog"
 	"github.com/kycdesk/kycdesk/sandbox"
 	"github.com/kycdesk/kycdesk/session"
-	"github.com/kycdesk/kycdesk/ui/qr"
 )
 
 func TestMain(m *testing.M) {
@@ -41,17 +42,30 @@ func testContext(t testing.TB, baseURL string) (*Context, *session.Journal) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { j.Close() })
-	ctx := &Context{Mode: providers.ModeSandbox, Endpoint: baseURL, Recorder: NewJournalRecorder(j, providers.ModeSandbox, catalog.All()),
+	ctx := &Context{Desk: testDesk(t, providers.ModeSandbox, baseURL, j, j),
 		Copy: func(string) error { return nil }, Open: func(string) error { return nil }}
-	for _, d := range catalog.All() {
-		r := config.Resolve(d, providers.ModeSandbox, baseURL, nil, func(string) string { return "" })
-		c, err := d.New(r.Config)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx.Entries = append(ctx.Entries, &Entry{Desc: d, Resolved: r, Client: c})
-	}
 	return ctx, j
+}
+
+// testDesk is a desk whose providers talk to baseURL (or, when following
+// a session, to its own endpoint) with the sandbox credentials.
+func testDesk(t testing.TB, mode providers.Mode, baseURL string, h desk.History, j *session.Journal) *desk.Desk {
+	resolve := func(d providers.Descriptor, mode providers.Mode, endpoint string) *desk.Provider {
+		if endpoint == "" {
+			endpoint = baseURL
+		}
+		r := config.Resolve(d, mode, endpoint, nil, func(string) string { return "" })
+		r.Config.BaseURL = endpoint
+		p := &desk.Provider{Desc: d, Endpoint: r.Config.BaseURL, SecretEnv: r.SecretEnv, Disabled: r.Disabled}
+		if c, err := d.New(r.Config); err != nil {
+			p.Disabled = err.Error()
+		} else if p.Disabled == "" {
+			p.Client = c
+		}
+		return p
+	}
+	return desk.New(desk.Options{Registry: catalog.All(), Mode: mode, SandboxURL: baseURL, History: h,
+		Launcher: &session.Launcher{Journal: j}, Resolve: resolve})
 }
 
 // startSandbox serves every simulator on loopback.
@@ -138,10 +152,10 @@ func TestHomeListsProvidersAndBanner(t *testing.T) {
 }
 
 func TestDisabledProviderSaysWhy(t *testing.T) {
-	ctx, _ := testContext(t, "http://127.0.0.1:8470")
-	ctx.Mode = providers.ModeLive
-	ctx.Entries[0].Disabled = "no live credentials: set IDENFY_API_KEY, IDENFY_API_SECRET"
-	ctx.Entries[0].Client = nil
+	ctx, j := testContext(t, "http://127.0.0.1:8470")
+	ctx.Desk = testDesk(t, providers.ModeLive, "http://127.0.0.1:8470", j, j)
+	ctx.Desk.Providers()[0].Disabled = "no live credentials: set IDENFY_API_KEY, IDENFY_API_SECRET"
+	ctx.Desk.Providers()[0].Client = nil
 	m := New(ctx)
 	send(m, size(100, 24))
 	v := m.View()
@@ -218,7 +232,7 @@ func TestWholePathIdenfyOnTheSandbox(t *testing.T) {
 	}
 	v = m.View()
 	assertFits(t, v, 80, 24)
-	got, err := qr.Decode(v)
+	got, err := qrscan.Decode(v)
 	if err != nil {
 		t.Fatalf("QR on screen does not decode: %v\n%s", err, v)
 	}
@@ -320,9 +334,9 @@ func TestStaleLaunchReplyIsDropped(t *testing.T) {
 	m := New(ctx)
 	send(m, size(80, 24))
 	e := ctx.entry("idenfy")
-	m.launching = newLaunching(ctx, 7, e, providers.Values{"clientId": {"c"}})
+	m.launching = newLaunching(ctx, 7, ctx.Desk.Draft(e, providers.Values{"clientId": {"c"}}))
 	m.screen = screenLaunching
-	send(m, launchDoneMsg{id: 6, launch: &providers.Launch{URL: "https://stale.example"}})
+	send(m, launchDoneMsg{id: 6, outcome: &desk.Outcome{ID: "x", Launch: &providers.Launch{URL: "https://stale.example"}}})
 	if m.screen != screenLaunching {
 		t.Fatal("a stale reply changed the screen")
 	}
@@ -333,9 +347,9 @@ func TestErrorScreenShowsCodeMeaningAndAction(t *testing.T) {
 	m := New(ctx)
 	send(m, size(80, 24))
 	e := ctx.entry("idenfy")
-	m.launching = newLaunching(ctx, 1, e, providers.Values{"clientId": {"c"}})
+	m.launching = newLaunching(ctx, 1, ctx.Desk.Draft(e, providers.Values{"clientId": {"c"}}))
 	m.screen = screenLaunching
-	send(m, launchDoneMsg{id: 1, sessionID: "abc", err: &providers.Error{Kind: providers.KindUnknown, HTTPStatus: 503, Code: "\x1b[31mINTERNAL_ERROR", Message: "busy", Action: "retry the same request"}})
+	send(m, launchDoneMsg{id: 1, outcome: &desk.Outcome{ID: "abc"}, err: &providers.Error{Kind: providers.KindUnknown, HTTPStatus: 503, Code: "\x1b[31mINTERNAL_ERROR", Message: "busy", Action: "retry the same request"}})
 	v := m.View()
 	for _, want := range []string{"Outcome unknown", "INTERNAL_ERROR (HTTP 503)", "busy", "What to do: retry the same request", "r retry same request"} {
 		if !strings.Contains(v, want) {
@@ -347,19 +361,10 @@ func TestErrorScreenShowsCodeMeaningAndAction(t *testing.T) {
 	}
 }
 
-func TestPollDelayBacksOffTo60s(t *testing.T) {
-	want := []time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second, 40 * time.Second, 60 * time.Second, 60 * time.Second}
-	for i, w := range want {
-		if got := PollDelay(i); got != w {
-			t.Errorf("PollDelay(%d) = %v, want %v", i, got, w)
-		}
-	}
-}
-
 func TestOnlyOneStatusRequestInFlight(t *testing.T) {
 	ctx, _ := testContext(t, "http://127.0.0.1:8470")
 	e := ctx.entry("idenfy")
-	r := newResult(ctx, e, "s1", &providers.Launch{URL: "https://x.example/a", References: map[string]string{"scanRef": "x"}}, nil)
+	r := newResult(ctx, testFollow(ctx, e, "s1", &providers.Launch{URL: "https://x.example/a", References: map[string]string{"scanRef": "x"}}), nil)
 	if r.refresh() == nil {
 		t.Fatal("first refresh sent nothing")
 	}
@@ -383,11 +388,11 @@ func goldenScreens(t testing.TB) map[string]*Model {
 	out["form"] = form
 
 	review := New(ctx)
-	send(review, size(80, 24), reviewMsg{entry: e, values: providers.Values{"clientId": {"desk-0042"}, "documents": {"PASSPORT", "ID_CARD"}, "locale": {"lt"}}})
+	send(review, size(80, 24), reviewMsg{draft: ctx.Desk.Draft(e, providers.Values{"clientId": {"desk-0042"}, "documents": {"PASSPORT", "ID_CARD"}, "locale": {"lt"}})})
 	out["review"] = review
 
 	launching := New(ctx)
-	launching.launching = newLaunching(ctx, 1, e, nil)
+	launching.launching = newLaunching(ctx, 1, &desk.Draft{Provider: e})
 	launching.screen = screenLaunching
 	out["launching"] = launching
 
@@ -395,15 +400,15 @@ func goldenScreens(t testing.TB) map[string]*Model {
 		References: map[string]string{"scanRef": "ec6a7108-8c26-11e9-9758-309c231b1bac", "authToken": "pgYQX0z2T8mtcpNj9I20uWVCLKNuG0vgr12f0wAC"},
 		ExpiresAt:  fixedNow.Add(24 * time.Hour), Extra: map[string]string{"digitString": "89567412"}}
 	result := New(ctx)
-	result.result = newResult(ctx, e, "k7f3q9x2", l, nil)
+	result.result = newResult(ctx, testFollow(ctx, e, "k7f3q9x2", l), nil)
 	result.screen = screenResult
 	out["result"] = result
 
 	dws := ctx.entry("dws")
 	ch := New(ctx)
-	ch.result = newResult(ctx, dws, "k7f3q9x3", &providers.Launch{Provider: "dws",
+	ch.result = newResult(ctx, testFollow(ctx, dws, "k7f3q9x3", &providers.Launch{Provider: "dws",
 		References: map[string]string{"authenticationId": "2022010519007700000016214020050001", "authenticationRequestId": "KYCDESK0001"},
-		Challenge:  &providers.Challenge{Type: "SMS", RenderValue: "+44******3456", Triggered: true, SandboxCode: "738829", CodeExpires: fixedNow.Add(5 * time.Minute)}}, nil)
+		Challenge:  &providers.Challenge{Type: "SMS", RenderValue: "+44******3456", Triggered: true, SandboxCode: "738829", CodeExpires: fixedNow.Add(5 * time.Minute)}}), nil)
 	ch.screen = screenResult
 	out["challenge"] = ch
 
@@ -436,7 +441,7 @@ func TestResultQRDecodesAtBothSizes(t *testing.T) {
 	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
 		m := goldenScreens(t)["result"]
 		send(m, size(sz[0], sz[1]))
-		got, err := qr.Decode(m.View())
+		got, err := qrscan.Decode(m.View())
 		if err != nil || got != m.result.launch.URL {
 			t.Fatalf("%v: decoded %q, %v", sz, got, err)
 		}
@@ -477,4 +482,9 @@ func BenchmarkRender(b *testing.B) {
 			}
 		})
 	}
+}
+
+// testFollow follows a session launched with e, as the result screen does.
+func testFollow(ctx *Context, e *desk.Provider, id string, l *providers.Launch) *desk.Follow {
+	return ctx.Desk.Followed(e, &desk.Outcome{ID: id, Provider: e.Desc.ID, Launch: l})
 }

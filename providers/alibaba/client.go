@@ -5,7 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"net"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -72,31 +72,23 @@ func New(cfg providers.Config) (*Client, error) {
 	if perr != nil {
 		return nil, perr
 	}
-	base := strings.TrimRight(strings.TrimSpace(cfg.BaseURL), "/")
+	base := strings.TrimSpace(cfg.BaseURL)
 	if base == "" {
 		base = resolved
 	}
-	u, err := url.Parse(base)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
-		return nil, &providers.Error{Kind: providers.KindInvalid, Field: "base_url",
-			Message: "the endpoint must be a URL such as " + LiveURL,
-			Action:  "fix base_url or " + BaseURLEnv}
-	}
-	if u.Scheme == "http" && !loopback(u.Hostname()) {
+	_, u, err := providers.BaseURL(base, cfg.Mode == providers.ModeLive)
+	if errors.Is(err, providers.ErrPlainHTTP) {
 		return nil, &providers.Error{Kind: providers.KindInvalid, Field: "base_url",
 			Message: "plain http is refused for " + u.Host + " (it would expose the request to the network)",
 			Action:  "use https, or a loopback address for a local sandbox"}
 	}
+	if err != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		return nil, &providers.Error{Kind: providers.KindInvalid, Field: "base_url",
+			Message: "the endpoint must be a URL such as " + LiveURL,
+			Action:  "fix base_url or " + BaseURLEnv}
+	}
 	c.base = u.Scheme + "://" + u.Host
 	return c, nil
-}
-
-func loopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // BaseURL is where requests go.

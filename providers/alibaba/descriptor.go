@@ -1,7 +1,8 @@
 package alibaba
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,12 +63,7 @@ var Regions = map[string]struct{ Name, Public, VPC string }{
 }
 
 func regionIDs() []string {
-	ids := make([]string, 0, len(Regions))
-	for id := range Regions {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids
+	return slices.Sorted(maps.Keys(Regions))
 }
 
 // ResolveBaseURL turns the region and endpoint options into the live base
@@ -107,6 +103,8 @@ func Descriptor() providers.Descriptor {
 		ID:            ID,
 		Follow:        &Follow,
 		MainReference: "TransactionId",
+		// The customer recorded is the hash sent (D5), never the typed id.
+		CustomerParam: "MerchantUserId",
 		CustomerKey:   HashUserID,
 		Name:          "Alibaba Cloud eKYC",
 		Summary:       "ID Verification eKYC (Initialize 2022-08-09): document + liveness, single-use URL valid 30 minutes",
@@ -122,14 +120,8 @@ func Descriptor() providers.Descriptor {
 			CredAccessKeyID:     SandboxAccessKeyID,
 			CredAccessKeySecret: SandboxAccessKeySecret,
 		},
-		Spec: Spec,
-		New: func(cfg providers.Config) (providers.Client, error) {
-			c, err := New(cfg)
-			if err != nil {
-				return nil, err
-			}
-			return c, nil
-		},
+		Spec:         Spec,
+		New:          providers.Constructor(New),
 		NewSimulator: func(o providers.SimOptions) providers.Simulator { return NewSimulator(o) },
 		ResolveBaseURL: func(options map[string]string) string {
 			return ResolveBaseURL(options)

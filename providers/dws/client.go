@@ -7,9 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -155,16 +153,16 @@ func New(cfg providers.Config) (*Client, error) {
 		}
 		c.keyVersion = kv
 	}
-	base := strings.TrimRight(strings.TrimSpace(cfg.BaseURL), "/")
+	base := strings.TrimSpace(cfg.BaseURL)
 	if base == "" {
 		base = ResolveBaseURL(cfg.Options)
 	}
-	u, err := url.Parse(base)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, configError("base_url", fmt.Sprintf("%q is not an http(s) URL", base), "set base_url (or KYCDESK_DWS_URL) to e.g. "+GatewaySingapore)
-	}
-	if cfg.Mode == providers.ModeLive && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	base, _, err = providers.BaseURL(base, cfg.Mode == providers.ModeLive)
+	switch {
+	case errors.Is(err, providers.ErrPlainHTTP):
 		return nil, configError("base_url", "plain http is refused for a live endpoint that is not loopback", "use https")
+	case err != nil:
+		return nil, configError("base_url", fmt.Sprintf("%q is not an http(s) URL", base), "set base_url (or KYCDESK_DWS_URL) to e.g. "+GatewaySingapore)
 	}
 	c.baseURL = base
 	return c, nil
@@ -172,14 +170,6 @@ func New(cfg providers.Config) (*Client, error) {
 
 func configError(field, msg, action string) *providers.Error {
 	return &providers.Error{Kind: providers.KindInvalid, Field: field, Message: "dws: " + msg, Action: action}
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // secretForms lists the private key as given and its base64 body lines, so

@@ -1,7 +1,8 @@
 package dws
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/kycdesk/kycdesk/providers"
@@ -37,12 +38,7 @@ func GatewayURL(name string) (string, bool) {
 
 // GatewayNames lists the accepted gateway names, sorted.
 func GatewayNames() []string {
-	out := make([]string, 0, len(gateways))
-	for k := range gateways {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(gateways))
 }
 
 // ResolveBaseURL turns the gateway option into a base URL; no (or an
@@ -87,13 +83,7 @@ func Descriptor() providers.Descriptor {
 		},
 		SandboxCredentials: sandboxCredentials(),
 		Spec:               Spec,
-		New: func(cfg providers.Config) (providers.Client, error) {
-			c, err := New(cfg)
-			if err != nil {
-				return nil, err
-			}
-			return c, nil
-		},
+		New:                providers.Constructor(New),
 		NewSimulator: func(o providers.SimOptions) providers.Simulator {
 			return NewSimulator(o)
 		},

@@ -5,8 +5,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -54,33 +54,25 @@ func New(cfg providers.Config) (providers.Client, error) {
 	if secret == "" {
 		return nil, configError("apiSecret", "the iDenfy API secret is not set", "set IDENFY_API_SECRET (or apiSecret under [idenfy] in the config file)")
 	}
-	base := strings.TrimRight(strings.TrimSpace(cfg.BaseURL), "/")
+	base := strings.TrimSpace(cfg.BaseURL)
 	if base == "" {
 		if cfg.Mode != providers.ModeLive {
 			return nil, configError("base_url", "no endpoint for iDenfy", "set the sandbox URL or KYCDESK_IDENFY_URL")
 		}
 		base = LiveURL
 	}
-	u, err := url.Parse(base)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, configError("base_url", fmt.Sprintf("%q is not an http(s) URL", base), "set KYCDESK_IDENFY_URL to an API root such as "+LiveURL)
-	}
-	if cfg.Mode == providers.ModeLive && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	base, _, err := providers.BaseURL(base, cfg.Mode == providers.ModeLive)
+	switch {
+	case errors.Is(err, providers.ErrPlainHTTP):
 		return nil, configError("base_url", "plain http is refused for a live endpoint that is not loopback", "use https:// in KYCDESK_IDENFY_URL")
+	case err != nil:
+		return nil, configError("base_url", fmt.Sprintf("%q is not an http(s) URL", base), "set KYCDESK_IDENFY_URL to an API root such as "+LiveURL)
 	}
 	return &client{cfg: cfg, base: base, key: key, secret: secret, http: cfg.Client(), spec: Spec()}, nil
 }
 
 func configError(field, msg, action string) *providers.Error {
 	return &providers.Error{Kind: providers.KindInvalid, Field: field, Message: msg, Action: action}
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Secrets are the configured secret values (the API secret), for masking.

@@ -59,9 +59,10 @@ func Descriptor() providers.Descriptor {
 		Spec:               Spec,
 		New:                New,
 		NewSimulator:       NewSimulator,
+		CustomerParam:      "clientId",
 		// iDenfy bills repeated tokens for the same clientId ([002] tip).
-		CustomerParam: "clientId",
-		MainReference: "scanRef",
-		Follow:        &Follow,
+		MainReference:   "scanRef",
+		Follow:          &Follow,
+		BillsEachLaunch: true,
 	}
 }

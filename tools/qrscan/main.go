@@ -9,7 +9,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/kycdesk/kycdesk/ui/qr"
+	"github.com/kycdesk/kycdesk/internal/qrscan"
 )
 
 func main() {
@@ -18,7 +18,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "qrscan:", err)
 		os.Exit(1)
 	}
-	text, err := qr.Decode(string(b))
+	text, err := qrscan.Decode(string(b))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "qrscan:", err)
 		os.Exit(1)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -27,7 +27,7 @@ import (
 	"github.com/kycdesk/kycdesk/sandbox"
 )
 
-// These tests drive the command line through run() exactly as main does,
+// These tests drive the command line through Main() exactly as main does,
 // with a private XDG_STATE_HOME / XDG_CONFIG_HOME per test (the real user's
 // journal and config are never touched) and everything on loopback.
 
@@ -84,7 +84,7 @@ type result struct {
 func cli(t *testing.T, extra []string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(args, &IO{Out: &out, Err: &errb, Getenv: os.Getenv})
+	code := Main(args, &IO{Out: &out, Err: &errb, Getenv: os.Getenv})
 	r := result{code: code, out: out.String(), err: errb.String()}
 	for _, s := range append(sandboxSecrets(), extra...) {
 		if strings.Contains(r.out, s) || strings.Contains(r.err, s) {
@@ -847,8 +847,8 @@ func TestVersionHelpUnknownCommand(t *testing.T) {
 	isolate(t)
 	for _, args := range [][]string{{"version"}, {"--version"}} {
 		r := run0(t, args...)
-		if r.out != "kycdesk "+version+"\n" {
-			t.Errorf("%v = %q, want kycdesk %s", args, r.out, version)
+		if r.out != "kycdesk "+Version+"\n" {
+			t.Errorf("%v = %q, want kycdesk %s", args, r.out, Version)
 		}
 	}
 	r := run0(t, "help")

@@ -1,4 +1,7 @@
-package qr
+// Package qrscan reads back the QR code a screen shows, with gozxing, an
+// independent decoder. Only tests, the end-to-end tools and tools/qrscan
+// use it, so the console binary does not link the decoder.
+package qrscan
 
 import (
 	"errors"
@@ -7,13 +10,15 @@ import (
 
 	"github.com/makiuchi-d/gozxing"
 	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/kycdesk/kycdesk/ui/qr"
 )
 
 // Decode reads the text of a half-block code as drawn on a screen (see
-// Extract and Parse) with an independent QR decoder, so a test checks what
+// qr.Extract and qr.Parse) with an independent QR decoder, so a test checks what
 // a phone would read, not what the encoder was asked for.
 func Decode(screen string) (string, error) {
-	m := Parse(Extract(screen))
+	m := qr.Parse(qr.Extract(screen))
 	if len(m) == 0 {
 		return "", errors.New("no QR code found on the screen")
 	}

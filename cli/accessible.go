@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -10,16 +10,15 @@ import (
 
 	"github.com/charmbracelet/huh"
 
+	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/forms"
 	"github.com/kycdesk/kycdesk/providers"
-	"github.com/kycdesk/kycdesk/session"
-	"github.com/kycdesk/kycdesk/ui"
 )
 
 // runAccessible is the console for screen readers and braille displays
 // (--accessible): huh's accessible mode asks one plain prompt per line, and
 // results are printed as text, with no full-screen drawing.
-func runAccessible(a *app, streams *IO) int {
+func runAccessible(a *app, streams *IO) error {
 	in := &eofReader{r: streams.In}
 	io := *streams
 	io.In = in
@@ -35,11 +34,11 @@ func runAccessible(a *app, streams *IO) int {
 	if a.mode == providers.ModeLive {
 		mode = "LIVE"
 	}
-	fmt.Fprintf(out, "kycdesk, %s. Requests go to %s.\n", version, mode)
-	if note := a.sandboxNote(); note != "" {
+	fmt.Fprintf(out, "kycdesk, %s. Requests go to %s.\n", Version, mode)
+	if note := a.desk.SandboxNote(); note != "" {
 		fmt.Fprintln(out, note)
 	}
-	entries := a.entries()
+	entries := a.desk.Providers()
 	for {
 		var opts []huh.Option[string]
 		for _, e := range entries {
@@ -51,23 +50,18 @@ func runAccessible(a *app, streams *IO) int {
 		}
 		if len(opts) == 0 {
 			fmt.Fprintln(io.Err, "no provider is available")
-			return 1
+			return exitCode(exitOther)
 		}
 		var id string
 		if err := ask(huh.NewSelect[string]().Title("Provider").Options(opts...).Value(&id)); err != nil {
 			return accessibleEnd(&io, err)
 		}
-		var e *ui.Entry
-		for _, x := range entries {
-			if x.Desc.ID == id {
-				e = x
-			}
+		p := a.desk.Lookup(id)
+		if p == nil {
+			return exitCode(exitOther)
 		}
-		if e == nil {
-			return 1
-		}
-		if code := accessibleSession(a, &io, e, ask, in); code != 0 {
-			return code
+		if err := accessibleSession(a, &io, p, ask, in); err != nil {
+			return err
 		}
 		again := false
 		if err := ask(huh.NewConfirm().Title("Start another session?").Value(&again)); err != nil || !again {
@@ -93,22 +87,23 @@ func (e *eofReader) Read(p []byte) (int, error) {
 
 var errInputEnded = errors.New("input ended")
 
-func accessibleEnd(io *IO, err error) int {
+func accessibleEnd(io *IO, err error) error {
 	if err == nil || errors.Is(err, huh.ErrUserAborted) || errors.Is(err, errInputEnded) {
-		return 0
+		return nil
 	}
 	fmt.Fprintln(io.Err, "kycdesk:", err)
-	return 1
+	return exitCode(exitOther)
 }
 
-// accessibleSession fills, reviews, launches and follows one session.
-func accessibleSession(a *app, io *IO, e *ui.Entry, ask func(...huh.Field) error, in *eofReader) int {
+// accessibleSession fills, reviews, launches and follows one session,
+// through the desk as the console and the commands do.
+func accessibleSession(a *app, io *IO, p *desk.Provider, ask func(...huh.Field) error, in *eofReader) error {
 	out := io.Out
-	c := e.Client
-	essentials, advanced := forms.Split(e.Desc.Spec())
+	essentials, advanced := forms.Split(p.Desc.Spec())
 	values := providers.Values{}
+	var dr *desk.Draft
 	for {
-		f := forms.New(e.Desc.Name, essentials, values, false)
+		f := forms.New(p.Desc.Name, essentials, values, false)
 		if err := f.Form.WithAccessible(true).WithInput(io.In).WithOutput(io.Out).Run(); err != nil || in.eof {
 			return accessibleEnd(io, err)
 		}
@@ -120,61 +115,57 @@ func accessibleSession(a *app, io *IO, e *ui.Entry, ask func(...huh.Field) error
 			}
 		}
 		if more {
-			g := forms.New(e.Desc.Name, advanced, values, true)
+			g := forms.New(p.Desc.Name, advanced, values, true)
 			if err := g.Form.WithAccessible(true).WithInput(io.In).WithOutput(io.Out).Run(); err != nil || in.eof {
 				return accessibleEnd(io, err)
 			}
 			values = merge(values, g.Values())
 		}
-		values = c.Prepare(values)
-		refusals, warnings := providers.Problems(c.Validate(values))
-		if len(refusals) == 0 {
-			for _, w := range warnings {
+		dr = a.desk.Draft(p, values)
+		values = dr.Values
+		if len(dr.Refusals) == 0 {
+			for _, w := range dr.Warnings {
 				fmt.Fprintln(out, "Warning:", providers.SanitizeLine(w.Error()))
 			}
 			break
 		}
 		fmt.Fprintln(out, "Fix these before review:")
-		for _, r := range refusals {
+		for _, r := range dr.Refusals {
 			fmt.Fprintln(out, "  "+providers.SanitizeLine(r.Error()))
 		}
 	}
-	req, err := c.Request(context.Background(), values)
-	if err != nil {
-		fmt.Fprintln(out, providers.AsError(err).Error())
-		return 0
+	if dr.Err != nil {
+		fmt.Fprintln(out, providers.AsError(dr.Err).Error())
+		return nil
 	}
 	fmt.Fprintln(out, "The request that will be sent, secrets masked:")
-	fmt.Fprint(out, providers.View(req, c.Secrets()).Text())
+	fmt.Fprint(out, dr.Text())
+	if dup := a.desk.Duplicate(dr); dup != "" {
+		fmt.Fprintln(out, "Warning:", dup)
+	}
 	launch := false
 	if err := ask(huh.NewConfirm().Title("Launch?").Value(&launch)); err != nil || !launch {
 		return accessibleEnd(io, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
-	capture := &ui.Capture{Client: &sendCodeOnLaunch{Client: c}}
-	s, err := (&session.Launcher{Journal: a.journal}).Launch(ctx, e.Desc, capture, a.mode, e.Resolved.Config.BaseURL, values)
+	o, err := a.desk.Launch(ctx, dr)
 	if err != nil {
 		pe := providers.AsError(err)
 		fmt.Fprintf(out, "Launch failed (%s): %s\n", pe.Kind, providers.SanitizeLine(pe.Error()))
 		if pe.Action != "" {
 			fmt.Fprintln(out, "What to do:", providers.SanitizeLine(pe.Action))
 		}
-		return 0
+		return nil
 	}
-	l := capture.Result(s)
-	printLaunch(io, a, s, l, false, false)
-	ch, ok := c.(providers.Challenger)
-	if !ok || l.Challenge == nil {
-		return 0
+	printLaunch(io, o, false, false)
+	f := a.desk.Followed(p, o)
+	if f.Challenger() == nil || o.Launch.Challenge == nil {
+		return nil
 	}
-	if !l.Challenge.Triggered {
-		got, err := ch.Trigger(ctx, l)
-		if err != nil {
-			fmt.Fprintln(out, "Sending the code failed:", providers.SanitizeLine(providers.AsError(err).Error()))
-			return 0
-		}
-		l.Challenge = got
+	if o.CodeErr != nil {
+		fmt.Fprintln(out, "Sending the code failed:", providers.SanitizeLine(providers.AsError(o.CodeErr).Error()))
+		return nil
 	}
 	for {
 		code := ""
@@ -182,10 +173,10 @@ func accessibleSession(a *app, io *IO, e *ui.Entry, ask func(...huh.Field) error
 			return accessibleEnd(io, err)
 		}
 		if strings.TrimSpace(code) == "" {
-			return 0
+			return nil
 		}
 		vctx, vcancel := context.WithTimeout(context.Background(), 20*time.Second)
-		st, err := ch.Verify(vctx, l, strings.TrimSpace(code))
+		st, err := f.Verify(vctx, strings.TrimSpace(code))
 		vcancel()
 		if err != nil {
 			pe := providers.AsError(err)
@@ -195,9 +186,8 @@ func accessibleSession(a *app, io *IO, e *ui.Entry, ask func(...huh.Field) error
 			}
 			continue
 		}
-		_, _ = a.journal.AppendStatus(s.ID, st)
 		fmt.Fprintf(out, "Status: %s. %s\n", st.State, providers.SanitizeLine(st.Detail))
-		return 0
+		return nil
 	}
 }
 

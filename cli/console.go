@@ -1,10 +1,9 @@
-package main
+package cli
 
 import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"os/exec"
 	"runtime"
 
@@ -15,54 +14,53 @@ import (
 	"github.com/aymanbagabas/go-osc52/v2"
 
 	"github.com/kycdesk/kycdesk/config"
+	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/ui"
 )
 
-func cmdConsole(args []string, io *IO) int {
+func cmdConsole(args []string, io *IO) error {
 	fs := flag.NewFlagSet("kycdesk", flag.ContinueOnError)
 	fs.SetOutput(io.Err)
 	live := fs.Bool("live", false, "send requests to the providers' live endpoints")
 	accessible := fs.Bool("accessible", false, "use huh's accessible mode for forms")
-	fs.Usage = func() { fmt.Fprint(io.Err, usage) }
+	fs.Usage = func() { fmt.Fprint(io.Err, usageText) }
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return exitCode(exitInvalid)
 	}
 	a, err := newApp(io, *live)
 	if err != nil {
 		fmt.Fprintln(io.Err, "kycdesk:", err)
-		return 1
+		return exitCode(exitOther)
 	}
 	defer a.close()
-	if *accessible || os.Getenv("TERM") == "dumb" {
+	if *accessible || io.Getenv("TERM") == "dumb" {
 		return runAccessible(a, io)
 	}
 
 	// Detect the background before Bubble Tea owns the terminal: asked
 	// later, the reply would leak into the input (lipgloss#73).
-	if os.Getenv("NO_COLOR") != "" {
+	if io.Getenv("NO_COLOR") != "" {
 		lipgloss.SetColorProfile(termenv.Ascii)
 	} else {
 		lipgloss.SetHasDarkBackground(termenv.HasDarkBackground())
 	}
 
+	env := config.Env(io.Getenv)
 	ctx := &ui.Context{
-		Entries:    a.entries(),
-		Mode:       a.mode,
-		Endpoint:   a.sandboxURL,
+		Desk:       a.desk,
 		SandboxMsg: shortSandboxNote(a),
-		Recorder:   ui.NewJournalRecorder(a.journal, a.mode, a.reg),
-		Copy:       copyOSC52,
+		Copy:       func(s string) error { return copyOSC52(io, s) },
 		Open:       openBrowser,
-		SavePreset: config.SavePreset,
-		LoadPreset: config.LoadPreset,
+		SavePreset: func(p string, v providers.Values) (string, error) { return config.SavePreset(env, p, v) },
+		LoadPreset: func(p string) (providers.Values, error) { return config.LoadPreset(env, p) },
 	}
 	// 120 fps: the first frame (and every key) reaches the screen sooner.
 	p := tea.NewProgram(ui.New(ctx), tea.WithAltScreen(), tea.WithFPS(120))
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrInterrupted) {
 		fmt.Fprintln(io.Err, "kycdesk:", err)
-		return 1
+		return exitCode(exitOther)
 	}
-	return 0
+	return nil
 }
 
 func shortSandboxNote(a *app) string {
@@ -79,14 +77,17 @@ func shortSandboxNote(a *app) string {
 // default, "external", passes it on); the passthrough wrapping would need
 // allow-passthrough, off by default. Whether the terminal honours it
 // cannot be known, so the console says it asked, not that it copied.
-func copyOSC52(s string) error {
-	tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0)
+func copyOSC52(io *IO, s string) error {
+	if io.TTY == nil {
+		return errors.New("no terminal to ask")
+	}
+	tty, err := io.TTY()
 	if err != nil {
 		return fmt.Errorf("no terminal to ask: %w", err)
 	}
 	defer tty.Close()
 	seq := osc52.New(s)
-	if os.Getenv("STY") != "" {
+	if io.Getenv("STY") != "" {
 		seq = seq.Screen()
 	}
 	_, err = seq.WriteTo(tty)

@@ -1,22 +1,20 @@
-package main
+package cli
 
 import (
 	"fmt"
-	"os"
-	"strings"
+	"net/http"
 	"time"
 
-	"golang.org/x/term"
-
 	"github.com/kycdesk/kycdesk/config"
+	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/catalog"
 	"github.com/kycdesk/kycdesk/sandbox"
 	"github.com/kycdesk/kycdesk/session"
-	"github.com/kycdesk/kycdesk/ui"
 )
 
-// app is the wiring shared by the console and the commands.
+// app is the wiring shared by the console and the commands: the config,
+// the journal, the sandbox, and the desk built from them.
 type app struct {
 	io         *IO
 	reg        providers.Registry
@@ -25,19 +23,18 @@ type app struct {
 	sandboxURL string
 	inProcess  *sandbox.Server
 	journal    *session.Journal
+	desk       *desk.Desk
 }
 
 // probeTimeout bounds the check for a running `kycdesk sandbox`; a closed
 // port answers at once, so this only matters when something else listens.
 const probeTimeout = 300 * time.Millisecond
 
-func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
-
 // newApp loads the configuration and the journal; in sandbox mode it finds
 // a running sandbox or starts one in this process.
 func newApp(io *IO, live bool) (*app, error) {
 	a := &app{io: io, reg: catalog.All()}
-	f, err := config.Load(config.DefaultPath(), a.reg)
+	f, err := config.Load(config.DefaultPath(io.Getenv), a.reg)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +43,7 @@ func newApp(io *IO, live bool) (*app, error) {
 	if live || f.Mode == providers.ModeLive {
 		a.mode = providers.ModeLive
 	}
-	jpath := session.DefaultPath()
+	jpath := session.DefaultPath(io.Getenv)
 	if a.journal, err = session.Open(jpath); err != nil {
 		return nil, fmt.Errorf("journal %s: %w", jpath, err)
 	}
@@ -55,12 +52,18 @@ func newApp(io *IO, live bool) (*app, error) {
 		if !sandbox.Probe(a.sandboxURL, probeTimeout) {
 			srv, err := sandbox.Start(a.reg, "127.0.0.1:0", sandbox.Options{Env: io.Getenv})
 			if err != nil {
+				a.journal.Close()
 				return nil, fmt.Errorf("cannot start the in-process sandbox: %w", err)
 			}
 			a.inProcess = srv
 			a.sandboxURL = srv.URL
 		}
 	}
+	a.desk = desk.New(desk.Options{
+		Registry: a.reg, Mode: a.mode, SandboxURL: a.sandboxURL, SandboxNote: a.sandboxNote(),
+		History: a.journal, Launcher: &session.Launcher{Journal: a.journal, Customer: desk.Customer},
+		Resolve: a.resolve,
+	})
 	return a, nil
 }
 
@@ -75,69 +78,40 @@ func (a *app) sandboxNote() string {
 func (a *app) close() {
 	if a.inProcess != nil {
 		a.inProcess.Close()
+		// Pooled connections to it are dead: a later command in this
+		// process (tests, a served desk) must not reuse one and read EOF.
+		if t, ok := http.DefaultTransport.(*http.Transport); ok {
+			t.CloseIdleConnections()
+		}
 	}
 	if a.journal != nil {
 		a.journal.Close()
 	}
 }
 
-// entries resolves every provider for the current mode.
-func (a *app) entries() []*ui.Entry {
-	var out []*ui.Entry
-	for _, d := range a.reg {
-		out = append(out, a.resolve(d, ""))
+// resolve makes a provider for a mode; endpoint, when set, is where a
+// recorded session was launched, and requests go there (in sandbox mode
+// it is the sandbox whose credentials rule applies).
+func (a *app) resolve(d providers.Descriptor, mode providers.Mode, endpoint string) *desk.Provider {
+	sandboxURL := a.sandboxURL
+	if endpoint != "" && mode == providers.ModeSandbox {
+		sandboxURL = endpoint
 	}
-	return out
-}
-
-// resolve makes a provider's entry; endpoint, when set, replaces the base
-// URL (a journalled session is followed where it was created).
-func (a *app) resolve(d providers.Descriptor, endpoint string) *ui.Entry {
-	r := config.Resolve(d, a.mode, a.sandboxURL, a.file, a.io.Getenv)
+	r := config.Resolve(d, mode, sandboxURL, a.file, a.io.Getenv)
 	if endpoint != "" {
 		r.Config.BaseURL = endpoint
 	}
-	e := &ui.Entry{Desc: d, Resolved: r, Disabled: providers.SanitizeLine(r.Disabled)}
-	if e.Disabled == "" {
+	p := &desk.Provider{Desc: d, Endpoint: r.Config.BaseURL, SecretEnv: r.SecretEnv, Disabled: providers.SanitizeLine(r.Disabled)}
+	if p.Disabled == "" {
 		c, err := d.New(r.Config)
 		if err != nil {
-			e.Disabled = providers.SanitizeLine(providers.MaskSecrets(err.Error(), r.Config.Secrets(secretNames(d)...)))
+			p.Disabled = providers.SanitizeLine(providers.MaskSecrets(err.Error(), r.Config.Secrets(secretNames(d)...)))
 		} else {
 			// Whatever a provider echoes back, no secret reaches a screen.
-			e.Client = providers.Masked(c)
+			p.Client = providers.Masked(c)
 		}
 	}
-	return e
-}
-
-// entry finds a usable provider by id, or explains why not.
-func (a *app) entry(id string) (*ui.Entry, error) {
-	d, ok := a.reg.Get(id)
-	if !ok {
-		return nil, fmt.Errorf("unknown provider %q (one of: %s)", id, strings.Join(a.reg.IDs(), ", "))
-	}
-	e := a.resolve(d, "")
-	if e.Disabled != "" {
-		return nil, fmt.Errorf("%s is unavailable: %s", id, e.Disabled)
-	}
-	return e, nil
-}
-
-// sessionEntry is the provider entry for following a journalled session:
-// the same mode and endpoint it was launched with.
-func (a *app) sessionEntry(s *session.Session) (*ui.Entry, error) {
-	d, ok := a.reg.Get(s.Provider)
-	if !ok {
-		return nil, fmt.Errorf("session %s: unknown provider %q", s.ID, s.Provider)
-	}
-	saved := a.mode
-	a.mode = s.Mode
-	e := a.resolve(d, s.Endpoint)
-	a.mode = saved
-	if e.Disabled != "" {
-		return nil, fmt.Errorf("%s is unavailable: %s", s.Provider, e.Disabled)
-	}
-	return e, nil
+	return p
 }
 
 // secretNames are the names of a provider's secret credentials.

@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"strings"
+	"testing"
+)
+
+// lineReader hands out one line per Read, as a terminal in line mode does,
+// so each accessible prompt reads exactly its own answer.
+type lineReader struct{ lines []string }
+
+func (l *lineReader) Read(p []byte) (int, error) {
+	if len(l.lines) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, l.lines[0]+"\n")
+	l.lines = l.lines[1:]
+	return n, nil
+}
+
+func TestAccessibleConsoleLaunchesIdenfy(t *testing.T) {
+	isolate(t)
+	in := &lineReader{lines: []string{
+		"1",         // provider: iDenfy
+		"desk-a11y", // clientId
+		"", "",      // firstName, lastName
+		"",  // locale: not set (typed; empty keeps the default)
+		"",  // country
+		"0", // documents: confirm none
+		"1", // tokenType: not set
+		"",  // expiryTime
+		"n", // advanced
+		"y", // launch
+		"n", // another session
+	}}
+	var out, errb bytes.Buffer
+	code := Main([]string{"--accessible"}, &IO{In: in, Out: &out, Err: &errb, Getenv: os.Getenv})
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	for _, want := range []string{"Requests go to SANDBOX", `"clientId":"desk-a11y"`, "Basic ••••••", "scanRef", "url        http://127.0.0.1:"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("accessible output lacks %q:\n%s", want, out.String())
+		}
+	}
+	for _, s := range sandboxSecrets() {
+		if strings.Contains(out.String(), s) {
+			t.Errorf("secret %q printed", s)
+		}
+	}
+	if strings.Contains(out.String(), "\x1b[?1049h") {
+		t.Error("accessible mode switched to the alternate screen")
+	}
+}
+
+func TestAccessibleConsoleEndsAtEndOfInput(t *testing.T) {
+	isolate(t)
+	var out, errb bytes.Buffer
+	code := Main([]string{"--accessible"}, &IO{In: &lineReader{lines: []string{"1"}}, Out: &out, Err: &errb, Getenv: os.Getenv})
+	if code != 0 {
+		t.Fatalf("exit %d at end of input\n%s", code, errb.String())
+	}
+}
+
+// The accessible console warns before a second billed live launch for a
+// customer with one pending, as the console and `launch` do.
+func TestAccessibleConsoleWarnsOfAPendingLiveSession(t *testing.T) {
+	isolate(t)
+	t.Setenv("IDENFY_API_KEY", "live-key")
+	t.Setenv("IDENFY_API_SECRET", "live-secret-value")
+	sb := startSandbox(t, envOf(map[string]string{"IDENFY_API_KEY": "live-key", "IDENFY_API_SECRET": "live-secret-value"}))
+	t.Setenv("KYCDESK_IDENFY_URL", sb.URL)
+	first := oneJSON(t, cli(t, []string{"live-secret-value"}, "launch", "idenfy", "--live", "--set", "clientId=desk-a11y", "--json").out)
+	in := &lineReader{lines: []string{
+		"1",         // provider: iDenfy (the only one with live credentials)
+		"desk-a11y", // clientId
+		"", "",      // firstName, lastName
+		"",  // locale: not set (typed; empty keeps the default)
+		"",  // country
+		"0", // documents: confirm none
+		"1", // tokenType: not set
+		"",  // expiryTime
+		"n", // advanced
+		"n", // launch: no
+		"n", // another session
+	}}
+	var out, errb bytes.Buffer
+	code := Main([]string{"--accessible", "--live"}, &IO{In: in, Out: &out, Err: &errb, Getenv: os.Getenv})
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), "already has a pending live session ("+first["session"].(string)+")") {
+		t.Errorf("no duplicate warning:\n%s", out.String())
+	}
+	if strings.Contains(out.String(), "live-secret-value") {
+		t.Error("the live secret was printed")
+	}
+}

@@ -1,0 +1,104 @@
+// Package cli is kycdesk's command line: one file per command, the
+// console and the accessible console as front ends, all launching,
+// following and verifying through the desk. Commands return errors;
+// report (exit.go) turns them into output and exit codes.
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Version is set at build time with -ldflags "-X github.com/kycdesk/kycdesk/cli.Version=…".
+var Version = "0.1.0-dev"
+
+const usageText = `kycdesk — start identity-verification sessions from a terminal
+
+Usage:
+  kycdesk [--live] [--accessible]           the console (sandbox unless --live)
+  kycdesk launch PROVIDER --set NAME=VALUE… [--from FILE.json] [--dry-run] [--json] [--live] [--qr]
+  kycdesk verify SESSION --code CODE [--json]   complete a DWS one-time-code session
+  kycdesk status SESSION [--json]
+  kycdesk sessions [--json]
+  kycdesk params PROVIDER [--json]          every parameter: type, constraints, default, doc
+  kycdesk sandbox [--listen ADDR] [--public-url URL]
+  kycdesk version
+
+Exit codes: 0 done; 2 invalid input (nothing sent); 3 the provider refused;
+4 outcome unknown (the journal keeps the intent); 1 anything else.
+`
+
+// commands maps a command name to its function.
+var commands = map[string]func(args []string, io *IO) error{
+	"launch":    cmdLaunch,
+	"verify":    cmdVerify,
+	"status":    cmdStatus,
+	"sessions":  cmdSessions,
+	"params":    cmdParams,
+	"sandbox":   cmdSandbox,
+	"version":   cmdVersion,
+	"--version": cmdVersion,
+}
+
+// Main runs a command line and returns the process's exit code.
+func Main(args []string, io *IO) int {
+	return report(io, run(args, io))
+}
+
+func run(args []string, io *IO) error {
+	if len(args) > 0 {
+		if cmd, ok := commands[args[0]]; ok {
+			return cmd(args[1:], io)
+		}
+		switch args[0] {
+		case "help", "-h", "--help":
+			fmt.Fprint(io.Out, usageText)
+			return nil
+		}
+		if len(args[0]) > 0 && args[0][0] != '-' {
+			fmt.Fprintf(io.Err, "kycdesk: unknown command %q\n\n%s", args[0], usageText)
+			return exitCode(exitInvalid)
+		}
+	}
+	return cmdConsole(args, io)
+}
+
+// setFlags collects repeated --set NAME=VALUE.
+type setFlags []string
+
+func (s *setFlags) String() string     { return strings.Join(*s, " ") }
+func (s *setFlags) Set(v string) error { *s = append(*s, v); return nil }
+
+// parse parses flags that may come before or after positional arguments
+// (`launch idenfy --set …` and `launch --json idenfy …`); a bad flag is
+// invalid input (exit 2), as JSON when --json was among the arguments.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	fs.SetOutput(io.Discard) // errors are reported by report, as the contract says
+	rest := args
+	for {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usage(jsonWanted(args), "flags", err.Error())
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+}
+
+func jsonWanted(args []string) bool {
+	for _, a := range args {
+		if a == "--json" || a == "-json" || a == "--json=true" {
+			return true
+		}
+	}
+	return false
+}

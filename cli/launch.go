@@ -1,0 +1,225 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kycdesk/kycdesk/desk"
+	"github.com/kycdesk/kycdesk/providers"
+	"github.com/kycdesk/kycdesk/session"
+	"github.com/kycdesk/kycdesk/ui/qr"
+)
+
+// cliTimeout bounds one command's request(s).
+const cliTimeout = 30 * time.Second
+
+func cmdLaunch(args []string, io *IO) error {
+	fs := flag.NewFlagSet("launch", flag.ContinueOnError)
+	var sets setFlags
+	fs.Var(&sets, "set", "NAME=VALUE (repeat; repeated names build lists)")
+	from := fs.String("from", "", "FILE.json with parameter values")
+	dry := fs.Bool("dry-run", false, "print the request that would be sent, secrets masked; send nothing")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	live := fs.Bool("live", false, "send to the live endpoint")
+	showQR := fs.Bool("qr", false, "print the QR even when stdout is not a terminal")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usage(*asJSON, "PROVIDER", "name one provider: kycdesk launch PROVIDER --set NAME=VALUE…")
+	}
+	values := providers.Values{}
+	if *from != "" {
+		if values, err = readFrom(*from); err != nil {
+			return usage(*asJSON, "--from", err.Error())
+		}
+	}
+	overridden := map[string]bool{}
+	for _, s := range sets {
+		name, val, ok := strings.Cut(s, "=")
+		if !ok || name == "" {
+			return usage(*asJSON, "--set", fmt.Sprintf("%q must be NAME=VALUE", s))
+		}
+		if !overridden[name] { // --set replaces what --from gave
+			delete(values, name)
+			overridden[name] = true
+		}
+		values.Add(name, val)
+	}
+
+	a, err := newApp(io, *live)
+	if err != nil {
+		return fail(err, *asJSON)
+	}
+	defer a.close()
+	p, err := a.desk.Provider(pos[0])
+	if err != nil {
+		return usage(*asJSON, "PROVIDER", err.Error())
+	}
+	dr := a.desk.Draft(p, values)
+	if err := dr.Problem(); err != nil {
+		return fail(err, *asJSON)
+	}
+	for _, w := range dr.Warnings {
+		fmt.Fprintln(io.Err, "warning:", providers.SanitizeLine(w.Error()))
+	}
+	if *dry {
+		view := dr.View()
+		if *asJSON {
+			headers := map[string]string{}
+			for _, h := range view.Headers {
+				headers[h[0]] = h[1]
+			}
+			printJSON(io, map[string]any{"dryRun": true, "provider": p.Desc.ID, "mode": a.mode,
+				"request": map[string]any{"method": view.Method, "url": view.URL, "headers": headers, "body": view.Body}})
+		} else {
+			fmt.Fprint(io.Out, view.Text())
+		}
+		return nil
+	}
+	if note := a.desk.SandboxNote(); note != "" {
+		fmt.Fprintln(io.Err, "note:", note)
+	}
+	if dup := a.desk.Duplicate(dr); dup != "" {
+		fmt.Fprintln(io.Err, "warning:", dup)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
+	defer cancel()
+	o, err := a.desk.Launch(ctx, dr)
+	if err != nil {
+		f := &failure{err: err, asJSON: *asJSON}
+		if o != nil && ExitCode(err) == exitUnknown {
+			f.note = fmt.Sprintf("session %s: outcome unknown; the journal keeps the intent (kycdesk status %s)", o.ID, o.ID)
+		}
+		return f
+	}
+	if o.CodeErr != nil {
+		return &failure{err: o.CodeErr, asJSON: *asJSON,
+			note: fmt.Sprintf("session %s was created but its code was not sent; open it in the console (s, then enter) to send it again", o.ID)}
+	}
+	printLaunch(io, o, *asJSON, *showQR || io.OutIsTTY)
+	return nil
+}
+
+// readFrom loads --from FILE.json: an object of wire names to strings,
+// numbers, booleans, arrays (lists) or objects (JSON-valued fields).
+func readFrom(path string) (providers.Values, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("%s: must be a JSON object of parameter names to values: %v", path, err)
+	}
+	v := providers.Values{}
+	for name, r := range raw {
+		var s string
+		var list []any
+		switch {
+		case json.Unmarshal(r, &s) == nil:
+			v.Add(name, s)
+		case json.Unmarshal(r, &list) == nil:
+			for _, x := range list {
+				if xs, ok := x.(string); ok {
+					v.Add(name, xs)
+				} else {
+					xb, _ := json.Marshal(x)
+					v.Add(name, string(xb))
+				}
+			}
+		case string(r) == "null":
+		default:
+			v.Add(name, string(r)) // numbers, booleans, objects as JSON text
+		}
+	}
+	return v, nil
+}
+
+// launchJSON is the --json success object of the CLI contract.
+type launchJSON struct {
+	Session    string               `json:"session"`
+	Provider   string               `json:"provider"`
+	Mode       providers.Mode       `json:"mode"`
+	URL        *string              `json:"url"`
+	References map[string]string    `json:"references"`
+	ExpiresAt  *string              `json:"expiresAt"`
+	Status     string               `json:"status"`
+	Challenge  *providers.Challenge `json:"challenge"`
+}
+
+func toJSON(id, provider string, mode providers.Mode, l *providers.Launch, state providers.State) launchJSON {
+	j := launchJSON{Session: id, Provider: provider, Mode: mode, References: map[string]string{}, Status: string(state)}
+	if l != nil {
+		if l.URL != "" {
+			u := l.URL
+			j.URL = &u
+		}
+		for k, v := range l.References {
+			j.References[k] = v
+		}
+		if !l.ExpiresAt.IsZero() {
+			t := l.ExpiresAt.UTC().Format(time.RFC3339)
+			j.ExpiresAt = &t
+		}
+		j.Challenge = l.Challenge
+	}
+	return j
+}
+
+func sessionJSON(s *session.Session, state providers.State) launchJSON {
+	return toJSON(s.ID, s.Provider, s.Mode, s.Launch(), state)
+}
+
+func printLaunch(io *IO, o *desk.Outcome, asJSON, showQR bool) {
+	l := o.Launch
+	if asJSON {
+		printJSON(io, toJSON(o.ID, o.Provider, o.Mode, l, providers.StatePending))
+		return
+	}
+	w := io.Out
+	if l.URL != "" && showQR {
+		if code, err := qr.Render(l.URL); err == nil {
+			fmt.Fprintln(w, code.Styled)
+		} else {
+			fmt.Fprintln(io.Err, "no QR:", err)
+		}
+	}
+	fmt.Fprintf(w, "session    %s (%s, %s)\n", o.ID, o.Provider, o.Mode)
+	if l.URL != "" {
+		fmt.Fprintf(w, "url        %s\n", providers.SanitizeLine(l.URL))
+	}
+	keys := make([]string, 0, len(l.References))
+	for k := range l.References {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "%-10s %s\n", k, providers.SanitizeLine(l.References[k]))
+	}
+	for k, v := range l.Extra {
+		if v != "" {
+			fmt.Fprintf(w, "%-10s %s\n", k, providers.SanitizeLine(v))
+		}
+	}
+	if !l.ExpiresAt.IsZero() {
+		fmt.Fprintf(w, "expires    %s (in %s)\n", l.ExpiresAt.Local().Format(time.RFC3339), time.Until(l.ExpiresAt).Round(time.Second))
+	}
+	for _, n := range l.Notes {
+		fmt.Fprintf(w, "note       %s\n", providers.SanitizeLine(n))
+	}
+	if ch := l.Challenge; ch != nil {
+		fmt.Fprintf(w, "challenge  %s to %s\n", providers.SanitizeLine(ch.Type), providers.SanitizeLine(ch.RenderValue))
+		if ch.SandboxCode != "" && o.Mode == providers.ModeSandbox {
+			fmt.Fprintf(w, "sandbox    the simulated SMS says %s\n", providers.SanitizeLine(ch.SandboxCode))
+		}
+		fmt.Fprintf(w, "next       kycdesk verify %s --code CODE\n", o.ID)
+	}
+}

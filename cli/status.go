@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"sort"
+
+	"github.com/kycdesk/kycdesk/providers"
+	"github.com/kycdesk/kycdesk/session"
+)
+
+func cmdStatus(args []string, io *IO) error {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usage(*asJSON, "SESSION", "name one session: kycdesk status SESSION")
+	}
+	a, s, err := openSession(io, *asJSON, pos[0])
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if !s.Launched() {
+		printStatus(io, s, &providers.Status{State: s.State, Detail: describeUnlaunched(s)}, *asJSON)
+		if s.OutcomeUnknown() {
+			return exitCode(exitUnknown)
+		}
+		return nil
+	}
+	// Followed at the endpoint and mode it was launched with.
+	f, err := a.desk.Follow(s.ID)
+	if err != nil {
+		return fail(err, *asJSON)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
+	defer cancel()
+	st, err := f.Status(ctx)
+	if err != nil {
+		return fail(err, *asJSON)
+	}
+	printStatus(io, s, st, *asJSON)
+	return nil
+}
+
+// openSession opens the app and finds a recorded session (the app then
+// follows it in its own mode, whatever --live says).
+func openSession(io *IO, asJSON bool, id string) (*app, *session.Session, error) {
+	a, err := newApp(io, false)
+	if err != nil {
+		return nil, nil, fail(err, asJSON)
+	}
+	s, err := a.desk.Session(id)
+	if err != nil {
+		a.close()
+		return nil, nil, usage(asJSON, "SESSION", err.Error())
+	}
+	return a, s, nil
+}
+
+func printStatus(io *IO, s *session.Session, st *providers.Status, asJSON bool) {
+	if asJSON {
+		printJSON(io, sessionJSON(s, st.State))
+		return
+	}
+	fmt.Fprintf(io.Out, "session    %s (%s, %s)\n", s.ID, s.Provider, s.Mode)
+	fmt.Fprintf(io.Out, "status     %s\n", st.State)
+	if st.Detail != "" {
+		fmt.Fprintf(io.Out, "detail     %s\n", providers.SanitizeLine(st.Detail))
+	}
+	keys := make([]string, 0, len(st.Fields))
+	for k := range st.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(io.Out, "%-10s %s\n", k, providers.SanitizeLine(st.Fields[k]))
+	}
+}
+
+func describeUnlaunched(s *session.Session) string {
+	if s.OutcomeUnknown() {
+		return "the request was sent but no answer was recorded; relaunch from the console (l on the sessions screen) or check at the provider"
+	}
+	if s.LastError != nil {
+		return s.LastError.Err().Error()
+	}
+	return s.Resolution
+}

@@ -1,0 +1,139 @@
+// Package desk is the launch workflow every front end calls (the console,
+// the command line, the accessible console; later a served desk): which
+// providers are offered, a Draft (prepare and validate once, build the
+// request once), Launch and Retry (duplicate guard, an OTP code sent and
+// recorded on launch), and Follow (status, verify, keep-final, at the
+// session's own endpoint and mode). A Desk holds no globals: one can be
+// built per SSH session.
+package desk
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kycdesk/kycdesk/providers"
+	"github.com/kycdesk/kycdesk/session"
+)
+
+// History is all the desk asks of the session history, in one place so
+// that the store (session.Store) can replace the journal mechanically.
+// *session.Journal satisfies it.
+type History interface {
+	Get(id string) (*session.Session, error)
+	Sessions() []*session.Session
+	Filter(query string) []*session.Session
+	PendingFor(provider, customer string, mode providers.Mode, now time.Time) []*session.Session
+	Unresolved() []*session.Session
+	AppendStatus(id string, st *providers.Status) (*session.Session, error)
+	Reload() (int, error)
+	Warnings() []string
+}
+
+// Launcher records a launch's intent before sending and its outcome after.
+// *session.Launcher satisfies it.
+type Launcher interface {
+	LaunchBuilt(ctx context.Context, d providers.Descriptor, c providers.Client, mode providers.Mode,
+		endpoint string, v providers.Values, req *http.Request) (*session.Session, error)
+	RetryBuilt(ctx context.Context, s *session.Session, c providers.Client, v providers.Values, req *http.Request) (*session.Session, error)
+}
+
+// Provider is one provider as a desk offers it.
+type Provider struct {
+	Desc providers.Descriptor
+	// Client is nil when Disabled; it masks its secrets in all it returns.
+	Client providers.Client
+	// Endpoint is where its requests go (the base URL).
+	Endpoint string
+	// SecretEnv names the variable a copied curl reads the secret from.
+	SecretEnv string
+	Disabled  string // why it cannot be used ("" = usable)
+}
+
+// Resolver makes a provider for a mode and an endpoint ("" = the one
+// configured for the mode). The command line builds it from the config.
+type Resolver func(d providers.Descriptor, mode providers.Mode, endpoint string) *Provider
+
+// Options configure a desk.
+type Options struct {
+	Registry providers.Registry
+	Mode     providers.Mode
+	// SandboxURL is where sandbox requests go; SandboxNote says how long
+	// its URLs live (an in-process sandbox), or "".
+	SandboxURL, SandboxNote string
+	History                 History
+	Launcher                Launcher
+	Resolve                 Resolver
+	Now                     func() time.Time // nil: time.Now
+	// Operator and Desk name who works here (a served desk); "" locally.
+	Operator, Desk string
+}
+
+// Desk is one operator's desk.
+type Desk struct {
+	o         Options
+	providers []*Provider
+}
+
+// New resolves every provider of the registry for the desk's mode.
+func New(o Options) *Desk {
+	d := &Desk{o: o}
+	for _, desc := range o.Registry {
+		d.providers = append(d.providers, o.Resolve(desc, o.Mode, ""))
+	}
+	return d
+}
+
+// Mode says where requests go.
+func (d *Desk) Mode() providers.Mode { return d.o.Mode }
+
+// SandboxURL is the sandbox requests go to in sandbox mode.
+func (d *Desk) SandboxURL() string { return d.o.SandboxURL }
+
+// SandboxNote says how long sandbox URLs live, or "".
+func (d *Desk) SandboxNote() string { return d.o.SandboxNote }
+
+// Operator and DeskName name who works at this desk ("" locally).
+func (d *Desk) Operator() string { return d.o.Operator }
+func (d *Desk) DeskName() string { return d.o.Desk }
+
+// Now is the desk's clock.
+func (d *Desk) Now() time.Time {
+	if d.o.Now != nil {
+		return d.o.Now()
+	}
+	return time.Now()
+}
+
+// Providers lists every provider, usable or not, in registry order.
+func (d *Desk) Providers() []*Provider { return d.providers }
+
+// Lookup finds a provider by id (nil: unknown).
+func (d *Desk) Lookup(id string) *Provider {
+	for _, p := range d.providers {
+		if p.Desc.ID == id {
+			return p
+		}
+	}
+	return nil
+}
+
+// Provider finds a usable provider by id, or says why there is none.
+func (d *Desk) Provider(id string) (*Provider, error) {
+	p := d.Lookup(id)
+	if p == nil {
+		return nil, fmt.Errorf("unknown provider %q (one of: %s)", id, strings.Join(d.o.Registry.IDs(), ", "))
+	}
+	if p.Disabled != "" {
+		return nil, fmt.Errorf("%s is unavailable: %s", id, p.Disabled)
+	}
+	return p, nil
+}
+
+// Customer is who a launch is for, as the history records it and the
+// duplicate guard compares: the one rule, providers.Customer.
+func Customer(d providers.Descriptor, v providers.Values) string {
+	return providers.Customer(d, v)
+}

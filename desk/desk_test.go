@@ -1,0 +1,251 @@
+package desk
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/kycdesk/kycdesk/config"
+	"github.com/kycdesk/kycdesk/providers"
+	"github.com/kycdesk/kycdesk/providers/catalog"
+	"github.com/kycdesk/kycdesk/sandbox"
+	"github.com/kycdesk/kycdesk/session"
+)
+
+// testSandbox serves every simulator on loopback and counts the requests
+// that reach it.
+type testSandbox struct {
+	URL  string
+	hits atomic.Int64
+}
+
+func startSandbox(t *testing.T) *testSandbox {
+	t.Helper()
+	sb := &testSandbox{}
+	srv := httptest.NewUnstartedServer(nil)
+	sb.URL = "http://" + srv.Listener.Addr().String()
+	h := sandbox.Handler(catalog.All(), sandbox.Options{PublicURL: sb.URL})
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sb.hits.Add(1)
+		h.ServeHTTP(w, r)
+	})
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return sb
+}
+
+// closedURL is a loopback URL nothing listens on.
+func closedURL(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return "http://" + ln.Addr().String()
+}
+
+func openJournal(t *testing.T, path string) *session.Journal {
+	t.Helper()
+	j, err := session.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	return j
+}
+
+// newDesk is a desk in mode whose providers go to base (or, following a
+// session, to its endpoint) with the sandbox credentials; wrap, when set,
+// wraps every client.
+func newDesk(t *testing.T, mode providers.Mode, base string, j *session.Journal, wrap func(providers.Client) providers.Client) *Desk {
+	resolve := func(d providers.Descriptor, m providers.Mode, endpoint string) *Provider {
+		if endpoint == "" {
+			endpoint = base
+		}
+		r := config.Resolve(d, providers.ModeSandbox, endpoint, nil, func(string) string { return "" })
+		r.Config.Mode = m
+		c, err := d.New(r.Config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wrap != nil {
+			c = wrap(c)
+		}
+		return &Provider{Desc: d, Client: c, Endpoint: r.Config.BaseURL, SecretEnv: r.SecretEnv}
+	}
+	return New(Options{Registry: catalog.All(), Mode: mode, SandboxURL: base, History: j,
+		Launcher: &session.Launcher{Journal: j, Customer: Customer}, Resolve: resolve})
+}
+
+// counting counts what a launch asks of a client through its interface.
+type counting struct {
+	providers.Client
+	validations, builds atomic.Int64
+}
+
+func (c *counting) Validate(v providers.Values) []providers.FieldError {
+	c.validations.Add(1)
+	return c.Client.Validate(v)
+}
+
+func (c *counting) Request(ctx context.Context, v providers.Values) (*http.Request, error) {
+	c.builds.Add(1)
+	return c.Client.Request(ctx, v)
+}
+
+// A launch validates its values once and builds its request once; the
+// review text, the curl, the dry-run view and the recorded hash all come
+// from that one request. (The provider's own Launch still checks what it
+// is given: that is the client's contract, not the desk's workflow.)
+func TestALaunchValidatesOnceAndBuildsOnce(t *testing.T) {
+	sb := startSandbox(t)
+	j := openJournal(t, filepath.Join(t.TempDir(), "sessions.jsonl"))
+	var c *counting
+	d := newDesk(t, providers.ModeSandbox, sb.URL, j, func(cl providers.Client) providers.Client {
+		if cl.Secrets() == nil {
+			return cl
+		}
+		w := &counting{Client: cl}
+		if c == nil {
+			c = w // the first provider: idenfy
+		}
+		return w
+	})
+	p, err := d.Provider("idenfy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dr := d.Draft(p, providers.Values{"clientId": {"count-1"}, "documents": {"PASSPORT"}})
+	if !strings.Contains(dr.Text(), "count-1") || !strings.Contains(dr.Curl(), "curl") || dr.Hash() == "" || d.Duplicate(dr) != "" {
+		t.Fatalf("draft: text %q", dr.Text())
+	}
+	o, err := d.Launch(context.Background(), dr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := [2]int64{c.validations.Load(), c.builds.Load()}, [2]int64{1, 1}; got != want {
+		t.Errorf("validations, builds per launch = %v, want %v", got, want)
+	}
+	s, err := j.Get(o.ID)
+	if err != nil || s.RequestHash != dr.Hash() || s.Customer != "count-1" {
+		t.Errorf("recorded %+v (%v), want the draft's hash and customer", s, err)
+	}
+}
+
+// An OTP launch sends its code inside the launch, and the history records
+// that it was sent, whichever front end launched it.
+func TestDWSCodeIsSentAndRecordedOnLaunch(t *testing.T) {
+	sb := startSandbox(t)
+	path := filepath.Join(t.TempDir(), "sessions.jsonl")
+	j := openJournal(t, path)
+	d := newDesk(t, providers.ModeSandbox, sb.URL, j, nil)
+	p, _ := d.Provider("dws")
+	o, err := d.Launch(context.Background(), d.Draft(p, providers.Values{"identityValue": {"+447400123456"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.CodeErr != nil || o.Launch.Challenge == nil || !o.Launch.Challenge.Triggered || o.Launch.Challenge.SandboxCode == "" {
+		t.Fatalf("the code was not sent on launch: %+v (%v)", o.Launch.Challenge, o.CodeErr)
+	}
+	// Another process (verify from the command line) sees it sent.
+	s, err := openJournal(t, path).Get(o.ID)
+	if err != nil || s.Challenge == nil || !s.Challenge.Triggered {
+		t.Fatalf("the history does not record the code as sent: %+v (%v)", s, err)
+	}
+	// Verify through Follow records the result; a status query (DWS has
+	// none) keeps the final state recorded.
+	f, err := d.Follow(o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.Verify(context.Background(), o.Launch.Challenge.SandboxCode)
+	if err != nil || st.State != providers.StateApproved {
+		t.Fatalf("verify: %+v %v", st, err)
+	}
+	f, err = d.Follow(o.ID) // as `status` in another process does: the launch as recorded
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err = f.Status(context.Background())
+	if err != nil || st.State != providers.StateApproved || !strings.Contains(st.Detail, "as recorded") {
+		t.Fatalf("status after verify: %+v %v, want the recorded approval kept", st, err)
+	}
+}
+
+// A recorded session is followed at the endpoint and in the mode it was
+// launched with, not at the desk's current sandbox.
+func TestFollowAsksTheSessionsOwnEndpoint(t *testing.T) {
+	first := startSandbox(t)
+	j := openJournal(t, filepath.Join(t.TempDir(), "sessions.jsonl"))
+	d1 := newDesk(t, providers.ModeSandbox, first.URL, j, nil)
+	p, _ := d1.Provider("idenfy")
+	o, err := d1.Launch(context.Background(), d1.Draft(p, providers.Values{"clientId": {"follow-1"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A later desk whose sandbox is elsewhere (here: nothing listens).
+	d2 := newDesk(t, providers.ModeSandbox, closedURL(t), j, nil)
+	before := first.hits.Load()
+	f, err := d2.Follow(o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Provider.Endpoint != first.URL || f.Mode != providers.ModeSandbox {
+		t.Fatalf("followed at %s (%s), want %s", f.Provider.Endpoint, f.Mode, first.URL)
+	}
+	st, err := f.Status(context.Background())
+	if err != nil || st.State != providers.StatePending {
+		t.Fatalf("status: %+v %v", st, err)
+	}
+	if first.hits.Load() == before {
+		t.Fatal("the status was not asked where the session was launched")
+	}
+	if f.NextPoll(0) != FollowPolicy(p.Desc).NextPoll(0) || f.NextPoll(10) <= f.NextPoll(0) {
+		t.Errorf("poll delays %v, %v", f.NextPoll(0), f.NextPoll(10))
+	}
+}
+
+// Live only, and only for a provider that bills every launch: a second
+// launch for a customer with one pending is warned about.
+func TestDuplicateWarnsBeforeASecondBilledLiveLaunch(t *testing.T) {
+	sb := startSandbox(t)
+	j := openJournal(t, filepath.Join(t.TempDir(), "sessions.jsonl"))
+	live := newDesk(t, providers.ModeLive, sb.URL, j, nil)
+	p, _ := live.Provider("idenfy")
+	v := providers.Values{"clientId": {"dup-1"}}
+	o, err := live.Launch(context.Background(), live.Draft(p, v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := live.Duplicate(live.Draft(p, v)); !strings.Contains(w, "already has a pending live session") || !strings.Contains(w, o.ID) {
+		t.Errorf("no duplicate warning: %q", w)
+	}
+	if w := live.Duplicate(live.Draft(p, providers.Values{"clientId": {"other"}})); w != "" {
+		t.Errorf("warned for another customer: %q", w)
+	}
+	sandboxDesk := newDesk(t, providers.ModeSandbox, sb.URL, j, nil)
+	if w := sandboxDesk.Duplicate(sandboxDesk.Draft(sandboxDesk.Lookup("idenfy"), v)); w != "" {
+		t.Errorf("warned in sandbox mode: %q", w)
+	}
+}
+
+func TestCustomerIsTheOneRule(t *testing.T) {
+	reg := catalog.All()
+	idenfy, _ := reg.Get("idenfy")
+	alibaba, _ := reg.Get("alibaba")
+	dws, _ := reg.Get("dws")
+	if got := Customer(idenfy, providers.Values{"clientId": {" c-1 "}}); got != "c-1" {
+		t.Errorf("idenfy: %q", got)
+	}
+	if got := Customer(alibaba, providers.Values{"MerchantUserId": {"walk-in-42"}}); got != alibaba.CustomerKey("walk-in-42") || got == "walk-in-42" {
+		t.Errorf("alibaba: %q, want the hash it sends", got)
+	}
+	if got := Customer(dws, providers.Values{"identityValue": {"+447400123456"}}); got != "+44******3456" {
+		t.Errorf("dws: %q", got)
+	}
+}
