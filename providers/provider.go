@@ -26,7 +26,18 @@ type Config struct {
 	HTTP    *http.Client     // nil: a client with Timeout
 	Timeout time.Duration    // per request; 0 = 20s
 	Now     func() time.Time // nil: time.Now
+	// AllowedURLHosts extend the provider's documented host family for the
+	// hosted-flow URLs it returns (config allowed_url_hosts). Only an
+	// explicit setting fills it, and the banner shows it.
+	AllowedURLHosts []string
+	// SandboxToken is the per-run token of a `kycdesk sandbox` that proved
+	// it holds it; every request carries it in SandboxTokenHeader. Empty
+	// outside sandbox mode.
+	SandboxToken string
 }
+
+// SandboxTokenHeader carries a sandbox's per-run token from the console.
+const SandboxTokenHeader = "X-Kycdesk-Sandbox-Token"
 
 // Clock returns Now or time.Now.
 func (c Config) Clock() time.Time {
@@ -36,16 +47,41 @@ func (c Config) Clock() time.Time {
 	return time.Now()
 }
 
-// Client returns the HTTP client to use, bounded by Timeout.
+// Client returns the HTTP client to use, bounded by Timeout. It never
+// follows redirects (Do refuses them too), and in sandbox mode with a
+// SandboxToken it presents the token on every request.
 func (c Config) Client() *http.Client {
+	var hc http.Client
 	if c.HTTP != nil {
-		return c.HTTP
+		hc = *c.HTTP
+	} else {
+		hc.Timeout = c.Timeout
+		if hc.Timeout == 0 {
+			hc.Timeout = 20 * time.Second
+		}
 	}
-	t := c.Timeout
-	if t == 0 {
-		t = 20 * time.Second
+	hc.CheckRedirect = refuseRedirect
+	if c.Mode == ModeSandbox && c.SandboxToken != "" {
+		base := hc.Transport
+		if base == nil {
+			base = http.DefaultTransport
+		}
+		hc.Transport = tokenTransport{base: base, token: c.SandboxToken}
 	}
-	return &http.Client{Timeout: t}
+	return &hc
+}
+
+// tokenTransport adds the sandbox token at send time, so it never shows in
+// a reviewed or dry-run request.
+type tokenTransport struct {
+	base  http.RoundTripper
+	token string
+}
+
+func (t tokenTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set(SandboxTokenHeader, t.token)
+	return t.base.RoundTrip(r)
 }
 
 // Secrets lists credential values that must never be shown; Dump masks them.

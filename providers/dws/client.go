@@ -159,9 +159,10 @@ func New(cfg providers.Config) (*Client, error) {
 	if base == "" {
 		base = ResolveBaseURL(cfg.Options)
 	}
+	base = providers.StripUserinfo(base) // never shown, sent or stored with a password
 	u, err := url.Parse(base)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, configError("base_url", fmt.Sprintf("%q is not an http(s) URL", base), "set base_url (or KYCDESK_DWS_URL) to e.g. "+GatewaySingapore)
+		return nil, configError("base_url", fmt.Sprintf("%q is not an http(s) URL", providers.SanitizeLine(base)), "set base_url (or KYCDESK_DWS_URL) to e.g. "+GatewaySingapore)
 	}
 	if cfg.Mode == providers.ModeLive && u.Scheme == "http" && !isLoopback(u.Hostname()) {
 		return nil, configError("base_url", "plain http is refused for a live endpoint that is not loopback", "use https")
@@ -641,3 +642,7 @@ func (c *Client) Status(ctx context.Context, l *providers.Launch) (*providers.St
 	}
 	return st, nil
 }
+
+// Spec is the parameter list, so that a masked client knows which sent
+// values are personal (providers.SpecOf).
+func (c *Client) Spec() providers.Spec { return Spec() }
