@@ -286,4 +286,3 @@ func TestAllowedURLHostsSetting(t *testing.T) {
 		t.Fatalf("AllowedURLHosts without a setting: %v", r.Config.AllowedURLHosts)
 	}
 }
-
