@@ -167,6 +167,9 @@ type SandboxAccess struct {
 	// proved it holds it (OpenSandbox), or for a sandbox this process
 	// started itself. Only then may the environment's credentials go there.
 	Token string
+	// PublicURL is the base of the URLs that sandbox issues (known only
+	// from a sandbox that proved its token).
+	PublicURL string
 }
 
 // Resolve decides, for one provider, the endpoint and credentials in the
@@ -211,6 +214,9 @@ func ResolveAccess(d providers.Descriptor, mode providers.Mode, sb SandboxAccess
 	if mode == providers.ModeSandbox {
 		cfg.BaseURL = providers.StripUserinfo(strings.TrimRight(sb.URL, "/"))
 		cfg.SandboxToken = sb.Token
+		if sb.Token != "" {
+			cfg.SandboxPublicURL = providers.StripUserinfo(sb.PublicURL)
+		}
 		useEnv := false
 		if sb.Token != "" && envHasAll(d, env) && !usesKeyFiles(d) && CheckEndpoint(cfg.BaseURL) == "" {
 			if creds, missing, err := credentials(d, t, env); err == nil && len(missing) == 0 && len(creds) > 0 {
@@ -292,11 +298,12 @@ func OpenSandbox(ctx context.Context, sandboxURL string, env Env, client *http.C
 	if client == nil {
 		client = &http.Client{Timeout: 2 * time.Second}
 	}
-	if err := token.Challenge(ctx, client, sb.URL, tok); err != nil {
+	h, err := token.Challenge(ctx, client, sb.URL, tok)
+	if err != nil {
 		return sb, "sandbox at " + providers.SanitizeLine(providers.StripUserinfo(sb.URL)) + ": " + err.Error() +
 			"; only the fixed sandbox credentials are sent"
 	}
-	sb.Token = tok
+	sb.Token, sb.PublicURL = tok, strings.TrimRight(h.PublicURL, "/")
 	return sb, ""
 }
 

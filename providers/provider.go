@@ -34,6 +34,10 @@ type Config struct {
 	// it holds it; every request carries it in SandboxTokenHeader. Empty
 	// outside sandbox mode.
 	SandboxToken string
+	// SandboxPublicURL is the base of the URLs a sandbox that proved its
+	// token issues (its --public-url, e.g. a LAN address); hosted-flow URLs
+	// under it are accepted in sandbox mode.
+	SandboxPublicURL string
 }
 
 // SandboxTokenHeader carries a sandbox's per-run token from the console.
@@ -206,6 +210,14 @@ func (o SimOptions) Clock() time.Time {
 // paths as the real API, plus its customer page) on a shared mux.
 type Simulator interface {
 	Register(mux *http.ServeMux)
+}
+
+// OperatorPages is implemented by simulators with pages meant for the
+// operator rather than the customer (the DWS SMS inbox). The sandbox serves
+// paths under these prefixes only to its own machine, or to a client that
+// presents the run's token.
+type OperatorPages interface {
+	OperatorPaths() []string
 }
 
 // Credential describes one credential a provider needs.

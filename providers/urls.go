@@ -68,7 +68,8 @@ func CheckHostedURL(raw string, family []string, cfg Config) string {
 		return "it carries user information before the host (" + SanitizeLine(u.Host) + " is the real host)"
 	}
 	host := u.Hostname()
-	if cfg.Mode == ModeSandbox && (u.Scheme == "http" || u.Scheme == "https") && sandboxHost(host, cfg.BaseURL) {
+	if cfg.Mode == ModeSandbox && (u.Scheme == "http" || u.Scheme == "https") &&
+		(sandboxHost(host, cfg.BaseURL) || sameOrigin(u, cfg.SandboxPublicURL)) {
 		return ""
 	}
 	if u.Scheme != "https" {
@@ -78,6 +79,11 @@ func CheckHostedURL(raw string, family []string, cfg Config) string {
 		return ""
 	}
 	return SanitizeLine(host) + " is not one of the provider's documented hosts (" + strings.Join(family, ", ") + ")"
+}
+
+func sameOrigin(u *url.URL, base string) bool {
+	b, err := url.Parse(base)
+	return err == nil && b.Host != "" && strings.EqualFold(b.Scheme, u.Scheme) && strings.EqualFold(b.Host, u.Host)
 }
 
 // sandboxHost: the sandbox's own host, loopback, or this machine.

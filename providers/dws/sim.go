@@ -189,6 +189,10 @@ func NewSimulator(opts providers.SimOptions) *Simulator {
 	return s
 }
 
+// OperatorPaths: the SMS inbox shows every code sent, so the sandbox keeps
+// it from other machines (providers.OperatorPages).
+func (s *Simulator) OperatorPaths() []string { return []string{SimPagePath} }
+
 // Register mounts the routes on mux.
 func (s *Simulator) Register(mux *http.ServeMux) {
 	for _, prefix := range []string{"/ams/api", "/ams/sandbox/api"} {

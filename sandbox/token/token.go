@@ -188,30 +188,34 @@ type Health struct {
 	Service   string   `json:"service"`
 	Providers []string `json:"providers,omitempty"`
 	Proof     string   `json:"proof,omitempty"`
+	// PublicURL is the base of the URLs the sandbox issues; a console
+	// trusts it only from a sandbox that proved its token.
+	PublicURL string `json:"publicUrl,omitempty"`
 }
 
-// Challenge asks the sandbox at sandboxURL to prove it holds tok. It
-// follows no redirect and reads at most 64 KiB.
-func Challenge(ctx context.Context, client *http.Client, sandboxURL, tok string) error {
+// Challenge asks the sandbox at sandboxURL to prove it holds tok, and
+// returns its health answer. It follows no redirect and reads at most
+// 64 KiB.
+func Challenge(ctx context.Context, client *http.Client, sandboxURL, tok string) (*Health, error) {
 	nonce := NewNonce()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
 		strings.TrimRight(sandboxURL, "/")+HealthPath+"?"+ProofParam+"="+nonce, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	c := *client
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := c.Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	var h Health
 	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&h) != nil || h.Service != "kycdesk-sandbox" {
-		return errors.New("no kycdesk sandbox answers there")
+		return nil, errors.New("no kycdesk sandbox answers there")
 	}
 	if !Verify(tok, nonce, h.Proof) {
-		return errors.New("the sandbox there does not hold this run's token (another process may be answering on its port)")
+		return nil, errors.New("the sandbox there does not hold this run's token (another process may be answering on its port)")
 	}
-	return nil
+	return &h, nil
 }
