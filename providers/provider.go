@@ -196,6 +196,10 @@ type SimOptions struct {
 	Credentials map[string]string
 	Now         func() time.Time
 	Logf        func(format string, a ...any) // sandbox log (DWS codes go here)
+	// MaxSessions caps the sessions a simulator keeps at once (0 =
+	// DefaultSimCapacity); when full it refuses new ones with the
+	// provider's documented throttling error.
+	MaxSessions int
 }
 
 // Clock returns Now or time.Now.
