@@ -541,10 +541,11 @@ type capConn struct {
 	once sync.Once
 }
 
+// Close frees the slot before closing, so that a client that sees the
+// close can connect again at once.
 func (c *capConn) Close() error {
-	err := c.Conn.Close()
 	c.once.Do(func() { c.l.open.Add(-1) })
-	return err
+	return c.Conn.Close()
 }
 
 type indexProvider struct {
