@@ -110,6 +110,11 @@ func tlsHandshakeFailed(err error) bool {
 	if errors.As(err, &rh) && strings.Contains(rh.Msg, "handshake") {
 		return true
 	}
+	// net/http turns the RecordHeaderError of a plain-HTTP answer into an
+	// untyped error with this text (transport.go, persistConn.addTLS).
+	if strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
+		return true
+	}
 	var cv *tls.CertificateVerificationError
 	var ua x509.UnknownAuthorityError
 	var hn x509.HostnameError
@@ -124,7 +129,7 @@ func tlsReason(err error) string {
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) && ue.Err != nil {
-		return ue.Err.Error()
+		return strings.TrimPrefix(ue.Err.Error(), "http: ")
 	}
 	return err.Error()
 }
