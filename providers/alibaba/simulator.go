@@ -82,7 +82,7 @@ type simSession struct {
 // credentials.
 func NewSimulator(opts providers.SimOptions) *Simulator {
 	s := &Simulator{opts: opts, akID: SandboxAccessKeyID, secret: SandboxAccessKeySecret,
-		public:   strings.TrimRight(strings.TrimSpace(opts.PublicURL), "/"),
+		public: strings.TrimRight(strings.TrimSpace(opts.PublicURL), "/"),
 		// Every request spends a nonce; at most twice the sessions.
 		nonces:   providers.NewSimTable[struct{}](2 * simCapacity(opts)),
 		sessions: providers.NewSimTable[*simSession](simCapacity(opts)),
