@@ -485,7 +485,7 @@ func SandboxURL(env Env) string {
 		env = os.Getenv
 	}
 	if u := env("KYCDESK_SANDBOX_URL"); u != "" {
-		return strings.TrimRight(u, "/")
+		return strings.TrimRight(providers.StripUserinfo(u), "/") // never shown or stored with a password
 	}
 	return DefaultSandboxURL
 }
@@ -496,6 +496,9 @@ func CheckURLShape(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return "must be an absolute http(s) URL such as http://192.168.1.20:8470"
+	}
+	if u.User != nil {
+		return "must not contain a user name or password (it would be shown in every QR code)"
 	}
 	return ""
 }

@@ -286,3 +286,12 @@ func TestAllowedURLHostsSetting(t *testing.T) {
 		t.Fatalf("AllowedURLHosts without a setting: %v", r.Config.AllowedURLHosts)
 	}
 }
+
+func TestSandboxURLAndPublicURLCarryNoPassword(t *testing.T) {
+	if got := SandboxURL(envOf(map[string]string{"KYCDESK_SANDBOX_URL": "http://u:pw@127.0.0.1:8470/"})); got != "http://127.0.0.1:8470" {
+		t.Errorf("SandboxURL = %q", got)
+	}
+	if msg := CheckURLShape("http://u:pw@192.168.1.20:8470"); msg == "" || strings.Contains(msg, "pw") {
+		t.Errorf("CheckURLShape with userinfo: %q", msg)
+	}
+}

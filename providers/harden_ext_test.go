@@ -145,6 +145,10 @@ func TestHostedURLRules(t *testing.T) {
 		{"https://verify.example.com/x", providers.Config{Mode: providers.ModeLive, AllowedURLHosts: []string{"verify.example.com"}}, true},
 		{"http://127.0.0.1:8470/api/v2/redirect?authToken=x", providers.Config{Mode: providers.ModeSandbox, BaseURL: "http://127.0.0.1:8470"}, true},
 		{"http://127.0.0.1:8470/x", live, false},
+		// A loopback endpoint's own origin, in any mode; not another port.
+		{"http://127.0.0.1:8470/x", providers.Config{Mode: providers.ModeLive, BaseURL: "http://127.0.0.1:8470"}, true},
+		{"http://127.0.0.1:9999/x", providers.Config{Mode: providers.ModeLive, BaseURL: "http://127.0.0.1:8470"}, false},
+		{"https://proxy.example/x", providers.Config{Mode: providers.ModeLive, BaseURL: "https://proxy.example"}, false},
 		{"https://evil.example/x", providers.Config{Mode: providers.ModeSandbox, BaseURL: "http://127.0.0.1:8470"}, false},
 		{"http://192.168.1.20:8470/x", providers.Config{Mode: providers.ModeSandbox, BaseURL: "http://127.0.0.1:8470", SandboxPublicURL: "http://192.168.1.20:8470"}, true},
 		{"http://192.0.2.9:8470/x", providers.Config{Mode: providers.ModeSandbox, BaseURL: "http://127.0.0.1:8470", SandboxPublicURL: "http://192.168.1.20:8470"}, false},

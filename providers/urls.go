@@ -51,11 +51,12 @@ func HostInFamily(host string, family []string) bool {
 // CheckHostedURL decides whether a hosted-flow URL a provider returned may
 // become a QR code. It must be absolute, carry no user information, use
 // https, and lie in the provider's documented host family or in
-// cfg.AllowedURLHosts (an explicit setting, shown on the banner). In sandbox
-// mode the sandbox's own URLs are also accepted: http or https on the
-// endpoint's host, a loopback host, or an address of this machine (the
-// sandbox's --public-url for a phone on the same network). It returns ""
-// when the URL is acceptable, else why not.
+// cfg.AllowedURLHosts (an explicit setting, shown on the banner). A
+// loopback endpoint's own origin is accepted in any mode. In sandbox mode
+// the sandbox's own URLs are also accepted: http or https on the endpoint's
+// host, a loopback host, an address of this machine, or the public URL of a
+// sandbox that proved its token (SandboxPublicURL). It returns "" when the
+// URL is acceptable, else why not.
 func CheckHostedURL(raw string, family []string, cfg Config) string {
 	if raw == "" || strings.ContainsAny(raw, " \t\r\n\"'<>\\") {
 		return "it is not a single absolute URL"
@@ -68,6 +69,11 @@ func CheckHostedURL(raw string, family []string, cfg Config) string {
 		return "it carries user information before the host (" + SanitizeLine(u.Host) + " is the real host)"
 	}
 	host := u.Hostname()
+	// A loopback endpoint (a local simulator or proxy, chosen explicitly
+	// and shown on the banner) may hand out its own URLs in any mode.
+	if b, err := url.Parse(cfg.BaseURL); err == nil && isLoopbackHost(b.Hostname()) && sameOrigin(u, cfg.BaseURL) {
+		return ""
+	}
 	if cfg.Mode == ModeSandbox && (u.Scheme == "http" || u.Scheme == "https") &&
 		(sandboxHost(host, cfg.BaseURL) || sameOrigin(u, cfg.SandboxPublicURL)) {
 		return ""
@@ -86,20 +92,25 @@ func sameOrigin(u *url.URL, base string) bool {
 	return err == nil && b.Host != "" && strings.EqualFold(b.Scheme, u.Scheme) && strings.EqualFold(b.Host, u.Host)
 }
 
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // sandboxHost: the sandbox's own host, loopback, or this machine.
 func sandboxHost(host, base string) bool {
 	if b, err := url.Parse(base); err == nil && b.Hostname() != "" && strings.EqualFold(b.Hostname(), host) {
 		return true
 	}
-	if strings.EqualFold(host, "localhost") {
+	if isLoopbackHost(host) {
 		return true
 	}
 	ip := net.ParseIP(host)
 	if ip == nil {
 		return false
-	}
-	if ip.IsLoopback() {
-		return true
 	}
 	for _, own := range localAddrs() {
 		if own.Equal(ip) {
