@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/kycdesk/kycdesk/config"
@@ -22,6 +24,7 @@ type app struct {
 	mode       providers.Mode
 	sandboxURL string
 	inProcess  *sandbox.Server
+	sb         config.SandboxAccess // the sandbox in use and what it proved
 	journal    *session.Journal
 	desk       *desk.Desk
 }
@@ -49,7 +52,15 @@ func newApp(io *IO, live bool) (*app, error) {
 	}
 	if a.mode == providers.ModeSandbox {
 		a.sandboxURL = config.SandboxURL(io.Getenv)
-		if !sandbox.Probe(a.sandboxURL, probeTimeout) {
+		if sandbox.Probe(a.sandboxURL, probeTimeout) {
+			// Environment credentials go there only if it proves it holds
+			// this machine's per-run token (a squatter on the port cannot).
+			var note string
+			a.sb, note = config.OpenSandbox(context.Background(), a.sandboxURL, io.Getenv, nil)
+			if note != "" {
+				fmt.Fprintln(io.Err, "kycdesk:", note)
+			}
+		} else {
 			srv, err := sandbox.Start(a.reg, "127.0.0.1:0", sandbox.Options{Env: io.Getenv})
 			if err != nil {
 				a.journal.Close()
@@ -57,6 +68,7 @@ func newApp(io *IO, live bool) (*app, error) {
 			}
 			a.inProcess = srv
 			a.sandboxURL = srv.URL
+			a.sb = config.SandboxAccess{URL: srv.URL, Token: srv.Token, PublicURL: srv.URL}
 		}
 	}
 	a.desk = desk.New(desk.Options{
@@ -93,11 +105,13 @@ func (a *app) close() {
 // recorded session was launched, and requests go there (in sandbox mode
 // it is the sandbox whose credentials rule applies).
 func (a *app) resolve(d providers.Descriptor, mode providers.Mode, endpoint string) *desk.Provider {
-	sandboxURL := a.sandboxURL
-	if endpoint != "" && mode == providers.ModeSandbox {
-		sandboxURL = endpoint
+	sb := a.sb
+	if endpoint != "" && mode == providers.ModeSandbox && strings.TrimRight(endpoint, "/") != strings.TrimRight(sb.URL, "/") {
+		// An older sandbox: neither this run's token nor the
+		// environment's credentials go there.
+		sb = config.SandboxAccess{URL: endpoint}
 	}
-	r := config.Resolve(d, mode, sandboxURL, a.file, a.io.Getenv)
+	r := config.ResolveAccess(d, mode, sb, a.file, a.io.Getenv)
 	if endpoint != "" {
 		r.Config.BaseURL = endpoint
 	}

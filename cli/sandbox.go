@@ -12,6 +12,7 @@ import (
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/catalog"
 	"github.com/kycdesk/kycdesk/sandbox"
+	"github.com/kycdesk/kycdesk/sandbox/token"
 )
 
 func cmdSandbox(args []string, io *IO) error {
@@ -28,7 +29,7 @@ func cmdSandbox(args []string, io *IO) error {
 			return usage(false, "--public-url", msg)
 		}
 	}
-	opts := sandbox.Options{PublicURL: strings.TrimRight(*public, "/"), Env: io.Getenv}
+	opts := sandbox.Options{PublicURL: strings.TrimRight(*public, "/"), Env: io.Getenv, StateDir: token.StateDir(io.Getenv)}
 	if !*quiet {
 		opts.Logf = func(format string, a ...any) { fmt.Fprintf(io.Err, "sandbox: "+format+"\n", a...) }
 	}
@@ -66,6 +67,9 @@ func cmdSandbox(args []string, io *IO) error {
 	fmt.Fprintln(io.Out, "Sandbox credentials (not secrets; accepted by the simulators):")
 	for _, l := range sandbox.CredentialLines(reg, io.Getenv) {
 		fmt.Fprintln(io.Out, "  "+l)
+	}
+	for _, l := range srv.StartLines() {
+		fmt.Fprintln(io.Out, l)
 	}
 	fmt.Fprintf(io.Out, "Use it from the console or CLI with KYCDESK_SANDBOX_URL=%s (the default when on port 8470).\n", local)
 	fmt.Fprintln(io.Out, "Sessions live as long as this process. Ctrl+C stops.")
