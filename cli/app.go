@@ -25,6 +25,10 @@ type app struct {
 	sandboxURL string
 	inProcess  *sandbox.Server
 	sb         config.SandboxAccess // the sandbox in use and what it proved
+	// transport is this app's own connection pool: closing it with the
+	// app means no later command in the process (tests, a served desk)
+	// reuses a connection to a sandbox that is gone and reads EOF.
+	transport *http.Transport
 	journal    *session.Journal
 	desk       *desk.Desk
 }
@@ -36,7 +40,7 @@ const probeTimeout = 300 * time.Millisecond
 // newApp loads the configuration and the journal; in sandbox mode it finds
 // a running sandbox or starts one in this process.
 func newApp(io *IO, live bool) (*app, error) {
-	a := &app{io: io, reg: catalog.All()}
+	a := &app{io: io, reg: catalog.All(), transport: http.DefaultTransport.(*http.Transport).Clone()}
 	f, err := config.Load(config.DefaultPath(io.Getenv), a.reg)
 	if err != nil {
 		return nil, err
@@ -90,12 +94,8 @@ func (a *app) sandboxNote() string {
 func (a *app) close() {
 	if a.inProcess != nil {
 		a.inProcess.Close()
-		// Pooled connections to it are dead: a later command in this
-		// process (tests, a served desk) must not reuse one and read EOF.
-		if t, ok := http.DefaultTransport.(*http.Transport); ok {
-			t.CloseIdleConnections()
-		}
 	}
+	a.transport.CloseIdleConnections()
 	if a.journal != nil {
 		a.journal.Close()
 	}
@@ -114,6 +114,10 @@ func (a *app) resolve(d providers.Descriptor, mode providers.Mode, endpoint stri
 	r := config.ResolveAccess(d, mode, sb, a.file, a.io.Getenv)
 	if endpoint != "" {
 		r.Config.BaseURL = endpoint
+	}
+	r.Config.HTTP = &http.Client{Transport: a.transport, Timeout: r.Config.Timeout}
+	if r.Config.HTTP.Timeout == 0 {
+		r.Config.HTTP.Timeout = providers.DefaultTimeout
 	}
 	p := &desk.Provider{Desc: d, Endpoint: r.Config.BaseURL, SecretEnv: r.SecretEnv, Disabled: providers.SanitizeLine(r.Disabled)}
 	if p.Disabled == "" {

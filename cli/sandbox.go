@@ -3,8 +3,10 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -22,6 +24,9 @@ func cmdSandbox(args []string, io *IO) error {
 	quiet := fs.Bool("quiet", false, "do not log requests")
 	if _, err := parse(fs, args); err != nil {
 		return err
+	}
+	if h, p, err := net.SplitHostPort(*listen); err != nil || !validPort(p) || strings.ContainsAny(h, " /") {
+		return usage(false, "--listen", fmt.Sprintf("%q is not an address to listen on; use HOST:PORT such as 127.0.0.1:8470 or 0.0.0.0:8470", providers.SanitizeLine(*listen)))
 	}
 	reg := catalog.All()
 	if *public != "" {
@@ -85,4 +90,10 @@ func splitHostPort(addr string) (string, string) {
 		return addr, ""
 	}
 	return strings.Trim(addr[:i], "[]"), addr[i+1:]
+}
+
+// validPort is a port number 0–65535 (0: any free port).
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 0 && n <= 65535 && p != ""
 }

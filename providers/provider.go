@@ -54,6 +54,9 @@ func (c Config) Clock() time.Time {
 	return time.Now()
 }
 
+// DefaultTimeout bounds one provider request when Config.Timeout is 0.
+const DefaultTimeout = 20 * time.Second
+
 // Client returns the HTTP client to use, bounded by Timeout. It never
 // follows redirects (Do refuses them too), and in sandbox mode with a
 // SandboxToken it presents the token on every request.
@@ -64,7 +67,7 @@ func (c Config) Client() *http.Client {
 	} else {
 		hc.Timeout = c.Timeout
 		if hc.Timeout == 0 {
-			hc.Timeout = 20 * time.Second
+			hc.Timeout = DefaultTimeout
 		}
 	}
 	hc.CheckRedirect = refuseRedirect
