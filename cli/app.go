@@ -29,8 +29,8 @@ type app struct {
 	// app means no later command in the process (tests, a served desk)
 	// reuses a connection to a sandbox that is gone and reads EOF.
 	transport *http.Transport
-	journal    *session.Journal
-	desk       *desk.Desk
+	journal   *session.Journal
+	desk      *desk.Desk
 }
 
 // probeTimeout bounds the check for a running `kycdesk sandbox`; a closed
