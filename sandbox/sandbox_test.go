@@ -192,12 +192,8 @@ func TestProbe(t *testing.T) {
 	}
 	closed := "http://" + ln.Addr().String()
 	ln.Close()
-	start := time.Now()
 	if Probe(closed, 2*time.Second) {
 		t.Errorf("Probe(%s) = true for a closed port", closed)
-	}
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("Probe of a closed port took %s", d)
 	}
 
 	for name, h := range map[string]http.HandlerFunc{

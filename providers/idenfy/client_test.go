@@ -405,13 +405,11 @@ func TestLaunchTimeout(t *testing.T) {
 	defer srv.Close()
 	defer close(release)
 	c := clientFor(t, srv.URL, func(cfg *providers.Config) { cfg.Timeout = 100 * time.Millisecond })
-	start := time.Now()
+	// The server never answers until released: without the timeout this
+	// Launch would block until the test binary's own deadline.
 	_, err := c.Launch(context.Background(), providers.Values{"clientId": {"c"}})
 	if e := asErr(t, err); e.Kind != providers.KindUnknown || providers.AsError(err).Kind != providers.KindUnknown {
 		t.Errorf("%+v", e)
-	}
-	if time.Since(start) > 3*time.Second {
-		t.Error("timeout not applied")
 	}
 	// The caller's HTTP client without its own timeout is still bounded.
 	c = clientFor(t, srv.URL, func(cfg *providers.Config) {
