@@ -19,6 +19,8 @@ type Outcome struct {
 	// CodeErr: an OTP launch (DWS) whose code could not be sent; the
 	// session exists and the code can be sent again (Follow.SendCode).
 	CodeErr error
+	// Callbacks: its results reach this process's callback receiver.
+	Callbacks bool
 }
 
 // Duplicate is the warning due before launching dr: a live session still
@@ -54,7 +56,7 @@ func (d *Desk) Launch(ctx context.Context, dr *Draft) (*Outcome, error) {
 	p := dr.Provider
 	c := &launching{Client: p.Client}
 	s, err := d.o.Launcher.LaunchBuilt(ctx, p.Desc, c, d.o.Mode, p.Endpoint, dr.Values, dr.Request)
-	return c.outcome(s), err
+	return d.outcome(c, s, dr), err
 }
 
 // Retry re-sends an outcome-unknown session's request from dr (its values
@@ -69,7 +71,18 @@ func (d *Desk) Retry(ctx context.Context, id string, dr *Draft) (*Outcome, error
 	}
 	c := &launching{Client: dr.Provider.Client}
 	s, err = d.o.Launcher.RetryBuilt(ctx, s, c, dr.Values, dr.Request)
-	return c.outcome(s), err
+	return d.outcome(c, s, dr), err
+}
+
+// outcome is a launch's outcome; a recorded session is news for every
+// screen (Changes).
+func (d *Desk) outcome(c *launching, s *session.Session, dr *Draft) *Outcome {
+	o := c.outcome(s)
+	if o != nil {
+		o.Callbacks = reachesReceiver(dr.Provider, FollowPolicy(dr.Provider.Desc), dr.Values)
+		d.Changed(o.ID)
+	}
+	return o
 }
 
 // launching wraps a client for one launch: it sends an OTP code inside
