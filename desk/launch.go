@@ -3,6 +3,8 @@ package desk
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"strings"
 
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/session"
@@ -118,4 +120,29 @@ func (c *launching) outcome(s *session.Session) *Outcome {
 		o.Launch = s.Launch()
 	}
 	return o
+}
+
+// RelaunchValues are a recorded session's values as a new launch starts
+// from them: without what the provider generates (idempotency ids, so it
+// is a new request) and without a callback URL kycdesk filled for a
+// receiver (a loopback port of an earlier console, or today's), so that
+// Prepare points the new session at the receiver running now, if any.
+func RelaunchValues(p *Provider, v providers.Values) providers.Values {
+	out := v.Clone()
+	for _, param := range p.Desc.Spec() {
+		if param.Generate != nil {
+			delete(out, param.Name)
+		}
+	}
+	suffix := providers.CallbackPath(p.Desc.ID)
+	for name, vals := range out {
+		for _, x := range vals {
+			if u, err := url.Parse(x); err == nil && (u.Scheme == "http" || u.Scheme == "https") &&
+				strings.HasSuffix(u.Path, suffix) && (x == p.CallbackURL || providers.IsLoopbackHost(u.Hostname())) {
+				delete(out, name)
+				break
+			}
+		}
+	}
+	return out
 }

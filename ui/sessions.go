@@ -253,14 +253,7 @@ func (s sessionsModel) detailView(r desk.Row) string {
 	return b.String()
 }
 
-// withoutGenerated drops the values of parameters the provider generates
-// (idempotency ids), so a relaunch is a new request.
+// withoutGenerated is what a relaunch starts from (desk.RelaunchValues).
 func withoutGenerated(e *desk.Provider, v providers.Values) providers.Values {
-	out := v.Clone()
-	for _, p := range e.Desc.Spec() {
-		if p.Generate != nil {
-			delete(out, p.Name)
-		}
-	}
-	return out
+	return desk.RelaunchValues(e, v)
 }
