@@ -24,7 +24,7 @@ Usage:
   kycdesk status SESSION [--json]
   kycdesk sessions [--json]
   kycdesk params PROVIDER [--json]          every parameter: type, constraints, default, doc
-  kycdesk sandbox [--listen ADDR] [--public-url URL]
+  kycdesk sandbox [--listen ADDR] [--public-url URL] [--webhook-url URL]
   kycdesk version
 
 Exit codes: 0 done; 2 invalid input (nothing sent); 3 the provider refused;

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,12 +28,15 @@ func cmdConsole(args []string, io *IO) error {
 	if err := fs.Parse(args); err != nil {
 		return exitCode(exitInvalid)
 	}
-	a, err := newApp(io, *live)
+	a, err := openApp(io, *live, true)
 	if err != nil {
 		fmt.Fprintln(io.Err, "kycdesk:", err)
 		return exitCode(exitOther)
 	}
 	defer a.close()
+	// Sessions launched here keep being followed after the operator
+	// leaves their screen, until the console ends (a.close).
+	a.desk.StartFollowing(context.Background())
 	if *accessible || io.Getenv("TERM") == "dumb" {
 		return runAccessible(a, io)
 	}
@@ -64,10 +68,17 @@ func cmdConsole(args []string, io *IO) error {
 }
 
 func shortSandboxNote(a *app) string {
+	note := ""
 	if a.inProcess != nil {
-		return "in-process: URLs live while this console runs"
+		note = "in-process: URLs live while this console runs"
 	}
-	return ""
+	if a.receiverNote != "" {
+		if note != "" {
+			note += "; "
+		}
+		note += a.receiverNote
+	}
+	return note
 }
 
 // copyOSC52 asks the terminal the operator sits at (even over SSH) to put

@@ -65,8 +65,13 @@ type statusMsg struct {
 	err       error
 }
 
-// pollMsg asks for the next scheduled status poll.
-type pollMsg struct{ gen int }
+// changedMsg: a session's history changed (desk.Changes): a callback
+// the receiver recorded, the desk's follower, another screen.
+type changedMsg struct{ id string }
+
+// ageTickMsg redraws the ages on home and the sessions list once a
+// second, while one of them is shown.
+type ageTickMsg struct{}
 
 // tickMsg redraws countdowns once a second.
 type tickMsg struct{ gen int }

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
@@ -55,6 +56,8 @@ type Model struct {
 	// every message, including ones that change nothing on screen.
 	view  string
 	dirty bool
+	// ageTicking: an ageTickMsg is on its way.
+	ageTicking bool
 }
 
 // New builds the console.
@@ -67,8 +70,37 @@ func New(ctx *Context) *Model {
 	return m
 }
 
-// Init implements tea.Model.
-func (m *Model) Init() tea.Cmd { return nil }
+// Init implements tea.Model: listen to the desk's change feed, and tick
+// the ages on home.
+func (m *Model) Init() tea.Cmd { return tea.Batch(m.listen(), m.ageTick()) }
+
+// listen waits for the next change the desk announces (a callback, its
+// follower, another screen) and hands it to Update as a changedMsg.
+func (m *Model) listen() tea.Cmd {
+	d := m.ctx.Desk
+	ch := d.Changes()
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		select {
+		case id := <-ch:
+			return changedMsg{id: id}
+		case <-d.Closed():
+			return nil
+		}
+	}
+}
+
+// ageTick starts the once-a-second redraw of home and the sessions list,
+// unless one is already on its way.
+func (m *Model) ageTick() tea.Cmd {
+	if m.ageTicking || (m.screen != screenHome && m.screen != screenSessions) {
+		return nil
+	}
+	m.ageTicking = true
+	return tea.Tick(time.Second, func(time.Time) tea.Msg { return ageTickMsg{} })
+}
 
 // nextID returns a fresh request id.
 func (m *Model) nextID() int { m.seq++; return m.seq }
@@ -140,6 +172,27 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case showSessionsMsg:
 		m.sessions.reload()
 		return m, m.show(screenSessions)
+	case changedMsg:
+		// Every screen showing the session changes at once; the others
+		// reload when shown.
+		switch m.screen {
+		case screenHome:
+			m.home.reload()
+		case screenSessions:
+			m.sessions.reload()
+		case screenResult:
+			m.result.changed(msg.id)
+		default:
+			m.dirty = false
+		}
+		return m, m.listen()
+	case ageTickMsg:
+		m.ageTicking = false
+		if m.screen != screenHome && m.screen != screenSessions {
+			m.dirty = false
+			return m, nil // shown again, they start it again
+		}
+		return m, m.ageTick()
 	}
 	return m, m.page().Update(msg)
 }
@@ -147,7 +200,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // show makes s the screen shown, sized to the window.
 func (m *Model) show(s screen) tea.Cmd {
 	m.screen = s
-	return m.resize()
+	return tea.Batch(m.resize(), m.ageTick())
 }
 
 func (m *Model) cancelInFlight() {

@@ -164,7 +164,8 @@ func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
 }
 
 // refresh asks the provider for the current session's status, at the
-// endpoint and mode the session was launched with.
+// endpoint and mode the session was launched with (the operator's r,
+// limited per session as on the result screen).
 func (s sessionsModel) refresh() tea.Cmd {
 	r, ok := s.current()
 	if !ok || r.Launch == nil {
@@ -178,7 +179,7 @@ func (s sessionsModel) refresh() tea.Cmd {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
-		st, err := f.Status(ctx)
+		st, err := f.Refresh(ctx) // at most once per the provider's interval
 		return statusMsg{gen: -1, sessionID: id, status: st, err: err}
 	}
 }
@@ -252,14 +253,7 @@ func (s sessionsModel) detailView(r desk.Row) string {
 	return b.String()
 }
 
-// withoutGenerated drops the values of parameters the provider generates
-// (idempotency ids), so a relaunch is a new request.
+// withoutGenerated is what a relaunch starts from (desk.RelaunchValues).
 func withoutGenerated(e *desk.Provider, v providers.Values) providers.Values {
-	out := v.Clone()
-	for _, p := range e.Desc.Spec() {
-		if p.Generate != nil {
-			delete(out, p.Name)
-		}
-	}
-	return out
+	return desk.RelaunchValues(e, v)
 }

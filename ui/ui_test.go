@@ -116,7 +116,7 @@ func drain(m *Model, cmd tea.Cmd, depth int) {
 
 func isTick(msg tea.Msg) bool {
 	switch msg.(type) {
-	case tickMsg, pollMsg:
+	case tickMsg, ageTickMsg:
 		return true
 	}
 	return false
