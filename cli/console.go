@@ -13,8 +13,6 @@ import (
 
 	"github.com/aymanbagabas/go-osc52/v2"
 
-	"github.com/kycdesk/kycdesk/config"
-	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/ui"
 )
 
@@ -45,14 +43,11 @@ func cmdConsole(args []string, io *IO) error {
 		lipgloss.SetHasDarkBackground(termenv.HasDarkBackground())
 	}
 
-	env := config.Env(io.Getenv)
 	ctx := &ui.Context{
 		Desk:       a.desk,
 		SandboxMsg: shortSandboxNote(a),
 		Copy:       func(s string) error { return copyOSC52(io, s) },
 		Open:       openBrowser,
-		SavePreset: func(p string, v providers.Values) (string, error) { return config.SavePreset(env, p, v) },
-		LoadPreset: func(p string) (providers.Values, error) { return config.LoadPreset(env, p) },
 	}
 	// 120 fps: the first frame (and every key) reaches the screen sooner.
 	p := tea.NewProgram(ui.New(ctx), tea.WithAltScreen(), tea.WithFPS(120))

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kycdesk/kycdesk/providers"
@@ -30,6 +31,9 @@ type History interface {
 	AppendStatus(id string, st *providers.Status) (*session.Session, error)
 	Reload() (int, error)
 	Warnings() []string
+	// Resolve closes out an outcome-unknown session with the operator's
+	// reason, kept in its history.
+	Resolve(id, how string) (*session.Session, error)
 }
 
 // Launcher records a launch's intent before sending and its outcome after.
@@ -69,12 +73,17 @@ type Options struct {
 	Now                     func() time.Time // nil: time.Now
 	// Operator and Desk name who works here (a served desk); "" locally.
 	Operator, Desk string
+	// Profiles keeps the desk profiles (nil: none offered).
+	Profiles ProfileStore
 }
 
 // Desk is one operator's desk.
 type Desk struct {
 	o         Options
 	providers []*Provider
+	// unreachable holds the sessions whose endpoint did not answer the
+	// last status query (closeout.go).
+	unreachable sync.Map
 }
 
 // New resolves every provider of the registry for the desk's mode.
