@@ -43,7 +43,7 @@ func profileSpec(p desk.DeskProfile) providers.Spec {
 	if p.Label != "" {
 		spec = append(spec, providers.Param{Name: labelField, Label: p.Label, Kind: providers.KindText,
 			MaxLen: desk.MaxLabelValue, Essential: true,
-			Doc:   "The desk's own label for this session (e.g. a ticket number): shown in the lists and kept in the history; never sent to the provider. Not personal data: do not type the customer's name here.",
+			Doc:   "The desk's own label for this session, a ticket number for instance: shown in the lists and kept in the history; never sent to the provider. Not personal data: do not type the customer's name here.",
 			Check: desk.CheckLabelValue})
 	}
 	return spec
@@ -154,8 +154,17 @@ func (p profileModel) header() string {
 	prov := p.prof.Provider
 	b.WriteString(s.Title.Render(clean(p.prof.DisplayTitle())) + s.Subtle.Render("  profile "+p.prof.Name+" · "+prov.Desc.Name+" · ") + modeTag(p.ctx, p.ctx.Desk.Mode()))
 	var fixed []string
+	spec := prov.Desc.Spec()
 	for _, n := range p.prof.Values.Names() {
-		fixed = append(fixed, n+" "+strings.Join(p.prof.Values.List(n), ","))
+		vals := append([]string(nil), p.prof.Values.List(n)...)
+		if prm, ok := spec.Lookup(n); ok {
+			for i, v := range vals {
+				if l := prm.OptionLabel(v); l != "" && l != v {
+					vals[i] = l
+				}
+			}
+		}
+		fixed = append(fixed, n+" "+strings.Join(vals, ","))
 	}
 	if len(fixed) > 0 {
 		b.WriteString("\n" + s.Subtle.Render(truncate("fixed: "+clean(strings.Join(fixed, " · ")), max(10, p.w))))

@@ -50,6 +50,11 @@ func testContext(t testing.TB, baseURL string) (*Context, *session.Journal) {
 // testDesk is a desk whose providers talk to baseURL (or, when following
 // a session, to its own endpoint) with the sandbox credentials.
 func testDesk(t testing.TB, mode providers.Mode, baseURL string, h desk.History, j *session.Journal) *desk.Desk {
+	return testDeskWith(t, mode, baseURL, h, j, nil)
+}
+
+// testDeskWith is testDesk with a profile store.
+func testDeskWith(t testing.TB, mode providers.Mode, baseURL string, h desk.History, j *session.Journal, profiles desk.ProfileStore) *desk.Desk {
 	resolve := func(d providers.Descriptor, mode providers.Mode, endpoint string) *desk.Provider {
 		if endpoint == "" {
 			endpoint = baseURL
@@ -65,7 +70,7 @@ func testDesk(t testing.TB, mode providers.Mode, baseURL string, h desk.History,
 		return p
 	}
 	return desk.New(desk.Options{Registry: catalog.All(), Mode: mode, SandboxURL: baseURL, History: h,
-		Launcher: &session.Launcher{Journal: j}, Resolve: resolve})
+		Launcher: &session.Launcher{Journal: j}, Resolve: resolve, Profiles: profiles})
 }
 
 // startSandbox serves every simulator on loopback.
