@@ -337,6 +337,8 @@ func (r resultModel) view() string {
 	if r.code == nil || r.linkDead() {
 		msg := "no URL to show as a QR"
 		switch {
+		case r.linkDead() && outcomeGuidance(r.state) != "":
+			msg = outcomeGuidance(r.state) + " (No QR: the link is no longer usable.)"
 		case r.linkDead():
 			msg = "The link is no longer usable (" + string(r.state) + "): no QR. n starts a new session."
 		case r.codeErr != nil:
@@ -397,7 +399,7 @@ func (r resultModel) infoView() string {
 	s := r.ctx.Styles
 	now := r.ctx.now()
 	var b strings.Builder
-	b.WriteString(s.Title.Render(r.entry.Desc.Name+" session") + "  " + r.stateView() + "\n")
+	b.WriteString(modeTag(r.ctx, r.follow.Mode) + " " + s.Title.Render(r.entry.Desc.Name+" session") + "  " + r.stateView() + "\n")
 	if r.sessionID != "" {
 		b.WriteString(s.Subtle.Render("session ") + r.sessionID + "\n")
 	}
@@ -422,6 +424,9 @@ func (r resultModel) infoView() string {
 	}
 	if r.launch.URL != "" {
 		b.WriteString(s.Subtle.Render("URL ") + clean(r.launch.URL) + "\n")
+		if loopbackOnly(r.launch.URL) && !r.linkDead() {
+			b.WriteString(s.Warn.Render(loopbackNote()) + "\n")
+		}
 	}
 	if r.detail != "" {
 		b.WriteString(s.Subtle.Render("detail ") + r.detail + "\n")
@@ -474,7 +479,7 @@ func (r resultModel) challengeView() string {
 	now := r.ctx.now()
 	w := max(20, r.w)
 	var b strings.Builder
-	b.WriteString(s.Title.Render(r.entry.Desc.Name+" — one-time code") + "  " + r.stateView() + "\n")
+	b.WriteString(modeTag(r.ctx, r.follow.Mode) + " " + s.Title.Render(r.entry.Desc.Name+" — one-time code") + "  " + r.stateView() + "\n")
 	typ := clean(c.Type)
 	if typ == "" {
 		typ = "SMS"
