@@ -59,7 +59,7 @@ func profileContext(t testing.TB, url string, files map[string]string) (*Context
 		}
 	}
 	ctx, j := testContext(t, url)
-	ctx.Desk = testDeskWith(t, providers.ModeSandbox, url, j, j, desk.ProfileDir{Dir: dir})
+	ctx.Desk = testDeskWith(t, providers.ModeSandbox, url, j, j, func(o *desk.Options) { o.Profiles = desk.ProfileDir{Dir: dir} })
 	return ctx, j, dir
 }
 

@@ -409,7 +409,7 @@ func (r resultModel) infoView() string {
 	for _, k := range sortedKeys(r.launch.Extra) {
 		b.WriteString(s.Subtle.Render(k+" ") + clean(r.launch.Extra[k]) + "\n")
 	}
-	if !r.launch.ExpiresAt.IsZero() && !r.state.Final() {
+	if !r.launch.ExpiresAt.IsZero() && !r.linkDead() {
 		left := r.launch.ExpiresAt.Sub(now)
 		if left > 0 {
 			at := r.launch.ExpiresAt.Local()
