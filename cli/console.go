@@ -35,12 +35,12 @@ func cmdConsole(args []string, io *IO) error {
 		return runAccessible(a, io)
 	}
 
-	// Detect the background before Bubble Tea owns the terminal: asked
-	// later, the reply would leak into the input (lipgloss#73).
+	// The background is asked once, before Bubble Tea owns the terminal:
+	// bubbletea's package init asks it (tea_init.go) and lipgloss keeps
+	// the answer, which every style here reads; asking again would cost a
+	// second round trip to the terminal (issue 12, Speed).
 	if io.Getenv("NO_COLOR") != "" {
 		lipgloss.SetColorProfile(termenv.Ascii)
-	} else {
-		lipgloss.SetHasDarkBackground(termenv.HasDarkBackground())
 	}
 
 	ctx := &ui.Context{

@@ -32,9 +32,9 @@ type reviewModel struct {
 	retryOf string
 	// saving is the "save as profile" form (p), while it is open.
 	saving *profileSave
-	err     error
-	vp      viewport.Model
-	w, h    int
+	err    error
+	vp     viewport.Model
+	w, h   int
 }
 
 func newReview(ctx *Context, dr *desk.Draft) reviewModel {
