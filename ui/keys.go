@@ -10,7 +10,7 @@ type keyMap struct {
 	Launch, Edit, Curl, Copy, Open, Status key.Binding
 	Next, Retry, Trigger, Verify, QR       key.Binding
 	PageUp, PageDown, SaveProfile          key.Binding
-	Review, ModeToggle, CloseOut, Response key.Binding
+	Review, ModeToggle, CloseOut           key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -42,7 +42,6 @@ func newKeyMap() keyMap {
 		Review:      key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "review")),
 		ModeToggle:  key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "other mode")),
 		CloseOut:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "close out")),
-		Response:    key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "raw response")),
 	}
 }
 

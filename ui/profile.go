@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -184,6 +183,3 @@ func (p profileModel) header() string {
 func (p profileModel) view() string {
 	return p.header() + "\n" + p.form.View()
 }
-
-// errNoProfile is shown when a profile vanished between home and enter.
-var errNoProfile = errors.New("the profile is no longer there")
