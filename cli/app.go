@@ -133,12 +133,14 @@ func openApp(io *IO, live, receive bool) (*app, error) {
 	a.desk = desk.New(desk.Options{
 		Registry: a.reg, Mode: a.mode, SandboxURL: a.sandboxURL, SandboxNote: a.sandboxNote(),
 		History: a.journal, Launcher: &session.Launcher{Journal: a.journal, Customer: desk.Customer},
-		Resolve: a.resolve,
+		Resolve:  a.resolve,
+		Profiles: desk.ProfileDir{Dir: config.ProfilesDir(io.Getenv), Config: f.Profiles},
 	})
 	if ln != nil {
 		a.receiver = &http.Server{Handler: callbacks.New(a.desk.CallbackSink(), recvOpts), ReadHeaderTimeout: 5 * time.Second}
 		go func() { _ = a.receiver.Serve(ln) }()
 	}
+	a.convertPresets()
 	return a, nil
 }
 
@@ -146,6 +148,18 @@ func openApp(io *IO, live, receive bool) (*app, error) {
 func loopbackURL(raw string) bool {
 	u, err := url.Parse(raw)
 	return err == nil && providers.IsLoopback(u.Hostname())
+}
+
+// convertPresets turns the presets of earlier versions into desk
+// profiles, once (each converted preset is renamed), and says so.
+func (a *app) convertPresets() {
+	done, problems := config.ConvertPresets(config.Dir(a.io.Getenv), a.reg)
+	for _, p := range done {
+		fmt.Fprintf(a.io.Err, "note: the %s preset is now the desk profile %q (%s)\n", p.Provider, p.Name, p.Source)
+	}
+	for _, e := range problems {
+		fmt.Fprintln(a.io.Err, "note:", providers.SanitizeLine(e.Error()))
+	}
 }
 
 // sandboxNote says how long sandbox URLs and sessions live.

@@ -31,6 +31,9 @@ type History interface {
 	AppendStatus(id string, st *providers.Status) (*session.Session, error)
 	Reload() (int, error)
 	Warnings() []string
+	// Resolve closes out an outcome-unknown session with the operator's
+	// reason, kept in its history.
+	Resolve(id, how string) (*session.Session, error)
 }
 
 // Launcher records a launch's intent before sending and its outcome after.
@@ -78,6 +81,8 @@ type Options struct {
 	After func(time.Duration) <-chan time.Time
 	// Operator and Desk name who works here (a served desk); "" locally.
 	Operator, Desk string
+	// Profiles keeps the desk profiles (nil: none offered).
+	Profiles ProfileStore
 }
 
 // Desk is one operator's desk.
@@ -96,6 +101,9 @@ type Desk struct {
 	stop    context.CancelFunc
 	watched map[string]bool
 	closed  chan struct{}
+	// unreachable holds the sessions whose endpoint did not answer the
+	// last status query (closeout.go).
+	unreachable sync.Map
 }
 
 // New resolves every provider of the registry for the desk's mode.

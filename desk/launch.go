@@ -56,7 +56,7 @@ func (d *Desk) Launch(ctx context.Context, dr *Draft) (*Outcome, error) {
 		return nil, err
 	}
 	p := dr.Provider
-	c := &launching{Client: p.Client}
+	c := &launching{Client: p.Client, label: dr.Label}
 	s, err := d.o.Launcher.LaunchBuilt(ctx, p.Desc, c, d.o.Mode, p.Endpoint, dr.Values, dr.Request)
 	return d.outcome(c, s, dr), err
 }
@@ -71,7 +71,7 @@ func (d *Desk) Retry(ctx context.Context, id string, dr *Draft) (*Outcome, error
 	if err != nil {
 		return nil, err
 	}
-	c := &launching{Client: dr.Provider.Client}
+	c := &launching{Client: dr.Provider.Client, label: dr.Label}
 	s, err = d.o.Launcher.RetryBuilt(ctx, s, c, dr.Values, dr.Request)
 	return d.outcome(c, s, dr), err
 }
@@ -93,11 +93,18 @@ type launching struct {
 	providers.Client
 	got     *providers.Launch
 	codeErr error
+	label   string // the desk label, kept with the launch (LabelKey)
 }
 
 func (c *launching) Launch(ctx context.Context, v providers.Values) (*providers.Launch, error) {
 	l, err := c.Client.Launch(ctx, v)
 	c.got = l
+	if l != nil && c.label != "" {
+		if l.Extra == nil {
+			l.Extra = map[string]string{}
+		}
+		l.Extra[LabelKey] = c.label
+	}
 	ch, ok := c.Client.(providers.Challenger)
 	if err != nil || l == nil || !ok || l.Challenge == nil || l.Challenge.Triggered {
 		return l, err

@@ -219,6 +219,36 @@ wait_for "Sessions"
 keys q
 sleep 0.5
 
+echo "== desk profile: home → QR in at most 3 keys besides typing"
+mkdir -p "$XDG_CONFIG_HOME/kycdesk/profiles"
+cat >"$XDG_CONFIG_HOME/kycdesk/profiles/e2e-lt.toml" <<'TOML'
+provider = "idenfy"
+title = "Passport, Lithuanian"
+asked = ["clientId"]
+accepted = []
+[values]
+locale = "lt"
+country = "LT"
+documents = ["PASSPORT"]
+TOML
+tmux -S "$sock" kill-session -t kd 2>/dev/null || true
+tmux -S "$sock" new-session -d -s kd -x 80 -y 24 "env XDG_STATE_HOME=$XDG_STATE_HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME KYCDESK_SANDBOX_URL=$KYCDESK_SANDBOX_URL $work/kycdesk; sleep 5"
+wait_for "1  Passport, Lithuanian"
+sent=0
+counted() { sent=$((sent + 1)); keys "$@"; }
+counted 1
+wait_for "profile e2e-lt"
+typed "e2e-prof-1"
+counted Enter
+wait_for "scanRef"
+check_qr
+[ "$sent" -le 3 ] || fail "$sent keys from home to the QR through a profile (want ≤ 3)"
+echo "ok: profile → decoded QR in $sent keys besides typing"
+newest_vals=$("$work/kycdesk" sessions --json | python3 -c "import json,sys; s=json.load(sys.stdin)['sessions'][0]; print(s.get('customer',''))")
+[ "$newest_vals" = "e2e-prof-1" ] || fail "the profile's session is for '$newest_vals'"
+keys q
+sleep 0.3
+
 echo "== journal holds no secret and no personal data"
 journal="$XDG_STATE_HOME/kycdesk/sessions.jsonl"
 [ -f "$journal" ] || fail "no journal at $journal"

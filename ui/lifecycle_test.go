@@ -70,12 +70,12 @@ func TestReopenedChallengeDoesNotSendACodeByItself(t *testing.T) {
 
 func TestListCursorFollowsItsSession(t *testing.T) {
 	ctx, j := testContext(t, "http://127.0.0.1:8470")
-	h := &listHistory{Journal: j, list: []*session.Session{{ID: "b"}, {ID: "a"}}}
+	h := &listHistory{Journal: j, list: []*session.Session{{ID: "b", Mode: providers.ModeSandbox}, {ID: "a", Mode: providers.ModeSandbox}}}
 	ctx.Desk = testDesk(t, providers.ModeSandbox, "http://127.0.0.1:8470", h, j)
 	s := newSessions(ctx)
 	s.reload()
 	s.cursor = 1 // on "a"
-	h.list = append([]*session.Session{{ID: "c"}}, h.list...)
+	h.list = append([]*session.Session{{ID: "c", Mode: providers.ModeSandbox}}, h.list...)
 	s.reload()
 	if r, _ := s.current(); r.ID != "a" {
 		t.Fatalf("cursor moved to %q", r.ID)

@@ -22,6 +22,17 @@ type startFormMsg struct {
 	// its values (personal ones are not journaled) and the launch re-sends
 	// the same request under the same idempotency key.
 	retryOf string
+	// focus names the field the form opens on (an edit from review, the
+	// field an error names); "" is the first.
+	focus string
+}
+
+// startProfileMsg opens a desk profile's screen, with what was typed when
+// coming back from review.
+type startProfileMsg struct {
+	name  string
+	typed providers.Values
+	label string
 }
 
 // reviewMsg shows a draft (its RetryOf set when it resumes a session).

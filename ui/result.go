@@ -348,6 +348,8 @@ func (r resultModel) view() string {
 	if r.code == nil || r.linkDead() {
 		msg := "no URL to show as a QR"
 		switch {
+		case r.linkDead() && outcomeGuidance(r.state) != "":
+			msg = outcomeGuidance(r.state) + " (No QR: the link is no longer usable.)"
 		case r.linkDead():
 			msg = "The link is no longer usable (" + string(r.state) + "): no QR. n starts a new session."
 		case r.codeErr != nil:
@@ -408,7 +410,7 @@ func (r resultModel) infoView() string {
 	s := r.ctx.Styles
 	now := r.ctx.now()
 	var b strings.Builder
-	b.WriteString(s.Title.Render(r.entry.Desc.Name+" session") + "  " + r.stateView() + "\n")
+	b.WriteString(modeTag(r.ctx, r.follow.Mode) + " " + s.Title.Render(r.entry.Desc.Name+" session") + "  " + r.stateView() + "\n")
 	if r.sessionID != "" {
 		b.WriteString(s.Subtle.Render("session ") + r.sessionID + "\n")
 	}
@@ -418,7 +420,7 @@ func (r resultModel) infoView() string {
 	for _, k := range sortedKeys(r.launch.Extra) {
 		b.WriteString(s.Subtle.Render(k+" ") + clean(r.launch.Extra[k]) + "\n")
 	}
-	if !r.launch.ExpiresAt.IsZero() && !r.state.Final() {
+	if !r.launch.ExpiresAt.IsZero() && !r.linkDead() {
 		left := r.launch.ExpiresAt.Sub(now)
 		if left > 0 {
 			at := r.launch.ExpiresAt.Local()
@@ -435,6 +437,9 @@ func (r resultModel) infoView() string {
 	}
 	if r.launch.URL != "" {
 		b.WriteString(s.Subtle.Render("URL ") + clean(r.launch.URL) + "\n")
+		if loopbackOnly(r.launch.URL) && !r.linkDead() {
+			b.WriteString(s.Warn.Render(loopbackNote()) + "\n")
+		}
 	}
 	if r.detail != "" {
 		b.WriteString(s.Subtle.Render("detail ") + r.detail + "\n")
@@ -493,7 +498,7 @@ func (r resultModel) challengeView() string {
 	now := r.ctx.now()
 	w := max(20, r.w)
 	var b strings.Builder
-	b.WriteString(s.Title.Render(r.entry.Desc.Name+" — one-time code") + "  " + r.stateView() + "\n")
+	b.WriteString(modeTag(r.ctx, r.follow.Mode) + " " + s.Title.Render(r.entry.Desc.Name+" — one-time code") + "  " + r.stateView() + "\n")
 	typ := clean(c.Type)
 	if typ == "" {
 		typ = "SMS"
