@@ -169,7 +169,7 @@ typed "cust-e2e-7"
 enter_until "┃ Document type"
 keys Down
 enter_until "Review: the exact request"
-wait_for 'X-Acs-Action: Initialize' 5
+wait_for 'Authorization: ACS3-HMAC-SHA256' 5   # the signed request (its x-acs headers scroll below at 80x24)
 keys Enter
 sleep 0.3
 if screen | grep -q "Press enter again"; then
