@@ -81,8 +81,9 @@ type Session struct {
 	// values is the intent's "values" object as journaled (JSON text);
 	// Values decodes it.
 	values string
-	// RequestHash is the hex SHA-256 of the request (see RequestHash); a
-	// retry must produce the same.
+	// RequestHash is the request's fingerprint: in a Store the keyed
+	// HMAC (Store.Fingerprint), in the journal the hex SHA-256 (see
+	// RequestHash); a retry must produce the same.
 	RequestHash string
 	Attempts    int // intents written: 1, plus one per retry
 
@@ -105,7 +106,12 @@ type Session struct {
 	Resolution string // the operator's resolution of an unknown outcome
 	ResolvedAt time.Time
 
-	pos int // 1 + index in the journal's order, 0 before it is installed
+	// SendingUntil is, in a Store, when the latest intent's request is
+	// over at the latest; zero once its outcome is recorded.
+	SendingUntil time.Time
+
+	pos int   // 1 + index in the journal's order, 0 before it is installed
+	num int64 // its row in a Store
 }
 
 // Values are the launch parameters without personal ones, including the
@@ -122,6 +128,13 @@ func (s *Session) Values() providers.Values {
 		return providers.Values{}
 	}
 	return v
+}
+
+// Sending reports whether a request of the session may still be under way
+// at now (in this process or another): its outcome is not recorded yet
+// and its sender's deadline has not passed.
+func (s *Session) Sending(now time.Time) bool {
+	return !s.SendingUntil.IsZero() && now.Before(s.SendingUntil)
 }
 
 // Launched reports whether a launch outcome with references was recorded.
