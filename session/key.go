@@ -80,36 +80,14 @@ func StoreKey(getenv func(string) string) (key []byte, from string, err error) {
 // file 0600, 32 random bytes in hex) when it does not exist. It refuses a
 // symbolic link and a file others can read.
 func LoadKeyFile(path string) ([]byte, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("fingerprint key: %w", err)
 	}
-	f, err := safefile.Open(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err == nil {
-		k := make([]byte, keyBytes)
-		if _, err := rand.Read(k); err != nil {
-			f.Close()
-			os.Remove(path)
-			return nil, fmt.Errorf("fingerprint key: %w", err)
-		}
-		_, werr := f.WriteString(hex.EncodeToString(k) + "\n")
-		if werr == nil {
-			werr = f.Sync()
-		}
-		if cerr := f.Close(); werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			os.Remove(path)
-			return nil, fmt.Errorf("fingerprint key %s: %w", path, werr)
-		}
-		syncDir(filepath.Dir(path))
-		return k, nil
+	if k, err := createKeyFile(path); err == nil || !errors.Is(err, fs.ErrExist) {
+		return k, err
 	}
-	if !errors.Is(err, fs.ErrExist) {
-		return nil, fmt.Errorf("fingerprint key: %w", err)
-	}
-	// It exists (another process may have just created it).
-	f, err = safefile.Open(path, os.O_RDONLY, 0)
+	f, err := safefile.Open(path, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, fmt.Errorf("fingerprint key: %w", err)
 	}
@@ -128,10 +106,41 @@ func LoadKeyFile(path string) ([]byte, error) {
 	n, _ := f.Read(b)
 	k, err := parseKey(string(b[:n]))
 	if err != nil {
-		// An empty file: a creator that has not written yet, or a crash
-		// between create and write. Neither is a key to use.
 		return nil, fmt.Errorf("fingerprint key %s: %w", path, err)
 	}
+	return k, nil
+}
+
+// createKeyFile writes a new key to a temporary file and links it into
+// place, so that the key file appears whole or not at all (several
+// processes may start at once); fs.ErrExist when one is there.
+func createKeyFile(path string) ([]byte, error) {
+	k := make([]byte, keyBytes)
+	if _, err := rand.Read(k); err != nil {
+		return nil, fmt.Errorf("fingerprint key: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".store.key.*") // mode 0600
+	if err != nil {
+		return nil, fmt.Errorf("fingerprint key: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.WriteString(hex.EncodeToString(k) + "\n")
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("fingerprint key %s: %w", path, err)
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("fingerprint key: %w", err)
+	}
+	syncDir(filepath.Dir(path))
 	return k, nil
 }
 

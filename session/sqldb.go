@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"iter"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -274,12 +273,28 @@ func (d *DB) writeTx(ctx context.Context, bulk bool, fn func(tx *wtx) error) err
 			return err
 		}
 		w := &wtx{Tx: tx, ctx: ctx}
+		var steps []string
 		if bulk {
 			w.stmts = map[string]*sql.Stmt{}
+			steps = d.dialect.BulkStart
+		}
+		for _, q := range steps {
+			if err := w.exec(q); err != nil {
+				tx.Rollback()
+				return err
+			}
 		}
 		if err := fn(w); err != nil {
 			tx.Rollback()
 			return err
+		}
+		if bulk {
+			for _, q := range d.dialect.BulkEnd {
+				if err := w.exec(q); err != nil {
+					tx.Rollback()
+					return err
+				}
+			}
 		}
 		return tx.Commit()
 	})
@@ -848,104 +863,6 @@ func (d *DB) History(ctx context.Context, id string) ([]Event, error) {
 	return out, nil
 }
 
-// where is the condition q makes, with its arguments from $1.
-func where(q Query) (string, []any) {
-	var conds []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	if q.Mode != "" {
-		conds = append(conds, "s.mode = "+arg(string(q.Mode)))
-	}
-	if q.State != "" {
-		conds = append(conds, "s.state = "+arg(string(q.State)))
-	}
-	if terms := strings.Fields(lower(q.Text)); len(terms) > 0 {
-		var words []string
-		for _, t := range terms {
-			words = append(words, "s.search LIKE "+arg("%"+escapeLike(t)+"%")+` ESCAPE '\'`)
-		}
-		text := strings.Join(words, " AND ")
-		var in []string
-		for _, c := range q.Customers {
-			if c = strings.TrimSpace(c); c != "" {
-				in = append(in, arg(c))
-			}
-		}
-		if len(in) > 0 {
-			text = "(" + text + ") OR s.customer IN (" + strings.Join(in, ", ") + ")"
-		}
-		conds = append(conds, "("+text+")")
-	}
-	if q.Before != "" {
-		conds = append(conds, "s.num < (SELECT num FROM sessions WHERE id = "+arg(strings.ToLower(strings.TrimSpace(q.Before)))+")")
-	}
-	if len(conds) == 0 {
-		return "", nil
-	}
-	return " WHERE " + strings.Join(conds, " AND "), args
-}
-
-func escapeLike(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(s)
-}
-
-func listQuery(q Query) (string, []any) {
-	w, args := where(q)
-	text := `SELECT ` + sessionCols + ` FROM ` + sessionFrom + w + ` ORDER BY s.num DESC`
-	if q.Limit > 0 {
-		text += " LIMIT " + strconv.Itoa(q.Limit)
-	}
-	return text, args
-}
-
-// List implements Store.
-func (d *DB) List(ctx context.Context, q Query) ([]*Session, error) {
-	text, args := listQuery(q)
-	out, err := d.sessions(ctx, d.db, text, args...)
-	return out, d.failed(err)
-}
-
-// Count implements Store.
-func (d *DB) Count(ctx context.Context, q Query) (int, error) {
-	q.Before = ""
-	w, args := where(q)
-	var n int
-	err := d.retry(ctx, func() error {
-		return d.db.QueryRowContext(ctx, `SELECT count(*) FROM sessions s`+w, args...).Scan(&n)
-	})
-	return n, d.failed(err)
-}
-
-// All implements Store.
-func (d *DB) All(ctx context.Context, q Query) iter.Seq2[*Session, error] {
-	return func(yield func(*Session, error) bool) {
-		text, args := listQuery(q)
-		rows, err := d.query(ctx, d.db, text, args...)
-		if err != nil {
-			yield(nil, d.failed(err))
-			return
-		}
-		defer rows.Close()
-		for rows.Next() {
-			s, err := scanSession(rows)
-			if err != nil {
-				yield(nil, d.failed(err))
-				return
-			}
-			if !yield(s, nil) {
-				return
-			}
-		}
-		if err := rows.Err(); err != nil {
-			yield(nil, d.failed(err))
-		}
-	}
-}
-
 // PendingFor implements Store.
 func (d *DB) PendingFor(ctx context.Context, provider, customer string, mode providers.Mode, now time.Time) ([]*Session, error) {
 	out, err := d.pendingFor(ctx, d.db, provider, strings.TrimSpace(customer), mode, now)
@@ -961,7 +878,8 @@ WHERE s.customer = $1 AND s.provider = $2 AND s.mode = $3 AND s.active_until > $
 		customer, provider, string(mode), now.UnixMilli())
 }
 
-// Counts implements Store.
+// Counts implements Store. Both counts read only the sessions still
+// active (an unknown outcome is active until resolved), in one index.
 func (d *DB) Counts(ctx context.Context, mode providers.Mode, now time.Time) (Counts, error) {
 	var c Counts
 	m := ""
@@ -971,11 +889,9 @@ func (d *DB) Counts(ctx context.Context, mode providers.Mode, now time.Time) (Co
 		args = append(args, string(mode))
 	}
 	err := d.retry(ctx, func() error {
-		if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM sessions WHERE active_until > $1`+m, args...).Scan(&c.Pending); err != nil {
-			return err
-		}
-		return d.db.QueryRowContext(ctx, `SELECT count(*) FROM sessions WHERE state = 'outcome unknown'
-AND (sending_until IS NULL OR sending_until <= $1)`+m, args...).Scan(&c.Unknown)
+		return d.db.QueryRowContext(ctx, `SELECT count(*),
+count(CASE WHEN state = 'outcome unknown' AND (sending_until IS NULL OR sending_until <= $1) THEN 1 END)
+FROM sessions WHERE active_until > $1`+m, args...).Scan(&c.Pending, &c.Unknown)
 	})
 	return c, d.failed(err)
 }

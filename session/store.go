@@ -69,8 +69,15 @@ type Store interface {
 	History(ctx context.Context, id string) ([]Event, error)
 	// List returns the sessions q selects, newest first, at most q.Limit.
 	List(ctx context.Context, q Query) ([]*Session, error)
-	// Count is how many sessions q selects (q.Before and q.Limit aside).
+	// Count is how many sessions q selects, q.Before aside: all of them,
+	// or at most q.Limit when it is set (a list shows "1000+").
 	Count(ctx context.Context, q Query) (int, error)
+	// Search is a filter keystroke: List's page and Count up to countTo
+	// (0: all), from one pass over the matches. Words of three
+	// characters or more are found through a trigram index; shorter
+	// ones make it look at every session (newest first, so a page of
+	// common matches is quick).
+	Search(ctx context.Context, q Query, countTo int) ([]*Session, int, error)
 	// All streams the sessions q selects, newest first, without holding
 	// them (sessions --json).
 	All(ctx context.Context, q Query) iter.Seq2[*Session, error]

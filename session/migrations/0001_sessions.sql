@@ -34,7 +34,11 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_mode ON sessions (mode, num);
 CREATE INDEX sessions_customer ON sessions (customer, provider, mode);
 CREATE INDEX sessions_state ON sessions (state);
-CREATE INDEX sessions_active ON sessions (active_until);
+-- Covers the home screen's counts: only the sessions still active are read.
+CREATE INDEX sessions_active ON sessions (active_until, state, sending_until, mode);
+
+-- What a filter looks for, by word.
+{{text_index}}
 
 -- session_docs holds the rest of each folded session (values, references,
 -- URL, history, last error…) as JSON, apart so that scans stay small.

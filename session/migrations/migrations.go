@@ -29,6 +29,9 @@ type Dialect struct {
 	Notify string
 	// Channel, when not empty, is the query that names the channel.
 	Channel string
+	// BulkStart and BulkEnd run at the start and the end of a bulk
+	// load's transaction.
+	BulkStart, BulkEnd []string
 }
 
 // Migration is one schema version.

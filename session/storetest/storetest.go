@@ -394,12 +394,21 @@ func testQueries(t *testing.T, tg Target) {
 		if got, w := ids(list), ids(want); !slices.Equal(got, w) {
 			t.Errorf("List(%+v) = %v, want %v", q, got, w)
 		}
-		if q.Limit > 0 || q.Before != "" {
-			return // Count counts them all
+		if q.Before == "" {
+			n, err := st.Count(ctx, q)
+			if err != nil || n != len(want) {
+				t.Errorf("Count(%+v) = %d, %v; want %d", q, n, err, len(want))
+			}
 		}
-		n, err := st.Count(ctx, q)
-		if err != nil || n != len(want) {
-			t.Errorf("Count(%+v) = %d, %v; want %d", q, n, err, len(want))
+		// A keystroke: the page and the count up to 3, in one pass.
+		page, n, err := st.Search(ctx, q, 3)
+		if err != nil || !slices.Equal(ids(page), ids(want)) {
+			t.Errorf("Search(%+v) = %v, %v; want %v", q, ids(page), err, ids(want))
+		}
+		all := q
+		all.Limit = 0
+		if total, _ := st.Count(ctx, all); q.Before == "" && n != min(total, 3) {
+			t.Errorf("Search(%+v) counts %d, want %d", q, n, min(total, 3))
 		}
 	}
 	check(session.Query{}, f, h, b, a) // newest first
@@ -410,6 +419,10 @@ func testQueries(t *testing.T, tg Target) {
 	check(session.Query{Text: "failed"}, f)
 	check(session.Query{Text: "process_fail"}, f)
 	check(session.Query{Text: "100%_"})
+	check(session.Query{Text: "a"}, f, h, b, a) // a short word: looked for everywhere
+	check(session.Query{Text: "live be"}, b)    // a long word through the index and a short one
+	check(session.Query{Text: `"alpha`})        // quotes are text, not syntax
+	check(session.Query{Text: strings.ToUpper(a.ID) + " sandbox"}, a)
 	check(session.Query{Text: "u-1001"}) // recorded hashed
 	check(session.Query{Text: "u-1001", Customers: session.CustomerKeys(catalog.All(), "u-1001")}, h)
 	check(session.Query{Text: "alpha", Customers: session.CustomerKeys(catalog.All(), "u-1001")}, h, a)
