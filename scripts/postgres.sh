@@ -19,9 +19,11 @@ cmd=$1 envfile=$2
 
 # pgbin is the bin directory of the newest installed PostgreSQL.
 pgbin() {
-  local d
-  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-  [ -n "$d" ] && [ -x "$d/initdb" ] && echo "$d"
+  local d best=
+  for d in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V); do
+    if [ -x "$d/initdb" ]; then best=$d; fi
+  done
+  if [ -n "$best" ]; then echo "$best"; else return 1; fi
 }
 
 # as runs a command as the cluster's user.
@@ -53,7 +55,7 @@ start() {
   printf '%s\n' "$password" >"$dir/pwfile"
   [ "$(id -u)" = 0 ] && chown "$pguser" "$dir/pwfile"
   as "$bin/initdb" -D "$dir/data" -U kycdesk --pwfile="$dir/pwfile" -A scram-sha-256 \
-    -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+    -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
   rm -f "$dir/pwfile"
 
   # A free port: try random ones until the server binds (another process

@@ -118,6 +118,16 @@ func (d *DB) ImportJournal(ctx context.Context, path string) (bool, error) {
 	}
 	var notes []string
 	imported := false
+	var done string
+	err = d.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE name = 'journal_import'`).Scan(&done)
+	if err == nil {
+		// Imported before; only the rename was left undone.
+		f.Close()
+		if err := os.Rename(path, path+ImportedSuffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			d.Warn(fmt.Sprintf("the journal %s was imported but could not be renamed (%v); it will not be imported again", path, err))
+		}
+		return false, nil
+	}
 	err = d.writeTx(ctx, true, func(tx *wtx) error {
 		notes, imported = nil, false
 		var done string

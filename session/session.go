@@ -1,20 +1,21 @@
 // Package session runs the launch lifecycle of identity-verification
-// sessions and keeps a crash-safe journal of them.
+// sessions and keeps their history.
 //
-// The journal is an append-only JSON Lines file (see DefaultPath). A launch
-// writes an intent record before the request is sent and an outcome record
-// after it; status changes and an operator's resolution of an unknown outcome
-// append further records. Opening the journal folds the records into
-// sessions. Several consoles on one machine may share the file: appends are
-// serialised with flock and each journal can pick up what the others wrote
-// with Reload. A large journal opens from a snapshot of its folded sessions
-// (sessions.jsonl.snapshot, a cache that Close keeps up to date) plus the
-// lines written after it.
+// The history is a Store (store.go): SQLite on a desk (session/sqlite),
+// PostgreSQL when desks share one history (session/postgres), one schema
+// (session/migrations) and one conformance suite (session/storetest). A
+// launch commits an intent before the request is sent and an outcome
+// after it; status changes, an operator's resolution of an unknown
+// outcome and audit entries are further events, appended and never
+// updated. The JSON Lines journal of earlier releases (Journal, below) is
+// imported into the store once; it stays until every caller uses the
+// store.
 //
 // Secrets are never written. Parameters marked Personal in the provider's
 // spec (names, dates of birth, document and personal numbers, addresses,
 // phone numbers) are dropped before anything is written; a phone number used
-// as the customer is masked.
+// as the customer is masked. The request's fingerprint, which a retry must
+// match, is an HMAC under a key kept outside the store (key.go).
 package session
 
 import (
