@@ -390,8 +390,7 @@ func refuse(format string, a ...any) error { return &refusal{fmt.Sprintf(format,
 
 // ---- writing ----
 
-func (d *DB) now() time.Time { return normTime(time.Now()) }
-
+// stamp is an event's time: t, or now.
 func stamp(t time.Time) time.Time {
 	if t.IsZero() {
 		return normTime(time.Now())

@@ -81,6 +81,10 @@ END $$;`,
 	// per session (and per customer for the duplicate guard) orders the
 	// writers that touch the same thing, on every machine.
 	Lock: "SELECT pg_advisory_xact_lock($1)",
+	// A bulk load leaves the planner's statistics behind; without them it
+	// reads a filter's common words through the trigram index instead of
+	// the newest sessions first.
+	BulkEnd: []string{"ANALYZE sessions"},
 	// Delivered to every listener when the transaction commits.
 	Notify: "SELECT pg_notify($1, $2)",
 	// One channel per schema, so that stores in different schemas of one
