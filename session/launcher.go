@@ -19,10 +19,15 @@ import (
 // would send differs from the one first sent.
 var ErrBodyChanged = errors.New("the request body changed since the first attempt")
 
-// Launcher runs launches and retries and journals them.
+// Launcher runs launches and retries and records them in Store (or, until
+// every caller has moved to the store, in Journal).
 type Launcher struct {
+	Store   Store
 	Journal *Journal
-	Now     func() time.Time // nil: time.Now
+	// Guard refuses a launch for a customer who has a pending session of
+	// the same provider and mode (see Intent.Guard); Store only.
+	Guard bool
+	Now   func() time.Time // nil: time.Now
 	// Customer derives the customer the journal keeps from the launch
 	// values (an id, or a masked phone number); nil means
 	// providers.Customer, the one rule (desk passes it explicitly).
@@ -52,6 +57,9 @@ func (l *Launcher) now() time.Time {
 // the journal's failure (and the launch error, if any).
 func (l *Launcher) Launch(ctx context.Context, d providers.Descriptor, c providers.Client, mode providers.Mode,
 	endpoint string, v providers.Values) (*Session, error) {
+	if l.Store != nil {
+		return l.launchStore(ctx, d, c, mode, endpoint, v)
+	}
 	if l.Journal == nil {
 		return nil, errors.New("launch: no journal")
 	}
@@ -117,6 +125,9 @@ func (l *Launcher) LaunchBuilt(ctx context.Context, d providers.Descriptor, c pr
 // KindInvalid error wrapping ErrBodyChanged, and sends nothing. The client
 // must be configured for the session's endpoint.
 func (l *Launcher) Retry(ctx context.Context, s *Session, c providers.Client, v providers.Values) (*Session, error) {
+	if l.Store != nil {
+		return l.retryStore(ctx, s, c, v)
+	}
 	if l.Journal == nil {
 		return nil, errors.New("retry: no journal")
 	}
@@ -307,6 +318,9 @@ func outcomeOf(res *providers.Launch, err error, sc scrubber) *outcome {
 // Resolve records the operator's resolution of an unknown outcome, e.g.
 // "launched anew as k7f3qa01" or "checked: not created".
 func (l *Launcher) Resolve(id, how string) (*Session, error) {
+	if l.Store != nil {
+		return l.Store.Resolve(context.Background(), id, how)
+	}
 	if l.Journal == nil {
 		return nil, errors.New("resolve: no journal")
 	}

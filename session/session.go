@@ -1,20 +1,21 @@
 // Package session runs the launch lifecycle of identity-verification
-// sessions and keeps a crash-safe journal of them.
+// sessions and keeps their history.
 //
-// The journal is an append-only JSON Lines file (see DefaultPath). A launch
-// writes an intent record before the request is sent and an outcome record
-// after it; status changes and an operator's resolution of an unknown outcome
-// append further records. Opening the journal folds the records into
-// sessions. Several consoles on one machine may share the file: appends are
-// serialised with flock and each journal can pick up what the others wrote
-// with Reload. A large journal opens from a snapshot of its folded sessions
-// (sessions.jsonl.snapshot, a cache that Close keeps up to date) plus the
-// lines written after it.
+// The history is a Store (store.go): SQLite on a desk (session/sqlite),
+// PostgreSQL when desks share one history (session/postgres), one schema
+// (session/migrations) and one conformance suite (session/storetest). A
+// launch commits an intent before the request is sent and an outcome
+// after it; status changes, an operator's resolution of an unknown
+// outcome and audit entries are further events, appended and never
+// updated. The JSON Lines journal of earlier releases (Journal, below) is
+// imported into the store once; it stays until every caller uses the
+// store.
 //
 // Secrets are never written. Parameters marked Personal in the provider's
 // spec (names, dates of birth, document and personal numbers, addresses,
 // phone numbers) are dropped before anything is written; a phone number used
-// as the customer is masked.
+// as the customer is masked. The request's fingerprint, which a retry must
+// match, is an HMAC under a key kept outside the store (key.go).
 package session
 
 import (
@@ -81,8 +82,9 @@ type Session struct {
 	// values is the intent's "values" object as journaled (JSON text);
 	// Values decodes it.
 	values string
-	// RequestHash is the hex SHA-256 of the request (see RequestHash); a
-	// retry must produce the same.
+	// RequestHash is the request's fingerprint: in a Store the keyed
+	// HMAC (Store.Fingerprint), in the journal the hex SHA-256 (see
+	// RequestHash); a retry must produce the same.
 	RequestHash string
 	Attempts    int // intents written: 1, plus one per retry
 
@@ -105,7 +107,12 @@ type Session struct {
 	Resolution string // the operator's resolution of an unknown outcome
 	ResolvedAt time.Time
 
-	pos int // 1 + index in the journal's order, 0 before it is installed
+	// SendingUntil is, in a Store, when the latest intent's request is
+	// over at the latest; zero once its outcome is recorded.
+	SendingUntil time.Time
+
+	pos int   // 1 + index in the journal's order, 0 before it is installed
+	num int64 // its row in a Store
 }
 
 // Values are the launch parameters without personal ones, including the
@@ -122,6 +129,13 @@ func (s *Session) Values() providers.Values {
 		return providers.Values{}
 	}
 	return v
+}
+
+// Sending reports whether a request of the session may still be under way
+// at now (in this process or another): its outcome is not recorded yet
+// and its sender's deadline has not passed.
+func (s *Session) Sending(now time.Time) bool {
+	return !s.SendingUntil.IsZero() && now.Before(s.SendingUntil)
 }
 
 // Launched reports whether a launch outcome with references was recorded.

@@ -1,0 +1,177 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+)
+
+// feed hands the changes its watcher finds to every subscriber. The
+// watcher (a poll, or LISTEN) starts with the first subscriber, so that a
+// command that never subscribes never pays for it. A slow subscriber gets
+// the changes merged, and never blocks the others.
+type feed struct {
+	watch func(ctx context.Context, emit func(Change), ready func())
+
+	mu      sync.Mutex
+	subs    map[*subscriber]struct{}
+	cancel  context.CancelFunc
+	stopped chan struct{}
+	ready   chan struct{} // closed once the watcher hears every change
+	// owed: a subscriber stopped waiting for ready; when it comes, tell
+	// everyone to reload.
+	owed   bool
+	closed bool
+}
+
+type subscriber struct {
+	in   chan Change
+	out  chan Change
+	done chan struct{}
+}
+
+// readyWait bounds how long Subscribe waits for the watcher to be
+// listening (a database that cannot be reached).
+const readyWait = 10 * time.Second
+
+func newFeed(watch func(ctx context.Context, emit func(Change), ready func())) *feed {
+	return &feed{watch: watch, subs: map[*subscriber]struct{}{}}
+}
+
+// subscribe returns once the watcher hears every change (or after
+// readyWait; then the first change it reports is a Resync).
+func (f *feed) subscribe(ctx context.Context) (<-chan Change, error) {
+	f.mu.Lock()
+	if f.closed {
+		f.mu.Unlock()
+		return nil, errors.New("the store is closed")
+	}
+	if f.cancel == nil {
+		wctx, cancel := context.WithCancel(context.Background())
+		f.cancel, f.stopped, f.ready = cancel, make(chan struct{}), make(chan struct{})
+		var once sync.Once
+		ready := func() {
+			once.Do(func() {
+				f.mu.Lock()
+				close(f.ready)
+				owed := f.owed
+				f.mu.Unlock()
+				if owed {
+					f.emit(Change{Resync: true})
+				}
+			})
+		}
+		go func() {
+			defer close(f.stopped)
+			f.watch(wctx, f.emit, ready)
+		}()
+	}
+	s := &subscriber{in: make(chan Change, 16), out: make(chan Change), done: make(chan struct{})}
+	f.subs[s] = struct{}{}
+	ready := f.ready
+	f.mu.Unlock()
+	go s.run(ctx, func() {
+		f.mu.Lock()
+		delete(f.subs, s)
+		f.mu.Unlock()
+	})
+	t := time.NewTimer(readyWait)
+	defer t.Stop()
+	select {
+	case <-ready:
+	case <-ctx.Done():
+	case <-t.C:
+		f.mu.Lock()
+		f.owed = true
+		f.mu.Unlock()
+	}
+	return s.out, nil
+}
+
+func (f *feed) emit(c Change) {
+	f.mu.Lock()
+	subs := make([]*subscriber, 0, len(f.subs))
+	for s := range f.subs {
+		subs = append(subs, s)
+	}
+	f.mu.Unlock()
+	for _, s := range subs {
+		select {
+		case s.in <- c:
+		case <-s.done:
+		}
+	}
+}
+
+func (f *feed) close() {
+	f.mu.Lock()
+	if f.closed {
+		f.mu.Unlock()
+		return
+	}
+	f.closed = true
+	cancel, stopped := f.cancel, f.stopped
+	subs := f.subs
+	f.subs = map[*subscriber]struct{}{}
+	f.mu.Unlock()
+	if cancel != nil {
+		cancel()
+		<-stopped
+	}
+	for s := range subs {
+		close(s.in)
+	}
+}
+
+// run forwards changes, merging those the reader has not taken yet.
+func (s *subscriber) run(ctx context.Context, leave func()) {
+	defer close(s.out)
+	defer close(s.done)
+	defer leave()
+	var pending Change
+	has := false
+	for {
+		var out chan Change
+		if has {
+			out = s.out
+		}
+		select {
+		case c, ok := <-s.in:
+			if !ok {
+				return
+			}
+			pending = merge(pending, c)
+			has = true
+		case out <- pending:
+			pending, has = Change{}, false
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// maxPendingIDs bounds what a slow subscriber is owed; beyond it, it is
+// told to reload everything instead.
+const maxPendingIDs = 1000
+
+func merge(a, b Change) Change {
+	if a.Resync || b.Resync {
+		return Change{Resync: true}
+	}
+	out := Change{IDs: a.IDs}
+	seen := make(map[string]bool, len(a.IDs)+len(b.IDs))
+	for _, id := range a.IDs {
+		seen[id] = true
+	}
+	for _, id := range b.IDs {
+		if !seen[id] {
+			seen[id] = true
+			out.IDs = append(out.IDs, id)
+		}
+	}
+	if len(out.IDs) > maxPendingIDs {
+		return Change{Resync: true}
+	}
+	return out
+}
