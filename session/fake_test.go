@@ -1,4 +1,4 @@
-package session
+package session_test
 
 import (
 	"bytes"
@@ -12,10 +12,13 @@ import (
 	"time"
 
 	"github.com/kycdesk/kycdesk/providers"
+	"github.com/kycdesk/kycdesk/session"
+	_ "github.com/kycdesk/kycdesk/session/sqlite"
+	"github.com/kycdesk/kycdesk/session/storetest"
 )
 
 // testSecret is the fake client's API secret: it is in every request's
-// Authorization header and must never reach the journal.
+// Authorization header and must never reach the store.
 const testSecret = "s3cr3t-XYZ-0123456789"
 
 func testSpec() providers.Spec {
@@ -138,22 +141,25 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func tempJournal(t testing.TB) (string, *Journal) {
+// tempStore is a new SQLite store in a temporary directory, and its file.
+func tempStore(t testing.TB) (string, session.Store) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "state", "kycdesk", "sessions.jsonl")
-	j, err := Open(path)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state", "kycdesk", "kycdesk.db")
+	env := map[string]string{"HOME": dir, session.KeyEnv: storetest.TestKey}
+	st, err := session.OpenStore(path, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { j.Close() })
-	return path, j
+	t.Cleanup(func() { st.Close() })
+	return path, st
 }
 
 func values(clientID string) providers.Values {
 	return providers.Values{"clientId": {clientID}, "locale": {"en"}, "requestId": {providers.RandomHex(8)}}
 }
 
-func mustLaunch(t testing.TB, l *Launcher, c *fakeClient, v providers.Values) *Session {
+func mustLaunch(t testing.TB, l *session.Launcher, c *fakeClient, v providers.Values) *session.Session {
 	t.Helper()
 	s, err := l.Launch(context.Background(), testDescriptor(), c, providers.ModeSandbox, c.endpoint, v)
 	if err != nil {

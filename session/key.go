@@ -183,9 +183,22 @@ func legacyFingerprint(key []byte, sha256Hex string) string {
 // when the first intent has it).
 func fingerprintOf(key []byte, req *http.Request, stored string) string {
 	if strings.HasPrefix(stored, legacyPrefix) {
-		return legacyFingerprint(key, RequestHash(req))
+		return legacyFingerprint(key, legacySHA256(req))
 	}
 	return fingerprint(key, req)
+}
+
+// legacySHA256 is the journal's plain request hash (hex SHA-256 of the
+// method, path and query, and body), computed only to compare a retry of
+// an imported session with its keyed form; it is never stored.
+func legacySHA256(req *http.Request) string {
+	h := sha256.New()
+	h.Write([]byte(req.Method))
+	h.Write([]byte{' '})
+	h.Write([]byte(req.URL.RequestURI()))
+	h.Write([]byte{'\n'})
+	h.Write(providers.ReadBody(req))
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // keyCheck is recorded in the store to tell whether a key is the one the

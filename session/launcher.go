@@ -2,13 +2,10 @@ package session
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
@@ -19,16 +16,27 @@ import (
 // would send differs from the one first sent.
 var ErrBodyChanged = errors.New("the request body changed since the first attempt")
 
-// Launcher runs launches and retries and records them in Store (or, until
-// every caller has moved to the store, in Journal).
+// ErrNotRecorded is wrapped by the error a launch or retry returns when
+// its request was sent but the store could not record the outcome. The
+// session returned is the one as launched (its URL must reach the
+// customer); the store shows it of unknown outcome, so a script must not
+// launch again (CLI exit code 4).
+var ErrNotRecorded = errors.New("the outcome could not be recorded")
+
+// outcomeWriteTimeout bounds recording an outcome: the launch's own
+// context may be over by then (a request that timed out), the record
+// must still be attempted.
+const outcomeWriteTimeout = 30 * time.Second
+
+// Launcher runs launches and retries and records them in Store: the
+// intent is committed before the request goes out, the outcome after it.
 type Launcher struct {
-	Store   Store
-	Journal *Journal
+	Store Store
 	// Guard refuses a launch for a customer who has a pending session of
-	// the same provider and mode (see Intent.Guard); Store only.
+	// the same provider and mode (see Intent.Guard).
 	Guard bool
 	Now   func() time.Time // nil: time.Now
-	// Customer derives the customer the journal keeps from the launch
+	// Customer derives the customer the store keeps from the launch
 	// values (an id, or a masked phone number); nil means
 	// providers.Customer, the one rule (desk passes it explicitly).
 	Customer func(d providers.Descriptor, v providers.Values) string
@@ -44,25 +52,9 @@ func (l *Launcher) now() time.Time {
 // Launch launches a session with prepared values (the caller has run
 // Client.Prepare and shown the request). Values that fail Validate are
 // refused with a KindInvalid error before anything is written or sent.
-// Otherwise the intent is journaled (and flushed) before the request goes
-// out, and the outcome after it:
-//   - success: the session is pending, with references, URL and expiry;
-//   - a KindUnknown error: the session stays "outcome unknown", to be
-//     retried (Retry) or resolved (Resolve);
-//   - KindInvalid, KindRejected, KindTransport: the session is failed.
-//
-// The session is returned whenever its intent was written, together with
-// the launch error (a *providers.Error). If the outcome cannot be
-// journaled, the session as launched is returned with an error that joins
-// the journal's failure (and the launch error, if any).
+// Otherwise it is LaunchBuilt with the request the values make.
 func (l *Launcher) Launch(ctx context.Context, d providers.Descriptor, c providers.Client, mode providers.Mode,
 	endpoint string, v providers.Values) (*Session, error) {
-	if l.Store != nil {
-		return l.launchStore(ctx, d, c, mode, endpoint, v)
-	}
-	if l.Journal == nil {
-		return nil, errors.New("launch: no journal")
-	}
 	req, err := checkBeforeSending(ctx, c, v, "launch")
 	if err != nil {
 		return nil, err
@@ -70,48 +62,47 @@ func (l *Launcher) Launch(ctx context.Context, d providers.Descriptor, c provide
 	return l.LaunchBuilt(ctx, d, c, mode, endpoint, v, req)
 }
 
-// LaunchBuilt is Launch for values the caller has already validated and
-// whose request it has already built (desk.Draft does both once per
-// launch): the request is hashed, not built again.
+// LaunchBuilt launches values the caller has already validated, whose
+// request it has already built (desk.Draft does both once per launch):
+// the request is fingerprinted, not built again. The intent is committed
+// before the request goes out, and the outcome after it:
+//   - success: the session is pending, with references, URL and expiry;
+//   - a KindUnknown error: the session stays "outcome unknown", to be
+//     retried (Retry) or resolved (Store.Resolve);
+//   - KindInvalid, KindRejected, KindTransport: the session is failed.
+//
+// The session is returned whenever its intent was committed, together
+// with the launch error (a *providers.Error). If the outcome cannot be
+// recorded, the session as launched is returned with an error wrapping
+// ErrNotRecorded (joined with the launch error, if any).
 func (l *Launcher) LaunchBuilt(ctx context.Context, d providers.Descriptor, c providers.Client, mode providers.Mode,
 	endpoint string, v providers.Values, req *http.Request) (*Session, error) {
-	if l.Journal == nil {
-		return nil, errors.New("launch: no journal")
+	if l.Store == nil {
+		return nil, errors.New("launch: no store")
 	}
 	if err := cancelled(ctx, "launch"); err != nil {
 		return nil, err
 	}
-	hash := RequestHash(req)
 	spec := specOf(d)
-	sc := newScrubber(c.Secrets(), spec, v)
-	customer := l.customer(d, v)
-	intent := &Session{
-		Provider:    d.ID,
-		Mode:        mode,
-		Endpoint:    sc.secret(cleanEndpoint(endpoint)),
-		Customer:    sc.secret(customer),
-		values:      encodeValues(sc.values(StripPersonal(spec, v))),
-		RequestHash: hash,
-		Attempts:    1,
-	}
+	sc := providers.NewScrubber(c.Secrets(), spec, v)
 	at := normTime(l.now())
-	j := l.Journal
-	var id string
-	s, err := j.append("", func() (*record, error) {
-		id = j.newID(at)
-		j.setInflight(id, true)
-		return &record{kind: recIntent, id: id, at: at, intent: intent}, nil
+	s, err := l.Store.Intent(ctx, Intent{
+		Provider:     d.ID,
+		Mode:         mode,
+		Endpoint:     sc.Secret(cleanEndpoint(endpoint)),
+		Customer:     sc.Secret(l.customer(d, v)),
+		Values:       secretValues(sc, StripPersonal(spec, v)),
+		Request:      req,
+		At:           at,
+		SendingUntil: sendDeadline(ctx, at),
+		Guard:        l.Guard,
 	})
 	if err != nil {
-		if id != "" {
-			j.setInflight(id, false)
+		var dup *DuplicateError
+		if errors.As(err, &dup) {
+			return nil, duplicate(d, dup)
 		}
-		if s != nil {
-			// Written but not flushed: it would read back as an unknown
-			// outcome; say that nothing was sent.
-			j.resolveAt(id, "not sent: the journal could not be flushed", normTime(l.now()))
-		}
-		return nil, fmt.Errorf("launch: the intent could not be journaled, so nothing was sent: %w", err)
+		return nil, fmt.Errorf("launch: the intent could not be recorded, so nothing was sent: %w", err)
 	}
 	return l.send(ctx, c, s, v, sc)
 }
@@ -120,17 +111,9 @@ func (l *Launcher) LaunchBuilt(ctx context.Context, d providers.Descriptor, c pr
 // whose launch failed) with the same values, hence the same idempotency
 // ids, so that the provider answers with the session it may already have
 // created instead of a new one. v are the full values (personal ones
-// included, which the journal does not keep); nil means s.Values(). The
-// request must hash to the one first sent; otherwise Retry refuses with a
-// KindInvalid error wrapping ErrBodyChanged, and sends nothing. The client
-// must be configured for the session's endpoint.
+// included, which the store does not keep); nil means s.Values(). Values
+// that fail Validate are refused; otherwise it is RetryBuilt.
 func (l *Launcher) Retry(ctx context.Context, s *Session, c providers.Client, v providers.Values) (*Session, error) {
-	if l.Store != nil {
-		return l.retryStore(ctx, s, c, v)
-	}
-	if l.Journal == nil {
-		return nil, errors.New("retry: no journal")
-	}
 	if s == nil {
 		return nil, errors.New("retry: no session")
 	}
@@ -145,10 +128,13 @@ func (l *Launcher) Retry(ctx context.Context, s *Session, c providers.Client, v 
 }
 
 // RetryBuilt is Retry for values already validated, with the request
-// already built from them (desk.Draft).
+// already built from them (desk.Draft). The request must have the
+// fingerprint of the one first sent; otherwise it refuses with a
+// KindInvalid error wrapping ErrBodyChanged, and sends nothing. The
+// client must be configured for the session's endpoint.
 func (l *Launcher) RetryBuilt(ctx context.Context, s *Session, c providers.Client, v providers.Values, req *http.Request) (*Session, error) {
-	if l.Journal == nil {
-		return nil, errors.New("retry: no journal")
+	if l.Store == nil {
+		return nil, errors.New("retry: no store")
 	}
 	if s == nil {
 		return nil, errors.New("retry: no session")
@@ -156,58 +142,56 @@ func (l *Launcher) RetryBuilt(ctx context.Context, s *Session, c providers.Clien
 	if err := cancelled(ctx, "retry"); err != nil {
 		return nil, err
 	}
-	hash := RequestHash(req)
-	j := l.Journal
-	id := s.ID
-	var sc scrubber
+	if s.Endpoint != "" && !sameOrigin(req.URL, s.Endpoint) {
+		return nil, &providers.Error{Kind: providers.KindInvalid,
+			Message: fmt.Sprintf("session %s was sent to %s, but this client sends to %s://%s", s.ID, s.Endpoint, req.URL.Scheme, req.URL.Host),
+			Action:  "retry with a client configured for the session's endpoint and mode; nothing was sent"}
+	}
+	// No spec at hand: drop what the first intent dropped (values not
+	// kept then are personal).
+	kept := s.Values()
+	sc := providers.NewScrubber(c.Secrets(), nil, personalOnly(v, kept))
 	at := normTime(l.now())
-	cur, err := j.append(id, func() (*record, error) {
-		cur := j.lookup(id)
-		if cur == nil {
-			return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
-		}
-		switch {
-		case cur.Launched():
-			return nil, fmt.Errorf("session %s was launched (state: %s); there is nothing to retry", id, cur.State)
-		case cur.State == StateResolved:
-			return nil, fmt.Errorf("session %s was resolved (%s); launch a new session instead", id, cur.Resolution)
-		}
-		j.mu.RLock()
-		busy := j.inflight[id]
-		j.mu.RUnlock()
-		if busy {
-			return nil, fmt.Errorf("session %s is being launched; wait for its outcome", id)
-		}
-		if cur.Endpoint != "" && !sameOrigin(req.URL, cur.Endpoint) {
-			return nil, &providers.Error{Kind: providers.KindInvalid,
-				Message: fmt.Sprintf("session %s was sent to %s, but this client sends to %s://%s", id, cur.Endpoint, req.URL.Scheme, req.URL.Host),
-				Action:  "retry with a client configured for the session's endpoint and mode; nothing was sent"}
-		}
-		if cur.RequestHash == "" || cur.RequestHash != hash {
-			return nil, bodyChanged(cur, hash)
-		}
-		// The journal's descriptor-free view: drop what the first intent
-		// dropped (values not kept then are personal).
-		kept := cur.Values()
-		sc = newScrubber(c.Secrets(), nil, personalOnly(v, kept))
-		intent := &Session{
-			Provider: cur.Provider, Mode: cur.Mode, Endpoint: cur.Endpoint, Customer: cur.Customer,
-			values: encodeValues(sc.values(keepOnly(v, kept))), RequestHash: hash, Attempts: cur.Attempts + 1,
-		}
-		j.setInflight(id, true)
-		return &record{kind: recIntent, id: id, at: at, intent: intent}, nil
+	cur, err := l.Store.Attempt(ctx, s.ID, Attempt{
+		Values:       secretValues(sc, keepOnly(v, kept)),
+		Request:      req,
+		At:           at,
+		SendingUntil: sendDeadline(ctx, at),
 	})
 	if err != nil {
-		if cur != nil { // written but not flushed
-			j.setInflight(id, false)
-			j.resolveAt(id, "retry not sent: the journal could not be flushed", normTime(l.now()))
-		}
 		return nil, err
 	}
 	return l.send(ctx, c, cur, v, sc)
 }
 
-func bodyChanged(cur *Session, hash string) *providers.Error {
+// sendDeadline is when a request sent under ctx is over at the latest.
+func sendDeadline(ctx context.Context, at time.Time) time.Time {
+	if dl, ok := ctx.Deadline(); ok {
+		return normTime(dl)
+	}
+	return at.Add(DefaultSendLease)
+}
+
+func duplicate(d providers.Descriptor, dup *DuplicateError) *providers.Error {
+	ids := make([]string, 0, len(dup.Pending))
+	for _, s := range dup.Pending {
+		ids = append(ids, s.ID)
+	}
+	who := "the customer"
+	if len(dup.Pending) > 0 && dup.Pending[0].Customer != "" {
+		who = fmt.Sprintf("%q", dup.Pending[0].Customer)
+	}
+	return &providers.Error{
+		Kind:    providers.KindInvalid,
+		Code:    "DUPLICATE",
+		Field:   d.CustomerParam,
+		Message: fmt.Sprintf("%s already has a pending %s session (%s), perhaps launched at another desk; a new one may be billed again", who, d.ID, strings.Join(ids, ", ")),
+		Action:  "open that session instead, or launch anyway once you have checked it; nothing was sent",
+		Err:     dup,
+	}
+}
+
+func bodyChanged(cur *Session, fp string) *providers.Error {
 	first := cur.RequestHash
 	if first == "" {
 		first = "(none recorded)"
@@ -215,10 +199,10 @@ func bodyChanged(cur *Session, hash string) *providers.Error {
 	return &providers.Error{
 		Kind: providers.KindInvalid,
 		Code: "BODY_CHANGED",
-		Message: fmt.Sprintf("the request for session %s differs from the one first sent (SHA-256 %s, now %s): "+
+		Message: fmt.Sprintf("the request for session %s differs from the one first sent (fingerprint %s, now %s): "+
 			"a retry must be byte-identical, or the provider refuses it (DWS REPEAT_REQ_INCONSISTENT) or treats it as a new request",
-			cur.ID, short(first), short(hash)),
-		Action: "retry with exactly the values first sent, including the personal ones the journal does not keep; " +
+			cur.ID, short(first), short(fp)),
+		Action: "retry with exactly the values first sent, including the personal ones the store does not keep; " +
 			"or launch a new session and resolve this one; nothing was sent",
 		Err: ErrBodyChanged,
 	}
@@ -231,11 +215,8 @@ func short(h string) string {
 	return h
 }
 
-// send makes the request of a journaled intent and journals the outcome.
-func (l *Launcher) send(ctx context.Context, c providers.Client, s *Session, v providers.Values, sc scrubber) (*Session, error) {
-	j := l.Journal
-	id := s.ID
-	defer j.setInflight(id, false)
+// send makes the request of a recorded intent and records the outcome.
+func (l *Launcher) send(ctx context.Context, c providers.Client, s *Session, v providers.Values, sc providers.Scrubber) (*Session, error) {
 	var (
 		res  *providers.Launch
 		lerr error
@@ -251,32 +232,35 @@ func (l *Launcher) send(ctx context.Context, c providers.Client, s *Session, v p
 		lerr = &providers.Error{Kind: providers.KindUnknown, Message: "the client returned neither a result nor an error",
 			Action: "check the session's status at the provider, then retry or resolve it"}
 	}
-	r := &record{kind: recOutcome, id: id, at: normTime(l.now()), out: outcomeOf(res, lerr, sc)}
+	o := outcomeFor(res, lerr, sc)
+	o.At = normTime(l.now())
 	var perr error
 	if lerr != nil {
 		perr = providers.AsError(lerr)
 	}
-	s2, jerr := j.append(id, func() (*record, error) { return r, nil })
-	if jerr == nil {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), outcomeWriteTimeout)
+	defer cancel()
+	s2, serr := l.Store.Outcome(wctx, s.ID, o)
+	if serr == nil {
 		return s2, perr
 	}
-	if s2 == nil {
-		// Not written: give the caller the session as launched anyway (the
-		// URL must reach the customer); the journal shows it unknown.
-		cp := *s
-		foldOutcome(&cp, r, true)
-		s2 = &cp
+	// Not recorded: the caller gets the session as launched anyway.
+	if cp, err := foldEvent(s, s.ID, EventOutcome, o.At, outcomeEvent(o)); err == nil {
+		s2 = cp
+	} else {
+		s2 = s
 	}
-	jerr = fmt.Errorf("the outcome of session %s could not be journaled (it will show as outcome unknown): %w", id, jerr)
+	serr = fmt.Errorf("session %s: %w in %s (it will show as outcome unknown; do not launch it again, check it): %w",
+		s.ID, ErrNotRecorded, l.Store.Location(), serr)
 	if perr != nil {
-		return s2, errors.Join(perr, jerr)
+		return s2, errors.Join(perr, serr)
 	}
-	return s2, jerr
+	return s2, serr
 }
 
-// outcomeOf is the outcome record's content: secrets masked everywhere,
-// personal values masked in free text, no sandbox code.
-func outcomeOf(res *providers.Launch, err error, sc scrubber) *outcome {
+// outcomeFor is what the store keeps of a launch result: secrets masked
+// everywhere, personal values masked in free text, no sandbox code.
+func outcomeFor(res *providers.Launch, err error, sc providers.Scrubber) Outcome {
 	if err != nil {
 		pe := providers.AsError(err)
 		kind := pe.Kind
@@ -287,44 +271,33 @@ func outcomeOf(res *providers.Launch, err error, sc scrubber) *outcome {
 		if msg == "" && pe.Err != nil {
 			msg = pe.Err.Error()
 		}
-		return &outcome{err: &ErrorInfo{
+		return Outcome{Error: &ErrorInfo{
 			Kind:       kind,
-			Code:       sc.text(providers.SanitizeLine(pe.Code)),
+			Code:       sc.Text(providers.SanitizeLine(pe.Code)),
 			Field:      pe.Field,
-			Message:    sc.text(clip(providers.SanitizeLine(msg), 1000)),
-			Action:     sc.text(providers.SanitizeLine(pe.Action)),
+			Message:    sc.Text(clip(providers.SanitizeLine(msg), 1000)),
+			Action:     sc.Text(providers.SanitizeLine(pe.Action)),
 			HTTPStatus: pe.HTTPStatus,
 		}}
 	}
-	o := &outcome{
-		refs:      encodeMap(sc.stringMap(res.References)),
-		url:       sc.secret(res.URL),
-		expiresAt: normTime(res.ExpiresAt),
-		singleUse: res.SingleUse,
-		extra:     sc.stringMap(res.Extra),
+	o := Outcome{
+		References: secretMap(sc, res.References),
+		URL:        sc.Secret(res.URL),
+		ExpiresAt:  normTime(res.ExpiresAt),
+		SingleUse:  res.SingleUse,
+		Extra:      secretMap(sc, res.Extra),
+		Customer:   sc.Secret(res.Customer),
 	}
 	if ch := res.Challenge; ch != nil {
-		o.challenge = &providers.Challenge{
-			Type:        sc.secret(ch.Type),
-			RenderValue: sc.secret(ch.RenderValue),
-			ChallengeID: sc.secret(ch.ChallengeID),
+		o.Challenge = &providers.Challenge{
+			Type:        sc.Secret(ch.Type),
+			RenderValue: sc.Secret(ch.RenderValue),
+			ChallengeID: sc.Secret(ch.ChallengeID),
 			Triggered:   ch.Triggered,
 			CodeExpires: normTime(ch.CodeExpires),
 		}
 	}
 	return o
-}
-
-// Resolve records the operator's resolution of an unknown outcome, e.g.
-// "launched anew as k7f3qa01" or "checked: not created".
-func (l *Launcher) Resolve(id, how string) (*Session, error) {
-	if l.Store != nil {
-		return l.Store.Resolve(context.Background(), id, how)
-	}
-	if l.Journal == nil {
-		return nil, errors.New("resolve: no journal")
-	}
-	return l.Journal.resolveAt(id, how, normTime(l.now()))
 }
 
 func (l *Launcher) customer(d providers.Descriptor, v providers.Values) string {
@@ -366,31 +339,15 @@ func cancelled(ctx context.Context, verb string) error {
 	return nil
 }
 
-// RequestHash is the hex SHA-256 of what a provider compares when a
-// request is repeated with the same idempotency id: the method, the path
-// and query, and the body. Headers (dates, nonces, signatures) are not
-// part of it. The body is left readable.
-func RequestHash(req *http.Request) string {
-	h := sha256.New()
-	h.Write([]byte(req.Method))
-	h.Write([]byte{' '})
-	h.Write([]byte(req.URL.RequestURI()))
-	h.Write([]byte{'\n'})
-	h.Write(providers.ReadBody(req))
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// isPersonal reports whether a parameter is never journaled.
-func isPersonal(p providers.Param) bool { return p.Personal || p.Kind == providers.KindPhone }
-
-// StripPersonal returns the values that may be journaled: those of
-// parameters in spec that are neither Personal nor phone numbers. Names
-// the spec does not know are dropped too, since nothing says what they hold.
+// StripPersonal returns the values that may be stored: those of
+// parameters in spec that are not personal (providers.IsPersonal). Names
+// the spec does not know are dropped too, since nothing says what they
+// hold.
 func StripPersonal(spec providers.Spec, v providers.Values) providers.Values {
 	out := make(providers.Values, len(v))
 	for name, vals := range v {
 		p, ok := spec.Lookup(name)
-		if !ok || isPersonal(p) || !v.Has(name) {
+		if !ok || providers.IsPersonal(p) || !v.Has(name) {
 			continue
 		}
 		out[p.Name] = append([]string(nil), vals...)
@@ -418,8 +375,8 @@ func sameOrigin(u *url.URL, endpoint string) bool {
 	return strings.EqualFold(e.Scheme, u.Scheme) && strings.EqualFold(e.Host, u.Host)
 }
 
-// personalOnly is the part of v that the journal did not keep in kept:
-// on a retry, with no spec at hand, that is what the first launch
+// personalOnly is the part of v that the store did not keep in kept: on
+// a retry, with no spec at hand, that is what the first launch
 // considered personal.
 func personalOnly(v, kept providers.Values) providers.Values {
 	out := providers.Values{}
@@ -442,109 +399,25 @@ func keepOnly(v, kept providers.Values) providers.Values {
 	return out
 }
 
-// scrubber masks secrets in everything journaled, and personal values in
-// free text (error messages), in case a provider echoes them.
-type scrubber struct {
-	secrets  []string
-	personal []string
-	// patterns catch personal values as a provider may echo them: in
-	// another case (iDenfy uppercases names), URL-encoded, or a number
-	// with other separators or prefix (44-7400123456 for +44 7400 123456).
-	patterns []*regexp.Regexp
-}
-
-// minPersonal is the shortest personal value masked in free text; shorter
-// ones (a sex code, an initial) would mangle ordinary words.
-const minPersonal = 3
-
-func newScrubber(secrets []string, spec providers.Spec, v providers.Values) scrubber {
-	var sc scrubber
-	for _, s := range secrets {
-		if s != "" {
-			sc.secrets = append(sc.secrets, s)
-			if q := url.QueryEscape(s); q != s {
-				sc.secrets = append(sc.secrets, q)
-			}
-		}
-	}
-	for name, vals := range v {
-		if spec != nil {
-			p, ok := spec.Lookup(name)
-			if ok && !isPersonal(p) {
-				continue
-			}
-		}
-		for _, x := range vals {
-			if x = strings.TrimSpace(x); len(x) >= minPersonal {
-				sc.personal = append(sc.personal, x)
-				sc.patterns = append(sc.patterns, personalPatterns(x)...)
-			}
-		}
-	}
-	return sc
-}
-
-// personalPatterns match x case-insensitively, URL-encoded, and, when it
-// holds seven digits or more, its last seven digits whatever separates them.
-func personalPatterns(x string) []*regexp.Regexp {
-	alts := []string{regexp.QuoteMeta(x)}
-	for _, enc := range []string{url.QueryEscape(x), url.PathEscape(x)} {
-		if enc != x {
-			alts = append(alts, regexp.QuoteMeta(enc))
-		}
-	}
-	out := []*regexp.Regexp{regexp.MustCompile("(?i)" + strings.Join(alts, "|"))}
-	var digits []string
-	for _, r := range x {
-		if r >= '0' && r <= '9' {
-			digits = append(digits, string(r))
-		}
-	}
-	if len(digits) >= 7 {
-		out = append(out, regexp.MustCompile(strings.Join(digits[len(digits)-7:], `[\s\-().+/]*`)))
-	}
-	return out
-}
-
-func (sc scrubber) secret(s string) string {
-	for _, sec := range sc.secrets {
-		if strings.Contains(s, sec) {
-			s = strings.ReplaceAll(s, sec, providers.Mask)
-		}
-	}
-	return s
-}
-
-func (sc scrubber) text(s string) string {
-	s = sc.secret(s)
-	for _, p := range sc.personal {
-		if strings.Contains(s, p) {
-			s = strings.ReplaceAll(s, p, providers.Mask)
-		}
-	}
-	for _, re := range sc.patterns {
-		s = re.ReplaceAllString(s, providers.Mask)
-	}
-	return s
-}
-
-func (sc scrubber) stringMap(m map[string]string) map[string]string {
+// secretMap is m with secrets masked and control characters removed.
+func secretMap(sc providers.Scrubber, m map[string]string) map[string]string {
 	if len(m) == 0 {
 		return nil
 	}
 	out := make(map[string]string, len(m))
 	for k, v := range m {
-		out[k] = sc.secret(providers.SanitizeLine(v))
+		out[k] = sc.Secret(providers.SanitizeLine(v))
 	}
 	return out
 }
 
-func (sc scrubber) values(v providers.Values) providers.Values {
+// secretValues is v with secrets masked.
+func secretValues(sc providers.Scrubber, v providers.Values) providers.Values {
 	out := make(providers.Values, len(v))
 	for k, vals := range v {
 		c := make([]string, len(vals))
 		for i, x := range vals {
-			c[i] = sc.secret(x)
+			c[i] = sc.Secret(x)
 		}
 		out[k] = c
 	}

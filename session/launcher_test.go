@@ -1,4 +1,4 @@
-package session
+package session_test
 
 import (
 	"context"
@@ -10,29 +10,31 @@ import (
 	"time"
 
 	"github.com/kycdesk/kycdesk/providers"
+	"github.com/kycdesk/kycdesk/session"
 )
 
-// journalFiles is what the journal wrote: the file and its snapshot.
-func journalFiles(t *testing.T, j *Journal) string {
+// storeBytes is what the SQLite store wrote to disk: the database file
+// and its write-ahead log, as raw bytes (the store keeps JSON text, so a
+// value written shows in them).
+func storeBytes(t *testing.T, path string) string {
 	t.Helper()
-	lowSnapshotThresholds(t)
-	if err := j.Checkpoint(); err != nil {
-		t.Fatal(err)
+	var b []byte
+	for _, p := range []string{path, path + "-wal"} {
+		data, err := os.ReadFile(p)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+		b = append(b, data...)
 	}
-	data, err := os.ReadFile(j.Path())
-	if err != nil {
-		t.Fatal(err)
+	if len(b) == 0 {
+		t.Fatal("the store wrote nothing")
 	}
-	snap, err := os.ReadFile(SnapshotPath(j.Path()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(data) + string(snap)
+	return string(b)
 }
 
 func TestPersonalDataNeverWritten(t *testing.T) {
-	_, j := tempJournal(t)
-	l := &Launcher{Journal: j}
+	path, st := tempStore(t)
+	l := &session.Launcher{Store: st}
 	c := newFake()
 	v := values("client-p")
 	v.Set("firstName", "Gintautas")
@@ -74,25 +76,25 @@ func TestPersonalDataNeverWritten(t *testing.T) {
 		t.Fatalf("customer %q", ps.Customer)
 	}
 
-	data := journalFiles(t, j)
+	data := storeBytes(t, path)
 	for _, personal := range []string{"gintautas", "600-12345", "600 12345"} {
 		if strings.Contains(strings.ToLower(data), personal) {
-			t.Errorf("journal holds %q in another form:\n%s", personal, data)
+			t.Errorf("the store holds %q in another form", personal)
 		}
 	}
 	for _, personal := range []string{"Gintautas", "1987-06-05", "+37060012345", "37060012345", "60012345", "firstName\"", "dateOfBirth", "\"phone\""} {
 		if strings.Contains(data, personal) {
-			t.Errorf("journal holds %q:\n%s", personal, data)
+			t.Errorf("the store holds %q", personal)
 		}
 	}
 	if !strings.Contains(data, "client-p") {
-		t.Fatal("the customer id should be kept")
+		t.Fatal("the customer id should be kept (else the scan above proves nothing)")
 	}
 }
 
 func TestStripPersonal(t *testing.T) {
 	v := providers.Values{"clientId": {"c"}, "firstName": {"A"}, "phone": {"+1"}, "unknownThing": {"?"}, "locale": {}}
-	got := StripPersonal(testSpec(), v)
+	got := session.StripPersonal(testSpec(), v)
 	if len(got) != 1 || got.Get("clientId") != "c" {
 		t.Fatalf("%v", got)
 	}
@@ -103,8 +105,8 @@ func TestStripPersonal(t *testing.T) {
 }
 
 func TestSecretsNeverWritten(t *testing.T) {
-	_, j := tempJournal(t)
-	l := &Launcher{Journal: j}
+	path, st := tempStore(t)
+	l := &session.Launcher{Store: st}
 	c := newFake()
 	s := mustLaunch(t, l, c, values("client-s"))
 	// A provider that echoes the secret everywhere it can.
@@ -121,62 +123,61 @@ func TestSecretsNeverWritten(t *testing.T) {
 			Action: "check " + testSecret}
 	}
 	l.Launch(context.Background(), testDescriptor(), c, providers.ModeLive, "https://key-id:"+testSecret+"@api.fake.test", values("client-u"))
-	j.AppendStatus(s.ID, &providers.Status{State: providers.StateApproved, Detail: "ok"})
+	if _, err := st.Status(context.Background(), s.ID, &providers.Status{State: providers.StateApproved, Detail: "ok"}); err != nil {
+		t.Fatal(err)
+	}
 
-	data := journalFiles(t, j)
+	data := storeBytes(t, path)
 	if strings.Contains(data, testSecret) || strings.Contains(data, url.QueryEscape(testSecret)) {
-		t.Fatalf("journal holds the secret:\n%s", data)
+		t.Fatal("the store holds the secret")
 	}
 	if strings.Contains(data, "424242") || strings.Contains(data, "sandboxCode") {
-		t.Fatalf("journal holds the sandbox OTP:\n%s", data)
+		t.Fatal("the store holds the sandbox OTP")
 	}
 	if !strings.Contains(data, `"endpoint":"https://api.fake.test"`) {
-		t.Fatalf("endpoint user info not dropped:\n%s", data)
+		t.Fatal("endpoint user info not dropped")
 	}
 }
 
 func TestInvalidValuesWriteNothing(t *testing.T) {
-	path, j := tempJournal(t)
+	_, st := tempStore(t)
 	c := newFake()
 	v := values("")
 	v.Set("locale", "xx")
-	s, err := (&Launcher{Journal: j}).Launch(context.Background(), testDescriptor(), c, providers.ModeSandbox, c.endpoint, v)
+	s, err := (&session.Launcher{Store: st}).Launch(context.Background(), testDescriptor(), c, providers.ModeSandbox, c.endpoint, v)
 	if s != nil || providers.AsError(err).Kind != providers.KindInvalid || !strings.Contains(err.Error(), "locale") {
 		t.Fatalf("%v %v", s, err)
 	}
-	if c.launches.Load() != 0 || j.Len() != 0 {
-		t.Fatal("something was sent or journaled")
-	}
-	if data, _ := os.ReadFile(path); len(data) != 0 {
-		t.Fatalf("journal: %s", data)
+	if n, _ := st.Count(context.Background(), session.Query{}); c.launches.Load() != 0 || n != 0 {
+		t.Fatalf("something was sent (%d) or recorded (%d)", c.launches.Load(), n)
 	}
 }
 
 func TestRetry(t *testing.T) {
-	path, j := tempJournal(t)
+	path, st := tempStore(t)
 	clock := newClock()
-	l := &Launcher{Journal: j, Now: clock.Now}
+	l := &session.Launcher{Store: st, Now: clock.Now}
 	c := newFake()
 	c.launch = func(context.Context, providers.Values) (*providers.Launch, error) {
 		return nil, providers.Unknown(0, "U", "status U", nil)
 	}
 	v := values("client-r")
-	v.Set("firstName", "Ona") // personal: not journaled, but part of the body
+	v.Set("firstName", "Ona") // personal: not stored, but part of the body
 	s, err := l.Launch(context.Background(), testDescriptor(), c, providers.ModeSandbox, c.endpoint, v)
 	if providers.AsError(err).Kind != providers.KindUnknown || !s.OutcomeUnknown() || s.RequestHash == "" {
 		t.Fatalf("%v %+v", err, s)
 	}
 	c.launch = nil
 
-	// The journal's values lack the personal one: the body differs.
+	// The stored values lack the personal one: the body differs.
 	_, err = l.Retry(context.Background(), s, c, nil)
-	if !errors.Is(err, ErrBodyChanged) || providers.AsError(err).Kind != providers.KindInvalid || !strings.Contains(err.Error(), "differs") {
+	if !errors.Is(err, session.ErrBodyChanged) || providers.AsError(err).Kind != providers.KindInvalid || !strings.Contains(err.Error(), "differs") {
 		t.Fatalf("retry without the personal value: %v", err)
 	}
 	// A changed value: refused, nothing sent.
 	changed := v.Clone()
 	changed.Set("locale", "lt")
-	if _, err := l.Retry(context.Background(), s, c, changed); !errors.Is(err, ErrBodyChanged) {
+	if _, err := l.Retry(context.Background(), s, c, changed); !errors.Is(err, session.ErrBodyChanged) {
 		t.Fatalf("retry with a changed value: %v", err)
 	}
 	// Another endpoint: refused.
@@ -188,9 +189,14 @@ func TestRetry(t *testing.T) {
 	if c.launches.Load() != 1 || other.launches.Load() != 0 {
 		t.Fatal("a refused retry was sent")
 	}
-	// The same values: sent with the same idempotency id.
+	// The same values, with the request built by the caller (desk.Draft):
+	// sent with the same idempotency id.
 	clock.Advance(time.Minute)
-	s2, err := l.Retry(context.Background(), s, c, v)
+	req, err := c.Request(context.Background(), v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := l.RetryBuilt(context.Background(), s, c, v, req)
 	if err != nil || s2.ID != s.ID || s2.State != providers.StatePending || s2.Attempts != 2 || s2.LastError != nil {
 		t.Fatalf("retry: %v %+v", err, s2)
 	}
@@ -204,80 +210,42 @@ func TestRetry(t *testing.T) {
 	if _, err := l.Retry(context.Background(), s2, c, v); err == nil || !strings.Contains(err.Error(), "nothing to retry") {
 		t.Fatalf("retry of a launched session: %v", err)
 	}
-	data, _ := os.ReadFile(path)
-	if strings.Contains(string(data), "Ona") {
-		t.Fatal("personal value journaled on retry")
+	if strings.Contains(storeBytes(t, path), "Ona") {
+		t.Fatal("personal value stored on retry")
 	}
-	j2, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j2.Close()
-	if j2.Len() != 1 {
-		t.Fatal(j2.Len())
-	}
-	if r, _ := j2.Get(s.ID); r.Attempts != 2 || r.State != providers.StatePending {
-		t.Fatalf("reopened: %+v", r)
+	if r, err := st.Get(context.Background(), s.ID); err != nil || r.Attempts != 2 || r.State != providers.StatePending {
+		t.Fatalf("read back: %+v %v", r, err)
 	}
 }
 
-func TestResolve(t *testing.T) {
-	_, j := tempJournal(t)
-	l := &Launcher{Journal: j}
-	c := newFake()
-	ok := mustLaunch(t, l, c, values("client-a"))
-	if _, err := l.Resolve(ok.ID, "checked: not created"); err == nil {
-		t.Fatal("resolved a launched session")
-	}
-	c.launch = func(context.Context, providers.Values) (*providers.Launch, error) {
-		return nil, providers.Unknown(502, "", "bad gateway", nil)
-	}
-	u, _ := l.Launch(context.Background(), testDescriptor(), c, providers.ModeSandbox, c.endpoint, values("client-a"))
-	if _, err := l.Resolve(u.ID, "  "); err == nil {
-		t.Fatal("empty resolution accepted")
-	}
-	c.launch = nil
-	n := mustLaunch(t, l, c, values("client-a"))
-	r, err := l.Resolve(u.ID, "launched anew as "+n.ID)
-	if err != nil || r.State != StateResolved || !r.Final() || !strings.Contains(r.Resolution, n.ID) {
-		t.Fatalf("%v %+v", err, r)
-	}
-	if len(j.Unresolved()) != 0 {
-		t.Fatal("still unresolved")
-	}
-	if _, err := l.Retry(context.Background(), r, c, nil); err == nil {
-		t.Fatal("retried a resolved session")
-	}
-	if _, err := l.Resolve("zzzzzzzz", "x"); !errors.Is(err, ErrNotFound) {
-		t.Fatal(err)
-	}
-}
-
-func TestInflightIsNotUnresolved(t *testing.T) {
-	_, j := tempJournal(t)
-	l := &Launcher{Journal: j}
+// A session whose request is out is not of unknown outcome for the
+// operator: it is not counted, and it cannot be resolved.
+func TestSendingIsNotUnknown(t *testing.T) {
+	_, st := tempStore(t)
+	l := &session.Launcher{Store: st}
 	c := newFake()
 	entered := make(chan string)
 	release := make(chan struct{})
 	c.launch = func(_ context.Context, v providers.Values) (*providers.Launch, error) {
-		entered <- j.Sessions()[0].ID
+		list, _ := st.List(context.Background(), session.Query{Limit: 1})
+		entered <- list[0].ID
 		<-release
 		return okLaunch(v), nil
 	}
-	done := make(chan *Session)
+	done := make(chan *session.Session)
 	go func() {
 		s, _ := l.Launch(context.Background(), testDescriptor(), c, providers.ModeSandbox, c.endpoint, values("client-a"))
 		done <- s
 	}()
 	id := <-entered
-	if s, _ := j.Get(id); !s.OutcomeUnknown() {
-		t.Fatal("in-flight session not of unknown outcome")
+	if s, _ := st.Get(context.Background(), id); !s.OutcomeUnknown() || !s.Sending(time.Now()) {
+		t.Error("the session being sent is not of unknown outcome and sending")
 	}
-	if len(j.Unresolved()) != 0 {
-		t.Fatal("in-flight launch listed as unresolved")
+	if n, _ := st.Counts(context.Background(), "", time.Now()); n.Unknown != 0 || n.Pending != 1 {
+		t.Errorf("counts while sending: %+v", n)
 	}
-	if _, err := j.Resolve(id, "checked: not created"); err == nil {
-		t.Fatal("resolved an in-flight launch")
+	if _, err := st.Resolve(context.Background(), id, "checked: not created"); err == nil {
+		t.Error("resolved a session being sent")
 	}
 	close(release)
 	if s := <-done; s.State != providers.StatePending {
@@ -285,21 +253,12 @@ func TestInflightIsNotUnresolved(t *testing.T) {
 	}
 }
 
-func TestOutcomeNotJournaledStillReturned(t *testing.T) {
-	path, j := tempJournal(t)
-	l := &Launcher{Journal: j}
+func TestNoStore(t *testing.T) {
 	c := newFake()
-	c.launch = func(_ context.Context, v providers.Values) (*providers.Launch, error) {
-		j.Close() // the journal fails between the intent and the outcome
-		return okLaunch(v), nil
+	if _, err := (&session.Launcher{}).Launch(context.Background(), testDescriptor(), c, providers.ModeSandbox, c.endpoint, values("x")); err == nil {
+		t.Fatal("launched without a store")
 	}
-	s, err := l.Launch(context.Background(), testDescriptor(), c, providers.ModeSandbox, c.endpoint, values("client-a"))
-	if err == nil || s == nil || s.URL == "" || s.State != providers.StatePending {
-		t.Fatalf("%v %+v", err, s)
-	}
-	j2, _ := Open(path)
-	defer j2.Close()
-	if u := j2.Unresolved(); len(u) != 1 || u[0].ID != s.ID {
-		t.Fatal("the unjournaled outcome should read back as unknown")
+	if c.launches.Load() != 0 {
+		t.Fatal("sent without a store")
 	}
 }

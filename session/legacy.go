@@ -59,6 +59,14 @@ type legacyLine struct {
 	How    string `json:"how"`
 }
 
+// Record types, the "type" member of every journal line.
+const (
+	typeIntent   = "intent"
+	typeOutcome  = "outcome"
+	typeStatus   = "status"
+	typeResolved = "resolved"
+)
+
 // event is the store's event for the line; kind "" for a line of a kind
 // this release does not know (written by a newer one), which is skipped.
 func (l *legacyLine) event(key []byte) (string, *eventDoc) {

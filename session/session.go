@@ -7,9 +7,8 @@
 // launch commits an intent before the request is sent and an outcome
 // after it; status changes, an operator's resolution of an unknown
 // outcome and audit entries are further events, appended and never
-// updated. The JSON Lines journal of earlier releases (Journal, below) is
-// imported into the store once; it stays until every caller uses the
-// store.
+// updated. The JSON Lines journal of earlier releases is imported into
+// the store once (legacy.go, with encoding/json).
 //
 // Secrets are never written. Parameters marked Personal in the provider's
 // spec (names, dates of birth, document and personal numbers, addresses,
@@ -19,6 +18,7 @@
 package session
 
 import (
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -46,7 +46,7 @@ type StatusChange struct {
 	At     time.Time
 }
 
-// ErrorInfo is a failed launch as journaled: the *providers.Error without
+// ErrorInfo is a failed launch as stored: the *providers.Error without
 // its underlying cause.
 type ErrorInfo struct {
 	Kind       providers.ErrorKind
@@ -67,31 +67,30 @@ func (e *ErrorInfo) Err() *providers.Error {
 		Action: e.Action, HTTPStatus: e.HTTPStatus}
 }
 
-// Session is the folded view of a session's journal records.
+// Session is the folded view of a session's events.
 //
-// A *Session handed out by a Journal is a snapshot that is never modified
-// afterwards: a later record produces a new *Session. Treat it as read-only.
+// A *Session handed out by a Store is a copy that is never modified
+// afterwards: a later event produces a new *Session. Treat it as read-only.
 type Session struct {
-	ID       string // short, time-sortable, unique in the journal (e.g. k7f3q9x2)
+	ID       string // short, time-sortable, unique in the store (e.g. k7f3q9x2)
 	Provider string // descriptor id: idenfy, alibaba, dws
 	Mode     providers.Mode
 	Endpoint string // base URL the request went to (without user info)
 	// Customer is the customer id as entered (clientId, a user id) or a
 	// masked phone number; "" when the values name neither (see providers.Customer).
 	Customer string
-	// values is the intent's "values" object as journaled (JSON text);
+	// values is the intent's "values" object as stored (JSON text);
 	// Values decodes it.
 	values string
-	// RequestHash is the request's fingerprint: in a Store the keyed
-	// HMAC (Store.Fingerprint), in the journal the hex SHA-256 (see
-	// RequestHash); a retry must produce the same.
+	// RequestHash is the request's keyed fingerprint (Store.Fingerprint);
+	// a retry must produce the same.
 	RequestHash string
 	Attempts    int // intents written: 1, plus one per retry
 
 	CreatedAt  time.Time // the first intent
 	LaunchedAt time.Time // the successful outcome; zero until then
 
-	// refs is the outcome's "references" object as journaled (JSON
+	// refs is the outcome's "references" object as stored (JSON
 	// text); References decodes it.
 	refs      string
 	URL       string
@@ -111,24 +110,22 @@ type Session struct {
 	// over at the latest; zero once its outcome is recorded.
 	SendingUntil time.Time
 
-	pos int   // 1 + index in the journal's order, 0 before it is installed
-	num int64 // its row in a Store
+	num int64 // its row in the store
 }
 
 // Values are the launch parameters without personal ones, including the
 // generated idempotency ids (MerchantBizId, authenticationRequestId). They
-// are decoded on each call (the caller owns the copy), so that opening a
-// large journal does not pay for them.
+// are decoded on each call (the caller owns the copy), so that listing
+// sessions does not pay for them.
 func (s *Session) Values() providers.Values {
 	if s.values == "" {
 		return providers.Values{}
 	}
-	d := decoder{b: s.values}
-	v, err := d.values()
-	if err != nil || v == nil {
+	var v map[string][]string
+	if err := json.Unmarshal([]byte(s.values), &v); err != nil || v == nil {
 		return providers.Values{}
 	}
-	return v
+	return providers.Values(v)
 }
 
 // Sending reports whether a request of the session may still be under way
@@ -210,36 +207,23 @@ func (s *Session) References() map[string]string {
 	if s.refs == "" {
 		return nil
 	}
-	m := map[string]string{}
-	s.eachRef(func(k, v string) { m[k] = v })
-	return m
-}
-
-// eachRef calls fn for each reference, without building a map.
-func (s *Session) eachRef(fn func(name, value string)) {
-	if s.refs == "" {
-		return
+	var m map[string]string
+	if err := json.Unmarshal([]byte(s.refs), &m); err != nil {
+		return nil
 	}
-	d := decoder{b: s.refs}
-	d.object(func(k string) error {
-		v, err := d.str()
-		if err == nil {
-			fn(k, v)
-		}
-		return err
-	})
+	return m
 }
 
 // Reference returns the reference worth showing in a list: the first
 // non-empty one in name order, or "".
 func (s *Session) Reference() string {
-	var name, value string
-	s.eachRef(func(k, v string) {
-		if v != "" && (name == "" || k < name) {
-			name, value = k, v
+	refs := s.References()
+	for _, k := range sortedKeys(refs) {
+		if refs[k] != "" {
+			return refs[k]
 		}
-	})
-	return value
+	}
+	return ""
 }
 
 func cloneMap(m map[string]string) map[string]string {
@@ -263,10 +247,11 @@ func (s *Session) appendIndex(b []byte) []byte {
 	b = appendLower(b, string(s.Mode))
 	b = append(b, '\n')
 	b = appendLower(b, s.Customer)
-	s.eachRef(func(_, v string) {
+	refs := s.References()
+	for _, k := range sortedKeys(refs) {
 		b = append(b, '\n')
-		b = appendLower(b, v)
-	})
+		b = appendLower(b, refs[k])
+	}
 	b = append(b, '\n')
 	b = appendLower(b, string(s.State))
 	if s.LastError != nil {
