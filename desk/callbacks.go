@@ -52,7 +52,7 @@ func (d *Desk) RecordCallback(provider, ref string, st *providers.Status) error 
 	if sess.State.Final() && !st.State.Final() {
 		return nil
 	}
-	if _, err := d.o.History.AppendStatus(sess.ID, st); err != nil {
+	if _, err := d.recordStatus(sess.ID, st); err != nil {
 		return err
 	}
 	d.Changed(sess.ID)
@@ -80,13 +80,19 @@ func (d *Desk) byReference(provider, ref string) (*session.Session, error) {
 	}
 	// Get looks a reference up directly, but also takes id prefixes:
 	// what it finds must hold ref exactly.
-	if s, err := d.o.History.Get(ref); err == nil && match(s) {
+	if s, err := d.get(ref); err == nil && match(s) {
 		return s, nil
-	} else if err != nil && !errors.Is(err, session.ErrNotFound) && !errors.Is(err, session.ErrAmbiguous) {
+	} else if err != nil && !isMissing(err) {
 		return nil, fmt.Errorf("history: %w", err)
 	}
-	for _, s := range d.o.History.Filter(ref) {
-		if match(s) {
+	// A reference that is also the prefix of session ids (Get is then
+	// ambiguous): look among the sessions whose text holds it.
+	p, err := d.SessionsPage(context.Background(), d.o.Mode, ref, "", 50)
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	for _, r := range p.Rows {
+		if s, err := d.get(r.ID); err == nil && match(s) {
 			return s, nil
 		}
 	}

@@ -12,25 +12,27 @@ import (
 // CloseOut closes a session the operator can no longer follow (its
 // issuer is gone, its outcome is unknown or it stays pending) with a
 // reason, kept in its history: an outcome-unknown session is resolved
-// (History.Resolve); a launched one that is not final gets a final
+// (Store.Resolve); a launched one that is not final gets a final
 // "resolved" entry naming the reason. A final session is left as it is.
 func (d *Desk) CloseOut(id, reason string) error {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return errors.New("say why the session is closed out (e.g. \"customer left\", \"sandbox gone\")")
 	}
-	s, err := d.o.History.Get(id)
+	s, err := d.get(id)
 	if err != nil {
 		return err
 	}
 	if s.OutcomeUnknown() {
-		_, err = d.o.History.Resolve(s.ID, "closed out by the operator: "+reason)
+		ctx, cancel := d.storeCtx()
+		defer cancel()
+		_, err = d.o.Store.Resolve(ctx, s.ID, "closed out by the operator: "+reason)
 		return err
 	}
 	if s.Final() {
 		return errors.New("session " + s.ID + " is already " + string(s.State) + "; there is nothing to close out")
 	}
-	_, err = d.o.History.AppendStatus(s.ID, &providers.Status{State: session.StateResolved,
+	_, err = d.recordStatus(s.ID, &providers.Status{State: session.StateResolved,
 		Detail: "closed out by the operator: " + providers.SanitizeLine(reason), At: d.Now()})
 	d.unreachable.Delete(s.ID)
 	return err

@@ -19,23 +19,6 @@ import (
 	"github.com/kycdesk/kycdesk/session"
 )
 
-// History is all the desk asks of the session history, in one place so
-// that the store (session.Store) can replace the journal mechanically.
-// *session.Journal satisfies it.
-type History interface {
-	Get(id string) (*session.Session, error)
-	Sessions() []*session.Session
-	Filter(query string) []*session.Session
-	PendingFor(provider, customer string, mode providers.Mode, now time.Time) []*session.Session
-	Unresolved() []*session.Session
-	AppendStatus(id string, st *providers.Status) (*session.Session, error)
-	Reload() (int, error)
-	Warnings() []string
-	// Resolve closes out an outcome-unknown session with the operator's
-	// reason, kept in its history.
-	Resolve(id, how string) (*session.Session, error)
-}
-
 // Launcher records a launch's intent before sending and its outcome after.
 // *session.Launcher satisfies it.
 type Launcher interface {
@@ -73,10 +56,13 @@ type Options struct {
 	// SandboxURL is where sandbox requests go; SandboxNote says how long
 	// its URLs live (an in-process sandbox), or "".
 	SandboxURL, SandboxNote string
-	History                 History
-	Launcher                Launcher
-	Resolve                 Resolver
-	Now                     func() time.Time // nil: time.Now
+	// Store is the session history (session.Store: SQLite on a desk,
+	// PostgreSQL shared by many); every read and write of the desk goes
+	// through it (history.go).
+	Store    session.Store
+	Launcher Launcher
+	Resolve  Resolver
+	Now      func() time.Time // nil: time.Now
 	// After waits for the follower (nil: time.After); tests advance it.
 	After func(time.Duration) <-chan time.Time
 	// Operator and Desk name who works here (a served desk); "" locally.

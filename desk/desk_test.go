@@ -15,6 +15,8 @@ import (
 	"github.com/kycdesk/kycdesk/providers/catalog"
 	"github.com/kycdesk/kycdesk/sandbox"
 	"github.com/kycdesk/kycdesk/session"
+	_ "github.com/kycdesk/kycdesk/session/sqlite"
+	"github.com/kycdesk/kycdesk/session/storetest"
 )
 
 // testSandbox serves every simulator on loopback and counts the requests
@@ -49,20 +51,37 @@ func closedURL(t *testing.T) string {
 	return "http://" + ln.Addr().String()
 }
 
-func openJournal(t *testing.T, path string) *session.Journal {
+// openStore opens the SQLite store at path, as another process would.
+func openStore(t *testing.T, path string) session.Store {
 	t.Helper()
-	j, err := session.Open(path)
+	env := map[string]string{"HOME": filepath.Dir(path), session.KeyEnv: storetest.TestKey}
+	st, err := session.OpenStore(path, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { j.Close() })
-	return j
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// tempStore is a new store in a temporary directory.
+func tempStore(t *testing.T) session.Store {
+	return openStore(t, filepath.Join(t.TempDir(), "kycdesk.db"))
+}
+
+// get reads a session back from the store.
+func get(t *testing.T, st session.Store, id string) *session.Session {
+	t.Helper()
+	s, err := st.Get(context.Background(), id)
+	if err != nil {
+		t.Fatalf("get %s: %v", id, err)
+	}
+	return s
 }
 
 // newDesk is a desk in mode whose providers go to base (or, following a
 // session, to its endpoint) with the sandbox credentials; wrap, when set,
 // wraps every client.
-func newDesk(t *testing.T, mode providers.Mode, base string, j *session.Journal, wrap func(providers.Client) providers.Client) *Desk {
+func newDesk(t *testing.T, mode providers.Mode, base string, j session.Store, wrap func(providers.Client) providers.Client) *Desk {
 	resolve := func(d providers.Descriptor, m providers.Mode, endpoint string) *Provider {
 		if endpoint == "" {
 			endpoint = base
@@ -78,8 +97,8 @@ func newDesk(t *testing.T, mode providers.Mode, base string, j *session.Journal,
 		}
 		return &Provider{Desc: d, Client: c, Endpoint: r.Config.BaseURL, SecretEnv: r.SecretEnv}
 	}
-	return New(Options{Registry: catalog.All(), Mode: mode, SandboxURL: base, History: j,
-		Launcher: &session.Launcher{Journal: j, Customer: Customer}, Resolve: resolve})
+	return New(Options{Registry: catalog.All(), Mode: mode, SandboxURL: base, Store: j,
+		Launcher: &session.Launcher{Store: j, Customer: Customer}, Resolve: resolve})
 }
 
 // counting counts what a launch asks of a client through its interface.
@@ -104,7 +123,7 @@ func (c *counting) Request(ctx context.Context, v providers.Values) (*http.Reque
 // is given: that is the client's contract, not the desk's workflow.)
 func TestALaunchValidatesOnceAndBuildsOnce(t *testing.T) {
 	sb := startSandbox(t)
-	j := openJournal(t, filepath.Join(t.TempDir(), "sessions.jsonl"))
+	j := tempStore(t)
 	var c *counting
 	d := newDesk(t, providers.ModeSandbox, sb.URL, j, func(cl providers.Client) providers.Client {
 		if cl.Secrets() == nil {
@@ -121,7 +140,7 @@ func TestALaunchValidatesOnceAndBuildsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	dr := d.Draft(p, providers.Values{"clientId": {"count-1"}, "documents": {"PASSPORT"}})
-	if !strings.Contains(dr.Text(), "count-1") || !strings.Contains(dr.Curl(), "curl") || dr.Hash() == "" || d.Duplicate(dr) != "" {
+	if !strings.Contains(dr.Text(), "count-1") || !strings.Contains(dr.Curl(), "curl") || d.Duplicate(dr) != "" {
 		t.Fatalf("draft: text %q", dr.Text())
 	}
 	o, err := d.Launch(context.Background(), dr)
@@ -131,9 +150,9 @@ func TestALaunchValidatesOnceAndBuildsOnce(t *testing.T) {
 	if got, want := [2]int64{c.validations.Load(), c.builds.Load()}, [2]int64{1, 1}; got != want {
 		t.Errorf("validations, builds per launch = %v, want %v", got, want)
 	}
-	s, err := j.Get(o.ID)
-	if err != nil || s.RequestHash != dr.Hash() || s.Customer != "count-1" {
-		t.Errorf("recorded %+v (%v), want the draft's hash and customer", s, err)
+	s, err := j.Get(context.Background(), o.ID)
+	if err != nil || s.RequestHash != j.Fingerprint(dr.Request) || s.Customer != "count-1" {
+		t.Errorf("recorded %+v (%v), want the draft's fingerprint and customer", s, err)
 	}
 }
 
@@ -141,8 +160,8 @@ func TestALaunchValidatesOnceAndBuildsOnce(t *testing.T) {
 // that it was sent, whichever front end launched it.
 func TestDWSCodeIsSentAndRecordedOnLaunch(t *testing.T) {
 	sb := startSandbox(t)
-	path := filepath.Join(t.TempDir(), "sessions.jsonl")
-	j := openJournal(t, path)
+	path := filepath.Join(t.TempDir(), "kycdesk.db")
+	j := openStore(t, path)
 	d := newDesk(t, providers.ModeSandbox, sb.URL, j, nil)
 	p, _ := d.Provider("dws")
 	o, err := d.Launch(context.Background(), d.Draft(p, providers.Values{"identityValue": {"+447400123456"}}))
@@ -153,7 +172,7 @@ func TestDWSCodeIsSentAndRecordedOnLaunch(t *testing.T) {
 		t.Fatalf("the code was not sent on launch: %+v (%v)", o.Launch.Challenge, o.CodeErr)
 	}
 	// Another process (verify from the command line) sees it sent.
-	s, err := openJournal(t, path).Get(o.ID)
+	s, err := openStore(t, path).Get(context.Background(), o.ID)
 	if err != nil || s.Challenge == nil || !s.Challenge.Triggered {
 		t.Fatalf("the history does not record the code as sent: %+v (%v)", s, err)
 	}
@@ -181,7 +200,7 @@ func TestDWSCodeIsSentAndRecordedOnLaunch(t *testing.T) {
 // launched with, not at the desk's current sandbox.
 func TestFollowAsksTheSessionsOwnEndpoint(t *testing.T) {
 	first := startSandbox(t)
-	j := openJournal(t, filepath.Join(t.TempDir(), "sessions.jsonl"))
+	j := tempStore(t)
 	d1 := newDesk(t, providers.ModeSandbox, first.URL, j, nil)
 	p, _ := d1.Provider("idenfy")
 	o, err := d1.Launch(context.Background(), d1.Draft(p, providers.Values{"clientId": {"follow-1"}}))
@@ -214,7 +233,7 @@ func TestFollowAsksTheSessionsOwnEndpoint(t *testing.T) {
 // launch for a customer with one pending is warned about.
 func TestDuplicateWarnsBeforeASecondBilledLiveLaunch(t *testing.T) {
 	sb := startSandbox(t)
-	j := openJournal(t, filepath.Join(t.TempDir(), "sessions.jsonl"))
+	j := tempStore(t)
 	live := newDesk(t, providers.ModeLive, sb.URL, j, nil)
 	p, _ := live.Provider("idenfy")
 	v := providers.Values{"clientId": {"dup-1"}}

@@ -5,12 +5,11 @@ import (
 	"net/http"
 
 	"github.com/kycdesk/kycdesk/providers"
-	"github.com/kycdesk/kycdesk/session"
 )
 
 // Draft is a launch being prepared: the values prepared and validated
 // once, and the request built once from them. The review text, the
-// dry-run, the copied curl and the request hash the history keeps all come
+// dry-run, the copied curl and the request fingerprint the store keeps all come
 // from this one request; Launch and Retry neither validate nor build again.
 type Draft struct {
 	Provider *Provider
@@ -70,9 +69,6 @@ func (dr *Draft) Text() string { return dr.View().Text() }
 func (dr *Draft) Curl() string {
 	return providers.Curl(dr.Request.Clone(context.Background()), dr.Provider.Client.Secrets(), dr.Provider.SecretEnv)
 }
-
-// Hash is the request's hash, as the history keeps it for retries.
-func (dr *Draft) Hash() string { return session.RequestHash(dr.Request) }
 
 // Customer is who the draft is for (Customer).
 func (dr *Draft) Customer() string { return Customer(dr.Provider.Desc, dr.Values) }

@@ -32,7 +32,7 @@ type Follow struct {
 
 // Follow finds a recorded session and the provider to follow it with.
 func (d *Desk) Follow(id string) (*Follow, error) {
-	s, err := d.o.History.Get(id)
+	s, err := d.get(id)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +177,7 @@ func (f *Follow) ask(ctx context.Context) (*providers.Status, error) {
 		}
 		return nil, pe
 	}
-	if s, gerr := f.desk.o.History.Get(f.ID); gerr == nil {
+	if s, gerr := f.desk.get(f.ID); gerr == nil {
 		st = keepFinal(s, st)
 	}
 	f.Record(st)
@@ -188,7 +188,7 @@ func (f *Follow) ask(ctx context.Context) (*providers.Status, error) {
 // callback, the follower or another screen may have recorded it); false
 // when there is none.
 func (f *Follow) Recorded() (*providers.Status, bool) {
-	s, err := f.desk.o.History.Get(f.ID)
+	s, err := f.desk.get(f.ID)
 	if err != nil || len(s.History) == 0 {
 		return nil, false
 	}
@@ -228,7 +228,7 @@ func (f *Follow) SendCode(ctx context.Context) (*providers.Challenge, error) {
 // and tells every screen (Changes).
 func (f *Follow) Record(st *providers.Status) {
 	if f.ID != "" && st != nil {
-		if _, err := f.desk.o.History.AppendStatus(f.ID, st); err == nil {
+		if _, err := f.desk.recordStatus(f.ID, st); err == nil {
 			f.desk.Changed(f.ID)
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"sync/atomic"
 	"testing"
@@ -55,7 +54,7 @@ func startFollowSandbox(t *testing.T, signingKey string) *followSandbox {
 
 // followDesk is a desk in mode at base whose clients point callbacks at
 // target (nil: no receiver); set adjusts its options.
-func followDesk(t *testing.T, mode providers.Mode, base string, j *session.Journal, target *providers.CallbackTarget, set func(*Options)) *Desk {
+func followDesk(t *testing.T, mode providers.Mode, base string, j session.Store, target *providers.CallbackTarget, set func(*Options)) *Desk {
 	resolve := func(d providers.Descriptor, m providers.Mode, endpoint string) *Provider {
 		if endpoint == "" {
 			endpoint = base
@@ -74,8 +73,8 @@ func followDesk(t *testing.T, mode providers.Mode, base string, j *session.Journ
 		p.Client = c
 		return p
 	}
-	o := Options{Registry: catalog.All(), Mode: mode, SandboxURL: base, History: j,
-		Launcher: &session.Launcher{Journal: j, Customer: Customer}, Resolve: resolve}
+	o := Options{Registry: catalog.All(), Mode: mode, SandboxURL: base, Store: j,
+		Launcher: &session.Launcher{Store: j, Customer: Customer}, Resolve: resolve}
 	if set != nil {
 		set(&o)
 	}
@@ -132,7 +131,7 @@ func drained(d *Desk) map[string]int {
 func TestCallbacksReachTheHistoryAndTheChangeFeed(t *testing.T) {
 	const key = "sandbox-signing-key"
 	sb := startFollowSandbox(t, key)
-	j := openJournal(t, filepath.Join(t.TempDir(), "sessions.jsonl"))
+	j := tempStore(t)
 	rsrv := httptest.NewUnstartedServer(nil)
 	target := &providers.CallbackTarget{BaseURL: "http://" + rsrv.Listener.Addr().String(), Key: []byte("alibaba-callback-key")}
 	d := followDesk(t, providers.ModeSandbox, sb.URL, j, target, nil)
@@ -169,7 +168,7 @@ func TestCallbacksReachTheHistoryAndTheChangeFeed(t *testing.T) {
 
 	changed := drained(d)
 	for _, o := range []*Outcome{iOut, ao} {
-		s, err := j.Get(o.ID)
+		s, err := j.Get(context.Background(), o.ID)
 		if err != nil || s.State != providers.StateApproved {
 			t.Fatalf("%s: recorded %v (%v); receiver counts %+v", o.Provider, s.State, err, recv.Counts())
 		}
@@ -191,7 +190,7 @@ func TestCallbacksReachTheHistoryAndTheChangeFeed(t *testing.T) {
 	if err := d.RecordCallback(idenfy.ID, iOut.Launch.References["scanRef"], &providers.Status{State: providers.StatePending, Detail: "late"}); err != nil {
 		t.Fatal(err)
 	}
-	if s, _ := j.Get(iOut.ID); s.State != providers.StateApproved {
+	if s, _ := j.Get(context.Background(), iOut.ID); s.State != providers.StateApproved {
 		t.Errorf("a late pending result replaced the approval: %s", s.State)
 	}
 }
@@ -200,7 +199,7 @@ func TestCallbacksReachTheHistoryAndTheChangeFeed(t *testing.T) {
 // another provider, nor one whose reference only looks like an id.
 func TestCallbackSinkKeepsToItsModeAndProvider(t *testing.T) {
 	sb := startFollowSandbox(t, "")
-	j := openJournal(t, filepath.Join(t.TempDir(), "sessions.jsonl"))
+	j := tempStore(t)
 	live := followDesk(t, providers.ModeLive, sb.URL, j, nil, nil)
 	lp, _ := live.Provider("idenfy")
 	lo, err := live.Launch(context.Background(), live.Draft(lp, providers.Values{"clientId": {"live-1"}}))
@@ -235,7 +234,7 @@ type wait struct {
 // until the result is final, and then stops.
 func TestAlibabaWithoutCallbacksIsPolledWithThePolicysDelays(t *testing.T) {
 	sb := startFollowSandbox(t, "")
-	j := openJournal(t, filepath.Join(t.TempDir(), "sessions.jsonl"))
+	j := tempStore(t)
 	waits := make(chan wait)
 	d := followDesk(t, providers.ModeSandbox, sb.URL, j, nil, func(o *Options) {
 		o.After = func(d time.Duration) <-chan time.Time {
@@ -289,7 +288,7 @@ func TestAlibabaWithoutCallbacksIsPolledWithThePolicysDelays(t *testing.T) {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	if s, _ := j.Get(o.ID); s.State != providers.StateApproved || sb.alibabaResults.Load() != int64(len(want)) {
+	if s, _ := j.Get(context.Background(), o.ID); s.State != providers.StateApproved || sb.alibabaResults.Load() != int64(len(want)) {
 		t.Fatalf("state %s after %d CheckResult requests", s.State, sb.alibabaResults.Load())
 	}
 	if n := sb.idenfyStatus.Load(); n != 0 {
@@ -301,7 +300,7 @@ func TestAlibabaWithoutCallbacksIsPolledWithThePolicysDelays(t *testing.T) {
 // asked again within 10 s, nothing is sent.
 func TestIdenfyIsNeverPolledAndRefreshIsLimited(t *testing.T) {
 	sb := startFollowSandbox(t, "")
-	j := openJournal(t, filepath.Join(t.TempDir(), "sessions.jsonl"))
+	j := tempStore(t)
 	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 	d := followDesk(t, providers.ModeLive, sb.URL, j, nil, func(o *Options) { o.Now = func() time.Time { return now } })
 	d.StartFollowing(context.Background())
@@ -339,7 +338,7 @@ func TestIdenfyIsNeverPolledAndRefreshIsLimited(t *testing.T) {
 // A relaunch starts without generated ids and without a callback URL
 // kycdesk filled for a receiver (today's or an earlier console's port).
 func TestRelaunchValuesDropAFilledCallbackURL(t *testing.T) {
-	d := followDesk(t, providers.ModeSandbox, "http://127.0.0.1:1", openJournal(t, filepath.Join(t.TempDir(), "s.jsonl")),
+	d := followDesk(t, providers.ModeSandbox, "http://127.0.0.1:1", tempStore(t),
 		&providers.CallbackTarget{BaseURL: "http://127.0.0.1:2", Key: []byte("k")}, nil)
 	v := RelaunchValues(d.Lookup("alibaba"), providers.Values{"MerchantBizId": {"b"}, "DocType": {"01000000"},
 		"CallbackUrl": {"http://127.0.0.1:39999/callbacks/alibaba"}})

@@ -20,12 +20,16 @@ const (
 // StartFollowing turns the desk's background follower on until ctx ends:
 // the sessions handed to Watch keep being followed after the operator
 // leaves their screen, and what it learns reaches every screen through
-// Changes. The console calls it once; a desk that never does (the command
+// Changes, as does what other processes record in the store (its change
+// feed). The console calls it once; a desk that never does (the command
 // line) follows nothing by itself.
 func (d *Desk) StartFollowing(ctx context.Context) {
 	d.mu.Lock()
 	d.follow, d.stop = context.WithCancel(ctx)
+	follow := d.follow
 	d.mu.Unlock()
+	// What other processes record reaches the screens too.
+	d.watchStore(follow)
 }
 
 // Watch follows f in the background per its policy, once per session,

@@ -37,7 +37,7 @@ func (d *Desk) Duplicate(dr *Draft) string {
 	if cust == "" {
 		return ""
 	}
-	pend := d.o.History.PendingFor(desc.ID, cust, d.o.Mode, d.Now())
+	pend := d.pendingFor(desc.ID, cust, d.o.Mode)
 	if len(pend) == 0 {
 		return ""
 	}
@@ -57,7 +57,7 @@ func (d *Desk) Launch(ctx context.Context, dr *Draft) (*Outcome, error) {
 	}
 	p := dr.Provider
 	c := &launching{Client: p.Client, label: dr.Label}
-	s, err := d.o.Launcher.LaunchBuilt(ctx, p.Desc, c, d.o.Mode, p.Endpoint, dr.Values, dr.Request)
+	s, err := d.o.Launcher.LaunchBuilt(d.actor(ctx), p.Desc, c, d.o.Mode, p.Endpoint, dr.Values, dr.Request)
 	return d.outcome(c, s, dr), err
 }
 
@@ -67,12 +67,12 @@ func (d *Desk) Retry(ctx context.Context, id string, dr *Draft) (*Outcome, error
 	if err := dr.Problem(); err != nil {
 		return nil, err
 	}
-	s, err := d.o.History.Get(id)
+	s, err := d.get(id)
 	if err != nil {
 		return nil, err
 	}
 	c := &launching{Client: dr.Provider.Client, label: dr.Label}
-	s, err = d.o.Launcher.RetryBuilt(ctx, s, c, dr.Values, dr.Request)
+	s, err = d.o.Launcher.RetryBuilt(d.actor(ctx), s, c, dr.Values, dr.Request)
 	return d.outcome(c, s, dr), err
 }
 

@@ -1,9 +1,6 @@
 package desk
 
 import (
-	"sort"
-	"strings"
-
 	"time"
 
 	"github.com/kycdesk/kycdesk/providers"
@@ -29,76 +26,6 @@ type Row struct {
 	// Resolution is how the operator closed the session out, or "".
 	Resolution string
 }
-
-// Sessions lists at most limit sessions (0 = all) newest first, filtered
-// by query ("" = all), and how many matched in all.
-func (d *Desk) Sessions(query string, limit int) ([]Row, int) {
-	return d.SessionsIn("", query, limit)
-}
-
-// SessionsIn is Sessions of one mode only ("" = every mode): a console
-// lists its own mode's sessions and shows the other's on request.
-func (d *Desk) SessionsIn(mode providers.Mode, query string, limit int) ([]Row, int) {
-	h := d.o.History
-	_, _ = h.Reload() // pick up what another console appended
-	var list []*session.Session
-	if strings.TrimSpace(query) == "" {
-		list = h.Sessions()
-	} else {
-		list = h.Filter(query)
-		// A customer id as typed also finds sessions that record it
-		// transformed (Alibaba's hashed MerchantUserId).
-		seen := map[string]bool{}
-		for _, s := range list {
-			seen[s.ID] = true
-		}
-		extra := false
-		for _, desc := range d.o.Registry {
-			if desc.CustomerKey == nil {
-				continue
-			}
-			if k := desc.CustomerKey(strings.TrimSpace(query)); k != "" && k != query {
-				for _, s := range h.Filter(k) {
-					if !seen[s.ID] {
-						seen[s.ID] = true
-						list = append(list, s)
-						extra = true
-					}
-				}
-			}
-		}
-		if extra {
-			sort.SliceStable(list, func(i, j int) bool { return list[i].CreatedAt.After(list[j].CreatedAt) })
-		}
-	}
-	if mode != "" {
-		kept := list[:0:0]
-		for _, s := range list {
-			if s.Mode == mode {
-				kept = append(kept, s)
-			}
-		}
-		list = kept
-	}
-	total := len(list)
-	if limit > 0 && len(list) > limit {
-		list = list[:limit]
-	}
-	rows := make([]Row, len(list))
-	for i, s := range list {
-		rows[i] = d.rowOf(s)
-	}
-	return rows, total
-}
-
-// Unknown counts sessions whose launch outcome is unknown.
-func (d *Desk) Unknown() int { return len(d.o.History.Unresolved()) }
-
-// Problem is a note about the history (torn line, unwritable), or "".
-func (d *Desk) Problem() string { return strings.Join(d.o.History.Warnings(), "; ") }
-
-// Session is a recorded session (for the command line's own printing).
-func (d *Desk) Session(id string) (*session.Session, error) { return d.o.History.Get(id) }
 
 func (d *Desk) rowOf(s *session.Session) Row {
 	row := Row{

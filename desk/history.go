@@ -1,0 +1,151 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/kycdesk/kycdesk/providers"
+	"github.com/kycdesk/kycdesk/session"
+)
+
+// storeWait bounds one question the desk asks the store (a shared
+// PostgreSQL that stopped answering must not freeze a screen for ever).
+const storeWait = 10 * time.Second
+
+// actor is who acts at this desk, as the store records it with every
+// event (session.WithActor): the operator and desk of a served console,
+// nobody locally.
+func (d *Desk) actor(ctx context.Context) context.Context {
+	return session.WithActor(ctx, session.Actor{Operator: d.o.Operator, Desk: d.o.Desk})
+}
+
+// storeCtx is the context of one store call made by the desk itself.
+func (d *Desk) storeCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(d.actor(context.Background()), storeWait)
+}
+
+// get finds a recorded session by id, id prefix or provider reference.
+func (d *Desk) get(id string) (*session.Session, error) {
+	ctx, cancel := d.storeCtx()
+	defer cancel()
+	return d.o.Store.Get(ctx, id)
+}
+
+// recordStatus appends a status answer to the session's history.
+func (d *Desk) recordStatus(id string, st *providers.Status) (*session.Session, error) {
+	ctx, cancel := d.storeCtx()
+	defer cancel()
+	return d.o.Store.Status(ctx, id, st)
+}
+
+// pendingFor is the store's duplicate check.
+func (d *Desk) pendingFor(provider, customer string, mode providers.Mode) []*session.Session {
+	ctx, cancel := d.storeCtx()
+	defer cancel()
+	list, err := d.o.Store.PendingFor(ctx, provider, customer, mode, d.Now())
+	if err != nil {
+		return nil
+	}
+	return list
+}
+
+// CountTo bounds how far a list's matches are counted: beyond it the list
+// says "1000+" rather than count a million rows at every keystroke.
+const CountTo = 1000
+
+// Page is one page of the sessions list.
+type Page struct {
+	Rows []Row
+	// Total is how many sessions match, counted up to CountTo.
+	Total int
+	// More: there are more matches than Total says (Total == CountTo).
+	More bool
+}
+
+// SessionsPage is a page of at most limit sessions of mode ("" = every
+// mode), newest first, filtered by query ("" = all), older than the
+// session after ("" = from the newest). A customer id typed as the query
+// also finds the sessions that record it transformed (Alibaba's hashed
+// MerchantUserId, session.CustomerKeys).
+func (d *Desk) SessionsPage(ctx context.Context, mode providers.Mode, query, after string, limit int) (Page, error) {
+	ctx, cancel := context.WithTimeout(ctx, storeWait)
+	defer cancel()
+	query = strings.TrimSpace(query)
+	q := session.Query{Mode: mode, Text: query, Before: after, Limit: limit}
+	if query != "" {
+		q.Customers = session.CustomerKeys(d.o.Registry, query)
+	}
+	list, total, err := d.o.Store.Search(ctx, q, CountTo)
+	if err != nil {
+		return Page{}, err
+	}
+	p := Page{Rows: make([]Row, len(list)), Total: total, More: total >= CountTo}
+	for i, s := range list {
+		p.Rows[i] = d.rowOf(s)
+	}
+	return p, nil
+}
+
+// Sessions lists at most limit sessions (0 = all) newest first, filtered
+// by query ("" = all), and how many matched (up to CountTo).
+func (d *Desk) Sessions(query string, limit int) ([]Row, int) {
+	return d.SessionsIn("", query, limit)
+}
+
+// SessionsIn is Sessions of one mode only ("" = every mode): a console
+// lists its own mode's sessions and shows the other's on request.
+func (d *Desk) SessionsIn(mode providers.Mode, query string, limit int) ([]Row, int) {
+	p, _ := d.SessionsPage(context.Background(), mode, query, "", limit)
+	return p.Rows, p.Total
+}
+
+// Unknown counts the sessions of every mode whose launch outcome is
+// unknown (not those whose request is still out).
+func (d *Desk) Unknown() int {
+	ctx, cancel := d.storeCtx()
+	defer cancel()
+	c, err := d.o.Store.Counts(ctx, "", d.Now())
+	if err != nil {
+		return 0
+	}
+	return c.Unknown
+}
+
+// Problem is a note about the history (what opening the store fixed or
+// skipped), or "".
+func (d *Desk) Problem() string { return strings.Join(d.o.Store.Warnings(), "; ") }
+
+// Session is a recorded session (for the command line's own printing).
+func (d *Desk) Session(id string) (*session.Session, error) { return d.get(id) }
+
+// Store is the desk's session history.
+func (d *Desk) Store() session.Store { return d.o.Store }
+
+// watchStore puts every session the store's change feed reports (what
+// another console, the command line or another server recorded) on this
+// desk's Changes, until ctx ends. A resync (the feed reconnected) is an
+// empty id: every list reloads.
+func (d *Desk) watchStore(ctx context.Context) {
+	ch, err := d.o.Store.Subscribe(ctx)
+	if err != nil {
+		return
+	}
+	go func() {
+		for c := range ch {
+			if c.Resync {
+				d.Changed("")
+				continue
+			}
+			for _, id := range c.IDs {
+				d.Changed(id)
+			}
+		}
+	}()
+}
+
+// isMissing reports a lookup that found nothing (or too much).
+func isMissing(err error) bool {
+	return errors.Is(err, session.ErrNotFound) || errors.Is(err, session.ErrAmbiguous)
+}
