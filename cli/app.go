@@ -20,7 +20,7 @@ import (
 )
 
 // app is the wiring shared by the console and the commands: the config,
-// the journal, the sandbox, and the desk built from them.
+// the session store, the sandbox, and the desk built from them.
 type app struct {
 	io         *IO
 	reg        providers.Registry
@@ -33,7 +33,7 @@ type app struct {
 	// app means no later command in the process (tests, a served desk)
 	// reuses a connection to a sandbox that is gone and reads EOF.
 	transport *http.Transport
-	journal   *session.Journal
+	store     session.Store
 	desk      *desk.Desk
 
 	// The console's own callback receiver (sandbox mode): callback is
@@ -49,9 +49,10 @@ type app struct {
 // port answers at once, so this only matters when something else listens.
 const probeTimeout = 300 * time.Millisecond
 
-// newApp loads the configuration and the journal; in sandbox mode it finds
-// a running sandbox or starts one in this process.
-func newApp(io *IO, live bool) (*app, error) { return openApp(io, live, false) }
+// newApp loads the configuration and opens the session store (store: the
+// --store flag, "" for KYCDESK_STORE, the config or the default); in
+// sandbox mode it finds a running sandbox or starts one in this process.
+func newApp(io *IO, live bool, store string) (*app, error) { return openApp(io, live, false, store) }
 
 // openApp is newApp; with receive (the console, which lives long enough
 // for results to come back) it also runs a callback receiver on loopback
@@ -60,7 +61,7 @@ func newApp(io *IO, live bool) (*app, error) { return openApp(io, live, false) }
 // Live, no receiver runs: a desk PC is not reachable from the internet
 // (the many-desks server, `kycdesk serve`, is), so Alibaba is polled
 // gently and iDenfy results come on r only.
-func openApp(io *IO, live, receive bool) (*app, error) {
+func openApp(io *IO, live, receive bool, store string) (*app, error) {
 	a := &app{io: io, reg: catalog.All(), transport: http.DefaultTransport.(*http.Transport).Clone()}
 	f, err := config.Load(config.DefaultPath(io.Getenv), a.reg)
 	if err != nil {
@@ -71,16 +72,15 @@ func openApp(io *IO, live, receive bool) (*app, error) {
 	if live || f.Mode == providers.ModeLive {
 		a.mode = providers.ModeLive
 	}
-	jpath := session.DefaultPath(io.Getenv)
-	if a.journal, err = session.Open(jpath); err != nil {
-		return nil, fmt.Errorf("journal %s: %w", jpath, err)
+	if a.store, err = openStore(storeURL(store, io.Getenv, f), io.Getenv); err != nil {
+		return nil, fmt.Errorf("%w (nothing was sent)", err)
 	}
 	var ln net.Listener
 	var recvOpts callbacks.Options
 	if a.mode == providers.ModeSandbox {
 		if receive {
 			if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-				a.journal.Close()
+				a.store.Close()
 				return nil, fmt.Errorf("cannot start the callback receiver: %w", err)
 			}
 			a.callback = &providers.CallbackTarget{BaseURL: "http://" + ln.Addr().String(), Key: []byte(providers.RandomHex(32))}
@@ -98,7 +98,7 @@ func openApp(io *IO, live, receive bool) (*app, error) {
 			}
 			srv, err := sandbox.Start(a.reg, "127.0.0.1:0", opts)
 			if err != nil {
-				a.journal.Close()
+				a.store.Close()
 				if ln != nil {
 					ln.Close()
 				}
@@ -132,7 +132,7 @@ func openApp(io *IO, live, receive bool) (*app, error) {
 	}
 	a.desk = desk.New(desk.Options{
 		Registry: a.reg, Mode: a.mode, SandboxURL: a.sandboxURL, SandboxNote: a.sandboxNote(),
-		History: a.journal, Launcher: &session.Launcher{Journal: a.journal, Customer: desk.Customer},
+		Store: a.store, Launcher: &session.Launcher{Store: a.store, Customer: desk.Customer},
 		Resolve:  a.resolve,
 		Profiles: desk.ProfileDir{Dir: config.ProfilesDir(io.Getenv), Config: f.Profiles},
 	})
@@ -183,8 +183,8 @@ func (a *app) close() {
 		a.inProcess.Close()
 	}
 	a.transport.CloseIdleConnections()
-	if a.journal != nil {
-		a.journal.Close()
+	if a.store != nil {
+		a.store.Close()
 	}
 }
 

@@ -22,11 +22,12 @@ func cmdConsole(args []string, io *IO) error {
 	fs.SetOutput(io.Err)
 	live := fs.Bool("live", false, "send requests to the providers' live endpoints")
 	accessible := fs.Bool("accessible", false, "use huh's accessible mode for forms")
+	store := storeFlag(fs)
 	fs.Usage = func() { fmt.Fprint(io.Err, usageText) }
 	if err := fs.Parse(args); err != nil {
 		return exitCode(exitInvalid)
 	}
-	a, err := openApp(io, *live, true)
+	a, err := openApp(io, *live, true, *store)
 	if err != nil {
 		fmt.Fprintln(io.Err, "kycdesk:", err)
 		return exitCode(exitOther)

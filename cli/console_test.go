@@ -30,7 +30,7 @@ func TestConsoleReceiverGetsTheSandboxsCallbacks(t *testing.T) {
 				startSandbox(t, nil) // sets KYCDESK_SANDBOX_URL
 			}
 			var errb bytes.Buffer
-			a, err := openApp(&IO{Out: &bytes.Buffer{}, Err: &errb, Getenv: os.Getenv}, false, true)
+			a, err := openApp(&IO{Out: &bytes.Buffer{}, Err: &errb, Getenv: os.Getenv}, false, true, "")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -41,20 +42,29 @@ func TestSandboxListenNonsenseIsInvalidInput(t *testing.T) {
 	}
 }
 
-// `sessions --json` reports skipped records on stderr, as the text output does.
-func TestSessionsJSONReportsSkippedRecords(t *testing.T) {
-	isolate(t)
-	run0(t, "launch", "idenfy", "--set", "clientId=x", "--json")
-	f, err := os.OpenFile(session.DefaultPath(os.Getenv), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.WriteString("{\"type\":\"status\",\"id\":\"nosuch\",\"at\":\"2026-01-01T00:00:00Z\"}\n{torn")
-	f.Close()
+// The journal of an earlier release is imported on first use, and the
+// lines it skipped are reported on stderr by `sessions`, as text or JSON.
+func TestSessionsReportSkippedJournalLines(t *testing.T) {
 	for _, args := range [][]string{{"sessions"}, {"sessions", "--json"}} {
+		isolate(t)
+		dir := filepath.Join(os.Getenv("XDG_STATE_HOME"), "kycdesk")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		journal := `{"type":"intent","id":"1ngt0001","at":"2026-03-01T10:00:00.000Z","provider":"idenfy","mode":"sandbox","customer":"old-desk-1","attempt":1}` + "\n" +
+			`{"type":"status","id":"nosuch","at":"2026-01-01T00:00:00Z","status":"approved"}` + "\n{torn"
+		if err := os.WriteFile(filepath.Join(dir, "sessions.jsonl"), []byte(journal), 0o600); err != nil {
+			t.Fatal(err)
+		}
 		r := run0(t, args...)
-		if !strings.Contains(r.err, "journal:") {
-			t.Errorf("kycdesk %s: no warning about skipped records on stderr:\n%s", strings.Join(args, " "), r.err)
+		if !strings.Contains(r.err, "store: imported 1 sessions") || !strings.Contains(r.err, "incomplete") {
+			t.Errorf("kycdesk %s: no warning about skipped lines on stderr:\n%s", strings.Join(args, " "), r.err)
+		}
+		if !strings.Contains(r.out, "1ngt0001") {
+			t.Errorf("kycdesk %s: the imported session is not listed:\n%s", strings.Join(args, " "), r.out)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "sessions.jsonl.imported")); err != nil {
+			t.Errorf("the journal was not renamed: %v", err)
 		}
 	}
 }

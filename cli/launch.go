@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -30,6 +31,7 @@ func cmdLaunch(args []string, io *IO) error {
 	showQR := fs.Bool("qr", false, "print the QR even when stdout is not a terminal")
 	profile := fs.String("profile", "", "launch with desk profile NAME: its fixed values, --set gives the asked ones")
 	label := fs.String("label", "", "the desk label (a ticket number) of a profile that defines one")
+	store := storeFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -56,7 +58,7 @@ func cmdLaunch(args []string, io *IO) error {
 		values.Add(name, val)
 	}
 
-	a, err := newApp(io, *live)
+	a, err := newApp(io, *live, *store)
 	if err != nil {
 		return fail(err, *asJSON)
 	}
@@ -110,10 +112,23 @@ func cmdLaunch(args []string, io *IO) error {
 	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
 	o, err := a.desk.Launch(ctx, dr)
+	var refused *providers.Error
+	if err != nil && o != nil && o.Launch != nil && errors.Is(err, session.ErrNotRecorded) && !errors.As(err, &refused) {
+		// Launched, but the store could not keep the outcome: the URL
+		// must still reach the customer, and a script must not launch
+		// again (and be billed twice), hence exit 4.
+		printLaunch(io, o, *asJSON, *showQR || io.OutIsTTY)
+		fmt.Fprintln(io.Err, "kycdesk:", providers.SanitizeLine(err.Error()))
+		fmt.Fprintf(io.Err, "the record could not be kept: session %s was launched as shown above, but the store shows it of unknown outcome; do not launch it again\n", o.ID)
+		return exitCode(exitUnknown)
+	}
 	if err != nil {
 		f := &failure{err: err, asJSON: *asJSON}
-		if o != nil && ExitCode(err) == exitUnknown {
-			f.note = fmt.Sprintf("session %s: outcome unknown; the journal keeps the intent (kycdesk status %s)", o.ID, o.ID)
+		switch {
+		case o != nil && errors.Is(err, session.ErrNotRecorded):
+			f.note = fmt.Sprintf("the record could not be kept: the store shows session %s of unknown outcome", o.ID)
+		case o != nil && ExitCode(err) == exitUnknown:
+			f.note = fmt.Sprintf("session %s: outcome unknown; the store keeps the intent (kycdesk status %s)", o.ID, o.ID)
 		}
 		return f
 	}

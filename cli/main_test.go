@@ -29,7 +29,7 @@ import (
 
 // These tests drive the command line through Main() exactly as main does,
 // with a private XDG_STATE_HOME / XDG_CONFIG_HOME per test (the real user's
-// journal and config are never touched) and everything on loopback.
+// store and config are never touched) and everything on loopback.
 
 // sandboxSecrets are the secret halves of the fixed sandbox credentials;
 // no command may ever print them.
@@ -66,6 +66,9 @@ func isolate(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv("KYCDESK_SANDBOX_URL", unusedURL(t))
+	t.Setenv("KYCDESK_STORE", "")
+	t.Setenv("KYCDESK_STORE_KEY", "")
+	t.Setenv("KYCDESK_STORE_KEY_FILE", "")
 	for _, d := range catalog.All() {
 		t.Setenv(d.BaseURLEnv, "")
 		for _, c := range d.Credentials {
@@ -306,7 +309,7 @@ func TestLaunchInvalid(t *testing.T) {
 		t.Errorf("%d request(s) reached the sandbox; invalid input must send nothing", n)
 	}
 	if s := sessionsJSON(t); len(s) != 0 {
-		t.Errorf("invalid input journaled %d session(s)", len(s))
+		t.Errorf("invalid input recorded %d session(s)", len(s))
 	}
 }
 
@@ -383,7 +386,7 @@ func TestLaunchBadCommandLine(t *testing.T) {
 		}
 	}
 	if s := sessionsJSON(t); len(s) != 0 {
-		t.Errorf("bad command lines journaled %d session(s)", len(s))
+		t.Errorf("bad command lines recorded %d session(s)", len(s))
 	}
 }
 
@@ -492,7 +495,7 @@ func TestDryRunSendsNothingAndMasksSecrets(t *testing.T) {
 		t.Errorf("%d request(s) reached the sandbox; a dry run sends nothing", n)
 	}
 	if s := sessionsJSON(t); len(s) != 0 {
-		t.Errorf("a dry run journaled %d session(s): %v", len(s), s)
+		t.Errorf("a dry run recorded %d session(s): %v", len(s), s)
 	}
 }
 
@@ -544,7 +547,7 @@ func TestProviderRefusalExit3(t *testing.T) {
 	}
 	list := sessionsJSON(t)
 	if len(list) != 2 {
-		t.Fatalf("journal has %d sessions, want 2", len(list))
+		t.Fatalf("the store has %d sessions, want 2", len(list))
 	}
 	for _, s := range list {
 		if s["status"] != "failed" {
@@ -585,11 +588,11 @@ func TestOutcomeUnknownExit4(t *testing.T) {
 	}
 	list := sessionsJSON(t)
 	if len(list) != 1 {
-		t.Fatalf("journal has %d sessions, want the intent of 1", len(list))
+		t.Fatalf("the store has %d sessions, want the intent of 1", len(list))
 	}
 	s := list[0]
 	if s["provider"] != "idenfy" || s["status"] != "outcome unknown" {
-		t.Errorf("journaled session = %v, want idenfy, outcome unknown", s)
+		t.Errorf("recorded session = %v, want idenfy, outcome unknown", s)
 	}
 	id, _ := s["session"].(string)
 	if id == "" || !strings.Contains(r.err, id) {
@@ -761,11 +764,11 @@ func TestVerifyRefusesNonChallengeSession(t *testing.T) {
 func TestSessionsList(t *testing.T) {
 	isolate(t)
 	if s := sessionsJSON(t); len(s) != 0 {
-		t.Fatalf("a new journal has %d sessions", len(s))
+		t.Fatalf("a new store has %d sessions", len(s))
 	}
 	r := run0(t, "sessions")
 	if !strings.HasPrefix(r.out, "SESSION") || strings.Count(r.out, "\n") != 1 {
-		t.Errorf("sessions on an empty journal = %q, want the header only", r.out)
+		t.Errorf("sessions on an empty store = %q, want the header only", r.out)
 	}
 	startSandbox(t, noEnv)
 	a, _ := oneJSON(t, run0(t, "launch", "idenfy", "--set", "clientId=desk-7", "--json").out)["session"].(string)
@@ -837,9 +840,9 @@ func TestParams(t *testing.T) {
 			}
 		}
 	}
-	// params is static: it writes nothing to the journal.
+	// params is static: it writes nothing to the store.
 	if s := sessionsJSON(t); len(s) != 0 {
-		t.Errorf("params journaled %d sessions", len(s))
+		t.Errorf("params recorded %d sessions", len(s))
 	}
 }
 
@@ -861,7 +864,7 @@ func TestVersionHelpUnknownCommand(t *testing.T) {
 	}
 }
 
-// Every command, run one after another in one journal against one
+// Every command, run one after another in one store against one
 // sandbox: no output ever holds a sandbox secret (cli checks each).
 func TestNoSecretInAnyOutput(t *testing.T) {
 	isolate(t)

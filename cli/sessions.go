@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"bufio"
+	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"time"
@@ -13,45 +16,99 @@ import (
 func cmdSessions(args []string, io *IO) error {
 	fs := flag.NewFlagSet("sessions", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	store := storeFlag(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	j, err := session.Open(session.DefaultPath(io.Getenv))
+	st, err := openHistory(io, *store)
 	if err != nil {
 		return fail(err, *asJSON)
 	}
-	defer j.Close()
-	// Skipped records are reported on stderr in both modes: a script
-	// reading --json must not take a partial history for the whole.
-	for _, w := range j.Warnings() {
-		fmt.Fprintln(io.Err, "journal:", w)
+	defer st.Close()
+	// What opening the store fixed or skipped (an imported journal's torn
+	// lines) goes to stderr in both modes: a script reading --json must
+	// not take a partial history for the whole.
+	for _, w := range st.Warnings() {
+		fmt.Fprintln(io.Err, "store:", providers.SanitizeLine(w))
 	}
-	list := j.Sessions()
+	// Streamed, newest first: a million sessions print in constant memory.
+	w := bufio.NewWriterSize(io.Out, 64<<10)
+	defer w.Flush()
 	now := time.Now()
 	if *asJSON {
-		out := make([]map[string]any, 0, len(list))
-		for _, s := range list {
-			j := sessionJSON(s, s.State)
-			out = append(out, map[string]any{"session": j.Session, "provider": j.Provider, "mode": j.Mode, "url": j.URL,
-				"references": j.References, "expiresAt": j.ExpiresAt, "status": j.Status, "customer": s.Customer,
-				"createdAt": s.CreatedAt.UTC().Format(time.RFC3339)})
+		if err := streamJSON(w, st.All(context.Background(), session.Query{})); err != nil {
+			return fail(err, true)
 		}
-		printJSON(io, map[string]any{"sessions": out})
 		return nil
 	}
-	fmt.Fprintf(io.Out, "%-9s %-8s %-8s %-36s %-16s %-16s %s\n", "SESSION", "PROVIDER", "MODE", "REFERENCE", "CUSTOMER", "STATUS", "CREATED")
-	for _, s := range list {
+	fmt.Fprintf(w, "%-9s %-8s %-8s %-36s %-16s %-16s %s\n", "SESSION", "PROVIDER", "MODE", "REFERENCE", "CUSTOMER", "STATUS", "CREATED")
+	reg := catalog.All()
+	for s, err := range st.All(context.Background(), session.Query{}) {
+		if err != nil {
+			w.Flush()
+			return fail(err, false)
+		}
 		state := string(s.State)
 		if !s.Final() && s.Expired(now) {
 			state = "expired"
 		}
 		ref := s.Reference()
-		if d, ok := catalog.All().Get(s.Provider); ok {
+		if d, ok := reg.Get(s.Provider); ok {
 			ref = d.Reference(s.References())
 		}
-		fmt.Fprintf(io.Out, "%-9s %-8s %-8s %-36s %-16s %-16s %s\n", s.ID, s.Provider, s.Mode, providers.SanitizeLine(ref),
+		fmt.Fprintf(w, "%-9s %-8s %-8s %-36s %-16s %-16s %s\n", s.ID, s.Provider, s.Mode, providers.SanitizeLine(ref),
 			clip(providers.SanitizeLine(s.Customer), 16), state, s.CreatedAt.Local().Format("2006-01-02 15:04"))
 	}
+	return nil
+}
+
+// sessionListJSON is one session of `sessions --json`: launchJSON's
+// members but the challenge, with the customer and the creation time.
+type sessionListJSON struct {
+	Session    string            `json:"session"`
+	Provider   string            `json:"provider"`
+	Mode       providers.Mode    `json:"mode"`
+	URL        *string           `json:"url"`
+	References map[string]string `json:"references"`
+	ExpiresAt  *string           `json:"expiresAt"`
+	Status     string            `json:"status"`
+	Customer   string            `json:"customer"`
+	CreatedAt  string            `json:"createdAt"`
+}
+
+func listJSON(s *session.Session) sessionListJSON {
+	j := sessionJSON(s, s.State)
+	return sessionListJSON{Session: j.Session, Provider: j.Provider, Mode: j.Mode, URL: j.URL, References: j.References,
+		ExpiresAt: j.ExpiresAt, Status: j.Status, Customer: s.Customer, CreatedAt: s.CreatedAt.UTC().Format(time.RFC3339)}
+}
+
+// streamJSON writes {"sessions": [...]} one session at a time. A failure
+// half way leaves the object unclosed, so that a script cannot mistake
+// part of the history for all of it.
+func streamJSON(w *bufio.Writer, all func(func(*session.Session, error) bool)) error {
+	w.WriteString("{\n  \"sessions\": [")
+	n := 0
+	for s, err := range all {
+		if err != nil {
+			w.WriteString("\n")
+			w.Flush()
+			return err
+		}
+		b, err := json.MarshalIndent(listJSON(s), "    ", "  ")
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteString("\n    ")
+		w.Write(b)
+		n++
+	}
+	if n > 0 {
+		w.WriteString("\n  ")
+	}
+	w.WriteString("]\n}\n")
 	return nil
 }
 

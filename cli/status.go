@@ -13,6 +13,7 @@ import (
 func cmdStatus(args []string, io *IO) error {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	store := storeFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -20,7 +21,7 @@ func cmdStatus(args []string, io *IO) error {
 	if len(pos) != 1 {
 		return usage(*asJSON, "SESSION", "name one session: kycdesk status SESSION")
 	}
-	a, s, err := openSession(io, *asJSON, pos[0])
+	a, s, err := openSession(io, *asJSON, pos[0], *store)
 	if err != nil {
 		return err
 	}
@@ -49,8 +50,8 @@ func cmdStatus(args []string, io *IO) error {
 
 // openSession opens the app and finds a recorded session (the app then
 // follows it in its own mode, whatever --live says).
-func openSession(io *IO, asJSON bool, id string) (*app, *session.Session, error) {
-	a, err := newApp(io, false)
+func openSession(io *IO, asJSON bool, id, store string) (*app, *session.Session, error) {
+	a, err := newApp(io, false, store)
 	if err != nil {
 		return nil, nil, fail(err, asJSON)
 	}

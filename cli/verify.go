@@ -10,6 +10,7 @@ func cmdVerify(args []string, io *IO) error {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	code := fs.String("code", "", "the one-time code the customer received")
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	store := storeFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -20,7 +21,7 @@ func cmdVerify(args []string, io *IO) error {
 	if strings.TrimSpace(*code) == "" {
 		return usage(*asJSON, "--code", "required: the code the customer received")
 	}
-	a, s, err := openSession(io, *asJSON, pos[0])
+	a, s, err := openSession(io, *asJSON, pos[0], *store)
 	if err != nil {
 		return err
 	}

@@ -30,6 +30,7 @@ const DefaultSandboxURL = "http://127.0.0.1:8470"
 // File is the parsed config.toml.
 //
 //	mode = "live"            # or "sandbox" (the default)
+//	store = "postgres://…"   # the session store (default: SQLite in XDG_STATE_HOME)
 //	[profiles.passport-lt]   # a desk profile, same keys as a profile file
 //	provider = "idenfy"
 //	[idenfy]
@@ -40,6 +41,9 @@ const DefaultSandboxURL = "http://127.0.0.1:8470"
 type File struct {
 	Path string
 	Mode providers.Mode
+	// Store is the session store's URL or file ("" = the default SQLite
+	// file); --store and KYCDESK_STORE come first.
+	Store string
 	// Providers maps a provider id to its table (base_url, options, credentials).
 	Providers map[string]map[string]string
 	// Profiles are the [profiles.NAME] tables (desk profiles served with
@@ -79,8 +83,12 @@ func Load(path string, reg providers.Registry) (*File, error) {
 	for k, v := range raw {
 		switch val := v.(type) {
 		case string:
+			if k == "store" {
+				f.Store = strings.TrimSpace(val)
+				continue
+			}
 			if k != "mode" {
-				return nil, fmt.Errorf("%s: unknown setting %q (expected mode or a [provider] table)", path, k)
+				return nil, fmt.Errorf("%s: unknown setting %q (expected mode, store or a [provider] table)", path, k)
 			}
 			switch providers.Mode(val) {
 			case providers.ModeLive, providers.ModeSandbox:
@@ -120,6 +128,9 @@ func Load(path string, reg providers.Registry) (*File, error) {
 }
 
 func (f *File) holdsSecret(reg providers.Registry) bool {
+	if HasPassword(f.Store) {
+		return true
+	}
 	for id, t := range f.Providers {
 		d, _ := reg.Get(id)
 		for _, c := range d.Credentials {
@@ -127,6 +138,28 @@ func (f *File) holdsSecret(reg providers.Registry) bool {
 			if c.Secret && v != "" && (!c.File || looksLikeKey(v)) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// HasPassword reports whether a store URL carries a password (in its
+// user info or a password query parameter): the file holding it is then
+// kept to its owner like one holding an API secret.
+func HasPassword(storeURL string) bool {
+	u, err := url.Parse(strings.TrimSpace(storeURL))
+	if err != nil {
+		// Not parseable: treat user info as a password to be safe.
+		return strings.Contains(storeURL, "@") && strings.Contains(storeURL, "://")
+	}
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			return true
+		}
+	}
+	for k, v := range u.Query() {
+		if strings.Contains(strings.ToLower(k), "password") && len(v) > 0 && v[0] != "" {
+			return true
 		}
 	}
 	return false

@@ -134,6 +134,12 @@ func TestLoadSecretPermissions(t *testing.T) {
 		{"empty secret 0644", "[idenfy]\nIDENFY_API_SECRET = \"\"\n", 0o644, false},
 		// a key file's path is not the key: the file itself is guarded by its own mode
 		{"key file path 0644", "[dws]\nDWS_PRIVATE_KEY_FILE = \"/etc/dws.pem\"\n", 0o644, false},
+		// a store URL with a password is a secret; one without is not
+		{"store password 0644", "store = \"postgres://desk:s3cret@db.example:5432/kycdesk\"\n", 0o644, true},
+		{"store password= 0644", "store = \"postgres://db.example/kycdesk?user=desk&password=s3cret\"\n", 0o644, true},
+		{"store password 0600", "store = \"postgres://desk:s3cret@db.example:5432/kycdesk\"\n", 0o600, false},
+		{"store without password 0644", "store = \"postgres://desk@db.example:5432/kycdesk\"\n", 0o644, false},
+		{"store file 0644", "store = \"/srv/kycdesk/kycdesk.db\"\n", 0o644, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := writeConfig(t, tc.body, tc.perm)
@@ -155,6 +161,16 @@ func TestLoadSecretPermissions(t *testing.T) {
 				t.Errorf("error = %q shows the secret", msg)
 			}
 		})
+	}
+}
+
+func TestLoadStore(t *testing.T) {
+	f := mustLoad(t, "store = \" postgres://desk@db.example/kycdesk \"\nmode = \"live\"\n", 0o600)
+	if f.Store != "postgres://desk@db.example/kycdesk" {
+		t.Errorf("Store = %q", f.Store)
+	}
+	if _, err := load(t, "store = 5\n", 0o600); err == nil {
+		t.Error("a store that is not a string was accepted")
 	}
 }
 

@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/kycdesk/kycdesk/config"
+	"github.com/kycdesk/kycdesk/providers/catalog"
+	"github.com/kycdesk/kycdesk/session"
+	// The stores this program can open: SQLite (the default, a file) and
+	// PostgreSQL (postgres://…, shared by many desks).
+	_ "github.com/kycdesk/kycdesk/session/postgres"
+	_ "github.com/kycdesk/kycdesk/session/sqlite"
+)
+
+// StoreEnv names the session store when --store does not.
+const StoreEnv = "KYCDESK_STORE"
+
+// storeFlag adds --store to a command that reads the history.
+func storeFlag(fs *flag.FlagSet) *string {
+	return fs.String("store", "", "the session store: a SQLite file, sqlite:PATH or postgres://… "+
+		"(default: $"+StoreEnv+", then store in config.toml, then $XDG_STATE_HOME/kycdesk/kycdesk.db)")
+}
+
+// storeURL is the store a command uses: --store, else KYCDESK_STORE, else
+// store in config.toml, else "" (the default SQLite file).
+func storeURL(flagValue string, getenv func(string) string, f *config.File) string {
+	if v := strings.TrimSpace(flagValue); v != "" {
+		return v
+	}
+	if v := strings.TrimSpace(getenv(StoreEnv)); v != "" {
+		return v
+	}
+	if f != nil {
+		return f.Store
+	}
+	return ""
+}
+
+// openStore opens the session store; its error names the file or the
+// URL (without its password).
+func openStore(url string, getenv func(string) string) (session.Store, error) {
+	st, err := session.OpenStore(url, getenv)
+	if err != nil {
+		return nil, fmt.Errorf("the session store cannot be opened: %w", err)
+	}
+	return st, nil
+}
+
+// openHistory opens the store a command names, for the commands that
+// only read it (sessions): the configuration says which, no sandbox is
+// needed.
+func openHistory(io *IO, flagValue string) (session.Store, error) {
+	f, err := config.Load(config.DefaultPath(io.Getenv), catalog.All())
+	if err != nil {
+		return nil, err
+	}
+	return openStore(storeURL(flagValue, io.Getenv, f), io.Getenv)
+}
