@@ -101,6 +101,21 @@ func (d *Desk) SessionsIn(mode providers.Mode, query string, limit int) ([]Row, 
 	return p.Rows, p.Total
 }
 
+// Recent is the newest n sessions of mode ("" = every mode), for home.
+func (d *Desk) Recent(mode providers.Mode, n int) []Row {
+	ctx, cancel := d.storeCtx()
+	defer cancel()
+	list, err := d.o.Store.List(ctx, session.Query{Mode: mode, Limit: n})
+	if err != nil {
+		return nil
+	}
+	rows := make([]Row, len(list))
+	for i, s := range list {
+		rows[i] = d.rowOf(s)
+	}
+	return rows
+}
+
 // Unknown counts the sessions of every mode whose launch outcome is
 // unknown (not those whose request is still out).
 func (d *Desk) Unknown() int {

@@ -46,7 +46,7 @@ func TestLiveConsoleHidesAndMarksSandboxSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	live := &Context{Desk: testDesk(t, providers.ModeLive, url, j, j), Copy: sbx.Copy, Open: sbx.Open}
+	live := &Context{Desk: testDesk(t, providers.ModeLive, url, j), Copy: sbx.Copy, Open: sbx.Open}
 	m := New(live)
 	send(m, size(120, 30))
 	if strings.Contains(m.View(), o.ID) {
@@ -90,7 +90,7 @@ func TestCloseOutAndUnreachable(t *testing.T) {
 		t.Fatal("x does not ask a reason")
 	}
 	send(m, press("q"), press("enter")) // q is text in the reason; enter closes out
-	s, err := j.Get(o.ID)
+	s, err := j.get(o.ID)
 	if err != nil || s.State != session.StateResolved || len(s.History) == 0 || !strings.Contains(s.History[len(s.History)-1].Detail, "closed out by the operator: q") {
 		t.Fatalf("not closed out with the reason: %+v (%v)", s, err)
 	}
@@ -153,7 +153,7 @@ func TestQuitAsksWhenSomethingWouldBeLost(t *testing.T) {
 
 	url := startSandbox(t)
 	ctx, j := testContext(t, url)
-	ctx.Desk = testDeskWith(t, providers.ModeSandbox, url, j, j, func(o *desk.Options) { o.SandboxNote = "in-process sandbox" })
+	ctx.Desk = testDeskWith(t, providers.ModeSandbox, url, j, func(o *desk.Options) { o.SandboxNote = "in-process sandbox" })
 	r := New(ctx)
 	send(r, size(80, 24))
 	walkToQR(t, r)

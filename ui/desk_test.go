@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -12,7 +11,6 @@ import (
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/catalog"
 	"github.com/kycdesk/kycdesk/sandbox"
-	"github.com/kycdesk/kycdesk/session"
 )
 
 // countingClient counts what the console asks of a client through its
@@ -66,7 +64,7 @@ func TestConsoleDWSLaunchRecordsTheCodeSent(t *testing.T) {
 	if m.screen != screenResult || m.result.triggering {
 		t.Fatalf("screen %d, triggering %v:\n%s", m.screen, m.result.triggering, m.View())
 	}
-	s, err := j.Get(m.result.sessionID)
+	s, err := j.get(m.result.sessionID)
 	if err != nil || s.Challenge == nil || !s.Challenge.Triggered {
 		t.Fatalf("the journal does not record the code as sent: %+v (%v)", s, err)
 	}
@@ -86,18 +84,14 @@ func TestSessionsRefreshAsksTheSessionsOwnSandbox(t *testing.T) {
 	srv.Start()
 	t.Cleanup(srv.Close)
 
-	j, err := session.Open(filepath.Join(t.TempDir(), "sessions.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { j.Close() })
-	first := testDesk(t, providers.ModeSandbox, url, j, j)
+	j := newTestStore(t)
+	first := testDesk(t, providers.ModeSandbox, url, j)
 	o, err := first.Launch(context.Background(), first.Draft(first.Lookup("idenfy"), providers.Values{"clientId": {"r-1"}}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Today's console uses another sandbox, where nothing listens.
-	ctx := &Context{Desk: testDesk(t, providers.ModeSandbox, "http://127.0.0.1:1", j, j)}
+	ctx := &Context{Desk: testDesk(t, providers.ModeSandbox, "http://127.0.0.1:1", j)}
 	m := New(ctx)
 	send(m, size(100, 30), showSessionsMsg{})
 	before := hits.Load()

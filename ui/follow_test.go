@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -53,11 +52,7 @@ func startCountingSandbox(t *testing.T) *countingSandbox {
 // clients point sessions at it.
 func followContext(t *testing.T, mode providers.Mode, sb *countingSandbox, now func() time.Time, receive bool) (*Context, *callbacks.Receiver) {
 	t.Helper()
-	j, err := session.Open(filepath.Join(t.TempDir(), "sessions.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { j.Close() })
+	j := newTestStore(t)
 	var target *providers.CallbackTarget
 	var rsrv *httptest.Server
 	if receive {
@@ -82,8 +77,8 @@ func followContext(t *testing.T, mode providers.Mode, sb *countingSandbox, now f
 		p.Client = c
 		return p
 	}
-	d := desk.New(desk.Options{Registry: catalog.All(), Mode: mode, SandboxURL: sb.URL, History: j,
-		Launcher: &session.Launcher{Journal: j, Customer: desk.Customer}, Resolve: resolve, Now: now})
+	d := desk.New(desk.Options{Registry: catalog.All(), Mode: mode, SandboxURL: sb.URL, Store: j,
+		Launcher: &session.Launcher{Store: j, Customer: desk.Customer}, Resolve: resolve, Now: now})
 	d.StartFollowing(context.Background())
 	t.Cleanup(d.Close)
 	var recv *callbacks.Receiver

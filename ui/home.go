@@ -53,7 +53,7 @@ func newHome(ctx *Context) homeModel {
 
 func (h *homeModel) reload() {
 	h.profiles, h.problems = h.ctx.Desk.Profiles()
-	h.recent, _ = h.ctx.Desk.SessionsIn(h.ctx.Desk.Mode(), "", 5)
+	h.recent = h.ctx.Desk.Recent(h.ctx.Desk.Mode(), 5)
 	h.unknownN = h.ctx.Desk.Unknown()
 	if n := len(h.items()); h.cursor >= n {
 		h.cursor = max(0, n-1)

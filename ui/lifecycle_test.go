@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -70,8 +71,8 @@ func TestReopenedChallengeDoesNotSendACodeByItself(t *testing.T) {
 
 func TestListCursorFollowsItsSession(t *testing.T) {
 	ctx, j := testContext(t, "http://127.0.0.1:8470")
-	h := &listHistory{Journal: j, list: []*session.Session{{ID: "b", Mode: providers.ModeSandbox}, {ID: "a", Mode: providers.ModeSandbox}}}
-	ctx.Desk = testDesk(t, providers.ModeSandbox, "http://127.0.0.1:8470", h, j)
+	h := &listStore{Store: j, list: []*session.Session{{ID: "b", Mode: providers.ModeSandbox}, {ID: "a", Mode: providers.ModeSandbox}}}
+	ctx.Desk = testDesk(t, providers.ModeSandbox, "http://127.0.0.1:8470", h)
 	s := newSessions(ctx)
 	s.reload()
 	s.cursor = 1 // on "a"
@@ -82,10 +83,12 @@ func TestListCursorFollowsItsSession(t *testing.T) {
 	}
 }
 
-// listHistory serves fixed sessions.
-type listHistory struct {
-	*session.Journal
+// listStore lists fixed sessions.
+type listStore struct {
+	session.Store
 	list []*session.Session
 }
 
-func (l *listHistory) Sessions() []*session.Session { return l.list }
+func (l *listStore) Search(context.Context, session.Query, int) ([]*session.Session, int, error) {
+	return l.list, len(l.list), nil
+}

@@ -15,7 +15,6 @@ import (
 	"github.com/kycdesk/kycdesk/internal/qrscan"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/alibaba"
-	"github.com/kycdesk/kycdesk/session"
 )
 
 // The profile files of these tests, in the contract's format.
@@ -47,7 +46,7 @@ accepted = []
 
 // profileContext is testContext with profile files (name → text) in a
 // temporary profiles directory, returned too.
-func profileContext(t testing.TB, url string, files map[string]string) (*Context, *session.Journal, string) {
+func profileContext(t testing.TB, url string, files map[string]string) (*Context, testStore, string) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "profiles")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -59,7 +58,7 @@ func profileContext(t testing.TB, url string, files map[string]string) (*Context
 		}
 	}
 	ctx, j := testContext(t, url)
-	ctx.Desk = testDeskWith(t, providers.ModeSandbox, url, j, j, func(o *desk.Options) { o.Profiles = desk.ProfileDir{Dir: dir} })
+	ctx.Desk = testDeskWith(t, providers.ModeSandbox, url, j, func(o *desk.Options) { o.Profiles = desk.ProfileDir{Dir: dir} })
 	return ctx, j, dir
 }
 

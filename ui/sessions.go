@@ -15,11 +15,23 @@ import (
 	"github.com/kycdesk/kycdesk/providers"
 )
 
-// ListLimit bounds the rows the sessions list holds; the filter searches
-// the whole journal.
-const ListLimit = 1000
+// ListPage is how many sessions the list reads at a time: the first page
+// shows at once whatever the store holds; the next is read when the
+// cursor reaches the end of what is loaded.
+const ListPage = 100
 
-// sessionsModel is the journal as a list with a filter and a detail pane.
+// filterDebounce is how long the filter waits after a keystroke before it
+// searches: typing never waits for the store, and a search whose text has
+// changed since is dropped (its reply carries the keystroke's number).
+const filterDebounce = 150 * time.Millisecond
+
+// minFilterWord is the shortest filter word searched for: the store's
+// trigram index needs three characters, and a shorter filter (every
+// word under three) would read every session; until the third character
+// the list stays unfiltered and says so.
+const minFilterWord = 3
+
+// sessionsModel is the history as a list with a filter and a detail pane.
 type sessionsModel struct {
 	ctx       *Context
 	rows      []desk.Row
@@ -29,7 +41,14 @@ type sessionsModel struct {
 	filtering bool
 	detail    bool
 	flash     string
-	total     int // matches in all; rows holds at most ListLimit
+	total     int  // matches in all (counted up to desk.CountTo); rows holds the pages read
+	more      bool // more matches than total says ("1000+")
+	// query is the filter the rows were read with (the text typed may be
+	// newer: its search is waiting or under way); keystroke numbers the
+	// latest keystroke, so that an older search's reply is dropped.
+	query     string
+	keystroke int
+	searching bool
 	// allModes lists the other mode's sessions too (m toggles); by
 	// default a console lists only its own mode's.
 	allModes bool
@@ -57,11 +76,25 @@ func (s *sessionsModel) reload() {
 	if r, ok := s.current(); ok {
 		cur = r.ID
 	}
-	mode := s.ctx.Desk.Mode()
+	p, err := s.ctx.Desk.SessionsPage(context.Background(), s.mode(), s.query, "", max(ListPage, len(s.rows)))
+	s.show(p, err, cur)
+}
+
+// mode is the mode listed ("" = every mode).
+func (s *sessionsModel) mode() providers.Mode {
 	if s.allModes {
-		mode = ""
+		return ""
 	}
-	s.rows, s.total = s.ctx.Desk.SessionsIn(mode, strings.TrimSpace(s.filter.Value()), ListLimit)
+	return s.ctx.Desk.Mode()
+}
+
+// show puts a page read from the start in the list, the cursor on cur.
+func (s *sessionsModel) show(p desk.Page, err error, cur string) {
+	if err != nil {
+		s.flash = "the sessions cannot be read: " + err.Error()
+		return
+	}
+	s.rows, s.total, s.more = p.Rows, p.Total, p.More
 	for i, r := range s.rows {
 		if r.ID == cur {
 			s.cursor = i
@@ -69,6 +102,61 @@ func (s *sessionsModel) reload() {
 	}
 	if s.cursor >= len(s.rows) {
 		s.cursor = max(0, len(s.rows)-1)
+	}
+}
+
+// nextPage reads the page after the rows loaded, when the cursor reaches
+// their end and more match.
+func (s *sessionsModel) nextPage() {
+	if s.cursor < len(s.rows)-1 || len(s.rows) == 0 || len(s.rows) >= s.total && !s.more {
+		return
+	}
+	p, err := s.ctx.Desk.SessionsPage(context.Background(), s.mode(), s.query, s.rows[len(s.rows)-1].ID, ListPage)
+	if err != nil {
+		s.flash = "the sessions cannot be read: " + err.Error()
+		return
+	}
+	s.rows = append(s.rows, p.Rows...)
+}
+
+// searchable is the filter to search for: "" while every word of the
+// text typed is shorter than minFilterWord (the list stays unfiltered).
+func searchable(text string) (string, bool) {
+	text = strings.TrimSpace(text)
+	for _, w := range strings.Fields(text) {
+		if len([]rune(w)) >= minFilterWord {
+			return text, true
+		}
+	}
+	return "", text == ""
+}
+
+// filterTickMsg: the debounce after keystroke n is over.
+type filterTickMsg struct{ n int }
+
+// filterResultMsg is the search after keystroke n.
+type filterResultMsg struct {
+	n     int
+	query string
+	page  desk.Page
+	err   error
+}
+
+// typed schedules the search of the filter typed, after the debounce.
+func (s *sessionsModel) typed() tea.Cmd {
+	s.keystroke++
+	n := s.keystroke
+	return tea.Tick(filterDebounce, func(time.Time) tea.Msg { return filterTickMsg{n: n} })
+}
+
+// search reads the first page of the filter typed, off the update loop.
+func (s *sessionsModel) search() tea.Cmd {
+	q, _ := searchable(s.filter.Value())
+	d, mode, n := s.ctx.Desk, s.mode(), s.keystroke
+	s.searching = true
+	return func() tea.Msg {
+		p, err := d.SessionsPage(context.Background(), mode, q, "", ListPage)
+		return filterResultMsg{n: n, query: q, page: p, err: err}
 	}
 }
 
@@ -100,6 +188,20 @@ func (s sessionsModel) current() (desk.Row, bool) {
 
 func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
 	switch msg := msg.(type) {
+	case filterTickMsg:
+		if msg.n != s.keystroke {
+			return s, nil // more was typed since
+		}
+		return s, s.search()
+	case filterResultMsg:
+		if msg.n != s.keystroke {
+			return s, nil // stale: the filter changed while it searched
+		}
+		s.searching = false
+		s.query = msg.query
+		s.cursor = 0
+		s.show(msg.page, msg.err, "")
+		return s, nil
 	case statusMsg:
 		s.flash = ""
 		if msg.err != nil {
@@ -144,14 +246,19 @@ func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
 				s.filtering = false
 				s.filter.Blur()
 				s.filter.SetValue("")
+				s.keystroke++ // a search under way is stale
+				s.searching = false
+				s.query = ""
 				s.reload()
 				return s, nil
 			}
+			before := s.filter.Value()
 			var cmd tea.Cmd
 			s.filter, cmd = s.filter.Update(msg)
-			s.cursor = 0
-			s.reload()
-			return s, cmd
+			if s.filter.Value() == before {
+				return s, cmd
+			}
+			return s, tea.Batch(cmd, s.typed())
 		}
 		switch {
 		case key.Matches(msg, k.Back):
@@ -164,11 +271,18 @@ func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
 			s.cursor = max(0, s.cursor-1)
 		case key.Matches(msg, k.Down):
 			s.cursor = min(max(0, len(s.rows)-1), s.cursor+1)
+			s.nextPage()
 		case key.Matches(msg, k.Filter):
 			s.filtering = true
 			s.filter.SetValue("") // a new search, not an addition to the last
-			s.reload()
-			return s, s.filter.Focus()
+			s.keystroke++
+			s.searching = false
+			if s.query != "" {
+				s.query = ""
+				s.reload()
+			}
+			focus := s.filter.Focus() // before s is copied out
+			return s, focus
 		case msg.String() == "d" || msg.String() == "tab":
 			s.detail = !s.detail
 		case key.Matches(msg, k.Status):
@@ -180,7 +294,8 @@ func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
 			if r, ok := s.current(); ok && !r.State.Final() && r.Resolution == "" && r.State != "failed" {
 				s.closingID = r.ID
 				s.closing.SetValue("")
-				return s, s.closing.Focus()
+				focus := s.closing.Focus() // before s is copied out
+				return s, focus
 			}
 			s.flash = "only a pending, unreachable or unknown session can be closed out"
 		case msg.String() == "l":
@@ -188,7 +303,7 @@ func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
 				// A new launch: generated ids (MerchantBizId,
 				// authenticationRequestId) are made anew.
 				prov, v := r.Provider, withoutGenerated(s.ctx.entry(r.Provider), r.Values)
-				note := "relaunching " + r.ID + " as a new session: personal fields are not kept in the journal; type them again"
+				note := "relaunching " + r.ID + " as a new session: personal fields are not kept in the history; type them again"
 				return s, func() tea.Msg { return startFormMsg{provider: prov, values: v, note: note} }
 			}
 		case msg.String() == "u":
@@ -235,9 +350,13 @@ func (s sessionsModel) refresh() tea.Cmd {
 func (s sessionsModel) view() string {
 	st := s.ctx.Styles
 	var b strings.Builder
-	title := fmt.Sprintf("Sessions (%d)", s.total)
-	if s.total > len(s.rows) {
-		title = fmt.Sprintf("Sessions (newest %d of %d; / filters)", len(s.rows), s.total)
+	total := fmt.Sprint(s.total)
+	if s.more {
+		total += "+"
+	}
+	title := fmt.Sprintf("Sessions (%s)", total)
+	if s.more || s.total > len(s.rows) {
+		title = fmt.Sprintf("Sessions (newest %d of %s; / filters)", len(s.rows), total)
 	}
 	b.WriteString(st.Title.Render(title))
 	if s.allModes {
@@ -247,6 +366,11 @@ func (s sessionsModel) view() string {
 	}
 	if s.filtering || s.filter.Value() != "" {
 		b.WriteString("  " + s.filter.View())
+		if _, ok := searchable(s.filter.Value()); !ok {
+			b.WriteString(st.Subtle.Render(fmt.Sprintf("  (type %d characters or more)", minFilterWord)))
+		} else if s.searching {
+			b.WriteString(st.Subtle.Render("  searching…"))
+		}
 	}
 	b.WriteString("\n")
 	b.WriteString(st.Subtle.Render(truncate(fmt.Sprintf(" %-9s %-4s %-8s %-14s %-14s %-16s %4s %s", "ID", "MODE", "PROVIDER", "REFERENCE", "CUSTOMER", "STATUS", "AGE", "LEFT"), s.w)) + "\n")

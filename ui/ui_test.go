@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -21,6 +22,8 @@ import (
 	"github.com/kycdesk/kycdesk/providers/catalog"
 	"github.com/kycdesk/kycdesk/sandbox"
 	"github.com/kycdesk/kycdesk/session"
+	_ "github.com/kycdesk/kycdesk/session/sqlite"
+	"github.com/kycdesk/kycdesk/session/storetest"
 )
 
 func TestMain(m *testing.M) {
@@ -33,28 +36,52 @@ func TestMain(m *testing.M) {
 // fixedNow is the clock of the goldens.
 var fixedNow = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 
-// testContext builds a console context whose providers talk to baseURL
-// with the sandbox credentials, journalling into a temp dir.
-func testContext(t testing.TB, baseURL string) (*Context, *session.Journal) {
+// testStore is a test console's session store (SQLite in a temporary
+// directory), with what the tests check.
+type testStore struct{ session.Store }
+
+func newTestStore(t testing.TB) testStore {
 	t.Helper()
-	j, err := session.Open(filepath.Join(t.TempDir(), "sessions.jsonl"))
+	dir := t.TempDir()
+	env := map[string]string{"HOME": dir, session.KeyEnv: storetest.TestKey}
+	st, err := session.OpenStore(filepath.Join(dir, "kycdesk.db"), func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { j.Close() })
-	ctx := &Context{Desk: testDesk(t, providers.ModeSandbox, baseURL, j, j),
+	t.Cleanup(func() { st.Close() })
+	return testStore{st}
+}
+
+// Sessions are all the sessions recorded, newest first.
+func (s testStore) Sessions() []*session.Session {
+	list, err := s.List(context.Background(), session.Query{})
+	if err != nil {
+		panic(err)
+	}
+	return list
+}
+
+// get reads a session back.
+func (s testStore) get(id string) (*session.Session, error) { return s.Get(context.Background(), id) }
+
+// testContext builds a console context whose providers talk to baseURL
+// with the sandbox credentials, recording into a temporary store.
+func testContext(t testing.TB, baseURL string) (*Context, testStore) {
+	t.Helper()
+	j := newTestStore(t)
+	ctx := &Context{Desk: testDesk(t, providers.ModeSandbox, baseURL, j),
 		Copy: func(string) error { return nil }, Open: func(string) error { return nil }}
 	return ctx, j
 }
 
 // testDesk is a desk whose providers talk to baseURL (or, when following
 // a session, to its own endpoint) with the sandbox credentials.
-func testDesk(t testing.TB, mode providers.Mode, baseURL string, h desk.History, j *session.Journal) *desk.Desk {
-	return testDeskWith(t, mode, baseURL, h, j)
+func testDesk(t testing.TB, mode providers.Mode, baseURL string, st session.Store) *desk.Desk {
+	return testDeskWith(t, mode, baseURL, st)
 }
 
 // testDeskWith is testDesk with more options (a profile store, a sandbox note).
-func testDeskWith(t testing.TB, mode providers.Mode, baseURL string, h desk.History, j *session.Journal, more ...func(*desk.Options)) *desk.Desk {
+func testDeskWith(t testing.TB, mode providers.Mode, baseURL string, st session.Store, more ...func(*desk.Options)) *desk.Desk {
 	resolve := func(d providers.Descriptor, mode providers.Mode, endpoint string) *desk.Provider {
 		if endpoint == "" {
 			endpoint = baseURL
@@ -69,8 +96,8 @@ func testDeskWith(t testing.TB, mode providers.Mode, baseURL string, h desk.Hist
 		}
 		return p
 	}
-	o := desk.Options{Registry: catalog.All(), Mode: mode, SandboxURL: baseURL, History: h,
-		Launcher: &session.Launcher{Journal: j}, Resolve: resolve}
+	o := desk.Options{Registry: catalog.All(), Mode: mode, SandboxURL: baseURL, Store: st,
+		Launcher: &session.Launcher{Store: st}, Resolve: resolve}
 	for _, f := range more {
 		f(&o)
 	}
@@ -162,7 +189,7 @@ func TestHomeListsProvidersAndBanner(t *testing.T) {
 
 func TestDisabledProviderSaysWhy(t *testing.T) {
 	ctx, j := testContext(t, "http://127.0.0.1:8470")
-	ctx.Desk = testDesk(t, providers.ModeLive, "http://127.0.0.1:8470", j, j)
+	ctx.Desk = testDesk(t, providers.ModeLive, "http://127.0.0.1:8470", j)
 	ctx.Desk.Providers()[0].Disabled = "no live credentials: set IDENFY_API_KEY, IDENFY_API_SECRET"
 	ctx.Desk.Providers()[0].Client = nil
 	m := New(ctx)
