@@ -249,12 +249,19 @@ newest_vals=$("$work/kycdesk" sessions --json | python3 -c "import json,sys; s=j
 keys q
 sleep 0.3
 
-echo "== journal holds no secret and no personal data"
-journal="$XDG_STATE_HOME/kycdesk/sessions.jsonl"
-[ -f "$journal" ] || fail "no journal at $journal"
-[ "$(stat -c %a "$journal")" = 600 ] || fail "journal mode is $(stat -c %a "$journal")"
+echo "== the store holds no secret and no personal data"
+# The raw bytes of the SQLite database and its write-ahead log (what a
+# backup or a stolen disk would hold), not what a query shows.
+store="$XDG_STATE_HOME/kycdesk/kycdesk.db"
+[ -f "$store" ] || fail "no store at $store"
+[ "$(stat -c %a "$store")" = 600 ] || fail "store mode is $(stat -c %a "$store")"
+[ "$(stat -c %a "$(dirname "$store")")" = 700 ] || fail "store directory mode is $(stat -c %a "$(dirname "$store")")"
+files=("$store")
+[ -f "$store-wal" ] && files+=("$store-wal")
+grep -aq -- "e2e-prof-1" "${files[@]}" || fail "the store's bytes lack the session's customer id: the scan below would prove nothing"
 for secret in kycdesk-sandbox-secret "J0hn" "John" "7400 123456" "7400123456" "PRIVATE KEY"; do
-  grep -q -- "$secret" "$journal" && fail "journal contains $secret"
+  grep -aq -- "$secret" "${files[@]}" && fail "the store contains $secret"
 done
-echo "ok: journal clean"
+[ ! -e "$XDG_STATE_HOME/kycdesk/sessions.jsonl" ] || fail "a journal was written next to the store"
+echo "ok: store clean (${files[*]##*/})"
 echo "e2e: all passed"
