@@ -190,9 +190,35 @@ func (r *resultModel) verify(code string) tea.Cmd {
 	}
 }
 
+// The QR grows with the window, in whole cells per module, while the
+// side panel keeps minInfoWidth columns and the code at most qrHeightShare
+// of the height: a larger code scans from further away, and past that a
+// phone has to step back to get it in frame (qr.MaxScale caps it too).
+const (
+	minInfoWidth  = 30
+	qrHeightShare = 0.8
+)
+
+// sizeCode picks the QR's scale for the screen's size (cached per URL and
+// scale by package qr); small windows keep one module per cell.
+func (r *resultModel) sizeCode() {
+	if r.launch.URL == "" || r.codeErr != nil {
+		return
+	}
+	base, err := qr.Render(r.launch.URL)
+	if err != nil {
+		return
+	}
+	k := qr.ScaleToFit(base, r.w-2-minInfoWidth, int(float64(r.h)*qrHeightShare))
+	if c, err := qr.RenderScaled(r.launch.URL, k); err == nil {
+		r.code = c
+	}
+}
+
 func (r *resultModel) setSize(w, h int) {
 	r.w, r.h = w, h
 	r.input.Width = min(20, max(6, w-30))
+	r.sizeCode()
 	r.wire.setSize(w, h-1) // its keys take the last line
 }
 
@@ -409,7 +435,7 @@ func (r resultModel) view() string {
 		return fit(body, r.w, max(1, r.h-lipglossHeight(hints))) + "\n" + hints
 	}
 	infoW := r.w - r.code.Width - 2
-	if r.code.Height <= r.h && infoW >= 30 {
+	if r.code.Height <= r.h && infoW >= minInfoWidth {
 		// Side by side, joined by hand: the QR lines have a known width,
 		// so there is nothing to measure (lipgloss.JoinHorizontal would
 		// parse every escape sequence of the code on every frame). The

@@ -447,13 +447,20 @@ func TestViewGoldens(t *testing.T) {
 }
 
 func TestResultQRDecodesAtBothSizes(t *testing.T) {
-	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
+	// One module per cell up to 120×40; on a large window the code grows
+	// (2×2 cells per module at 200×60), within the screen, and decodes.
+	for sz, scale := range map[[2]int]int{{80, 24}: 1, {120, 40}: 1, {200, 60}: 2} {
 		m := goldenScreens(t)["result"]
 		send(m, size(sz[0], sz[1]))
-		got, err := qrscan.Decode(m.View())
+		v := m.View()
+		got, err := qrscan.Decode(v)
 		if err != nil || got != m.result.launch.URL {
 			t.Fatalf("%v: decoded %q, %v", sz, got, err)
 		}
+		if m.result.code.Scale != scale {
+			t.Errorf("%v: scale %d, want %d", sz, m.result.code.Scale, scale)
+		}
+		assertFits(t, v, sz[0], sz[1])
 	}
 }
 
