@@ -474,32 +474,6 @@ func TestResultTooSmallForQRStillShowsURL(t *testing.T) {
 	assertFits(t, v, 60, 16)
 }
 
-// BenchmarkView measures View of every screen at 120×40 (budget 200 µs):
-// the frame Bubble Tea gets after a message that changes nothing (cached).
-func BenchmarkView(b *testing.B) {
-	for name, m := range goldenScreens(b) {
-		send(m, size(120, 40))
-		b.Run(name, func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				_ = m.View()
-			}
-		})
-	}
-}
-
-// BenchmarkRender measures drawing every screen from scratch at 120×40,
-// as after a key press.
-func BenchmarkRender(b *testing.B) {
-	for name, m := range goldenScreens(b) {
-		send(m, size(120, 40))
-		b.Run(name, func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				_ = m.render()
-			}
-		})
-	}
-}
-
 // testFollow follows a session launched with e, as the result screen does.
 func testFollow(ctx *Context, e *desk.Provider, id string, l *providers.Launch) *desk.Follow {
 	return ctx.Desk.Followed(e, &desk.Outcome{ID: id, Provider: e.Desc.ID, Launch: l})

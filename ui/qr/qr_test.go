@@ -79,3 +79,16 @@ func BenchmarkRender200Cached(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkScale2 is growing a rendered 200-character code to 2×2 cells
+// per module (done once per URL and scale, then cached).
+func BenchmarkScale2(b *testing.B) {
+	base, err := Render("https://example.com/" + strings.Repeat("z", 180))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_ = scaled(base, 2)
+	}
+}
