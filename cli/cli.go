@@ -19,7 +19,7 @@ const usageText = `kycdesk — start identity-verification sessions from a termi
 
 Usage:
   kycdesk [--live] [--accessible]           the console (sandbox unless --live)
-  kycdesk launch PROVIDER --set NAME=VALUE… [--from FILE.json] [--dry-run] [--json] [--live] [--qr]
+  kycdesk launch PROVIDER --set NAME=VALUE… [--from FILE.json] [--dry-run] [--json] [--live] [--qr] [--verbose]
   kycdesk launch --profile NAME --set NAME=VALUE… [--label TEXT] [same flags]
   kycdesk verify SESSION --code CODE [--json]   complete a DWS one-time-code session
   kycdesk status SESSION [--json]

@@ -28,6 +28,7 @@ func cmdLaunch(args []string, io *IO) error {
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	live := fs.Bool("live", false, "send to the live endpoint")
 	showQR := fs.Bool("qr", false, "print the QR even when stdout is not a terminal")
+	verbose := fs.Bool("verbose", false, "also print the provider's raw response (sanitized, secrets and personal values masked): under \"response\" with --json, else on stderr")
 	profile := fs.String("profile", "", "launch with desk profile NAME: its fixed values, --set gives the asked ones")
 	label := fs.String("label", "", "the desk label (a ticket number) of a profile that defines one")
 	pos, err := parse(fs, args)
@@ -115,14 +116,43 @@ func cmdLaunch(args []string, io *IO) error {
 		if o != nil && ExitCode(err) == exitUnknown {
 			f.note = fmt.Sprintf("session %s: outcome unknown; the journal keeps the intent (kycdesk status %s)", o.ID, o.ID)
 		}
+		if *verbose {
+			f.wire = last(providers.AsError(err).Exchanges)
+		}
 		return f
 	}
 	if o.CodeErr != nil {
-		return &failure{err: o.CodeErr, asJSON: *asJSON,
+		f := &failure{err: o.CodeErr, asJSON: *asJSON,
 			note: fmt.Sprintf("session %s was created but its code was not sent; open it in the console (s, then enter) to send it again", o.ID)}
+		if *verbose {
+			f.wire = last(o.Exchanges)
+		}
+		return f
+	}
+	if !*verbose {
+		o.Response, o.Exchanges = nil, nil
 	}
 	printLaunch(io, o, *asJSON, *showQR || io.OutIsTTY)
+	if *verbose && !*asJSON {
+		printWire(io, o.Exchanges)
+	}
 	return nil
+}
+
+// last is the last answer of ex, or nil.
+func last(ex []providers.Exchange) *providers.Exchange {
+	if len(ex) == 0 {
+		return nil
+	}
+	return &ex[len(ex)-1]
+}
+
+// printWire prints the provider's raw answers on stderr (launch --verbose).
+func printWire(io *IO, ex []providers.Exchange) {
+	for _, e := range ex {
+		fmt.Fprintln(io.Err, "\nprovider response (sanitized; secrets and the personal values sent are masked):")
+		fmt.Fprintln(io.Err, e.Text())
+	}
 }
 
 // readFrom loads --from FILE.json: an object of wire names to strings,
@@ -170,6 +200,11 @@ type launchJSON struct {
 	ExpiresAt  *string              `json:"expiresAt"`
 	Status     string               `json:"status"`
 	Challenge  *providers.Challenge `json:"challenge"`
+	// Response is the provider's raw answer (launch --verbose), and
+	// Responses every answer when the launch received more than one (a
+	// DWS launch sends the code after it).
+	Response  *providers.Exchange  `json:"response,omitempty"`
+	Responses []providers.Exchange `json:"responses,omitempty"`
 }
 
 func toJSON(id, provider string, mode providers.Mode, l *providers.Launch, state providers.State) launchJSON {
@@ -198,7 +233,12 @@ func sessionJSON(s *session.Session, state providers.State) launchJSON {
 func printLaunch(io *IO, o *desk.Outcome, asJSON, showQR bool) {
 	l := o.Launch
 	if asJSON {
-		printJSON(io, toJSON(o.ID, o.Provider, o.Mode, l, providers.StatePending))
+		j := toJSON(o.ID, o.Provider, o.Mode, l, providers.StatePending)
+		j.Response = o.Response
+		if len(o.Exchanges) > 1 {
+			j.Responses = o.Exchanges
+		}
+		printJSON(io, j)
 		return
 	}
 	w := io.Out

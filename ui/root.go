@@ -360,6 +360,7 @@ func (m *Model) finishLaunch(msg launchDoneMsg) tea.Cmd {
 		return m.show(screenError)
 	}
 	m.result = newResult(m.ctx, m.ctx.Desk.Followed(e, msg.outcome), dr.Values)
+	m.result.wire.add(msg.outcome.Exchanges)
 	if err := msg.outcome.CodeErr; err != nil {
 		pe := providers.AsError(err)
 		m.result.lastErr = "the code was not sent: " + pe.Error() + actionSuffix(pe)
