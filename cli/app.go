@@ -206,7 +206,8 @@ func (a *app) resolve(d providers.Descriptor, mode providers.Mode, endpoint stri
 	if r.Config.HTTP.Timeout == 0 {
 		r.Config.HTTP.Timeout = providers.DefaultTimeout
 	}
-	p := &desk.Provider{Desc: d, Endpoint: r.Config.BaseURL, SecretEnv: r.SecretEnv, Disabled: providers.SanitizeLine(r.Disabled)}
+	p := &desk.Provider{Desc: d, Endpoint: r.Config.BaseURL, SecretEnv: r.SecretEnv, Disabled: providers.SanitizeLine(r.Disabled),
+		AllowedURLHosts: r.Config.AllowedURLHosts}
 	if a.callback != nil && mode == providers.ModeSandbox && d.FollowPolicy().Callbacks {
 		r.Config.Callback = a.callback
 		p.CallbackURL = a.callback.URL(d.ID)

@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/kycdesk/kycdesk/config"
 	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/session"
@@ -157,8 +157,11 @@ func printWire(io *IO, ex []providers.Exchange) {
 
 // readFrom loads --from FILE.json: an object of wire names to strings,
 // numbers, booleans, arrays (lists) or objects (JSON-valued fields).
+// maxFromFile bounds a --from values file (a saved setup is a few KiB).
+const maxFromFile = 1 << 20
+
 func readFrom(path string) (providers.Values, error) {
-	b, err := os.ReadFile(path)
+	b, err := config.ReadBoundedFile(path, maxFromFile, "JSON values")
 	if err != nil {
 		return nil, err
 	}

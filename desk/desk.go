@@ -60,6 +60,10 @@ type Provider struct {
 	// iDenfy's callbackUrl in the sandbox), or the account's webhook
 	// points there.
 	CallbackURL string
+	// AllowedURLHosts are hosted-flow hosts the configuration allows
+	// beyond the provider's documented family (allowed_url_hosts): an
+	// explicit setting, so the banner shows it.
+	AllowedURLHosts []string
 }
 
 // Resolver makes a provider for a mode and an endpoint ("" = the one

@@ -428,6 +428,14 @@ func (m *Model) banner() string {
 			tag += s.Subtle.Render(" · " + m.ctx.SandboxMsg)
 		}
 	}
+	// Hosted-flow hosts allowed only by an explicit setting are always in
+	// view: a QR may point outside the provider's documented hosts.
+	for _, e := range m.ctx.entries() {
+		if len(e.AllowedURLHosts) > 0 && e.Disabled == "" {
+			tag += " " + s.BannerLive.Render("URL HOSTS") + " " + e.Desc.ID + ": " +
+				providers.SanitizeLine(strings.Join(e.AllowedURLHosts, ","))
+		}
+	}
 	return truncate(s.Title.Render("kycdesk")+" "+tag, m.ctx.Width)
 }
 
