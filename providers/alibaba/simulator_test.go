@@ -186,7 +186,8 @@ func TestSimulatorRejects(t *testing.T) {
 
 func TestSimulatorParameterRules(t *testing.T) {
 	clk := newClock()
-	c, _, srv := sandbox(t, clk)
+	c, sim, srv := sandbox(t, clk)
+	sim.qps.unlimited = true // more requests than the account's QPS, on purpose
 	cases := []struct {
 		name, value, code string
 	}{
