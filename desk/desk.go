@@ -68,7 +68,12 @@ type Options struct {
 	Resolve                 Resolver
 	Now                     func() time.Time // nil: time.Now
 	// Operator and Desk name who works here (a served desk); "" locally.
+	// Every history write of the desk records them (audit.go).
 	Operator, Desk string
+	// Metrics hears about launches (nil: none); Track registers each
+	// launch with a server's shutdown (nil: none).
+	Metrics Metrics
+	Track   Tracker
 }
 
 // Desk is one operator's desk.

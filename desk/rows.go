@@ -21,6 +21,8 @@ type Row struct {
 	History                                []providers.Status
 	Error                                  string
 	Values                                 providers.Values // non-personal values, for relaunch
+	// Operator and Desk launched it (a served desk); "" locally.
+	Operator, Desk string
 }
 
 // Sessions lists at most limit sessions (0 = all) newest first, filtered
@@ -83,6 +85,7 @@ func (d *Desk) rowOf(s *session.Session) Row {
 		ID: s.ID, Provider: s.Provider, Mode: string(s.Mode), Endpoint: s.Endpoint, Customer: s.Customer,
 		Reference: s.Reference(), State: s.State, OutcomeUnknown: s.OutcomeUnknown(),
 		CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt, Launch: s.Launch(), Values: s.Values(),
+		Operator: s.Operator, Desk: s.Desk,
 	}
 	for _, h := range s.History {
 		row.History = append(row.History, providers.Status{State: h.State, Detail: h.Detail, At: h.At})
