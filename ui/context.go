@@ -6,6 +6,8 @@ package ui
 import (
 	"time"
 
+	"github.com/charmbracelet/lipgloss"
+
 	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/providers"
 )
@@ -26,6 +28,10 @@ type Context struct {
 	// returns where; LoadPreset reads them (nil: none). Both may be nil.
 	SavePreset func(provider string, v providers.Values) (string, error)
 	LoadPreset func(provider string) (providers.Values, error)
+
+	// Renderer draws for the terminal the operator looks at (a served
+	// desk's SSH client); nil: lipgloss's default, the local terminal.
+	Renderer *lipgloss.Renderer
 
 	Width, Height int
 	Styles        styles
