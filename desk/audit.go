@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"errors"
+	"net/http"
 	"time"
 
 	"github.com/kycdesk/kycdesk/providers"
@@ -33,7 +34,8 @@ type actorHistory interface {
 	Audit(id, action, detail, operator, desk string) error
 }
 
-// actorLauncher is a launcher that can record who launches.
+// actorLauncher is a launcher that can record who launches
+// (*session.Launcher).
 type actorLauncher interface {
 	As(operator, desk string) *session.Launcher
 }
@@ -45,37 +47,140 @@ const (
 	ActionVerify = "verify"
 )
 
-// The one place a desk's history writes learn who acts: every launch,
-// retry, status, verify, resend and resolution of this desk goes through
-// launcher, record and audit, which pass the desk's operator and name down.
-// With session.Store this becomes session.WithActor on the context.
-
-// launcher is the launcher that records this desk's operator and desk.
-func (d *Desk) launcher() Launcher {
-	if l, ok := d.o.Launcher.(actorLauncher); ok && (d.o.Operator != "" || d.o.Desk != "") {
-		return l.As(d.o.Operator, d.o.Desk)
-	}
-	return d.o.Launcher
-}
-
-// record appends a status with who asked for it.
-func (d *Desk) record(id string, st *providers.Status) (*session.Session, error) {
-	if h, ok := d.o.History.(actorHistory); ok {
-		return h.AppendStatusBy(id, st, d.o.Operator, d.o.Desk)
-	}
-	return d.o.History.AppendStatus(id, st)
-}
-
-// audit records an operator's action on a session, when the history keeps
-// an audit trail and someone identifiable acts (a served desk).
-func (d *Desk) audit(id, action, detail string) {
-	if id == "" || (d.o.Operator == "" && d.o.Desk == "") {
+// instrument is the one place a desk's history writes learn who acts, and
+// its launches are tracked and counted: it wraps the history (statuses
+// record the operator and desk), the launcher (intents, retries and
+// resolutions do; a launch is tracked by the server's shutdown and
+// counted), and every provider client (an operator's status request,
+// verify and resend leave an audit line). A local console (no operator,
+// no metrics, no tracker) is left as it is. With session.Store the actor
+// goes on the context instead (session.WithActor), here.
+func (d *Desk) instrument() {
+	if d.o.Operator == "" && d.o.Desk == "" && d.o.Metrics == nil && d.o.Track == nil {
 		return
 	}
-	if h, ok := d.o.History.(actorHistory); ok {
-		_ = h.Audit(id, action, detail, d.o.Operator, d.o.Desk)
+	d.o.History = actorHistoryOf{History: d.o.History, d: d}
+	d.o.Launcher = instrumentedLauncher{next: d.o.Launcher, d: d}
+	resolve := d.o.Resolve
+	d.o.Resolve = func(desc providers.Descriptor, mode providers.Mode, endpoint string) *Provider {
+		return d.audited(resolve(desc, mode, endpoint))
+	}
+	for i, p := range d.providers {
+		d.providers[i] = d.audited(p)
 	}
 }
+
+// actorHistoryOf records statuses with the desk's operator and desk.
+type actorHistoryOf struct {
+	History
+	d *Desk
+}
+
+func (h actorHistoryOf) AppendStatus(id string, st *providers.Status) (*session.Session, error) {
+	if a, ok := h.History.(actorHistory); ok {
+		return a.AppendStatusBy(id, st, h.d.o.Operator, h.d.o.Desk)
+	}
+	return h.History.AppendStatus(id, st)
+}
+
+// instrumentedLauncher records the desk's operator and desk on intents,
+// and tracks and counts each launch.
+type instrumentedLauncher struct {
+	next Launcher
+	d    *Desk
+}
+
+func (l instrumentedLauncher) launcher() Launcher {
+	if a, ok := l.next.(actorLauncher); ok {
+		return a.As(l.d.o.Operator, l.d.o.Desk)
+	}
+	return l.next
+}
+
+func (l instrumentedLauncher) LaunchBuilt(ctx context.Context, desc providers.Descriptor, c providers.Client, mode providers.Mode,
+	endpoint string, v providers.Values, req *http.Request) (*session.Session, error) {
+	return l.d.sending(ctx, desc.ID, func(ctx context.Context) (*session.Session, error) {
+		return l.launcher().LaunchBuilt(ctx, desc, c, mode, endpoint, v, req)
+	})
+}
+
+func (l instrumentedLauncher) RetryBuilt(ctx context.Context, s *session.Session, c providers.Client, v providers.Values,
+	req *http.Request) (*session.Session, error) {
+	return l.d.sending(ctx, s.Provider, func(ctx context.Context) (*session.Session, error) {
+		return l.launcher().RetryBuilt(ctx, s, c, v, req)
+	})
+}
+
+// audit records an operator's action on the session launched as l, when
+// the history keeps an audit trail and someone identifiable acts.
+func (d *Desk) audit(l *providers.Launch, action, detail string) {
+	if l == nil || (d.o.Operator == "" && d.o.Desk == "") {
+		return
+	}
+	h, ok := d.o.History.(actorHistoryOf)
+	if !ok {
+		return
+	}
+	a, ok := h.History.(actorHistory)
+	if !ok {
+		return
+	}
+	for _, ref := range l.References { // any of its references finds it
+		if s, err := h.History.Get(ref); err == nil && s.Provider == l.Provider {
+			_ = a.Audit(s.ID, action, detail, d.o.Operator, d.o.Desk)
+			return
+		}
+	}
+}
+
+// audited is p with a client whose status requests, verifies and resends
+// leave an audit line.
+func (d *Desk) audited(p *Provider) *Provider {
+	if p == nil || p.Client == nil {
+		return p
+	}
+	cp := *p
+	ac := auditedClient{Client: p.Client, d: d}
+	if ch, ok := p.Client.(providers.Challenger); ok {
+		cp.Client = auditedChallenger{auditedClient: ac, ch: ch}
+	} else {
+		cp.Client = ac
+	}
+	return &cp
+}
+
+type auditedClient struct {
+	providers.Client
+	d *Desk
+}
+
+func (c auditedClient) Status(ctx context.Context, l *providers.Launch) (*providers.Status, error) {
+	st, err := c.Client.Status(ctx, l)
+	c.d.audit(l, ActionStatus, verifyDetail(st, err))
+	return st, err
+}
+
+type auditedChallenger struct {
+	auditedClient
+	ch providers.Challenger
+}
+
+func (c auditedChallenger) Trigger(ctx context.Context, l *providers.Launch) (*providers.Challenge, error) {
+	got, err := c.ch.Trigger(ctx, l)
+	if ctx.Value(launchingKey{}) == nil { // the code a launch sends is the launch's
+		c.d.audit(l, ActionResend, verifyDetail(nil, err))
+	}
+	return got, err
+}
+
+func (c auditedChallenger) Verify(ctx context.Context, l *providers.Launch, code string) (*providers.Status, error) {
+	st, err := c.ch.Verify(ctx, l, code)
+	c.d.audit(l, ActionVerify, verifyDetail(st, err))
+	return st, err
+}
+
+// launchingKey marks a context inside a launch.
+type launchingKey struct{}
 
 // errStopping is a launch refused because the server is stopping.
 var errStopping = &providers.Error{Kind: providers.KindTransport, Message: "the server is shutting down; nothing was sent",
@@ -84,7 +189,8 @@ var errStopping = &providers.Error{Kind: providers.KindTransport, Message: "the 
 // sending runs one launch of provider (a launch or a retry): tracked by the
 // server's shutdown, counted in the metrics, and with note told when it
 // queues for the provider account's rate limit.
-func (d *Desk) sending(ctx context.Context, provider string, send func(context.Context) (*Outcome, error)) (*Outcome, error) {
+func (d *Desk) sending(ctx context.Context, provider string, send func(context.Context) (*session.Session, error)) (*session.Session, error) {
+	ctx = context.WithValue(ctx, launchingKey{}, true)
 	if d.o.Track != nil {
 		tracked, done, err := d.o.Track(ctx)
 		if err != nil {
@@ -107,7 +213,7 @@ func (d *Desk) sending(ctx context.Context, provider string, send func(context.C
 	if m != nil {
 		m.LaunchStarted(provider)
 	}
-	o, err := send(ctx)
+	s, err := send(ctx)
 	if m != nil {
 		m.LaunchFinished(provider, outcomeWord(err), time.Since(start))
 		if err != nil {
@@ -116,7 +222,7 @@ func (d *Desk) sending(ctx context.Context, provider string, send func(context.C
 			}
 		}
 	}
-	return o, err
+	return s, err
 }
 
 // outcomeWord names a launch's result for the metrics.
@@ -146,7 +252,7 @@ type waitNoticeKey struct{}
 // when it queues for the provider account's rate limit (the launching
 // screen shows "waiting for the provider's rate limit").
 func WithWaitNotice(ctx context.Context, notice func(wait time.Duration)) context.Context {
-	return context.WithValue(ctx, waitNoticeKey{}, notice)
+	return providers.WithRateWait(context.WithValue(ctx, waitNoticeKey{}, notice), notice)
 }
 
 // verifyDetail is an audit line's detail for a verify or a resend: the

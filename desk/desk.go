@@ -88,6 +88,7 @@ func New(o Options) *Desk {
 	for _, desc := range o.Registry {
 		d.providers = append(d.providers, o.Resolve(desc, o.Mode, ""))
 	}
+	d.instrument()
 	return d
 }
 

@@ -71,7 +71,6 @@ func (f *Follow) Challenger() providers.Challenger {
 // DWS has no status query, so its client only knows what the launch told
 // it, while the history saw the verify.
 func (f *Follow) Status(ctx context.Context) (*providers.Status, error) {
-	f.desk.audit(f.ID, ActionStatus, "")
 	st, err := f.Provider.Client.Status(ctx, f.Launch)
 	if err != nil {
 		pe := providers.AsError(err)
@@ -97,7 +96,6 @@ func (f *Follow) Verify(ctx context.Context, code string) (*providers.Status, er
 			Message: fmt.Sprintf("session %s (%s) has no one-time-code challenge", f.ID, f.Provider.Desc.ID)}})
 	}
 	st, err := ch.Verify(ctx, f.Launch, code)
-	f.desk.audit(f.ID, ActionVerify, verifyDetail(st, err))
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +110,6 @@ func (f *Follow) SendCode(ctx context.Context) (*providers.Challenge, error) {
 		return nil, fmt.Errorf("session %s has no one-time-code challenge", f.ID)
 	}
 	got, err := ch.Trigger(ctx, f.Launch)
-	f.desk.audit(f.ID, ActionResend, verifyDetail(nil, err))
 	if err == nil {
 		f.Launch.Challenge = got
 	}
@@ -122,7 +119,7 @@ func (f *Follow) SendCode(ctx context.Context) (*providers.Challenge, error) {
 // Record keeps a status the desk decided itself (a code's lifetime over).
 func (f *Follow) Record(st *providers.Status) {
 	if f.ID != "" && st != nil {
-		_, _ = f.desk.record(f.ID, st)
+		_, _ = f.desk.o.History.AppendStatus(f.ID, st)
 	}
 }
 

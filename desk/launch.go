@@ -52,11 +52,9 @@ func (d *Desk) Launch(ctx context.Context, dr *Draft) (*Outcome, error) {
 		return nil, err
 	}
 	p := dr.Provider
-	return d.sending(ctx, p.Desc.ID, func(ctx context.Context) (*Outcome, error) {
-		c := &launching{Client: p.Client}
-		s, err := d.launcher().LaunchBuilt(ctx, p.Desc, c, d.o.Mode, p.Endpoint, dr.Values, dr.Request)
-		return c.outcome(s), err
-	})
+	c := &launching{Client: p.Client}
+	s, err := d.o.Launcher.LaunchBuilt(ctx, p.Desc, c, d.o.Mode, p.Endpoint, dr.Values, dr.Request)
+	return c.outcome(s), err
 }
 
 // Retry re-sends an outcome-unknown session's request from dr (its values
@@ -69,11 +67,9 @@ func (d *Desk) Retry(ctx context.Context, id string, dr *Draft) (*Outcome, error
 	if err != nil {
 		return nil, err
 	}
-	return d.sending(ctx, dr.Provider.Desc.ID, func(ctx context.Context) (*Outcome, error) {
-		c := &launching{Client: dr.Provider.Client}
-		s, err := d.launcher().RetryBuilt(ctx, s, c, dr.Values, dr.Request)
-		return c.outcome(s), err
-	})
+	c := &launching{Client: dr.Provider.Client}
+	s, err = d.o.Launcher.RetryBuilt(ctx, s, c, dr.Values, dr.Request)
+	return c.outcome(s), err
 }
 
 // launching wraps a client for one launch: it sends an OTP code inside
