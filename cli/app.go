@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/kycdesk/kycdesk/config"
@@ -22,8 +24,13 @@ type app struct {
 	mode       providers.Mode
 	sandboxURL string
 	inProcess  *sandbox.Server
-	journal    *session.Journal
-	desk       *desk.Desk
+	sb         config.SandboxAccess // the sandbox in use and what it proved
+	// transport is this app's own connection pool: closing it with the
+	// app means no later command in the process (tests, a served desk)
+	// reuses a connection to a sandbox that is gone and reads EOF.
+	transport *http.Transport
+	journal   *session.Journal
+	desk      *desk.Desk
 }
 
 // probeTimeout bounds the check for a running `kycdesk sandbox`; a closed
@@ -33,7 +40,7 @@ const probeTimeout = 300 * time.Millisecond
 // newApp loads the configuration and the journal; in sandbox mode it finds
 // a running sandbox or starts one in this process.
 func newApp(io *IO, live bool) (*app, error) {
-	a := &app{io: io, reg: catalog.All()}
+	a := &app{io: io, reg: catalog.All(), transport: http.DefaultTransport.(*http.Transport).Clone()}
 	f, err := config.Load(config.DefaultPath(io.Getenv), a.reg)
 	if err != nil {
 		return nil, err
@@ -49,7 +56,15 @@ func newApp(io *IO, live bool) (*app, error) {
 	}
 	if a.mode == providers.ModeSandbox {
 		a.sandboxURL = config.SandboxURL(io.Getenv)
-		if !sandbox.Probe(a.sandboxURL, probeTimeout) {
+		if sandbox.Probe(a.sandboxURL, probeTimeout) {
+			// Environment credentials go there only if it proves it holds
+			// this machine's per-run token (a squatter on the port cannot).
+			var note string
+			a.sb, note = config.OpenSandbox(context.Background(), a.sandboxURL, io.Getenv, nil)
+			if note != "" {
+				fmt.Fprintln(io.Err, "kycdesk:", note)
+			}
+		} else {
 			srv, err := sandbox.Start(a.reg, "127.0.0.1:0", sandbox.Options{Env: io.Getenv})
 			if err != nil {
 				a.journal.Close()
@@ -57,6 +72,7 @@ func newApp(io *IO, live bool) (*app, error) {
 			}
 			a.inProcess = srv
 			a.sandboxURL = srv.URL
+			a.sb = config.SandboxAccess{URL: srv.URL, Token: srv.Token, PublicURL: srv.URL}
 		}
 	}
 	a.desk = desk.New(desk.Options{
@@ -78,12 +94,8 @@ func (a *app) sandboxNote() string {
 func (a *app) close() {
 	if a.inProcess != nil {
 		a.inProcess.Close()
-		// Pooled connections to it are dead: a later command in this
-		// process (tests, a served desk) must not reuse one and read EOF.
-		if t, ok := http.DefaultTransport.(*http.Transport); ok {
-			t.CloseIdleConnections()
-		}
 	}
+	a.transport.CloseIdleConnections()
 	if a.journal != nil {
 		a.journal.Close()
 	}
@@ -93,13 +105,19 @@ func (a *app) close() {
 // recorded session was launched, and requests go there (in sandbox mode
 // it is the sandbox whose credentials rule applies).
 func (a *app) resolve(d providers.Descriptor, mode providers.Mode, endpoint string) *desk.Provider {
-	sandboxURL := a.sandboxURL
-	if endpoint != "" && mode == providers.ModeSandbox {
-		sandboxURL = endpoint
+	sb := a.sb
+	if endpoint != "" && mode == providers.ModeSandbox && strings.TrimRight(endpoint, "/") != strings.TrimRight(sb.URL, "/") {
+		// An older sandbox: neither this run's token nor the
+		// environment's credentials go there.
+		sb = config.SandboxAccess{URL: endpoint}
 	}
-	r := config.Resolve(d, mode, sandboxURL, a.file, a.io.Getenv)
+	r := config.ResolveAccess(d, mode, sb, a.file, a.io.Getenv)
 	if endpoint != "" {
 		r.Config.BaseURL = endpoint
+	}
+	r.Config.HTTP = &http.Client{Transport: a.transport, Timeout: r.Config.Timeout}
+	if r.Config.HTTP.Timeout == 0 {
+		r.Config.HTTP.Timeout = providers.DefaultTimeout
 	}
 	p := &desk.Provider{Desc: d, Endpoint: r.Config.BaseURL, SecretEnv: r.SecretEnv, Disabled: providers.SanitizeLine(r.Disabled)}
 	if p.Disabled == "" {

@@ -63,6 +63,7 @@ func cmdLaunch(args []string, io *IO) error {
 	if err != nil {
 		return usage(*asJSON, "PROVIDER", err.Error())
 	}
+	values = documentedNames(io, p.Desc.Spec(), values)
 	dr := a.desk.Draft(p, values)
 	if err := dr.Problem(); err != nil {
 		return fail(err, *asJSON)
@@ -222,4 +223,19 @@ func printLaunch(io *IO, o *desk.Outcome, asJSON, showQR bool) {
 		}
 		fmt.Fprintf(w, "next       kycdesk verify %s --code CODE\n", o.ID)
 	}
+}
+
+// documentedNames spells each --set name as the provider documents it
+// (clientid → clientId) and says so on stderr, so a script's typo in case
+// is neither refused nor silent. Names that match nothing are left for
+// validation, which refuses them with the closest known name.
+func documentedNames(io *IO, spec providers.Spec, v providers.Values) providers.Values {
+	for _, name := range v.Names() {
+		if q, ok := spec.Lookup(name); ok && q.Name != name {
+			fmt.Fprintf(io.Err, "note: %s: used the documented name %s\n", providers.SanitizeLine(name), q.Name)
+			v[q.Name] = append(v[q.Name], v[name]...)
+			delete(v, name)
+		}
+	}
+	return v
 }

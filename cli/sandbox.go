@@ -3,8 +3,10 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/catalog"
 	"github.com/kycdesk/kycdesk/sandbox"
+	"github.com/kycdesk/kycdesk/sandbox/token"
 )
 
 func cmdSandbox(args []string, io *IO) error {
@@ -22,13 +25,16 @@ func cmdSandbox(args []string, io *IO) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
+	if h, p, err := net.SplitHostPort(*listen); err != nil || !validPort(p) || strings.ContainsAny(h, " /") {
+		return usage(false, "--listen", fmt.Sprintf("%q is not an address to listen on; use HOST:PORT such as 127.0.0.1:8470 or 0.0.0.0:8470", providers.SanitizeLine(*listen)))
+	}
 	reg := catalog.All()
 	if *public != "" {
 		if msg := config.CheckURLShape(*public); msg != "" {
 			return usage(false, "--public-url", msg)
 		}
 	}
-	opts := sandbox.Options{PublicURL: strings.TrimRight(*public, "/"), Env: io.Getenv}
+	opts := sandbox.Options{PublicURL: strings.TrimRight(*public, "/"), Env: io.Getenv, StateDir: token.StateDir(io.Getenv)}
 	if !*quiet {
 		opts.Logf = func(format string, a ...any) { fmt.Fprintf(io.Err, "sandbox: "+format+"\n", a...) }
 	}
@@ -67,6 +73,9 @@ func cmdSandbox(args []string, io *IO) error {
 	for _, l := range sandbox.CredentialLines(reg, io.Getenv) {
 		fmt.Fprintln(io.Out, "  "+l)
 	}
+	for _, l := range srv.StartLines() {
+		fmt.Fprintln(io.Out, l)
+	}
 	fmt.Fprintf(io.Out, "Use it from the console or CLI with KYCDESK_SANDBOX_URL=%s (the default when on port 8470).\n", local)
 	fmt.Fprintln(io.Out, "Sessions live as long as this process. Ctrl+C stops.")
 	sig := make(chan os.Signal, 1)
@@ -81,4 +90,10 @@ func splitHostPort(addr string) (string, string) {
 		return addr, ""
 	}
 	return strings.Trim(addr[:i], "[]"), addr[i+1:]
+}
+
+// validPort is a port number 0–65535 (0: any free port).
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 0 && n <= 65535 && p != ""
 }

@@ -21,6 +21,11 @@ func cmdSessions(args []string, io *IO) error {
 		return fail(err, *asJSON)
 	}
 	defer j.Close()
+	// Skipped records are reported on stderr in both modes: a script
+	// reading --json must not take a partial history for the whole.
+	for _, w := range j.Warnings() {
+		fmt.Fprintln(io.Err, "journal:", w)
+	}
 	list := j.Sessions()
 	now := time.Now()
 	if *asJSON {
@@ -35,9 +40,6 @@ func cmdSessions(args []string, io *IO) error {
 		}
 		printJSON(io, map[string]any{"sessions": out})
 		return nil
-	}
-	for _, w := range j.Warnings() {
-		fmt.Fprintln(io.Err, "journal:", w)
 	}
 	fmt.Fprintf(io.Out, "%-9s %-8s %-8s %-36s %-16s %-16s %-16s %s\n", "SESSION", "PROVIDER", "MODE", "REFERENCE", "CUSTOMER", "STATUS", "CREATED", "BY")
 	for _, s := range list {

@@ -84,7 +84,14 @@ func printStatus(io *IO, s *session.Session, st *providers.Status, asJSON bool) 
 
 func describeUnlaunched(s *session.Session) string {
 	if s.OutcomeUnknown() {
-		return "the request was sent but no answer was recorded; relaunch from the console (l on the sessions screen) or check at the provider"
+		if s.LastError != nil {
+			// An answer was recorded, and it said the outcome is unknown
+			// (timeout, 5xx, DWS status U): the request did leave.
+			return s.LastError.Err().Error() + "; the request was sent but its outcome is unknown: retry the same request from the console (l on the sessions screen) or check at the provider"
+		}
+		// Only the intent was recorded: the process stopped before an
+		// answer, perhaps before sending at all.
+		return "the intent was recorded but no answer: the request may or may not have been sent; retry the same request from the console (l on the sessions screen) or check at the provider"
 	}
 	if s.LastError != nil {
 		return s.LastError.Err().Error()

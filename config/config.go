@@ -4,17 +4,23 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
 	"github.com/kycdesk/kycdesk/providers"
+	"github.com/kycdesk/kycdesk/sandbox/token"
 )
 
 // DefaultSandboxURL is where the console and commands look for a running
@@ -164,11 +170,35 @@ type Resolved struct {
 	SecretEnv string
 }
 
+// SandboxAccess is what a client knows about the sandbox it uses.
+type SandboxAccess struct {
+	URL string
+	// Token is the sandbox's per-run token, set only once the sandbox has
+	// proved it holds it (OpenSandbox), or for a sandbox this process
+	// started itself. Only then may the environment's credentials go there.
+	Token string
+	// PublicURL is the base of the URLs that sandbox issues (known only
+	// from a sandbox that proved its token).
+	PublicURL string
+}
+
 // Resolve decides, for one provider, the endpoint and credentials in the
 // given mode. In sandbox mode requests go to sandboxURL with the fixed
-// sandbox credentials (or, when every credential variable is set, those —
-// a `kycdesk sandbox` started in the same environment accepts them).
+// sandbox credentials only: the environment's live credentials never go to
+// whatever answers there (ResolveAccess with a proven token is the one
+// exception).
 func Resolve(d providers.Descriptor, mode providers.Mode, sandboxURL string, f *File, env Env) Resolved {
+	return ResolveAccess(d, mode, SandboxAccess{URL: sandboxURL}, f, env)
+}
+
+// ResolveAccess is Resolve with what is known of the sandbox. With a proven
+// token (sb.Token) and every credential variable of a provider set, that
+// provider sends the environment's credentials (the sandbox, started in the
+// same environment, accepts those instead of its fixed ones), except for
+// providers whose credentials are key files, which keep the sandbox key
+// pair, and never over plain http beyond loopback. Every request presents
+// the token.
+func ResolveAccess(d providers.Descriptor, mode providers.Mode, sb SandboxAccess, f *File, env Env) Resolved {
 	if env == nil {
 		env = os.Getenv
 	}
@@ -189,18 +219,21 @@ func Resolve(d providers.Descriptor, mode providers.Mode, sandboxURL string, f *
 			options[k] = v
 		}
 	}
-	cfg := providers.Config{Mode: mode, Options: options, Credentials: map[string]string{}}
-	creds, missing, err := credentials(d, t, env)
+	cfg := providers.Config{Mode: mode, Options: options, Credentials: map[string]string{},
+		AllowedURLHosts: AllowedURLHosts(t)}
 	if mode == providers.ModeSandbox {
-		cfg.BaseURL = strings.TrimRight(sandboxURL, "/")
-		// The same rule as the sandbox's (sandbox.AcceptedCredentials): the
-		// environment's credentials when all are set, except for providers
-		// whose credentials are key files, which keep the sandbox key pair,
-		// and never to a sandbox reached over plain http beyond loopback
-		// (live credentials would cross the network in clear).
-		if err == nil && len(missing) == 0 && len(creds) > 0 && envHasAll(d, env) && !usesKeyFiles(d) && providers.CheckEndpoint(sandboxURL) == "" {
-			cfg.Credentials = creds
-		} else {
+		cfg.BaseURL = providers.StripUserinfo(strings.TrimRight(sb.URL, "/"))
+		cfg.SandboxToken = sb.Token
+		if sb.Token != "" {
+			cfg.SandboxPublicURL = providers.StripUserinfo(sb.PublicURL)
+		}
+		useEnv := false
+		if sb.Token != "" && envHasAll(d, env) && !usesKeyFiles(d) && providers.CheckEndpoint(cfg.BaseURL) == "" {
+			if creds, missing, err := credentials(d, t, env); err == nil && len(missing) == 0 && len(creds) > 0 {
+				cfg.Credentials, useEnv = creds, true
+			}
+		}
+		if !useEnv {
 			for k, v := range d.SandboxCredentials {
 				cfg.Credentials[k] = v
 			}
@@ -208,6 +241,7 @@ func Resolve(d providers.Descriptor, mode providers.Mode, sandboxURL string, f *
 		r.Config = cfg
 		return r
 	}
+	creds, missing, err := credentials(d, t, env)
 	base := env(d.BaseURLEnv)
 	if base == "" {
 		base = t["base_url"]
@@ -218,8 +252,10 @@ func Resolve(d providers.Descriptor, mode providers.Mode, sandboxURL string, f *
 	if base == "" {
 		base = d.LiveURL
 	}
+	// A password in an endpoint URL is never shown, sent or stored.
+	base = providers.StripUserinfo(base)
 	if msg := providers.CheckEndpoint(base); msg != "" {
-		r.Disabled = fmt.Sprintf("endpoint %s: %s", base, msg)
+		r.Disabled = fmt.Sprintf("endpoint %s: %s", providers.SanitizeLine(base), msg)
 	}
 	cfg.BaseURL = strings.TrimRight(base, "/")
 	cfg.Credentials = creds
@@ -231,6 +267,54 @@ func Resolve(d providers.Descriptor, mode providers.Mode, sandboxURL string, f *
 	}
 	r.Config = cfg
 	return r
+}
+
+// AllowedURLHostsKey is the provider-table setting that extends the
+// provider's documented host family for hosted-flow URLs (comma-separated
+// host names; a name admits its subdomains). The banner shows it.
+const AllowedURLHostsKey = "allowed_url_hosts"
+
+// AllowedURLHosts reads AllowedURLHostsKey from a provider table.
+func AllowedURLHosts(t map[string]string) []string {
+	var out []string
+	for _, h := range strings.Split(t[AllowedURLHostsKey], ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// OpenSandbox finds the per-run token that `kycdesk sandbox` wrote for
+// sandboxURL and asks the sandbox there to prove it holds it. The token is
+// returned only when it did; note says why not when a token file exists
+// but the proof failed ("" otherwise: no token file is the ordinary case).
+func OpenSandbox(ctx context.Context, sandboxURL string, env Env, client *http.Client) (SandboxAccess, string) {
+	if env == nil {
+		env = os.Getenv
+	}
+	sb := SandboxAccess{URL: strings.TrimRight(sandboxURL, "/")}
+	path := token.Path(token.StateDir(env), sb.URL)
+	if path == "" {
+		return sb, ""
+	}
+	tok, err := token.Read(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return sb, ""
+	}
+	if err != nil {
+		return sb, "sandbox token not used: " + err.Error() + "; only the fixed sandbox credentials are sent"
+	}
+	if client == nil {
+		client = &http.Client{Timeout: 2 * time.Second}
+	}
+	h, err := token.Challenge(ctx, client, sb.URL, tok)
+	if err != nil {
+		return sb, "sandbox at " + providers.SanitizeLine(providers.StripUserinfo(sb.URL)) + ": " + err.Error() +
+			"; only the fixed sandbox credentials are sent"
+	}
+	sb.Token, sb.PublicURL = tok, strings.TrimRight(h.PublicURL, "/")
+	return sb, ""
 }
 
 func displayPath(p string) string {
@@ -285,9 +369,9 @@ func credentials(d providers.Descriptor, t map[string]string, env Env) (map[stri
 				// Never echo it: it is the key itself, not a path.
 				return out, missing, fmt.Errorf("%s holds key text; it must name a file that contains the key", c.Env)
 			}
-			b, err := os.ReadFile(v)
+			b, err := ReadKeyFile(v)
 			if err != nil {
-				return out, missing, fmt.Errorf("%s: cannot read %s: %v", c.Env, v, errors.Unwrap(err))
+				return out, missing, fmt.Errorf("%s: %v", c.Env, err)
 			}
 			v = string(b)
 		}
@@ -296,13 +380,94 @@ func credentials(d providers.Descriptor, t map[string]string, env Env) (map[stri
 	return out, missing, nil
 }
 
+// MaxKeyFile bounds a key file: an RSA-4096 private key in PEM is about
+// 3.3 KiB, so anything near this is not a key.
+const MaxKeyFile = 64 << 10
+
+// ReadKeyFile reads a key file: only a regular file of at most MaxKeyFile
+// bytes. A device (/dev/zero), a FIFO or a directory is refused before it is
+// read, and opening never blocks (O_NONBLOCK) in case the name was swapped
+// for a FIFO after the check. Errors never carry the file's content, and
+// name the path only when the value looks like one (a short base64 value
+// given by mistake is not echoed).
+func ReadKeyFile(path string) ([]byte, error) {
+	st, err := os.Stat(path)
+	shown := providers.SanitizeLine(path)
+	if err != nil && base64Text(path) {
+		shown = "the value (not shown: it may be key text rather than a path)"
+	}
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no file named by %s; it must name a file that contains the key", shown)
+		}
+		return nil, fmt.Errorf("cannot read %s: %v", shown, errors.Unwrap(err))
+	}
+	if err := keyFileShape(st, shown); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %v", shown, errors.Unwrap(err))
+	}
+	defer f.Close()
+	if st, err = f.Stat(); err != nil {
+		return nil, fmt.Errorf("cannot read %s: %v", shown, errors.Unwrap(err))
+	}
+	if err := keyFileShape(st, shown); err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxKeyFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %v", shown, errors.Unwrap(err))
+	}
+	if len(b) > MaxKeyFile {
+		return nil, fmt.Errorf("%s is larger than %d KiB; it is not a key file", shown, MaxKeyFile>>10)
+	}
+	return b, nil
+}
+
+// base64Text reports a value made only of base64 characters: if it names
+// no file it may be a key pasted in place of a path, so it is not echoed.
+func base64Text(v string) bool {
+	for _, r := range v {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '+' || r == '/' || r == '=') {
+			return false
+		}
+	}
+	return v != ""
+}
+
+func keyFileShape(st fs.FileInfo, shown string) error {
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file (%s); name the file that contains the key", shown, fileKind(st.Mode()))
+	}
+	if st.Size() > MaxKeyFile {
+		return fmt.Errorf("%s is larger than %d KiB; it is not a key file", shown, MaxKeyFile>>10)
+	}
+	return nil
+}
+
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeCharDevice != 0, m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "not a plain file"
+}
+
 // SandboxURL is KYCDESK_SANDBOX_URL or the default.
 func SandboxURL(env Env) string {
 	if env == nil {
 		env = os.Getenv
 	}
 	if u := env("KYCDESK_SANDBOX_URL"); u != "" {
-		return strings.TrimRight(u, "/")
+		return strings.TrimRight(providers.StripUserinfo(u), "/") // never shown or stored with a password
 	}
 	return DefaultSandboxURL
 }
@@ -313,6 +478,9 @@ func CheckURLShape(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return "must be an absolute http(s) URL such as http://192.168.1.20:8470"
+	}
+	if u.User != nil {
+		return "must not contain a user name or password (it would be shown in every QR code)"
 	}
 	return ""
 }

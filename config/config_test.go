@@ -235,10 +235,23 @@ func TestResolveSandbox(t *testing.T) {
 	if r.Config.Credentials["apiKey"] != idenfy.SandboxAPIKey {
 		t.Errorf("file credentials used in sandbox mode: %v", r.Config.Credentials)
 	}
-	// Every variable set: those (a `kycdesk sandbox` in the same environment accepts them).
-	r = Resolve(d, providers.ModeSandbox, sb, f, envOf(map[string]string{"IDENFY_API_KEY": "ek", "IDENFY_API_SECRET": "es"}))
-	if r.Config.Credentials["apiKey"] != "ek" || r.Config.Credentials["apiSecret"] != "es" {
-		t.Errorf("with every variable set: credentials = %v, want the environment's", r.Config.Credentials)
+	// Every variable set but no proven sandbox token: still the sandbox
+	// ones (whatever answers on the sandbox port gets no live credential).
+	both := envOf(map[string]string{"IDENFY_API_KEY": "ek", "IDENFY_API_SECRET": "es"})
+	r = Resolve(d, providers.ModeSandbox, sb, f, both)
+	if r.Config.Credentials["apiKey"] != idenfy.SandboxAPIKey || r.Config.Credentials["apiSecret"] != idenfy.SandboxAPISecret || r.Config.SandboxToken != "" {
+		t.Errorf("with every variable set and no token: credentials = %v, want the sandbox ones", r.Config.Credentials)
+	}
+	// With a proven token: the environment's (a `kycdesk sandbox` in the
+	// same environment accepts them), and the token goes with them.
+	r = ResolveAccess(d, providers.ModeSandbox, SandboxAccess{URL: sb, Token: "tok"}, f, both)
+	if r.Config.Credentials["apiKey"] != "ek" || r.Config.Credentials["apiSecret"] != "es" || r.Config.SandboxToken != "tok" {
+		t.Errorf("with every variable set and a token: credentials = %v, want the environment's", r.Config.Credentials)
+	}
+	// Never over plain http beyond loopback, token or not.
+	r = ResolveAccess(d, providers.ModeSandbox, SandboxAccess{URL: "http://192.168.1.20:8470", Token: "tok"}, f, both)
+	if r.Config.Credentials["apiKey"] != idenfy.SandboxAPIKey {
+		t.Errorf("live credentials to a LAN sandbox over http: %v", r.Config.Credentials)
 	}
 	// The endpoint override is for live mode only.
 	r = Resolve(d, providers.ModeSandbox, sb, nil, envOf(map[string]string{"KYCDESK_IDENFY_URL": "https://elsewhere.test"}))

@@ -14,7 +14,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
-	"github.com/agnivade/levenshtein"
 
 	"github.com/kycdesk/kycdesk/providers"
 )
@@ -478,15 +477,8 @@ func credentialNamed(d providers.Descriptor, name string) (providers.Credential,
 
 // unknownField names the closest wire name, if one is close.
 func unknownField(d providers.Descriptor, spec providers.Spec, name string) string {
-	best, bestDist := "", 0
-	for _, p := range spec {
-		dist := levenshtein.ComputeDistance(strings.ToLower(name), strings.ToLower(p.Name))
-		if best == "" || dist < bestDist {
-			best, bestDist = p.Name, dist
-		}
-	}
-	if best != "" && bestDist <= max(2, len(name)/3) {
-		return fmt.Sprintf("unknown %s parameter; did you mean %s?", d.ID, best)
+	if c := spec.Closest(name); c != "" {
+		return fmt.Sprintf("unknown %s parameter; did you mean %s?", d.ID, c)
 	}
 	return fmt.Sprintf("unknown %s parameter (see `kycdesk params %s` for the documented names)", d.ID, d.ID)
 }

@@ -23,7 +23,8 @@ var (
 // loopback host (a local simulator or proxy). Live endpoints are secure;
 // a sandbox with its fixed credentials may be on the LAN, for a phone.
 func BaseURL(raw string, secure bool) (string, *url.URL, error) {
-	base := strings.TrimRight(strings.TrimSpace(raw), "/")
+	// A password in an endpoint URL is never shown, sent or stored.
+	base := StripUserinfo(strings.TrimRight(strings.TrimSpace(raw), "/"))
 	u, err := url.Parse(base)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return base, nil, ErrNotHTTPURL

@@ -129,23 +129,6 @@ func Unknown(status int, code, msg string, cause error) *Error {
 		Action: "the provider may have processed the request; check its status or retry the same request (same idempotency key)"}
 }
 
-// ExitCode maps an error to the CLI contract: 2 invalid, 3 refused,
-// 4 outcome unknown, 1 anything else.
-func ExitCode(err error) int {
-	if err == nil {
-		return 0
-	}
-	switch AsError(err).Kind {
-	case KindInvalid:
-		return 2
-	case KindRejected:
-		return 3
-	case KindUnknown:
-		return 4
-	}
-	return 1
-}
-
 // Errorf is a shorthand for a transport-kind error with a formatted message.
 func Errorf(format string, a ...any) *Error {
 	return &Error{Kind: KindTransport, Message: fmt.Sprintf(format, a...)}

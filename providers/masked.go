@@ -11,8 +11,10 @@ func MaskSecrets(s string, secrets []string) string { return mask(s, secrets) }
 
 // Masked wraps a client so that nothing it returns for display (errors,
 // statuses, notes) can carry one of its secrets, whatever a provider or a
-// proxy echoes back. Every screen, the CLI and the journal read clients
-// through it.
+// proxy echoes back, and so that a launch's error carries none of the
+// personal values that were sent (names, dates of birth, document numbers,
+// phone numbers) when the client knows its spec (SpecOf). Every screen, the
+// CLI and the journal read clients through it.
 func Masked(c Client) Client {
 	if c == nil {
 		return nil
@@ -28,7 +30,21 @@ type maskedClient struct{ Client }
 
 func (m maskedClient) Launch(ctx context.Context, v Values) (*Launch, error) {
 	l, err := m.Client.Launch(ctx, v)
-	return m.launch(l), m.err(err)
+	return m.launch(l), m.personal(v, m.err(err))
+}
+
+// SpecOf is implemented by clients that can name their parameters, so
+// that Masked knows which sent values are personal.
+type SpecOf interface{ Spec() Spec }
+
+// personal masks the personal values of v in err. Without a spec nothing
+// is known to be personal and err is returned as it is.
+func (m maskedClient) personal(v Values, err error) error {
+	s, ok := m.Client.(SpecOf)
+	if err == nil || !ok {
+		return err
+	}
+	return NewScrubber(nil, s.Spec(), v).Error(err)
 }
 
 func (m maskedClient) Status(ctx context.Context, l *Launch) (*Status, error) {
@@ -38,7 +54,7 @@ func (m maskedClient) Status(ctx context.Context, l *Launch) (*Status, error) {
 
 func (m maskedClient) Request(ctx context.Context, v Values) (*http.Request, error) {
 	req, err := m.Client.Request(ctx, v)
-	return req, m.err(err)
+	return req, m.personal(v, m.err(err))
 }
 
 func (m maskedClient) err(err error) error {

@@ -29,7 +29,22 @@ type Config struct {
 	// Callback is a reachable callback receiver, or nil. Providers whose
 	// callback URL is per session (Alibaba) point launches at it.
 	Callback *CallbackTarget
+	// AllowedURLHosts extend the provider's documented host family for the
+	// hosted-flow URLs it returns (config allowed_url_hosts). Only an
+	// explicit setting fills it, and the banner shows it.
+	AllowedURLHosts []string
+	// SandboxToken is the per-run token of a `kycdesk sandbox` that proved
+	// it holds it; every request carries it in SandboxTokenHeader. Empty
+	// outside sandbox mode.
+	SandboxToken string
+	// SandboxPublicURL is the base of the URLs a sandbox that proved its
+	// token issues (its --public-url, e.g. a LAN address); hosted-flow URLs
+	// under it are accepted in sandbox mode.
+	SandboxPublicURL string
 }
+
+// SandboxTokenHeader carries a sandbox's per-run token from the console.
+const SandboxTokenHeader = "X-Kycdesk-Sandbox-Token"
 
 // Clock returns Now or time.Now.
 func (c Config) Clock() time.Time {
@@ -39,16 +54,44 @@ func (c Config) Clock() time.Time {
 	return time.Now()
 }
 
-// Client returns the HTTP client to use, bounded by Timeout.
+// DefaultTimeout bounds one provider request when Config.Timeout is 0.
+const DefaultTimeout = 20 * time.Second
+
+// Client returns the HTTP client to use, bounded by Timeout. It never
+// follows redirects (Do refuses them too), and in sandbox mode with a
+// SandboxToken it presents the token on every request.
 func (c Config) Client() *http.Client {
+	var hc http.Client
 	if c.HTTP != nil {
-		return c.HTTP
+		hc = *c.HTTP
+	} else {
+		hc.Timeout = c.Timeout
+		if hc.Timeout == 0 {
+			hc.Timeout = DefaultTimeout
+		}
 	}
-	t := c.Timeout
-	if t == 0 {
-		t = 20 * time.Second
+	hc.CheckRedirect = refuseRedirect
+	if c.Mode == ModeSandbox && c.SandboxToken != "" {
+		base := hc.Transport
+		if base == nil {
+			base = http.DefaultTransport
+		}
+		hc.Transport = tokenTransport{base: base, token: c.SandboxToken}
 	}
-	return &http.Client{Timeout: t}
+	return &hc
+}
+
+// tokenTransport adds the sandbox token at send time, so it never shows in
+// a reviewed or dry-run request.
+type tokenTransport struct {
+	base  http.RoundTripper
+	token string
+}
+
+func (t tokenTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set(SandboxTokenHeader, t.token)
+	return t.base.RoundTrip(r)
 }
 
 // Secrets lists credential values that must never be shown; Dump masks them.
@@ -160,6 +203,10 @@ type SimOptions struct {
 	Credentials map[string]string
 	Now         func() time.Time
 	Logf        func(format string, a ...any) // sandbox log (DWS codes go here)
+	// MaxSessions caps the sessions a simulator keeps at once (0 =
+	// DefaultSimCapacity); when full it refuses new ones with the
+	// provider's documented throttling error.
+	MaxSessions int
 	// WebhookURL is the account-level webhook URL a provider's dashboard
 	// would hold (iDenfy); "" sends none. Per-session callback URLs
 	// (Alibaba's CallbackUrl) come with each request instead.
@@ -193,6 +240,14 @@ func (o SimOptions) Clock() time.Time {
 // paths as the real API, plus its customer page) on a shared mux.
 type Simulator interface {
 	Register(mux *http.ServeMux)
+}
+
+// OperatorPages is implemented by simulators with pages meant for the
+// operator rather than the customer (the DWS SMS inbox). The sandbox serves
+// paths under these prefixes only to its own machine, or to a client that
+// presents the run's token.
+type OperatorPages interface {
+	OperatorPaths() []string
 }
 
 // Credential describes one credential a provider needs.

@@ -148,7 +148,7 @@ func TestDoClassifiesFailures(t *testing.T) {
 	defer slow.Close()
 	req, _ := http.NewRequest("POST", slow.URL, nil)
 	_, err := Do(context.Background(), &http.Client{Timeout: 50 * time.Millisecond}, req)
-	if AsError(err).Kind != KindUnknown || ExitCode(err) != 4 {
+	if AsError(err).Kind != KindUnknown {
 		t.Fatalf("timeout: %v (%s)", err, AsError(err).Kind)
 	}
 
@@ -157,7 +157,7 @@ func TestDoClassifiesFailures(t *testing.T) {
 	ln.Close()
 	req, _ = http.NewRequest("POST", "http://"+addr, nil)
 	_, err = Do(context.Background(), http.DefaultClient, req)
-	if AsError(err).Kind != KindTransport || ExitCode(err) != 1 {
+	if AsError(err).Kind != KindTransport {
 		t.Fatalf("refused: %v (%s)", err, AsError(err).Kind)
 	}
 
@@ -170,17 +170,6 @@ func TestDoClassifiesFailures(t *testing.T) {
 	_, err = Do(context.Background(), http.DefaultClient, req)
 	if AsError(err).Kind != KindUnknown {
 		t.Fatalf("truncated: %v", err)
-	}
-}
-
-func TestExitCodes(t *testing.T) {
-	for kind, code := range map[ErrorKind]int{KindInvalid: 2, KindRejected: 3, KindUnknown: 4, KindTransport: 1} {
-		if got := ExitCode(&Error{Kind: kind}); got != code {
-			t.Errorf("%s: %d, want %d", kind, got, code)
-		}
-	}
-	if ExitCode(nil) != 0 || ExitCode(errors.New("x")) != 1 {
-		t.Error("nil or plain errors")
 	}
 }
 

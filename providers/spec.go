@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/agnivade/levenshtein"
 	"unicode"
 )
 
@@ -274,6 +276,22 @@ func (p Param) OptionLabel(v string) string {
 
 // Spec is an ordered parameter list.
 type Spec []Param
+
+// Closest is the documented name nearest to an unknown one (a typo such
+// as clientIdd), or "" when none is close enough to suggest.
+func (s Spec) Closest(name string) string {
+	best, bestDist := "", 0
+	for _, p := range s {
+		dist := levenshtein.ComputeDistance(strings.ToLower(name), strings.ToLower(p.Name))
+		if best == "" || dist < bestDist {
+			best, bestDist = p.Name, dist
+		}
+	}
+	if best != "" && bestDist <= max(2, len(name)/3) {
+		return best
+	}
+	return ""
+}
 
 // Lookup finds a parameter by wire name; the match is exact, then
 // case-insensitive so `--set doctype=…` still finds DocType.

@@ -22,7 +22,11 @@ func ValidateSpec(s Spec, v Values) []FieldError {
 	var errs []FieldError
 	for _, name := range sortedKeys(v) {
 		if _, ok := s.Lookup(name); !ok {
-			errs = append(errs, FieldError{Field: name, Message: "unknown parameter (see `kycdesk params` for the documented names)"})
+			msg := "unknown parameter (see `kycdesk params` for the documented names)"
+			if c := s.Closest(name); c != "" {
+				msg = "unknown parameter; did you mean " + c + "?"
+			}
+			errs = append(errs, FieldError{Field: name, Message: msg})
 		}
 	}
 	for _, p := range s {

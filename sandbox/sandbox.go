@@ -5,21 +5,29 @@ package sandbox
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kycdesk/kycdesk/providers"
+	"github.com/kycdesk/kycdesk/sandbox/token"
 )
 
-// HealthPath answers a small JSON document that identifies a kycdesk sandbox.
-const HealthPath = "/sandbox/health"
+// HealthPath answers a small JSON document that identifies a kycdesk
+// sandbox; with ?challenge=NONCE it proves it holds the run's token.
+const HealthPath = token.HealthPath
 
 // Options configure a sandbox.
 type Options struct {
@@ -30,6 +38,16 @@ type Options struct {
 	Env  func(string) string
 	Now  func() time.Time
 	Logf func(format string, a ...any)
+	// Token is the per-run token (Start makes one when empty). The console
+	// presents it; the health answer proves it; operator pages (the DWS
+	// SMS inbox, the credentials page) open for it beyond loopback.
+	Token string
+	// StateDir, when set, is where Start writes the token file
+	// (token.Path(StateDir, LocalURL), mode 0600) that a console on this
+	// machine reads; Close removes it.
+	StateDir string
+	// Limits bound what clients can hold; zero fields take DefaultLimits.
+	Limits Limits
 	// WebhookURL is the account-level webhook URL the iDenfy simulator
 	// sends results to, as iDenfy's dashboard setting would (`kycdesk
 	// sandbox --webhook-url URL`): https, or plain http to a loopback host
@@ -65,17 +83,68 @@ func WebhookLines(opts Options) []string {
 		"alibaba  callbacks go to each request's CallbackUrl (with its CallbackToken)"}
 }
 
-// Handler mounts every simulator of reg.
+// Limits bound the server.
+type Limits struct {
+	ReadHeaderTimeout time.Duration // request line and headers
+	ReadTimeout       time.Duration // the whole request, body included
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration // between keep-alive requests
+	MaxConns          int           // open connections; more are closed at once
+	SummaryEvery      time.Duration // how often the request summary is logged
+	LogLinesPerSecond int           // other log lines beyond this are counted, not written
+}
+
+// DefaultLimits: generous for a phone and a console, small enough that
+// slow or idle clients cannot exhaust the process's file descriptors.
+var DefaultLimits = Limits{
+	ReadHeaderTimeout: 5 * time.Second,
+	ReadTimeout:       15 * time.Second,
+	WriteTimeout:      30 * time.Second,
+	IdleTimeout:       60 * time.Second,
+	MaxConns:          256,
+	SummaryEvery:      time.Minute,
+	LogLinesPerSecond: 20,
+}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	if l.ReadHeaderTimeout > 0 {
+		d.ReadHeaderTimeout = l.ReadHeaderTimeout
+	}
+	if l.ReadTimeout > 0 {
+		d.ReadTimeout = l.ReadTimeout
+	}
+	if l.WriteTimeout > 0 {
+		d.WriteTimeout = l.WriteTimeout
+	}
+	if l.IdleTimeout > 0 {
+		d.IdleTimeout = l.IdleTimeout
+	}
+	if l.MaxConns > 0 {
+		d.MaxConns = l.MaxConns
+	}
+	if l.SummaryEvery > 0 {
+		d.SummaryEvery = l.SummaryEvery
+	}
+	if l.LogLinesPerSecond > 0 {
+		d.LogLinesPerSecond = l.LogLinesPerSecond
+	}
+	return d
+}
+
+// Handler mounts every simulator of reg. Operator pages answer only
+// loopback clients or a client presenting opts.Token.
 func Handler(reg providers.Registry, opts Options) http.Handler {
 	mux := http.NewServeMux()
 	if opts.Callbacks == nil {
 		opts.Callbacks = &providers.Deliverer{Logf: opts.Logf}
 	}
+	operator := []string{"/sandbox/"} // the credentials page (exact)
 	for _, d := range reg {
 		if d.NewSimulator == nil {
 			continue
 		}
-		d.NewSimulator(providers.SimOptions{
+		sim := d.NewSimulator(providers.SimOptions{
 			PublicURL:         strings.TrimRight(opts.PublicURL, "/"),
 			Credentials:       AcceptedCredentials(d, opts.Env),
 			Now:               opts.Now,
@@ -83,17 +152,72 @@ func Handler(reg providers.Registry, opts Options) http.Handler {
 			WebhookURL:        opts.WebhookURL,
 			WebhookSigningKey: opts.WebhookSigningKey,
 			Callbacks:         opts.Callbacks,
-		}).Register(mux)
+		})
+		sim.Register(mux)
+		if op, ok := sim.(providers.OperatorPages); ok {
+			operator = append(operator, op.OperatorPaths()...)
+		}
 	}
 	mux.HandleFunc("GET "+HealthPath, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"service": "kycdesk-sandbox", "providers": reg.IDs()})
+		w.Header().Set("Cache-Control", "no-store")
+		h := token.Health{Service: "kycdesk-sandbox", Providers: reg.IDs(), PublicURL: strings.TrimRight(opts.PublicURL, "/")}
+		if nonce := r.URL.Query().Get(token.ProofParam); nonce != "" && opts.Token != "" && len(nonce) <= 128 {
+			h.Proof = token.Proof(opts.Token, nonce)
+		}
+		_ = json.NewEncoder(w).Encode(h)
 	})
 	mux.HandleFunc("GET /sandbox/{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_ = indexPage.Execute(w, indexData(reg, opts))
 	})
-	return logRequests(mux, opts.Logf)
+	return guardOperatorPages(mux, opts.Token, operator)
+}
+
+// guardOperatorPages serves the operator's pages to this machine, or to a
+// client that presents the run's token (the console's header, or ?token=
+// in a browser); anyone else on the network gets 403.
+func guardOperatorPages(h http.Handler, tok string, prefixes []string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if operatorPath(r.URL.Path, prefixes) && !loopbackClient(r) && !presentsToken(r, tok) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = io.WriteString(w, "This sandbox page is for the operator: open it on the machine that runs the sandbox, "+
+				"or add ?token=… (printed by `kycdesk sandbox` at start).\n")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func operatorPath(path string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if path == p || (p != "/sandbox/" && strings.HasPrefix(path, p)) {
+			return true
+		}
+	}
+	return false
+}
+
+func loopbackClient(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func presentsToken(r *http.Request, tok string) bool {
+	if tok == "" {
+		return false
+	}
+	got := r.Header.Get(providers.SandboxTokenHeader)
+	if got == "" {
+		got = r.URL.Query().Get("token")
+	}
+	return subtle.ConstantTimeCompare([]byte(got), []byte(tok)) == 1
 }
 
 // AcceptedCredentials are the credentials a simulator accepts: the
@@ -127,13 +251,29 @@ func AcceptedCredentials(d providers.Descriptor, env func(string) string) map[st
 
 // Server is a running sandbox.
 type Server struct {
-	URL      string // where it listens, e.g. http://127.0.0.1:8470
+	URL string // where it listens, e.g. http://127.0.0.1:8470
+	// LocalURL is what a console on this machine uses (the loopback URL
+	// for a wildcard listen address).
+	LocalURL string
+	// Token is the run's token; TokenFile where it was written ("" = not).
+	Token     string
+	TokenFile string
+	// LAN reports a listen address beyond loopback.
+	LAN bool
+
 	srv      *http.Server
 	listener net.Listener
 
 	// WebhookSigningKey signs the iDenfy simulator's webhooks ("" when no
 	// WebhookURL was given).
 	WebhookSigningKey string
+	log               *rateLog
+	stats             *stats
+	limits            Limits
+	stop              chan struct{}
+	done              chan struct{}
+	closed            sync.Once
+	closeErr          error
 }
 
 // Start listens on addr ("127.0.0.1:0" for any free port) and serves.
@@ -150,19 +290,81 @@ func Start(reg providers.Registry, addr string, opts Options) (*Server, error) {
 	if opts.WebhookURL != "" && opts.WebhookSigningKey == "" {
 		opts.WebhookSigningKey = providers.RandomHex(16)
 	}
-	s := &Server{URL: url, WebhookSigningKey: opts.WebhookSigningKey, listener: ln, srv: &http.Server{
-		Handler:           Handler(reg, opts),
-		ReadHeaderTimeout: 10 * time.Second,
+	if opts.Token == "" {
+		opts.Token = token.New()
+	}
+	limits := opts.Limits.withDefaults()
+	tcp, _ := ln.Addr().(*net.TCPAddr)
+	s := &Server{URL: url, LocalURL: url, Token: opts.Token, limits: limits, WebhookSigningKey: opts.WebhookSigningKey,
+		stats: &stats{}, stop: make(chan struct{}), done: make(chan struct{})}
+	if tcp != nil {
+		s.LAN = !tcp.IP.IsLoopback()
+		if tcp.IP.IsUnspecified() {
+			s.LocalURL = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
+		}
+	}
+	s.log = newRateLog(opts.Logf, limits.LogLinesPerSecond)
+	if opts.Logf != nil {
+		opts.Logf = s.log.printf // simulators' lines, bounded under a flood
+	}
+	s.listener = &capListener{Listener: ln, max: limits.MaxConns, refused: func(remote string) {
+		s.stats.refused.Add(1)
+		s.log.printf("connection from %s refused: %d connections open (the cap)", remote, limits.MaxConns)
 	}}
-	go func() { _ = s.srv.Serve(ln) }()
+	s.srv = &http.Server{
+		Handler:           s.stats.count(Handler(reg, opts)),
+		ReadHeaderTimeout: limits.ReadHeaderTimeout,
+		ReadTimeout:       limits.ReadTimeout,
+		WriteTimeout:      limits.WriteTimeout,
+		IdleTimeout:       limits.IdleTimeout,
+		ErrorLog:          log.New(logWriter{s.log}, "", 0),
+	}
+	if opts.StateDir != "" {
+		path := token.Path(opts.StateDir, s.LocalURL)
+		if err := token.Write(path, s.Token); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("cannot write the sandbox token file: %w", err)
+		}
+		s.TokenFile = path
+	}
+	go func() { _ = s.srv.Serve(s.listener) }()
+	go s.summarize(opts.Logf != nil)
 	return s, nil
 }
 
-// Close stops the server.
+// StartLines say, for `kycdesk sandbox` to print at start, who can open
+// what and where the token is.
+func (s *Server) StartLines() []string {
+	var out []string
+	if s.TokenFile != "" {
+		out = append(out, "This run's token (a console on this machine reads it from "+s.TokenFile+"): "+s.Token)
+	} else {
+		out = append(out, "This run's token: "+s.Token)
+	}
+	out = append(out, "A console sends live credentials from its environment only to a sandbox that proves it holds this token; otherwise it uses the fixed sandbox credentials.")
+	if s.LAN {
+		out = append(out, "The SMS inbox and the credentials page open only on this machine, or with ?token=<the token> (e.g. /sandbox/dws/?token=…).")
+	}
+	return out
+}
+
+// Close stops the server: the listener at once, then it waits up to a
+// second for requests in progress before closing every connection. The
+// token file is removed and a last summary logged.
 func (s *Server) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	return s.srv.Shutdown(ctx)
+	s.closed.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if s.closeErr = s.srv.Shutdown(ctx); s.closeErr != nil {
+			s.closeErr = s.srv.Close()
+		}
+		close(s.stop)
+		<-s.done
+		if s.TokenFile != "" {
+			token.Remove(s.TokenFile, s.Token)
+		}
+	})
+	return s.closeErr
 }
 
 // Probe reports whether a kycdesk sandbox answers at base.
@@ -229,16 +431,69 @@ func envNames(d providers.Descriptor) string {
 	return strings.Join(n, ", ")
 }
 
-func logRequests(h http.Handler, logf func(string, ...any)) http.Handler {
-	if logf == nil {
-		return h
-	}
+// stats count requests between two summaries.
+type stats struct {
+	requests, c2xx, c3xx, c4xx, c5xx, refused atomic.Int64
+}
+
+func (st *stats) count(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: 200}
-		start := time.Now()
 		h.ServeHTTP(rec, r)
-		logf("%s %s → %d (%s)", r.Method, r.URL.Path, rec.status, time.Since(start).Round(time.Microsecond))
+		st.requests.Add(1)
+		switch rec.status / 100 {
+		case 2:
+			st.c2xx.Add(1)
+		case 3:
+			st.c3xx.Add(1)
+		case 4:
+			st.c4xx.Add(1)
+		case 5:
+			st.c5xx.Add(1)
+		}
 	})
+}
+
+// summarize logs one line per period instead of one per request.
+func (s *Server) summarize(logging bool) {
+	defer close(s.done)
+	t := time.NewTicker(s.limits.SummaryEvery)
+	defer t.Stop()
+	last := time.Now()
+	flush := func() {
+		now := time.Now()
+		line := s.summaryLine(now.Sub(last))
+		last = now
+		if logging && line != "" {
+			s.log.always(line)
+		}
+	}
+	for {
+		select {
+		case <-t.C:
+			flush()
+		case <-s.stop:
+			flush()
+			return
+		}
+	}
+}
+
+func (s *Server) summaryLine(period time.Duration) string {
+	st := s.stats
+	n, refused, dropped := st.requests.Swap(0), st.refused.Swap(0), s.log.suppressed.Swap(0)
+	c2, c3, c4, c5 := st.c2xx.Swap(0), st.c3xx.Swap(0), st.c4xx.Swap(0), st.c5xx.Swap(0)
+	if n == 0 && refused == 0 && dropped == 0 {
+		return ""
+	}
+	line := fmt.Sprintf("%d requests in the last %s (2xx %d, 3xx %d, 4xx %d, 5xx %d)", n, period.Round(time.Second), c2, c3, c4, c5)
+	if refused > 0 {
+		line += fmt.Sprintf("; %d connections refused at the cap of %d", refused, s.limits.MaxConns)
+	}
+	if dropped > 0 {
+		line += fmt.Sprintf("; %d log lines not written (more than %d a second)", dropped, s.limits.LogLinesPerSecond)
+	}
+	return line
 }
 
 type statusRecorder struct {
@@ -249,6 +504,94 @@ type statusRecorder struct {
 func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code
 	s.ResponseWriter.WriteHeader(code)
+}
+
+// rateLog writes at most perSecond lines a second and counts the rest,
+// which the next summary reports.
+type rateLog struct {
+	logf       func(string, ...any)
+	perSecond  int
+	mu         sync.Mutex
+	window     time.Time
+	n          int
+	suppressed atomic.Int64
+}
+
+func newRateLog(logf func(string, ...any), perSecond int) *rateLog {
+	return &rateLog{logf: logf, perSecond: perSecond}
+}
+
+func (l *rateLog) printf(format string, a ...any) {
+	if l.logf == nil {
+		return
+	}
+	now := time.Now()
+	l.mu.Lock()
+	if now.Sub(l.window) >= time.Second {
+		l.window, l.n = now, 0
+	}
+	l.n++
+	ok := l.n <= l.perSecond
+	l.mu.Unlock()
+	if !ok {
+		l.suppressed.Add(1)
+		return
+	}
+	l.logf(format, a...)
+}
+
+func (l *rateLog) always(line string) {
+	if l.logf != nil {
+		l.logf("%s", line)
+	}
+}
+
+// logWriter routes net/http's own messages (TLS junk, timeouts) through
+// the rate limit.
+type logWriter struct{ l *rateLog }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.l.printf("%s", strings.TrimSpace(providers.SanitizeLine(string(p))))
+	return len(p), nil
+}
+
+// capListener closes connections beyond max at once, so that slow or
+// idle clients cannot take every file descriptor.
+type capListener struct {
+	net.Listener
+	max     int
+	open    atomic.Int64
+	refused func(remote string)
+}
+
+func (l *capListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if l.open.Add(1) > int64(l.max) {
+			l.open.Add(-1)
+			remote := c.RemoteAddr().String()
+			c.Close()
+			l.refused(remote)
+			continue
+		}
+		return &capConn{Conn: c, l: l}, nil
+	}
+}
+
+type capConn struct {
+	net.Conn
+	l    *capListener
+	once sync.Once
+}
+
+// Close frees the slot before closing, so that a client that sees the
+// close can connect again at once.
+func (c *capConn) Close() error {
+	c.once.Do(func() { c.l.open.Add(-1) })
+	return c.Conn.Close()
 }
 
 type indexProvider struct {

@@ -125,7 +125,7 @@ wait_for "must not contain digits"
 keys BSpace BSpace BSpace
 typed "ohn"
 enter_until "Review: the exact request"
-wait_for '"clientId": "e2e-desk-1"' 5
+wait_for '"clientId":"e2e-desk-1"' 5
 screen | grep -q 'Basic ••••••' || fail "review does not mask the credentials"
 screen | grep -q 'kycdesk-sandbox-secret' && fail "the secret is on the screen"
 keys Enter

@@ -99,7 +99,7 @@ func TestRoundTrip(t *testing.T) {
 		return nil, providers.Unknown(504, "", "gateway timeout", nil)
 	}
 	unk, err := l.Launch(context.Background(), testDescriptor(), c, providers.ModeSandbox, c.endpoint, values("client-3"))
-	if providers.ExitCode(err) != 4 || unk == nil || !unk.OutcomeUnknown() {
+	if providers.AsError(err).Kind != providers.KindUnknown || unk == nil || !unk.OutcomeUnknown() {
 		t.Fatalf("unknown launch: %v %+v", err, unk)
 	}
 	unk2, _ := l.Launch(context.Background(), testDescriptor(), c, providers.ModeSandbox, c.endpoint, values("client-4"))

@@ -141,7 +141,7 @@ func TestInvalidValuesWriteNothing(t *testing.T) {
 	v := values("")
 	v.Set("locale", "xx")
 	s, err := (&Launcher{Journal: j}).Launch(context.Background(), testDescriptor(), c, providers.ModeSandbox, c.endpoint, v)
-	if s != nil || providers.ExitCode(err) != 2 || !strings.Contains(err.Error(), "locale") {
+	if s != nil || providers.AsError(err).Kind != providers.KindInvalid || !strings.Contains(err.Error(), "locale") {
 		t.Fatalf("%v %v", s, err)
 	}
 	if c.launches.Load() != 0 || j.Len() != 0 {
@@ -163,14 +163,14 @@ func TestRetry(t *testing.T) {
 	v := values("client-r")
 	v.Set("firstName", "Ona") // personal: not journaled, but part of the body
 	s, err := l.Launch(context.Background(), testDescriptor(), c, providers.ModeSandbox, c.endpoint, v)
-	if providers.ExitCode(err) != 4 || !s.OutcomeUnknown() || s.RequestHash == "" {
+	if providers.AsError(err).Kind != providers.KindUnknown || !s.OutcomeUnknown() || s.RequestHash == "" {
 		t.Fatalf("%v %+v", err, s)
 	}
 	c.launch = nil
 
 	// The journal's values lack the personal one: the body differs.
 	_, err = l.Retry(context.Background(), s, c, nil)
-	if !errors.Is(err, ErrBodyChanged) || providers.ExitCode(err) != 2 || !strings.Contains(err.Error(), "differs") {
+	if !errors.Is(err, ErrBodyChanged) || providers.AsError(err).Kind != providers.KindInvalid || !strings.Contains(err.Error(), "differs") {
 		t.Fatalf("retry without the personal value: %v", err)
 	}
 	// A changed value: refused, nothing sent.

@@ -409,6 +409,9 @@ func (c *Client) Launch(ctx context.Context, v providers.Values) (*providers.Lau
 	if err != nil {
 		return nil, err
 	}
+	if why := providers.CheckHostedURL(r.TransactionURL, HostedURLHosts, c.cfg); why != "" {
+		return nil, providers.UntrustedURL("Alibaba", "TransactionId "+clip(r.TransactionID, 80), why, "alibaba")
+	}
 	l := &providers.Launch{
 		Provider: "alibaba",
 		References: map[string]string{
@@ -608,3 +611,7 @@ func mustParam(name string) providers.Param {
 	}
 	return p
 }
+
+// Spec is the parameter list, so that a masked client knows which sent
+// values are personal (providers.SpecOf).
+func (c *Client) Spec() providers.Spec { return Spec() }

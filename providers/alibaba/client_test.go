@@ -522,7 +522,7 @@ func js(s string) string { b, _ := json.Marshal(s); return string(b) }
 func TestNetworkTextIsSanitized(t *testing.T) {
 	evil := "\x1b]52;c;ZXZpbA==\x07\x1b[2J\u202eevil\r\n"
 	body := `{"RequestId":` + js(evil) + `,"Code":"Success","Result":{"TransactionId":` + js("abc"+evil) +
-		`,"TransactionUrl":` + js("https://x.example/v?a=1\x1b[31m") + `,"Protocol":` + js(evil) + `}}`
+		`,"TransactionUrl":` + js("https://x.aliyuncs.com/v?a=1\x1b[31m") + `,"Protocol":` + js(evil) + `}}`
 	c := stub(t, 200, body)
 	l, err := c.Launch(t.Context(), validValues())
 	if err != nil {

@@ -64,6 +64,20 @@ package alibaba
 //     getMetaInfo() result can be pasted instead. With SecurityLevel 02
 //     Device Guard may judge a preset risky (SubCode 206); use 01 while
 //     testing, as the seed advises.
+//
+// D7  TransactionUrl hosts. No page found states the host of the
+//     TransactionUrl that Initialize returns (the seed's example is cut at
+//     "http…", alibaba.md §1.3). The documented eKYC web hosts are the
+//     H5 SDK's CDN hkwebcdn.yuncloudauth.com (alibaba.md §5) and the
+//     Alibaba Cloud domains of the API itself (aliyuncs.com, alibabacloud.com,
+//     aliyun.com). A TransactionUrl elsewhere is not turned into a QR code
+//     unless allowed_url_hosts under [alibaba] names its host (the banner
+//     shows it). If live Alibaba answers another host, that setting is the
+//     workaround and HostedURLHosts below is what to change.
+
+// HostedURLHosts is the host family a TransactionUrl must belong to (D7,
+// unconfirmed).
+var HostedURLHosts = []string{"yuncloudauth.com", "aliyuncs.com", "alibabacloud.com", "aliyun.com"}
 
 const (
 	// wireAlbumIcon is the name sent (D1); seedAlbumIcon is the seed's

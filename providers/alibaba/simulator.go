@@ -51,6 +51,11 @@ const (
 	simMaxBody    = 1 << 20
 	simPagePrefix = "/sandbox/alibaba/verify/"
 	simRetention  = 30 * 24 * time.Hour // CheckResult keeps results 30 days
+	// simExpiredKeep: an unfinished session is kept this long past its
+	// 30 minutes, so its page says "expired" rather than "not valid";
+	// then it is dropped (CheckResult answers TransactionIdInvalid for
+	// both).
+	simExpiredKeep = time.Hour
 )
 
 // Simulator is the Alibaba eKYC sandbox. It is safe for concurrent use.
@@ -63,8 +68,8 @@ type Simulator struct {
 	public  string // PublicURL without trailing slash; "" = from the request
 
 	mu       sync.Mutex
-	nonces   map[string]time.Time
-	sessions map[string]*simSession
+	nonces   *providers.SimTable[struct{}]
+	sessions *providers.SimTable[*simSession]
 }
 
 type simSession struct {
@@ -87,9 +92,10 @@ type simSession struct {
 // credentials.
 func NewSimulator(opts providers.SimOptions) *Simulator {
 	s := &Simulator{opts: opts, akID: SandboxAccessKeyID, secret: SandboxAccessKeySecret,
-		public:   strings.TrimRight(strings.TrimSpace(opts.PublicURL), "/"),
-		nonces:   map[string]time.Time{},
-		sessions: map[string]*simSession{},
+		public: strings.TrimRight(strings.TrimSpace(opts.PublicURL), "/"),
+		// Every request spends a nonce; at most twice the sessions.
+		nonces:   providers.NewSimTable[struct{}](2 * simCapacity(opts)),
+		sessions: providers.NewSimTable[*simSession](simCapacity(opts)),
 		deliver:  opts.Deliverer(),
 	}
 	if id, sec := opts.Credentials[CredAccessKeyID], opts.Credentials[CredAccessKeySecret]; id != "" && sec != "" {
@@ -112,6 +118,20 @@ func (s *Simulator) logf(format string, a ...any) {
 }
 
 // ---- API ----
+
+// simCapacity is the session cap (SimOptions.MaxSessions or the default).
+func simCapacity(opts providers.SimOptions) int {
+	if opts.MaxSessions > 0 {
+		return opts.MaxSessions
+	}
+	return providers.DefaultSimCapacity
+}
+
+// simThrottled is the documented answer to too many calls (Throttling.Api,
+// HTTP 403, alibaba.md §6), given when the sandbox is full.
+func simThrottled() *simError {
+	return simErr(403, "Throttling.Api", "Request was denied due to api flow control (the sandbox holds as many sessions as it keeps; try again when older ones expire).")
+}
 
 type simError struct {
 	status  int
@@ -319,18 +339,15 @@ func (s *Simulator) authenticate(r *http.Request, body []byte) (map[string]strin
 	}
 	nonce := r.Header.Get("x-acs-signature-nonce")
 	s.mu.Lock()
-	for n, t := range s.nonces {
-		if now.Sub(t) > simNonceKeep {
-			delete(s.nonces, n)
-		}
-	}
-	_, used := s.nonces[nonce]
-	if !used {
-		s.nonces[nonce] = now
-	}
+	s.nonces.Sweep(now.Add(-simNonceKeep))
+	_, used := s.nonces.Get(nonce)
+	full := !used && !s.nonces.Put(nonce, struct{}{}, now)
 	s.mu.Unlock()
 	if used {
 		return nil, simErr(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
+	}
+	if full {
+		return nil, simThrottled()
 	}
 	if v := r.Header.Get("x-acs-version"); v != APIVersion {
 		return nil, simErr(400, "InvalidVersion", "Specified parameter Version is not valid.")
@@ -497,13 +514,13 @@ func (s *Simulator) initialize(w http.ResponseWriter, r *http.Request, p map[str
 		created: s.opts.Clock(),
 	}
 	s.mu.Lock()
-	for id, old := range s.sessions {
-		if sess.created.Sub(old.created) > simRetention {
-			delete(s.sessions, id) // results are kept 30 days
-		}
-	}
-	s.sessions[sess.id] = sess
+	s.sessions.Sweep(sess.created)
+	stored := s.sessions.Put(sess.id, sess, sess.created.Add(SessionTTL+simExpiredKeep))
 	s.mu.Unlock()
+	if !stored {
+		s.writeError(w, r, simThrottled())
+		return
+	}
 	s.logf("alibaba: Initialize MerchantBizId=%s → TransactionId=%s", providers.SanitizeLine(sess.bizID), sess.id)
 	s.writeJSON(w, http.StatusOK, map[string]any{
 		"RequestId": simRequestID(),
@@ -526,7 +543,8 @@ func (s *Simulator) checkResult(w http.ResponseWriter, r *http.Request, p map[st
 	}
 	now := s.opts.Clock()
 	s.mu.Lock()
-	sess, ok := s.sessions[p["TransactionId"]]
+	s.sessions.Sweep(now)
+	sess, ok := s.sessions.Get(p["TransactionId"])
 	var outcome, docType string
 	var expired bool
 	if ok {
@@ -648,7 +666,7 @@ func (s *Simulator) pageError(sess *simSession, now time.Time) (status int, d si
 func (s *Simulator) servePage(w http.ResponseWriter, r *http.Request) {
 	now := s.opts.Clock()
 	s.mu.Lock()
-	sess := s.sessions[r.PathValue("id")]
+	sess, _ := s.sessions.Get(r.PathValue("id"))
 	status, d, bad := s.pageError(sess, now)
 	if !bad && sess.opened {
 		status, d, bad = http.StatusForbidden, simPageData{Title: "Verification link already used",
@@ -677,7 +695,7 @@ func (s *Simulator) serveAction(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.opts.Clock()
 	s.mu.Lock()
-	sess := s.sessions[r.PathValue("id")]
+	sess, _ := s.sessions.Get(r.PathValue("id"))
 	status, d, bad := s.pageError(sess, now)
 	if !bad && (!sess.opened || sess.token == "" || !hmac.Equal([]byte(token), []byte(sess.token))) {
 		status, d, bad = http.StatusForbidden, simPageData{Title: "Verification link already used",
@@ -688,6 +706,7 @@ func (s *Simulator) serveAction(w http.ResponseWriter, r *http.Request) {
 	}
 	if !bad {
 		sess.outcome = action
+		s.sessions.Keep(sess.id, sess.created.Add(simRetention)) // results are kept 30 days
 		sess.token = ""
 		ret := ""
 		if absHTTPURL(sess.returnURL, false) {

@@ -162,7 +162,7 @@ func New(cfg providers.Config) (*Client, error) {
 	case errors.Is(err, providers.ErrPlainHTTP):
 		return nil, configError("base_url", "plain http is refused for a live endpoint that is not loopback", "use https")
 	case err != nil:
-		return nil, configError("base_url", fmt.Sprintf("%q is not an http(s) URL", base), "set base_url (or KYCDESK_DWS_URL) to e.g. "+GatewaySingapore)
+		return nil, configError("base_url", fmt.Sprintf("%q is not an http(s) URL", providers.SanitizeLine(base)), "set base_url (or KYCDESK_DWS_URL) to e.g. "+GatewaySingapore)
 	}
 	c.baseURL = base
 	return c, nil
@@ -631,3 +631,7 @@ func (c *Client) Status(ctx context.Context, l *providers.Launch) (*providers.St
 	}
 	return st, nil
 }
+
+// Spec is the parameter list, so that a masked client knows which sent
+// values are personal (providers.SpecOf).
+func (c *Client) Spec() providers.Spec { return Spec() }

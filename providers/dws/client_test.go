@@ -155,7 +155,7 @@ func TestAlwaysUnknownGivesUp(t *testing.T) {
 	sb.client.Backoff = func(n int) time.Duration { waits = append(waits, n); return 0 }
 	_, err := sb.client.Launch(context.Background(), vals(ParamIdentityValue, "+60 12 345 "+SandboxSuffixAlwaysUnknown, ParamAuthenticationRequestID, "KYCDESK-U-1"))
 	pe := asErr(t, err)
-	if pe.Kind != providers.KindUnknown || pe.Code != CodeRequestTrafficExceedLimit || providers.ExitCode(err) != 4 {
+	if pe.Kind != providers.KindUnknown || pe.Code != CodeRequestTrafficExceedLimit || providers.AsError(err).Kind != providers.KindUnknown {
 		t.Fatalf("%+v", pe)
 	}
 	if !strings.Contains(pe.Message, "outcome unknown") || !strings.Contains(pe.Action, "KYCDESK-U-1") || !strings.Contains(pe.Action, "same") {
@@ -285,8 +285,8 @@ func TestRejectedCodes(t *testing.T) {
 		if pe.Kind != providers.KindRejected || pe.Code != code || !strings.Contains(pe.Message, info.Meaning) || !strings.Contains(pe.Action, info.Action) {
 			t.Errorf("%s: %+v", code, pe)
 		}
-		if providers.ExitCode(err) != 3 {
-			t.Errorf("%s: exit %d", code, providers.ExitCode(err))
+		if providers.AsError(err).Kind != providers.KindRejected {
+			t.Errorf("%s: kind %s", code, providers.AsError(err).Kind)
 		}
 	}
 	// TIMES_EXCEED_LIMIT: too many new authentications for one number.

@@ -87,6 +87,11 @@ const (
 	SimInitWindow     = 10 * time.Minute // (else TIMES_EXCEED_LIMIT)
 )
 
+// simKeep is how long the simulator keeps an authentication and its
+// idempotency records after it began (no DWS lifetime is documented; a
+// code lives SimCodeTTL and at most SimMaxSends are sent).
+const simKeep = 24 * time.Hour
+
 // simMaxRecorded bounds the requests kept for Requests.
 const simMaxRecorded = 1000
 
@@ -115,10 +120,10 @@ type Simulator struct {
 	configErr   string
 
 	mu         sync.Mutex
-	inits      map[string]*simIdem
-	triggers   map[string]*simIdem
-	auths      map[string]*simAuth // by authenticationId
-	numberHits map[string][]time.Time
+	inits      *providers.SimTable[*simIdem]
+	triggers   *providers.SimTable[*simIdem]
+	auths      *providers.SimTable[*simAuth] // by authenticationId
+	numberHits *providers.SimTable[[]time.Time]
 	inbox      []SimSMS
 	requests   []SimRequest
 	seq        uint64
@@ -148,8 +153,9 @@ type simAuth struct {
 // sandbox platform key signs (the sandbox passes only DWS_CLIENT_ID).
 func NewSimulator(opts providers.SimOptions) *Simulator {
 	s := &Simulator{opts: opts,
-		inits: map[string]*simIdem{}, triggers: map[string]*simIdem{},
-		auths: map[string]*simAuth{}, numberHits: map[string][]time.Time{}}
+		inits: providers.NewSimTable[*simIdem](opts.MaxSessions), triggers: providers.NewSimTable[*simIdem](opts.MaxSessions),
+		auths:      providers.NewSimTable[*simAuth](opts.MaxSessions),
+		numberHits: providers.NewSimTable[[]time.Time](opts.MaxSessions)}
 	creds := opts.Credentials
 	if creds == nil {
 		creds = map[string]string{CredClientID: SandboxClientID, "publicKeyPEM": SandboxClientPublicKeyPEM}
@@ -187,6 +193,10 @@ func NewSimulator(opts providers.SimOptions) *Simulator {
 	}
 	return s
 }
+
+// OperatorPaths: the SMS inbox shows every code sent, so the sandbox keeps
+// it from other machines (providers.OperatorPages).
+func (s *Simulator) OperatorPaths() []string { return []string{SimPagePath} }
 
 // Register mounts the routes on mux.
 func (s *Simulator) Register(mux *http.ServeMux) {
@@ -431,9 +441,11 @@ func simFields(body []byte) (map[string]string, string) {
 // idempotent runs process once per (client id, key): a byte-identical repeat
 // of a request that reached S or F gets the same answer; another body gets
 // REPEAT_REQ_INCONSISTENT. Called with s.mu held.
-func (s *Simulator) idempotent(table map[string]*simIdem, clientID, key string, body []byte, process func(rec *simIdem) answer) answer {
+func (s *Simulator) idempotent(table *providers.SimTable[*simIdem], clientID, key string, body []byte, process func(rec *simIdem) answer) answer {
 	k := clientID + "\x00" + key
-	rec := table[k]
+	now := s.opts.Clock()
+	s.sweep(now)
+	rec, _ := table.Get(k)
 	if rec != nil {
 		if !bytes.Equal(rec.body, body) {
 			a := s.fail(CodeRepeatReqInconsistent, "Repeated requests are inconsistent.")
@@ -445,13 +457,30 @@ func (s *Simulator) idempotent(table map[string]*simIdem, clientID, key string, 
 		}
 	} else {
 		rec = &simIdem{body: append([]byte(nil), body...)}
-		table[k] = rec
+		if !table.Put(k, rec, now.Add(simKeep)) {
+			return s.full()
+		}
 	}
 	a := process(rec)
 	if a.final && a.status == http.StatusOK {
 		rec.final, rec.status = a.body, a.status
 	}
 	return a
+}
+
+// sweep drops what the simulator no longer keeps. Called with s.mu held.
+func (s *Simulator) sweep(now time.Time) {
+	s.inits.Sweep(now)
+	s.triggers.Sweep(now)
+	s.auths.Sweep(now)
+	s.numberHits.Sweep(now)
+}
+
+// full is the documented traffic-limit answer (REQUEST_TRAFFIC_EXCEED_LIMIT,
+// status U: retry later with the same request id), given when the sandbox
+// holds as many authentications as it keeps.
+func (s *Simulator) full() answer {
+	return s.reply(StatusUnknown, CodeRequestTrafficExceedLimit, "Request traffic exceeds the limit: the sandbox holds as many authentications as it keeps.", nil)
 }
 
 var simPhone = regexp.MustCompile(`^([1-9][0-9]{0,2})-([0-9]{4,14})$`)
@@ -515,21 +544,26 @@ func (s *Simulator) initAuthentication(r *http.Request, clientID string, body []
 			return s.fail(CodeAccessDenied, "Access denied.")
 		}
 		now := s.opts.Clock()
-		hits := s.numberHits[number][:0:0]
-		for _, t := range s.numberHits[number] {
+		old, _ := s.numberHits.Get(number)
+		hits := old[:0:0]
+		for _, t := range old {
 			if now.Sub(t) < SimInitWindow {
 				hits = append(hits, t)
 			}
 		}
 		if len(hits) >= SimInitLimit {
-			s.numberHits[number] = hits
+			s.numberHits.Put(number, hits, hits[len(hits)-1].Add(SimInitWindow))
 			return s.fail(CodeTimesExceedLimit, "Too many requests in a short time, please try again later.")
 		}
-		s.numberHits[number] = append(hits, now)
+		if s.auths.Full() || (old == nil && s.numberHits.Full()) {
+			return s.full()
+		}
+		hits = append(hits, now)
+		s.numberHits.Put(number, hits, now.Add(SimInitWindow)) // kept while any hit counts
 		s.seq++
 		a := &simAuth{id: now.Format("20060102") + fmt.Sprintf("%08d", s.seq%100000000) + randomDigits(19),
 			reqID: id, clientID: clientID, number: number}
-		s.auths[a.id] = a
+		s.auths.Put(a.id, a, now.Add(simKeep))
 		return s.reply(StatusSuccess, CodeSuccess, "success.", map[string]any{
 			"authenticationRequestId": id,
 			"authenticationId":        a.id,
@@ -549,7 +583,7 @@ func (s *Simulator) triggerChallenge(r *http.Request, clientID string, body []by
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	process := func(*simIdem) answer {
-		a := s.auths[challenge]
+		a, _ := s.auths.Get(challenge)
 		now := s.opts.Clock()
 		switch {
 		case a == nil || a.clientID != clientID:
@@ -619,7 +653,8 @@ func (s *Simulator) verifyAuthentication(r *http.Request, clientID string, body 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.auths[authID]
+	s.sweep(s.opts.Clock())
+	a, _ := s.auths.Get(authID)
 	if a != nil && (a.clientID != clientID || a.reqID != id) {
 		// authenticationRequestId "must be the same during the whole
 		// authentication process".

@@ -66,7 +66,7 @@ func New(cfg providers.Config) (providers.Client, error) {
 	case errors.Is(err, providers.ErrPlainHTTP):
 		return nil, configError("base_url", "plain http is refused for a live endpoint that is not loopback", "use https:// in KYCDESK_IDENFY_URL")
 	case err != nil:
-		return nil, configError("base_url", fmt.Sprintf("%q is not an http(s) URL", base), "set KYCDESK_IDENFY_URL to an API root such as "+LiveURL)
+		return nil, configError("base_url", fmt.Sprintf("%q is not an http(s) URL", providers.SanitizeLine(base)), "set KYCDESK_IDENFY_URL to an API root such as "+LiveURL)
 	}
 	return &client{cfg: cfg, base: base, key: key, secret: secret, http: cfg.Client(), spec: Spec()}, nil
 }
@@ -263,8 +263,21 @@ func (c *client) Launch(ctx context.Context, v providers.Values) (*providers.Lau
 		return nil, providers.Unknown(resp.Status, "",
 			fmt.Sprintf("iDenfy answered %s but the token could not be read (%v)", providers.HTTPStatusText(resp.Status), err), err)
 	}
-	return c.launchFrom(tok, v, sent), nil
+	l := c.launchFrom(tok, v, sent)
+	if why := providers.CheckHostedURL(l.URL, HostedURLHosts, c.cfg); why != "" {
+		return nil, providers.UntrustedURL("iDenfy", "scanRef "+tok.ScanRef, why, "idenfy")
+	}
+	return l, nil
 }
+
+// HostedURLHosts is the host family of iDenfy's hosted flow: the redirect
+// and UI hosts are ivs.idenfy.com and ui.idenfy.com (reference/idenfy.md
+// §1.2); any other *.idenfy.com host is iDenfy's too.
+var HostedURLHosts = []string{"idenfy.com"}
+
+// Spec is the parameter list, so that a masked client knows which sent
+// values are personal (providers.SpecOf).
+func (c *client) Spec() providers.Spec { return c.spec }
 
 // token is the part of the token response kycdesk uses, sanitized.
 type token struct {

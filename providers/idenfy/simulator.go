@@ -72,6 +72,10 @@ const (
 	simMinSession     = 60      // [003] 60 <= x
 	simMaxSession     = 3600    // [003] x <= 3600
 	simMaxBody        = 1 << 20
+	// simKeep: a session stays queryable this long after the latest it
+	// could have ended (its token's life plus its session length), then
+	// the simulator forgets it.
+	simKeep = 24 * time.Hour
 )
 
 // simDocuments are the document types of seed 002, with the words the
@@ -124,8 +128,8 @@ type simulator struct {
 	deliver *providers.Deliverer
 
 	mu      sync.Mutex
-	byToken map[string]*simSession
-	byScan  map[string]*simSession
+	byToken *providers.SimTable[*simSession]
+	byScan  *providers.SimTable[*simSession]
 }
 
 // NewSimulator makes iDenfy's sandbox. opts.Credentials (apiKey,
@@ -133,7 +137,7 @@ type simulator struct {
 // SandboxAPISecret.
 func NewSimulator(opts providers.SimOptions) providers.Simulator {
 	s := &simulator{opts: opts, key: SandboxAPIKey, secret: SandboxAPISecret,
-		byToken: map[string]*simSession{}, byScan: map[string]*simSession{}}
+		byToken: providers.NewSimTable[*simSession](opts.MaxSessions), byScan: providers.NewSimTable[*simSession](opts.MaxSessions)}
 	if opts.Credentials != nil {
 		s.key, s.secret = opts.Credentials["apiKey"], opts.Credentials["apiSecret"]
 	}
@@ -621,10 +625,23 @@ func (s *simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	redirect := s.publicBase(r) + RedirectPath + "?authToken=" + url.QueryEscape(sess.authToken)
 
+	// Opened before the token expires, finished within sessionLength:
+	// this is after the latest possible end.
+	until := sess.created.Add(sess.expiry + sess.sessionLength + simKeep)
 	s.mu.Lock()
-	s.byToken[sess.authToken] = sess
-	s.byScan[sess.scanRef] = sess
+	s.byToken.Sweep(sess.created)
+	s.byScan.Sweep(sess.created)
+	stored := !s.byToken.Full() && !s.byScan.Full()
+	if stored {
+		s.byToken.Put(sess.authToken, sess, until)
+		s.byScan.Put(sess.scanRef, sess, until)
+	}
 	s.mu.Unlock()
+	if !stored {
+		// The documented rate-limit answer [A resources/error-messages].
+		apiFail(w, http.StatusTooManyRequests, "TOO_MANY_REQUESTS", "Request limit reached: the sandbox holds as many sessions as it keeps; try again when older ones expire.")
+		return
+	}
 	s.logf("token issued: scanRef=%s clientId=%q tokenType=%s expires in %s", sess.scanRef, sess.clientID, sess.tokenType, sess.expiry)
 
 	// The answer echoes every request field with the defaults filled in
@@ -720,7 +737,8 @@ func (s *simulator) handleStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	sess := s.byScan[scanRef]
+	s.byScan.Sweep(s.now())
+	sess, _ := s.byScan.Get(scanRef)
 	if sess == nil {
 		s.mu.Unlock()
 		apiFail(w, http.StatusBadRequest, "BAD_VALUE", "scanRef: No verification with this scanRef exists.")
@@ -754,7 +772,8 @@ func errPage(w http.ResponseWriter, status int, title, message string) {
 // lookupForPage finds an ACTIVE session by token, answering an error page
 // when there is none. Call with mu held.
 func (s *simulator) lookupForPage(w http.ResponseWriter, token string, now time.Time) *simSession {
-	sess := s.byToken[token]
+	s.byToken.Sweep(now)
+	sess, _ := s.byToken.Get(token)
 	if token == "" || sess == nil {
 		errPage(w, http.StatusBadRequest, "Verification link is not valid",
 			"This verification link is not valid. Ask the company that sent it for a new one.")
@@ -886,7 +905,7 @@ var errNoSession = errors.New("no such session")
 func (s *simulator) sessionByScanRef(scanRef string) (simSession, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess := s.byScan[scanRef]
+	sess, _ := s.byScan.Get(scanRef)
 	if sess == nil {
 		return simSession{}, errNoSession
 	}

@@ -607,7 +607,7 @@ func TestSimConcurrent(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if got := len(env.sim.byScan); got != 16 {
+	if got := env.sim.byScan.Len(); got != 16 {
 		t.Errorf("%d sessions", got)
 	}
 	if _, err := env.sim.sessionByScanRef("nope"); err == nil {

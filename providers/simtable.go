@@ -1,0 +1,118 @@
+package providers
+
+import (
+	"container/heap"
+	"time"
+)
+
+// DefaultSimCapacity is how many sessions a simulator keeps at once. A
+// sandbox session is a few hundred bytes, so a full table is a few MB.
+const DefaultSimCapacity = 20000
+
+// SimTable holds a simulator's sessions: lookups by key are O(1), each
+// entry is dropped once its keep-until time has passed (Sweep, amortised
+// O(log n) per entry), and Put refuses a new key when the table is full, so
+// a sandbox on a LAN cannot be made to grow without bound. It is not safe
+// for concurrent use: simulators call it under their own lock.
+type SimTable[V any] struct {
+	max     int
+	entries map[string]*simEntry[V]
+	queue   simQueue[V]
+}
+
+type simEntry[V any] struct {
+	key   string
+	val   V
+	until time.Time
+	index int
+}
+
+// NewSimTable makes a table of at most max entries (DefaultSimCapacity
+// when max <= 0).
+func NewSimTable[V any](max int) *SimTable[V] {
+	if max <= 0 {
+		max = DefaultSimCapacity
+	}
+	return &SimTable[V]{max: max, entries: map[string]*simEntry[V]{}}
+}
+
+// Get returns the entry for key.
+func (t *SimTable[V]) Get(key string) (V, bool) {
+	if e, ok := t.entries[key]; ok {
+		return e.val, true
+	}
+	var zero V
+	return zero, false
+}
+
+// Put stores v under key until the given time; an existing key is
+// replaced. It reports false, storing nothing, when the table is full of
+// entries still to be kept (call Sweep first).
+func (t *SimTable[V]) Put(key string, v V, until time.Time) bool {
+	if e, ok := t.entries[key]; ok {
+		e.val, e.until = v, until
+		heap.Fix(&t.queue, e.index)
+		return true
+	}
+	if len(t.entries) >= t.max {
+		return false
+	}
+	e := &simEntry[V]{key: key, val: v, until: until}
+	t.entries[key] = e
+	heap.Push(&t.queue, e)
+	return true
+}
+
+// Keep moves key's keep-until time (a session that reached a result is
+// kept longer than one still waiting).
+func (t *SimTable[V]) Keep(key string, until time.Time) {
+	if e, ok := t.entries[key]; ok {
+		e.until = until
+		heap.Fix(&t.queue, e.index)
+	}
+}
+
+// Delete removes key.
+func (t *SimTable[V]) Delete(key string) {
+	if e, ok := t.entries[key]; ok {
+		heap.Remove(&t.queue, e.index)
+		delete(t.entries, key)
+	}
+}
+
+// Sweep drops every entry whose keep-until time is not after now.
+func (t *SimTable[V]) Sweep(now time.Time) {
+	for len(t.queue) > 0 && !t.queue[0].until.After(now) {
+		e := heap.Pop(&t.queue).(*simEntry[V])
+		delete(t.entries, e.key)
+	}
+}
+
+// Len is the number of entries.
+func (t *SimTable[V]) Len() int { return len(t.entries) }
+
+// Full reports whether Put would refuse a new key.
+func (t *SimTable[V]) Full() bool { return len(t.entries) >= t.max }
+
+// simQueue is a min-heap by keep-until time.
+type simQueue[V any] []*simEntry[V]
+
+func (q simQueue[V]) Len() int           { return len(q) }
+func (q simQueue[V]) Less(i, j int) bool { return q[i].until.Before(q[j].until) }
+func (q simQueue[V]) Swap(i, j int) {
+	q[i], q[j] = q[j], q[i]
+	q[i].index, q[j].index = i, j
+}
+func (q *simQueue[V]) Push(x any) {
+	e := x.(*simEntry[V])
+	e.index = len(*q)
+	*q = append(*q, e)
+}
+func (q *simQueue[V]) Pop() any {
+	old := *q
+	n := len(old)
+	e := old[n-1]
+	old[n-1] = nil
+	*q = old[:n-1]
+	return e
+}
