@@ -56,11 +56,11 @@ const (
 // no metrics, no tracker) is left as it is. With session.Store the actor
 // goes on the context instead (session.WithActor), here.
 func (d *Desk) instrument() {
+	d.o.Launcher = instrumentedLauncher{next: d.o.Launcher, d: d}
 	if d.o.Operator == "" && d.o.Desk == "" && d.o.Metrics == nil && d.o.Track == nil {
 		return
 	}
 	d.o.History = actorHistoryOf{History: d.o.History, d: d}
-	d.o.Launcher = instrumentedLauncher{next: d.o.Launcher, d: d}
 	resolve := d.o.Resolve
 	d.o.Resolve = func(desc providers.Descriptor, mode providers.Mode, endpoint string) *Provider {
 		return d.audited(resolve(desc, mode, endpoint))
@@ -91,7 +91,7 @@ type instrumentedLauncher struct {
 }
 
 func (l instrumentedLauncher) launcher() Launcher {
-	if a, ok := l.next.(actorLauncher); ok {
+	if a, ok := l.next.(actorLauncher); ok && (l.d.o.Operator != "" || l.d.o.Desk != "") {
 		return a.As(l.d.o.Operator, l.d.o.Desk)
 	}
 	return l.next
@@ -99,14 +99,16 @@ func (l instrumentedLauncher) launcher() Launcher {
 
 func (l instrumentedLauncher) LaunchBuilt(ctx context.Context, desc providers.Descriptor, c providers.Client, mode providers.Mode,
 	endpoint string, v providers.Values, req *http.Request) (*session.Session, error) {
-	return l.d.sending(ctx, desc.ID, func(ctx context.Context) (*session.Session, error) {
+	return l.d.sending(ctx, desc, endpoint, func(ctx context.Context) (*session.Session, error) {
 		return l.launcher().LaunchBuilt(ctx, desc, c, mode, endpoint, v, req)
 	})
 }
 
 func (l instrumentedLauncher) RetryBuilt(ctx context.Context, s *session.Session, c providers.Client, v providers.Values,
 	req *http.Request) (*session.Session, error) {
-	return l.d.sending(ctx, s.Provider, func(ctx context.Context) (*session.Session, error) {
+	desc, _ := l.d.o.Registry.Get(s.Provider)
+	desc.ID = s.Provider
+	return l.d.sending(ctx, desc, s.Endpoint, func(ctx context.Context) (*session.Session, error) {
 		return l.launcher().RetryBuilt(ctx, s, c, v, req)
 	})
 }
@@ -186,10 +188,12 @@ type launchingKey struct{}
 var errStopping = &providers.Error{Kind: providers.KindTransport, Message: "the server is shutting down; nothing was sent",
 	Action: "reconnect in a minute and launch again"}
 
-// sending runs one launch of provider (a launch or a retry): tracked by the
-// server's shutdown, counted in the metrics, and with note told when it
-// queues for the provider account's rate limit.
-func (d *Desk) sending(ctx context.Context, provider string, send func(context.Context) (*session.Session, error)) (*session.Session, error) {
+// sending runs one launch of desc at endpoint (a launch or a retry):
+// tracked by the server's shutdown, queued on the provider account's
+// token bucket (launchLimit), counted in the metrics; a notice on ctx
+// (WithWaitNotice) hears when it queues.
+func (d *Desk) sending(ctx context.Context, desc providers.Descriptor, endpoint string, send func(context.Context) (*session.Session, error)) (*session.Session, error) {
+	provider := desc.ID
 	ctx = context.WithValue(ctx, launchingKey{}, true)
 	if d.o.Track != nil {
 		tracked, done, err := d.o.Track(ctx)
@@ -210,6 +214,14 @@ func (d *Desk) sending(ctx context.Context, provider string, send func(context.C
 		}
 	})
 	start := time.Now()
+	if err := launchLimit(ctx, desc, endpoint); err != nil {
+		// Cancelled while queued: nothing was recorded or sent.
+		if m != nil {
+			m.LaunchFinished(provider, outcomeWord(err), time.Since(start))
+		}
+		return nil, &providers.Error{Kind: providers.KindTransport, Message: "cancelled while waiting for the provider's rate limit; nothing was sent",
+			Action: "launch again", Err: err}
+	}
 	if m != nil {
 		m.LaunchStarted(provider)
 	}
@@ -269,4 +281,21 @@ func verifyDetail(st *providers.Status, err error) string {
 		return string(st.State)
 	}
 	return "sent"
+}
+
+// launchLimit queues a launch on its provider account's token bucket in
+// providers.AccountLimits, shared by every desk of the process, so that a
+// burst of launches waits (a notice tells the screen) instead of meeting
+// the provider's throttling (Alibaba: Throttling.Api over 10 QPS per
+// account and API). The rate is the provider's AccountQPS; the limit is
+// per API, so launches have a bucket apart from status calls. The desk
+// does not see the account's key id (the client is masked), so the
+// bucket is per endpoint: every account at one endpoint shares it, which
+// only errs on the slow side.
+func launchLimit(ctx context.Context, desc providers.Descriptor, endpoint string) error {
+	qps := desc.FollowPolicy().AccountQPS
+	if qps <= 0 {
+		return nil
+	}
+	return providers.AccountLimits.Wait(ctx, desc.ID+"/launch", endpoint, qps)
 }

@@ -145,3 +145,57 @@ func TestLocalDeskNotInstrumented(t *testing.T) {
 		t.Errorf("history is %T", d.o.History)
 	}
 }
+
+// 30 Alibaba launches from 3 desks at once on the sandbox, whose simulator
+// refuses an account's 11th call within a second (Throttling.Api): the
+// desks queue on the account's shared bucket, none fails, and the
+// launching screens hear that they wait.
+func TestAlibabaBurstFromThreeDesksQueues(t *testing.T) {
+	sb := startSandbox(t)
+	j := openJournal(t, filepath.Join(t.TempDir(), "sessions.jsonl"))
+	m := &fakeMetrics{}
+	var desks []*Desk
+	for range 3 {
+		desks = append(desks, servedDesk(t, sb.URL, j, m, nil))
+	}
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		errs   []error
+		waited int
+	)
+	for i := range 30 {
+		d := desks[i%3]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p, _ := d.Provider("alibaba")
+			dr := d.Draft(p, providers.Values{"MerchantUserId": {"burst"}, "DocType": {"00000001"}})
+			ctx := WithWaitNotice(context.Background(), func(time.Duration) { mu.Lock(); waited++; mu.Unlock() })
+			if _, err := d.Launch(ctx, dr); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		t.Error(err)
+	}
+	launched := 0
+	for _, s := range j.Sessions() {
+		if s.Provider == "alibaba" && s.Launched() {
+			launched++
+		}
+	}
+	if launched != 30 {
+		t.Errorf("%d of 30 launched", launched)
+	}
+	if waited == 0 || m.waits == 0 {
+		t.Errorf("no launch queued (notices %d, metrics %d)", waited, m.waits)
+	}
+	for _, e := range m.errs {
+		t.Errorf("provider error counted: %s", e)
+	}
+}

@@ -382,20 +382,13 @@ func DecodeInitialize(resp *providers.Response) (*InitializeResult, string, erro
 	return &r, providers.SanitizeLine(env.RequestID), nil
 }
 
-// Launch validates, waits for the account's token bucket
-// (providers.AccountLimits, Follow.AccountQPS), sends Initialize (signed
-// anew: fresh date and nonce) and decodes the answer.
+// Launch validates, sends Initialize (signed anew: fresh date and nonce)
+// and decodes the answer. Desks queue launches on the account's bucket
+// before calling it (desk: launchLimit).
 func (c *Client) Launch(ctx context.Context, v providers.Values) (*providers.Launch, error) {
 	pv, err := c.prepared(v)
 	if err != nil {
 		return nil, err
-	}
-	// Every desk of the process shares the account's bucket, so a burst of
-	// launches queues here instead of meeting Throttling.Api; signed after
-	// the wait, so the date and nonce are fresh.
-	if err := providers.AccountLimits.Wait(ctx, ID+"/"+ActionInitialize, c.LimitKey(), Follow.AccountQPS); err != nil {
-		return nil, &providers.Error{Kind: providers.KindTransport, Message: "Initialize was not sent: " + providers.SanitizeLine(err.Error()),
-			Action: "launch again; nothing was sent", Err: err}
 	}
 	req, err := c.signed(ctx, ActionInitialize, initializeQuery(pv))
 	if err != nil {

@@ -15,9 +15,9 @@ const SimAccountQPS = 10
 // a call is refused when SimAccountQPS calls were already accepted in the
 // second before it. Which calls count is not documented; every
 // authenticated call does here (flow control sits in front of the API's
-// own checks). The window is wall-clock time, not the simulator's clock:
-// a rate is about requests as they arrive, while tests freeze the
-// simulated clock to test expiry.
+// own checks). The window is the simulator's clock (SimOptions.Now), as
+// every other time it keeps; tests that freeze it and send more than the
+// limit on purpose turn the limit off.
 type simRate struct {
 	mu    sync.Mutex
 	calls map[string][]time.Time // the last SimAccountQPS accepted calls, oldest first

@@ -192,7 +192,7 @@ func (s *Simulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, e)
 		return
 	}
-	if !s.qps.allow(s.akID+"/"+r.Header.Get("x-acs-action"), time.Now()) {
+	if !s.qps.allow(s.akID+"/"+r.Header.Get("x-acs-action"), s.opts.Clock()) {
 		s.writeError(w, r, simFlowControl())
 		return
 	}
