@@ -41,6 +41,18 @@ func runAccessible(a *app, streams *IO) error {
 	entries := a.desk.Providers()
 	for {
 		var opts []huh.Option[string]
+		// Desk profiles first, as on the console's home.
+		profiles, problems := a.desk.Profiles()
+		for _, p := range problems {
+			fmt.Fprintln(out, "Profile not read:", p)
+		}
+		for _, p := range profiles {
+			if p.Disabled != "" {
+				fmt.Fprintf(out, "Profile %s is unavailable: %s\n", p.Name, p.Disabled)
+				continue
+			}
+			opts = append(opts, huh.NewOption("Profile "+providers.SanitizeLine(p.DisplayTitle())+" — "+p.Provider.Desc.Name, "profile:"+p.Name))
+		}
 		for _, e := range entries {
 			if e.Disabled != "" {
 				fmt.Fprintf(out, "%s is unavailable: %s\n", e.Desc.Name, e.Disabled)
@@ -53,14 +65,18 @@ func runAccessible(a *app, streams *IO) error {
 			return exitCode(exitOther)
 		}
 		var id string
-		if err := ask(huh.NewSelect[string]().Title("Provider").Options(opts...).Value(&id)); err != nil {
+		if err := ask(huh.NewSelect[string]().Title("Profile or provider").Options(opts...).Value(&id)); err != nil {
 			return accessibleEnd(&io, err)
 		}
-		p := a.desk.Lookup(id)
-		if p == nil {
+		var err error
+		if name, ok := strings.CutPrefix(id, "profile:"); ok {
+			err = accessibleProfile(a, &io, name, ask, in)
+		} else if p := a.desk.Lookup(id); p != nil {
+			err = accessibleSession(a, &io, p, ask, in)
+		} else {
 			return exitCode(exitOther)
 		}
-		if err := accessibleSession(a, &io, p, ask, in); err != nil {
+		if err != nil {
 			return err
 		}
 		again := false
@@ -75,12 +91,20 @@ func runAccessible(a *app, streams *IO) error {
 type eofReader struct {
 	r   goio.Reader
 	eof bool
+	// emptyIsDone: an empty line answers "0" (done) while a multi-select
+	// asks, so a list finishes on an empty enter as every other prompt.
+	emptyIsDone bool
 }
 
 func (e *eofReader) Read(p []byte) (int, error) {
 	n, err := e.r.Read(p)
 	if err == goio.EOF {
 		e.eof = true
+	}
+	if e.emptyIsDone && n > 0 && len(p) > n {
+		if line := string(p[:n]); line == "\n" || line == "\r\n" {
+			n = copy(p, "0\n")
+		}
 	}
 	return n, err
 }
@@ -103,11 +127,10 @@ func accessibleSession(a *app, io *IO, p *desk.Provider, ask func(...huh.Field) 
 	values := providers.Values{}
 	var dr *desk.Draft
 	for {
-		f := forms.New(p.Desc.Name, essentials, values, false)
-		if err := f.Form.WithAccessible(true).WithInput(io.In).WithOutput(io.Out).Run(); err != nil || in.eof {
+		var err error
+		if values, err = accessibleFill(io, in, p.Desc.Name, essentials, values); err != nil || in.eof {
 			return accessibleEnd(io, err)
 		}
-		values = merge(values, f.Values())
 		more := false
 		if len(advanced) > 0 {
 			if err := ask(huh.NewConfirm().Title(fmt.Sprintf("Set any of the %d advanced parameters?", len(advanced))).Value(&more)); err != nil {
@@ -115,11 +138,9 @@ func accessibleSession(a *app, io *IO, p *desk.Provider, ask func(...huh.Field) 
 			}
 		}
 		if more {
-			g := forms.New(p.Desc.Name, advanced, values, true)
-			if err := g.Form.WithAccessible(true).WithInput(io.In).WithOutput(io.Out).Run(); err != nil || in.eof {
+			if values, err = accessibleFill(io, in, p.Desc.Name, advanced, values); err != nil || in.eof {
 				return accessibleEnd(io, err)
 			}
-			values = merge(values, g.Values())
 		}
 		dr = a.desk.Draft(p, values)
 		values = dr.Values
@@ -138,14 +159,123 @@ func accessibleSession(a *app, io *IO, p *desk.Provider, ask func(...huh.Field) 
 		fmt.Fprintln(out, providers.AsError(dr.Err).Error())
 		return nil
 	}
+	return accessibleLaunch(a, io, dr, ask, in)
+}
+
+// accessibleFill asks each parameter of spec on its own line (fields the
+// form skips are not asked), so that a multi-select finishes on an empty
+// enter like every other prompt.
+func accessibleFill(io *IO, in *eofReader, title string, spec providers.Spec, values providers.Values) (providers.Values, error) {
+	for _, p := range spec {
+		if forms.Skips(p) {
+			continue
+		}
+		f := forms.New(title, providers.Spec{p}, values, true)
+		in.emptyIsDone = p.Kind == providers.KindMultiEnum
+		err := f.Form.WithAccessible(true).WithInput(io.In).WithOutput(io.Out).Run()
+		in.emptyIsDone = false
+		if err != nil || in.eof {
+			return values, err
+		}
+		delete(values, p.Name)
+		values = merge(values, f.Values())
+	}
+	return values, nil
+}
+
+// accessibleProfile launches with a desk profile: only its asked fields
+// (and its desk label) are asked; warnings it has accepted are not.
+func accessibleProfile(a *app, io *IO, name string, ask func(...huh.Field) error, in *eofReader) error {
+	out := io.Out
+	p, err := a.desk.Profile(name)
+	if err != nil {
+		fmt.Fprintln(out, providers.SanitizeLine(err.Error()))
+		return nil
+	}
+	fmt.Fprintf(out, "Profile %s: %s. Fixed: %s.\n", p.Name, p.Provider.Desc.Name, providers.SanitizeLine(strings.Join(p.Profile.Values.Names(), ", ")))
+	typed := providers.Values{}
+	for {
+		var err error
+		if typed, err = accessibleFill(io, in, providers.SanitizeLine(p.DisplayTitle()), p.Asked(), typed); err != nil || in.eof {
+			return accessibleEnd(io, err)
+		}
+		label := ""
+		if p.Label != "" {
+			if err := ask(huh.NewInput().Title(providers.SanitizeLine(p.Label) + " (desk label, optional)").Value(&label)); err != nil {
+				return accessibleEnd(io, err)
+			}
+		}
+		dr := a.desk.ProfileDraft(p, typed, label)
+		if len(dr.Refusals) == 0 {
+			for _, w := range dr.Warnings {
+				fmt.Fprintln(out, "Warning:", providers.SanitizeLine(w.Error()))
+			}
+			if dr.Err != nil {
+				fmt.Fprintln(out, providers.AsError(dr.Err).Error())
+				return nil
+			}
+			return accessibleLaunch(a, io, dr, ask, in)
+		}
+		fmt.Fprintln(out, "Fix these:")
+		for _, r := range dr.Refusals {
+			fmt.Fprintln(out, "  "+providers.SanitizeLine(r.Error()))
+		}
+	}
+}
+
+// accessibleRequest prints the request for a screen reader: long opaque
+// header values (signatures, tokens) are described, not spelled out.
+func accessibleRequest(w goio.Writer, v providers.RequestView) {
+	fmt.Fprintf(w, "%s %s\n", v.Method, v.URL)
+	for _, h := range v.Headers {
+		fmt.Fprintf(w, "%s: %s\n", h[0], spoken(h[1]))
+	}
+	if v.Body != "" {
+		fmt.Fprintln(w, "Body:", v.Body)
+	}
+}
+
+// spoken is a header value as read aloud: a long run without spaces (a
+// signature, a token) is named by its length, its name kept
+// (signature=…), so a screen reader does not spell it out.
+func spoken(v string) string {
+	const long = 40
+	words := strings.Fields(v)
+	for i, w := range words {
+		pieces := strings.Split(w, ",")
+		for j, p := range pieces {
+			if len(p) <= long {
+				continue
+			}
+			k, val, ok := strings.Cut(p, "=")
+			if !ok || len(k) > 20 {
+				k, val = "", p
+			} else {
+				k += "="
+			}
+			pieces[j] = fmt.Sprintf("%s(a %d-character value, not read aloud)", k, len(val))
+		}
+		words[i] = strings.Join(pieces, ",")
+	}
+	return strings.Join(words, " ")
+}
+
+// accessibleLaunch reviews, launches and follows a draft: for a QR flow
+// it asks for the status until the result is final or the operator
+// stops; for an OTP flow it offers verify and resend.
+func accessibleLaunch(a *app, io *IO, dr *desk.Draft, ask func(...huh.Field) error, in *eofReader) error {
+	out := io.Out
 	fmt.Fprintln(out, "The request that will be sent, secrets masked:")
-	fmt.Fprint(out, dr.Text())
+	accessibleRequest(out, dr.View())
 	if dup := a.desk.Duplicate(dr); dup != "" {
 		fmt.Fprintln(out, "Warning:", dup)
 	}
 	launch := false
 	if err := ask(huh.NewConfirm().Title("Launch?").Value(&launch)); err != nil || !launch {
 		return accessibleEnd(io, err)
+	}
+	if len(dr.Warnings) > 0 {
+		_, _ = a.desk.AcceptWarnings(dr) // confirmed once for a profile
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
@@ -159,24 +289,38 @@ func accessibleSession(a *app, io *IO, p *desk.Provider, ask func(...huh.Field) 
 		return nil
 	}
 	printLaunch(io, o, false, false)
-	f := a.desk.Followed(p, o)
+	f := a.desk.Followed(dr.Provider, o)
 	if f.Challenger() == nil || o.Launch.Challenge == nil {
-		return nil
+		return accessibleFollow(io, f, ask)
 	}
 	if o.CodeErr != nil {
 		fmt.Fprintln(out, "Sending the code failed:", providers.SanitizeLine(providers.AsError(o.CodeErr).Error()))
-		return nil
 	}
 	for {
 		code := ""
-		if err := ask(huh.NewInput().Title("Code the customer received (empty to stop)").Value(&code)); err != nil {
+		if err := ask(huh.NewInput().Title("Code the customer received (r sends a new code, empty to stop)").Value(&code)); err != nil {
 			return accessibleEnd(io, err)
 		}
-		if strings.TrimSpace(code) == "" {
+		code = strings.TrimSpace(code)
+		switch {
+		case code == "":
 			return nil
+		case strings.EqualFold(code, "r"):
+			sctx, scancel := context.WithTimeout(context.Background(), 20*time.Second)
+			ch, err := f.SendCode(sctx)
+			scancel()
+			if err != nil {
+				fmt.Fprintln(out, "Sending the code failed:", providers.SanitizeLine(providers.AsError(err).Error()))
+			} else {
+				fmt.Fprintln(out, "A new code was sent to", providers.SanitizeLine(ch.RenderValue))
+				if ch.SandboxCode != "" && a.mode == providers.ModeSandbox {
+					fmt.Fprintln(out, "Sandbox: the simulated SMS says", providers.SanitizeLine(ch.SandboxCode))
+				}
+			}
+			continue
 		}
 		vctx, vcancel := context.WithTimeout(context.Background(), 20*time.Second)
-		st, err := f.Verify(vctx, strings.TrimSpace(code))
+		st, err := f.Verify(vctx, code)
 		vcancel()
 		if err != nil {
 			pe := providers.AsError(err)
@@ -188,6 +332,30 @@ func accessibleSession(a *app, io *IO, p *desk.Provider, ask func(...huh.Field) 
 		}
 		fmt.Fprintf(out, "Status: %s. %s\n", st.State, providers.SanitizeLine(st.Detail))
 		return nil
+	}
+}
+
+// accessibleFollow asks the provider for the session's status when the
+// operator says so, until the result is final.
+func accessibleFollow(io *IO, f *desk.Follow, ask func(...huh.Field) error) error {
+	out := io.Out
+	for {
+		check := false
+		if err := ask(huh.NewConfirm().Title("Check the session's status now?").Value(&check)); err != nil || !check {
+			return accessibleEnd(io, err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		st, err := f.Status(ctx)
+		cancel()
+		if err != nil {
+			pe := providers.AsError(err)
+			fmt.Fprintln(out, "Status not known:", providers.SanitizeLine(pe.Error()))
+			continue
+		}
+		fmt.Fprintf(out, "Status: %s. %s\n", st.State, providers.SanitizeLine(st.Detail))
+		if st.State.Final() {
+			return nil
+		}
 	}
 }
 

@@ -99,3 +99,75 @@ func TestAccessibleConsoleWarnsOfAPendingLiveSession(t *testing.T) {
 		t.Error("the live secret was printed")
 	}
 }
+
+// Accessible mode offers the desk profiles, asks only their fields,
+// follows the session after launch, and a multi-select finishes on an
+// empty enter.
+func TestAccessibleProfileAndFollow(t *testing.T) {
+	isolate(t)
+	writeProfile(t, "lt", lt)
+	in := &lineReader{lines: []string{
+		"1",      // profile lt (profiles come first)
+		"a11y-p", // clientId, the only field asked
+		"y",      // launch
+		"y",      // check the status
+		"n",      // stop following
+		"n",      // another session
+	}}
+	var out, errb bytes.Buffer
+	if code := Main([]string{"--accessible"}, &IO{In: in, Out: &out, Err: &errb, Getenv: os.Getenv}); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	o := out.String()
+	for _, want := range []string{"Profile lt", `"clientId":"a11y-p"`, `"locale":"lt"`, "scanRef", "Status: pending"} {
+		if !strings.Contains(o, want) {
+			t.Errorf("output lacks %q:\n%s", want, o)
+		}
+	}
+	if strings.Contains(o, "First name") {
+		t.Error("a field the profile does not ask was asked")
+	}
+}
+
+func TestAccessibleMultiSelectEndsOnEmptyEnter(t *testing.T) {
+	isolate(t)
+	in := &lineReader{lines: []string{
+		"1", "desk-ms", "", "", "", "",
+		"2", // documents: toggle the second option
+		"",  // documents: an empty enter finishes the list
+		"1", // tokenType: not set
+		"",  // expiryTime
+		"n", // advanced
+		"y", // launch
+		"n", // status
+		"n", // another session
+	}}
+	var out, errb bytes.Buffer
+	if code := Main([]string{"--accessible"}, &IO{In: in, Out: &out, Err: &errb, Getenv: os.Getenv}); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), `"documents":[`) || !strings.Contains(out.String(), "scanRef") {
+		t.Fatalf("the list did not finish on an empty enter:\n%s", out.String())
+	}
+}
+
+// DWS in accessible mode: the signature is not read aloud, and r sends a
+// new code.
+func TestAccessibleDWSResendAndNoSignatureAloud(t *testing.T) {
+	isolate(t)
+	writeProfile(t, "phone", "provider = \"dws\"\nasked = [\"identityValue\"]\naccepted = []\n[values]\n")
+	in := &lineReader{lines: []string{"1", "+447400123456", "y", "r", "", "n"}}
+	var out, errb bytes.Buffer
+	if code := Main([]string{"--accessible"}, &IO{In: in, Out: &out, Err: &errb, Getenv: os.Getenv}); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	o := out.String()
+	if !strings.Contains(o, "signature=(a ") || !strings.Contains(o, "not read aloud") {
+		t.Errorf("the signature is read aloud:\n%s", o)
+	}
+	// The sandbox refuses a second code within 30 s, as DWS does: the
+	// answer shows that r asked it.
+	if !strings.Contains(o, "A new code was sent") && !strings.Contains(o, "RESEND_TOO_SOON") {
+		t.Errorf("r did not ask for a new code:\n%s", o)
+	}
+}

@@ -3,14 +3,18 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
+	"github.com/kycdesk/kycdesk/callbacks"
 	"github.com/kycdesk/kycdesk/config"
 	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/catalog"
+	"github.com/kycdesk/kycdesk/providers/idenfy"
 	"github.com/kycdesk/kycdesk/sandbox"
 	"github.com/kycdesk/kycdesk/session"
 )
@@ -31,6 +35,14 @@ type app struct {
 	transport *http.Transport
 	journal   *session.Journal
 	desk      *desk.Desk
+
+	// The console's own callback receiver (sandbox mode): callback is
+	// what the clients point sessions at, nil when no receiver runs.
+	callback *providers.CallbackTarget
+	receiver *http.Server
+	// receiverNote says how results reach this console when they cannot
+	// come by callback, or "".
+	receiverNote string
 }
 
 // probeTimeout bounds the check for a running `kycdesk sandbox`; a closed
@@ -39,7 +51,16 @@ const probeTimeout = 300 * time.Millisecond
 
 // newApp loads the configuration and the journal; in sandbox mode it finds
 // a running sandbox or starts one in this process.
-func newApp(io *IO, live bool) (*app, error) {
+func newApp(io *IO, live bool) (*app, error) { return openApp(io, live, false) }
+
+// openApp is newApp; with receive (the console, which lives long enough
+// for results to come back) it also runs a callback receiver on loopback
+// in sandbox mode and points the sandbox's callbacks at it.
+//
+// Live, no receiver runs: a desk PC is not reachable from the internet
+// (the many-desks server, `kycdesk serve`, is), so Alibaba is polled
+// gently and iDenfy results come on r only.
+func openApp(io *IO, live, receive bool) (*app, error) {
 	a := &app{io: io, reg: catalog.All(), transport: http.DefaultTransport.(*http.Transport).Clone()}
 	f, err := config.Load(config.DefaultPath(io.Getenv), a.reg)
 	if err != nil {
@@ -54,9 +75,39 @@ func newApp(io *IO, live bool) (*app, error) {
 	if a.journal, err = session.Open(jpath); err != nil {
 		return nil, fmt.Errorf("journal %s: %w", jpath, err)
 	}
+	var ln net.Listener
+	var recvOpts callbacks.Options
 	if a.mode == providers.ModeSandbox {
+		if receive {
+			if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+				a.journal.Close()
+				return nil, fmt.Errorf("cannot start the callback receiver: %w", err)
+			}
+			a.callback = &providers.CallbackTarget{BaseURL: "http://" + ln.Addr().String(), Key: []byte(providers.RandomHex(32))}
+			recvOpts.AlibabaKey = a.callback.Key
+		}
 		a.sandboxURL = config.SandboxURL(io.Getenv)
-		if sandbox.Probe(a.sandboxURL, probeTimeout) {
+		if !sandbox.Probe(a.sandboxURL, probeTimeout) {
+			opts := sandbox.Options{Env: io.Getenv}
+			if a.callback != nil {
+				// The in-process sandbox's account-level webhook is this
+				// receiver, signed with a key both share.
+				opts.WebhookURL = a.callback.URL(idenfy.ID)
+				opts.WebhookSigningKey = providers.RandomHex(16)
+				recvOpts.IdenfySigningKey = []byte(opts.WebhookSigningKey)
+			}
+			srv, err := sandbox.Start(a.reg, "127.0.0.1:0", opts)
+			if err != nil {
+				a.journal.Close()
+				if ln != nil {
+					ln.Close()
+				}
+				return nil, fmt.Errorf("cannot start the in-process sandbox: %w", err)
+			}
+			a.inProcess = srv
+			a.sandboxURL = srv.URL
+			a.sb = config.SandboxAccess{URL: srv.URL, Token: srv.Token, PublicURL: srv.URL}
+		} else {
 			// Environment credentials go there only if it proves it holds
 			// this machine's per-run token (a squatter on the port cannot).
 			var note string
@@ -64,23 +115,51 @@ func newApp(io *IO, live bool) (*app, error) {
 			if note != "" {
 				fmt.Fprintln(io.Err, "kycdesk:", note)
 			}
-		} else {
-			srv, err := sandbox.Start(a.reg, "127.0.0.1:0", sandbox.Options{Env: io.Getenv})
-			if err != nil {
-				a.journal.Close()
-				return nil, fmt.Errorf("cannot start the in-process sandbox: %w", err)
+			if a.callback != nil && !loopbackURL(a.sandboxURL) {
+				// A sandbox on another machine cannot reach this loopback
+				// receiver: no callbacks (Alibaba is polled gently, iDenfy
+				// comes on r).
+				ln.Close()
+				ln, a.callback = nil, nil
+				a.receiverNote = "the sandbox at " + a.sandboxURL + " cannot reach this console's loopback receiver: no callbacks"
 			}
-			a.inProcess = srv
-			a.sandboxURL = srv.URL
-			a.sb = config.SandboxAccess{URL: srv.URL, Token: srv.Token, PublicURL: srv.URL}
 		}
+		// A running `kycdesk sandbox` on this machine signs iDenfy webhooks
+		// with its own key (printed at its start, unknown here), or not at
+		// all: this receiver then takes them unsigned (callbacks.Options:
+		// counted "unverified"). It listens on loopback only and records
+		// only sandbox sessions (desk.CallbackSink).
 	}
 	a.desk = desk.New(desk.Options{
 		Registry: a.reg, Mode: a.mode, SandboxURL: a.sandboxURL, SandboxNote: a.sandboxNote(),
 		History: a.journal, Launcher: &session.Launcher{Journal: a.journal, Customer: desk.Customer},
-		Resolve: a.resolve,
+		Resolve:  a.resolve,
+		Profiles: desk.ProfileDir{Dir: config.ProfilesDir(io.Getenv), Config: f.Profiles},
 	})
+	if ln != nil {
+		a.receiver = &http.Server{Handler: callbacks.New(a.desk.CallbackSink(), recvOpts), ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = a.receiver.Serve(ln) }()
+	}
+	a.convertPresets()
 	return a, nil
+}
+
+// loopbackURL reports whether raw names a loopback host.
+func loopbackURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && providers.IsLoopback(u.Hostname())
+}
+
+// convertPresets turns the presets of earlier versions into desk
+// profiles, once (each converted preset is renamed), and says so.
+func (a *app) convertPresets() {
+	done, problems := config.ConvertPresets(config.Dir(a.io.Getenv), a.reg)
+	for _, p := range done {
+		fmt.Fprintf(a.io.Err, "note: the %s preset is now the desk profile %q (%s)\n", p.Provider, p.Name, p.Source)
+	}
+	for _, e := range problems {
+		fmt.Fprintln(a.io.Err, "note:", providers.SanitizeLine(e.Error()))
+	}
 }
 
 // sandboxNote says how long sandbox URLs and sessions live.
@@ -92,6 +171,14 @@ func (a *app) sandboxNote() string {
 }
 
 func (a *app) close() {
+	if a.desk != nil {
+		a.desk.Close()
+	}
+	if a.receiver != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_ = a.receiver.Shutdown(ctx)
+		cancel()
+	}
 	if a.inProcess != nil {
 		a.inProcess.Close()
 	}
@@ -120,6 +207,10 @@ func (a *app) resolve(d providers.Descriptor, mode providers.Mode, endpoint stri
 		r.Config.HTTP.Timeout = providers.DefaultTimeout
 	}
 	p := &desk.Provider{Desc: d, Endpoint: r.Config.BaseURL, SecretEnv: r.SecretEnv, Disabled: providers.SanitizeLine(r.Disabled)}
+	if a.callback != nil && mode == providers.ModeSandbox && d.FollowPolicy().Callbacks {
+		r.Config.Callback = a.callback
+		p.CallbackURL = a.callback.URL(d.ID)
+	}
 	if p.Disabled == "" {
 		c, err := d.New(r.Config)
 		if err != nil {

@@ -20,11 +20,12 @@ const usageText = `kycdesk — start identity-verification sessions from a termi
 Usage:
   kycdesk [--live] [--accessible]           the console (sandbox unless --live)
   kycdesk launch PROVIDER --set NAME=VALUE… [--from FILE.json] [--dry-run] [--json] [--live] [--qr]
+  kycdesk launch --profile NAME --set NAME=VALUE… [--label TEXT] [same flags]
   kycdesk verify SESSION --code CODE [--json]   complete a DWS one-time-code session
   kycdesk status SESSION [--json]
   kycdesk sessions [--json]
   kycdesk params PROVIDER [--json]          every parameter: type, constraints, default, doc
-  kycdesk sandbox [--listen ADDR] [--public-url URL]
+  kycdesk sandbox [--listen ADDR] [--public-url URL] [--webhook-url URL]
   kycdesk version
 
 Exit codes: 0 done; 2 invalid input (nothing sent); 3 the provider refused;

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,8 +14,6 @@ import (
 
 	"github.com/aymanbagabas/go-osc52/v2"
 
-	"github.com/kycdesk/kycdesk/config"
-	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/ui"
 )
 
@@ -27,32 +26,32 @@ func cmdConsole(args []string, io *IO) error {
 	if err := fs.Parse(args); err != nil {
 		return exitCode(exitInvalid)
 	}
-	a, err := newApp(io, *live)
+	a, err := openApp(io, *live, true)
 	if err != nil {
 		fmt.Fprintln(io.Err, "kycdesk:", err)
 		return exitCode(exitOther)
 	}
 	defer a.close()
+	// Sessions launched here keep being followed after the operator
+	// leaves their screen, until the console ends (a.close).
+	a.desk.StartFollowing(context.Background())
 	if *accessible || io.Getenv("TERM") == "dumb" {
 		return runAccessible(a, io)
 	}
 
-	// Detect the background before Bubble Tea owns the terminal: asked
-	// later, the reply would leak into the input (lipgloss#73).
+	// The background is asked once, before Bubble Tea owns the terminal:
+	// bubbletea's package init asks it (tea_init.go) and lipgloss keeps
+	// the answer, which every style here reads; asking again would cost a
+	// second round trip to the terminal (issue 12, Speed).
 	if io.Getenv("NO_COLOR") != "" {
 		lipgloss.SetColorProfile(termenv.Ascii)
-	} else {
-		lipgloss.SetHasDarkBackground(termenv.HasDarkBackground())
 	}
 
-	env := config.Env(io.Getenv)
 	ctx := &ui.Context{
 		Desk:       a.desk,
 		SandboxMsg: shortSandboxNote(a),
 		Copy:       func(s string) error { return copyOSC52(io, s) },
 		Open:       openBrowser,
-		SavePreset: func(p string, v providers.Values) (string, error) { return config.SavePreset(env, p, v) },
-		LoadPreset: func(p string) (providers.Values, error) { return config.LoadPreset(env, p) },
 	}
 	// 120 fps: the first frame (and every key) reaches the screen sooner.
 	p := tea.NewProgram(ui.New(ctx), tea.WithAltScreen(), tea.WithFPS(120))
@@ -64,10 +63,17 @@ func cmdConsole(args []string, io *IO) error {
 }
 
 func shortSandboxNote(a *app) string {
+	note := ""
 	if a.inProcess != nil {
-		return "in-process: URLs live while this console runs"
+		note = "in-process: URLs live while this console runs"
 	}
-	return ""
+	if a.receiverNote != "" {
+		if note != "" {
+			note += "; "
+		}
+		note += a.receiverNote
+	}
+	return note
 }
 
 // copyOSC52 asks the terminal the operator sits at (even over SSH) to put

@@ -28,12 +28,14 @@ func cmdLaunch(args []string, io *IO) error {
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	live := fs.Bool("live", false, "send to the live endpoint")
 	showQR := fs.Bool("qr", false, "print the QR even when stdout is not a terminal")
+	profile := fs.String("profile", "", "launch with desk profile NAME: its fixed values, --set gives the asked ones")
+	label := fs.String("label", "", "the desk label (a ticket number) of a profile that defines one")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usage(*asJSON, "PROVIDER", "name one provider: kycdesk launch PROVIDER --set NAME=VALUE…")
+	if *profile == "" && len(pos) != 1 || *profile != "" && len(pos) > 1 {
+		return usage(*asJSON, "PROVIDER", "name one provider: kycdesk launch PROVIDER --set NAME=VALUE… (or --profile NAME --set …)")
 	}
 	values := providers.Values{}
 	if *from != "" {
@@ -59,12 +61,26 @@ func cmdLaunch(args []string, io *IO) error {
 		return fail(err, *asJSON)
 	}
 	defer a.close()
-	p, err := a.desk.Provider(pos[0])
-	if err != nil {
-		return usage(*asJSON, "PROVIDER", err.Error())
+	var dr *desk.Draft
+	if *profile != "" {
+		prof, err := a.desk.Profile(*profile)
+		if err != nil {
+			return usage(*asJSON, "--profile", err.Error())
+		}
+		if len(pos) == 1 && pos[0] != prof.Profile.Provider {
+			return usage(*asJSON, "PROVIDER", fmt.Sprintf("profile %s is for %s, not %s", prof.Name, prof.Profile.Provider, pos[0]))
+		}
+		// Through Profile.Prepare: fixed values, the typed asked ones
+		// over them; a --set of a field the profile does not ask is refused.
+		dr = a.desk.ProfileDraft(prof, values, *label)
+	} else {
+		p, err := a.desk.Provider(pos[0])
+		if err != nil {
+			return usage(*asJSON, "PROVIDER", err.Error())
+		}
+		dr = a.desk.Draft(p, documentedNames(io, p.Desc.Spec(), values))
 	}
-	values = documentedNames(io, p.Desc.Spec(), values)
-	dr := a.desk.Draft(p, values)
+	p := dr.Provider
 	if err := dr.Problem(); err != nil {
 		return fail(err, *asJSON)
 	}

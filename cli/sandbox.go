@@ -21,6 +21,7 @@ func cmdSandbox(args []string, io *IO) error {
 	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
 	listen := fs.String("listen", "127.0.0.1:8470", "address to listen on")
 	public := fs.String("public-url", "", "base URL put in every QR (default: the listen address)")
+	webhook := fs.String("webhook-url", "", "where the iDenfy simulator sends its signed webhooks (the account-level setting of iDenfy's dashboard): https, or plain http to a loopback host")
 	quiet := fs.Bool("quiet", false, "do not log requests")
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -34,7 +35,13 @@ func cmdSandbox(args []string, io *IO) error {
 			return usage(false, "--public-url", msg)
 		}
 	}
-	opts := sandbox.Options{PublicURL: strings.TrimRight(*public, "/"), Env: io.Getenv, StateDir: token.StateDir(io.Getenv)}
+	if *webhook != "" {
+		if msg := sandbox.CheckWebhookURL(*webhook); msg != "" {
+			return usage(false, "--webhook-url", msg)
+		}
+	}
+	opts := sandbox.Options{PublicURL: strings.TrimRight(*public, "/"), Env: io.Getenv, WebhookURL: *webhook,
+		StateDir: token.StateDir(io.Getenv)}
 	if !*quiet {
 		opts.Logf = func(format string, a ...any) { fmt.Fprintf(io.Err, "sandbox: "+format+"\n", a...) }
 	}
@@ -71,6 +78,12 @@ func cmdSandbox(args []string, io *IO) error {
 	}
 	fmt.Fprintln(io.Out, "Sandbox credentials (not secrets; accepted by the simulators):")
 	for _, l := range sandbox.CredentialLines(reg, io.Getenv) {
+		fmt.Fprintln(io.Out, "  "+l)
+	}
+	// Start made the signing key when none was given: print the one used.
+	opts.WebhookSigningKey = srv.WebhookSigningKey
+	fmt.Fprintln(io.Out, "Callbacks:")
+	for _, l := range sandbox.WebhookLines(opts) {
 		fmt.Fprintln(io.Out, "  "+l)
 	}
 	for _, l := range srv.StartLines() {

@@ -83,6 +83,16 @@ func (h actorHistoryOf) AppendStatus(id string, st *providers.Status) (*session.
 	return h.History.AppendStatus(id, st)
 }
 
+// Resolve records the close-out with who resolved it.
+func (h actorHistoryOf) Resolve(id, how string) (*session.Session, error) {
+	if a, ok := h.History.(interface {
+		ResolveBy(id, how, operator, desk string) (*session.Session, error)
+	}); ok {
+		return a.ResolveBy(id, how, h.d.o.Operator, h.d.o.Desk)
+	}
+	return h.History.Resolve(id, how)
+}
+
 // instrumentedLauncher records the desk's operator and desk on intents,
 // and tracks and counts each launch.
 type instrumentedLauncher struct {

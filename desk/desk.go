@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kycdesk/kycdesk/providers"
@@ -30,6 +31,9 @@ type History interface {
 	AppendStatus(id string, st *providers.Status) (*session.Session, error)
 	Reload() (int, error)
 	Warnings() []string
+	// Resolve closes out an outcome-unknown session with the operator's
+	// reason, kept in its history.
+	Resolve(id, how string) (*session.Session, error)
 }
 
 // Launcher records a launch's intent before sending and its outcome after.
@@ -50,6 +54,12 @@ type Provider struct {
 	// SecretEnv names the variable a copied curl reads the secret from.
 	SecretEnv string
 	Disabled  string // why it cannot be used ("" = usable)
+	// CallbackURL is where this process's callback receiver takes the
+	// provider's results ("" = none reaches it): the client puts it in
+	// each request when the URL is per session (Alibaba's CallbackUrl,
+	// iDenfy's callbackUrl in the sandbox), or the account's webhook
+	// points there.
+	CallbackURL string
 }
 
 // Resolver makes a provider for a mode and an endpoint ("" = the one
@@ -67,6 +77,8 @@ type Options struct {
 	Launcher                Launcher
 	Resolve                 Resolver
 	Now                     func() time.Time // nil: time.Now
+	// After waits for the follower (nil: time.After); tests advance it.
+	After func(time.Duration) <-chan time.Time
 	// Operator and Desk name who works here (a served desk); "" locally.
 	// Every history write of the desk records them (audit.go).
 	Operator, Desk string
@@ -74,17 +86,35 @@ type Options struct {
 	// launch with a server's shutdown (nil: none).
 	Metrics Metrics
 	Track   Tracker
+	// Profiles keeps the desk profiles (nil: none offered).
+	Profiles ProfileStore
 }
 
 // Desk is one operator's desk.
 type Desk struct {
 	o         Options
 	providers []*Provider
+	changes   chan string
+
+	mu sync.Mutex
+	// checked is when each session was last asked about (the manual
+	// refresh limit, "checked at").
+	checked map[string]time.Time
+	// follow is the background follower's context (nil: not following);
+	// watched are the sessions it follows.
+	follow  context.Context
+	stop    context.CancelFunc
+	watched map[string]bool
+	closed  chan struct{}
+	// unreachable holds the sessions whose endpoint did not answer the
+	// last status query (closeout.go).
+	unreachable sync.Map
 }
 
 // New resolves every provider of the registry for the desk's mode.
 func New(o Options) *Desk {
-	d := &Desk{o: o}
+	d := &Desk{o: o, changes: make(chan string, changeBuffer), checked: map[string]time.Time{}, watched: map[string]bool{},
+		closed: make(chan struct{})}
 	for _, desc := range o.Registry {
 		d.providers = append(d.providers, o.Resolve(desc, o.Mode, ""))
 	}

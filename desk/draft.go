@@ -23,6 +23,9 @@ type Draft struct {
 	Err     error
 	// RetryOf is an outcome-unknown session this draft re-sends.
 	RetryOf string
+	// Profile names the desk profile the draft came from ("" = the
+	// explorer); Label is the desk label typed with it (LabelKey).
+	Profile, Label string
 }
 
 // Draft prepares and validates v for p and, when nothing is refused,
@@ -34,11 +37,16 @@ func (d *Desk) Draft(p *Provider, v providers.Values) *Draft {
 	if len(dr.Refusals) > 0 {
 		return dr
 	}
-	dr.Request, dr.Err = c.Request(context.Background(), dr.Values)
+	d.build(dr)
+	return dr
+}
+
+// build builds the draft's one request.
+func (d *Desk) build(dr *Draft) {
+	dr.Request, dr.Err = dr.Provider.Client.Request(context.Background(), dr.Values)
 	if dr.Err != nil {
 		dr.Err, dr.Request = providers.AsError(dr.Err), nil
 	}
-	return dr
 }
 
 // Problem is why the draft cannot be launched (a KindInvalid error naming

@@ -9,16 +9,11 @@ import (
 	"github.com/kycdesk/kycdesk/session"
 )
 
-// Policy is how a session is followed: the delay before each status poll.
-type Policy interface {
-	NextPoll(attempt int) time.Duration
-}
-
-// FollowPolicy is the follow policy for a provider: the one place a
-// per-provider rule plugs in (iDenfy asks not to be polled; Alibaba has a
-// per-account QPS budget). Today every provider gets session.Poller's
-// gentle back-off: 5 s doubling to 60 s.
-func FollowPolicy(d providers.Descriptor) Policy { return &session.Poller{} }
+// FollowPolicy is how a provider's sessions are followed: the provider's
+// own policy (providers.Descriptor.FollowPolicy), the one polling rule.
+// iDenfy is never polled; Alibaba is polled gently only without callbacks;
+// a DWS result is the verify answer.
+func FollowPolicy(d providers.Descriptor) providers.FollowPolicy { return d.FollowPolicy() }
 
 // Follow is a launched session being followed: its provider configured
 // for the endpoint and mode it was launched with (not the desk's current
@@ -28,8 +23,11 @@ type Follow struct {
 	Provider *Provider
 	Launch   *providers.Launch
 	Mode     providers.Mode
-	Policy   Policy
-	desk     *Desk
+	Policy   providers.FollowPolicy
+	// Callbacks: the session's results reach this process's callback
+	// receiver (Provider.CallbackURL), so nothing is polled.
+	Callbacks bool
+	desk      *Desk
 }
 
 // Follow finds a recorded session and the provider to follow it with.
@@ -49,16 +47,69 @@ func (d *Desk) Follow(id string) (*Follow, error) {
 	if p.Disabled != "" {
 		return nil, fmt.Errorf("%s is unavailable: %s", s.Provider, p.Disabled)
 	}
-	return &Follow{ID: s.ID, Provider: p, Launch: s.Launch(), Mode: s.Mode, Policy: FollowPolicy(desc), desk: d}, nil
+	pol := FollowPolicy(desc)
+	return &Follow{ID: s.ID, Provider: p, Launch: s.Launch(), Mode: s.Mode, Policy: pol,
+		Callbacks: reachesReceiver(p, pol, s.Values()), desk: d}, nil
 }
 
 // Followed is the Follow of a session this desk just launched with p.
 func (d *Desk) Followed(p *Provider, o *Outcome) *Follow {
-	return &Follow{ID: o.ID, Provider: p, Launch: o.Launch, Mode: d.o.Mode, Policy: FollowPolicy(p.Desc), desk: d}
+	return &Follow{ID: o.ID, Provider: p, Launch: o.Launch, Mode: d.o.Mode, Policy: FollowPolicy(p.Desc),
+		Callbacks: o.Callbacks, desk: d}
 }
 
-// NextPoll is the delay before status poll number attempt (0-based).
-func (f *Follow) NextPoll(attempt int) time.Duration { return f.Policy.NextPoll(attempt) }
+// reachesReceiver reports whether a session launched with values v by p
+// sends its results to this process's receiver: the provider's callback
+// URL is set per session (Alibaba's CallbackUrl) and v names the
+// receiver, or it is account-level (iDenfy) and reaches here.
+func reachesReceiver(p *Provider, pol providers.FollowPolicy, v providers.Values) bool {
+	if p.CallbackURL == "" || !pol.Callbacks {
+		return false
+	}
+	if !pol.CallbackPerSession {
+		return true
+	}
+	for _, vals := range v {
+		for _, x := range vals {
+			if x == p.CallbackURL {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// AutoPolls reports whether the desk's follower asks the provider by
+// itself (Alibaba without callbacks); never for iDenfy or DWS.
+func (f *Follow) AutoPolls() bool {
+	return f.Policy.AutoPoll && !f.Callbacks && !f.Policy.ResultByVerify
+}
+
+// How says in one line how the session's result reaches the desk, for the
+// result screen ("" for an OTP flow, whose result is the verify answer).
+func (f *Follow) How() string {
+	name := f.Provider.Desc.Name
+	switch {
+	case f.Policy.ResultByVerify:
+		return ""
+	case f.Callbacks:
+		return "the result arrives by " + name + "'s callback; r asks " + name + " now"
+	case f.AutoPolls():
+		return fmt.Sprintf("no callback reaches this desk: kycdesk asks %s gently (every %s, up to %s); r asks now",
+			name, f.Policy.PollDelay(0), f.Policy.PollMaxInterval)
+	default:
+		return "no webhook reaches this desk, and " + name + " asks not to be polled: the result comes on r only"
+	}
+}
+
+// NextPoll is the delay before automatic status poll number attempt
+// (0-based); 0 when the session is not polled.
+func (f *Follow) NextPoll(attempt int) time.Duration {
+	if !f.AutoPolls() {
+		return 0
+	}
+	return f.Policy.PollDelay(attempt)
+}
 
 // Challenger is the provider's OTP side, or nil.
 func (f *Follow) Challenger() providers.Challenger {
@@ -66,11 +117,56 @@ func (f *Follow) Challenger() providers.Challenger {
 	return ch
 }
 
-// Status asks the provider and records the answer. A final state the
-// history recorded is kept when the provider answers with a non-final one:
-// DWS has no status query, so its client only knows what the launch told
-// it, while the history saw the verify.
+// TooSoonError is the answer to a refresh asked before the provider's
+// MinManualInterval has passed since the last ask: nothing was sent.
+type TooSoonError struct {
+	Provider   string
+	Last, Next time.Time
+}
+
+func (e *TooSoonError) Error() string {
+	return fmt.Sprintf("%s was asked at %s; it can be asked again at %s", e.Provider,
+		e.Last.Local().Format("15:04:05"), e.Next.Local().Format("15:04:05"))
+}
+
+// CheckedAt is when this desk last asked the provider about the session
+// (zero: never).
+func (f *Follow) CheckedAt() time.Time {
+	f.desk.mu.Lock()
+	defer f.desk.mu.Unlock()
+	return f.desk.checked[f.ID]
+}
+
+// Refresh is the operator's ask (r): one status request, at most once per
+// the provider's MinManualInterval per session (iDenfy: 10 s); asked
+// sooner, it sends nothing and returns a *TooSoonError.
+func (f *Follow) Refresh(ctx context.Context) (*providers.Status, error) {
+	now := f.desk.Now()
+	d := f.desk
+	d.mu.Lock()
+	last := d.checked[f.ID]
+	if w := f.Policy.ManualWait(last, now); w > 0 {
+		d.mu.Unlock()
+		return nil, &TooSoonError{Provider: f.Provider.Desc.Name, Last: last, Next: now.Add(w)}
+	}
+	d.checked[f.ID] = now
+	d.mu.Unlock()
+	return f.ask(ctx)
+}
+
+// Status asks the provider now and records the answer (the command line's
+// `status`, which an operator runs by hand). A final state the history
+// recorded is kept when the provider answers with a non-final one: DWS has
+// no status query, so its client only knows what the launch told it, while
+// the history saw the verify.
 func (f *Follow) Status(ctx context.Context) (*providers.Status, error) {
+	f.desk.mu.Lock()
+	f.desk.checked[f.ID] = f.desk.Now()
+	f.desk.mu.Unlock()
+	return f.ask(ctx)
+}
+
+func (f *Follow) ask(ctx context.Context) (*providers.Status, error) {
 	st, err := f.Provider.Client.Status(ctx, f.Launch)
 	if err != nil {
 		pe := providers.AsError(err)
@@ -86,6 +182,18 @@ func (f *Follow) Status(ctx context.Context) (*providers.Status, error) {
 	}
 	f.Record(st)
 	return st, nil
+}
+
+// Recorded is the session's last status as the history holds it (a
+// callback, the follower or another screen may have recorded it); false
+// when there is none.
+func (f *Follow) Recorded() (*providers.Status, bool) {
+	s, err := f.desk.o.History.Get(f.ID)
+	if err != nil || len(s.History) == 0 {
+		return nil, false
+	}
+	h := s.History[len(s.History)-1]
+	return &providers.Status{State: s.State, Detail: h.Detail, At: h.At}, true
 }
 
 // Verify submits the code the customer received and records the result.
@@ -116,10 +224,13 @@ func (f *Follow) SendCode(ctx context.Context) (*providers.Challenge, error) {
 	return got, err
 }
 
-// Record keeps a status the desk decided itself (a code's lifetime over).
+// Record keeps a status the desk decided itself (a code's lifetime over)
+// and tells every screen (Changes).
 func (f *Follow) Record(st *providers.Status) {
 	if f.ID != "" && st != nil {
-		_, _ = f.desk.o.History.AppendStatus(f.ID, st)
+		if _, err := f.desk.o.History.AppendStatus(f.ID, st); err == nil {
+			f.desk.Changed(f.ID)
+		}
 	}
 }
 

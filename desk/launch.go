@@ -3,6 +3,8 @@ package desk
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"strings"
 
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/session"
@@ -19,6 +21,8 @@ type Outcome struct {
 	// CodeErr: an OTP launch (DWS) whose code could not be sent; the
 	// session exists and the code can be sent again (Follow.SendCode).
 	CodeErr error
+	// Callbacks: its results reach this process's callback receiver.
+	Callbacks bool
 }
 
 // Duplicate is the warning due before launching dr: a live session still
@@ -52,9 +56,9 @@ func (d *Desk) Launch(ctx context.Context, dr *Draft) (*Outcome, error) {
 		return nil, err
 	}
 	p := dr.Provider
-	c := &launching{Client: p.Client}
+	c := &launching{Client: p.Client, label: dr.Label}
 	s, err := d.o.Launcher.LaunchBuilt(ctx, p.Desc, c, d.o.Mode, p.Endpoint, dr.Values, dr.Request)
-	return c.outcome(s), err
+	return d.outcome(c, s, dr), err
 }
 
 // Retry re-sends an outcome-unknown session's request from dr (its values
@@ -67,9 +71,20 @@ func (d *Desk) Retry(ctx context.Context, id string, dr *Draft) (*Outcome, error
 	if err != nil {
 		return nil, err
 	}
-	c := &launching{Client: dr.Provider.Client}
+	c := &launching{Client: dr.Provider.Client, label: dr.Label}
 	s, err = d.o.Launcher.RetryBuilt(ctx, s, c, dr.Values, dr.Request)
-	return c.outcome(s), err
+	return d.outcome(c, s, dr), err
+}
+
+// outcome is a launch's outcome; a recorded session is news for every
+// screen (Changes).
+func (d *Desk) outcome(c *launching, s *session.Session, dr *Draft) *Outcome {
+	o := c.outcome(s)
+	if o != nil {
+		o.Callbacks = reachesReceiver(dr.Provider, FollowPolicy(dr.Provider.Desc), dr.Values)
+		d.Changed(o.ID)
+	}
+	return o
 }
 
 // launching wraps a client for one launch: it sends an OTP code inside
@@ -78,11 +93,18 @@ type launching struct {
 	providers.Client
 	got     *providers.Launch
 	codeErr error
+	label   string // the desk label, kept with the launch (LabelKey)
 }
 
 func (c *launching) Launch(ctx context.Context, v providers.Values) (*providers.Launch, error) {
 	l, err := c.Client.Launch(ctx, v)
 	c.got = l
+	if l != nil && c.label != "" {
+		if l.Extra == nil {
+			l.Extra = map[string]string{}
+		}
+		l.Extra[LabelKey] = c.label
+	}
 	ch, ok := c.Client.(providers.Challenger)
 	if err != nil || l == nil || !ok || l.Challenge == nil || l.Challenge.Triggered {
 		return l, err
@@ -105,4 +127,29 @@ func (c *launching) outcome(s *session.Session) *Outcome {
 		o.Launch = s.Launch()
 	}
 	return o
+}
+
+// RelaunchValues are a recorded session's values as a new launch starts
+// from them: without what the provider generates (idempotency ids, so it
+// is a new request) and without a callback URL kycdesk filled for a
+// receiver (a loopback port of an earlier console, or today's), so that
+// Prepare points the new session at the receiver running now, if any.
+func RelaunchValues(p *Provider, v providers.Values) providers.Values {
+	out := v.Clone()
+	for _, param := range p.Desc.Spec() {
+		if param.Generate != nil {
+			delete(out, param.Name)
+		}
+	}
+	suffix := providers.CallbackPath(p.Desc.ID)
+	for name, vals := range out {
+		for _, x := range vals {
+			if u, err := url.Parse(x); err == nil && (u.Scheme == "http" || u.Scheme == "https") &&
+				strings.HasSuffix(u.Path, suffix) && (x == p.CallbackURL || providers.IsLoopback(u.Hostname())) {
+				delete(out, name)
+				break
+			}
+		}
+	}
+	return out
 }

@@ -23,11 +23,24 @@ type Row struct {
 	Values                                 providers.Values // non-personal values, for relaunch
 	// Operator and Desk launched it (a served desk); "" locally.
 	Operator, Desk string
+	// Label is the desk label (a ticket number) the launch kept, or "".
+	Label string
+	// Unreachable: the session's endpoint did not answer the last status
+	// query (an in-process sandbox that is gone, a network down).
+	Unreachable bool
+	// Resolution is how the operator closed the session out, or "".
+	Resolution string
 }
 
 // Sessions lists at most limit sessions (0 = all) newest first, filtered
 // by query ("" = all), and how many matched in all.
 func (d *Desk) Sessions(query string, limit int) ([]Row, int) {
+	return d.SessionsIn("", query, limit)
+}
+
+// SessionsIn is Sessions of one mode only ("" = every mode): a console
+// lists its own mode's sessions and shows the other's on request.
+func (d *Desk) SessionsIn(mode providers.Mode, query string, limit int) ([]Row, int) {
 	h := d.o.History
 	_, _ = h.Reload() // pick up what another console appended
 	var list []*session.Session
@@ -60,6 +73,15 @@ func (d *Desk) Sessions(query string, limit int) ([]Row, int) {
 			sort.SliceStable(list, func(i, j int) bool { return list[i].CreatedAt.After(list[j].CreatedAt) })
 		}
 	}
+	if mode != "" {
+		kept := list[:0:0]
+		for _, s := range list {
+			if s.Mode == mode {
+				kept = append(kept, s)
+			}
+		}
+		list = kept
+	}
 	total := len(list)
 	if limit > 0 && len(list) > limit {
 		list = list[:limit]
@@ -87,6 +109,11 @@ func (d *Desk) rowOf(s *session.Session) Row {
 		CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt, Launch: s.Launch(), Values: s.Values(),
 		Operator: s.Operator, Desk: s.Desk,
 	}
+	if row.Launch != nil {
+		row.Label = row.Launch.Extra[LabelKey]
+	}
+	row.Resolution = s.Resolution
+	_, row.Unreachable = d.unreachable.Load(s.ID)
 	for _, h := range s.History {
 		row.History = append(row.History, providers.Status{State: h.State, Detail: h.Detail, At: h.At})
 	}

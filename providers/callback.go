@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"net"
 	"net/url"
 	"strings"
 )
@@ -57,15 +56,6 @@ func CheckCallbackToken(key []byte, provider, reference, token string) bool {
 	return hmac.Equal([]byte(want), []byte(token))
 }
 
-// IsLoopbackHost reports whether host (no port) is localhost or a loopback IP.
-func IsLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // CheckCallbackURL refuses a callback URL a provider would not call: live
 // providers require https (iDenfy's webhooks, Alibaba's CallbackUrl); the
 // sandbox also allows plain http to a loopback host, where its simulators
@@ -79,7 +69,7 @@ func CheckCallbackURL(raw string, mode Mode) string {
 		if mode == ModeLive {
 			return "must be an https:// URL (plain http is allowed only to a loopback host in the sandbox)"
 		}
-		if !IsLoopbackHost(u.Hostname()) {
+		if !IsLoopback(u.Hostname()) {
 			return "must be an https:// URL, or plain http to a loopback host (127.0.0.1, localhost) in the sandbox"
 		}
 	}

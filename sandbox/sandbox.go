@@ -72,15 +72,18 @@ func CheckWebhookURL(raw string) string {
 // `kycdesk sandbox` to print at start. The sandbox's signing key is not a
 // secret of any real account.
 func WebhookLines(opts Options) []string {
-	if opts.WebhookURL == "" {
-		return []string{"idenfy   webhooks: none (pass --webhook-url URL to send them); alibaba callbacks go to each request's CallbackUrl"}
-	}
 	sig := "unsigned"
 	if opts.WebhookSigningKey != "" {
 		sig = "signed with Idenfy-Signature (hex HMAC-SHA256 of the body), signing key " + opts.WebhookSigningKey
 	}
-	return []string{"idenfy   webhooks go to " + opts.WebhookURL + ", " + sig,
-		"alibaba  callbacks go to each request's CallbackUrl (with its CallbackToken)"}
+	alibaba := "alibaba  callbacks go to each request's CallbackUrl (with its CallbackToken)"
+	if opts.WebhookURL == "" {
+		// A session's callbackUrl still gets its webhooks (the console
+		// points it at its own receiver).
+		return []string{"idenfy   webhooks go to a session's callbackUrl only, " + sig + " (--webhook-url URL sets the account's webhook URL and a signing key)",
+			alibaba}
+	}
+	return []string{"idenfy   webhooks go to " + opts.WebhookURL + " (or a session's callbackUrl), " + sig, alibaba}
 }
 
 // Limits bound the server.

@@ -47,7 +47,14 @@ func (r *reviewModel) View() string                     { return r.view() }
 func (r *reviewModel) SetSize(w, h int) tea.Cmd         { r.setSize(w, h); return nil }
 func (r *reviewModel) ShortHelp() []key.Binding         { return r.keys().ShortHelp() }
 func (r *reviewModel) FullHelp() [][]key.Binding        { return r.keys().FullHelp() }
-func (r *reviewModel) Typing() bool                     { return false }
+func (r *reviewModel) Typing() bool                     { return r.saving != nil }
+
+func (p *profileModel) Update(msg tea.Msg) (cmd tea.Cmd) { *p, cmd = p.update(msg); return }
+func (p *profileModel) View() string                     { return p.view() }
+func (p *profileModel) SetSize(w, h int) tea.Cmd         { return p.setSize(w, h) }
+func (p *profileModel) ShortHelp() []key.Binding         { return p.keys().ShortHelp() }
+func (p *profileModel) FullHelp() [][]key.Binding        { return p.keys().FullHelp() }
+func (p *profileModel) Typing() bool                     { return true }
 
 func (l *launchingModel) Update(msg tea.Msg) (cmd tea.Cmd) { *l, cmd = l.update(msg); return }
 func (l *launchingModel) View() string                     { return l.view() }

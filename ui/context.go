@@ -24,10 +24,6 @@ type Context struct {
 	// Copy puts text on the clipboard (OSC 52); Open opens a URL.
 	Copy func(string) error
 	Open func(string) error
-	// SavePreset stores the values a provider's new forms start with and
-	// returns where; LoadPreset reads them (nil: none). Both may be nil.
-	SavePreset func(provider string, v providers.Values) (string, error)
-	LoadPreset func(provider string) (providers.Values, error)
 
 	// Renderer draws for the terminal the operator looks at (a served
 	// desk's SSH client); nil: lipgloss's default, the local terminal.

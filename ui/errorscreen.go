@@ -61,7 +61,11 @@ func (e errorModel) update(msg tea.Msg) (errorModel, tea.Cmd) {
 		if e.retry != nil {
 			note = "editing starts a new request with new ids; the unknown one stays in the sessions list (s, u) to resume"
 		}
-		return e, func() tea.Msg { return startFormMsg{provider: id, values: v, note: note} }
+		focus := e.err.Field // the field the provider named, if any
+		if focus == "" && len(e.err.Fields) > 0 {
+			focus = e.err.Fields[0].Field
+		}
+		return e, func() tea.Msg { return startFormMsg{provider: id, values: v, note: note, focus: focus} }
 	case key.Matches(km, k.Back):
 		return e, func() tea.Msg { return goHomeMsg{} }
 	}

@@ -71,26 +71,19 @@ func (f *formModel) setSize(w, h int) tea.Cmd {
 	if n := f.noteView(); n != "" {
 		noteH = strings.Count(n, "\n") + 1
 	}
-	// huh draws one line more than the height it is given (v1.0.0).
-	fh := max(4, h-noteH-1)
-	f.form.Form = f.form.Form.WithHeight(fh).WithWidth(min(w, 100))
-	m, cmd := f.form.Form.Update(tea.WindowSizeMsg{Width: min(w, 100), Height: fh})
-	if ff, ok := m.(*huh.Form); ok {
-		f.form.Form = ff
-	}
-	return cmd
+	return f.form.SetSize(min(w, 100), max(4, h-noteH))
 }
 
 func (f formModel) keys() help.KeyMap {
 	// The form draws its own field keys (enter, tab…) and errors in its
 	// footer line; ours adds the console's.
 	k := f.ctx.Keys
-	return bindings{short: []key.Binding{k.Back, k.Quit}, extra: f.form.KeyBinds()}
+	return bindings{short: []key.Binding{forms.DocKey, k.Back, k.Quit}, extra: f.form.KeyBinds()}
 }
 
 func (f formModel) update(msg tea.Msg) (formModel, tea.Cmd) {
 	if km, ok := msg.(tea.KeyMsg); ok {
-		if key.Matches(km, f.ctx.Keys.Back) {
+		if key.Matches(km, f.ctx.Keys.Back) && f.form.DocOpen() == "" {
 			if f.discard || len(f.form.Values()) == 0 {
 				return f, func() tea.Msg { return goHomeMsg{} }
 			}
@@ -99,10 +92,7 @@ func (f formModel) update(msg tea.Msg) (formModel, tea.Cmd) {
 		}
 		f.discard = false
 	}
-	m, cmd := f.form.Form.Update(msg)
-	if ff, ok := m.(*huh.Form); ok {
-		f.form.Form = ff
-	}
+	cmd := f.form.Update(msg)
 	switch f.form.State {
 	case huh.StateAborted:
 		// huh returns no CancelCmd when embedded: handle it, do not freeze.
@@ -151,9 +141,9 @@ func (f formModel) completeWith(values providers.Values) tea.Cmd {
 				}
 			}
 		}
-		values := dr.Values
+		values, focus := dr.Values, refusals[0].Field
 		return func() tea.Msg {
-			return startFormMsg{provider: e.Desc.ID, values: values, note: note, problems: true, retryOf: retryOf, only: only}
+			return startFormMsg{provider: e.Desc.ID, values: values, note: note, problems: true, retryOf: retryOf, only: only, focus: focus}
 		}
 	}
 	dr.RetryOf = retryOf

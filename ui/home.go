@@ -10,32 +10,66 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/kycdesk/kycdesk/desk"
+	"github.com/kycdesk/kycdesk/forms"
 )
 
-// homeModel is the provider picker with the most recent sessions.
+// homeModel lists the desk profiles first (number keys), then the
+// providers (the explorer: every parameter), then the most recent
+// sessions of this desk's mode.
 type homeModel struct {
 	ctx      *Context
 	cursor   int
 	w, h     int
+	profiles []desk.DeskProfile
+	problems []string // profile files that could not be read
 	recent   []desk.Row
 	unknownN int
 }
 
+// homeItem is one numbered line: a profile or a provider.
+type homeItem struct {
+	profile  *desk.DeskProfile
+	provider *desk.Provider
+}
+
+func (i homeItem) disabled() string {
+	if i.profile != nil {
+		return i.profile.Disabled
+	}
+	return i.provider.Disabled
+}
+
 func newHome(ctx *Context) homeModel {
 	h := homeModel{ctx: ctx}
-	for i, e := range ctx.entries() { // start on the first usable provider
-		if e.Disabled == "" {
+	h.reload()
+	for i, it := range h.items() { // start on the first usable line
+		if it.disabled() == "" {
 			h.cursor = i
 			break
 		}
 	}
-	h.reload()
 	return h
 }
 
 func (h *homeModel) reload() {
-	h.recent, _ = h.ctx.Desk.Sessions("", 5)
+	h.profiles, h.problems = h.ctx.Desk.Profiles()
+	h.recent, _ = h.ctx.Desk.SessionsIn(h.ctx.Desk.Mode(), "", 5)
 	h.unknownN = h.ctx.Desk.Unknown()
+	if n := len(h.items()); h.cursor >= n {
+		h.cursor = max(0, n-1)
+	}
+}
+
+// items are the numbered lines: profiles, then providers.
+func (h homeModel) items() []homeItem {
+	out := make([]homeItem, 0, len(h.profiles)+len(h.ctx.entries()))
+	for i := range h.profiles {
+		out = append(out, homeItem{profile: &h.profiles[i]})
+	}
+	for _, e := range h.ctx.entries() {
+		out = append(out, homeItem{provider: e})
+	}
+	return out
 }
 
 func (h *homeModel) setSize(w, ht int) { h.w, h.h = w, ht }
@@ -45,7 +79,8 @@ func (h homeModel) unknown() int { return h.unknownN }
 
 func (h homeModel) keys() help.KeyMap {
 	k := h.ctx.Keys
-	pick := key.NewBinding(key.WithKeys("1", "2", "3"), key.WithHelp("1-"+fmt.Sprint(len(h.ctx.entries())), "pick"))
+	n := min(9, len(h.items()))
+	pick := key.NewBinding(key.WithKeys("1"), key.WithHelp(fmt.Sprintf("1-%d", n), "pick"))
 	return bindings{short: []key.Binding{k.Up, k.Down, k.Select, pick, k.Sessions, k.Help, k.QuitQ}}
 }
 
@@ -55,64 +90,109 @@ func (h homeModel) update(msg tea.Msg) (homeModel, tea.Cmd) {
 		return h, nil
 	}
 	k := h.ctx.Keys
+	items := h.items()
+	n := max(1, len(items))
 	switch {
 	case key.Matches(km, k.Up):
-		h.cursor = (h.cursor + len(h.ctx.entries()) - 1) % max(1, len(h.ctx.entries()))
+		h.cursor = (h.cursor + n - 1) % n
 	case key.Matches(km, k.Down):
-		h.cursor = (h.cursor + 1) % max(1, len(h.ctx.entries()))
+		h.cursor = (h.cursor + 1) % n
 	case key.Matches(km, k.Select):
-		if h.cursor < len(h.ctx.entries()) && h.ctx.entries()[h.cursor].Disabled == "" {
-			id := h.ctx.entries()[h.cursor].Desc.ID
-			return h, func() tea.Msg { return startFormMsg{provider: id} }
+		if h.cursor < len(items) {
+			return h, open(items[h.cursor])
 		}
 	case key.Matches(km, k.Sessions):
 		return h, func() tea.Msg { return showSessionsMsg{} }
 	default:
-		// digits pick a provider directly: fast at a desk
+		// digits open a line directly: the profile's number is the first
+		// of the three keys from home to a QR
 		if s := km.String(); len(s) == 1 && s[0] >= '1' && s[0] <= '9' {
-			i := int(s[0] - '1')
-			if i < len(h.ctx.entries()) && h.ctx.entries()[i].Disabled == "" {
+			if i := int(s[0] - '1'); i < len(items) {
 				h.cursor = i
-				id := h.ctx.entries()[i].Desc.ID
-				return h, func() tea.Msg { return startFormMsg{provider: id} }
+				return h, open(items[i])
 			}
 		}
 	}
 	return h, nil
 }
 
+// open starts a profile's screen or a provider's form; nil when the line
+// is disabled (the reason is shown under the list).
+func open(it homeItem) tea.Cmd {
+	if it.disabled() != "" {
+		return nil
+	}
+	if it.profile != nil {
+		name := it.profile.Name
+		return func() tea.Msg { return startProfileMsg{name: name} }
+	}
+	id := it.provider.Desc.ID
+	return func() tea.Msg { return startFormMsg{provider: id} }
+}
+
 func (h homeModel) view() string {
 	s := h.ctx.Styles
 	var b strings.Builder
-	b.WriteString(s.Title.Render("Start a verification session") + "\n\n")
-	for i, e := range h.ctx.entries() {
+	b.WriteString(s.Title.Render("Start a verification session") + "\n")
+	items := h.items()
+	line := func(i int, name, rest string, disabled string) {
 		cur := "  "
-		name := fmt.Sprintf("%d  %-22s", i+1, e.Desc.Name)
-		line := name + " " + s.Subtle.Render(e.Desc.Summary)
+		num := "   "
+		if i < 9 {
+			num = fmt.Sprintf("%d  ", i+1)
+		}
+		label := num + name
+		l := label + " " + s.Subtle.Render(rest)
 		switch {
-		case e.Disabled != "":
-			line = s.Disabled.Render(name + " unavailable: " + e.Disabled)
+		case disabled != "":
+			l = s.Disabled.Render(label + " unavailable: " + disabled)
 		case i == h.cursor:
-			cur = s.Selected.Render("▸ ")
-			line = s.Selected.Render(name) + " " + s.Subtle.Render(e.Desc.Summary)
+			l = s.Selected.Render(label) + " " + s.Subtle.Render(rest)
 		}
-		if i == h.cursor && e.Disabled != "" {
+		if i == h.cursor {
 			cur = s.Selected.Render("▸ ")
 		}
-		b.WriteString(truncate(cur+line, h.w) + "\n")
+		b.WriteString(truncate(cur+l, h.w) + "\n")
 	}
-	if h.cursor < len(h.ctx.entries()) {
-		if e := h.ctx.entries()[h.cursor]; e.Disabled != "" { // the whole reason, not the cut one
-			b.WriteString("\n" + s.Warn.Render(wrap(e.Desc.Name+" is unavailable: "+e.Disabled, max(20, h.w))) + "\n")
+	if len(h.profiles) > 0 {
+		b.WriteString("\n" + s.Subtle.Render("Desk profiles") + "\n")
+	}
+	for i, it := range items {
+		if it.profile == nil {
+			if i == len(h.profiles) {
+				if len(h.profiles) > 0 {
+					b.WriteString("\n" + s.Subtle.Render("Explorer: every parameter") + "\n")
+				} else {
+					b.WriteString("\n")
+				}
+			}
+			e := it.provider
+			line(i, fmt.Sprintf("%-22s", e.Desc.Name), e.Desc.Summary, e.Disabled)
+			continue
 		}
+		line(i, fmt.Sprintf("%-22s", clean(it.profile.DisplayTitle())), profileSummary(*it.profile), it.profile.Disabled)
+	}
+	if h.cursor < len(items) {
+		if it := items[h.cursor]; it.disabled() != "" { // the whole reason, not the cut one
+			name := ""
+			if it.profile != nil {
+				name = "profile " + it.profile.Name
+			} else {
+				name = it.provider.Desc.Name
+			}
+			b.WriteString("\n" + s.Warn.Render(wrap(name+" is unavailable: "+it.disabled(), max(20, h.w))) + "\n")
+		}
+	}
+	for _, p := range h.problems {
+		b.WriteString(s.Warn.Render(truncate("profile not read: "+p, h.w)) + "\n")
 	}
 	if p := h.ctx.Desk.Problem(); p != "" {
 		b.WriteString("\n" + s.Warn.Render(truncate("journal: "+p, h.w)) + "\n")
 	}
 	if n := h.unknown(); n > 0 {
-		b.WriteString("\n" + s.Warn.Render(wrap(fmt.Sprintf("%d session(s) with an unknown outcome: press s, then u to resume (the process stopped or the provider did not answer)", n), max(20, h.w))) + "\n")
+		b.WriteString("\n" + s.Warn.Render(wrap(fmt.Sprintf("%d session(s) with an unknown outcome: press s, then u to resume or x to close out (the process stopped or the provider did not answer)", n), max(20, h.w))) + "\n")
 	}
-	b.WriteString("\n" + s.Title.Render("Recent sessions") + "\n")
+	b.WriteString("\n" + s.Title.Render("Recent sessions") + s.Subtle.Render(" ("+string(h.ctx.Desk.Mode())+")") + "\n")
 	if len(h.recent) == 0 {
 		b.WriteString(s.Subtle.Render("none yet — launched sessions are kept in the journal") + "\n")
 	}
@@ -123,13 +203,38 @@ func (h homeModel) view() string {
 	return b.String()
 }
 
-// sessionLine is one session as a list row: id, provider, reference,
-// customer, status, age, time left.
+// profileSummary is a profile's line on home: its provider and what it
+// asks per customer.
+func profileSummary(p desk.DeskProfile) string {
+	prov := p.Provider
+	if prov == nil {
+		return p.Profile.Provider
+	}
+	var asked []string
+	for _, prm := range p.Asked() {
+		asked = append(asked, strings.TrimSuffix(forms.Label(prm), " *"))
+	}
+	if p.Label != "" {
+		asked = append(asked, clean(p.Label))
+	}
+	out := prov.Desc.Name
+	if len(asked) > 0 {
+		out += " · asks " + strings.Join(asked, ", ")
+	}
+	return out
+}
+
+// sessionLine is one session as a list row: id, mode, provider,
+// reference, customer (the desk label when there is one), status, age,
+// time left.
 func sessionLine(ctx *Context, r desk.Row, now time.Time) string {
 	st := string(r.State)
-	if r.OutcomeUnknown {
+	switch {
+	case r.OutcomeUnknown:
 		st = "outcome unknown"
-	} else if !r.State.Final() && !r.ExpiresAt.IsZero() && now.After(r.ExpiresAt) {
+	case r.Unreachable && !r.State.Final():
+		st = "unreachable"
+	case !r.State.Final() && !r.ExpiresAt.IsZero() && now.After(r.ExpiresAt):
 		st = "expired"
 	}
 	left := ""
@@ -141,20 +246,33 @@ func sessionLine(ctx *Context, r desk.Row, now time.Time) string {
 		ref = ref[:13] + "…"
 	}
 	cust := r.Customer
-	if len(cust) > 14 {
-		cust = cust[:13] + "…"
+	if r.Label != "" {
+		// The desk's own label (a ticket number), not what the provider
+		// was sent (Alibaba's hash of the customer id).
+		cust = "#" + r.Label
 	}
-	line := fmt.Sprintf("%-9s %-8s %-14s %-14s %-16s %4s %s", r.ID, r.Provider, clean(ref), clean(cust), st, age(now, r.CreatedAt), left)
+	if len([]rune(cust)) > 14 {
+		cust = string([]rune(cust)[:13]) + "…"
+	}
+	line := fmt.Sprintf("%-9s %-4s %-8s %-14s %-14s %-16s %4s %s", r.ID, modeMark(r.Mode), r.Provider, clean(ref), clean(cust), st, age(now, r.CreatedAt), left)
 	if by := actorLabel(r.Operator, r.Desk); by != "" {
 		line += "  " + by
 	}
 	return styleState(ctx, r, line)
 }
 
+// modeMark is a mode as the lists show it: SBX or LIVE.
+func modeMark(mode string) string {
+	if mode == "live" {
+		return "LIVE"
+	}
+	return "SBX"
+}
+
 func styleState(ctx *Context, r desk.Row, line string) string {
 	s := ctx.Styles
 	switch {
-	case r.OutcomeUnknown:
+	case r.OutcomeUnknown || r.Unreachable:
 		return s.Warn.Render(line)
 	case r.State == "approved":
 		return s.OK.Render(line)

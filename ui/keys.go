@@ -9,7 +9,8 @@ type keyMap struct {
 	Up, Down, Select, Sessions, Filter     key.Binding
 	Launch, Edit, Curl, Copy, Open, Status key.Binding
 	Next, Retry, Trigger, Verify, QR       key.Binding
-	PageUp, PageDown, Preset               key.Binding
+	PageUp, PageDown, SaveProfile          key.Binding
+	Review, ModeToggle, CloseOut           key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -36,7 +37,11 @@ func newKeyMap() keyMap {
 		QR:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
 		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
 		PageDown: key.NewBinding(key.WithKeys("pgdown", " "), key.WithHelp("pgdn", "page down")),
-		Preset:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "save as preset")),
+		// p saves the reviewed setup as a desk profile.
+		SaveProfile: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "save as profile")),
+		Review:      key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "review")),
+		ModeToggle:  key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "other mode")),
+		CloseOut:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "close out")),
 	}
 }
 

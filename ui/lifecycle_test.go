@@ -10,10 +10,11 @@ import (
 	"github.com/kycdesk/kycdesk/session"
 )
 
-// Past the link's expiry the console asks the provider (the customer may
-// still be finishing within iDenfy's sessionLength) instead of declaring
-// the session expired on its own clock.
-func TestExpiryAsksTheProviderInsteadOfDecidingIt(t *testing.T) {
+// Past the link's expiry the console decides nothing on its own clock (the
+// customer may still be finishing within iDenfy's sessionLength), and it
+// does not ask iDenfy by itself either: iDenfy asks not to be polled, so
+// the screen says r asks.
+func TestExpiryIsNotDecidedNorPolled(t *testing.T) {
 	ctx, _ := testContext(t, "http://127.0.0.1:8470")
 	now := fixedNow
 	ctx.Now = func() time.Time { return now }
@@ -24,15 +25,15 @@ func TestExpiryAsksTheProviderInsteadOfDecidingIt(t *testing.T) {
 	m.screen = screenResult
 	m.resize()
 	now = fixedNow.Add(2 * time.Minute)
-	m.Update(tickMsg{gen: m.result.gen})
+	_, cmd := m.Update(tickMsg{gen: m.result.gen})
 	if m.result.state.Final() {
 		t.Fatalf("the console decided %s on its own clock", m.result.state)
 	}
-	if !m.result.inFlight {
-		t.Fatal("the provider was not asked when the expiry time passed")
+	if m.result.inFlight || cmd == nil {
+		t.Fatalf("iDenfy was asked by itself at the expiry (in flight %v), or the countdown stopped", m.result.inFlight)
 	}
-	if !strings.Contains(m.View(), "lifetime is over") {
-		t.Fatalf("no word about the expiry:\n%s", m.View())
+	if v := m.View(); !strings.Contains(v, "lifetime is over") || !strings.Contains(v, "r asks") {
+		t.Fatalf("no word about the expiry and r:\n%s", v)
 	}
 }
 
@@ -69,12 +70,12 @@ func TestReopenedChallengeDoesNotSendACodeByItself(t *testing.T) {
 
 func TestListCursorFollowsItsSession(t *testing.T) {
 	ctx, j := testContext(t, "http://127.0.0.1:8470")
-	h := &listHistory{Journal: j, list: []*session.Session{{ID: "b"}, {ID: "a"}}}
+	h := &listHistory{Journal: j, list: []*session.Session{{ID: "b", Mode: providers.ModeSandbox}, {ID: "a", Mode: providers.ModeSandbox}}}
 	ctx.Desk = testDesk(t, providers.ModeSandbox, "http://127.0.0.1:8470", h, j)
 	s := newSessions(ctx)
 	s.reload()
 	s.cursor = 1 // on "a"
-	h.list = append([]*session.Session{{ID: "c"}}, h.list...)
+	h.list = append([]*session.Session{{ID: "c", Mode: providers.ModeSandbox}}, h.list...)
 	s.reload()
 	if r, _ := s.current(); r.ID != "a" {
 		t.Fatalf("cursor moved to %q", r.ID)

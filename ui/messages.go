@@ -22,6 +22,17 @@ type startFormMsg struct {
 	// its values (personal ones are not journaled) and the launch re-sends
 	// the same request under the same idempotency key.
 	retryOf string
+	// focus names the field the form opens on (an edit from review, the
+	// field an error names); "" is the first.
+	focus string
+}
+
+// startProfileMsg opens a desk profile's screen, with what was typed when
+// coming back from review.
+type startProfileMsg struct {
+	name  string
+	typed providers.Values
+	label string
 }
 
 // reviewMsg shows a draft (its RetryOf set when it resumes a session).
@@ -65,8 +76,13 @@ type statusMsg struct {
 	err       error
 }
 
-// pollMsg asks for the next scheduled status poll.
-type pollMsg struct{ gen int }
+// changedMsg: a session's history changed (desk.Changes): a callback
+// the receiver recorded, the desk's follower, another screen.
+type changedMsg struct{ id string }
+
+// ageTickMsg redraws the ages on home and the sessions list once a
+// second, while one of them is shown.
+type ageTickMsg struct{}
 
 // tickMsg redraws countdowns once a second.
 type tickMsg struct{ gen int }

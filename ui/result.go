@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -39,7 +40,6 @@ type resultModel struct {
 	detail   string
 	fields   map[string]string
 	history  []providers.Status
-	polls    int
 	inFlight bool
 	lastErr  string
 	flash    string
@@ -52,7 +52,7 @@ type resultModel struct {
 
 	w, h    int
 	stopped bool
-	// expiryChecked: the provider was asked once the expiry time passed.
+	// expiryChecked: the challenge's lifetime was found over (DWS).
 	expiryChecked bool
 	// reopened: shown from the journal, not fresh from a launch; an OTP
 	// challenge is then not sent again by itself.
@@ -101,7 +101,10 @@ func (r *resultModel) init() tea.Cmd {
 			cmds = append(cmds, r.input.Focus())
 		}
 	} else if !r.state.Final() {
-		cmds = append(cmds, r.schedulePoll())
+		// Followed by the desk, not by this screen: it goes on after the
+		// operator leaves, and a result reaches the screen as a change
+		// (changedMsg). Only a provider that may be polled is asked.
+		r.follow.Watch()
 	}
 	return tea.Batch(cmds...)
 }
@@ -111,12 +114,9 @@ func (r resultModel) tick() tea.Cmd {
 	return tea.Tick(time.Second, func(time.Time) tea.Msg { return tickMsg{gen: gen} })
 }
 
-func (r resultModel) schedulePoll() tea.Cmd {
-	gen := r.gen
-	return tea.Tick(r.follow.NextPoll(r.polls), func(time.Time) tea.Msg { return pollMsg{gen: gen} })
-}
-
-// refresh asks for the status now, unless a request is already in flight.
+// refresh is the operator's r: one status request, unless one is in
+// flight; the desk refuses it, sending nothing, when asked again sooner
+// than the provider allows (iDenfy: once per 10 s).
 func (r *resultModel) refresh() tea.Cmd {
 	if r.inFlight || r.entry.Client == nil || r.isChallenge() {
 		return nil
@@ -126,8 +126,22 @@ func (r *resultModel) refresh() tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
-		st, err := f.Status(ctx)
+		st, err := f.Refresh(ctx)
 		return statusMsg{gen: gen, sessionID: id, status: st, err: err}
+	}
+}
+
+// changed takes what the history now holds for the session (a callback,
+// the desk's follower, another screen recorded it).
+func (r *resultModel) changed(id string) {
+	if id != r.sessionID || r.sessionID == "" {
+		return
+	}
+	if st, ok := r.follow.Recorded(); ok {
+		r.setState(st)
+		if r.isChallenge() && r.state.Final() {
+			r.input.Blur()
+		}
 	}
 }
 
@@ -181,31 +195,28 @@ func (r resultModel) update(msg tea.Msg) (resultModel, tea.Cmd) {
 		if msg.gen != r.gen || r.stopped {
 			return r, nil
 		}
-		if !r.state.Final() && !r.expiryChecked && !r.launch.ExpiresAt.IsZero() && r.ctx.now().After(r.launch.ExpiresAt) {
-			// The link's lifetime is over, but a customer who opened it in
-			// time may still be finishing (iDenfy's sessionLength): ask the
-			// provider rather than declare it expired on our clock.
+		// A hosted link's lifetime being over decides nothing: a customer
+		// who opened it in time may still be finishing (iDenfy's
+		// sessionLength), so the result still comes by callback, by the
+		// desk's follower or on r. A one-time code's lifetime is the
+		// authentication's, and that one the desk decides.
+		if r.isChallenge() && !r.state.Final() && !r.expiryChecked && !r.launch.ExpiresAt.IsZero() && r.ctx.now().After(r.launch.ExpiresAt) {
 			r.expiryChecked = true
-			if r.isChallenge() {
-				st := &providers.Status{State: providers.StateExpired, Detail: "the authentication's lifetime is over", At: r.ctx.now()}
-				r.setState(st)
-				r.follow.Record(st)
-			} else {
-				return r, tea.Batch(r.tick(), r.refresh())
-			}
+			st := &providers.Status{State: providers.StateExpired, Detail: "the authentication's lifetime is over", At: r.ctx.now()}
+			r.setState(st)
+			r.follow.Record(st)
 		}
 		return r, r.tick()
-	case pollMsg:
-		if msg.gen != r.gen || r.stopped || r.state.Final() {
-			return r, nil
-		}
-		r.polls++
-		return r, tea.Batch(r.refresh(), r.schedulePoll())
 	case statusMsg:
 		if msg.gen != r.gen {
 			return r, nil
 		}
 		r.inFlight = false
+		var soon *desk.TooSoonError
+		if errors.As(msg.err, &soon) {
+			r.lastErr = soon.Error()
+			return r, nil
+		}
 		if msg.err != nil {
 			r.lastErr = providers.AsError(msg.err).Error()
 			return r, nil
@@ -337,6 +348,8 @@ func (r resultModel) view() string {
 	if r.code == nil || r.linkDead() {
 		msg := "no URL to show as a QR"
 		switch {
+		case r.linkDead() && outcomeGuidance(r.state) != "":
+			msg = outcomeGuidance(r.state) + " (No QR: the link is no longer usable.)"
 		case r.linkDead():
 			msg = "The link is no longer usable (" + string(r.state) + "): no QR. n starts a new session."
 		case r.codeErr != nil:
@@ -397,7 +410,7 @@ func (r resultModel) infoView() string {
 	s := r.ctx.Styles
 	now := r.ctx.now()
 	var b strings.Builder
-	b.WriteString(s.Title.Render(r.entry.Desc.Name+" session") + "  " + r.stateView() + "\n")
+	b.WriteString(modeTag(r.ctx, r.follow.Mode) + " " + s.Title.Render(r.entry.Desc.Name+" session") + "  " + r.stateView() + "\n")
 	if r.sessionID != "" {
 		b.WriteString(s.Subtle.Render("session ") + r.sessionID + "\n")
 	}
@@ -407,7 +420,7 @@ func (r resultModel) infoView() string {
 	for _, k := range sortedKeys(r.launch.Extra) {
 		b.WriteString(s.Subtle.Render(k+" ") + clean(r.launch.Extra[k]) + "\n")
 	}
-	if !r.launch.ExpiresAt.IsZero() && !r.state.Final() {
+	if !r.launch.ExpiresAt.IsZero() && !r.linkDead() {
 		left := r.launch.ExpiresAt.Sub(now)
 		if left > 0 {
 			at := r.launch.ExpiresAt.Local()
@@ -416,12 +429,17 @@ func (r resultModel) infoView() string {
 				layout = "Jan 2 15:04"
 			}
 			b.WriteString(s.Subtle.Render("expires in ") + human(left) + s.Subtle.Render(" at "+at.Format(layout)) + "\n")
+		} else if r.follow.AutoPolls() || r.follow.Callbacks {
+			b.WriteString(s.Warn.Render("the link's lifetime is over") + " — a customer who opened it in time may still finish; n starts a new session\n")
 		} else {
-			b.WriteString(s.Warn.Render("the link's lifetime is over") + " — the status says whether the customer finished in time; n starts a new session\n")
+			b.WriteString(s.Warn.Render("the link's lifetime is over") + " — r asks whether the customer finished in time; n starts a new session\n")
 		}
 	}
 	if r.launch.URL != "" {
 		b.WriteString(s.Subtle.Render("URL ") + clean(r.launch.URL) + "\n")
+		if loopbackOnly(r.launch.URL) && !r.linkDead() {
+			b.WriteString(s.Warn.Render(loopbackNote()) + "\n")
+		}
 	}
 	if r.detail != "" {
 		b.WriteString(s.Subtle.Render("detail ") + r.detail + "\n")
@@ -429,11 +447,17 @@ func (r resultModel) infoView() string {
 	for _, k := range sortedKeys(r.fields) {
 		b.WriteString(s.Subtle.Render(k+" ") + clean(r.fields[k]) + "\n")
 	}
+	if at := r.follow.CheckedAt(); !at.IsZero() {
+		b.WriteString(s.Subtle.Render("checked at ") + at.Local().Format("15:04:05") + "\n")
+	}
 	if r.lastErr != "" {
 		b.WriteString(s.Error.Render("status: "+clean(r.lastErr)) + "\n")
 	}
 	if r.flash != "" {
 		b.WriteString(s.OK.Render(clean(r.flash)) + "\n")
+	}
+	if how := r.follow.How(); how != "" && !r.state.Final() {
+		b.WriteString(s.Subtle.Render(how) + "\n")
 	}
 	// The provider's notes come last: on a small screen they are what is cut.
 	for _, n := range r.launch.Notes {
@@ -474,7 +498,7 @@ func (r resultModel) challengeView() string {
 	now := r.ctx.now()
 	w := max(20, r.w)
 	var b strings.Builder
-	b.WriteString(s.Title.Render(r.entry.Desc.Name+" — one-time code") + "  " + r.stateView() + "\n")
+	b.WriteString(modeTag(r.ctx, r.follow.Mode) + " " + s.Title.Render(r.entry.Desc.Name+" — one-time code") + "  " + r.stateView() + "\n")
 	typ := clean(c.Type)
 	if typ == "" {
 		typ = "SMS"

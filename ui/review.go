@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/kycdesk/kycdesk/desk"
+	"github.com/kycdesk/kycdesk/forms"
 	"github.com/kycdesk/kycdesk/providers"
 )
 
@@ -29,9 +30,11 @@ type reviewModel struct {
 	flash   string
 	// retryOf: launching re-sends this unknown-outcome session's request.
 	retryOf string
-	err     error
-	vp      viewport.Model
-	w, h    int
+	// saving is the "save as profile" form (p), while it is open.
+	saving *profileSave
+	err    error
+	vp     viewport.Model
+	w, h   int
 }
 
 func newReview(ctx *Context, dr *desk.Draft) reviewModel {
@@ -56,7 +59,10 @@ func (r *reviewModel) setSize(w, h int) {
 
 func (r reviewModel) keys() help.KeyMap {
 	k := r.ctx.Keys
-	return bindings{short: []key.Binding{k.Launch, k.Edit, k.Curl, k.Preset, k.Back, k.Help}, extra: []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Quit}}
+	if r.saving != nil {
+		return bindings{short: []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next / save")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")), k.Quit}}
+	}
+	return bindings{short: []key.Binding{k.Launch, k.Edit, k.Curl, k.SaveProfile, k.Back, k.Help}, extra: []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Quit}}
 }
 
 func (r reviewModel) update(msg tea.Msg) (reviewModel, tea.Cmd) {
@@ -68,8 +74,24 @@ func (r reviewModel) update(msg tea.Msg) (reviewModel, tea.Cmd) {
 		}
 		r.setSize(r.w, r.h) // the header grew: keep the request's end reachable
 		return r, nil
+	case profileSavedMsg:
+		r.saving = nil
+		r.flash = msg.text
+		if msg.err != nil {
+			r.flash = "profile not saved: " + msg.err.Error()
+		}
+		r.setSize(r.w, r.h)
+		return r, nil
 	case tea.KeyMsg:
 		k := r.ctx.Keys
+		if r.saving != nil {
+			if key.Matches(msg, k.Back) {
+				r.saving = nil
+				r.setSize(r.w, r.h)
+				return r, nil
+			}
+			return r, r.saving.update(msg)
+		}
 		switch {
 		case key.Matches(msg, k.Back):
 			if r.confirm != "" {
@@ -79,20 +101,13 @@ func (r reviewModel) update(msg tea.Msg) (reviewModel, tea.Cmd) {
 			return r, r.edit()
 		case key.Matches(msg, k.Edit):
 			return r, r.edit()
-		case key.Matches(msg, k.Preset) && r.ctx.SavePreset != nil:
-			id, v, save := r.entry.Desc.ID, presetValues(r.entry, r.values), r.ctx.SavePreset
-			if len(v) == 0 {
-				r.flash = "nothing to save as a preset: only the customer id, personal fields or generated ids are set"
-				r.setSize(r.w, r.h)
+		case key.Matches(msg, k.SaveProfile):
+			if r.err != nil {
 				return r, nil
 			}
-			return r, func() tea.Msg {
-				path, err := save(id, v)
-				if err != nil {
-					return flashMsg{err: err}
-				}
-				return flashMsg{text: "saved as the preset for new " + id + " forms: " + path + " (personal fields and generated ids left out)"}
-			}
+			r.saving = newProfileSave(r.ctx, r.draft)
+			r.setSize(r.w, r.h)
+			return r, r.saving.init()
 		case key.Matches(msg, k.Curl):
 			if r.curl == "" {
 				return r, nil
@@ -112,36 +127,46 @@ func (r reviewModel) update(msg tea.Msg) (reviewModel, tea.Cmd) {
 					return r, nil
 				}
 			}
-			dr, id := r.draft, r.retryOf
+			dr, id, d := r.draft, r.retryOf, r.ctx.Desk
 			if id != "" {
 				return r, func() tea.Msg { return retryMsg{draft: dr, sessionID: id} }
 			}
-			return r, func() tea.Msg { return launchMsg{draft: dr} }
+			return r, func() tea.Msg {
+				// Confirmed once for a profile: not asked again for it.
+				_, _ = d.AcceptWarnings(dr)
+				return launchMsg{draft: dr}
+			}
 		}
+	}
+	if r.saving != nil { // the naming form's own messages (focus moves)
+		return r, r.saving.update(msg)
 	}
 	var cmd tea.Cmd
 	r.vp, cmd = r.vp.Update(msg)
 	return r, cmd
 }
 
+// edit goes back to where the values were typed: a profile's screen, or
+// the explorer's form on the field the first warning names.
 func (r reviewModel) edit() tea.Cmd {
-	id, v, retryOf := r.entry.Desc.ID, r.values, r.retryOf
-	return func() tea.Msg { return startFormMsg{provider: id, values: v, retryOf: retryOf} }
-}
-
-// presetValues are the values worth reusing for every customer: not
-// personal data, not ids generated per launch.
-func presetValues(e *desk.Provider, v providers.Values) providers.Values {
-	out := providers.Values{}
-	spec := e.Desc.Spec()
-	for _, name := range v.Names() {
-		p, ok := spec.Lookup(name)
-		if !ok || p.Personal || p.Kind == providers.KindPhone || p.Generate != nil || name == e.Desc.CustomerParam {
-			continue
+	if dr := r.draft; dr.Profile != "" && r.retryOf == "" {
+		name, label := dr.Profile, dr.Label
+		typed := providers.Values{}
+		if p, err := r.ctx.Desk.Profile(name); err == nil {
+			for _, prm := range p.Asked() {
+				if dr.Values.Has(prm.Name) {
+					typed.Set(prm.Name, dr.Values.List(prm.Name)...)
+				}
+			}
 		}
-		out[name] = v.List(name)
+		return func() tea.Msg { return startProfileMsg{name: name, typed: typed, label: label} }
 	}
-	return out
+	id, v, retryOf := r.entry.Desc.ID, r.values, r.retryOf
+	focus := ""
+	if len(r.warnings) > 0 {
+		focus = r.warnings[0].Field
+	}
+	return func() tea.Msg { return startFormMsg{provider: id, values: v, retryOf: retryOf, focus: focus} }
 }
 
 // needsConfirm returns what the operator must confirm before launching:
@@ -180,9 +205,37 @@ func (r reviewModel) header() string {
 	if r.flash != "" {
 		b.WriteString("\n" + s.OK.Render(wrap(r.flash, max(10, r.vp.Width))))
 	}
+	if sk := r.skipped(); sk != "" {
+		b.WriteString("\n" + s.Subtle.Render(wrap(sk, max(10, r.vp.Width))))
+	}
+	if r.draft.Profile != "" {
+		b.WriteString("\n" + s.Subtle.Render(wrap("profile "+r.draft.Profile+": enter launches; warnings confirmed here are not asked again for it", max(10, r.vp.Width))))
+	}
 	return b.String()
 }
 
+// skipped names the values the form did not ask (a single allowed value,
+// an id made per launch) as they go out.
+func (r reviewModel) skipped() string {
+	var parts []string
+	for _, p := range r.entry.Desc.Spec() {
+		if forms.Skips(p) && r.values.Has(p.Name) {
+			why := "only allowed value"
+			if p.Generate != nil {
+				why = "generated"
+			}
+			parts = append(parts, p.Name+" = "+clean(strings.Join(r.values.List(p.Name), ","))+" ("+why+")")
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "not asked: " + strings.Join(parts, " · ")
+}
+
 func (r reviewModel) view() string {
+	if r.saving != nil {
+		return r.header() + "\n" + r.saving.view()
+	}
 	return r.header() + "\n" + r.vp.View()
 }

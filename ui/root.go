@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
@@ -10,6 +11,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/kycdesk/kycdesk/desk"
+	"github.com/kycdesk/kycdesk/forms"
 	"github.com/kycdesk/kycdesk/providers"
 )
 
@@ -23,6 +25,7 @@ const (
 	screenResult
 	screenError
 	screenSessions
+	screenProfile
 	screenCount
 )
 
@@ -38,6 +41,10 @@ type Model struct {
 	screen screen
 	help   help.Model
 	full   bool // full help shown
+	// quitAsk is set when a quit would lose something (a filled form, a
+	// pending QR of the in-process sandbox): it says what, and a second
+	// ctrl+c or y quits.
+	quitAsk string
 
 	home      homeModel
 	form      formModel
@@ -46,6 +53,7 @@ type Model struct {
 	result    resultModel
 	errs      errorModel
 	sessions  sessionsModel
+	profile   profileModel
 
 	// seq numbers async requests; replies carrying an older number are stale.
 	seq int
@@ -55,6 +63,8 @@ type Model struct {
 	// every message, including ones that change nothing on screen.
 	view  string
 	dirty bool
+	// ageTicking: an ageTickMsg is on its way.
+	ageTicking bool
 }
 
 // New builds the console.
@@ -68,8 +78,37 @@ func New(ctx *Context) *Model {
 	return m
 }
 
-// Init implements tea.Model.
-func (m *Model) Init() tea.Cmd { return nil }
+// Init implements tea.Model: listen to the desk's change feed, and tick
+// the ages on home.
+func (m *Model) Init() tea.Cmd { return tea.Batch(m.listen(), m.ageTick()) }
+
+// listen waits for the next change the desk announces (a callback, its
+// follower, another screen) and hands it to Update as a changedMsg.
+func (m *Model) listen() tea.Cmd {
+	d := m.ctx.Desk
+	ch := d.Changes()
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		select {
+		case id := <-ch:
+			return changedMsg{id: id}
+		case <-d.Closed():
+			return nil
+		}
+	}
+}
+
+// ageTick starts the once-a-second redraw of home and the sessions list,
+// unless one is already on its way.
+func (m *Model) ageTick() tea.Cmd {
+	if m.ageTicking || (m.screen != screenHome && m.screen != screenSessions) {
+		return nil
+	}
+	m.ageTicking = true
+	return tea.Tick(time.Second, func(time.Time) tea.Msg { return ageTickMsg{} })
+}
 
 // nextID returns a fresh request id.
 func (m *Model) nextID() int { m.seq++; return m.seq }
@@ -79,7 +118,7 @@ func (m *Model) nextID() int { m.seq++; return m.seq }
 func (m *Model) pages() [screenCount]component {
 	return [screenCount]component{
 		screenHome: &m.home, screenForm: &m.form, screenReview: &m.review, screenLaunching: &m.launching,
-		screenResult: &m.result, screenError: &m.errs, screenSessions: &m.sessions,
+		screenResult: &m.result, screenError: &m.errs, screenSessions: &m.sessions, screenProfile: &m.profile,
 	}
 }
 
@@ -95,23 +134,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.help.Width = msg.Width
 		return m, m.resize()
 	case tea.KeyMsg:
-		if key.Matches(msg, m.ctx.Keys.Quit) {
-			m.cancelInFlight()
-			return m, tea.Quit
-		}
-		if !m.page().Typing() {
-			switch {
-			case key.Matches(msg, m.ctx.Keys.Help):
-				m.full = !m.full
-				return m, nil
-			case key.Matches(msg, m.ctx.Keys.QuitQ) && m.screen != screenLaunching:
-				return m, tea.Quit
-			}
+		return m, m.key(msg)
+	case tea.MouseMsg:
+		if m.tooSmall() {
+			return m, nil
 		}
 	case goHomeMsg:
 		return m, m.goHome()
 	case startFormMsg:
 		return m, m.startForm(msg)
+	case startProfileMsg:
+		return m, m.startProfile(msg)
 	case reviewMsg:
 		m.review = newReview(m.ctx, msg.draft)
 		return m, m.show(screenReview)
@@ -141,14 +174,117 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case showSessionsMsg:
 		m.sessions.reload()
 		return m, m.show(screenSessions)
+	case changedMsg:
+		// Every screen showing the session changes at once; the others
+		// reload when shown.
+		switch m.screen {
+		case screenHome:
+			m.home.reload()
+		case screenSessions:
+			m.sessions.reload()
+		case screenResult:
+			m.result.changed(msg.id)
+		default:
+			m.dirty = false
+		}
+		return m, m.listen()
+	case ageTickMsg:
+		m.ageTicking = false
+		if m.screen != screenHome && m.screen != screenSessions {
+			m.dirty = false
+			return m, nil // shown again, they start it again
+		}
+		return m, m.ageTick()
 	}
 	return m, m.page().Update(msg)
+}
+
+// key handles a key: the console's own keys first, then the screen's.
+func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
+	k := m.ctx.Keys
+	if key.Matches(msg, k.Quit) {
+		return m.quit()
+	}
+	if m.quitAsk != "" { // y (or a second ctrl+c) quits, any other key stays
+		if msg.String() == "y" {
+			m.quitAsk = ""
+			m.cancelInFlight()
+			return tea.Quit
+		}
+		m.quitAsk = ""
+		return nil
+	}
+	if m.tooSmall() {
+		// The screen is hidden behind the "too small" message: a key must
+		// not act on what the operator cannot see.
+		return nil
+	}
+	if m.full && key.Matches(msg, k.Back) {
+		m.full = false
+		return nil
+	}
+	typing := m.page().Typing()
+	if key.Matches(msg, k.Help) && (!typing || !m.questionIsText()) {
+		m.full = !m.full
+		return nil
+	}
+	if !typing && key.Matches(msg, k.QuitQ) && m.screen != screenLaunching {
+		return m.quit()
+	}
+	return m.page().Update(msg)
+}
+
+// questionIsText reports whether "?" is a character of the field being
+// typed in: not in a one-time-code field (digits), where it opens help.
+func (m *Model) questionIsText() bool {
+	return !(m.screen == screenResult && m.result.isChallenge())
+}
+
+// quit quits, or first asks when quitting would lose something.
+func (m *Model) quit() tea.Cmd {
+	if m.quitAsk == "" {
+		if what := m.wouldLose(); what != "" {
+			m.quitAsk = what
+			return nil
+		}
+	}
+	m.quitAsk = ""
+	m.cancelInFlight()
+	return tea.Quit
+}
+
+// wouldLose says what quitting now would lose, or "".
+func (m *Model) wouldLose() string {
+	switch m.screen {
+	case screenForm:
+		if len(m.form.form.Values()) > 0 {
+			return "the form's values are not saved"
+		}
+	case screenProfile:
+		if m.profile.filled() {
+			return "what you typed is not saved"
+		}
+	case screenReview:
+		return "the reviewed request was not sent"
+	case screenResult:
+		r := &m.result
+		if !r.state.Final() && r.follow != nil && r.follow.Mode == providers.ModeSandbox && m.ctx.Desk.SandboxNote() != "" {
+			return "the customer's link dies with this console's in-process sandbox"
+		}
+	}
+	return ""
+}
+
+// tooSmall reports whether the window is below the minimum (the screen is
+// hidden behind a message then).
+func (m *Model) tooSmall() bool {
+	return m.ctx.Width > 0 && m.ctx.Height > 0 && (m.ctx.Width < MinWidth || m.ctx.Height < MinHeight)
 }
 
 // show makes s the screen shown, sized to the window.
 func (m *Model) show(s screen) tea.Cmd {
 	m.screen = s
-	return m.resize()
+	return tea.Batch(m.resize(), m.ageTick())
 }
 
 func (m *Model) cancelInFlight() {
@@ -181,18 +317,26 @@ func (m *Model) startForm(msg startFormMsg) tea.Cmd {
 		return nil
 	}
 	m.result.stop()
-	if msg.values == nil && m.ctx.LoadPreset != nil {
-		// A new session starts from the desk's preset, if one was saved.
-		if v, err := m.ctx.LoadPreset(e.Desc.ID); err != nil {
-			msg.note = "preset not loaded: " + err.Error()
-		} else if v != nil {
-			msg.values = v
-		}
-	}
 	m.form = newForm(m.ctx, e, msg.values, msg.note, msg.only)
 	m.form.retryOf = msg.retryOf
 	m.form.problems = msg.problems
-	return tea.Batch(m.form.init(), m.show(screenForm))
+	cmd := tea.Batch(m.form.init(), m.show(screenForm))
+	if msg.focus != "" {
+		m.form.form.Focus(msg.focus)
+	}
+	return cmd
+}
+
+// startProfile opens a desk profile's screen.
+func (m *Model) startProfile(msg startProfileMsg) tea.Cmd {
+	p, err := m.ctx.Desk.Profile(msg.name)
+	if err != nil {
+		m.errs = newErrorModel(m.ctx, "Profile "+msg.name, providers.AsError(err), nil)
+		return m.show(screenError)
+	}
+	m.result.stop()
+	m.profile = newProfileScreen(m.ctx, p, msg.typed, msg.label, "", false)
+	return tea.Batch(m.profile.init(), m.show(screenProfile))
 }
 
 // startLaunch launches dr (a retry of sessionID when set).
@@ -245,13 +389,16 @@ func (m *Model) render() string {
 	}
 	p := m.page()
 	body := p.View()
-	if f, ok := p.(footerless); ok && f.Footerless() && !m.full {
+	if f, ok := p.(footerless); ok && f.Footerless() && !m.full && m.quitAsk == "" {
 		return m.banner() + "\n" + fit(body, w, h-1)
 	}
 	var footer string
-	if m.full {
-		footer = m.help.FullHelpView(p.FullHelp())
-	} else {
+	switch {
+	case m.quitAsk != "":
+		footer = m.ctx.Styles.Warn.Render(truncate("Quit? "+m.quitAsk+". y or ctrl+c quits, any other key stays.", w))
+	case m.full:
+		footer = m.help.FullHelpView(p.FullHelp()) + "\n" + m.ctx.Styles.Subtle.Render(truncate("esc or ? closes this help · "+forms.DocKey.Help().Key+" shows a field's full documentation", w))
+	default:
 		footer = m.help.ShortHelpView(p.ShortHelp())
 	}
 	bodyH := h - 1 - lipgloss.Height(footer)

@@ -30,6 +30,12 @@ type sessionsModel struct {
 	detail    bool
 	flash     string
 	total     int // matches in all; rows holds at most ListLimit
+	// allModes lists the other mode's sessions too (m toggles); by
+	// default a console lists only its own mode's.
+	allModes bool
+	// closing is the reason prompt of x (close out), while it is open.
+	closing   textinput.Model
+	closingID string
 	w, h      int
 }
 
@@ -37,7 +43,11 @@ func newSessions(ctx *Context) sessionsModel {
 	f := textinput.New()
 	f.Prompt = "/"
 	f.Placeholder = "filter: provider, reference, customer, status"
-	return sessionsModel{ctx: ctx, filter: f}
+	c := textinput.New()
+	c.Prompt = "reason: "
+	c.Placeholder = "why it is closed out (kept in its history)"
+	c.CharLimit = 200
+	return sessionsModel{ctx: ctx, filter: f, closing: c}
 }
 
 func (s *sessionsModel) reload() {
@@ -47,7 +57,11 @@ func (s *sessionsModel) reload() {
 	if r, ok := s.current(); ok {
 		cur = r.ID
 	}
-	s.rows, s.total = s.ctx.Desk.Sessions(strings.TrimSpace(s.filter.Value()), ListLimit)
+	mode := s.ctx.Desk.Mode()
+	if s.allModes {
+		mode = ""
+	}
+	s.rows, s.total = s.ctx.Desk.SessionsIn(mode, strings.TrimSpace(s.filter.Value()), ListLimit)
 	for i, r := range s.rows {
 		if r.ID == cur {
 			s.cursor = i
@@ -60,18 +74,21 @@ func (s *sessionsModel) reload() {
 
 func (s *sessionsModel) setSize(w, h int) { s.w, s.h = w, h; s.filter.Width = max(10, w-4) }
 
-func (s sessionsModel) typing() bool { return s.filtering }
+func (s sessionsModel) typing() bool { return s.filtering || s.closingID != "" }
 
 func (s sessionsModel) keys() help.KeyMap {
 	k := s.ctx.Keys
 	if s.filtering {
 		return bindings{short: []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear"))}}
 	}
+	if s.closingID != "" {
+		return bindings{short: []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "close out")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel"))}}
+	}
 	open := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open / QR"))
 	detail := key.NewBinding(key.WithKeys("d", "tab"), key.WithHelp("d", "detail"))
 	relaunch := key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "relaunch"))
 	resume := key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "resume unknown"))
-	return bindings{short: []key.Binding{k.Up, k.Down, open, detail, k.Filter, k.Status, relaunch, resume, k.Back}, extra: []key.Binding{k.QuitQ, k.Quit}}
+	return bindings{short: []key.Binding{k.Up, k.Down, open, detail, k.Filter, k.Status, relaunch, resume, k.CloseOut, k.ModeToggle, k.Back}, extra: []key.Binding{k.QuitQ, k.Quit}}
 }
 
 func (s sessionsModel) current() (desk.Row, bool) {
@@ -92,8 +109,31 @@ func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
 		}
 		s.reload()
 		return s, nil
+	case closedOutMsg:
+		s.flash = msg.id + " closed out"
+		if msg.err != nil {
+			s.flash = "not closed out: " + msg.err.Error()
+		}
+		s.reload()
+		return s, nil
 	case tea.KeyMsg:
 		k := s.ctx.Keys
+		if s.closingID != "" {
+			switch msg.String() {
+			case "enter":
+				id, reason, d := s.closingID, s.closing.Value(), s.ctx.Desk
+				s.closingID = ""
+				s.closing.Blur()
+				return s, func() tea.Msg { return closedOutMsg{id: id, err: d.CloseOut(id, reason)} }
+			case "esc":
+				s.closingID = ""
+				s.closing.Blur()
+				return s, nil
+			}
+			var cmd tea.Cmd
+			s.closing, cmd = s.closing.Update(msg)
+			return s, cmd
+		}
 		if s.filtering {
 			switch msg.String() {
 			case "enter":
@@ -133,6 +173,16 @@ func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
 			s.detail = !s.detail
 		case key.Matches(msg, k.Status):
 			return s, s.refresh()
+		case key.Matches(msg, k.ModeToggle):
+			s.allModes = !s.allModes
+			s.reload()
+		case key.Matches(msg, k.CloseOut):
+			if r, ok := s.current(); ok && !r.State.Final() && r.Resolution == "" && r.State != "failed" {
+				s.closingID = r.ID
+				s.closing.SetValue("")
+				return s, s.closing.Focus()
+			}
+			s.flash = "only a pending, unreachable or unknown session can be closed out"
 		case msg.String() == "l":
 			if r, ok := s.current(); ok && s.ctx.entry(r.Provider) != nil {
 				// A new launch: generated ids (MerchantBizId,
@@ -164,7 +214,8 @@ func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
 }
 
 // refresh asks the provider for the current session's status, at the
-// endpoint and mode the session was launched with.
+// endpoint and mode the session was launched with (the operator's r,
+// limited per session as on the result screen).
 func (s sessionsModel) refresh() tea.Cmd {
 	r, ok := s.current()
 	if !ok || r.Launch == nil {
@@ -172,13 +223,11 @@ func (s sessionsModel) refresh() tea.Cmd {
 	}
 	d, id := s.ctx.Desk, r.ID
 	return func() tea.Msg {
-		f, err := d.Follow(id)
-		if err != nil {
-			return statusMsg{gen: -1, sessionID: id, err: err}
-		}
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
-		st, err := f.Status(ctx)
+		// At the session's own endpoint; one that does not answer is
+		// marked unreachable in the list.
+		st, err := d.Refresh(ctx, id)
 		return statusMsg{gen: -1, sessionID: id, status: st, err: err}
 	}
 }
@@ -191,11 +240,16 @@ func (s sessionsModel) view() string {
 		title = fmt.Sprintf("Sessions (newest %d of %d; / filters)", len(s.rows), s.total)
 	}
 	b.WriteString(st.Title.Render(title))
+	if s.allModes {
+		b.WriteString(st.Subtle.Render("  every mode (m: " + string(s.ctx.Desk.Mode()) + " only)"))
+	} else {
+		b.WriteString(st.Subtle.Render("  " + string(s.ctx.Desk.Mode()) + " only (m: every mode)"))
+	}
 	if s.filtering || s.filter.Value() != "" {
 		b.WriteString("  " + s.filter.View())
 	}
 	b.WriteString("\n")
-	b.WriteString(st.Subtle.Render(truncate(fmt.Sprintf(" %-9s %-8s %-14s %-14s %-16s %4s %s", "ID", "PROVIDER", "REFERENCE", "CUSTOMER", "STATUS", "AGE", "LEFT"), s.w)) + "\n")
+	b.WriteString(st.Subtle.Render(truncate(fmt.Sprintf(" %-9s %-4s %-8s %-14s %-14s %-16s %4s %s", "ID", "MODE", "PROVIDER", "REFERENCE", "CUSTOMER", "STATUS", "AGE", "LEFT"), s.w)) + "\n")
 	listH := s.h - 2
 	if s.detail {
 		listH = min(listH, 6)
@@ -221,6 +275,9 @@ func (s sessionsModel) view() string {
 	}
 	if s.flash != "" {
 		b.WriteString(st.Subtle.Render(truncate(clean(s.flash), s.w)) + "\n")
+	}
+	if s.closingID != "" {
+		b.WriteString(st.Warn.Render("Close out "+s.closingID+": the operator's reason is kept in its history.") + "\n" + s.closing.View() + "\n")
 	}
 	if r, ok := s.current(); ok && s.detail {
 		b.WriteString("\n" + s.detailView(r))
@@ -249,20 +306,28 @@ func (s sessionsModel) detailView(r desk.Row) string {
 	if r.Error != "" {
 		b.WriteString(st.Error.Render("error ") + clean(r.Error) + "\n")
 	}
+	if r.Label != "" {
+		b.WriteString(st.Subtle.Render("desk label ") + clean(r.Label) + "\n")
+	}
+	if r.Unreachable && !r.State.Final() {
+		b.WriteString(st.Warn.Render(wrap("unreachable: the endpoint that issued this session does not answer; x closes it out with a reason", max(20, s.w))) + "\n")
+	}
+	if r.Resolution != "" {
+		b.WriteString(st.Subtle.Render("resolved ") + clean(r.Resolution) + "\n")
+	}
 	for _, h := range r.History {
 		b.WriteString(st.Subtle.Render(h.At.Local().Format("15:04:05")+" ") + string(h.State) + " " + clean(h.Detail) + "\n")
 	}
 	return b.String()
 }
 
-// withoutGenerated drops the values of parameters the provider generates
-// (idempotency ids), so a relaunch is a new request.
+// closedOutMsg reports x (close out).
+type closedOutMsg struct {
+	id  string
+	err error
+}
+
+// withoutGenerated is what a relaunch starts from (desk.RelaunchValues).
 func withoutGenerated(e *desk.Provider, v providers.Values) providers.Values {
-	out := v.Clone()
-	for _, p := range e.Desc.Spec() {
-		if p.Generate != nil {
-			delete(out, p.Name)
-		}
-	}
-	return out
+	return desk.RelaunchValues(e, v)
 }

@@ -70,3 +70,48 @@ func TestTeatestWholePath(t *testing.T) {
 		t.Fatalf("journal has %d sessions", len(list))
 	}
 }
+
+// TestTeatestProfileToQRInThreeKeys runs the real program loop from home
+// to the QR through a desk profile: its number, the id (typing), enter.
+func TestTeatestProfileToQRInThreeKeys(t *testing.T) {
+	url := startSandbox(t)
+	ctx, j, _ := profileContext(t, url, map[string]string{"passport-lt": passportLT})
+	tm := teatest.NewTestModel(t, New(ctx), teatest.WithInitialTermSize(80, 24))
+	var seen bytes.Buffer
+	must := func(what string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			b, _ := io.ReadAll(tm.Output())
+			seen.Write(b)
+			if bytes.Contains(seen.Bytes(), []byte(what)) {
+				seen.Reset()
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatalf("never saw %q", what)
+	}
+	keys := 0
+	must("Passport, Lithuanian")
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("1")})
+	keys++
+	must("profile passport-lt")
+	tm.Type("tt-3keys")
+	must("tt-3keys")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	keys++
+	must("scanRef")
+	if keys > 3 {
+		t.Fatalf("%d keys besides typing", keys)
+	}
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
+	got, err := qrscan.Decode(final.View())
+	if err != nil || got != final.result.launch.URL {
+		t.Fatalf("QR decodes to %q (%v), URL %q", got, err, final.result.launch.URL)
+	}
+	if list := j.Sessions(); len(list) != 1 || list[0].Customer != "tt-3keys" {
+		t.Fatalf("journal has %d sessions", len(list))
+	}
+}

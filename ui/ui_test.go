@@ -50,6 +50,11 @@ func testContext(t testing.TB, baseURL string) (*Context, *session.Journal) {
 // testDesk is a desk whose providers talk to baseURL (or, when following
 // a session, to its own endpoint) with the sandbox credentials.
 func testDesk(t testing.TB, mode providers.Mode, baseURL string, h desk.History, j *session.Journal) *desk.Desk {
+	return testDeskWith(t, mode, baseURL, h, j)
+}
+
+// testDeskWith is testDesk with more options (a profile store, a sandbox note).
+func testDeskWith(t testing.TB, mode providers.Mode, baseURL string, h desk.History, j *session.Journal, more ...func(*desk.Options)) *desk.Desk {
 	resolve := func(d providers.Descriptor, mode providers.Mode, endpoint string) *desk.Provider {
 		if endpoint == "" {
 			endpoint = baseURL
@@ -64,8 +69,12 @@ func testDesk(t testing.TB, mode providers.Mode, baseURL string, h desk.History,
 		}
 		return p
 	}
-	return desk.New(desk.Options{Registry: catalog.All(), Mode: mode, SandboxURL: baseURL, History: h,
-		Launcher: &session.Launcher{Journal: j}, Resolve: resolve})
+	o := desk.Options{Registry: catalog.All(), Mode: mode, SandboxURL: baseURL, History: h,
+		Launcher: &session.Launcher{Journal: j}, Resolve: resolve}
+	for _, f := range more {
+		f(&o)
+	}
+	return desk.New(o)
 }
 
 // startSandbox serves every simulator on loopback.
@@ -116,7 +125,7 @@ func drain(m *Model, cmd tea.Cmd, depth int) {
 
 func isTick(msg tea.Msg) bool {
 	switch msg.(type) {
-	case tickMsg, pollMsg:
+	case tickMsg, ageTickMsg:
 		return true
 	}
 	return false

@@ -98,13 +98,32 @@ func (c *client) canonical(v providers.Values) providers.Values {
 
 // Prepare normalises names and values. iDenfy has no generated ids, and
 // documented defaults are left to iDenfy (the dashboard's defaults apply
-// to every omitted field), so nothing is added.
-func (c *client) Prepare(v providers.Values) providers.Values { return c.canonical(v) }
+// to every omitted field), so nothing is added, except in the sandbox:
+// with a reachable callback receiver (Config.Callback) and no callbackUrl
+// of the operator's, the session's webhook is pointed at the receiver.
+// callbackUrl is iDenfy's documented per-session override of the
+// account's webhook URL (reference/idenfy.md §4 [C]); live, it needs a
+// permission iDenfy support enables, so a live desk leaves it to the
+// account-level webhook set in iDenfy's dashboard.
+func (c *client) Prepare(v providers.Values) providers.Values {
+	out := c.canonical(v)
+	if t := c.cfg.Callback; t != nil && t.BaseURL != "" && c.cfg.Mode == providers.ModeSandbox && !out.Has("callbackUrl") {
+		out.Set("callbackUrl", t.URL(ID))
+	}
+	return out
+}
 
 // Validate applies the spec's rules and the cross-field rules of the docs.
 func (c *client) Validate(v providers.Values) []providers.FieldError {
 	v = c.canonical(v)
 	errs := providers.ValidateSpec(c.spec, v)
+	// The spec accepts plain http to loopback for the sandbox's receiver;
+	// live iDenfy requires https (reference/idenfy.md §4).
+	if cb := v.Get("callbackUrl"); cb != "" && checkCallbackURL(cb) == nil {
+		if msg := providers.CheckCallbackURL(cb, c.cfg.Mode); msg != "" {
+			errs = append(errs, providers.FieldError{Field: "callbackUrl", Message: msg})
+		}
+	}
 	return append(errs, crossField(v)...)
 }
 

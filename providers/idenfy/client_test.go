@@ -598,3 +598,31 @@ func TestDescriptor(t *testing.T) {
 		t.Error("CustomerParam not in spec")
 	}
 }
+
+// In the sandbox the session's webhook goes to the console's receiver
+// (callbackUrl, iDenfy's per-session override); live, it is left to the
+// account's webhook, and plain http is refused.
+func TestCallbackURLFromReceiver(t *testing.T) {
+	creds := map[string]string{"apiKey": "k", "apiSecret": "s"}
+	target := &providers.CallbackTarget{BaseURL: "http://127.0.0.1:9/", Key: []byte("k")}
+	sb, _ := New(providers.Config{Mode: providers.ModeSandbox, BaseURL: "http://127.0.0.1:1", Credentials: creds, Callback: target})
+	v := sb.Prepare(providers.Values{"clientId": {"a"}})
+	if got := v.Get("callbackUrl"); got != "http://127.0.0.1:9/callbacks/idenfy" {
+		t.Fatalf("sandbox callbackUrl = %q", got)
+	}
+	if errs := sb.Validate(v); len(errs) != 0 {
+		t.Errorf("sandbox refuses its receiver: %v", errs)
+	}
+	own := sb.Prepare(providers.Values{"clientId": {"a"}, "callbackUrl": {"https://hooks.example.com/x"}})
+	if own.Get("callbackUrl") != "https://hooks.example.com/x" {
+		t.Errorf("the operator's callbackUrl was replaced: %q", own.Get("callbackUrl"))
+	}
+	live, _ := New(providers.Config{Mode: providers.ModeLive, Credentials: creds, Callback: target})
+	if got := live.Prepare(providers.Values{"clientId": {"a"}}).Get("callbackUrl"); got != "" {
+		t.Errorf("live callbackUrl = %q, want the account's webhook (none set per session)", got)
+	}
+	errs := live.Validate(providers.Values{"clientId": {"a"}, "callbackUrl": {"http://127.0.0.1:9/callbacks/idenfy"}})
+	if len(errs) != 1 || errs[0].Field != "callbackUrl" || !strings.Contains(errs[0].Message, "https") {
+		t.Errorf("live plain http callbackUrl: %v", errs)
+	}
+}

@@ -297,6 +297,19 @@ func wantURL(httpsOnly bool) func(any) string {
 	}
 }
 
+// wantCallbackURL: iDenfy requires an https webhook endpoint (§4); the
+// sandbox also takes plain http to a loopback host, where the console's
+// own receiver listens (the simulator's one relaxation, simWebhookURLOK).
+func wantCallbackURL(v any) string {
+	if msg := wantURL(false)(v); msg != "" {
+		return msg
+	}
+	if !simWebhookURLOK(v.(string)) {
+		return "Must be an HTTPS URL."
+	}
+	return ""
+}
+
 func wantBool(v any) string {
 	if _, ok := v.(bool); !ok {
 		return "Must be a valid boolean."
@@ -428,7 +441,7 @@ var simRules = []simRule{
 	{"successUrl", wantURL(false)},
 	{"errorUrl", wantURL(false)},
 	{"unverifiedUrl", wantURL(false)},
-	{"callbackUrl", wantURL(true)},
+	{"callbackUrl", wantCallbackURL},
 	{"locale", wantString(1, 7, true)}, // [003]: max 7; unsupported locales show English
 	{"showInstructions", wantBool},
 	{"expiryTime", wantInt(0, simMaxExpiry)}, // [003]/OpenAPI: 0 <= x <= 2592000

@@ -259,6 +259,16 @@ func setting(name, label, doc string) providers.Param {
 		Doc: doc + " Must be enabled in your environment first [002].", Unconfirmed: docVersionChoices["settings"]}
 }
 
+// checkCallbackURL is the mode-independent part of the callbackUrl rule:
+// https, or plain http to a loopback host (which only the sandbox accepts;
+// Validate refuses it in live mode).
+func checkCallbackURL(v string) error {
+	if msg := providers.CheckCallbackURL(v, providers.ModeSandbox); msg != "" {
+		return errors.New(msg)
+	}
+	return nil
+}
+
 // Spec is every documented field of POST /api/v2/token, in form order:
 // essentials first.
 func Spec() providers.Spec {
@@ -334,11 +344,13 @@ func Spec() providers.Spec {
 			Placeholder: "https://www.my-company.com/idenfy/unverified", MinLen: 5, MaxLen: 2048,
 		},
 		{
-			Name: "callbackUrl", Label: "Webhook URL", Kind: providers.KindURL, HTTPSOnly: true,
+			Name: "callbackUrl", Label: "Webhook URL", Kind: providers.KindURL,
 			Doc: "Webhook endpoint for this session only; overrides the notification endpoints " +
 				"(AUTO_FINISHED, MANUAL_FINISHED…). Must be HTTPS and needs a permission enabled by iDenfy " +
-				"support (contact them if the request is refused).",
+				"support (contact them if the request is refused). In the sandbox kycdesk fills it with its own " +
+				"loopback receiver (plain http to a loopback host is allowed there only).",
 			Placeholder: "https://mywebsite.com/idenfy/webhookendpoint",
+			Check:       checkCallbackURL, Pattern: "https (plain http only to a loopback host, in the sandbox)",
 		},
 		{
 			Name: "showInstructions", Label: "Show instructions", Kind: providers.KindBool, Default: "true",

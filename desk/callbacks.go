@@ -1,0 +1,94 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/kycdesk/kycdesk/callbacks"
+	"github.com/kycdesk/kycdesk/providers"
+	"github.com/kycdesk/kycdesk/session"
+)
+
+// CallbackSink is the desk as the callback receiver's sink
+// (callbacks.New): results are found by the provider's reference among
+// the sessions of the desk's mode, recorded in the history and announced
+// on Changes.
+func (d *Desk) CallbackSink() callbacks.Sink { return callbackSink{d} }
+
+type callbackSink struct{ d *Desk }
+
+func (s callbackSink) Session(_ context.Context, provider, ref string) (*callbacks.Session, error) {
+	sess, err := s.d.byReference(provider, ref)
+	if err != nil {
+		return nil, err
+	}
+	out := &callbacks.Session{Launch: sess.Launch(), Final: sess.State.Final()}
+	if desc, ok := s.d.o.Registry.Get(provider); ok {
+		// Asked (Alibaba's CheckResult) where and as it was launched.
+		if p := s.d.o.Resolve(desc, sess.Mode, sess.Endpoint); p != nil && p.Disabled == "" {
+			out.Client = p.Client
+		}
+	}
+	return out, nil
+}
+
+func (s callbackSink) Record(_ context.Context, provider, ref string, st *providers.Status) error {
+	return s.d.RecordCallback(provider, ref, st)
+}
+
+// RecordCallback records a result a provider pushed for its session with
+// reference ref (scanRef, TransactionId), keeping a final state already
+// recorded (a late final:false webhook does not reopen a decided session),
+// and announces it on Changes.
+func (d *Desk) RecordCallback(provider, ref string, st *providers.Status) error {
+	if st == nil {
+		return errors.New("no status")
+	}
+	sess, err := d.byReference(provider, ref)
+	if err != nil {
+		return err
+	}
+	if sess.State.Final() && !st.State.Final() {
+		return nil
+	}
+	if _, err := d.o.History.AppendStatus(sess.ID, st); err != nil {
+		return err
+	}
+	d.Changed(sess.ID)
+	return nil
+}
+
+// byReference finds the launched session of provider whose references
+// hold ref exactly, among the sessions of the desk's mode: a sandbox
+// receiver never touches a live session. callbacks.ErrUnknownSession when
+// there is none.
+func (d *Desk) byReference(provider, ref string) (*session.Session, error) {
+	if ref == "" {
+		return nil, callbacks.ErrUnknownSession
+	}
+	match := func(s *session.Session) bool {
+		if s == nil || s.Provider != provider || s.Mode != d.o.Mode || !s.Launched() {
+			return false
+		}
+		for _, v := range s.References() {
+			if v == ref {
+				return true
+			}
+		}
+		return false
+	}
+	// Get looks a reference up directly, but also takes id prefixes:
+	// what it finds must hold ref exactly.
+	if s, err := d.o.History.Get(ref); err == nil && match(s) {
+		return s, nil
+	} else if err != nil && !errors.Is(err, session.ErrNotFound) && !errors.Is(err, session.ErrAmbiguous) {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	for _, s := range d.o.History.Filter(ref) {
+		if match(s) {
+			return s, nil
+		}
+	}
+	return nil, callbacks.ErrUnknownSession
+}

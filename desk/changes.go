@@ -1,0 +1,42 @@
+package desk
+
+// changeBuffer is how many change notices wait for a slow reader; beyond
+// it notices are dropped (Changed never blocks a receiver or a follower),
+// which only delays a screen until the next notice or its own reload.
+const changeBuffer = 256
+
+// Changes is the desk's change feed: the id of each session whose history
+// changed (a launch, a status the desk asked, a callback the receiver
+// recorded, a verify). The console reads it and redraws the result
+// screen, home and the sessions list at once. One reader per desk.
+func (d *Desk) Changes() <-chan string { return d.changes }
+
+// Changed announces that session id changed. The desk calls it for what it
+// records itself; a shared store's cross-process feed (or a served desk
+// fanning one receiver out to every SSH session's desk) calls it for what
+// others recorded. It never blocks.
+func (d *Desk) Changed(id string) {
+	select {
+	case d.changes <- id:
+	default:
+	}
+}
+
+// Close stops the desk's background follower and ends Closed: a reader
+// of Changes (the console's listener) stops waiting. A served desk closes
+// it when its SSH session ends.
+func (d *Desk) Close() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.stop != nil {
+		d.stop()
+	}
+	select {
+	case <-d.closed:
+	default:
+		close(d.closed)
+	}
+}
+
+// Closed is closed once the desk is.
+func (d *Desk) Closed() <-chan struct{} { return d.closed }

@@ -1,0 +1,63 @@
+package ui
+
+import (
+	"net"
+	"net/url"
+	"strings"
+
+	"github.com/kycdesk/kycdesk/providers"
+)
+
+// modeTag marks where a session's requests went, on every QR, code screen
+// and profile screen: a sandbox QR never shows under a LIVE banner
+// unmarked.
+func modeTag(ctx *Context, mode providers.Mode) string {
+	if mode == providers.ModeLive {
+		return ctx.Styles.BannerLive.Render("LIVE")
+	}
+	return ctx.Styles.Banner.Render("SANDBOX")
+}
+
+// LANSandbox is how to run a sandbox a phone on the same network can
+// reach (the in-process one listens on loopback only).
+const LANSandbox = "kycdesk sandbox --listen 0.0.0.0:8470 --public-url http://LAN-IP:8470"
+
+// loopbackOnly reports whether a URL points at this machine only
+// (127.0.0.0/8, ::1, localhost): a phone cannot open it.
+func loopbackOnly(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// loopbackNote is said beside a QR whose URL only this machine can open.
+func loopbackNote() string {
+	return "This URL is on this machine only (loopback): a phone cannot open it. For a phone on the same network run `" +
+		LANSandbox + "` (LAN-IP: this machine's address) and set KYCDESK_SANDBOX_URL to it."
+}
+
+// outcomeGuidance is what the operator tells the customer, or does,
+// once the session has a final result (or its outcome is unknown); ""
+// while it is pending.
+func outcomeGuidance(st providers.State) string {
+	switch st {
+	case providers.StateApproved:
+		return "Approved: the customer's identity is verified. The customer can put the phone away; start the next session with n."
+	case providers.StateDenied:
+		return "Denied: the provider could not verify the customer (document or face did not pass). Tell the customer the check did not succeed; a new session with another document may be tried (n). Do not reuse this link."
+	case providers.StateSuspected:
+		return "Suspected: the provider flagged possible fraud. Do not proceed with the customer; follow the desk's escalation procedure and do not start a new session for them without a supervisor."
+	case providers.StateExpired:
+		return "Expired: the customer did not finish in time (abandoned). If they are still at the desk, start a new session with n; this link no longer works."
+	case providers.StateUnknown:
+		return "Outcome unknown: the provider did not give a final answer. Check the session in the provider's console before starting another (a second session may be billed); r asks again."
+	}
+	return ""
+}

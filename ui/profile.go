@@ -1,0 +1,185 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/huh"
+
+	"github.com/kycdesk/kycdesk/desk"
+	"github.com/kycdesk/kycdesk/forms"
+	"github.com/kycdesk/kycdesk/providers"
+)
+
+// labelField is the key of the desk label's field on the profile screen;
+// it is not a provider parameter (the dot keeps it apart from wire names).
+const labelField = "kycdesk.label"
+
+// profileModel is a desk profile's one screen: only the fields it asks
+// per customer (and its desk label). enter launches at once when nothing
+// is refused and no warning is left to confirm; tab shows the review.
+type profileModel struct {
+	ctx  *Context
+	prof desk.DeskProfile
+	form *forms.Form
+	// note lists the problems of the last enter, or a warning to confirm.
+	note     string
+	problems bool
+	discard  bool
+	w, h     int
+}
+
+// profileSpec is the screen's fields: the asked ones, each shown (no
+// Advanced question: a profile asks few), then the desk label.
+func profileSpec(p desk.DeskProfile) providers.Spec {
+	var spec providers.Spec
+	for _, prm := range p.Asked() {
+		prm.Essential = true
+		spec = append(spec, prm)
+	}
+	if p.Label != "" {
+		spec = append(spec, providers.Param{Name: labelField, Label: p.Label, Kind: providers.KindText,
+			MaxLen: desk.MaxLabelValue, Essential: true,
+			Doc:   "The desk's own label for this session, a ticket number for instance: shown in the lists and kept in the history; never sent to the provider. Not personal data: do not type the customer's name here.",
+			Check: desk.CheckLabelValue})
+	}
+	return spec
+}
+
+func newProfileScreen(ctx *Context, p desk.DeskProfile, typed providers.Values, label, note string, problems bool) profileModel {
+	initial := typed.Clone()
+	if initial == nil {
+		initial = providers.Values{}
+	}
+	if label != "" {
+		initial.Set(labelField, label)
+	}
+	f := forms.New(clean(p.DisplayTitle()), profileSpec(p), initial, true)
+	return profileModel{ctx: ctx, prof: p, form: f, note: note, problems: problems}
+}
+
+func (p profileModel) init() tea.Cmd { return p.form.Init() }
+
+func (p *profileModel) setSize(w, h int) tea.Cmd {
+	p.w, p.h = w, h
+	head := lipglossHeight(p.header())
+	return p.form.SetSize(min(w, 100), max(4, h-head))
+}
+
+func (p profileModel) keys() help.KeyMap {
+	k := p.ctx.Keys
+	return bindings{short: []key.Binding{k.Launch, k.Review, forms.DocKey, k.Back, k.Quit}, extra: p.form.KeyBinds()}
+}
+
+// typed splits the form's values into the asked fields and the label.
+func (p profileModel) typed() (providers.Values, string) {
+	v := p.form.Values()
+	label := v.Get(labelField)
+	delete(v, labelField)
+	return v, label
+}
+
+// filled reports whether the operator typed anything (quitting asks first).
+func (p profileModel) filled() bool { return len(p.form.Values()) > 0 }
+
+func (p profileModel) update(msg tea.Msg) (profileModel, tea.Cmd) {
+	if km, ok := msg.(tea.KeyMsg); ok {
+		switch {
+		case key.Matches(km, p.ctx.Keys.Back) && p.form.DocOpen() == "":
+			if p.discard || !p.filled() {
+				return p, func() tea.Msg { return goHomeMsg{} }
+			}
+			p.discard = true
+			return p, nil
+		case key.Matches(km, p.ctx.Keys.Review):
+			p.discard = false
+			return p.submit(true)
+		}
+		p.discard = false
+	}
+	cmd := p.form.Update(msg)
+	switch p.form.State {
+	case huh.StateAborted:
+		return p, tea.Quit
+	case huh.StateCompleted:
+		return p.submit(false)
+	}
+	return p, cmd
+}
+
+// submit prepares the launch from what was typed. Refusals stay on this
+// screen, the field named focused; otherwise review shows the request
+// when asked (tab) or when something needs confirming (warnings the
+// profile has not accepted, a duplicate), and enter launches directly.
+func (p profileModel) submit(review bool) (profileModel, tea.Cmd) {
+	typed, label := p.typed()
+	dr := p.ctx.Desk.ProfileDraft(p.prof, typed, label)
+	if len(dr.Refusals) > 0 {
+		var b strings.Builder
+		for _, r := range dr.Refusals {
+			if r.Field == "label" {
+				r.Field = p.prof.Label
+			}
+			b.WriteString(r.Error() + "\n")
+		}
+		np := newProfileScreen(p.ctx, p.prof, typed, label, strings.TrimRight(b.String(), "\n"), true)
+		focus := dr.Refusals[0].Field
+		if focus == "label" {
+			focus = labelField
+		}
+		cmds := []tea.Cmd{np.init(), np.setSize(p.w, p.h)}
+		np.form.Focus(focus)
+		return np, tea.Batch(cmds...)
+	}
+	if review || dr.Err != nil || len(dr.Warnings) > 0 || p.ctx.Desk.Duplicate(dr) != "" {
+		return p.reopened(typed, label), func() tea.Msg { return reviewMsg{draft: dr} }
+	}
+	return p.reopened(typed, label), func() tea.Msg { return launchMsg{draft: dr} }
+}
+
+// reopened is this screen as it comes back from review (esc): the form
+// rebuilt with what was typed (a completed huh form takes no more keys).
+func (p profileModel) reopened(typed providers.Values, label string) profileModel {
+	np := newProfileScreen(p.ctx, p.prof, typed, label, "", false)
+	np.w, np.h = p.w, p.h
+	return np
+}
+
+func (p profileModel) header() string {
+	s := p.ctx.Styles
+	var b strings.Builder
+	prov := p.prof.Provider
+	b.WriteString(s.Title.Render(clean(p.prof.DisplayTitle())) + s.Subtle.Render("  profile "+p.prof.Name+" · "+prov.Desc.Name+" · ") + modeTag(p.ctx, p.ctx.Desk.Mode()))
+	var fixed []string
+	spec := prov.Desc.Spec()
+	for _, n := range p.prof.Values.Names() {
+		vals := append([]string(nil), p.prof.Values.List(n)...)
+		if prm, ok := spec.Lookup(n); ok {
+			for i, v := range vals {
+				if l := prm.OptionLabel(v); l != "" && l != v {
+					vals[i] = l
+				}
+			}
+		}
+		fixed = append(fixed, n+" "+strings.Join(vals, ","))
+	}
+	if len(fixed) > 0 {
+		b.WriteString("\n" + s.Subtle.Render(truncate("fixed: "+clean(strings.Join(fixed, " · ")), max(10, p.w))))
+	}
+	w := max(20, p.w-2)
+	switch {
+	case p.discard:
+		b.WriteString("\n" + s.Warn.Render(wrap("esc again discards what you typed; any other key keeps editing", w)))
+	case p.note != "" && p.problems:
+		b.WriteString("\n" + s.Error.Render(wrap(p.note, w)))
+	case p.note != "":
+		b.WriteString("\n" + s.Warn.Render(wrap(p.note, w)))
+	}
+	return b.String()
+}
+
+func (p profileModel) view() string {
+	return p.header() + "\n" + p.form.View()
+}
