@@ -86,6 +86,9 @@ type Options struct {
 	// launch with a server's shutdown (nil: none).
 	Metrics Metrics
 	Track   Tracker
+	// Announce hears every change this desk records (Changed), so that a
+	// server tells its other desks (their Notify); nil: none.
+	Announce func(id string)
 	// Profiles keeps the desk profiles (nil: none offered).
 	Profiles ProfileStore
 }
