@@ -297,7 +297,7 @@ func (s *served) wait() error {
 func (s *served) newDesk(operator, deskName string) *desk.Desk {
 	o := desk.Options{
 		Registry: s.reg, Mode: s.mode, SandboxURL: s.sandboxURL,
-		History:  s.journal, Launcher: &session.Launcher{Journal: s.journal, Customer: desk.Customer},
+		History: s.journal, Launcher: &session.Launcher{Journal: s.journal, Customer: desk.Customer},
 		Resolve:  s.resolve,
 		Profiles: desk.ProfileDir{Dir: config.ProfilesDir(s.io.Getenv), Config: s.file.Profiles},
 		Operator: operator, Desk: deskName,
