@@ -26,6 +26,9 @@ Usage:
   kycdesk sessions [--json]
   kycdesk params PROVIDER [--json]          every parameter: type, constraints, default, doc
   kycdesk sandbox [--listen ADDR] [--public-url URL] [--webhook-url URL]
+  kycdesk serve [--ssh-listen ADDR] [--http-listen ADDR] [--public-url URL] [--operators FILE]
+                [--store URL] [--host-key FILE] [--live] [--tls-cert FILE --tls-key FILE] [--idle-timeout D]
+                                            desks connect with: ssh desk-12@HOST -p PORT
   kycdesk version
 
 Exit codes: 0 done; 2 invalid input (nothing sent); 3 the provider refused;
@@ -40,6 +43,7 @@ var commands = map[string]func(args []string, io *IO) error{
 	"sessions":  cmdSessions,
 	"params":    cmdParams,
 	"sandbox":   cmdSandbox,
+	"serve":     cmdServe,
 	"version":   cmdVersion,
 	"--version": cmdVersion,
 }

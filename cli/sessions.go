@@ -34,12 +34,14 @@ func cmdSessions(args []string, io *IO) error {
 			j := sessionJSON(s, s.State)
 			out = append(out, map[string]any{"session": j.Session, "provider": j.Provider, "mode": j.Mode, "url": j.URL,
 				"references": j.References, "expiresAt": j.ExpiresAt, "status": j.Status, "customer": s.Customer,
-				"createdAt": s.CreatedAt.UTC().Format(time.RFC3339)})
+				"createdAt": s.CreatedAt.UTC().Format(time.RFC3339),
+				// who launched it at a served desk ("" locally)
+				"operator": s.Operator, "desk": s.Desk})
 		}
 		printJSON(io, map[string]any{"sessions": out})
 		return nil
 	}
-	fmt.Fprintf(io.Out, "%-9s %-8s %-8s %-36s %-16s %-16s %s\n", "SESSION", "PROVIDER", "MODE", "REFERENCE", "CUSTOMER", "STATUS", "CREATED")
+	fmt.Fprintf(io.Out, "%-9s %-8s %-8s %-36s %-16s %-16s %-16s %s\n", "SESSION", "PROVIDER", "MODE", "REFERENCE", "CUSTOMER", "STATUS", "CREATED", "BY")
 	for _, s := range list {
 		state := string(s.State)
 		if !s.Final() && s.Expired(now) {
@@ -49,8 +51,12 @@ func cmdSessions(args []string, io *IO) error {
 		if d, ok := catalog.All().Get(s.Provider); ok {
 			ref = d.Reference(s.References())
 		}
-		fmt.Fprintf(io.Out, "%-9s %-8s %-8s %-36s %-16s %-16s %s\n", s.ID, s.Provider, s.Mode, providers.SanitizeLine(ref),
-			clip(providers.SanitizeLine(s.Customer), 16), state, s.CreatedAt.Local().Format("2006-01-02 15:04"))
+		by := ""
+		if s.Operator != "" || s.Desk != "" {
+			by = providers.SanitizeLine(s.Operator + "@" + s.Desk)
+		}
+		fmt.Fprintf(io.Out, "%-9s %-8s %-8s %-36s %-16s %-16s %-16s %s\n", s.ID, s.Provider, s.Mode, providers.SanitizeLine(ref),
+			clip(providers.SanitizeLine(s.Customer), 16), state, s.CreatedAt.Local().Format("2006-01-02 15:04"), by)
 	}
 	return nil
 }

@@ -45,6 +45,9 @@ type File struct {
 	// Profiles are the [profiles.NAME] tables (desk profiles served with
 	// the configuration), sorted by name; see Profile.
 	Profiles []Profile
+	// Serve is the [serve] table, undecoded: `kycdesk serve` decodes it
+	// into its settings (server.Config), refusing unknown keys.
+	Serve map[string]any
 }
 
 // DefaultPath is $XDG_CONFIG_HOME/kycdesk/config.toml (fallback
@@ -95,6 +98,10 @@ func Load(path string, reg providers.Registry) (*File, error) {
 					return nil, err
 				}
 				f.Profiles = ps
+				continue
+			}
+			if k == "serve" {
+				f.Serve = val
 				continue
 			}
 			if _, ok := reg.Get(k); !ok {

@@ -16,6 +16,15 @@ func (d *Desk) Changes() <-chan string { return d.changes }
 // fanning one receiver out to every SSH session's desk) calls it for what
 // others recorded. It never blocks.
 func (d *Desk) Changed(id string) {
+	d.Notify(id)
+	if d.o.Announce != nil {
+		d.o.Announce(id)
+	}
+}
+
+// Notify puts id on this desk's feed only: what another desk of the same
+// process recorded (a served desk's fan-out, Options.Announce).
+func (d *Desk) Notify(id string) {
 	select {
 	case d.changes <- id:
 	default:

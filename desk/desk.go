@@ -84,7 +84,15 @@ type Options struct {
 	// After waits for the follower (nil: time.After); tests advance it.
 	After func(time.Duration) <-chan time.Time
 	// Operator and Desk name who works here (a served desk); "" locally.
+	// Every history write of the desk records them (audit.go).
 	Operator, Desk string
+	// Metrics hears about launches (nil: none); Track registers each
+	// launch with a server's shutdown (nil: none).
+	Metrics Metrics
+	Track   Tracker
+	// Announce hears every change this desk records (Changed), so that a
+	// server tells its other desks (their Notify); nil: none.
+	Announce func(id string)
 	// Profiles keeps the desk profiles (nil: none offered).
 	Profiles ProfileStore
 }
@@ -117,6 +125,7 @@ func New(o Options) *Desk {
 	for _, desc := range o.Registry {
 		d.providers = append(d.providers, o.Resolve(desc, o.Mode, ""))
 	}
+	d.instrument()
 	return d
 }
 

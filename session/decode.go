@@ -647,6 +647,9 @@ const (
 	mError
 	mStatus
 	mText
+	mAction
+	mOperator
+	mDesk
 )
 
 func memberOf(k string) int {
@@ -689,6 +692,12 @@ func memberOf(k string) int {
 		return mStatus
 	case "detail", "how":
 		return mText
+	case "action":
+		return mAction
+	case "operator":
+		return mOperator
+	case "desk":
+		return mDesk
 	}
 	return mUnknown
 }
@@ -711,10 +720,11 @@ func members(names ...string) []member {
 // The order appendRecord writes members in, after "type".
 var (
 	layoutStart    = members("type")
-	layoutIntent   = members("id", "at", "provider", "mode", "endpoint", "customer", "values", "requestSha256", "attempt")
+	layoutIntent   = members("id", "at", "provider", "mode", "endpoint", "customer", "values", "requestSha256", "attempt", "operator", "desk")
 	layoutOutcome  = members("id", "at", "error", "references", "url", "expiresAt", "singleUse", "challenge", "extra", "customer")
-	layoutStatus   = members("id", "at", "status", "detail")
-	layoutResolved = members("id", "at", "how")
+	layoutStatus   = members("id", "at", "status", "detail", "operator", "desk")
+	layoutResolved = members("id", "at", "how", "operator", "desk")
+	layoutAudit    = members("id", "at", "action", "detail", "operator", "desk")
 )
 
 func layoutOf(typ string) []member {
@@ -727,6 +737,8 @@ func layoutOf(typ string) []member {
 		return layoutStatus
 	case typeResolved:
 		return layoutResolved
+	case typeAudit:
+		return layoutAudit
 	}
 	return nil
 }
@@ -739,6 +751,7 @@ func (d *decoder) parseLine(line string, r *record) error {
 	var (
 		typ, provider, mode, endpoint, customer, values, hash string
 		url, state, text, refs                                string
+		action, operator, desk                                string
 		attempt                                               int
 		extra                                                 map[string]string
 		expires                                               time.Time
@@ -816,6 +829,12 @@ func (d *decoder) parseLine(line string, r *record) error {
 				state, err = d.str()
 			case mText:
 				text, err = d.str()
+			case mAction:
+				action, err = d.str()
+			case mOperator:
+				operator, err = d.str()
+			case mDesk:
+				desk, err = d.str()
 			default:
 				err = d.skip()
 			}
@@ -840,6 +859,7 @@ func (d *decoder) parseLine(line string, r *record) error {
 	if r.id == "" {
 		return errors.New("no session id")
 	}
+	r.operator, r.desk = operator, desk
 	switch typ {
 	case typeIntent:
 		r.kind = recIntent
@@ -862,6 +882,9 @@ func (d *decoder) parseLine(line string, r *record) error {
 	case typeResolved:
 		r.kind = recResolved
 		r.text = text
+	case typeAudit:
+		r.kind = recAudit
+		r.action, r.text = action, text
 	}
 	return nil
 }

@@ -286,12 +286,14 @@ func (j *Journal) apply(r *record, cow bool) string {
 			return fmt.Sprintf("status record for session %s, which was never launched; skipped", r.id)
 		}
 		s.State = r.state
-		s.History = appendHistory(s.History, StatusChange{State: r.state, Detail: r.text, At: r.at}, cow)
+		s.History = appendHistory(s.History, StatusChange{State: r.state, Detail: r.text, At: r.at, Operator: r.operator, Desk: r.desk}, cow)
 	case recResolved:
 		s.Resolution, s.ResolvedAt = r.text, r.at
 		if s.State == StateOutcomeUnknown {
 			s.State = StateResolved
 		}
+	case recAudit:
+		return "" // the trail is in the file; the folded session does not change
 	}
 	if cow {
 		j.order[idx] = s
@@ -308,6 +310,7 @@ func (j *Journal) install(r *record, cow bool) {
 	s.ID = r.id
 	s.pos = len(j.order) + 1
 	s.CreatedAt = r.at
+	s.Operator, s.Desk = r.operator, r.desk
 	if s.Attempts < 1 {
 		s.Attempts = 1
 	}
@@ -374,6 +377,8 @@ func kindName(k recKind) string {
 		return typeStatus
 	case recResolved:
 		return typeResolved
+	case recAudit:
+		return typeAudit
 	}
 	return "unknown"
 }
@@ -620,6 +625,12 @@ func (j *Journal) index() {
 // state or detail differs from the last one recorded, and returns the
 // session's current version.
 func (j *Journal) AppendStatus(id string, st *providers.Status) (*Session, error) {
+	return j.AppendStatusBy(id, st, "", "")
+}
+
+// AppendStatusBy is AppendStatus recording who asked: the operator and
+// the desk of a served console ("" for neither).
+func (j *Journal) AppendStatusBy(id string, st *providers.Status, operator, desk string) (*Session, error) {
 	if st == nil || st.State == "" {
 		return nil, errors.New("journal: empty status")
 	}
@@ -643,17 +654,46 @@ func (j *Journal) AppendStatus(id string, st *providers.Status) (*Session, error
 		if st.State == s.State && detail == last {
 			return nil, nil
 		}
-		return &record{kind: recStatus, id: id, at: normTime(at), state: st.State, text: detail}, nil
+		return &record{kind: recStatus, id: id, at: normTime(at), state: st.State, text: detail,
+			operator: actorText(operator), desk: actorText(desk)}, nil
 	})
 }
 
 // Resolve records the operator's resolution of a session whose outcome is
 // unknown, e.g. "launched anew as k7f3qa01" or "checked: not created".
 func (j *Journal) Resolve(id, how string) (*Session, error) {
-	return j.resolveAt(id, how, j.now())
+	return j.resolveAt(id, how, j.now(), "", "")
 }
 
-func (j *Journal) resolveAt(id, how string, at time.Time) (*Session, error) {
+// ResolveBy is Resolve recording the operator and desk who resolved it.
+func (j *Journal) ResolveBy(id, how, operator, desk string) (*Session, error) {
+	return j.resolveAt(id, how, j.now(), operator, desk)
+}
+
+// Audit records an operator's action on a session (resend a code, verify,
+// ask for a status) with who did it. It changes nothing the lists show:
+// the line is the audit trail, and the history stays append-only.
+func (j *Journal) Audit(id, action, detail, operator, desk string) error {
+	action = clip(strings.TrimSpace(providers.SanitizeLine(action)), 40)
+	if action == "" {
+		return errors.New("journal: audit without an action")
+	}
+	detail = clip(strings.TrimSpace(providers.SanitizeLine(detail)), 500)
+	_, err := j.append(id, func() (*record, error) {
+		if j.lookup(id) == nil {
+			return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+		}
+		return &record{kind: recAudit, id: id, at: normTime(j.now()), action: action, text: detail,
+			operator: actorText(operator), desk: actorText(desk)}, nil
+	})
+	return err
+}
+
+// actorText bounds an operator or desk name from the operators file or an
+// SSH user name before it is written.
+func actorText(s string) string { return clip(strings.TrimSpace(providers.SanitizeLine(s)), 64) }
+
+func (j *Journal) resolveAt(id, how string, at time.Time, operator, desk string) (*Session, error) {
 	how = clip(strings.TrimSpace(providers.SanitizeLine(how)), 500)
 	if how == "" {
 		return nil, errors.New("say how the outcome was resolved (e.g. \"checked: not created\")")
@@ -672,7 +712,7 @@ func (j *Journal) resolveAt(id, how string, at time.Time) (*Session, error) {
 		if busy {
 			return nil, fmt.Errorf("session %s is still being launched; wait for its outcome", id)
 		}
-		return &record{kind: recResolved, id: id, at: normTime(at), text: how}, nil
+		return &record{kind: recResolved, id: id, at: normTime(at), text: how, operator: actorText(operator), desk: actorText(desk)}, nil
 	})
 }
 

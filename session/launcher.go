@@ -32,6 +32,16 @@ type Launcher struct {
 	// values (an id, or a masked phone number); nil means
 	// providers.Customer, the one rule (desk passes it explicitly).
 	Customer func(d providers.Descriptor, v providers.Values) string
+	// Operator and Desk are who launches (a served desk); every intent
+	// and resolution records them.
+	Operator, Desk string
+}
+
+// As is a copy of l that records operator and desk as who acts.
+func (l *Launcher) As(operator, desk string) *Launcher {
+	c := *l
+	c.Operator, c.Desk = operator, desk
+	return &c
 }
 
 func (l *Launcher) now() time.Time {
@@ -100,7 +110,7 @@ func (l *Launcher) LaunchBuilt(ctx context.Context, d providers.Descriptor, c pr
 	s, err := j.append("", func() (*record, error) {
 		id = j.newID(at)
 		j.setInflight(id, true)
-		return &record{kind: recIntent, id: id, at: at, intent: intent}, nil
+		return &record{kind: recIntent, id: id, at: at, intent: intent, operator: actorText(l.Operator), desk: actorText(l.Desk)}, nil
 	})
 	if err != nil {
 		if id != "" {
@@ -109,7 +119,7 @@ func (l *Launcher) LaunchBuilt(ctx context.Context, d providers.Descriptor, c pr
 		if s != nil {
 			// Written but not flushed: it would read back as an unknown
 			// outcome; say that nothing was sent.
-			j.resolveAt(id, "not sent: the journal could not be flushed", normTime(l.now()))
+			j.resolveAt(id, "not sent: the journal could not be flushed", normTime(l.now()), "", "")
 		}
 		return nil, fmt.Errorf("launch: the intent could not be journaled, so nothing was sent: %w", err)
 	}
@@ -195,12 +205,12 @@ func (l *Launcher) RetryBuilt(ctx context.Context, s *Session, c providers.Clien
 			values: encodeValues(sc.values(keepOnly(v, kept))), RequestHash: hash, Attempts: cur.Attempts + 1,
 		}
 		j.setInflight(id, true)
-		return &record{kind: recIntent, id: id, at: at, intent: intent}, nil
+		return &record{kind: recIntent, id: id, at: at, intent: intent, operator: actorText(l.Operator), desk: actorText(l.Desk)}, nil
 	})
 	if err != nil {
 		if cur != nil { // written but not flushed
 			j.setInflight(id, false)
-			j.resolveAt(id, "retry not sent: the journal could not be flushed", normTime(l.now()))
+			j.resolveAt(id, "retry not sent: the journal could not be flushed", normTime(l.now()), "", "")
 		}
 		return nil, err
 	}
@@ -324,7 +334,7 @@ func (l *Launcher) Resolve(id, how string) (*Session, error) {
 	if l.Journal == nil {
 		return nil, errors.New("resolve: no journal")
 	}
-	return l.Journal.resolveAt(id, how, normTime(l.now()))
+	return l.Journal.resolveAt(id, how, normTime(l.now()), l.Operator, l.Desk)
 }
 
 func (l *Launcher) customer(d providers.Descriptor, v providers.Values) string {

@@ -13,6 +13,7 @@ const (
 	typeOutcome  = "outcome"
 	typeStatus   = "status"
 	typeResolved = "resolved"
+	typeAudit    = "audit"
 )
 
 type recKind uint8
@@ -23,6 +24,7 @@ const (
 	recOutcome
 	recStatus
 	recResolved
+	recAudit
 )
 
 // record is one journal line.
@@ -31,6 +33,10 @@ const (
 //	outcome  {"type":"outcome","id","at", then either "references","url","expiresAt","singleUse","challenge","extra","customer", or "error":{…}}
 //	status   {"type":"status","id","at","status","detail"}
 //	resolved {"type":"resolved","id","at","how"}
+//	audit    {"type":"audit","id","at","action","detail"}
+//
+// intent, status, resolved and audit end with "operator" and "desk" when a
+// served desk wrote them (who acted); older readers skip audit lines.
 type record struct {
 	kind recKind
 	id   string
@@ -46,8 +52,12 @@ type record struct {
 	out *outcome
 	// status
 	state providers.State
-	// status detail, or the resolution
+	// status detail, the resolution, or an audit detail
 	text string
+	// audit: the action (resend, verify, status…)
+	action string
+	// who acted (intent, status, resolved, audit); "" locally
+	operator, desk string
 }
 
 type outcome struct {
@@ -75,6 +85,8 @@ func appendRecord(b []byte, r *record) []byte {
 		b = appendString(b, typeStatus)
 	case recResolved:
 		b = appendString(b, typeResolved)
+	case recAudit:
+		b = appendString(b, typeAudit)
 	}
 	b = append(b, `,"id":`...)
 	b = appendString(b, r.id)
@@ -147,7 +159,12 @@ func appendRecord(b []byte, r *record) []byte {
 		b = appendMember(b, "detail", r.text)
 	case recResolved:
 		b = appendMember(b, "how", r.text)
+	case recAudit:
+		b = appendMember(b, "action", r.action)
+		b = appendMember(b, "detail", r.text)
 	}
+	b = appendMember(b, "operator", r.operator)
+	b = appendMember(b, "desk", r.desk)
 	return append(b, "}\n"...)
 }
 

@@ -33,7 +33,7 @@ import (
 // decoded in parallel, then a CRC-32C of everything before it.
 
 const (
-	snapshotMagic = "kycdesk journal snapshot 2\n"
+	snapshotMagic = "kycdesk journal snapshot 3\n"
 	prefixCheck   = 64 << 10
 	tailCheck     = 4 << 10
 )
@@ -300,7 +300,7 @@ func (w *snapWriter) strMap(m map[string]string) {
 
 func (w *snapWriter) session(s *Session) {
 	for _, x := range [...]string{s.ID, s.Provider, string(s.Mode), s.Endpoint, s.Customer, s.values, s.RequestHash,
-		s.URL, string(s.State), s.Resolution} {
+		s.URL, string(s.State), s.Resolution, s.Operator, s.Desk} {
 		w.str(x)
 	}
 	w.uvarint(uint64(s.Attempts))
@@ -326,6 +326,8 @@ func (w *snapWriter) session(s *Session) {
 		w.str(string(h.State))
 		w.str(h.Detail)
 		w.time(h.At)
+		w.str(h.Operator)
+		w.str(h.Desk)
 	}
 	if e := s.LastError; e != nil {
 		w.byte(1)
@@ -444,6 +446,7 @@ func (r *snapReader) session(s *Session) {
 	s.ID, s.Provider, s.Mode, s.Endpoint = r.str(), r.str(), providers.Mode(r.str()), r.str()
 	s.Customer, s.values, s.RequestHash, s.URL = r.str(), r.str(), r.str(), r.str()
 	s.State, s.Resolution = providers.State(r.str()), r.str()
+	s.Operator, s.Desk = r.str(), r.str()
 	s.Attempts = int(r.uvarint())
 	s.CreatedAt, s.LaunchedAt, s.ExpiresAt, s.ResolvedAt = r.time(), r.time(), r.time(), r.time()
 	s.SingleUse = r.bool()
@@ -455,7 +458,7 @@ func (r *snapReader) session(s *Session) {
 	if n := r.uvarint(); n > 0 && n <= uint64(len(r.s)-r.i) {
 		s.History = make([]StatusChange, n, max(n, 2))
 		for i := range s.History {
-			s.History[i] = StatusChange{State: providers.State(r.str()), Detail: r.str(), At: r.time()}
+			s.History[i] = StatusChange{State: providers.State(r.str()), Detail: r.str(), At: r.time(), Operator: r.str(), Desk: r.str()}
 		}
 	} else if n > 0 {
 		r.err = errSnapshot

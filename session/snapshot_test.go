@@ -28,9 +28,14 @@ func richJournal(t *testing.T, j *Journal, clock *fakeClock) {
 	c := newFake()
 	for i := 0; i < 20; i++ {
 		clock.Advance(7 * time.Second)
-		s := mustLaunch(t, l, c, values("rich-"+string(rune('a'+i))))
+		by := l
+		if i%2 == 0 { // some launched at a served desk, with its actor
+			by = l.As("alice", "desk-12")
+		}
+		s := mustLaunch(t, by, c, values("rich-"+string(rune('a'+i))))
 		if i%3 == 0 {
-			j.AppendStatus(s.ID, &providers.Status{State: providers.StateApproved, Detail: "ok ✓"})
+			j.AppendStatusBy(s.ID, &providers.Status{State: providers.StateApproved, Detail: "ok ✓"}, "bob", "desk-3")
+			j.Audit(s.ID, "status", "asked", "bob", "desk-3")
 		}
 	}
 	c.launch = func(context.Context, providers.Values) (*providers.Launch, error) {

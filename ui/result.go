@@ -443,7 +443,7 @@ func (r resultModel) view() string {
 		side := wrapBlock(r.keyHints(), infoW)
 		sideH := lipglossHeight(side)
 		infoLines := strings.Split(fit(wrapBlock(info, infoW), infoW, max(1, r.code.Height-sideH))+"\n"+side, "\n")
-		qrLines := r.code.StyledLines()
+		qrLines := r.code.LinesIn(r.ctx.Styles.QR)
 		var b strings.Builder
 		for i, l := range qrLines {
 			b.WriteString(l)
@@ -458,7 +458,7 @@ func (r resultModel) view() string {
 		return b.String()
 	}
 	if r.code.Height+lipglossHeight(info)+1 <= r.h && r.code.Width <= r.w {
-		return r.code.Styled + "\n" + info + "\n" + hints
+		return r.code.In(r.ctx.Styles.QR) + "\n" + info + "\n" + hints
 	}
 	needW := max(r.code.Width+32, MinWidth)
 	needH := r.code.Height + 1 // the banner

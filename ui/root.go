@@ -69,9 +69,10 @@ type Model struct {
 
 // New builds the console.
 func New(ctx *Context) *Model {
-	ctx.Styles = newStyles()
+	ctx.Styles = newStyles(ctx.Renderer)
 	ctx.Keys = newKeyMap()
 	m := &Model{ctx: ctx, help: help.New()}
+	m.help.Styles = ctx.Styles.Help
 	m.home = newHome(ctx)
 	m.sessions = newSessions(ctx)
 	return m
@@ -435,6 +436,10 @@ func (m *Model) banner() string {
 			tag += " " + s.BannerLive.Render("URL HOSTS") + " " + e.Desc.ID + ": " +
 				providers.SanitizeLine(strings.Join(e.AllowedURLHosts, ","))
 		}
+	}
+	if by := actorLabel(m.ctx.Desk.Operator(), m.ctx.Desk.DeskName()); by != "" {
+		// A served desk: who works here comes first, so a cut keeps it.
+		tag = s.Key.Render(by) + " " + tag
 	}
 	return truncate(s.Title.Render("kycdesk")+" "+tag, m.ctx.Width)
 }

@@ -39,6 +39,13 @@ const (
 	colorOff = "\x1b[0m"
 )
 
+// Colors are the sequences drawn before and after each line of a code: a
+// console builds them from its terminal's renderer (ui/styles.go).
+type Colors struct{ On, Off string }
+
+// ForcedColors are the 16-colour pair every terminal draws: Styled's.
+var ForcedColors = Colors{On: colorOn, Off: colorOff}
+
 // Code is a rendered code.
 type Code struct {
 	Text   string // the encoded text
@@ -50,6 +57,10 @@ type Code struct {
 	// k is k columns and k half rows.
 	Scale  int
 	styled []string
+
+	mu       sync.Mutex
+	other    []string // drawn with otherCol
+	otherCol Colors
 }
 
 // MaxScale bounds how far a code grows on a large window: past 4 cells
@@ -58,6 +69,35 @@ const MaxScale = 4
 
 // StyledLines are the lines of Styled, split once.
 func (c *Code) StyledLines() []string { return c.styled }
+
+// LinesIn are the code's lines drawn with col (StyledLines for
+// ForcedColors); other colours are drawn once and kept, so a served desk's
+// terminal pays for them once per code.
+func (c *Code) LinesIn(col Colors) []string {
+	if col == ForcedColors || col == (Colors{}) {
+		return c.styled
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.other != nil && c.otherCol == col {
+		return c.other
+	}
+	plain := strings.Split(c.Plain, "\n")
+	out := make([]string, len(plain))
+	for i, l := range plain {
+		out[i] = col.On + l + col.Off
+	}
+	c.other, c.otherCol = out, col
+	return out
+}
+
+// In is the whole code drawn with col (Styled for ForcedColors).
+func (c *Code) In(col Colors) string {
+	if col == ForcedColors || col == (Colors{}) {
+		return c.Styled
+	}
+	return strings.Join(c.LinesIn(col), "\n")
+}
 
 type cacheKey struct {
 	text  string
