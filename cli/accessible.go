@@ -289,6 +289,10 @@ func accessibleLaunch(a *app, io *IO, dr *desk.Draft, ask func(...huh.Field) err
 		return nil
 	}
 	printLaunch(io, o, false, false)
+	if o.RecordErr != nil {
+		fmt.Fprintln(out, "The record could not be kept: the store shows this session of unknown outcome; do not launch it again.",
+			providers.SanitizeLine(o.RecordErr.Error()))
+	}
 	f := a.desk.Followed(dr.Provider, o)
 	if f.Challenger() == nil || o.Launch.Challenge == nil {
 		return accessibleFollow(io, f, ask)

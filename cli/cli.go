@@ -19,13 +19,16 @@ const usageText = `kycdesk — start identity-verification sessions from a termi
 
 Usage:
   kycdesk [--live] [--accessible]           the console (sandbox unless --live)
-  kycdesk launch PROVIDER --set NAME=VALUE… [--from FILE.json] [--dry-run] [--json] [--live] [--qr]
+  kycdesk launch PROVIDER --set NAME=VALUE… [--from FILE.json] [--dry-run] [--json] [--live] [--qr] [--verbose]
   kycdesk launch --profile NAME --set NAME=VALUE… [--label TEXT] [same flags]
   kycdesk verify SESSION --code CODE [--json]   complete a DWS one-time-code session
   kycdesk status SESSION [--json]
   kycdesk sessions [--json]
   kycdesk params PROVIDER [--json]          every parameter: type, constraints, default, doc
   kycdesk sandbox [--listen ADDR] [--public-url URL] [--webhook-url URL]
+  kycdesk serve [--ssh-listen ADDR] [--http-listen ADDR] [--public-url URL] [--operators FILE]
+                [--store URL] [--host-key FILE] [--live] [--tls-cert FILE --tls-key FILE] [--idle-timeout D]
+                                            desks connect with: ssh desk-12@HOST -p PORT
   kycdesk version
 
 Exit codes: 0 done; 2 invalid input (nothing sent); 3 the provider refused;
@@ -40,6 +43,7 @@ var commands = map[string]func(args []string, io *IO) error{
 	"sessions":  cmdSessions,
 	"params":    cmdParams,
 	"sandbox":   cmdSandbox,
+	"serve":     cmdServe,
 	"version":   cmdVersion,
 	"--version": cmdVersion,
 }

@@ -24,6 +24,8 @@ type failure struct {
 	err    error
 	asJSON bool
 	note   string
+	// wire is the provider's raw answer behind err (launch --verbose).
+	wire *providers.Exchange
 }
 
 func (f *failure) Error() string { return f.err.Error() }
@@ -72,6 +74,7 @@ type jsonError struct {
 		Message string `json:"message"`
 		Action  string `json:"action,omitempty"`
 	} `json:"error"`
+	Response *providers.Exchange `json:"response,omitempty"` // --verbose
 }
 
 // report prints err as the contract says (one line per problem on
@@ -99,6 +102,7 @@ func report(io *IO, err error) int {
 		if j.Error.Message == "" && pe.Err != nil {
 			j.Error.Message = providers.Sanitize(pe.Err.Error())
 		}
+		j.Response = f.wire
 		printJSON(io, j)
 	}
 	switch {
@@ -114,6 +118,9 @@ func report(io *IO, err error) int {
 	}
 	if f.note != "" {
 		fmt.Fprintln(io.Err, f.note)
+	}
+	if f.wire != nil && !f.asJSON {
+		printWire(io, []providers.Exchange{*f.wire})
 	}
 	return ExitCode(pe)
 }

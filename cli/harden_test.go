@@ -81,3 +81,13 @@ func TestUnknownOutcomeWording(t *testing.T) {
 		t.Errorf("answered unknown: %q", got)
 	}
 }
+
+// --from reads only a small regular file: a device or a FIFO is refused
+// at once, as key files are.
+func TestFromFileIsBounded(t *testing.T) {
+	isolate(t)
+	r := cli(t, nil, "launch", "idenfy", "--from", "/dev/zero", "--dry-run")
+	if r.code != 2 || !strings.Contains(r.err, "not a regular file") {
+		t.Errorf("--from /dev/zero: exit %d, want 2 naming the problem\n%s", r.code, r.err)
+	}
+}

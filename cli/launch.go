@@ -6,11 +6,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/kycdesk/kycdesk/config"
 	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/session"
@@ -29,6 +29,7 @@ func cmdLaunch(args []string, io *IO) error {
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	live := fs.Bool("live", false, "send to the live endpoint")
 	showQR := fs.Bool("qr", false, "print the QR even when stdout is not a terminal")
+	verbose := fs.Bool("verbose", false, "also print the provider's raw response (sanitized, secrets and personal values masked): under \"response\" with --json, else on stderr")
 	profile := fs.String("profile", "", "launch with desk profile NAME: its fixed values, --set gives the asked ones")
 	label := fs.String("label", "", "the desk label (a ticket number) of a profile that defines one")
 	store := storeFlag(fs)
@@ -112,16 +113,6 @@ func cmdLaunch(args []string, io *IO) error {
 	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
 	o, err := a.desk.Launch(ctx, dr)
-	var refused *providers.Error
-	if err != nil && o != nil && o.Launch != nil && errors.Is(err, session.ErrNotRecorded) && !errors.As(err, &refused) {
-		// Launched, but the store could not keep the outcome: the URL
-		// must still reach the customer, and a script must not launch
-		// again (and be billed twice), hence exit 4.
-		printLaunch(io, o, *asJSON, *showQR || io.OutIsTTY)
-		fmt.Fprintln(io.Err, "kycdesk:", providers.SanitizeLine(err.Error()))
-		fmt.Fprintf(io.Err, "the record could not be kept: session %s was launched as shown above, but the store shows it of unknown outcome; do not launch it again\n", o.ID)
-		return exitCode(exitUnknown)
-	}
 	if err != nil {
 		f := &failure{err: err, asJSON: *asJSON}
 		switch {
@@ -130,20 +121,61 @@ func cmdLaunch(args []string, io *IO) error {
 		case o != nil && ExitCode(err) == exitUnknown:
 			f.note = fmt.Sprintf("session %s: outcome unknown; the store keeps the intent (kycdesk status %s)", o.ID, o.ID)
 		}
+		if *verbose {
+			f.wire = last(providers.AsError(err).Exchanges)
+		}
 		return f
 	}
+	if o.RecordErr != nil {
+		// Launched, but the store could not keep the outcome: the URL
+		// must still reach the customer, and a script must not launch
+		// again (and be billed twice), hence exit 4.
+		printLaunch(io, o, *asJSON, *showQR || io.OutIsTTY)
+		fmt.Fprintln(io.Err, "kycdesk:", providers.SanitizeLine(o.RecordErr.Error()))
+		fmt.Fprintf(io.Err, "the record could not be kept: session %s was launched as shown above, but the store shows it of unknown outcome; do not launch it again\n", o.ID)
+		return exitCode(exitUnknown)
+	}
 	if o.CodeErr != nil {
-		return &failure{err: o.CodeErr, asJSON: *asJSON,
+		f := &failure{err: o.CodeErr, asJSON: *asJSON,
 			note: fmt.Sprintf("session %s was created but its code was not sent; open it in the console (s, then enter) to send it again", o.ID)}
+		if *verbose {
+			f.wire = last(o.Exchanges)
+		}
+		return f
+	}
+	if !*verbose {
+		o.Response, o.Exchanges = nil, nil
 	}
 	printLaunch(io, o, *asJSON, *showQR || io.OutIsTTY)
+	if *verbose && !*asJSON {
+		printWire(io, o.Exchanges)
+	}
 	return nil
+}
+
+// last is the last answer of ex, or nil.
+func last(ex []providers.Exchange) *providers.Exchange {
+	if len(ex) == 0 {
+		return nil
+	}
+	return &ex[len(ex)-1]
+}
+
+// printWire prints the provider's raw answers on stderr (launch --verbose).
+func printWire(io *IO, ex []providers.Exchange) {
+	for _, e := range ex {
+		fmt.Fprintln(io.Err, "\nprovider response (sanitized; secrets and the personal values sent are masked):")
+		fmt.Fprintln(io.Err, e.Text())
+	}
 }
 
 // readFrom loads --from FILE.json: an object of wire names to strings,
 // numbers, booleans, arrays (lists) or objects (JSON-valued fields).
+// maxFromFile bounds a --from values file (a saved setup is a few KiB).
+const maxFromFile = 1 << 20
+
 func readFrom(path string) (providers.Values, error) {
-	b, err := os.ReadFile(path)
+	b, err := config.ReadBoundedFile(path, maxFromFile, "JSON values")
 	if err != nil {
 		return nil, err
 	}
@@ -185,6 +217,11 @@ type launchJSON struct {
 	ExpiresAt  *string              `json:"expiresAt"`
 	Status     string               `json:"status"`
 	Challenge  *providers.Challenge `json:"challenge"`
+	// Response is the provider's raw answer (launch --verbose), and
+	// Responses every answer when the launch received more than one (a
+	// DWS launch sends the code after it).
+	Response  *providers.Exchange  `json:"response,omitempty"`
+	Responses []providers.Exchange `json:"responses,omitempty"`
 }
 
 func toJSON(id, provider string, mode providers.Mode, l *providers.Launch, state providers.State) launchJSON {
@@ -213,7 +250,12 @@ func sessionJSON(s *session.Session, state providers.State) launchJSON {
 func printLaunch(io *IO, o *desk.Outcome, asJSON, showQR bool) {
 	l := o.Launch
 	if asJSON {
-		printJSON(io, toJSON(o.ID, o.Provider, o.Mode, l, providers.StatePending))
+		j := toJSON(o.ID, o.Provider, o.Mode, l, providers.StatePending)
+		j.Response = o.Response
+		if len(o.Exchanges) > 1 {
+			j.Responses = o.Exchanges
+		}
+		printJSON(io, j)
 		return
 	}
 	w := io.Out

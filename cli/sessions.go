@@ -41,7 +41,7 @@ func cmdSessions(args []string, io *IO) error {
 		}
 		return nil
 	}
-	fmt.Fprintf(w, "%-9s %-8s %-8s %-36s %-16s %-16s %s\n", "SESSION", "PROVIDER", "MODE", "REFERENCE", "CUSTOMER", "STATUS", "CREATED")
+	fmt.Fprintf(w, "%-9s %-8s %-8s %-36s %-16s %-16s %-16s %s\n", "SESSION", "PROVIDER", "MODE", "REFERENCE", "CUSTOMER", "STATUS", "CREATED", "BY")
 	reg := catalog.All()
 	for s, err := range st.All(context.Background(), session.Query{}) {
 		if err != nil {
@@ -56,8 +56,12 @@ func cmdSessions(args []string, io *IO) error {
 		if d, ok := reg.Get(s.Provider); ok {
 			ref = d.Reference(s.References())
 		}
-		fmt.Fprintf(w, "%-9s %-8s %-8s %-36s %-16s %-16s %s\n", s.ID, s.Provider, s.Mode, providers.SanitizeLine(ref),
-			clip(providers.SanitizeLine(s.Customer), 16), state, s.CreatedAt.Local().Format("2006-01-02 15:04"))
+		by := ""
+		if s.Operator != "" || s.Desk != "" {
+			by = providers.SanitizeLine(s.Operator + "@" + s.Desk)
+		}
+		fmt.Fprintf(w, "%-9s %-8s %-8s %-36s %-16s %-16s %-16s %s\n", s.ID, s.Provider, s.Mode, providers.SanitizeLine(ref),
+			clip(providers.SanitizeLine(s.Customer), 16), state, s.CreatedAt.Local().Format("2006-01-02 15:04"), by)
 	}
 	return nil
 }
@@ -74,12 +78,16 @@ type sessionListJSON struct {
 	Status     string            `json:"status"`
 	Customer   string            `json:"customer"`
 	CreatedAt  string            `json:"createdAt"`
+	// Who launched it at a served desk ("" locally).
+	Operator string `json:"operator"`
+	Desk     string `json:"desk"`
 }
 
 func listJSON(s *session.Session) sessionListJSON {
 	j := sessionJSON(s, s.State)
 	return sessionListJSON{Session: j.Session, Provider: j.Provider, Mode: j.Mode, URL: j.URL, References: j.References,
-		ExpiresAt: j.ExpiresAt, Status: j.Status, Customer: s.Customer, CreatedAt: s.CreatedAt.UTC().Format(time.RFC3339)}
+		ExpiresAt: j.ExpiresAt, Status: j.Status, Customer: s.Customer, CreatedAt: s.CreatedAt.UTC().Format(time.RFC3339),
+		Operator: s.Operator, Desk: s.Desk}
 }
 
 // streamJSON writes {"sessions": [...]} one session at a time. A failure

@@ -49,6 +49,9 @@ type File struct {
 	// Profiles are the [profiles.NAME] tables (desk profiles served with
 	// the configuration), sorted by name; see Profile.
 	Profiles []Profile
+	// Serve is the [serve] table, undecoded: `kycdesk serve` decodes it
+	// into its settings (server.Config), refusing unknown keys.
+	Serve map[string]any
 }
 
 // DefaultPath is $XDG_CONFIG_HOME/kycdesk/config.toml (fallback
@@ -103,6 +106,10 @@ func Load(path string, reg providers.Registry) (*File, error) {
 					return nil, err
 				}
 				f.Profiles = ps
+				continue
+			}
+			if k == "serve" {
+				f.Serve = val
 				continue
 			}
 			if _, ok := reg.Get(k); !ok {
@@ -417,25 +424,30 @@ func credentials(d providers.Descriptor, t map[string]string, env Env) (map[stri
 // 3.3 KiB, so anything near this is not a key.
 const MaxKeyFile = 64 << 10
 
-// ReadKeyFile reads a key file: only a regular file of at most MaxKeyFile
-// bytes. A device (/dev/zero), a FIFO or a directory is refused before it is
-// read, and opening never blocks (O_NONBLOCK) in case the name was swapped
-// for a FIFO after the check. Errors never carry the file's content, and
-// name the path only when the value looks like one (a short base64 value
-// given by mistake is not echoed).
-func ReadKeyFile(path string) ([]byte, error) {
+// ReadKeyFile reads a key file: a regular file of at most MaxKeyFile bytes
+// (ReadBoundedFile).
+func ReadKeyFile(path string) ([]byte, error) { return ReadBoundedFile(path, MaxKeyFile, "key") }
+
+// ReadBoundedFile reads a file the user named (a key, a --from values
+// file): only a regular file of at most limit bytes. A device (/dev/zero),
+// a FIFO or a directory is refused before it is read, and opening never
+// blocks (O_NONBLOCK) in case the name was swapped for a FIFO after the
+// check. Errors never carry the file's content, and name the path only
+// when the value looks like one (a short base64 value given by mistake,
+// perhaps key text, is not echoed). what names the content ("key").
+func ReadBoundedFile(path string, limit int64, what string) ([]byte, error) {
 	st, err := os.Stat(path)
 	shown := providers.SanitizeLine(path)
 	if err != nil && base64Text(path) {
-		shown = "the value (not shown: it may be key text rather than a path)"
+		shown = "the value (not shown: it may be " + what + " text rather than a path)"
 	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("no file named by %s; it must name a file that contains the key", shown)
+			return nil, fmt.Errorf("no file named by %s; it must name a file that contains the %s", shown, what)
 		}
 		return nil, fmt.Errorf("cannot read %s: %v", shown, errors.Unwrap(err))
 	}
-	if err := keyFileShape(st, shown); err != nil {
+	if err := fileShape(st, shown, limit, what); err != nil {
 		return nil, err
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
@@ -446,15 +458,15 @@ func ReadKeyFile(path string) ([]byte, error) {
 	if st, err = f.Stat(); err != nil {
 		return nil, fmt.Errorf("cannot read %s: %v", shown, errors.Unwrap(err))
 	}
-	if err := keyFileShape(st, shown); err != nil {
+	if err := fileShape(st, shown, limit, what); err != nil {
 		return nil, err
 	}
-	b, err := io.ReadAll(io.LimitReader(f, MaxKeyFile+1))
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %v", shown, errors.Unwrap(err))
 	}
-	if len(b) > MaxKeyFile {
-		return nil, fmt.Errorf("%s is larger than %d KiB; it is not a key file", shown, MaxKeyFile>>10)
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d KiB; it is not a %s file", shown, limit>>10, what)
 	}
 	return b, nil
 }
@@ -470,12 +482,12 @@ func base64Text(v string) bool {
 	return v != ""
 }
 
-func keyFileShape(st fs.FileInfo, shown string) error {
+func fileShape(st fs.FileInfo, shown string, limit int64, what string) error {
 	if !st.Mode().IsRegular() {
-		return fmt.Errorf("%s is not a regular file (%s); name the file that contains the key", shown, fileKind(st.Mode()))
+		return fmt.Errorf("%s is not a regular file (%s); name the file that contains the %s", shown, fileKind(st.Mode()), what)
 	}
-	if st.Size() > MaxKeyFile {
-		return fmt.Errorf("%s is larger than %d KiB; it is not a key file", shown, MaxKeyFile>>10)
+	if st.Size() > limit {
+		return fmt.Errorf("%s is larger than %d KiB; it is not a %s file", shown, limit>>10, what)
 	}
 	return nil
 }

@@ -12,10 +12,20 @@ const changeBuffer = 256
 func (d *Desk) Changes() <-chan string { return d.changes }
 
 // Changed announces that session id changed. The desk calls it for what it
-// records itself; a shared store's cross-process feed (or a served desk
-// fanning one receiver out to every SSH session's desk) calls it for what
-// others recorded. It never blocks.
+// records itself; it reaches this desk's feed and, through Announce, the
+// other desks of a server at once. What other processes record comes
+// from the store's change feed (history.go, Notify). It never blocks.
 func (d *Desk) Changed(id string) {
+	d.Notify(id)
+	if d.o.Announce != nil {
+		d.o.Announce(id)
+	}
+}
+
+// Notify puts id on this desk's feed only: what another desk of the same
+// process recorded (a served desk's fan-out, Options.Announce), or what
+// the store's change feed reports.
+func (d *Desk) Notify(id string) {
 	select {
 	case d.changes <- id:
 	default:

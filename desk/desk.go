@@ -43,6 +43,10 @@ type Provider struct {
 	// iDenfy's callbackUrl in the sandbox), or the account's webhook
 	// points there.
 	CallbackURL string
+	// AllowedURLHosts are hosted-flow hosts the configuration allows
+	// beyond the provider's documented family (allowed_url_hosts): an
+	// explicit setting, so the banner shows it.
+	AllowedURLHosts []string
 }
 
 // Resolver makes a provider for a mode and an endpoint ("" = the one
@@ -66,7 +70,15 @@ type Options struct {
 	// After waits for the follower (nil: time.After); tests advance it.
 	After func(time.Duration) <-chan time.Time
 	// Operator and Desk name who works here (a served desk); "" locally.
+	// Every history write of the desk records them (audit.go).
 	Operator, Desk string
+	// Metrics hears about launches (nil: none); Track registers each
+	// launch with a server's shutdown (nil: none).
+	Metrics Metrics
+	Track   Tracker
+	// Announce hears every change this desk records (Changed), so that a
+	// server tells its other desks (their Notify); nil: none.
+	Announce func(id string)
 	// Profiles keeps the desk profiles (nil: none offered).
 	Profiles ProfileStore
 }
@@ -99,6 +111,7 @@ func New(o Options) *Desk {
 	for _, desc := range o.Registry {
 		d.providers = append(d.providers, o.Resolve(desc, o.Mode, ""))
 	}
+	d.instrument()
 	return d
 }
 

@@ -149,12 +149,14 @@ func (d *Desk) watchStore(ctx context.Context) {
 	}
 	go func() {
 		for c := range ch {
+			// This desk's feed only: every desk of a process has its own
+			// subscription, so nothing is announced again (Changed).
 			if c.Resync {
-				d.Changed("")
+				d.Notify("")
 				continue
 			}
 			for _, id := range c.IDs {
-				d.Changed(id)
+				d.Notify(id)
 			}
 		}
 	}()

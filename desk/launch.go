@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -21,8 +22,19 @@ type Outcome struct {
 	// CodeErr: an OTP launch (DWS) whose code could not be sent; the
 	// session exists and the code can be sent again (Follow.SendCode).
 	CodeErr error
+	// RecordErr: the provider launched the session but the store could
+	// not record the outcome (it wraps session.ErrNotRecorded): the
+	// launch is good and must reach the customer, but the store shows the
+	// session of unknown outcome, and it must not be launched again.
+	RecordErr error
 	// Callbacks: its results reach this process's callback receiver.
 	Callbacks bool
+	// Response is the provider's raw answer the launch was read from, and
+	// Exchanges every answer the launch received, in order (a DWS launch's
+	// attempts and the code it sends): masked, for display only, never
+	// recorded.
+	Response  *providers.Exchange
+	Exchanges []providers.Exchange
 }
 
 // Duplicate is the warning due before launching dr: a live session still
@@ -56,9 +68,9 @@ func (d *Desk) Launch(ctx context.Context, dr *Draft) (*Outcome, error) {
 		return nil, err
 	}
 	p := dr.Provider
-	c := &launching{Client: p.Client, label: dr.Label}
-	s, err := d.o.Launcher.LaunchBuilt(d.actor(ctx), p.Desc, c, d.o.Mode, p.Endpoint, dr.Values, dr.Request)
-	return d.outcome(c, s, dr), err
+	c := newLaunching(dr)
+	s, err := d.o.Launcher.LaunchBuilt(c.capturing(d.actor(ctx)), p.Desc, c, d.o.Mode, p.Endpoint, dr.Values, dr.Request)
+	return d.finished(c, s, dr, err)
 }
 
 // Retry re-sends an outcome-unknown session's request from dr (its values
@@ -71,9 +83,22 @@ func (d *Desk) Retry(ctx context.Context, id string, dr *Draft) (*Outcome, error
 	if err != nil {
 		return nil, err
 	}
-	c := &launching{Client: dr.Provider.Client, label: dr.Label}
-	s, err = d.o.Launcher.RetryBuilt(d.actor(ctx), s, c, dr.Values, dr.Request)
-	return d.outcome(c, s, dr), err
+	c := newLaunching(dr)
+	s, err = d.o.Launcher.RetryBuilt(c.capturing(d.actor(ctx)), s, c, dr.Values, dr.Request)
+	return d.finished(c, s, dr, err)
+}
+
+// finished is a launch's or retry's outcome and error. A launch the
+// provider made whose outcome the store could not record is a success
+// with RecordErr set; a failed one keeps its provider error.
+func (d *Desk) finished(c *launching, s *session.Session, dr *Draft, err error) (*Outcome, error) {
+	o := d.outcome(c, s, dr)
+	var pe *providers.Error
+	if o != nil && o.Launch != nil && errors.Is(err, session.ErrNotRecorded) && !errors.As(err, &pe) {
+		o.RecordErr = err
+		return o, nil
+	}
+	return o, c.withExchanges(err)
 }
 
 // outcome is a launch's outcome; a recorded session is news for every
@@ -94,11 +119,33 @@ type launching struct {
 	got     *providers.Launch
 	codeErr error
 	label   string // the desk label, kept with the launch (LabelKey)
+	// wire collects the provider's raw answers, masked with the client's
+	// secrets and the draft's personal values; answered counts those of
+	// the launch request itself (before a code is sent).
+	wire     *providers.Capture
+	answered int
+}
+
+func newLaunching(dr *Draft) *launching {
+	p := dr.Provider
+	return &launching{Client: p.Client, label: dr.Label,
+		wire: providers.NewCapture(providers.NewScrubber(p.Client.Secrets(), p.Desc.Spec(), dr.Values))}
+}
+
+// capturing is ctx under which the provider's answers are collected.
+func (c *launching) capturing(ctx context.Context) context.Context {
+	return providers.WithCapture(ctx, c.wire)
+}
+
+// withExchanges gives a failed launch's error the raw answers behind it.
+func (c *launching) withExchanges(err error) error {
+	return providers.WithExchanges(err, c.wire.Exchanges())
 }
 
 func (c *launching) Launch(ctx context.Context, v providers.Values) (*providers.Launch, error) {
 	l, err := c.Client.Launch(ctx, v)
 	c.got = l
+	c.answered = c.wire.Received()
 	if l != nil && c.label != "" {
 		if l.Extra == nil {
 			l.Extra = map[string]string{}
@@ -122,7 +169,12 @@ func (c *launching) outcome(s *session.Session) *Outcome {
 	if s == nil {
 		return nil
 	}
-	o := &Outcome{ID: s.ID, Provider: s.Provider, Mode: s.Mode, Launch: c.got, CodeErr: c.codeErr}
+	o := &Outcome{ID: s.ID, Provider: s.Provider, Mode: s.Mode, Launch: c.got, CodeErr: c.codeErr,
+		Exchanges: c.wire.Exchanges()}
+	// The last answer to the launch request; a code sent after it is not it.
+	if n := c.answered - (c.wire.Received() - len(o.Exchanges)); n > 0 && n <= len(o.Exchanges) {
+		o.Response = &o.Exchanges[n-1]
+	}
 	if o.Launch == nil && s.Launched() {
 		o.Launch = s.Launch()
 	}

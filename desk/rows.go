@@ -18,6 +18,8 @@ type Row struct {
 	History                                []providers.Status
 	Error                                  string
 	Values                                 providers.Values // non-personal values, for relaunch
+	// Operator and Desk launched it (a served desk); "" locally.
+	Operator, Desk string
 	// Label is the desk label (a ticket number) the launch kept, or "".
 	Label string
 	// Unreachable: the session's endpoint did not answer the last status
@@ -32,6 +34,7 @@ func (d *Desk) rowOf(s *session.Session) Row {
 		ID: s.ID, Provider: s.Provider, Mode: string(s.Mode), Endpoint: s.Endpoint, Customer: s.Customer,
 		Reference: s.Reference(), State: s.State, OutcomeUnknown: s.OutcomeUnknown(),
 		CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt, Launch: s.Launch(), Values: s.Values(),
+		Operator: s.Operator, Desk: s.Desk,
 	}
 	if row.Launch != nil {
 		row.Label = row.Launch.Extra[LabelKey]

@@ -52,7 +52,7 @@ func ReadBody(req *http.Request) []byte {
 // appears, and Authorization-like headers keep only their scheme (and, for
 // Basic, the user name, which is the key id, not the secret).
 func View(req *http.Request, secrets []string) RequestView {
-	v := RequestView{Method: req.Method, URL: mask(req.URL.String(), secrets)}
+	v := RequestView{Method: req.Method, URL: mask(StripUserinfo(req.URL.String()), secrets)} // a password in the URL is never shown
 	names := make([]string, 0, len(req.Header))
 	for k := range req.Header {
 		names = append(names, k)

@@ -68,6 +68,9 @@ type Error struct {
 	HTTPStatus int    // 0 when no response
 	Fields     []FieldError
 	Err        error // underlying cause, if any
+	// Exchanges are the raw answers that led here, masked, for display
+	// only (WithExchanges); never stored.
+	Exchanges []Exchange `json:"-"`
 }
 
 func (e *Error) Error() string {

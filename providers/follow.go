@@ -2,6 +2,7 @@ package providers
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -114,10 +115,39 @@ func (a *AccountLimiter) Limiter(provider, account string, qps float64) *rate.Li
 }
 
 // Wait blocks until the account's bucket allows one call, or ctx ends. A
-// qps of 0 or less means no limit.
+// qps of 0 or less means no limit. When the call must queue, the notice
+// ctx carries (WithRateWait) hears how long, before the wait begins.
 func (a *AccountLimiter) Wait(ctx context.Context, provider, account string, qps float64) error {
 	if qps <= 0 {
 		return nil
 	}
-	return a.Limiter(provider, account, qps).Wait(ctx)
+	r := a.Limiter(provider, account, qps).Reserve()
+	if !r.OK() {
+		return errors.New("rate limit: no token can be granted")
+	}
+	d := r.Delay()
+	if d == 0 {
+		return nil
+	}
+	if f, ok := ctx.Value(rateWaitKey{}).(func(time.Duration)); ok {
+		f(d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		r.Cancel() // give the token back to the next caller
+		return ctx.Err()
+	}
+}
+
+type rateWaitKey struct{}
+
+// WithRateWait returns ctx carrying notice, which AccountLimiter.Wait
+// calls with the expected wait when a call queues for its account's
+// bucket (a screen says "waiting for the provider's rate limit").
+func WithRateWait(ctx context.Context, notice func(wait time.Duration)) context.Context {
+	return context.WithValue(ctx, rateWaitKey{}, notice)
 }

@@ -47,9 +47,13 @@ func Do(ctx context.Context, c *http.Client, req *http.Request) (*Response, erro
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 && resp.StatusCode <= 399 && resp.StatusCode != http.StatusNotModified {
+		capture(ctx, req, resp, nil)
 		return nil, redirectError(resp)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody+1))
+	// The one place every provider's answer passes: shown on request
+	// (Capture), whatever the client then makes of it.
+	capture(ctx, req, resp, body)
 	if err != nil {
 		return nil, Unknown(resp.StatusCode, "", "the response was cut off before it was complete", err)
 	}

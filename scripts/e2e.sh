@@ -244,6 +244,15 @@ wait_for "scanRef"
 check_qr
 [ "$sent" -le 3 ] || fail "$sent keys from home to the QR through a profile (want ≤ 3)"
 echo "ok: profile → decoded QR in $sent keys besides typing"
+tmux -S "$sock" resize-window -t kd -x 200 -y 60
+sleep 0.5
+wait_for "scanRef"
+qr_cols=$(screen | python3 -c "import sys,re; print(max((len(m) for l in sys.stdin for m in re.findall('█+', l)), default=0))")
+[ "$qr_cols" -ge 80 ] || fail "at 200x60 the QR is $qr_cols columns wide; it should grow (2x)"
+check_qr
+echo "ok: at 200x60 the QR grows to $qr_cols columns and decodes"
+tmux -S "$sock" resize-window -t kd -x 80 -y 24
+sleep 0.3
 newest_vals=$("$work/kycdesk" sessions --json | python3 -c "import json,sys; s=json.load(sys.stdin)['sessions'][0]; print(s.get('customer',''))")
 [ "$newest_vals" = "e2e-prof-1" ] || fail "the profile's session is for '$newest_vals'"
 keys q

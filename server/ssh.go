@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aymanbagabas/go-osc52/v2"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/ssh"
@@ -35,6 +36,9 @@ type Desk struct {
 	Renderer *lipgloss.Renderer
 	// Context ends when the SSH session does.
 	Context context.Context
+	// Clipboard asks the desk's terminal to put text on its clipboard
+	// (OSC 52 written to the session), as the local console asks its own.
+	Clipboard func(text string) error
 }
 
 // ConsoleFactory builds the console for one desk. The returned options
@@ -199,6 +203,10 @@ func (s *Server) handleSession(sess ssh.Session) {
 		// a terminal that never answers costs a second here).
 		Renderer: bubbletea.MakeRenderer(sess),
 		Context:  sess.Context(),
+		Clipboard: func(text string) error {
+			_, err := osc52.New(text).WriteTo(sess)
+			return err
+		},
 	}}
 	d.lastInput.Store(time.Now().UnixNano())
 	if !s.addDesk(d) {

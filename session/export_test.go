@@ -39,7 +39,7 @@ func (d *DB) Synthesize(ctx context.Context, n int, end time.Time) error {
 			intent := &eventDoc{Provider: provider, Mode: mode, Endpoint: "https://api.example.test", Customer: customer,
 				Values:      []byte(fmt.Sprintf(`{"clientId":[%q],"locale":["en"],"requestId":[%q]}`, customer, req)),
 				Fingerprint: hex(64), Attempt: 1, SendingUntil: at.Add(DefaultSendLease)}
-			s, err := foldEvent(nil, id, EventIntent, at, intent)
+			s, err := foldEvent(nil, id, EventIntent, at, Actor{}, intent)
 			if err != nil {
 				return err
 			}
@@ -70,7 +70,7 @@ func (d *DB) Synthesize(ctx context.Context, n int, end time.Time) error {
 			last := first
 			for k, ev := range events {
 				evAt := at.Add(time.Duration(k+1) * time.Second)
-				if s, err = foldEvent(s, id, ev.kind, evAt, ev.e); err != nil {
+				if s, err = foldEvent(s, id, ev.kind, evAt, Actor{}, ev.e); err != nil {
 					return err
 				}
 				if last, err = d.insertEvent(ctx, tx, id, ev.kind, evAt, Actor{}, ev.e); err != nil {

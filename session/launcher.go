@@ -245,7 +245,7 @@ func (l *Launcher) send(ctx context.Context, c providers.Client, s *Session, v p
 		return s2, perr
 	}
 	// Not recorded: the caller gets the session as launched anyway.
-	if cp, err := foldEvent(s, s.ID, EventOutcome, o.At, outcomeEvent(o)); err == nil {
+	if cp, err := foldEvent(s, s.ID, EventOutcome, o.At, ActorOf(ctx), outcomeEvent(o)); err == nil {
 		s2 = cp
 	} else {
 		s2 = s

@@ -23,6 +23,10 @@ import (
 //	outcome  {"type":"outcome","id","at", then "references","url","expiresAt","singleUse","challenge","extra","customer", or "error":{…}}
 //	status   {"type":"status","id","at","status","detail"}
 //	resolved {"type":"resolved","id","at","how"}
+//	audit    {"type":"audit","id","at","action","detail"}
+//
+// intent, status, resolved and audit lines end with "operator" and
+// "desk" when a served desk wrote them.
 type legacyLine struct {
 	Type          string              `json:"type"`
 	ID            string              `json:"id"`
@@ -54,9 +58,12 @@ type legacyLine struct {
 		Action     string              `json:"action"`
 		HTTPStatus int                 `json:"httpStatus"`
 	} `json:"error"`
-	Status string `json:"status"`
-	Detail string `json:"detail"`
-	How    string `json:"how"`
+	Status   string `json:"status"`
+	Detail   string `json:"detail"`
+	How      string `json:"how"`
+	Action   string `json:"action"`
+	Operator string `json:"operator"`
+	Desk     string `json:"desk"`
 }
 
 // Record types, the "type" member of every journal line.
@@ -65,6 +72,7 @@ const (
 	typeOutcome  = "outcome"
 	typeStatus   = "status"
 	typeResolved = "resolved"
+	typeAudit    = "audit"
 )
 
 // event is the store's event for the line; kind "" for a line of a kind
@@ -99,6 +107,8 @@ func (l *legacyLine) event(key []byte) (string, *eventDoc) {
 		return EventStatus, &eventDoc{State: providers.State(l.Status), Detail: l.Detail}
 	case typeResolved:
 		return EventResolved, &eventDoc{Detail: l.How}
+	case typeAudit:
+		return EventAudit, &eventDoc{Action: l.Action, Detail: l.Detail}
 	}
 	return "", nil
 }
@@ -253,12 +263,13 @@ func (d *DB) importLines(ctx context.Context, tx *wtx, r io.Reader, path string)
 		if cur != nil {
 			s = cur.s
 		}
-		next, err := foldEvent(s, l.ID, kind, at, e)
+		actor := Actor{Operator: l.Operator, Desk: l.Desk}
+		next, err := foldEvent(s, l.ID, kind, at, actor, e)
 		if err != nil {
 			warn(fmt.Sprintf("%s: line %d skipped: %v", path, n, err))
 			continue
 		}
-		seq, err := d.insertEvent(ctx, tx, l.ID, kind, at, Actor{}, e)
+		seq, err := d.insertEvent(ctx, tx, l.ID, kind, at, actor, e)
 		if err != nil {
 			return nil, sum, err
 		}

@@ -44,6 +44,9 @@ type StatusChange struct {
 	State  providers.State
 	Detail string
 	At     time.Time
+	// Operator and Desk recorded it (a served desk); "" for a local
+	// console, a callback or an older journal.
+	Operator, Desk string
 }
 
 // ErrorInfo is a failed launch as stored: the *providers.Error without
@@ -102,6 +105,10 @@ type Session struct {
 	State     providers.State
 	History   []StatusChange // from the launch on: pending, then each change
 	LastError *ErrorInfo     // the last failed attempt; nil after a success
+
+	// Operator and Desk launched the session (a served desk: the
+	// operators file's name and the SSH user name); "" locally.
+	Operator, Desk string
 
 	Resolution string // the operator's resolution of an unknown outcome
 	ResolvedAt time.Time

@@ -431,7 +431,7 @@ func (d *DB) Intent(ctx context.Context, in Intent) (*Session, error) {
 		if err != nil {
 			return err
 		}
-		s, err := foldEvent(nil, id, EventIntent, at, e)
+		s, err := foldEvent(nil, id, EventIntent, at, actor, e)
 		if err != nil {
 			return err
 		}
@@ -499,7 +499,7 @@ func (d *DB) update(ctx context.Context, id string, build func(cur *Session) (st
 			out = cur
 			return err
 		}
-		next, err := foldEvent(cur, id, kind, at, e)
+		next, err := foldEvent(cur, id, kind, at, actor, e)
 		if err != nil {
 			return refuse("%v", err)
 		}

@@ -105,12 +105,17 @@ type sessionDoc struct {
 	LastError   *errorDoc         `json:"lastError,omitempty"`
 	Resolution  string            `json:"resolution,omitempty"`
 	ResolvedAt  time.Time         `json:"resolvedAt,omitzero"`
+	// Who launched it (a served desk); the events keep every actor.
+	Operator string `json:"operator,omitempty"`
+	Desk     string `json:"desk,omitempty"`
 }
 
 type historyDoc struct {
-	State  providers.State `json:"state"`
-	Detail string          `json:"detail,omitempty"`
-	At     time.Time       `json:"at"`
+	State    providers.State `json:"state"`
+	Detail   string          `json:"detail,omitempty"`
+	At       time.Time       `json:"at"`
+	Operator string          `json:"operator,omitempty"`
+	Desk     string          `json:"desk,omitempty"`
 }
 
 func docOf(s *Session) sessionDoc {
@@ -118,6 +123,7 @@ func docOf(s *Session) sessionDoc {
 		Endpoint: s.Endpoint, Fingerprint: s.RequestHash, Attempts: s.Attempts, LaunchedAt: s.LaunchedAt,
 		URL: s.URL, ExpiresAt: s.ExpiresAt, SingleUse: s.SingleUse, Challenge: challengeDocOf(s.Challenge),
 		Extra: s.Extra, LastError: errorDocOf(s.LastError), Resolution: s.Resolution, ResolvedAt: s.ResolvedAt,
+		Operator: s.Operator, Desk: s.Desk,
 	}
 	if s.values != "" {
 		d.Values = json.RawMessage(s.values)
@@ -128,7 +134,7 @@ func docOf(s *Session) sessionDoc {
 	if len(s.History) > 0 {
 		d.History = make([]historyDoc, len(s.History))
 		for i, h := range s.History {
-			d.History[i] = historyDoc{State: h.State, Detail: h.Detail, At: h.At}
+			d.History[i] = historyDoc{State: h.State, Detail: h.Detail, At: h.At, Operator: h.Operator, Desk: h.Desk}
 		}
 	}
 	return d
@@ -140,6 +146,7 @@ func (d *sessionDoc) apply(s *Session) {
 	s.LaunchedAt, s.URL, s.ExpiresAt, s.SingleUse = normTime(d.LaunchedAt), d.URL, normTime(d.ExpiresAt), d.SingleUse
 	s.Challenge, s.Extra, s.LastError = d.Challenge.challenge(), d.Extra, d.LastError.info()
 	s.Resolution, s.ResolvedAt = d.Resolution, normTime(d.ResolvedAt)
+	s.Operator, s.Desk = d.Operator, d.Desk
 	s.values, s.refs = "", ""
 	if len(d.Values) > 0 && string(d.Values) != "null" {
 		s.values = string(d.Values)
@@ -151,7 +158,7 @@ func (d *sessionDoc) apply(s *Session) {
 	if len(d.History) > 0 {
 		s.History = make([]StatusChange, len(d.History))
 		for i, h := range d.History {
-			s.History[i] = StatusChange{State: h.State, Detail: h.Detail, At: normTime(h.At)}
+			s.History[i] = StatusChange{State: h.State, Detail: h.Detail, At: normTime(h.At), Operator: h.Operator, Desk: h.Desk}
 		}
 	}
 }
@@ -173,16 +180,17 @@ func outcomeEvent(o Outcome) *eventDoc {
 // the session (the journal's import skips those).
 var errNotApplicable = errors.New("does not apply")
 
-// foldEvent returns the session after event e of kind at time at, without
-// changing cur (nil before the session's first intent).
-func foldEvent(cur *Session, id, kind string, at time.Time, e *eventDoc) (*Session, error) {
+// foldEvent returns the session after event e of kind at time at, by
+// actor, without changing cur (nil before the session's first intent).
+// The first intent's actor launched the session; a status keeps its own.
+func foldEvent(cur *Session, id, kind string, at time.Time, actor Actor, e *eventDoc) (*Session, error) {
 	if cur == nil {
 		if kind != EventIntent {
 			return nil, fmt.Errorf("%w: %s event for session %s, which has no intent", errNotApplicable, kind, id)
 		}
 		s := &Session{ID: id, Provider: e.Provider, Mode: e.Mode, Endpoint: e.Endpoint, Customer: e.Customer,
 			RequestHash: e.Fingerprint, Attempts: max(e.Attempt, 1), CreatedAt: at, State: StateOutcomeUnknown,
-			SendingUntil: normTime(e.SendingUntil)}
+			SendingUntil: normTime(e.SendingUntil), Operator: actor.Operator, Desk: actor.Desk}
 		if len(e.Values) > 0 {
 			s.values = string(e.Values)
 		}
@@ -236,7 +244,7 @@ func foldEvent(cur *Session, id, kind string, at time.Time, e *eventDoc) (*Sessi
 			return nil, fmt.Errorf("%w: status for session %s, which was never launched", errNotApplicable, id)
 		}
 		s.State = e.State
-		s.History = append(s.History, StatusChange{State: e.State, Detail: e.Detail, At: at})
+		s.History = append(s.History, StatusChange{State: e.State, Detail: e.Detail, At: at, Operator: actor.Operator, Desk: actor.Desk})
 	case EventResolved:
 		s.Resolution, s.ResolvedAt = e.Detail, at
 		if s.State == StateOutcomeUnknown {
@@ -274,8 +282,8 @@ func fromMS(v int64) time.Time {
 	return time.UnixMilli(v).Local()
 }
 
-// searchText is the sessions.search column: what Filter matched in the
-// journal, lower case.
+// searchText is the sessions.search column: what a filter matches, lower
+// case (see Query.Text).
 func searchText(s *Session) string {
 	return string(s.appendIndex(make([]byte, 0, 160)))
 }

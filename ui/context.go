@@ -6,6 +6,8 @@ package ui
 import (
 	"time"
 
+	"github.com/charmbracelet/lipgloss"
+
 	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/providers"
 )
@@ -22,6 +24,10 @@ type Context struct {
 	// Copy puts text on the clipboard (OSC 52); Open opens a URL.
 	Copy func(string) error
 	Open func(string) error
+
+	// Renderer draws for the terminal the operator looks at (a served
+	// desk's SSH client); nil: lipgloss's default, the local terminal.
+	Renderer *lipgloss.Renderer
 
 	Width, Height int
 	Styles        styles

@@ -218,3 +218,31 @@ func TestOutcomeGuidance(t *testing.T) {
 		}
 	}
 }
+
+// Hosted-flow hosts allowed only by configuration (allowed_url_hosts) are
+// always named in the banner: a QR may then point beyond the provider's
+// documented hosts.
+func TestBannerNamesAllowedURLHosts(t *testing.T) {
+	ctx, j := testContext(t, "http://127.0.0.1:1")
+	ctx.Desk = testDeskWith(t, providers.ModeSandbox, "http://127.0.0.1:1", j, func(o *desk.Options) {
+		inner := o.Resolve
+		o.Resolve = func(d providers.Descriptor, mode providers.Mode, endpoint string) *desk.Provider {
+			p := inner(d, mode, endpoint)
+			if d.ID == "idenfy" {
+				p.AllowedURLHosts = []string{"kyc.example.com"}
+			}
+			return p
+		}
+	})
+	m := New(ctx)
+	send(m, size(160, 40))
+	if v := m.View(); !strings.Contains(v, "URL HOSTS") || !strings.Contains(v, "idenfy: kyc.example.com") {
+		t.Fatalf("banner does not name the allowed hosts:\n%s", v)
+	}
+	plain, _ := testContext(t, "http://127.0.0.1:1")
+	m = New(plain)
+	send(m, size(160, 40))
+	if v := m.View(); strings.Contains(v, "URL HOSTS") {
+		t.Fatalf("banner names allowed hosts that no setting gave:\n%s", v)
+	}
+}

@@ -22,17 +22,27 @@ type errorModel struct {
 	entry  *desk.Provider
 	values providers.Values
 	w, h   int
+	// wire is the provider's raw answer behind the error (w).
+	wire wirePanel
 }
 
 func newErrorModel(ctx *Context, title string, err *providers.Error, retry *retryMsg) errorModel {
-	return errorModel{ctx: ctx, title: title, err: err, retry: retry}
+	e := errorModel{ctx: ctx, title: title, err: err, retry: retry}
+	e.wire.add(err.Exchanges)
+	return e
 }
 
-func (e *errorModel) setSize(w, h int) { e.w, e.h = w, h }
+func (e *errorModel) setSize(w, h int) { e.w, e.h = w, h; e.wire.setSize(w, h) }
 
 func (e errorModel) keys() help.KeyMap {
 	k := e.ctx.Keys
+	if e.wire.open {
+		return bindings{short: append(wireKeys(k), k.QuitQ)}
+	}
 	short := []key.Binding{}
+	if len(e.wire.ex) > 0 {
+		short = append(short, k.Wire)
+	}
 	if e.retry != nil {
 		short = append(short, k.Retry)
 	}
@@ -48,7 +58,19 @@ func (e errorModel) update(msg tea.Msg) (errorModel, tea.Cmd) {
 		return e, nil
 	}
 	k := e.ctx.Keys
+	if e.wire.open {
+		if key.Matches(km, k.Wire, k.Back) {
+			e.wire.toggle()
+			return e, nil
+		}
+		var cmd tea.Cmd
+		e.wire, cmd = e.wire.update(km)
+		return e, cmd
+	}
 	switch {
+	case key.Matches(km, k.Wire) && len(e.wire.ex) > 0:
+		e.wire.toggle()
+		return e, nil
 	case key.Matches(km, k.Retry) && e.retry != nil:
 		r := *e.retry
 		return e, func() tea.Msg { return r }
@@ -87,6 +109,9 @@ func kindTitle(k providers.ErrorKind) string {
 
 func (e errorModel) view() string {
 	s := e.ctx.Styles
+	if e.wire.open {
+		return e.wire.view(s)
+	}
 	w := max(20, e.w-2)
 	var b strings.Builder
 	b.WriteString(s.Title.Render(e.title) + "\n\n")

@@ -255,6 +255,9 @@ func sessionLine(ctx *Context, r desk.Row, now time.Time) string {
 		cust = string([]rune(cust)[:13]) + "…"
 	}
 	line := fmt.Sprintf("%-9s %-4s %-8s %-14s %-14s %-16s %4s %s", r.ID, modeMark(r.Mode), r.Provider, clean(ref), clean(cust), st, age(now, r.CreatedAt), left)
+	if by := actorLabel(r.Operator, r.Desk); by != "" {
+		line += "  " + by
+	}
 	return styleState(ctx, r, line)
 }
 

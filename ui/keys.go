@@ -11,6 +11,8 @@ type keyMap struct {
 	Next, Retry, Trigger, Verify, QR       key.Binding
 	PageUp, PageDown, SaveProfile          key.Binding
 	Review, ModeToggle, CloseOut           key.Binding
+	// Wire shows the provider's raw response (for developers).
+	Wire key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -42,6 +44,7 @@ func newKeyMap() keyMap {
 		Review:      key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "review")),
 		ModeToggle:  key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "other mode")),
 		CloseOut:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "close out")),
+		Wire:        key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "raw response")),
 	}
 }
 

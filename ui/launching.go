@@ -25,10 +25,19 @@ type launchingModel struct {
 	spinner spinner.Model
 	cancel  context.CancelFunc
 	started time.Time
+	// waiting says the launch queued for the provider's rate limit.
+	waiting string
+}
+
+// launchWaitMsg: launch id queued for its provider account's rate limit.
+type launchWaitMsg struct {
+	id   int
+	wait time.Duration
 }
 
 func newLaunching(ctx *Context, id int, dr *desk.Draft) launchingModel {
-	return launchingModel{ctx: ctx, id: id, draft: dr, entry: dr.Provider, spinner: spinner.New(spinner.WithSpinner(spinner.Dot)), started: ctx.now()}
+	return launchingModel{ctx: ctx, id: id, draft: dr, entry: dr.Provider,
+		spinner: spinner.New(spinner.WithSpinner(spinner.Dot), spinner.WithStyle(ctx.Styles.Spinner)), started: ctx.now()}
 }
 
 // init starts the launch through the desk (a retry when sessionID is set).
@@ -40,7 +49,21 @@ func (l *launchingModel) init(ctx *Context, sessionID string) tea.Cmd {
 	c, cancel := context.WithTimeout(context.Background(), timeout)
 	l.cancel = cancel
 	id, dr, d := l.id, l.draft, ctx.Desk
+	waits := make(chan time.Duration, 1)
+	c = desk.WithWaitNotice(c, func(w time.Duration) {
+		select {
+		case waits <- w:
+		default: // one notice on screen is enough
+		}
+	})
+	waited := func() tea.Msg {
+		if w, ok := <-waits; ok {
+			return launchWaitMsg{id: id, wait: w}
+		}
+		return nil
+	}
 	run := func() tea.Msg {
+		defer close(waits)
 		defer cancel()
 		var o *desk.Outcome
 		var err error
@@ -51,7 +74,7 @@ func (l *launchingModel) init(ctx *Context, sessionID string) tea.Cmd {
 		}
 		return launchDoneMsg{id: id, outcome: o, err: err}
 	}
-	return tea.Batch(l.spinner.Tick, run)
+	return tea.Batch(l.spinner.Tick, run, waited)
 }
 
 func (l launchingModel) keys() help.KeyMap {
@@ -72,6 +95,11 @@ func (l launchingModel) update(msg tea.Msg) (launchingModel, tea.Cmd) {
 		var cmd tea.Cmd
 		l.spinner, cmd = l.spinner.Update(msg)
 		return l, cmd
+	case launchWaitMsg:
+		if msg.id == l.id {
+			l.waiting = "waiting for the provider's rate limit (shared by every desk of this account), about " +
+				msg.wait.Round(100*time.Millisecond).String()
+		}
 	}
 	return l, nil
 }
@@ -79,7 +107,11 @@ func (l launchingModel) update(msg tea.Msg) (launchingModel, tea.Cmd) {
 func (l launchingModel) view() string {
 	s := l.ctx.Styles
 	el := l.ctx.now().Sub(l.started).Round(100 * time.Millisecond)
+	wait := ""
+	if l.waiting != "" {
+		wait = "\n\n   " + s.Warn.Render(l.waiting)
+	}
 	return "\n " + l.spinner.View() + " " + s.Title.Render("Launching "+l.entry.Desc.Name) + " " + s.Subtle.Render(el.String()) +
-		"\n\n   " + s.Subtle.Render(l.entry.Endpoint) +
+		"\n\n   " + s.Subtle.Render(l.entry.Endpoint) + wait +
 		"\n\n   esc cancels; the journal keeps the intent so nothing is lost."
 }

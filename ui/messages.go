@@ -74,6 +74,7 @@ type statusMsg struct {
 	sessionID string
 	status    *providers.Status
 	err       error
+	wire      []providers.Exchange // the provider's raw answers
 }
 
 // changedMsg: a session's history changed (desk.Changes): a callback
@@ -91,12 +92,14 @@ type challengeMsg struct {
 	gen       int
 	challenge *providers.Challenge
 	err       error
+	wire      []providers.Exchange
 }
 
 type verifyMsg struct {
 	gen    int
 	status *providers.Status
 	err    error
+	wire   []providers.Exchange
 }
 
 type flashMsg struct {

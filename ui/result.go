@@ -59,6 +59,9 @@ type resultModel struct {
 	reopened bool
 	// back is where esc goes (home, or the sessions list).
 	back tea.Msg
+	// wire is the provider's raw answers: the launch's and those of the
+	// requests made from this screen (w).
+	wire wirePanel
 }
 
 func newResult(ctx *Context, f *desk.Follow, values providers.Values) resultModel {
@@ -82,6 +85,17 @@ func newResult(ctx *Context, f *desk.Follow, values providers.Values) resultMode
 		}
 	}
 	return r
+}
+
+// capturing is ctx under which the provider's answers to a request made
+// from this screen are collected, masked as the launch's were.
+func (r *resultModel) capturing(ctx context.Context) (context.Context, *providers.Capture) {
+	var secrets []string
+	if r.entry.Client != nil {
+		secrets = r.entry.Client.Secrets()
+	}
+	c := providers.NewCapture(providers.NewScrubber(secrets, r.entry.Desc.Spec(), r.values))
+	return providers.WithCapture(ctx, c), c
 }
 
 func (r *resultModel) isChallenge() bool { return r.launch.Challenge != nil }
@@ -123,11 +137,12 @@ func (r *resultModel) refresh() tea.Cmd {
 	}
 	r.inFlight = true
 	gen, id, f := r.gen, r.sessionID, r.follow
+	ctx, wire := r.capturing(context.Background())
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		defer cancel()
 		st, err := f.Refresh(ctx)
-		return statusMsg{gen: gen, sessionID: id, status: st, err: err}
+		return statusMsg{gen: gen, sessionID: id, status: st, err: err, wire: wire.Exchanges()}
 	}
 }
 
@@ -151,11 +166,12 @@ func (r *resultModel) trigger() tea.Cmd {
 	}
 	r.triggering = true
 	gen, f := r.gen, r.follow
+	ctx, wire := r.capturing(context.Background())
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
 		c, err := f.SendCode(ctx)
-		return challengeMsg{gen: gen, challenge: c, err: err}
+		return challengeMsg{gen: gen, challenge: c, err: err, wire: wire.Exchanges()}
 	}
 }
 
@@ -165,28 +181,67 @@ func (r *resultModel) verify(code string) tea.Cmd {
 	}
 	r.verifying = true
 	gen, f := r.gen, r.follow
+	ctx, wire := r.capturing(context.Background())
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
 		st, err := f.Verify(ctx, code)
-		return verifyMsg{gen: gen, status: st, err: err}
+		return verifyMsg{gen: gen, status: st, err: err, wire: wire.Exchanges()}
+	}
+}
+
+// The QR grows with the window, in whole cells per module, while the
+// side panel keeps minInfoWidth columns and the code at most qrHeightShare
+// of the height: a larger code scans from further away, and past that a
+// phone has to step back to get it in frame (qr.MaxScale caps it too).
+const (
+	minInfoWidth  = 30
+	qrHeightShare = 0.8
+)
+
+// sizeCode picks the QR's scale for the screen's size (cached per URL and
+// scale by package qr); small windows keep one module per cell.
+func (r *resultModel) sizeCode() {
+	if r.launch.URL == "" || r.codeErr != nil {
+		return
+	}
+	base, err := qr.Render(r.launch.URL)
+	if err != nil {
+		return
+	}
+	k := qr.ScaleToFit(base, r.w-2-minInfoWidth, int(float64(r.h)*qrHeightShare))
+	if c, err := qr.RenderScaled(r.launch.URL, k); err == nil {
+		r.code = c
 	}
 }
 
 func (r *resultModel) setSize(w, h int) {
 	r.w, r.h = w, h
 	r.input.Width = min(20, max(6, w-30))
+	r.sizeCode()
+	r.wire.setSize(w, h-1) // its keys take the last line
 }
 
 func (r resultModel) keys() help.KeyMap {
 	k := r.ctx.Keys
+	if r.wire.open {
+		return bindings{short: wireKeys(k), extra: []key.Binding{k.Quit}}
+	}
+	// w only once there is an answer to show (a session reopened from
+	// the history has none: raw answers are never stored).
+	var wire []key.Binding
+	if len(r.wire.ex) > 0 {
+		wire = []key.Binding{k.Wire}
+	}
 	if r.isChallenge() {
 		if r.state.Final() {
-			return bindings{short: []key.Binding{k.Next, k.Back}, extra: []key.Binding{k.Quit}}
+			return bindings{short: append([]key.Binding{k.Next, k.Back}, wire...), extra: []key.Binding{k.Quit}}
 		}
-		return bindings{short: []key.Binding{k.Verify, k.Trigger, k.Next, k.Back}, extra: []key.Binding{k.Quit}}
+		return bindings{short: append([]key.Binding{k.Verify, k.Trigger, k.Next, k.Back}, wire...), extra: []key.Binding{k.Quit}}
 	}
-	return bindings{short: []key.Binding{k.Copy, k.Open, k.Status, k.Next, k.Back, k.Help}, extra: []key.Binding{k.QuitQ, k.Quit}}
+	// Beside the QR the short list keeps to what a desk uses; w is in the
+	// full help (?).
+	return bindings{short: []key.Binding{k.Copy, k.Open, k.Status, k.Next, k.Back, k.Help}, extra: append(wire, k.QuitQ, k.Quit)}
 }
 
 func (r resultModel) update(msg tea.Msg) (resultModel, tea.Cmd) {
@@ -212,6 +267,7 @@ func (r resultModel) update(msg tea.Msg) (resultModel, tea.Cmd) {
 			return r, nil
 		}
 		r.inFlight = false
+		r.wire.add(msg.wire)
 		var soon *desk.TooSoonError
 		if errors.As(msg.err, &soon) {
 			r.lastErr = soon.Error()
@@ -229,6 +285,7 @@ func (r resultModel) update(msg tea.Msg) (resultModel, tea.Cmd) {
 			return r, nil
 		}
 		r.triggering = false
+		r.wire.add(msg.wire)
 		if msg.err != nil {
 			pe := providers.AsError(msg.err)
 			r.lastErr = pe.Error() + actionSuffix(pe)
@@ -245,6 +302,7 @@ func (r resultModel) update(msg tea.Msg) (resultModel, tea.Cmd) {
 		}
 		r.verifying = false
 		r.flash = ""
+		r.wire.add(msg.wire)
 		if msg.err != nil {
 			pe := providers.AsError(msg.err)
 			r.lastErr = pe.Error() + actionSuffix(pe)
@@ -279,6 +337,21 @@ func actionSuffix(e *providers.Error) string {
 func (r resultModel) handleKey(msg tea.KeyMsg) (resultModel, tea.Cmd) {
 	k := r.ctx.Keys
 	id := r.entry.Desc.ID
+	if r.wire.open {
+		if key.Matches(msg, k.Wire, k.Back) {
+			r.wire.toggle()
+			return r, nil
+		}
+		var cmd tea.Cmd
+		r.wire, cmd = r.wire.update(msg)
+		return r, cmd
+	}
+	// w is a letter of no one-time code: it opens the raw answers unless
+	// something is typed.
+	if key.Matches(msg, k.Wire) && len(r.wire.ex) > 0 && (!r.typing() || r.input.Value() == "") {
+		r.wire.toggle()
+		return r, nil
+	}
 	if key.Matches(msg, k.Back) {
 		back := r.back
 		if back == nil {
@@ -340,6 +413,9 @@ func (r *resultModel) setState(st *providers.Status) {
 }
 
 func (r resultModel) view() string {
+	if r.wire.open {
+		return r.wire.view(r.ctx.Styles) + "\n" + wrap(r.keyHints(), max(20, r.w))
+	}
 	if r.isChallenge() {
 		return r.challengeView()
 	}
@@ -359,7 +435,7 @@ func (r resultModel) view() string {
 		return fit(body, r.w, max(1, r.h-lipglossHeight(hints))) + "\n" + hints
 	}
 	infoW := r.w - r.code.Width - 2
-	if r.code.Height <= r.h && infoW >= 30 {
+	if r.code.Height <= r.h && infoW >= minInfoWidth {
 		// Side by side, joined by hand: the QR lines have a known width,
 		// so there is nothing to measure (lipgloss.JoinHorizontal would
 		// parse every escape sequence of the code on every frame). The
@@ -367,7 +443,7 @@ func (r resultModel) view() string {
 		side := wrapBlock(r.keyHints(), infoW)
 		sideH := lipglossHeight(side)
 		infoLines := strings.Split(fit(wrapBlock(info, infoW), infoW, max(1, r.code.Height-sideH))+"\n"+side, "\n")
-		qrLines := r.code.StyledLines()
+		qrLines := r.code.LinesIn(r.ctx.Styles.QR)
 		var b strings.Builder
 		for i, l := range qrLines {
 			b.WriteString(l)
@@ -382,7 +458,7 @@ func (r resultModel) view() string {
 		return b.String()
 	}
 	if r.code.Height+lipglossHeight(info)+1 <= r.h && r.code.Width <= r.w {
-		return r.code.Styled + "\n" + info + "\n" + hints
+		return r.code.In(r.ctx.Styles.QR) + "\n" + info + "\n" + hints
 	}
 	needW := max(r.code.Width+32, MinWidth)
 	needH := r.code.Height + 1 // the banner
@@ -513,7 +589,7 @@ func (r resultModel) challengeView() string {
 		default:
 			b.WriteString("\n" + s.Error.Render(wrap("Not verified: "+r.detail, w)) + "\n")
 		}
-		b.WriteString("n starts the next session, esc goes back\n")
+		b.WriteString("n starts the next session, esc goes back" + r.wireHint() + "\n")
 	} else {
 		switch {
 		case r.triggering:
@@ -538,7 +614,7 @@ func (r resultModel) challengeView() string {
 		if r.verifying {
 			b.WriteString("verifying…\n")
 		}
-		b.WriteString(s.Subtle.Render("enter verifies · t (field empty) or ctrl+r sends a new code · n next · esc back") + "\n")
+		b.WriteString(s.Subtle.Render(wrap("enter verifies · t (field empty) or ctrl+r sends a new code · n next · esc back"+r.wireHint(), w)) + "\n")
 	}
 	if r.lastErr != "" {
 		b.WriteString(s.Error.Render(wrap(clean(r.lastErr), w)) + "\n")
@@ -554,6 +630,15 @@ func (r resultModel) challengeView() string {
 		b.WriteString(s.Subtle.Render(wrap(clean(n), w)) + "\n")
 	}
 	return b.String()
+}
+
+// wireHint names w on the code screen, which draws its own key line.
+func (r resultModel) wireHint() string {
+	if len(r.wire.ex) == 0 {
+		return ""
+	}
+	h := r.ctx.Keys.Wire.Help()
+	return " · " + h.Key + " " + h.Desc
 }
 
 func sortedKeys(m map[string]string) []string {

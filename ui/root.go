@@ -69,9 +69,10 @@ type Model struct {
 
 // New builds the console.
 func New(ctx *Context) *Model {
-	ctx.Styles = newStyles()
+	ctx.Styles = newStyles(ctx.Renderer)
 	ctx.Keys = newKeyMap()
 	m := &Model{ctx: ctx, help: help.New()}
+	m.help.Styles = ctx.Styles.Help
 	m.home = newHome(ctx)
 	m.sessions = newSessions(ctx)
 	return m
@@ -360,9 +361,14 @@ func (m *Model) finishLaunch(msg launchDoneMsg) tea.Cmd {
 		return m.show(screenError)
 	}
 	m.result = newResult(m.ctx, m.ctx.Desk.Followed(e, msg.outcome), dr.Values)
+	m.result.wire.add(msg.outcome.Exchanges)
 	if err := msg.outcome.CodeErr; err != nil {
 		pe := providers.AsError(err)
 		m.result.lastErr = "the code was not sent: " + pe.Error() + actionSuffix(pe)
+	}
+	if err := msg.outcome.RecordErr; err != nil {
+		// The QR is good; the store shows the session of unknown outcome.
+		m.result.lastErr = "the record could not be kept (do not launch this customer again): " + providers.SanitizeLine(err.Error())
 	}
 	return tea.Batch(m.result.init(), m.show(screenResult))
 }
@@ -426,6 +432,18 @@ func (m *Model) banner() string {
 		if m.ctx.SandboxMsg != "" {
 			tag += s.Subtle.Render(" · " + m.ctx.SandboxMsg)
 		}
+	}
+	// Hosted-flow hosts allowed only by an explicit setting are always in
+	// view: a QR may point outside the provider's documented hosts.
+	for _, e := range m.ctx.entries() {
+		if len(e.AllowedURLHosts) > 0 && e.Disabled == "" {
+			tag += " " + s.BannerLive.Render("URL HOSTS") + " " + e.Desc.ID + ": " +
+				providers.SanitizeLine(strings.Join(e.AllowedURLHosts, ","))
+		}
+	}
+	if by := actorLabel(m.ctx.Desk.Operator(), m.ctx.Desk.DeskName()); by != "" {
+		// A served desk: who works here comes first, so a cut keeps it.
+		tag = s.Key.Render(by) + " " + tag
 	}
 	return truncate(s.Title.Render("kycdesk")+" "+tag, m.ctx.Width)
 }

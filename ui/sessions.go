@@ -413,6 +413,9 @@ func (s sessionsModel) detailView(r desk.Row) string {
 	st := s.ctx.Styles
 	var b strings.Builder
 	b.WriteString(st.Title.Render("Session "+r.ID) + "  " + r.Provider + " · " + r.Mode + " · " + clean(r.Endpoint) + "\n")
+	if by := actorLabel(r.Operator, r.Desk); by != "" {
+		b.WriteString(st.Subtle.Render("launched by ") + by + "\n")
+	}
 	if r.Launch != nil {
 		for _, k := range sortedKeys(r.Launch.References) {
 			b.WriteString(st.Subtle.Render(k+" ") + clean(r.Launch.References[k]) + "\n")

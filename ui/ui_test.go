@@ -474,13 +474,20 @@ func TestViewGoldens(t *testing.T) {
 }
 
 func TestResultQRDecodesAtBothSizes(t *testing.T) {
-	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
+	// One module per cell up to 120×40; on a large window the code grows
+	// (2×2 cells per module at 200×60), within the screen, and decodes.
+	for sz, scale := range map[[2]int]int{{80, 24}: 1, {120, 40}: 1, {200, 60}: 2} {
 		m := goldenScreens(t)["result"]
 		send(m, size(sz[0], sz[1]))
-		got, err := qrscan.Decode(m.View())
+		v := m.View()
+		got, err := qrscan.Decode(v)
 		if err != nil || got != m.result.launch.URL {
 			t.Fatalf("%v: decoded %q, %v", sz, got, err)
 		}
+		if m.result.code.Scale != scale {
+			t.Errorf("%v: scale %d, want %d", sz, m.result.code.Scale, scale)
+		}
+		assertFits(t, v, sz[0], sz[1])
 	}
 }
 
@@ -492,32 +499,6 @@ func TestResultTooSmallForQRStillShowsURL(t *testing.T) {
 		t.Fatalf("no size hint or URL:\n%s", v)
 	}
 	assertFits(t, v, 60, 16)
-}
-
-// BenchmarkView measures View of every screen at 120×40 (budget 200 µs):
-// the frame Bubble Tea gets after a message that changes nothing (cached).
-func BenchmarkView(b *testing.B) {
-	for name, m := range goldenScreens(b) {
-		send(m, size(120, 40))
-		b.Run(name, func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				_ = m.View()
-			}
-		})
-	}
-}
-
-// BenchmarkRender measures drawing every screen from scratch at 120×40,
-// as after a key press.
-func BenchmarkRender(b *testing.B) {
-	for name, m := range goldenScreens(b) {
-		send(m, size(120, 40))
-		b.Run(name, func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				_ = m.render()
-			}
-		})
-	}
 }
 
 // testFollow follows a session launched with e, as the result screen does.

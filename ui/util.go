@@ -58,3 +58,14 @@ func age(now, t time.Time) string {
 
 // clean is providers.SanitizeLine, for any network text shown on one line.
 func clean(s string) string { return providers.SanitizeLine(s) }
+
+// actorLabel names who acted at a served desk ("alice@desk-12"), or "".
+func actorLabel(operator, desk string) string {
+	switch {
+	case operator == "" && desk == "":
+		return ""
+	case desk == "":
+		return clean(operator)
+	}
+	return clean(operator) + "@" + clean(desk)
+}

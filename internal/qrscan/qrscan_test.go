@@ -33,3 +33,34 @@ func TestRenderDecodesToTheURL(t *testing.T) {
 		}
 	}
 }
+
+// A code grown for a large window (each module k×k cells) decodes too,
+// on a screen with text beside it.
+func TestScaledRenderDecodes(t *testing.T) {
+	url := "https://ivs.idenfy.com/api/v2/redirect?authToken=" + strings.Repeat("B", 40)
+	base, err := qr.Render(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := 2; k <= qr.MaxScale; k++ {
+		c, err := qr.RenderScaled(url, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Scale != k || c.Width != base.Width*k || c.Height < base.Height*k-k {
+			t.Fatalf("scale %d: %dx%d from %dx%d", k, c.Width, c.Height, base.Width, base.Height)
+		}
+		if again, _ := qr.RenderScaled(url, k); again != c {
+			t.Fatalf("scale %d not cached", k)
+		}
+		var screen []string
+		screen = append(screen, "kycdesk  SANDBOX", "")
+		for _, l := range strings.Split(c.Plain, "\n") {
+			screen = append(screen, " "+l+"  scanRef abc")
+		}
+		got, err := Decode(strings.Join(screen, "\n"))
+		if err != nil || got != url {
+			t.Fatalf("scale %d: decoded %q, %v", k, got, err)
+		}
+	}
+}

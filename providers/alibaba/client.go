@@ -383,7 +383,8 @@ func DecodeInitialize(resp *providers.Response) (*InitializeResult, string, erro
 }
 
 // Launch validates, sends Initialize (signed anew: fresh date and nonce)
-// and decodes the answer.
+// and decodes the answer. Desks queue launches on the account's bucket
+// before calling it (desk: launchLimit).
 func (c *Client) Launch(ctx context.Context, v providers.Values) (*providers.Launch, error) {
 	pv, err := c.prepared(v)
 	if err != nil {

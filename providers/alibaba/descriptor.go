@@ -18,8 +18,9 @@ const ID = "alibaba"
 // per AccessKey of AccountQPS. The eKYC limit is 10 QPS per Alibaba Cloud
 // account and API, shared by every RAM user and every desk
 // (reference/alibaba.md §6); kycdesk keeps to 8 so other callers of the
-// account keep some room. The bucket is per AccessKeyId because the
-// account id is not known to kycdesk.
+// account keep some room. Launches (Initialize) queue on a bucket of their
+// own at the same rate in the desk, since the limit is per API. The bucket is per
+// AccessKeyId because the account id is not known to kycdesk.
 var Follow = providers.FollowPolicy{
 	Callbacks:          true,
 	CallbackPerSession: true,

@@ -64,6 +64,7 @@ type Simulator struct {
 	akID    string
 	secret  string
 	deliver *providers.Deliverer
+	qps     simRate
 	public  string // PublicURL without trailing slash; "" = from the request
 
 	mu       sync.Mutex
@@ -189,6 +190,10 @@ func (s *Simulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 	params, e := s.authenticate(r, body)
 	if e != nil {
 		s.writeError(w, r, e)
+		return
+	}
+	if !s.qps.allow(s.akID+"/"+r.Header.Get("x-acs-action"), s.opts.Clock()) {
+		s.writeError(w, r, simFlowControl())
 		return
 	}
 	switch r.Header.Get("x-acs-action") {

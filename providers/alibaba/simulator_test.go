@@ -186,7 +186,8 @@ func TestSimulatorRejects(t *testing.T) {
 
 func TestSimulatorParameterRules(t *testing.T) {
 	clk := newClock()
-	c, _, srv := sandbox(t, clk)
+	c, sim, srv := sandbox(t, clk)
+	sim.qps.unlimited = true // more requests than the account's QPS, on purpose
 	cases := []struct {
 		name, value, code string
 	}{
@@ -366,7 +367,8 @@ func TestSimulatorPage(t *testing.T) {
 
 func TestSimulatorConcurrent(t *testing.T) {
 	clk := newClock()
-	c, _, srv := sandbox(t, clk)
+	c, sim, srv := sandbox(t, clk)
+	sim.qps.unlimited = true // 16 launches at one frozen instant, on purpose
 	var wg sync.WaitGroup
 	errs := make(chan error, 64)
 	for i := 0; i < 16; i++ {

@@ -714,6 +714,22 @@ func testActor(t *testing.T, tg Target) {
 	if g := get(t, st, s.ID); g.State != providers.StatePending {
 		t.Errorf("after an audit entry: %+v", g)
 	}
+	// The folded session names who launched it, and each status who
+	// recorded it (a callback: nobody).
+	if _, err := st.Status(session.WithActor(ctx, session.Actor{Operator: "Jonas", Desk: "desk-3"}), s.ID,
+		&providers.Status{State: providers.StateApproved}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Status(ctx, s.ID, &providers.Status{State: providers.StateDenied}); err != nil {
+		t.Fatal(err)
+	}
+	g := get(t, st, s.ID)
+	if g.Operator != "Ona" || g.Desk != "desk-12" || len(g.History) != 3 {
+		t.Fatalf("read back: %+v", g)
+	}
+	if h := g.History; h[1].Operator != "Jonas" || h[1].Desk != "desk-3" || h[2].Operator != "" || h[0].Operator != "" {
+		t.Errorf("history actors: %+v", h)
+	}
 }
 
 func testOutcomeNotRecorded(t *testing.T, tg Target) {

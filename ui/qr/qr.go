@@ -39,6 +39,13 @@ const (
 	colorOff = "\x1b[0m"
 )
 
+// Colors are the sequences drawn before and after each line of a code: a
+// console builds them from its terminal's renderer (ui/styles.go).
+type Colors struct{ On, Off string }
+
+// ForcedColors are the 16-colour pair every terminal draws: Styled's.
+var ForcedColors = Colors{On: colorOn, Off: colorOff}
+
 // Code is a rendered code.
 type Code struct {
 	Text   string // the encoded text
@@ -46,33 +53,149 @@ type Code struct {
 	Styled string // the same lines with forced colours
 	Width  int    // columns
 	Height int    // rows
+	// Scale is the cells per module: 1 is one column and half a row;
+	// k is k columns and k half rows.
+	Scale  int
 	styled []string
+
+	mu       sync.Mutex
+	other    []string // drawn with otherCol
+	otherCol Colors
 }
+
+// MaxScale bounds how far a code grows on a large window: past 4 cells
+// per module a phone has to step back to get it in frame.
+const MaxScale = 4
 
 // StyledLines are the lines of Styled, split once.
 func (c *Code) StyledLines() []string { return c.styled }
 
+// LinesIn are the code's lines drawn with col (StyledLines for
+// ForcedColors); other colours are drawn once and kept, so a served desk's
+// terminal pays for them once per code.
+func (c *Code) LinesIn(col Colors) []string {
+	if col == ForcedColors || col == (Colors{}) {
+		return c.styled
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.other != nil && c.otherCol == col {
+		return c.other
+	}
+	plain := strings.Split(c.Plain, "\n")
+	out := make([]string, len(plain))
+	for i, l := range plain {
+		out[i] = col.On + l + col.Off
+	}
+	c.other, c.otherCol = out, col
+	return out
+}
+
+// In is the whole code drawn with col (Styled for ForcedColors).
+func (c *Code) In(col Colors) string {
+	if col == ForcedColors || col == (Colors{}) {
+		return c.Styled
+	}
+	return strings.Join(c.LinesIn(col), "\n")
+}
+
+type cacheKey struct {
+	text  string
+	scale int
+}
+
 var (
 	mu    sync.Mutex
-	cache = map[string]*Code{}
+	cache = map[cacheKey]*Code{}
 )
 
-// Render returns the code for text, cached.
-func Render(text string) (*Code, error) {
+// Render returns the code for text, one module per column and half row,
+// cached.
+func Render(text string) (*Code, error) { return RenderScaled(text, 1) }
+
+// RenderScaled returns the code for text with scale×scale cells per
+// module (1 ≤ scale ≤ MaxScale), cached per text and scale.
+func RenderScaled(text string, scale int) (*Code, error) {
+	scale = min(max(scale, 1), MaxScale)
 	mu.Lock()
 	defer mu.Unlock()
-	if c, ok := cache[text]; ok {
+	return cached(text, scale)
+}
+
+func cached(text string, scale int) (*Code, error) {
+	if c, ok := cache[cacheKey{text, scale}]; ok {
 		return c, nil
 	}
-	c, err := render(text)
+	var c *Code
+	var err error
+	if scale == 1 {
+		c, err = render(text)
+	} else {
+		var base *Code
+		if base, err = cached(text, 1); err == nil {
+			c = scaled(base, scale)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
 	if len(cache) > 64 {
-		cache = map[string]*Code{}
+		cache = map[cacheKey]*Code{}
 	}
-	cache[text] = c
+	cache[cacheKey{text, scale}] = c
 	return c, nil
+}
+
+// ScaleToFit is the largest scale (≤ MaxScale) at which base's code fits
+// w columns and h rows; 1 when no larger one does.
+func ScaleToFit(base *Code, w, h int) int {
+	cols, rows := base.Width/base.Scale, base.Height*2/base.Scale // half rows, at most one too many
+	for k := MaxScale; k > 1; k-- {
+		if cols*k <= w && (rows*k+1)/2 <= h {
+			return k
+		}
+	}
+	return 1
+}
+
+// scaled draws base's modules k×k: k columns and k half rows each, so
+// modules stay square; an odd last half row is light (quiet zone).
+func scaled(base *Code, k int) *Code {
+	m := Parse(base.Plain)
+	half := make([][]bool, 0, len(m)*k+1)
+	for _, row := range m {
+		wide := make([]bool, 0, len(row)*k)
+		for _, dark := range row {
+			for range k {
+				wide = append(wide, dark)
+			}
+		}
+		for range k {
+			half = append(half, wide)
+		}
+	}
+	if len(half)%2 == 1 {
+		half = append(half, make([]bool, len(half[0])))
+	}
+	lines := make([]string, 0, len(half)/2)
+	var b strings.Builder
+	for i := 0; i < len(half); i += 2 {
+		b.Reset()
+		for j := range half[i] {
+			switch top, bottom := half[i][j], half[i+1][j]; {
+			case !top && !bottom:
+				b.WriteString(bothLight)
+			case top && bottom:
+				b.WriteString(bothDark)
+			case !top:
+				b.WriteString(topLight)
+			default:
+				b.WriteString(bottomLight)
+			}
+		}
+		lines = append(lines, b.String())
+	}
+	return build(base.Text, lines, k)
 }
 
 func render(text string) (c *Code, err error) {
@@ -98,14 +221,17 @@ func render(text string) (c *Code, err error) {
 		BlackWhiteChar: bottomLight,
 		QuietZone:      QuietZone,
 	})
-	lines := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
+	return build(text, strings.Split(strings.TrimRight(buf.String(), "\n"), "\n"), 1), nil
+}
+
+func build(text string, lines []string, scale int) *Code {
 	styled := make([]string, len(lines))
 	w := 0
 	for i, l := range lines {
 		styled[i] = colorOn + l + colorOff
 		w = max(w, len([]rune(l)))
 	}
-	return &Code{Text: text, Plain: strings.Join(lines, "\n"), Styled: strings.Join(styled, "\n"), Width: w, Height: len(lines), styled: styled}, nil
+	return &Code{Text: text, Plain: strings.Join(lines, "\n"), Styled: strings.Join(styled, "\n"), Width: w, Height: len(lines), Scale: scale, styled: styled}
 }
 
 // Parse turns half-block lines (as captured from a screen, colours removed)

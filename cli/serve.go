@@ -1,0 +1,371 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/BurntSushi/toml"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/kycdesk/kycdesk/callbacks"
+	"github.com/kycdesk/kycdesk/config"
+	"github.com/kycdesk/kycdesk/desk"
+	"github.com/kycdesk/kycdesk/providers"
+	"github.com/kycdesk/kycdesk/providers/alibaba"
+	"github.com/kycdesk/kycdesk/providers/catalog"
+	"github.com/kycdesk/kycdesk/providers/idenfy"
+	"github.com/kycdesk/kycdesk/sandbox"
+	"github.com/kycdesk/kycdesk/server"
+	"github.com/kycdesk/kycdesk/session"
+	"github.com/kycdesk/kycdesk/ui"
+)
+
+// IdenfyWebhookKeyEnv holds the signing key of the iDenfy account's
+// webhook (dashboard → Notifications → Headers) in live mode.
+const IdenfyWebhookKeyEnv = "IDENFY_WEBHOOK_SIGNING_KEY"
+
+func cmdServe(args []string, io *IO) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var flags server.Config
+	fs.StringVar(&flags.SSHListen, "ssh-listen", "", "SSH address desks connect to (default "+server.DefaultSSHListen+")")
+	fs.StringVar(&flags.HTTPListen, "http-listen", "", "HTTP address of callbacks, health, metrics and, in the sandbox, the simulators (default "+server.DefaultHTTPListen+")")
+	fs.StringVar(&flags.PublicURL, "public-url", "", "base URL providers' callbacks and customers' phones use")
+	fs.StringVar(&flags.OperatorsFile, "operators", "", "authorized_keys file of operators (comment = name)")
+	fs.StringVar(&flags.Store, "store", "", "the session store: a SQLite file, sqlite:PATH or postgres://… shared by several servers (default: $"+StoreEnv+", then store in config.toml, then the local SQLite file)")
+	fs.StringVar(&flags.HostKeyFile, "host-key", "", "SSH host key (ed25519, made on first start)")
+	fs.StringVar(&flags.TLSCert, "tls-cert", "", "TLS certificate for the HTTP listener")
+	fs.StringVar(&flags.TLSKey, "tls-key", "", "TLS key for the HTTP listener")
+	fs.DurationVar(&flags.IdleTimeout, "idle-timeout", 0, "end a desk's session after this long without a key (default 30m)")
+	fs.BoolVar(&flags.Live, "live", false, "send requests to the providers' live endpoints")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usage(false, "serve", fmt.Sprintf("unexpected argument %q", pos[0]))
+	}
+	reg := catalog.All()
+	f, err := config.Load(config.DefaultPath(io.Getenv), reg)
+	if err != nil {
+		fmt.Fprintln(io.Err, "kycdesk serve:", err)
+		return exitCode(exitOther)
+	}
+	cfg, err := serveConfig(f, fs, flags, io.Getenv)
+	if err != nil {
+		return usage(false, "serve", err.Error())
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	s, err := startServe(ctx, cfg, f, io)
+	if err != nil {
+		fmt.Fprintln(io.Err, "kycdesk serve:", err)
+		return exitCode(exitOther)
+	}
+	return s.wait()
+}
+
+// serveConfig is the [serve] table of the config file with the flags set
+// on the command line over it, defaults filled, checked: a problem is
+// invalid input (exit 2).
+func serveConfig(f *config.File, fs *flag.FlagSet, flags server.Config, env func(string) string) (server.Config, error) {
+	var cfg server.Config
+	if len(f.Serve) > 0 {
+		var buf bytes.Buffer
+		if err := toml.NewEncoder(&buf).Encode(f.Serve); err != nil {
+			return cfg, fmt.Errorf("%s [serve]: %v", f.Path, err)
+		}
+		md, err := toml.Decode(buf.String(), &cfg)
+		if err != nil {
+			return cfg, fmt.Errorf("%s [serve]: %v", f.Path, err)
+		}
+		if und := md.Undecoded(); len(und) > 0 {
+			var keys []string
+			for _, k := range und {
+				keys = append(keys, k.String())
+			}
+			sort.Strings(keys)
+			return cfg, fmt.Errorf("%s [serve]: unknown settings %s (known: ssh_listen, http_listen, public_url, operators, store, host_key, tls_cert, tls_key, idle_timeout, live)",
+				f.Path, strings.Join(keys, ", "))
+		}
+	}
+	fs.Visit(func(fl *flag.Flag) {
+		switch fl.Name {
+		case "ssh-listen":
+			cfg.SSHListen = flags.SSHListen
+		case "http-listen":
+			cfg.HTTPListen = flags.HTTPListen
+		case "public-url":
+			cfg.PublicURL = flags.PublicURL
+		case "operators":
+			cfg.OperatorsFile = flags.OperatorsFile
+		case "store":
+			cfg.Store = flags.Store
+		case "host-key":
+			cfg.HostKeyFile = flags.HostKeyFile
+		case "tls-cert":
+			cfg.TLSCert = flags.TLSCert
+		case "tls-key":
+			cfg.TLSKey = flags.TLSKey
+		case "idle-timeout":
+			cfg.IdleTimeout = flags.IdleTimeout
+		case "live":
+			cfg.Live = flags.Live
+		}
+	})
+	if f.Mode == providers.ModeLive {
+		cfg.Live = true
+	}
+	def := server.DefaultConfig()
+	if cfg.SSHListen == "" {
+		cfg.SSHListen = def.SSHListen
+	}
+	if cfg.HTTPListen == "" {
+		cfg.HTTPListen = def.HTTPListen
+	}
+	if cfg.OperatorsFile == "" {
+		cfg.OperatorsFile = server.DefaultOperatorsFile(config.Env(env))
+	}
+	if cfg.HostKeyFile == "" {
+		cfg.HostKeyFile = server.DefaultHostKeyFile(config.Env(env))
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = def.IdleTimeout
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	return cfg, cfg.Validate()
+}
+
+// served is a running `kycdesk serve`: the server, the shared history,
+// the callback receiver and, in sandbox mode, the simulators on the HTTP
+// listener; one desk per SSH session.
+type served struct {
+	io       *IO
+	reg      providers.Registry
+	cfg      server.Config
+	mode     providers.Mode
+	store    session.Store
+	srv      *server.Server
+	runErr   chan error
+	resolver // the file, the sandbox's access, the pool, the receiver (set once bound)
+
+	// Set once the listeners are bound (before any desk connects).
+	sandboxURL string     // the simulators, as this process reaches them
+	sink       *desk.Desk // the receiver's desk: no operator
+	receiver   *callbacks.Receiver
+	sandboxH   atomic.Pointer[http.Handler]
+
+	mu    sync.Mutex
+	desks map[*desk.Desk]struct{}
+}
+
+// startServe opens the history, builds the server, starts it and, once
+// its listeners are bound, the receiver and the simulators; it prints what
+// providers need to know.
+func startServe(ctx context.Context, cfg server.Config, f *config.File, io *IO) (*served, error) {
+	s := &served{io: io, reg: catalog.All(), cfg: cfg, mode: providers.ModeSandbox, runErr: make(chan error, 1),
+		resolver: newResolver(io.Getenv), desks: map[*desk.Desk]struct{}{}}
+	s.file = f
+	if cfg.Live {
+		s.mode = providers.ModeLive
+	}
+	var err error
+	if s.store, err = openStore(storeURL(cfg.Store, io.Getenv, f), io.Getenv); err != nil {
+		return nil, err
+	}
+	for _, w := range s.store.Warnings() {
+		fmt.Fprintln(io.Err, "store:", providers.SanitizeLine(w))
+	}
+	logger := slog.New(slog.NewTextHandler(io.Err, nil))
+	s.srv, err = server.New(cfg, server.Options{Console: s.console, Logger: logger, Stdout: io.Out})
+	if err != nil {
+		s.store.Close()
+		return nil, err
+	}
+	s.srv.AddCheck("store", func(ctx context.Context) error {
+		_, err := s.store.List(ctx, session.Query{Limit: 1})
+		return err
+	})
+	m := s.srv.Metrics()
+	key := []byte(providers.RandomHex(32))
+	recv := callbacks.Options{AlibabaKey: key, OnCount: func(c callbacks.Count) {
+		if c.Outcome == callbacks.Accepted {
+			m.CallbackAccepted(c.Provider)
+		} else {
+			m.CallbackRefused(c.Provider, c.Reason)
+		}
+	}}
+	var sandboxKey string
+	if s.mode == providers.ModeSandbox {
+		sandboxKey = providers.RandomHex(16)
+		recv.IdenfySigningKey = []byte(sandboxKey)
+	} else if k := io.Getenv(IdenfyWebhookKeyEnv); k != "" {
+		recv.IdenfySigningKey = []byte(k)
+	}
+	s.receiver = callbacks.New(sinkOf{s}, recv)
+	s.srv.Handle("/callbacks/", s.receiver)
+	if s.mode == providers.ModeSandbox {
+		// The simulators answer at the real APIs' paths (Alibaba at POST /),
+		// the customer pages under /sandbox/: everything the routes above
+		// do not take.
+		s.srv.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if h := s.sandboxH.Load(); h != nil {
+				(*h).ServeHTTP(w, r)
+				return
+			}
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+		}))
+	}
+	go func() { s.runErr <- s.srv.Run(ctx) }()
+	select {
+	case <-s.srv.Ready():
+	case err := <-s.runErr:
+		s.store.Close()
+		return nil, err
+	}
+	base := s.srv.CallbackBaseURL()
+	s.callback = &providers.CallbackTarget{BaseURL: base, Key: key}
+	if s.mode == providers.ModeSandbox {
+		s.sandboxURL = "http://" + loopbackAddr(s.srv.HTTPAddr())
+		tok := providers.RandomHex(16)
+		h := sandbox.Handler(s.reg, sandbox.Options{PublicURL: cfg.PublicURL, Env: io.Getenv, Token: tok,
+			WebhookURL: s.callback.URL(idenfy.ID), WebhookSigningKey: sandboxKey})
+		s.sandboxH.Store(&h)
+		s.sb = config.SandboxAccess{URL: s.sandboxURL, Token: tok, PublicURL: firstNonEmpty(cfg.PublicURL, s.sandboxURL)}
+	}
+	s.sink = s.newDesk("", "")
+	fmt.Fprintf(io.Out, "callbacks: iDenfy dashboard webhook URL %s\n", s.callback.URL(idenfy.ID))
+	fmt.Fprintf(io.Out, "callbacks: Alibaba CallbackUrl %s (set on each launch, with its CallbackToken)\n", s.callback.URL(alibaba.ID))
+	if s.mode == providers.ModeSandbox {
+		fmt.Fprintf(io.Out, "sandbox: simulators and customer pages at %s (QR codes use %s)\n", s.sandboxURL, s.sb.PublicURL)
+	}
+	fmt.Fprintln(io.Out, "ready")
+	return s, nil
+}
+
+// wait waits for the server to stop (SIGTERM, SIGINT) and closes what it
+// opened.
+func (s *served) wait() error {
+	err := <-s.runErr
+	s.receiver.Wait()
+	s.mu.Lock()
+	for d := range s.desks {
+		d.Close()
+	}
+	s.mu.Unlock()
+	if s.sink != nil {
+		s.sink.Close()
+	}
+	s.transport.CloseIdleConnections()
+	s.store.Close()
+	if err != nil {
+		fmt.Fprintln(s.io.Err, "kycdesk serve:", err)
+		return exitCode(exitOther)
+	}
+	return nil
+}
+
+// newDesk is a desk for operator at deskName ("" for the receiver's own).
+func (s *served) newDesk(operator, deskName string) *desk.Desk {
+	o := desk.Options{
+		Registry: s.reg, Mode: s.mode, SandboxURL: s.sandboxURL,
+		Store: s.store, Launcher: &session.Launcher{Store: s.store, Customer: desk.Customer},
+		Resolve:  s.resolve,
+		Profiles: desk.ProfileDir{Dir: config.ProfilesDir(s.io.Getenv), Config: s.file.Profiles},
+		Operator: operator, Desk: deskName,
+		Announce: s.announce,
+	}
+	if operator != "" {
+		o.Metrics, o.Track = s.srv.Metrics(), s.srv.Track
+	}
+	return desk.New(o)
+}
+
+// console builds one SSH session's console: its own desk (who works
+// there, the shared history), the same ui as the local console, drawn
+// for the desk's terminal.
+func (s *served) console(sd server.Desk) (tea.Model, []tea.ProgramOption, error) {
+	d := s.newDesk(sd.Operator, sd.Name)
+	s.mu.Lock()
+	s.desks[d] = struct{}{}
+	s.mu.Unlock()
+	// Sessions launched here are followed while the desk is connected
+	// (Alibaba without a reachable receiver is polled gently).
+	d.StartFollowing(sd.Context)
+	go func() {
+		<-sd.Context.Done()
+		s.mu.Lock()
+		delete(s.desks, d)
+		s.mu.Unlock()
+		d.Close()
+	}()
+	ctx := &ui.Context{
+		Desk:     d,
+		Renderer: sd.Renderer,
+		Copy:     sd.Clipboard,
+		Open: func(string) error {
+			return errors.New("the browser would open on the server; copy the URL with c and open it on this desk")
+		},
+	}
+	return ui.New(ctx), []tea.ProgramOption{tea.WithAltScreen()}, nil
+}
+
+// announce tells every connected desk that session id changed (one desk
+// recorded it, or the receiver did).
+func (s *served) announce(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for d := range s.desks {
+		d.Notify(id)
+	}
+}
+
+// sinkOf is the receiver's sink: the receiver's desk (no operator), whose
+// recorded results every desk hears through announce.
+type sinkOf struct{ s *served }
+
+func (k sinkOf) Session(ctx context.Context, provider, ref string) (*callbacks.Session, error) {
+	if k.s.sink == nil {
+		return nil, errors.New("starting")
+	}
+	return k.s.sink.CallbackSink().Session(ctx, provider, ref)
+}
+
+func (k sinkOf) Record(ctx context.Context, provider, ref string, st *providers.Status) error {
+	if k.s.sink == nil {
+		return errors.New("starting")
+	}
+	return k.s.sink.CallbackSink().Record(ctx, provider, ref, st)
+}
+
+// loopbackAddr is addr as this process reaches it: an unspecified host
+// (0.0.0.0, ::) becomes loopback.
+func loopbackAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		return net.JoinHostPort("127.0.0.1", port)
+	}
+	return addr
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
