@@ -31,8 +31,13 @@ Usage:
                                             desks connect with: ssh desk-12@HOST -p PORT
   kycdesk version
 
+Every command that reads the history (the console, launch, verify, status,
+sessions, serve) takes --store URL: a SQLite file (default
+$XDG_STATE_HOME/kycdesk/kycdesk.db), sqlite:PATH or postgres://…; else
+KYCDESK_STORE, else store = "…" in config.toml.
+
 Exit codes: 0 done; 2 invalid input (nothing sent); 3 the provider refused;
-4 outcome unknown (the journal keeps the intent); 1 anything else.
+4 outcome unknown (the store keeps the intent); 1 anything else.
 `
 
 // commands maps a command name to its function.

@@ -99,7 +99,7 @@ func cmdParams(args []string, io *IO) error {
 				fmt.Fprintf(io.Out, "    note: %s\n", p.Unconfirmed)
 			}
 			if p.Personal {
-				fmt.Fprintf(io.Out, "    personal data: never written to the journal\n")
+				fmt.Fprintf(io.Out, "    personal data: never written to the store\n")
 			}
 			fmt.Fprintln(io.Out)
 		}

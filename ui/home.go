@@ -187,14 +187,14 @@ func (h homeModel) view() string {
 		b.WriteString(s.Warn.Render(truncate("profile not read: "+p, h.w)) + "\n")
 	}
 	if p := h.ctx.Desk.Problem(); p != "" {
-		b.WriteString("\n" + s.Warn.Render(truncate("journal: "+p, h.w)) + "\n")
+		b.WriteString("\n" + s.Warn.Render(truncate("store: "+p, h.w)) + "\n")
 	}
 	if n := h.unknown(); n > 0 {
 		b.WriteString("\n" + s.Warn.Render(wrap(fmt.Sprintf("%d session(s) with an unknown outcome: press s, then u to resume or x to close out (the process stopped or the provider did not answer)", n), max(20, h.w))) + "\n")
 	}
 	b.WriteString("\n" + s.Title.Render("Recent sessions") + s.Subtle.Render(" ("+string(h.ctx.Desk.Mode())+")") + "\n")
 	if len(h.recent) == 0 {
-		b.WriteString(s.Subtle.Render("none yet — launched sessions are kept in the journal") + "\n")
+		b.WriteString(s.Subtle.Render("none yet — launched sessions are kept in the store") + "\n")
 	}
 	now := h.ctx.now()
 	for _, r := range h.recent {

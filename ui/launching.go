@@ -16,7 +16,7 @@ import (
 const DefaultLaunchTimeout = 30 * time.Second
 
 // launchingModel shows a spinner while the launch is in flight; esc
-// cancels it (the outcome is then unknown and the journal keeps the intent).
+// cancels it (the outcome is then unknown and the store keeps the intent).
 type launchingModel struct {
 	ctx     *Context
 	id      int
@@ -113,5 +113,5 @@ func (l launchingModel) view() string {
 	}
 	return "\n " + l.spinner.View() + " " + s.Title.Render("Launching "+l.entry.Desc.Name) + " " + s.Subtle.Render(el.String()) +
 		"\n\n   " + s.Subtle.Render(l.entry.Endpoint) + wait +
-		"\n\n   esc cancels; the journal keeps the intent so nothing is lost."
+		"\n\n   esc cancels; the store keeps the intent so nothing is lost."
 }

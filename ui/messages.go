@@ -19,7 +19,7 @@ type startFormMsg struct {
 	// cross-field rule named); the other values are kept as they are.
 	only []string
 	// retryOf is a session whose outcome is unknown: the form completes
-	// its values (personal ones are not journaled) and the launch re-sends
+	// its values (personal ones are not stored) and the launch re-sends
 	// the same request under the same idempotency key.
 	retryOf string
 	// focus names the field the form opens on (an edit from review, the

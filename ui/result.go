@@ -54,7 +54,7 @@ type resultModel struct {
 	stopped bool
 	// expiryChecked: the challenge's lifetime was found over (DWS).
 	expiryChecked bool
-	// reopened: shown from the journal, not fresh from a launch; an OTP
+	// reopened: shown from the store, not fresh from a launch; an OTP
 	// challenge is then not sent again by itself.
 	reopened bool
 	// back is where esc goes (home, or the sessions list).
@@ -605,7 +605,7 @@ func (r resultModel) challengeView() string {
 			}
 			b.WriteString(s.Subtle.Render(line) + "\n")
 		case r.reopened:
-			b.WriteString(s.Warn.Render(wrap("Reopened from the journal: if the customer has no valid code, t sends a new one.", w)) + "\n")
+			b.WriteString(s.Warn.Render(wrap("Reopened from the store: if the customer has no valid code, t sends a new one.", w)) + "\n")
 		}
 		if c.SandboxCode != "" && r.ctx.sandboxCodeShown(c) {
 			b.WriteString(s.Banner.Render("SANDBOX") + " the simulated SMS says: " + s.Title.Render(clean(c.SandboxCode)) + "\n")
