@@ -66,28 +66,14 @@ func cmdSessions(args []string, io *IO) error {
 	return nil
 }
 
-// sessionListJSON is one session of `sessions --json`: launchJSON's
-// members but the challenge, with the customer and the creation time.
-type sessionListJSON struct {
-	Session    string            `json:"session"`
-	Provider   string            `json:"provider"`
-	Mode       providers.Mode    `json:"mode"`
-	URL        *string           `json:"url"`
-	References map[string]string `json:"references"`
-	ExpiresAt  *string           `json:"expiresAt"`
-	Status     string            `json:"status"`
-	Customer   string            `json:"customer"`
-	CreatedAt  string            `json:"createdAt"`
-	// Who launched it at a served desk ("" locally).
-	Operator string `json:"operator"`
-	Desk     string `json:"desk"`
-}
-
-func listJSON(s *session.Session) sessionListJSON {
+// listJSON is one session of `sessions --json`: launchJSON's members but
+// the challenge, with the customer, the creation time and who launched
+// it at a served desk ("" locally).
+func listJSON(s *session.Session) map[string]any {
 	j := sessionJSON(s, s.State)
-	return sessionListJSON{Session: j.Session, Provider: j.Provider, Mode: j.Mode, URL: j.URL, References: j.References,
-		ExpiresAt: j.ExpiresAt, Status: j.Status, Customer: s.Customer, CreatedAt: s.CreatedAt.UTC().Format(time.RFC3339),
-		Operator: s.Operator, Desk: s.Desk}
+	return map[string]any{"session": j.Session, "provider": j.Provider, "mode": j.Mode, "url": j.URL,
+		"references": j.References, "expiresAt": j.ExpiresAt, "status": j.Status, "customer": s.Customer,
+		"createdAt": s.CreatedAt.UTC().Format(time.RFC3339), "operator": s.Operator, "desk": s.Desk}
 }
 
 // streamJSON writes {"sessions": [...]} one session at a time. A failure

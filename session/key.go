@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -159,12 +160,19 @@ func parseKey(s string) ([]byte, error) {
 func fingerprint(key []byte, req *http.Request) string {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte("kycdesk request v1\n"))
-	m.Write([]byte(req.Method))
-	m.Write([]byte{' '})
-	m.Write([]byte(req.URL.RequestURI()))
-	m.Write([]byte{'\n'})
-	m.Write(providers.ReadBody(req))
+	writeRequest(m, req)
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+// writeRequest writes what a provider compares when a request is
+// repeated: the method, the path and query, and the body (not the
+// headers: dates, nonces and signatures differ each time).
+func writeRequest(w io.Writer, req *http.Request) {
+	w.Write([]byte(req.Method))
+	w.Write([]byte{' '})
+	w.Write([]byte(req.URL.RequestURI()))
+	w.Write([]byte{'\n'})
+	w.Write(providers.ReadBody(req))
 }
 
 // legacyPrefix marks the fingerprint of a session imported from the
@@ -193,11 +201,7 @@ func fingerprintOf(key []byte, req *http.Request, stored string) string {
 // an imported session with its keyed form; it is never stored.
 func legacySHA256(req *http.Request) string {
 	h := sha256.New()
-	h.Write([]byte(req.Method))
-	h.Write([]byte{' '})
-	h.Write([]byte(req.URL.RequestURI()))
-	h.Write([]byte{'\n'})
-	h.Write(providers.ReadBody(req))
+	writeRequest(h, req)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
