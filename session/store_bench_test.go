@@ -293,3 +293,30 @@ func BenchmarkStoreStreamAll(b *testing.B) {
 func newBenchRequest(i int) (*httpRequest, error) {
 	return newRequest(fmt.Sprintf(`{"clientId":"bench-%d"}`, i))
 }
+
+// TestGenerateStore writes a synthetic history (the benchmarks' year of
+// a busy desk, Synthesize) of $KYCDESK_GEN_SESSIONS sessions into the
+// SQLite file $KYCDESK_GEN_STORE, keyed with $KYCDESK_STORE_KEY, for the
+// measurements of whole processes against it (scripts/storebench.sh:
+// first frame, `sessions --json`'s peak RSS). It only runs when both are
+// set.
+func TestGenerateStore(t *testing.T) {
+	path, n := os.Getenv("KYCDESK_GEN_STORE"), os.Getenv("KYCDESK_GEN_SESSIONS")
+	if path == "" || n == "" {
+		t.Skip("set KYCDESK_GEN_STORE=FILE and KYCDESK_GEN_SESSIONS=N to write a synthetic store")
+	}
+	var count int
+	if _, err := fmt.Sscan(n, &count); err != nil || count < 0 {
+		t.Fatalf("KYCDESK_GEN_SESSIONS=%q", n)
+	}
+	st, err := session.OpenStore(path, os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	start := time.Now()
+	if err := st.(*session.DB).Synthesize(context.Background(), count, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d sessions written to %s in %v", count, path, time.Since(start).Round(time.Millisecond))
+}
