@@ -102,12 +102,16 @@ type Desk struct {
 	// unreachable holds the sessions whose endpoint did not answer the
 	// last status query (closeout.go).
 	unreachable sync.Map
+	// subscribed is closed once the store's change feed is listened to
+	// (or could not be), after StartFollowing.
+	subscribed     chan struct{}
+	subscribedOnce sync.Once
 }
 
 // New resolves every provider of the registry for the desk's mode.
 func New(o Options) *Desk {
 	d := &Desk{o: o, changes: make(chan string, changeBuffer), checked: map[string]time.Time{}, watched: map[string]bool{},
-		closed: make(chan struct{})}
+		closed: make(chan struct{}), subscribed: make(chan struct{})}
 	for _, desc := range o.Registry {
 		d.providers = append(d.providers, o.Resolve(desc, o.Mode, ""))
 	}

@@ -141,13 +141,15 @@ func (d *Desk) Store() session.Store { return d.o.Store }
 // watchStore puts every session the store's change feed reports (what
 // another console, the command line or another server recorded) on this
 // desk's Changes, until ctx ends. A resync (the feed reconnected) is an
-// empty id: every list reloads.
+// empty id: every list reloads. It subscribes in the background: the
+// first frame does not wait for a database round trip.
 func (d *Desk) watchStore(ctx context.Context) {
-	ch, err := d.o.Store.Subscribe(ctx)
-	if err != nil {
-		return
-	}
 	go func() {
+		ch, err := d.o.Store.Subscribe(ctx)
+		d.subscribedOnce.Do(func() { close(d.subscribed) })
+		if err != nil {
+			return
+		}
 		for c := range ch {
 			// This desk's feed only: every desk of a process has its own
 			// subscription, so nothing is announced again (Changed).

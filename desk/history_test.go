@@ -20,6 +20,7 @@ func TestAnotherProcessesChangeReachesChanges(t *testing.T) {
 	defer cancel()
 	d.StartFollowing(ctx)
 	defer d.Close()
+	<-d.subscribed // what happens from now on reaches the feed
 
 	other := newDesk(t, providers.ModeSandbox, sb.URL, openStore(t, path), nil)
 	p, _ := other.Provider("idenfy")
