@@ -182,6 +182,20 @@ func BenchmarkStoreFirstPage(b *testing.B) {
 	})
 }
 
+// BenchmarkStoreListPage is the console's sessions list opening: its
+// first page (100, one mode) and the count of its sessions up to 1000
+// (desk.SessionsPage with no filter).
+func BenchmarkStoreListPage(b *testing.B) {
+	eachHistory(b, nil, func(b *testing.B, bs *benchStore) {
+		for b.Loop() {
+			list, n, err := bs.st.Search(bctx, session.Query{Mode: providers.ModeLive, Limit: 100}, 1000)
+			if err != nil || len(list) == 0 || n == 0 {
+				b.Fatal(len(list), n, err)
+			}
+		}
+	})
+}
+
 // BenchmarkStoreOpen is what a start does with the store before its first
 // frame: open it, count, read the first page, close.
 func BenchmarkStoreOpen(b *testing.B) {
