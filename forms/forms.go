@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"reflect"
 	"strings"
 	"sync"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
+	"github.com/kycdesk/kycdesk/internal/termstyle"
 	"github.com/kycdesk/kycdesk/providers"
 )
 
@@ -86,7 +86,7 @@ var themes sync.Map
 // form, cost milliseconds and megabytes (issue 12, Speed; issue 14, the
 // 50-desk budget). Its styles are bound to a renderer of their own with
 // r's profile and background, so a served desk's form takes the colours
-// of the desk's terminal, not the server's.
+// of the desk's terminal, not the server's, resolved once for it.
 func Theme(r *lipgloss.Renderer) *huh.Theme {
 	if r == nil {
 		r = lipgloss.DefaultRenderer()
@@ -99,26 +99,9 @@ func Theme(r *lipgloss.Renderer) *huh.Theme {
 	own.SetColorProfile(k.profile)
 	own.SetHasDarkBackground(k.dark)
 	t := huh.ThemeCharm()
-	bindStyles(reflect.ValueOf(t).Elem(), own)
+	termstyle.BindAll(t, own)
 	actual, _ := themes.LoadOrStore(k, t)
 	return actual.(*huh.Theme)
-}
-
-var styleType = reflect.TypeFor[lipgloss.Style]()
-
-// bindStyles points every lipgloss.Style in v (a struct of styles and
-// structs of styles, as huh.Theme is) at r.
-func bindStyles(v reflect.Value, r *lipgloss.Renderer) {
-	for i := range v.NumField() {
-		f := v.Field(i)
-		switch {
-		case !f.CanSet():
-		case f.Type() == styleType:
-			f.Set(reflect.ValueOf(f.Interface().(lipgloss.Style).Renderer(r)))
-		case f.Kind() == reflect.Struct:
-			bindStyles(f, r)
-		}
-	}
 }
 
 // Themed gives a huh field its theme before anything renders it: huh
