@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/kycdesk/kycdesk/callbacks"
@@ -24,21 +23,15 @@ import (
 type app struct {
 	io         *IO
 	reg        providers.Registry
-	file       *config.File
 	mode       providers.Mode
 	sandboxURL string
 	inProcess  *sandbox.Server
-	sb         config.SandboxAccess // the sandbox in use and what it proved
-	// transport is this app's own connection pool: closing it with the
-	// app means no later command in the process (tests, a served desk)
-	// reuses a connection to a sandbox that is gone and reads EOF.
-	transport *http.Transport
-	journal   *session.Journal
-	desk      *desk.Desk
+	journal    *session.Journal
+	desk       *desk.Desk
+	resolver   // the file, the sandbox's access, the pool, the callback target
 
-	// The console's own callback receiver (sandbox mode): callback is
-	// what the clients point sessions at, nil when no receiver runs.
-	callback *providers.CallbackTarget
+	// The console's own callback receiver (sandbox mode); resolver.callback
+	// is what the clients point sessions at, nil when no receiver runs.
 	receiver *http.Server
 	// receiverNote says how results reach this console when they cannot
 	// come by callback, or "".
@@ -61,7 +54,7 @@ func newApp(io *IO, live bool) (*app, error) { return openApp(io, live, false) }
 // (the many-desks server, `kycdesk serve`, is), so Alibaba is polled
 // gently and iDenfy results come on r only.
 func openApp(io *IO, live, receive bool) (*app, error) {
-	a := &app{io: io, reg: catalog.All(), transport: http.DefaultTransport.(*http.Transport).Clone()}
+	a := &app{io: io, reg: catalog.All(), resolver: newResolver(io.Getenv)}
 	f, err := config.Load(config.DefaultPath(io.Getenv), a.reg)
 	if err != nil {
 		return nil, err
@@ -186,51 +179,4 @@ func (a *app) close() {
 	if a.journal != nil {
 		a.journal.Close()
 	}
-}
-
-// resolve makes a provider for a mode; endpoint, when set, is where a
-// recorded session was launched, and requests go there (in sandbox mode
-// it is the sandbox whose credentials rule applies).
-func (a *app) resolve(d providers.Descriptor, mode providers.Mode, endpoint string) *desk.Provider {
-	sb := a.sb
-	if endpoint != "" && mode == providers.ModeSandbox && strings.TrimRight(endpoint, "/") != strings.TrimRight(sb.URL, "/") {
-		// An older sandbox: neither this run's token nor the
-		// environment's credentials go there.
-		sb = config.SandboxAccess{URL: endpoint}
-	}
-	r := config.ResolveAccess(d, mode, sb, a.file, a.io.Getenv)
-	if endpoint != "" {
-		r.Config.BaseURL = endpoint
-	}
-	r.Config.HTTP = &http.Client{Transport: a.transport, Timeout: r.Config.Timeout}
-	if r.Config.HTTP.Timeout == 0 {
-		r.Config.HTTP.Timeout = providers.DefaultTimeout
-	}
-	p := &desk.Provider{Desc: d, Endpoint: r.Config.BaseURL, SecretEnv: r.SecretEnv, Disabled: providers.SanitizeLine(r.Disabled),
-		AllowedURLHosts: r.Config.AllowedURLHosts}
-	if a.callback != nil && mode == providers.ModeSandbox && d.FollowPolicy().Callbacks {
-		r.Config.Callback = a.callback
-		p.CallbackURL = a.callback.URL(d.ID)
-	}
-	if p.Disabled == "" {
-		c, err := d.New(r.Config)
-		if err != nil {
-			p.Disabled = providers.SanitizeLine(providers.MaskSecrets(err.Error(), r.Config.Secrets(secretNames(d)...)))
-		} else {
-			// Whatever a provider echoes back, no secret reaches a screen.
-			p.Client = providers.Masked(c)
-		}
-	}
-	return p
-}
-
-// secretNames are the names of a provider's secret credentials.
-func secretNames(d providers.Descriptor) []string {
-	var out []string
-	for _, c := range d.Credentials {
-		if c.Secret {
-			out = append(out, c.Name)
-		}
-	}
-	return out
 }

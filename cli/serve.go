@@ -169,20 +169,17 @@ func openServeHistory(store string, env func(string) string) (*session.Journal, 
 // the callback receiver and, in sandbox mode, the simulators on the HTTP
 // listener; one desk per SSH session.
 type served struct {
-	io      *IO
-	reg     providers.Registry
-	file    *config.File
-	cfg     server.Config
-	mode    providers.Mode
-	journal *session.Journal
-	srv     *server.Server
-	runErr  chan error
+	io       *IO
+	reg      providers.Registry
+	cfg      server.Config
+	mode     providers.Mode
+	journal  *session.Journal
+	srv      *server.Server
+	runErr   chan error
+	resolver // the file, the sandbox's access, the pool, the receiver (set once bound)
 
-	transport *http.Transport
 	// Set once the listeners are bound (before any desk connects).
-	callback   *providers.CallbackTarget
-	sandboxURL string // the simulators, as this process reaches them
-	sb         config.SandboxAccess
+	sandboxURL string     // the simulators, as this process reaches them
 	sink       *desk.Desk // the receiver's desk: no operator
 	receiver   *callbacks.Receiver
 	sandboxH   atomic.Pointer[http.Handler]
@@ -195,8 +192,9 @@ type served struct {
 // its listeners are bound, the receiver and the simulators; it prints what
 // providers need to know.
 func startServe(ctx context.Context, cfg server.Config, f *config.File, io *IO) (*served, error) {
-	s := &served{io: io, reg: catalog.All(), file: f, cfg: cfg, mode: providers.ModeSandbox, runErr: make(chan error, 1),
-		transport: http.DefaultTransport.(*http.Transport).Clone(), desks: map[*desk.Desk]struct{}{}}
+	s := &served{io: io, reg: catalog.All(), cfg: cfg, mode: providers.ModeSandbox, runErr: make(chan error, 1),
+		resolver: newResolver(io.Getenv), desks: map[*desk.Desk]struct{}{}}
+	s.file = f
 	if cfg.Live {
 		s.mode = providers.ModeLive
 	}
@@ -349,37 +347,6 @@ func (s *served) announce(id string) {
 	for d := range s.desks {
 		d.Notify(id)
 	}
-}
-
-// resolve makes a provider for the server's desks: the app's rule, with
-// the callback receiver on the HTTP listener for providers that call back.
-func (s *served) resolve(d providers.Descriptor, mode providers.Mode, endpoint string) *desk.Provider {
-	sb := s.sb
-	if endpoint != "" && mode == providers.ModeSandbox && strings.TrimRight(endpoint, "/") != strings.TrimRight(sb.URL, "/") {
-		sb = config.SandboxAccess{URL: endpoint}
-	}
-	r := config.ResolveAccess(d, mode, sb, s.file, s.io.Getenv)
-	if endpoint != "" {
-		r.Config.BaseURL = endpoint
-	}
-	r.Config.HTTP = &http.Client{Transport: s.transport, Timeout: r.Config.Timeout}
-	if r.Config.HTTP.Timeout == 0 {
-		r.Config.HTTP.Timeout = providers.DefaultTimeout
-	}
-	p := &desk.Provider{Desc: d, Endpoint: r.Config.BaseURL, SecretEnv: r.SecretEnv, Disabled: providers.SanitizeLine(r.Disabled)}
-	if s.callback != nil && d.FollowPolicy().Callbacks && providers.CheckCallbackURL(s.callback.URL(d.ID), mode) == "" {
-		r.Config.Callback = s.callback
-		p.CallbackURL = s.callback.URL(d.ID)
-	}
-	if p.Disabled == "" {
-		c, err := d.New(r.Config)
-		if err != nil {
-			p.Disabled = providers.SanitizeLine(providers.MaskSecrets(err.Error(), r.Config.Secrets(secretNames(d)...)))
-		} else {
-			p.Client = providers.Masked(c)
-		}
-	}
-	return p
 }
 
 // sinkOf is the receiver's sink: the receiver's desk (no operator), whose

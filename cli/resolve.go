@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/kycdesk/kycdesk/config"
+	"github.com/kycdesk/kycdesk/desk"
+	"github.com/kycdesk/kycdesk/providers"
+)
+
+// resolver makes the providers a desk uses, by one rule for the local
+// console, the commands and the server's desks.
+type resolver struct {
+	file   *config.File
+	getenv func(string) string
+	sb     config.SandboxAccess // the sandbox in use and what it proved
+	// transport is this process's own connection pool: closing it with
+	// the app means no later command in the process (tests, a served
+	// desk) reuses a connection to a sandbox that is gone and reads EOF.
+	transport *http.Transport
+	// callback is this process's callback receiver (nil: none); clients
+	// of providers that call back point their sessions at it.
+	callback *providers.CallbackTarget
+}
+
+func newResolver(getenv func(string) string) resolver {
+	return resolver{getenv: getenv, transport: http.DefaultTransport.(*http.Transport).Clone()}
+}
+
+// resolve makes a provider for a mode; endpoint, when set, is where a
+// recorded session was launched, and requests go there (in sandbox mode
+// it is the sandbox whose credentials rule applies).
+func (rs *resolver) resolve(d providers.Descriptor, mode providers.Mode, endpoint string) *desk.Provider {
+	sb := rs.sb
+	if endpoint != "" && mode == providers.ModeSandbox && strings.TrimRight(endpoint, "/") != strings.TrimRight(sb.URL, "/") {
+		// An older sandbox: neither this run's token nor the
+		// environment's credentials go there.
+		sb = config.SandboxAccess{URL: endpoint}
+	}
+	r := config.ResolveAccess(d, mode, sb, rs.file, rs.getenv)
+	if endpoint != "" {
+		r.Config.BaseURL = endpoint
+	}
+	r.Config.HTTP = &http.Client{Transport: rs.transport, Timeout: r.Config.Timeout}
+	if r.Config.HTTP.Timeout == 0 {
+		r.Config.HTTP.Timeout = providers.DefaultTimeout
+	}
+	p := &desk.Provider{Desc: d, Endpoint: r.Config.BaseURL, SecretEnv: r.SecretEnv, Disabled: providers.SanitizeLine(r.Disabled),
+		AllowedURLHosts: r.Config.AllowedURLHosts}
+	// Live providers call back only over https (CheckCallbackURL): a
+	// loopback receiver serves the sandbox only.
+	if rs.callback != nil && d.FollowPolicy().Callbacks && providers.CheckCallbackURL(rs.callback.URL(d.ID), mode) == "" {
+		r.Config.Callback = rs.callback
+		p.CallbackURL = rs.callback.URL(d.ID)
+	}
+	if p.Disabled == "" {
+		c, err := d.New(r.Config)
+		if err != nil {
+			p.Disabled = providers.SanitizeLine(providers.MaskSecrets(err.Error(), r.Config.Secrets(secretNames(d)...)))
+		} else {
+			// Whatever a provider echoes back, no secret reaches a screen.
+			p.Client = providers.Masked(c)
+		}
+	}
+	return p
+}
+
+// secretNames are the names of a provider's secret credentials.
+func secretNames(d providers.Descriptor) []string {
+	var out []string
+	for _, c := range d.Credentials {
+		if c.Secret {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
