@@ -18,41 +18,16 @@ and drawing what arrives.
 
 usage: serveframe.py KYCDESK [RUNS]
 """
-import os, pty, re, select, shutil, signal, statistics, struct, subprocess, sys, tempfile, time, fcntl, termios, urllib.request
+import os, re, shutil, signal, statistics, subprocess, sys, tempfile, time, urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import firstframe  # noqa: E402  (the pty timing both scripts share)
 
 MARK = b"Start a verification session"
 
 def once(argv, env, mark=MARK):
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execve(argv[0], argv, env)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    t0 = time.perf_counter()
-    buf, took = b"", None
-    deadline = t0 + 15
-    while time.perf_counter() < deadline:
-        r, _, _ = select.select([fd], [], [], 0.05)
-        if not r:
-            continue
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:
-            break
-        buf += chunk
-        n = chunk.count(b"\x1b]11;?")  # answer as a dark terminal does
-        if n:
-            os.write(fd, b"\x1b]11;rgb:0000/0000/0000\x1b\\" * n)
-        if b"\x1b[c" in chunk:
-            os.write(fd, b"\x1b[?62;c")
-        if b"\x1b[6n" in chunk:
-            os.write(fd, b"\x1b[1;1R")
-        if mark in buf:
-            took = time.perf_counter() - t0
-            break
-    os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
-    os.close(fd)
-    return took
+    """Seconds from spawning argv in a pty to mark (firstframe.once)."""
+    return firstframe.once(argv, env, mark)[0]
 
 def stage_sums(http):
     """The server's per-stage sums of kycdesk_ssh_session_start_seconds."""
