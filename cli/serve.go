@@ -319,7 +319,10 @@ func (s *served) console(sd server.Desk) (tea.Model, []tea.ProgramOption, error)
 			return errors.New("the browser would open on the server; copy the URL with c and open it on this desk")
 		},
 	}
-	return ui.New(ctx), []tea.ProgramOption{tea.WithAltScreen()}, nil
+	// 120 fps, as the local console: a program's first frame waits for the
+	// renderer's first tick (a whole one: the ticker starts with the
+	// program), and every change for the next (issue 14, first frame).
+	return ui.New(ctx), []tea.ProgramOption{tea.WithAltScreen(), tea.WithFPS(120)}, nil
 }
 
 // announce tells every connected desk that session id changed (one desk

@@ -35,18 +35,49 @@ const serveWait = 30 * time.Second
 type lockedBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
+	// grew is signalled (without blocking) after each write; last is when
+	// the last write came.
+	grew chan struct{}
+	last time.Time
 }
+
+func newLockedBuffer() *lockedBuffer { return &lockedBuffer{grew: make(chan struct{}, 1)} }
 
 func (l *lockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
+	n, err := l.b.Write(p)
+	l.last = time.Now()
+	l.mu.Unlock()
+	if l.grew != nil {
+		select {
+		case l.grew <- struct{}{}:
+		default:
+		}
+	}
+	return n, err
 }
 
 func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// since is what was written after offset off (a copy of that part only),
+// and when the last write came.
+func (l *lockedBuffer) since(off int) (string, time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if off >= l.b.Len() {
+		return "", l.last
+	}
+	return string(l.b.Bytes()[off:]), l.last
+}
+
+func (l *lockedBuffer) Len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Len()
 }
 
 type operator struct {
@@ -99,7 +130,7 @@ func startTestServe(t testing.TB, grace time.Duration, ops ...operator) *testSer
 	if err := os.WriteFile(server.DefaultOperatorsFile(getenv), []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServe{env: env, out: &lockedBuffer{}, errb: &lockedBuffer{}, done: make(chan error, 1)}
+	ts := &testServe{env: env, out: newLockedBuffer(), errb: newLockedBuffer(), done: make(chan error, 1)}
 	io := &IO{Out: ts.out, Err: ts.errb, Getenv: getenv}
 	f, err := config.Load(config.DefaultPath(getenv), nil)
 	if err != nil {
@@ -177,7 +208,7 @@ func openDeskTerm(t testing.TB, addr, user string, o operator, w, h int) *deskTe
 	}
 	stdin, _ := sess.StdinPipe()
 	stdout, _ := sess.StdoutPipe()
-	d := &deskTerm{sess: sess, stdin: stdin, out: &lockedBuffer{}}
+	d := &deskTerm{sess: sess, stdin: stdin, out: newLockedBuffer()}
 	if err := sess.Shell(); err != nil {
 		t.Fatal(err)
 	}
@@ -203,34 +234,51 @@ func openDeskTerm(t testing.TB, addr, user string, o operator, w, h int) *deskTe
 	return d
 }
 
-// lines is the output after the mark as text lines (escape sequences
-// removed; the renderer writes each changed line whole).
-func (d *deskTerm) lines() []string {
-	s := d.out.String()
-	if d.mark < len(s) {
-		s = s[d.mark:]
-	} else {
-		s = ""
-	}
-	s = regexp.MustCompile(`\x1b\[[0-9;?]*[HfABCDGJKd]`).ReplaceAllString(s, "\n")
+// cursorMoves are the renderer's cursor movements: each starts a line.
+var cursorMoves = regexp.MustCompile(`\x1b\[[0-9;?]*[HfABCDGJKd]`)
+
+// textLines is terminal output as text lines (escape sequences removed;
+// the renderer writes each changed line whole).
+func textLines(s string) []string {
+	s = cursorMoves.ReplaceAllString(s, "\n")
 	return strings.FieldsFunc(ansi.Strip(s), func(r rune) bool { return r == '\n' || r == '\r' })
+}
+
+// lines is the output after the mark as text lines.
+func (d *deskTerm) lines() []string {
+	s, _ := d.out.since(d.mark)
+	return textLines(s)
+}
+
+// await waits, up to serveWait, until a line shown after the mark matches
+// re; it returns the line and when the output that showed it arrived.
+func (d *deskTerm) await(re string) (line string, at time.Time, ok bool) {
+	rx := regexp.MustCompile(re)
+	timeout := time.NewTimer(serveWait)
+	defer timeout.Stop()
+	for {
+		s, last := d.out.since(d.mark)
+		for _, l := range textLines(s) {
+			if rx.MatchString(l) {
+				return l, last, true
+			}
+		}
+		select {
+		case <-d.out.grew:
+		case <-timeout.C:
+			return "", time.Time{}, false
+		}
+	}
 }
 
 // waitFor waits until a line shown after the mark matches re.
 func (d *deskTerm) waitFor(t testing.TB, re string) string {
 	t.Helper()
-	rx := regexp.MustCompile(re)
-	deadline := time.Now().Add(serveWait)
-	for time.Now().Before(deadline) {
-		for _, l := range d.lines() {
-			if rx.MatchString(l) {
-				return l
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
+	l, _, ok := d.await(re)
+	if !ok {
+		t.Fatalf("the desk never showed /%s/; last lines:\n%s", re, strings.Join(tail(d.lines(), 30), "\n"))
 	}
-	t.Fatalf("the desk never showed /%s/; last lines:\n%s", re, strings.Join(tail(d.lines(), 30), "\n"))
-	return ""
+	return l
 }
 
 func (d *deskTerm) shows(re string) bool {
@@ -251,7 +299,7 @@ func tail(l []string, n int) []string {
 }
 
 // from makes later waits look only at what is drawn from now on.
-func (d *deskTerm) from() { d.mark = len(d.out.String()) }
+func (d *deskTerm) from() { d.mark = d.out.Len() }
 
 func (d *deskTerm) keys(s string) {
 	io.WriteString(d.stdin, s)

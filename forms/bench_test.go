@@ -63,3 +63,16 @@ func BenchmarkFormKeystroke(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkNew measures what opening a provider's form costs a console:
+// building iDenfy's form, sizing it to 120×40, and its first View (a
+// served desk opens one per launch; issue 14's 50-desk budget).
+func BenchmarkNew(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		f := New("iDenfy", idenfy.Spec(), nil, false)
+		f.SetSize(120, 40)
+		f.Init()
+		_ = f.View()
+	}
+}

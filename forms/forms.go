@@ -10,6 +10,7 @@ package forms
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 
@@ -18,7 +19,9 @@ import (
 	"github.com/charmbracelet/huh"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
 
+	"github.com/kycdesk/kycdesk/internal/termstyle"
 	"github.com/kycdesk/kycdesk/providers"
 )
 
@@ -65,18 +68,70 @@ const advancedKey = "kycdesk.advanced"
 // is text); F1 is often taken by the terminal.
 var DocKey = key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "field doc"))
 
-// theme is built once for the process: huh builds its whole default theme
-// for every field and option it renders when none is set, which made each
-// keystroke cost milliseconds and megabytes (issue 12, Speed).
-var theme = sync.OnceValue(huh.ThemeCharm)
+// themeKey is what a form theme depends on: how the terminal draws
+// colours and which of the adaptive colours it takes.
+type themeKey struct {
+	profile termenv.Profile
+	dark    bool
+}
+
+// themes holds one theme per themeKey: at most eight, shared by every
+// console (local or served) whose terminal draws that way.
+var themes sync.Map
+
+// Theme is huh's Charm theme drawn for r's terminal (nil: lipgloss's
+// default renderer, the local one), built once per colour profile and
+// background. huh builds its whole default theme for every field and
+// option it renders without one, which made each keystroke, and each new
+// form, cost milliseconds and megabytes (issue 12, Speed; issue 14, the
+// 50-desk budget). Its styles are bound to a renderer of their own with
+// r's profile and background, so a served desk's form takes the colours
+// of the desk's terminal, not the server's, resolved once for it.
+func Theme(r *lipgloss.Renderer) *huh.Theme {
+	if r == nil {
+		r = lipgloss.DefaultRenderer()
+	}
+	k := themeKey{profile: r.ColorProfile(), dark: r.HasDarkBackground()}
+	if t, ok := themes.Load(k); ok {
+		return t.(*huh.Theme)
+	}
+	own := lipgloss.NewRenderer(io.Discard)
+	own.SetColorProfile(k.profile)
+	own.SetHasDarkBackground(k.dark)
+	t := huh.ThemeCharm()
+	termstyle.BindAll(t, own)
+	actual, _ := themes.LoadOrStore(k, t)
+	return actual.(*huh.Theme)
+}
+
+// Themed gives a huh field its theme before anything renders it: huh
+// renders fields while building a group (to measure it) and a dropdown
+// on every Options or Height call, each time with a freshly built default
+// theme when the field has none.
+func Themed[F huh.Field](t *huh.Theme, field F) F {
+	field.WithTheme(t)
+	return field
+}
+
+// Option adjusts how New builds a form.
+type Option func(*Form)
+
+// WithRenderer draws the form for r's terminal (see Theme); without it,
+// for the local one.
+func WithRenderer(r *lipgloss.Renderer) Option {
+	return func(f *Form) { f.theme = Theme(r) }
+}
 
 // Form is a huh form bound to a parameter spec.
 type Form struct {
 	*huh.Form
+	title    string
 	spec     providers.Spec
 	single   map[string]*string
 	multi    map[string]*[]string
 	advanced *bool
+	// deferred: the Advanced pages are not built yet (see build).
+	deferred bool
 	// Essentials and Advanced list the parameter names asked in each part.
 	Essentials, Advanced []string
 	// Skipped lists the parameters not asked (Skips): review shows them.
@@ -91,7 +146,8 @@ type Form struct {
 	width   int
 	height  int
 	// doc is the parameter whose full documentation is open, or "".
-	doc string
+	doc   string
+	theme *huh.Theme
 }
 
 // IsEssential reports whether a parameter belongs in the Essentials group:
@@ -111,28 +167,59 @@ func Skips(p providers.Param) bool {
 
 // New builds the form for spec, pre-filled with initial (nil for none).
 // showAdvanced opens the Advanced pages without asking.
-func New(title string, spec providers.Spec, initial providers.Values, showAdvanced bool) *Form {
-	f := &Form{spec: spec, single: map[string]*string{}, multi: map[string]*[]string{}, advanced: new(bool),
-		kept: providers.Values{}, fields: map[string]huh.Field{}, groupOf: map[string]int{}, selects: map[string]int{}}
+func New(title string, spec providers.Spec, initial providers.Values, showAdvanced bool, opts ...Option) *Form {
+	f := &Form{title: title, spec: spec}
+	for _, o := range opts {
+		o(f)
+	}
+	if f.theme == nil {
+		f.theme = Theme(nil)
+	}
+	f.build(initial, showAdvanced)
+	return f
+}
+
+// build makes the fields and pages, filled from initial. The Advanced
+// pages wait until they are shown (the question answered Show, or a Focus
+// there) when they start hidden and empty: most launches never open
+// them, and huh renders every page of a form several times while
+// building it, hidden or not (iDenfy's 38 advanced fields were four
+// fifths of opening its form; issue 14, the 50-desk budget).
+func (f *Form) build(initial providers.Values, showAdvanced bool) {
+	f.single, f.multi, f.advanced = map[string]*string{}, map[string]*[]string{}, new(bool)
+	f.kept, f.fields, f.groupOf, f.selects = providers.Values{}, map[string]huh.Field{}, map[string]int{}, map[string]int{}
+	f.Essentials, f.Advanced, f.Skipped = nil, nil, nil
 	*f.advanced = showAdvanced
-	for _, p := range spec {
-		if Skips(p) {
+	var advanced providers.Spec
+	for _, p := range f.spec {
+		switch {
+		case Skips(p):
 			f.Skipped = append(f.Skipped, p.Name)
 			if initial.Has(p.Name) {
 				f.kept.Set(p.Name, initial[p.Name]...)
 			}
-			continue
-		}
-		f.fields[p.Name] = f.field(p, initial)
-		if IsEssential(p) {
+		case IsEssential(p):
+			f.fields[p.Name] = f.field(p, initial)
 			f.Essentials = append(f.Essentials, p.Name)
-		} else {
+		default:
+			advanced = append(advanced, p)
 			f.Advanced = append(f.Advanced, p.Name)
 		}
 	}
 	ask := len(f.Advanced) > 0 && len(f.Essentials) > 0
 	if !ask {
 		*f.advanced = true // nothing to ask: a spec of advanced fields only shows them
+	}
+	f.deferred = !*f.advanced
+	for _, p := range advanced {
+		if initial.Has(p.Name) {
+			f.deferred = false // a value to keep: its field holds it
+		}
+	}
+	if !f.deferred {
+		for _, p := range advanced {
+			f.fields[p.Name] = f.field(p, initial)
+		}
 	}
 	var groups []*huh.Group
 	page := func(names []string, title string, last huh.Field, hide func() bool) {
@@ -144,7 +231,7 @@ func New(title string, spec providers.Spec, initial providers.Values, showAdvanc
 		if last != nil {
 			fs = append(fs, last)
 		}
-		g := huh.NewGroup(fs...).Title(title)
+		g := huh.NewGroup(fs...).Title(title).WithTheme(f.theme)
 		if hide != nil {
 			g = g.WithHideFunc(hide)
 		}
@@ -152,13 +239,13 @@ func New(title string, spec providers.Spec, initial providers.Values, showAdvanc
 	}
 	essentialPages := pages(f.Essentials, f.selects)
 	for i, pg := range essentialPages {
-		t := title + " — essentials"
+		t := f.title + " — essentials"
 		if len(essentialPages) > 1 {
 			t += fmt.Sprintf(" %d/%d", i+1, len(essentialPages))
 		}
 		var question huh.Field
 		if i == len(essentialPages)-1 && ask { // the Advanced question ends the essentials
-			question = huh.NewConfirm().Key(advancedKey).
+			question = Themed(f.theme, huh.NewConfirm()).Key(advancedKey).
 				Title("Advanced parameters?").
 				Description(fmt.Sprintf("%d more; provider defaults apply when unset.", len(f.Advanced))).
 				Affirmative("Show").Negative("Review now").
@@ -166,13 +253,27 @@ func New(title string, spec providers.Spec, initial providers.Values, showAdvanc
 		}
 		page(f.Essentials[pg[0]:pg[1]], t, question, nil)
 	}
-	advancedPages := pages(f.Advanced, f.selects)
-	for i, pg := range advancedPages {
-		page(f.Advanced[pg[0]:pg[1]], fmt.Sprintf("%s — advanced %d/%d", title, i+1, len(advancedPages)), nil,
-			func() bool { return !*f.advanced })
+	if !f.deferred {
+		advancedPages := pages(f.Advanced, f.selects)
+		for i, pg := range advancedPages {
+			page(f.Advanced[pg[0]:pg[1]], fmt.Sprintf("%s — advanced %d/%d", f.title, i+1, len(advancedPages)), nil,
+				func() bool { return !*f.advanced })
+		}
 	}
-	f.Form = huh.NewForm(groups...).WithShowHelp(true).WithShowErrors(true).WithTheme(theme())
-	return f
+	f.Form = huh.NewForm(groups...).WithShowHelp(true).WithShowErrors(true).WithTheme(f.theme)
+}
+
+// showAdvanced builds the deferred Advanced pages: the form again, from
+// the values entered so far, with every page shown and the first advanced
+// field focused.
+func (f *Form) showAdvanced() tea.Cmd {
+	f.build(f.Values(), true)
+	cmd := f.Form.Init()
+	if f.width > 0 || f.height > 0 {
+		cmd = tea.Batch(cmd, f.SetSize(f.width, f.height))
+	}
+	f.Focus(f.Advanced[0])
+	return cmd
 }
 
 // SetSize fits the form to the space the screen gives it: the width, and
@@ -234,6 +335,10 @@ func (f *Form) Update(msg tea.Msg) tea.Cmd {
 	if ff, ok := m.(*huh.Form); ok {
 		f.Form = ff
 	}
+	if f.deferred && *f.advanced && f.Form.State == huh.StateCompleted {
+		// Show: the essentials are done and the Advanced pages come next.
+		return f.showAdvanced()
+	}
 	return cmd
 }
 
@@ -247,8 +352,8 @@ func (f *Form) View() string {
 	if w <= 0 {
 		w = 80
 	}
-	t := theme()
-	body := lipgloss.NewStyle().Width(w).Render(Description(p))
+	t := f.theme
+	body := lipgloss.NewStyle().Width(w).Render(Description(p)) // no colours: any renderer wraps alike
 	lines := strings.Split(body, "\n")
 	if f.height > 3 && len(lines) > f.height-3 {
 		lines = append(lines[:f.height-4], "… (all of it: kycdesk params)")
@@ -264,6 +369,9 @@ func (f *Form) DocOpen() string { return f.doc }
 // fix-up), opening the Advanced pages when it is there. It reports
 // whether the field is now focused; a skipped or unknown name is not.
 func (f *Form) Focus(name string) bool {
+	if f.deferred && contains(f.Advanced, name) {
+		f.showAdvanced() // its cursor-blink command is not needed to focus
+	}
 	g, ok := f.groupOf[name]
 	if !ok {
 		return false
@@ -365,7 +473,7 @@ func (f *Form) field(p providers.Param, initial providers.Values) huh.Field {
 			opts[i] = huh.NewOption(o.Title(), o.Value).Selected(contains(v, o.Value))
 		}
 		f.selects[p.Name] = len(opts)
-		return huh.NewMultiSelect[string]().Key(p.Name).Title(title).Description(desc).
+		return Themed(f.theme, huh.NewMultiSelect[string]()).Key(p.Name).Title(title).Description(desc).
 			Options(opts...).Height(f.dropdownHeight(len(opts))).Value(f.multi[p.Name]).
 			Validate(func(vals []string) error {
 				cp := p
@@ -399,7 +507,7 @@ func (f *Form) field(p providers.Param, initial providers.Values) huh.Field {
 			v = p.Default
 		}
 		f.selects[p.Name] = len(opts)
-		return huh.NewSelect[string]().Key(p.Name).Title(title).Description(desc).
+		return Themed(f.theme, huh.NewSelect[string]()).Key(p.Name).Title(title).Description(desc).
 			Options(opts...).Height(f.dropdownHeight(len(opts))).Value(f.single[p.Name]).
 			Validate(func(s string) error { return checkOne(p, s) })
 	case p.Kind == providers.KindJSON && len(p.Options) == 0:
@@ -409,13 +517,13 @@ func (f *Form) field(p providers.Param, initial providers.Values) huh.Field {
 		if p.Placeholder != "" {
 			ph = "e.g. " + p.Placeholder
 		}
-		return huh.NewText().Key(p.Name).Title(title).Description(desc).Lines(3).
+		return Themed(f.theme, huh.NewText()).Key(p.Name).Title(title).Description(desc).Lines(3).
 			Placeholder(ph).Value(f.single[p.Name]).
 			Validate(func(s string) error { return checkOne(p, s) })
 	default:
 		v := initial.Get(p.Name)
 		f.single[p.Name] = &v
-		in := huh.NewInput().Key(p.Name).Title(title).Description(desc).Value(f.single[p.Name]).
+		in := Themed(f.theme, huh.NewInput()).Key(p.Name).Title(title).Description(desc).Value(f.single[p.Name]).
 			Validate(func(s string) error { return checkOne(p, s) })
 		// Placeholders are examples, said so: dimmed text that looks like a
 		// value is easy to take for one on a light theme.

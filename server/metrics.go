@@ -28,6 +28,7 @@ type Metrics struct {
 	sshActive        prometheus.Gauge
 	sshSessions      prometheus.Counter
 	sshRefused       prometheus.Counter
+	sshStart         *prometheus.HistogramVec
 
 	labels labelGuard
 }
@@ -69,12 +70,27 @@ func NewMetrics() *Metrics {
 	m.sshRefused = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "kycdesk_ssh_auth_refused_total", Help: "SSH public keys refused because they are not in the operators file.",
 	})
+	m.sshStart = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "kycdesk_ssh_session_start_seconds",
+		Help: "What the server adds to a desk's wait for its first frame, from the session's start (handshake, auth and PTY request done) to each stage: " +
+			"terminal_query (the desk terminal's background answered), console (built), first_frame (its bytes written to the session).",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	}, []string{"stage"})
 	for _, c := range []prometheus.Collector{m.launchesStarted, m.launchesFinished, m.launchSeconds, m.callbacksOK,
-		m.callbacksRefused, m.providerErrors, m.rateLimitWaits, m.sshActive, m.sshSessions, m.sshRefused,
+		m.callbacksRefused, m.providerErrors, m.rateLimitWaits, m.sshActive, m.sshSessions, m.sshRefused, m.sshStart,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}
 	return m
+}
+
+// sessionStage records how long after its start a desk's session reached
+// stage (terminal_query, console, first_frame).
+func (m *Metrics) sessionStage(stage string, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.sshStart.WithLabelValues(stage).Observe(d.Seconds())
 }
 
 // Handler serves the Prometheus text format.

@@ -191,6 +191,7 @@ func (s *Server) handleSession(sess ssh.Session) {
 		refuse(sess, "kycdesk: this key is no longer an operator's")
 		return
 	}
+	start := time.Now()
 	d := &deskConn{desk: Desk{
 		Operator:    operator,
 		Name:        sess.User(),
@@ -208,6 +209,7 @@ func (s *Server) handleSession(sess ssh.Session) {
 			return err
 		},
 	}}
+	s.metrics.sessionStage("terminal_query", time.Since(start))
 	d.lastInput.Store(time.Now().UnixNano())
 	if !s.addDesk(d) {
 		refuse(sess, "kycdesk: the server is shutting down; try again in a minute")
@@ -219,7 +221,7 @@ func (s *Server) handleSession(sess ssh.Session) {
 	var startErr error
 	stopIdle := make(chan struct{})
 	run := bubbletea.MiddlewareWithProgramHandler(func(sess ssh.Session) *tea.Program {
-		p, err := s.newProgram(d, sess)
+		p, err := s.newProgram(d, sess, start)
 		if err != nil {
 			startErr = err
 			return nil
@@ -263,7 +265,7 @@ func refuse(sess ssh.Session, line string) {
 }
 
 // newProgram builds the desk's console: the factory's model inside the server's frame, session input and output.
-func (s *Server) newProgram(d *deskConn, sess ssh.Session) (*tea.Program, error) {
+func (s *Server) newProgram(d *deskConn, sess ssh.Session, start time.Time) (*tea.Program, error) {
 	model, opts, err := s.console(d.desk)
 	if err != nil {
 		return nil, err
@@ -271,15 +273,37 @@ func (s *Server) newProgram(d *deskConn, sess ssh.Session) (*tea.Program, error)
 	if model == nil {
 		return nil, fmt.Errorf("no console for this desk")
 	}
+	s.metrics.sessionStage("console", time.Since(start))
 	frame := &deskFrame{inner: model, renderer: d.desk.Renderer, width: d.desk.Width, height: d.desk.Height}
+	out := &firstFrameWriter{w: sess, frame: frame, start: start, observe: s.metrics.sessionStage}
 	opts = append(opts,
 		tea.WithInput(inputReader{r: sess, d: d}),
-		tea.WithOutput(sess),
+		tea.WithOutput(out),
 		// The process's SIGINT/SIGTERM belong to Run's shutdown, not to
 		// each desk's program.
 		tea.WithoutSignalHandler(),
 	)
 	return tea.NewProgram(frame, opts...), nil
+}
+
+// firstFrameWriter is a desk's program output: it notes when the first
+// frame with content (the first write after a non-empty View; the program
+// writes its terminal set-up before) reaches the session.
+type firstFrameWriter struct {
+	w       io.Writer
+	frame   *deskFrame
+	start   time.Time
+	observe func(stage string, d time.Duration)
+	done    atomic.Bool
+}
+
+func (f *firstFrameWriter) Write(p []byte) (int, error) {
+	drawn := !f.done.Load() && f.frame.drawn.Load()
+	n, err := f.w.Write(p)
+	if drawn && f.done.CompareAndSwap(false, true) {
+		f.observe("first_frame", time.Since(f.start))
+	}
+	return n, err
 }
 
 // watchIdle ends the desk's program once no key has come for IdleTimeout.
@@ -309,6 +333,8 @@ type deskFrame struct {
 	renderer      *lipgloss.Renderer
 	notice        string
 	width, height int
+	// drawn: View has returned a frame with content.
+	drawn atomic.Bool
 }
 
 func (f *deskFrame) Init() tea.Cmd { return f.inner.Init() }
@@ -341,6 +367,9 @@ func (f *deskFrame) forward(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (f *deskFrame) View() string {
 	v := f.inner.View()
+	if v != "" && !f.drawn.Load() {
+		f.drawn.Store(true)
+	}
 	if f.notice == "" {
 		return v
 	}

@@ -47,7 +47,7 @@ func newForm(ctx *Context, e *desk.Provider, values providers.Values, note strin
 			}
 		}
 		if len(sub) > 0 {
-			f := forms.New(e.Desc.Name+" — fix", sub, values, true)
+			f := forms.New(e.Desc.Name+" — fix", sub, values, true, forms.WithRenderer(ctx.Renderer))
 			return formModel{ctx: ctx, entry: e, form: f, note: note, base: values}
 		}
 	}
@@ -56,7 +56,7 @@ func newForm(ctx *Context, e *desk.Provider, values providers.Values, note strin
 			showAdvanced = true
 		}
 	}
-	f := forms.New(e.Desc.Name, spec, values, showAdvanced)
+	f := forms.New(e.Desc.Name, spec, values, showAdvanced, forms.WithRenderer(ctx.Renderer))
 	return formModel{ctx: ctx, entry: e, form: f, note: note}
 }
 

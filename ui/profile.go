@@ -56,7 +56,7 @@ func newProfileScreen(ctx *Context, p desk.DeskProfile, typed providers.Values, 
 	if label != "" {
 		initial.Set(labelField, label)
 	}
-	f := forms.New(clean(p.DisplayTitle()), profileSpec(p), initial, true)
+	f := forms.New(clean(p.DisplayTitle()), profileSpec(p), initial, true, forms.WithRenderer(ctx.Renderer))
 	return profileModel{ctx: ctx, prof: p, form: f, note: note, problems: problems}
 }
 

@@ -39,17 +39,18 @@ func newProfileSave(ctx *Context, dr *desk.Draft) *profileSave {
 		}
 		opts = append(opts, huh.NewOption(strings.TrimSuffix(forms.Label(p), " *")+" ("+p.Name+")", p.Name).Selected(suggested[p.Name]))
 	}
+	t := forms.Theme(ctx.Renderer)
 	ps.form = huh.NewForm(huh.NewGroup(
-		huh.NewInput().Key("name").Title("Profile name").Description("letters, digits, - and _; the file profiles/NAME.toml").
+		forms.Themed(t, huh.NewInput()).Key("name").Title("Profile name").Description("letters, digits, - and _; the file profiles/NAME.toml").
 			Value(ps.name).Validate(desk.CheckProfileName),
-		huh.NewInput().Key("title").Title("Title on home (optional)").Value(ps.title),
-		huh.NewMultiSelect[string]().Key("asked").Title("Asked per customer").
+		forms.Themed(t, huh.NewInput()).Key("title").Title("Title on home (optional)").Value(ps.title),
+		forms.Themed(t, huh.NewMultiSelect[string]()).Key("asked").Title("Asked per customer").
 			Description("x or space toggles; the others are fixed as reviewed").
 			Options(opts...).Value(ps.asked).Height(min(len(opts)+2, 10)),
-		huh.NewInput().Key("label").Title("Desk label (optional)").
+		forms.Themed(t, huh.NewInput()).Key("label").Title("Desk label (optional)").
 			Description("e.g. Ticket number: asked with the fields, shown in lists; never sent").
 			Value(ps.label),
-	)).WithShowHelp(false).WithTheme(huh.ThemeCharm())
+	).WithTheme(t)).WithShowHelp(false).WithTheme(t)
 	return ps
 }
 

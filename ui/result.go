@@ -148,9 +148,11 @@ func (r *resultModel) refresh() tea.Cmd {
 
 // changed takes what the history now holds for the session (a callback,
 // the desk's follower, another screen recorded it).
-func (r *resultModel) changed(id string) {
+// changed follows a change of session id; it reports whether that was
+// this screen's session (a served desk hears of every desk's launches).
+func (r *resultModel) changed(id string) bool {
 	if id != r.sessionID || r.sessionID == "" {
-		return
+		return false
 	}
 	if st, ok := r.follow.Recorded(); ok {
 		r.setState(st)
@@ -158,6 +160,7 @@ func (r *resultModel) changed(id string) {
 			r.input.Blur()
 		}
 	}
+	return true
 }
 
 func (r *resultModel) trigger() tea.Cmd {

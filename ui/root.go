@@ -183,7 +183,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case screenSessions:
 			m.sessions.reload()
 		case screenResult:
-			m.result.changed(msg.id)
+			m.dirty = m.result.changed(msg.id) // another session's change shows nothing new here
 		default:
 			m.dirty = false
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"github.com/kycdesk/kycdesk/internal/termstyle"
 	"github.com/kycdesk/kycdesk/ui/qr"
 )
 
@@ -33,7 +34,7 @@ func newStyles(r *lipgloss.Renderer) styles {
 	helpKey := r.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: "#909090", Dark: "#626262"})
 	helpDesc := r.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: "#B2B2B2", Dark: "#4A4A4A"})
 	helpSep := r.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: "#DDDADA", Dark: "#3C3C3C"})
-	return styles{
+	st := styles{
 		Banner:     r.NewStyle().Bold(true).Foreground(lipgloss.Color("0")).Background(lipgloss.Color("11")).Padding(0, 1),
 		BannerLive: r.NewStyle().Bold(true).Foreground(lipgloss.Color("15")).Background(lipgloss.Color("1")).Padding(0, 1),
 		Title:      r.NewStyle().Bold(true),
@@ -51,6 +52,8 @@ func newStyles(r *lipgloss.Renderer) styles {
 		Spinner: r.NewStyle(),
 		QR:      qrColors(r),
 	}
+	termstyle.BindAll(&st, r) // colours resolved once for this terminal, not per render
+	return st
 }
 
 // qrColors are the QR's light-on-dark sequences for r's terminal: bright
