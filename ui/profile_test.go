@@ -236,3 +236,31 @@ func TestDWSProfileToCodeScreen(t *testing.T) {
 		t.Fatal("the code screen does not mark the mode")
 	}
 }
+
+// n after a profile's launch is the next customer at the same profile:
+// its screen again (not the explorer), with the asked field empty.
+func TestNextCustomerStaysOnTheProfile(t *testing.T) {
+	url := startSandbox(t)
+	ctx, _, _ := profileContext(t, url, map[string]string{"passport-lt": passportLT})
+	m := New(ctx)
+	send(m, size(80, 24))
+	send(m, press("1"))
+	send(m, press("cust-1"))
+	send(m, press("enter"))
+	if m.screen != screenResult {
+		t.Fatalf("no result:\n%s", m.View())
+	}
+	first := m.result.launch.URL
+	send(m, press("n"))
+	if m.screen != screenProfile {
+		t.Fatalf("n went to screen %v, want the profile's screen:\n%s", m.screen, m.View())
+	}
+	if v := m.View(); strings.Contains(v, "cust-1") {
+		t.Fatalf("the previous customer's id is still typed:\n%s", v)
+	}
+	send(m, press("cust-2"))
+	send(m, press("enter"))
+	if m.screen != screenResult || m.result.launch.URL == first {
+		t.Fatalf("second customer: screen %v\n%s", m.screen, m.View())
+	}
+}

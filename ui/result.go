@@ -32,6 +32,9 @@ type resultModel struct {
 	sessionID string
 	launch    *providers.Launch
 	values    providers.Values
+	// profile is the desk profile the launch came from: n (next
+	// customer) goes back to its screen, not to the explorer.
+	profile string
 
 	code    *qr.Code
 	codeErr error
@@ -62,6 +65,17 @@ type resultModel struct {
 	// wire is the provider's raw answers: the launch's and those of the
 	// requests made from this screen (w).
 	wire wirePanel
+}
+
+// next starts the next customer's session: the same desk profile's
+// screen when the launch came from one, else the provider's form.
+func (r resultModel) next() tea.Cmd {
+	if r.profile != "" {
+		name := r.profile
+		return func() tea.Msg { return startProfileMsg{name: name} }
+	}
+	id := r.entry.Desc.ID
+	return func() tea.Msg { return startFormMsg{provider: id} }
 }
 
 func newResult(ctx *Context, f *desk.Follow, values providers.Values) resultModel {
@@ -339,7 +353,6 @@ func actionSuffix(e *providers.Error) string {
 
 func (r resultModel) handleKey(msg tea.KeyMsg) (resultModel, tea.Cmd) {
 	k := r.ctx.Keys
-	id := r.entry.Desc.ID
 	if r.wire.open {
 		if key.Matches(msg, k.Wire, k.Back) {
 			r.wire.toggle()
@@ -374,7 +387,7 @@ func (r resultModel) handleKey(msg tea.KeyMsg) (resultModel, tea.Cmd) {
 		case msg.String() == "ctrl+r" || (key.Matches(msg, k.Trigger) && r.input.Value() == ""):
 			return r, r.trigger()
 		case key.Matches(msg, k.Next) && r.input.Value() == "":
-			return r, func() tea.Msg { return startFormMsg{provider: id} }
+			return r, r.next()
 		}
 		var cmd tea.Cmd
 		r.input, cmd = r.input.Update(msg)
@@ -382,7 +395,7 @@ func (r resultModel) handleKey(msg tea.KeyMsg) (resultModel, tea.Cmd) {
 	}
 	switch {
 	case key.Matches(msg, k.Next):
-		return r, func() tea.Msg { return startFormMsg{provider: id} }
+		return r, r.next()
 	case key.Matches(msg, k.Status):
 		return r, r.refresh()
 	case key.Matches(msg, k.Copy) && r.launch.URL != "":

@@ -361,6 +361,7 @@ func (m *Model) finishLaunch(msg launchDoneMsg) tea.Cmd {
 		return m.show(screenError)
 	}
 	m.result = newResult(m.ctx, m.ctx.Desk.Followed(e, msg.outcome), dr.Values)
+	m.result.profile = dr.Profile
 	m.result.wire.add(msg.outcome.Exchanges)
 	if err := msg.outcome.CodeErr; err != nil {
 		pe := providers.AsError(err)
