@@ -2,6 +2,10 @@ module github.com/kycdesk/kycdesk
 
 go 1.26.8
 
+// go1.26.10 fixes the standard-library vulnerabilities govulncheck reports
+// for go1.26.8 (net/http, crypto/tls, crypto/x509, html/template).
+toolchain go1.26.11
+
 require (
 	github.com/BurntSushi/toml v1.6.0
 	github.com/agnivade/levenshtein v1.2.2
