@@ -231,6 +231,10 @@ locale = "lt"
 country = "LT"
 documents = ["PASSPORT"]
 TOML
+# A session that outlives kd keeps the tmux server up: killing the last
+# session stops the server, and a new-session racing its exit fails with
+# "server exited unexpectedly" (seen under load).
+tmux -S "$sock" new-session -d -s keepalive "sleep 100000" 2>/dev/null || true
 tmux -S "$sock" kill-session -t kd 2>/dev/null || true
 tmux -S "$sock" new-session -d -s kd -x 80 -y 24 "env XDG_STATE_HOME=$XDG_STATE_HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME KYCDESK_SANDBOX_URL=$KYCDESK_SANDBOX_URL $work/kycdesk; sleep 5"
 wait_for "1  Passport, Lithuanian"
