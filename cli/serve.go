@@ -3,6 +3,9 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -199,7 +202,11 @@ func startServe(ctx context.Context, cfg server.Config, f *config.File, io *IO) 
 		return err
 	})
 	m := s.srv.Metrics()
-	key := []byte(providers.RandomHex(32))
+	key, err := callbackKey(io.Getenv)
+	if err != nil {
+		s.store.Close()
+		return nil, err
+	}
 	recv := callbacks.Options{AlibabaKey: key, OnCount: func(c callbacks.Count) {
 		if c.Outcome == callbacks.Accepted {
 			m.CallbackAccepted(c.Provider)
@@ -351,6 +358,22 @@ func (k sinkOf) Record(ctx context.Context, provider, ref string, st *providers.
 		return errors.New("starting")
 	}
 	return k.s.sink.CallbackSink().Record(ctx, provider, ref, st)
+}
+
+// callbackKey is the key each Alibaba session's CallbackToken is derived
+// from: the store's fingerprint key (session.StoreKey), which every server
+// sharing a store holds, through a one-way function of its own. So a
+// callback that reaches any server behind one public URL, or a server
+// restarted since the launch, checks the token; a key drawn per process
+// would refuse both.
+func callbackKey(getenv func(string) string) ([]byte, error) {
+	k, _, err := session.StoreKey(getenv)
+	if err != nil {
+		return nil, err
+	}
+	mac := hmac.New(sha256.New, k)
+	mac.Write([]byte("kycdesk serve: Alibaba CallbackToken key, v1"))
+	return []byte(hex.EncodeToString(mac.Sum(nil))), nil
 }
 
 // loopbackAddr is addr as this process reaches it: an unspecified host

@@ -309,9 +309,17 @@ func (d *deskTerm) keys(s string) {
 // launchIdenfy drives a desk from home to the QR of an iDenfy session.
 func (d *deskTerm) launchIdenfy(t testing.TB, clientID string) {
 	t.Helper()
-	d.waitFor(t, "Start a verification session")
+	d.reviewIdenfy(t, clientID)
 	d.from()
-	d.keys("1")
+	d.keys("\r")
+	d.waitFor(t, "scanRef")
+}
+
+// reviewIdenfy drives a desk from home to the review of an iDenfy launch
+// for clientID (nothing sent yet).
+func (d *deskTerm) reviewIdenfy(t testing.TB, clientID string) {
+	t.Helper()
+	d.keys(d.homeKey(t, "iDenfy"))
 	d.waitFor(t, "iDenfy — essentials")
 	d.keys(clientID)
 	d.keys("\r")
@@ -320,9 +328,17 @@ func (d *deskTerm) launchIdenfy(t testing.TB, clientID string) {
 		d.keys("\r")
 	}
 	d.waitFor(t, "Review: the exact request")
+}
+
+// homeKey waits for home and returns the number key of the entry (a
+// profile or a provider) whose name starts with name.
+func (d *deskTerm) homeKey(t testing.TB, name string) string {
+	t.Helper()
+	d.waitFor(t, "Start a verification session")
+	l := d.waitFor(t, `\d  `+regexp.QuoteMeta(name))
+	m := regexp.MustCompile(`(\d)  ` + regexp.QuoteMeta(name)).FindStringSubmatch(l)
 	d.from()
-	d.keys("\r")
-	d.waitFor(t, "scanRef")
+	return m[1]
 }
 
 // approve acts as the customer: the approve button of the iDenfy page
