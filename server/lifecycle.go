@@ -269,7 +269,7 @@ func (s *Server) Run(ctx context.Context) error {
 
 	failed := make(chan error, 2)
 	go func() {
-		if err := s.sshSrv.Serve(sshLn); !errors.Is(err, ssh.ErrServerClosed) {
+		if err := s.sshSrv.Serve(quickAck(sshLn)); !errors.Is(err, ssh.ErrServerClosed) {
 			failed <- fmt.Errorf("ssh listener: %w", err)
 		}
 	}()
