@@ -91,3 +91,28 @@ func TestFromFileIsBounded(t *testing.T) {
 		t.Errorf("--from /dev/zero: exit %d, want 2 naming the problem\n%s", r.code, r.err)
 	}
 }
+
+// A libpq keyword string is not taken for a SQLite file name (which would
+// create that file and echo its password in later messages).
+func TestKeywordStoreStringRefused(t *testing.T) {
+	isolate(t)
+	dir := t.TempDir()
+	t.Chdir(dir)
+	r := cli(t, []string{"pw123SECRET"}, "sessions", "--store", "host=127.0.0.1 port=1 password=pw123SECRET")
+	if r.code != 1 || !strings.Contains(r.err, "postgres://") {
+		t.Errorf("exit %d, want 1 saying how to name a PostgreSQL store\n%s", r.code, r.err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("files created: %v", entries)
+	}
+}
+
+// Commands that take no arguments say so instead of ignoring them.
+func TestUnexpectedArguments(t *testing.T) {
+	isolate(t)
+	for _, args := range [][]string{{"sessions", "extra"}, {"version", "extra"}} {
+		if r := cli(t, nil, args...); r.code != 2 || !strings.HasPrefix(r.err, "ARGS: unexpected argument") {
+			t.Errorf("kycdesk %s: exit %d, want 2\n%s", strings.Join(args, " "), r.code, r.err)
+		}
+	}
+}

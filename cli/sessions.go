@@ -17,8 +17,12 @@ func cmdSessions(args []string, io *IO) error {
 	fs := flag.NewFlagSet("sessions", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	store := storeFlag(fs)
-	if _, err := parse(fs, args); err != nil {
+	pos, err := parse(fs, args)
+	if err != nil {
 		return err
+	}
+	if len(pos) > 0 {
+		return usage(*asJSON, "ARGS", fmt.Sprintf("unexpected argument %q: kycdesk sessions takes no arguments (kycdesk status SESSION shows one)", providers.SanitizeLine(pos[0])))
 	}
 	st, err := openHistory(io, *store)
 	if err != nil {

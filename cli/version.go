@@ -1,8 +1,15 @@
 package cli
 
-import "fmt"
+import (
+	"fmt"
 
-func cmdVersion(_ []string, io *IO) error {
+	"github.com/kycdesk/kycdesk/providers"
+)
+
+func cmdVersion(args []string, io *IO) error {
+	if len(args) > 0 {
+		return usage(false, "ARGS", fmt.Sprintf("unexpected argument %q: kycdesk version takes none", providers.SanitizeLine(args[0])))
+	}
 	fmt.Fprintln(io.Out, "kycdesk", Version)
 	return nil
 }

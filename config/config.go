@@ -81,7 +81,7 @@ func Load(path string, reg providers.Registry) (*File, error) {
 	}
 	var raw map[string]any
 	if _, err := toml.DecodeFile(path, &raw); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, fmt.Errorf("%s: %s", path, TOMLError(err))
 	}
 	for k, v := range raw {
 		switch val := v.(type) {
@@ -138,6 +138,9 @@ func (f *File) holdsSecret(reg providers.Registry) bool {
 	if HasPassword(f.Store) {
 		return true
 	}
+	if s, ok := f.Serve["store"].(string); ok && HasPassword(s) {
+		return true // kycdesk serve's [serve] store URL
+	}
 	for id, t := range f.Providers {
 		d, _ := reg.Get(id)
 		for _, c := range d.Credentials {
@@ -148,6 +151,21 @@ func (f *File) holdsSecret(reg providers.Registry) bool {
 		}
 	}
 	return false
+}
+
+// TOMLError describes a TOML decoding error by its position and key only:
+// the parser's own text quotes the offending value, which in a config
+// file may be an unquoted secret (api_secret = s3cr3t).
+func TOMLError(err error) string {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		msg := fmt.Sprintf("not valid TOML at line %d", pe.Position.Line)
+		if pe.LastKey != "" {
+			msg += fmt.Sprintf(" (key %q)", pe.LastKey)
+		}
+		return msg + ": check the quoting of the value there (strings need \"…\")"
+	}
+	return "not valid TOML"
 }
 
 // HasPassword reports whether a store URL carries a password (in its

@@ -295,3 +295,22 @@ func TestSandboxURLAndPublicURLCarryNoPassword(t *testing.T) {
 		t.Errorf("CheckURLShape with userinfo: %q", msg)
 	}
 }
+
+// A [serve] store URL with a password makes config.toml a file that holds
+// a secret, as a top-level store URL does.
+func TestServeStorePasswordIsASecret(t *testing.T) {
+	path := writeConfig(t, "[serve]\nstore = \"postgres://u:PGsecretServe@127.0.0.1:1/x\"\n", 0o644)
+	if _, err := Load(path, catalog.All()); err == nil || !strings.Contains(err.Error(), "readable by others") {
+		t.Fatalf("Load = %v, want the file refused as readable by others", err)
+	}
+}
+
+// A TOML syntax error names the line and key but never quotes the value,
+// which may be an unquoted secret.
+func TestTOMLErrorDoesNotEchoTheValue(t *testing.T) {
+	path := writeConfig(t, "[idenfy]\napi_secret = SECRETunq\n", 0o600)
+	_, err := Load(path, catalog.All())
+	if err == nil || strings.Contains(err.Error(), "SECRETunq") || !strings.Contains(err.Error(), "line 2") {
+		t.Fatalf("Load = %v, want the line named and the value not shown", err)
+	}
+}

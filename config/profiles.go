@@ -186,7 +186,7 @@ func readProfile(path, name string) (Profile, error) {
 	}
 	var raw map[string]any
 	if _, err := toml.Decode(string(b), &raw); err != nil {
-		return Profile{}, &ProfileError{Source: path, Err: err}
+		return Profile{}, &ProfileError{Source: path, Err: errors.New(TOMLError(err))}
 	}
 	p, err := profileFromTable(name, raw)
 	if err != nil {

@@ -300,6 +300,9 @@ func RegisterBackend(kind string, b Backend) {
 
 var urlScheme = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
 
+// keywordDSN matches a libpq keyword/value connection string.
+var keywordDSN = regexp.MustCompile(`(^|\s)(host|hostaddr|port|dbname|user|password|sslmode)=`)
+
 // StoreKind tells which store a URL names and what the backend gets:
 // "" or a file path → "sqlite" (a path, "" for the default one);
 // "sqlite:PATH" → "sqlite"; postgres:// or postgresql:// → "postgres".
@@ -324,6 +327,11 @@ func StoreKind(u string) (kind, target string, err error) {
 			return "postgres", u, nil
 		}
 		return "", "", fmt.Errorf("%s: unknown kind of store %q (use a file path, sqlite:PATH or postgres://…)", RedactURL(u), m[1])
+	}
+	if keywordDSN.MatchString(u) {
+		// A libpq keyword string (host=… password=…), not a file name:
+		// refused before it becomes one, and never echoed.
+		return "", "", errors.New("the store looks like a PostgreSQL keyword string (host=… dbname=…): give it as postgres://USER:PASSWORD@HOST:PORT/DB")
 	}
 	return "sqlite", u, nil
 }
