@@ -339,9 +339,15 @@ func Start(reg providers.Registry, addr string, opts Options) (*Server, error) {
 // what and where the token is.
 func (s *Server) StartLines() []string {
 	var out []string
-	if s.TokenFile != "" {
-		out = append(out, "This run's token (a console on this machine reads it from "+s.TokenFile+"): "+s.Token)
-	} else {
+	switch {
+	case s.LAN:
+		// Beyond loopback the operator pages need it (?token=…).
+		out = append(out, "This run's token: "+s.Token)
+	case s.TokenFile != "":
+		// Not printed: a captured log would let a process that takes
+		// this port later pass for this sandbox.
+		out = append(out, "This run's token is in "+s.TokenFile+" (0600); a console on this machine reads it there.")
+	default:
 		out = append(out, "This run's token: "+s.Token)
 	}
 	out = append(out, "A console sends live credentials from its environment only to a sandbox that proves it holds this token; otherwise it uses the fixed sandbox credentials.")
