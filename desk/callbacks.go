@@ -18,8 +18,8 @@ func (d *Desk) CallbackSink() callbacks.Sink { return callbackSink{d} }
 
 type callbackSink struct{ d *Desk }
 
-func (s callbackSink) Session(_ context.Context, provider, ref string) (*callbacks.Session, error) {
-	sess, err := s.d.byReference(provider, ref)
+func (s callbackSink) Session(ctx context.Context, provider, ref string) (*callbacks.Session, error) {
+	sess, err := s.d.byReference(ctx, provider, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -33,8 +33,10 @@ func (s callbackSink) Session(_ context.Context, provider, ref string) (*callbac
 	return out, nil
 }
 
-func (s callbackSink) Record(_ context.Context, provider, ref string, st *providers.Status) error {
-	return s.d.RecordCallback(provider, ref, st)
+// Record works within the receiver's deadline (it answers the provider
+// within about a second; iDenfy retries a late answer).
+func (s callbackSink) Record(ctx context.Context, provider, ref string, st *providers.Status) error {
+	return s.d.recordCallback(ctx, provider, ref, st)
 }
 
 // RecordCallback records a result a provider pushed for its session with
@@ -42,17 +44,23 @@ func (s callbackSink) Record(_ context.Context, provider, ref string, st *provid
 // recorded (a late final:false webhook does not reopen a decided session),
 // and announces it on Changes.
 func (d *Desk) RecordCallback(provider, ref string, st *providers.Status) error {
+	return d.recordCallback(context.Background(), provider, ref, st)
+}
+
+func (d *Desk) recordCallback(ctx context.Context, provider, ref string, st *providers.Status) error {
 	if st == nil {
 		return errors.New("no status")
 	}
-	sess, err := d.byReference(provider, ref)
+	sess, err := d.byReference(ctx, provider, ref)
 	if err != nil {
 		return err
 	}
 	if sess.State.Final() && !st.State.Final() {
 		return nil
 	}
-	if _, err := d.recordStatus(sess.ID, st); err != nil {
+	sctx, cancel := d.storeCtxFrom(ctx)
+	defer cancel()
+	if _, err := d.o.Store.Status(sctx, sess.ID, st); err != nil {
 		return err
 	}
 	d.Changed(sess.ID)
@@ -63,7 +71,7 @@ func (d *Desk) RecordCallback(provider, ref string, st *providers.Status) error 
 // hold ref exactly, among the sessions of the desk's mode: a sandbox
 // receiver never touches a live session. callbacks.ErrUnknownSession when
 // there is none.
-func (d *Desk) byReference(provider, ref string) (*session.Session, error) {
+func (d *Desk) byReference(ctx context.Context, provider, ref string) (*session.Session, error) {
 	if ref == "" {
 		return nil, callbacks.ErrUnknownSession
 	}
@@ -78,22 +86,36 @@ func (d *Desk) byReference(provider, ref string) (*session.Session, error) {
 		}
 		return false
 	}
+	get := func(id string) (*session.Session, error) {
+		sctx, cancel := d.storeCtxFrom(ctx)
+		defer cancel()
+		return d.o.Store.Get(sctx, id)
+	}
 	// Get looks a reference up directly, but also takes id prefixes:
 	// what it finds must hold ref exactly.
-	if s, err := d.get(ref); err == nil && match(s) {
+	if s, err := get(ref); err == nil && match(s) {
 		return s, nil
 	} else if err != nil && !isMissing(err) {
 		return nil, fmt.Errorf("history: %w", err)
 	}
 	// A reference that is also the prefix of session ids (Get is then
-	// ambiguous): look among the sessions whose text holds it.
-	p, err := d.SessionsPage(context.Background(), d.o.Mode, ref, "", 50)
+	// ambiguous): look among the sessions whose text holds it, and read
+	// only the one whose row holds it.
+	p, err := d.SessionsPage(ctx, d.o.Mode, ref, "", 50)
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
 	for _, r := range p.Rows {
-		if s, err := d.get(r.ID); err == nil && match(s) {
-			return s, nil
+		if r.Provider != provider || r.Launch == nil {
+			continue
+		}
+		for _, v := range r.Launch.References {
+			if v != ref {
+				continue
+			}
+			if s, err := get(r.ID); err == nil && match(s) {
+				return s, nil
+			}
 		}
 	}
 	return nil, callbacks.ErrUnknownSession

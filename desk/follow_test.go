@@ -186,6 +186,17 @@ func TestCallbacksReachTheHistoryAndTheChangeFeed(t *testing.T) {
 		t.Errorf("%d CheckResult requests, want the one the callback triggers", n)
 	}
 
+	// The receiver's deadline bounds the sink's store calls: a caller that
+	// has given up gets no record.
+	gone, cancelGone := context.WithCancel(context.Background())
+	cancelGone()
+	if err := d.CallbackSink().Record(gone, idenfy.ID, iOut.Launch.References["scanRef"], &providers.Status{State: providers.StateDenied}); err == nil {
+		t.Error("the sink recorded a result after its caller's deadline")
+	}
+	if s, _ := j.Get(context.Background(), iOut.ID); s.State != providers.StateApproved {
+		t.Errorf("a result past its deadline was recorded: %s", s.State)
+	}
+
 	// A late non-final result does not reopen a decided session.
 	if err := d.RecordCallback(idenfy.ID, iOut.Launch.References["scanRef"], &providers.Status{State: providers.StatePending, Detail: "late"}); err != nil {
 		t.Fatal(err)

@@ -23,7 +23,13 @@ func (d *Desk) actor(ctx context.Context) context.Context {
 
 // storeCtx is the context of one store call made by the desk itself.
 func (d *Desk) storeCtx() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(d.actor(context.Background()), storeWait)
+	return d.storeCtxFrom(context.Background())
+}
+
+// storeCtxFrom is storeCtx within a caller's deadline (the callback
+// receiver answers the provider within about a second).
+func (d *Desk) storeCtxFrom(parent context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(d.actor(parent), storeWait)
 }
 
 // get finds a recorded session by id, id prefix or provider reference.
