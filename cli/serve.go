@@ -170,6 +170,9 @@ type served struct {
 	receiver   *callbacks.Receiver
 	sandboxH   atomic.Pointer[http.Handler]
 
+	// initDone is closed once the fields above are set.
+	initDone chan struct{}
+
 	mu    sync.Mutex
 	desks map[*desk.Desk]struct{}
 }
@@ -179,7 +182,7 @@ type served struct {
 // providers need to know.
 func startServe(ctx context.Context, cfg server.Config, f *config.File, io *IO) (*served, error) {
 	s := &served{io: io, reg: catalog.All(), cfg: cfg, mode: providers.ModeSandbox, runErr: make(chan error, 1),
-		resolver: newResolver(io.Getenv), desks: map[*desk.Desk]struct{}{}}
+		resolver: newResolver(io.Getenv), desks: map[*desk.Desk]struct{}{}, initDone: make(chan struct{})}
 	s.file = f
 	if cfg.Live {
 		s.mode = providers.ModeLive
@@ -253,6 +256,9 @@ func startServe(ctx context.Context, cfg server.Config, f *config.File, io *IO) 
 		s.sb = config.SandboxAccess{URL: s.sandboxURL, Token: tok, PublicURL: firstNonEmpty(cfg.PublicURL, s.sandboxURL)}
 	}
 	s.sink = s.newDesk("", "")
+	// Desks and callbacks may arrive as soon as the listeners are bound;
+	// they wait for the fields set above (the close orders the writes).
+	close(s.initDone)
 	fmt.Fprintf(io.Out, "callbacks: iDenfy dashboard webhook URL %s\n", s.callback.URL(idenfy.ID))
 	fmt.Fprintf(io.Out, "callbacks: Alibaba CallbackUrl %s (set on each launch, with its CallbackToken)\n", s.callback.URL(alibaba.ID))
 	if s.mode == providers.ModeSandbox {
@@ -304,6 +310,11 @@ func (s *served) newDesk(operator, deskName string) *desk.Desk {
 // there, the shared history), the same ui as the local console, drawn
 // for the desk's terminal.
 func (s *served) console(sd server.Desk) (tea.Model, []tea.ProgramOption, error) {
+	select {
+	case <-s.initDone:
+	case <-sd.Context.Done():
+		return nil, nil, errors.New("the server is starting or stopping; connect again")
+	}
 	d := s.newDesk(sd.Operator, sd.Name)
 	s.mu.Lock()
 	s.desks[d] = struct{}{}
@@ -347,17 +358,27 @@ func (s *served) announce(id string) {
 type sinkOf struct{ s *served }
 
 func (k sinkOf) Session(ctx context.Context, provider, ref string) (*callbacks.Session, error) {
-	if k.s.sink == nil {
-		return nil, errors.New("starting")
+	if err := k.started(ctx); err != nil {
+		return nil, err
 	}
 	return k.s.sink.CallbackSink().Session(ctx, provider, ref)
 }
 
 func (k sinkOf) Record(ctx context.Context, provider, ref string, st *providers.Status) error {
-	if k.s.sink == nil {
-		return errors.New("starting")
+	if err := k.started(ctx); err != nil {
+		return err
 	}
 	return k.s.sink.CallbackSink().Record(ctx, provider, ref, st)
+}
+
+// started waits, within the callback's deadline, for the server's desk.
+func (k sinkOf) started(ctx context.Context) error {
+	select {
+	case <-k.s.initDone:
+		return nil
+	case <-ctx.Done():
+		return errors.New("starting")
+	}
 }
 
 // callbackKey is the key each Alibaba session's CallbackToken is derived
