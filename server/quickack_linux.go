@@ -36,10 +36,15 @@ type quickAckConn struct {
 	raw syscall.RawConn
 }
 
+// setQuickAck sets the flag on a socket (a variable so a test can see it
+// called: reading TCP_QUICKACK back reports the kernel's ack mode, not the
+// flag).
+var setQuickAck = func(fd int) error {
+	return syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, syscall.TCP_QUICKACK, 1)
+}
+
 func (c *quickAckConn) arm() {
-	_ = c.raw.Control(func(fd uintptr) {
-		_ = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_QUICKACK, 1)
-	})
+	_ = c.raw.Control(func(fd uintptr) { _ = setQuickAck(int(fd)) })
 }
 
 func (c *quickAckConn) Read(p []byte) (int, error) {
