@@ -4,16 +4,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/kycdesk/kycdesk/forms"
-	"github.com/kycdesk/kycdesk/providers/idenfy"
 )
 
 // qrWithScanRef is a line of the result screen with the QR beside it: QR
@@ -41,13 +37,7 @@ func TestServeLoad(t *testing.T) {
 	// renderer then redraws), the last to review. The next key waits for
 	// that: two enters on one field before huh moved on would skip a page
 	// and launch unmeasured.
-	spec := idenfy.Spec()
-	var after []string
-	for _, n := range forms.New("iDenfy", spec, nil, false).Essentials[1:] {
-		p, _ := spec.Lookup(n)
-		after = append(after, regexp.QuoteMeta(forms.Label(p)))
-	}
-	after = append(after, "Advanced parameters", "Review: the exact request")
+	after := idenfyFormSteps()
 	var ops []operator
 	for i := range desks {
 		ops = append(ops, newOperator(t, "op"+strconv.Itoa(i)))

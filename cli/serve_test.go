@@ -22,8 +22,10 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/kycdesk/kycdesk/config"
+	"github.com/kycdesk/kycdesk/forms"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/alibaba"
+	"github.com/kycdesk/kycdesk/providers/idenfy"
 	"github.com/kycdesk/kycdesk/server"
 	"github.com/kycdesk/kycdesk/session"
 )
@@ -321,13 +323,32 @@ func (d *deskTerm) reviewIdenfy(t testing.TB, clientID string) {
 	t.Helper()
 	d.keys(d.homeKey(t, "iDenfy"))
 	d.waitFor(t, "iDenfy — essentials")
+	steps := idenfyFormSteps()
 	d.keys(clientID)
+	d.from()
 	d.keys("\r")
+	d.waitFor(t, steps[0])
 	d.keys("John")
-	for i := 0; i < 20 && !d.shows("Review: the exact request"); i++ {
+	// One enter per field, each after the next field is drawn: an enter
+	// that raced ahead would land on review, where enter launches.
+	for _, want := range steps[1:] {
+		d.from()
 		d.keys("\r")
+		d.waitFor(t, want)
 	}
-	d.waitFor(t, "Review: the exact request")
+}
+
+// idenfyFormSteps are what each enter on iDenfy's essentials form brings
+// up, from the second field on: the next field's label, then the
+// Advanced question, then review.
+func idenfyFormSteps() []string {
+	spec := idenfy.Spec()
+	var steps []string
+	for _, n := range forms.New("iDenfy", spec, nil, false).Essentials[1:] {
+		p, _ := spec.Lookup(n)
+		steps = append(steps, regexp.QuoteMeta(forms.Label(p)))
+	}
+	return append(steps, "Advanced parameters", "Review: the exact request")
 }
 
 // homeKey waits for home and returns the number key of the entry (a
