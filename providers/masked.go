@@ -14,7 +14,7 @@ func MaskSecrets(s string, secrets []string) string { return mask(s, secrets) }
 // proxy echoes back, and so that a launch's error carries none of the
 // personal values that were sent (names, dates of birth, document numbers,
 // phone numbers) when the client knows its spec (SpecOf). Every screen, the
-// CLI and the journal read clients through it.
+// CLI and the session store read clients through it.
 func Masked(c Client) Client {
 	if c == nil {
 		return nil

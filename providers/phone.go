@@ -9,11 +9,11 @@ import (
 )
 
 // phoneWire is DWS's identityValue form "{countryCode}-{number}", which
-// the journal and the challenge carry.
+// the session store and the challenge carry.
 var phoneWire = regexp.MustCompile(`^\+?([1-9][0-9]{0,2})-([0-9]+)$`)
 
 // MaskPhone is the one masking rule for phone numbers, on every screen, in
-// the journal and in messages: the country calling code when the number
+// the session store and in messages: the country calling code when the number
 // carries one, then stars, then the last four digits, with no spaces —
 // "44-7700900123", "+44 7700 900123" and "+447700900123" all give
 // "+44******0123", the form DWS itself renders (seed: "+60******6353").

@@ -294,7 +294,7 @@ type Descriptor struct {
 	// MainReference is the reference lists show (scanRef, TransactionId…).
 	MainReference string
 	// CustomerKey maps a customer id as the operator types it to the one
-	// the journal records (Alibaba records the SHA-256 it sends), so a
+	// the session store records (Alibaba records the SHA-256 it sends), so a
 	// search by the typed id finds the session; nil: the same.
 	CustomerKey func(typed string) string
 	// Follow is how results may be followed (callbacks, polling, manual

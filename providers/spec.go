@@ -90,7 +90,7 @@ type Param struct {
 	// right (a birth in 1890, an expired document) are questioned.
 	Date DateMeaning
 	// Personal marks personal data (names, dates of birth, document numbers,
-	// addresses, phone numbers): never written to the journal.
+	// addresses, phone numbers): never written to the session store.
 	Personal bool
 	// Unconfirmed notes a choice made where the sources disagree or are silent.
 	Unconfirmed string

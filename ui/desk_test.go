@@ -66,7 +66,7 @@ func TestConsoleDWSLaunchRecordsTheCodeSent(t *testing.T) {
 	}
 	s, err := j.get(m.result.sessionID)
 	if err != nil || s.Challenge == nil || !s.Challenge.Triggered {
-		t.Fatalf("the journal does not record the code as sent: %+v (%v)", s, err)
+		t.Fatalf("the store does not record the code as sent: %+v (%v)", s, err)
 	}
 	if !m.result.launch.Challenge.Triggered || !strings.Contains(m.View(), "code") {
 		t.Errorf("the result screen does not know the code was sent:\n%s", m.View())

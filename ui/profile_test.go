@@ -110,7 +110,7 @@ func TestProfileToQRInThreeKeys(t *testing.T) {
 	}
 	list := j.Sessions()
 	if len(list) != 1 || list[0].Customer != "cust-77" {
-		t.Fatalf("journal: %+v", list)
+		t.Fatalf("store: %+v", list)
 	}
 	vals := list[0].Values()
 	if vals.Get("locale") != "lt" || vals.Get("country") != "LT" || vals.Get("documents") != "PASSPORT" {

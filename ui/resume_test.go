@@ -47,7 +47,7 @@ func TestUnknownOutcomeRetriedFromTheErrorScreen(t *testing.T) {
 		t.Fatalf("a 503 is not shown as outcome unknown:\n%s", m.View())
 	}
 	if list := j.Sessions(); len(list) != 1 || !list[0].OutcomeUnknown() {
-		t.Fatalf("journal does not keep the unknown outcome: %+v", list)
+		t.Fatalf("the store does not keep the unknown outcome: %+v", list)
 	}
 	send(m, press("r"))
 	if m.screen != screenResult {
@@ -72,7 +72,7 @@ func TestUnknownOutcomeResumedAfterARestart(t *testing.T) {
 		t.Fatal("expected the unknown outcome")
 	}
 
-	// A new console on the same journal: home says there is something to resume.
+	// A new console on the same store: home says there is something to resume.
 	m2 := New(ctx)
 	send(m2, size(100, 30))
 	if !strings.Contains(m2.View(), "1 session(s) with an unknown outcome") {

@@ -73,7 +73,7 @@ func TestTeatestWholePath(t *testing.T) {
 		t.Fatalf("QR decodes to %q (%v), URL %q", got, err, final.result.launch.URL)
 	}
 	if list := j.Sessions(); len(list) != 1 || list[0].Customer != "teatest-1" {
-		t.Fatalf("journal has %d sessions", len(list))
+		t.Fatalf("store has %d sessions", len(list))
 	}
 }
 
@@ -118,6 +118,6 @@ func TestTeatestProfileToQRInThreeKeys(t *testing.T) {
 		t.Fatalf("QR decodes to %q (%v), URL %q", got, err, final.result.launch.URL)
 	}
 	if list := j.Sessions(); len(list) != 1 || list[0].Customer != "tt-3keys" {
-		t.Fatalf("journal has %d sessions", len(list))
+		t.Fatalf("store has %d sessions", len(list))
 	}
 }

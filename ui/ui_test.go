@@ -276,7 +276,7 @@ func TestWholePathIdenfyOnTheSandbox(t *testing.T) {
 		t.Fatalf("QR decodes to %q, URL is %q", got, m.result.launch.URL)
 	}
 	if list := j.Sessions(); len(list) != 1 || list[0].Customer != "desk-0042" {
-		t.Fatalf("journal: %+v", list)
+		t.Fatalf("store: %+v", list)
 	}
 	// n starts the next session on the same provider
 	send(m, press("n"))

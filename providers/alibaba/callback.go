@@ -67,7 +67,7 @@ func ParseCallback(q url.Values) (*Callback, error) {
 // from the receiver's key and the session's MerchantBizId (a random id
 // generated per launch), so the token is unpredictable without the key and
 // nothing secret is stored; the receiver recomputes it (CheckCallback). The
-// token is still kept out of the journal (the CallbackToken parameter is
+// token is still kept out of the session store (the CallbackToken parameter is
 // marked Personal).
 func CallbackToken(key []byte, merchantBizID string) string {
 	return providers.DeriveCallbackToken(key, ID, merchantBizID)

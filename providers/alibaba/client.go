@@ -417,7 +417,7 @@ func (c *Client) Launch(ctx context.Context, v providers.Values) (*providers.Lau
 		Extra:     map[string]string{},
 		Notes:     []string{"the URL works once and for 30 minutes"},
 		// Always the hash: sent as typed, MerchantUserId is personal data,
-		// and Customer goes to the journal.
+		// and Customer goes to the session store.
 		Customer: HashUserID(pv.Get("MerchantUserId")),
 	}
 	if r.Protocol != "" {

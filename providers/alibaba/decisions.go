@@ -51,7 +51,7 @@ package alibaba
 //     local switch kycdeskSendUserIdAsTyped (never sent) sends the value
 //     unchanged. The typed value is marked Personal (it may be a phone
 //     number or e-mail address, the seed's own examples) and so is never
-//     journaled; Launch.Customer is the value as sent.
+//     stored; Launch.Customer is the value as sent.
 //
 // D6  MetaInfo. The seed requires the result of getMetaInfo() run in the
 //     customer's browser, "passed through unmodified"; at a desk the session

@@ -9,7 +9,7 @@ import (
 	"github.com/kycdesk/kycdesk/providers"
 )
 
-// ID is the provider id in the registry, the CLI and the journal.
+// ID is the provider id in the registry, the CLI and the session store.
 const ID = "alibaba"
 
 // Follow is how Alibaba results are followed: by CallbackUrl (then one

@@ -288,8 +288,8 @@ func Spec() providers.Spec {
 			Name: "CallbackToken", Label: "Callback token", Kind: providers.KindText, ASCII: true,
 			Placeholder: "NMjvQanQgplBSaEI0sL86WnQplB",
 			Doc:         "A security token you generate for anti-replay and tamper checks; when set, it is included in the CallbackUrl callback.",
-			// Personal in the journal's sense: it authenticates callbacks, so
-			// it is kept out of the journal with the personal fields.
+			// Personal in the session store's sense: it authenticates callbacks, so
+			// it is kept out of the session store with the personal fields.
 			Personal: true,
 		},
 		{

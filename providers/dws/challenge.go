@@ -275,7 +275,7 @@ func (c *Client) Verify(ctx context.Context, l *providers.Launch, code string) (
 				Message: "the authentication is locked after too many wrong codes; nothing was sent", Action: "start a new session"}
 	}
 	// Whether a code was sent is DWS's to say: a Launch restored from the
-	// journal in another process may not show the trigger.
+	// store read by another process may not show the trigger.
 	authType := TypeSMS
 	if t := l.Extra[ParamAuthenticationType]; t != "" {
 		authType = t

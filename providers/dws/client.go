@@ -582,7 +582,7 @@ func (c *Client) Launch(ctx context.Context, v providers.Values) (*providers.Lau
 // kycdesk's own mask of the number sent (providers.MaskPhone, one rule on
 // every screen); DWS's rendering is used only when kycdesk has none, and
 // masked again when it came unmasked, so a full number never reaches the
-// screen or the journal.
+// screen or the session store.
 func applyActionForm(ch *providers.Challenge, form map[string]string) {
 	if form == nil {
 		return

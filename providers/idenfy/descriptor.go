@@ -6,7 +6,7 @@ import (
 	"github.com/kycdesk/kycdesk/providers"
 )
 
-// ID is the provider id in the registry, the CLI and the journal.
+// ID is the provider id in the registry, the CLI and the session store.
 const ID = "idenfy"
 
 // LiveURL is iDenfy's API root (reference/idenfy.md §0, OpenAPI servers).
