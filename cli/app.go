@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/kycdesk/kycdesk/callbacks"
@@ -15,6 +16,7 @@ import (
 	"github.com/kycdesk/kycdesk/providers/catalog"
 	"github.com/kycdesk/kycdesk/providers/idenfy"
 	"github.com/kycdesk/kycdesk/sandbox"
+	"github.com/kycdesk/kycdesk/sandbox/token"
 	"github.com/kycdesk/kycdesk/session"
 )
 
@@ -103,8 +105,8 @@ func openApp(io *IO, live, receive bool, store string) (*app, error) {
 		} else {
 			// Environment credentials go there only if it proves it holds
 			// this machine's per-run token (a squatter on the port cannot).
-			var note string
-			a.sb, note = config.OpenSandbox(context.Background(), a.sandboxURL, io.Getenv, nil)
+			tok, public, note := token.Open(context.Background(), a.sandboxURL, io.Getenv, nil)
+			a.sb = config.SandboxAccess{URL: strings.TrimRight(a.sandboxURL, "/"), Token: tok, PublicURL: public}
 			if note != "" {
 				fmt.Fprintln(io.Err, "kycdesk:", note)
 			}

@@ -4,23 +4,19 @@
 package config
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/BurntSushi/toml"
 
 	"github.com/kycdesk/kycdesk/providers"
-	"github.com/kycdesk/kycdesk/sandbox/token"
 )
 
 // DefaultSandboxURL is where the console and commands look for a running
@@ -232,7 +228,7 @@ type Resolved struct {
 type SandboxAccess struct {
 	URL string
 	// Token is the sandbox's per-run token, set only once the sandbox has
-	// proved it holds it (OpenSandbox), or for a sandbox this process
+	// proved it holds it (token.Open), or for a sandbox this process
 	// started itself. Only then may the environment's credentials go there.
 	Token string
 	// PublicURL is the base of the URLs that sandbox issues (known only
@@ -341,38 +337,6 @@ func AllowedURLHosts(t map[string]string) []string {
 		}
 	}
 	return out
-}
-
-// OpenSandbox finds the per-run token that `kycdesk sandbox` wrote for
-// sandboxURL and asks the sandbox there to prove it holds it. The token is
-// returned only when it did; note says why not when a token file exists
-// but the proof failed ("" otherwise: no token file is the ordinary case).
-func OpenSandbox(ctx context.Context, sandboxURL string, env Env, client *http.Client) (SandboxAccess, string) {
-	if env == nil {
-		env = os.Getenv
-	}
-	sb := SandboxAccess{URL: strings.TrimRight(sandboxURL, "/")}
-	path := token.Path(token.StateDir(env), sb.URL)
-	if path == "" {
-		return sb, ""
-	}
-	tok, err := token.Read(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return sb, ""
-	}
-	if err != nil {
-		return sb, "sandbox token not used: " + err.Error() + "; only the fixed sandbox credentials are sent"
-	}
-	if client == nil {
-		client = &http.Client{Timeout: 2 * time.Second}
-	}
-	h, err := token.Challenge(ctx, client, sb.URL, tok)
-	if err != nil {
-		return sb, "sandbox at " + providers.SanitizeLine(providers.StripUserinfo(sb.URL)) + ": " + err.Error() +
-			"; only the fixed sandbox credentials are sent"
-	}
-	sb.Token, sb.PublicURL = tok, strings.TrimRight(h.PublicURL, "/")
-	return sb, ""
 }
 
 func displayPath(p string) string {

@@ -90,9 +90,9 @@ func TestSquatterGetsNoLiveCredential(t *testing.T) {
 	if err := token.Write(token.Path(token.StateDir(env), sq.srv.URL), token.New()); err != nil {
 		t.Fatal(err)
 	}
-	sb, note := OpenSandbox(context.Background(), sq.srv.URL, env, nil)
+	sb, note := openSandbox(sq.srv.URL, env)
 	if sb.Token != "" || !strings.Contains(note, "does not hold") {
-		t.Fatalf("OpenSandbox trusted the squatter: token %q, note %q", sb.Token, note)
+		t.Fatalf("token.Open trusted the squatter: token %q, note %q", sb.Token, note)
 	}
 	for _, d := range catalog.All() {
 		r := ResolveAccess(d, providers.ModeSandbox, sb, nil, env)
@@ -137,7 +137,7 @@ func TestSquatterGetsNoLiveCredential(t *testing.T) {
 	}
 }
 
-// TestOpenSandboxTrustsAProvenToken: a sandbox that holds the token gets
+// TestOpenSandboxTrustsAProvenToken (token.Open): a sandbox that holds the token gets
 // it, and with it the environment's credentials and the token header.
 func TestOpenSandboxTrustsAProvenToken(t *testing.T) {
 	state := t.TempDir()
@@ -161,9 +161,9 @@ func TestOpenSandboxTrustsAProvenToken(t *testing.T) {
 	if err := token.Write(token.Path(token.StateDir(env), srv.URL), tok); err != nil {
 		t.Fatal(err)
 	}
-	sb, note := OpenSandbox(context.Background(), srv.URL, env, nil)
+	sb, note := openSandbox(srv.URL, env)
 	if sb.Token != tok || note != "" {
-		t.Fatalf("OpenSandbox = %+v, %q; want the token", sb, note)
+		t.Fatalf("token.Open = %+v, %q; want the token", sb, note)
 	}
 	r := ResolveAccess(desc(t, "idenfy"), providers.ModeSandbox, sb, nil, env)
 	if r.Config.Credentials["apiKey"] != "ek" {
@@ -180,7 +180,7 @@ func TestOpenSandboxTrustsAProvenToken(t *testing.T) {
 	// A token file others can read is not used.
 	p := token.Path(token.StateDir(env), srv.URL)
 	os.Chmod(p, 0o644)
-	if sb, note := OpenSandbox(context.Background(), srv.URL, env, nil); sb.Token != "" || !strings.Contains(note, "other users") {
+	if sb, note := openSandbox(srv.URL, env); sb.Token != "" || !strings.Contains(note, "other users") {
 		t.Fatalf("world-readable token used: %+v %q", sb, note)
 	}
 }
@@ -313,4 +313,10 @@ func TestTOMLErrorDoesNotEchoTheValue(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "SECRETunq") || !strings.Contains(err.Error(), "line 2") {
 		t.Fatalf("Load = %v, want the line named and the value not shown", err)
 	}
+}
+
+// openSandbox is what the console does with token.Open's answer.
+func openSandbox(url string, env Env) (SandboxAccess, string) {
+	tok, public, note := token.Open(context.Background(), url, env, nil)
+	return SandboxAccess{URL: strings.TrimRight(url, "/"), Token: tok, PublicURL: public}, note
 }

@@ -257,7 +257,7 @@ func TestStartPublicURLAndClose(t *testing.T) {
 	}
 	defer s2.Close()
 	// A console trusts that public URL once the sandbox proved its token
-	// (config.OpenSandbox sets SandboxPublicURL).
+	// (token.Open gives SandboxPublicURL).
 	c2, err := d.New(providers.Config{Mode: providers.ModeSandbox, BaseURL: s2.URL, Credentials: d.SandboxCredentials,
 		SandboxToken: s2.Token, SandboxPublicURL: "http://192.168.1.20:8470"})
 	if err != nil {

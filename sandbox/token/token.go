@@ -23,6 +23,9 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
+
+	"github.com/kycdesk/kycdesk/providers"
 )
 
 // ProofParam is the health query parameter that asks for a proof.
@@ -218,4 +221,36 @@ func Challenge(ctx context.Context, client *http.Client, sandboxURL, tok string)
 		return nil, errors.New("the sandbox there does not hold this run's token (another process may be answering on its port)")
 	}
 	return &h, nil
+}
+
+// Open finds the per-run token that `kycdesk sandbox` wrote for
+// sandboxURL and asks the sandbox there to prove it holds it. The token
+// (and the base of the URLs that sandbox issues) is returned only when it
+// did; note says why not when a token file exists but the proof failed
+// ("" otherwise: no token file is the ordinary case).
+func Open(ctx context.Context, sandboxURL string, getenv func(string) string, client *http.Client) (tok, publicURL, note string) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	base := strings.TrimRight(sandboxURL, "/")
+	path := Path(StateDir(getenv), base)
+	if path == "" {
+		return "", "", ""
+	}
+	t, err := Read(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", "", ""
+	}
+	if err != nil {
+		return "", "", "sandbox token not used: " + err.Error() + "; only the fixed sandbox credentials are sent"
+	}
+	if client == nil {
+		client = &http.Client{Timeout: 2 * time.Second}
+	}
+	h, err := Challenge(ctx, client, base, t)
+	if err != nil {
+		return "", "", "sandbox at " + providers.SanitizeLine(providers.StripUserinfo(base)) + ": " + err.Error() +
+			"; only the fixed sandbox credentials are sent"
+	}
+	return t, strings.TrimRight(h.PublicURL, "/"), ""
 }
