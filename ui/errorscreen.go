@@ -58,13 +58,9 @@ func (e errorModel) update(msg tea.Msg) (errorModel, tea.Cmd) {
 		return e, nil
 	}
 	k := e.ctx.Keys
-	if e.wire.open {
-		if key.Matches(km, k.Wire, k.Back) {
-			e.wire.toggle()
-			return e, nil
-		}
-		var cmd tea.Cmd
-		e.wire, cmd = e.wire.update(km)
+	var cmd tea.Cmd
+	var took bool
+	if e.wire, cmd, took = e.wire.handleOpen(km, k); took {
 		return e, cmd
 	}
 	switch {

@@ -353,13 +353,9 @@ func actionSuffix(e *providers.Error) string {
 
 func (r resultModel) handleKey(msg tea.KeyMsg) (resultModel, tea.Cmd) {
 	k := r.ctx.Keys
-	if r.wire.open {
-		if key.Matches(msg, k.Wire, k.Back) {
-			r.wire.toggle()
-			return r, nil
-		}
-		var cmd tea.Cmd
-		r.wire, cmd = r.wire.update(msg)
+	var cmd tea.Cmd
+	var took bool
+	if r.wire, cmd, took = r.wire.handleOpen(msg, k); took {
 		return r, cmd
 	}
 	// w is a letter of no one-time code: it opens the raw answers unless

@@ -103,3 +103,18 @@ func wireText(ex []providers.Exchange, w int) string {
 func wireKeys(k keyMap) []key.Binding {
 	return []key.Binding{key.NewBinding(key.WithKeys("w", "esc"), key.WithHelp("w/esc", "close")), k.Up, k.Down, k.PageDown}
 }
+
+// handleOpen takes a key while the panel is open: w or esc closes it,
+// others scroll it. ok is false when the panel is closed (the screen's
+// own keys apply).
+func (w wirePanel) handleOpen(km tea.KeyMsg, k keyMap) (wirePanel, tea.Cmd, bool) {
+	if !w.open {
+		return w, nil, false
+	}
+	if key.Matches(km, k.Wire, k.Back) {
+		w.toggle()
+		return w, nil, true
+	}
+	w, cmd := w.update(km)
+	return w, cmd, true
+}
