@@ -149,9 +149,23 @@ func (f *Follow) Refresh(ctx context.Context) (*providers.Status, error) {
 		d.mu.Unlock()
 		return nil, &TooSoonError{Provider: f.Provider.Desc.Name, Last: last, Next: now.Add(w)}
 	}
-	d.checked[f.ID] = now
+	d.markChecked(f.ID, now)
 	d.mu.Unlock()
 	return f.ask(ctx)
+}
+
+// markChecked records when a session was last asked about (d.mu held).
+// Entries past any manual-refresh interval are dropped as the map grows:
+// a server's desks live for days.
+func (d *Desk) markChecked(id string, now time.Time) {
+	if len(d.checked) >= 256 {
+		for k, at := range d.checked {
+			if now.Sub(at) > time.Minute {
+				delete(d.checked, k)
+			}
+		}
+	}
+	d.checked[id] = now
 }
 
 // Status asks the provider now and records the answer (the command line's
@@ -161,7 +175,7 @@ func (f *Follow) Refresh(ctx context.Context) (*providers.Status, error) {
 // the history saw the verify.
 func (f *Follow) Status(ctx context.Context) (*providers.Status, error) {
 	f.desk.mu.Lock()
-	f.desk.checked[f.ID] = f.desk.Now()
+	f.desk.markChecked(f.ID, f.desk.Now())
 	f.desk.mu.Unlock()
 	return f.ask(ctx)
 }
