@@ -247,10 +247,15 @@ func TestAlibabaWithoutCallbacksIsPolledWithThePolicysDelays(t *testing.T) {
 	sb := startFollowSandbox(t, "")
 	j := tempStore(t)
 	waits := make(chan wait)
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done) }) // a test that stops early frees the follower
 	d := followDesk(t, providers.ModeSandbox, sb.URL, j, nil, func(o *Options) {
 		o.After = func(d time.Duration) <-chan time.Time {
 			w := wait{d: d, fire: make(chan time.Time, 1)}
-			waits <- w
+			select {
+			case waits <- w:
+			case <-done:
+			}
 			return w.fire
 		}
 	})
