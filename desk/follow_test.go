@@ -248,7 +248,6 @@ func TestAlibabaWithoutCallbacksIsPolledWithThePolicysDelays(t *testing.T) {
 	j := tempStore(t)
 	waits := make(chan wait)
 	done := make(chan struct{})
-	t.Cleanup(func() { close(done) }) // a test that stops early frees the follower
 	d := followDesk(t, providers.ModeSandbox, sb.URL, j, nil, func(o *Options) {
 		o.After = func(d time.Duration) <-chan time.Time {
 			w := wait{d: d, fire: make(chan time.Time, 1)}
@@ -259,6 +258,9 @@ func TestAlibabaWithoutCallbacksIsPolledWithThePolicysDelays(t *testing.T) {
 			return w.fire
 		}
 	})
+	// Registered after the desk's own cleanup, so it runs first: a test
+	// that stops early frees the follower before the desk closes.
+	t.Cleanup(func() { close(done) })
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	d.StartFollowing(ctx)
