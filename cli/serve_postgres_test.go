@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -34,6 +33,7 @@ import (
 	"github.com/kycdesk/kycdesk/providers/idenfy"
 	"github.com/kycdesk/kycdesk/sandbox"
 	"github.com/kycdesk/kycdesk/session"
+	"github.com/kycdesk/kycdesk/session/storetest"
 )
 
 // testPostgresEnv names the PostgreSQL server the shared-store tests run
@@ -62,33 +62,9 @@ func TestServeProcessesShareAPostgresStore(t *testing.T) {
 	})
 }
 
-// freshSchemaURL is base with a search_path of a new schema, dropped when
-// the test ends: every run has an empty store.
+// freshSchemaURL is base in a new schema, dropped when the test ends.
 func freshSchemaURL(t *testing.T, base string) string {
-	t.Helper()
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "kycdesk_serve_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		admin.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
-		admin.Close()
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return storetest.FreshPostgresSchema(t, base, "kycdesk_serve_")
 }
 
 // serveProc is one `kycdesk serve` process.

@@ -2,9 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"net/url"
 	"os"
 	"strings"
@@ -38,31 +35,9 @@ func server(t testing.TB) string {
 // fresh is a store in a new schema of the server's database, dropped
 // when the test ends.
 func fresh(t testing.TB) storetest.Target {
-	base := server(t)
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "kycdesk_test_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		admin.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
-		admin.Close()
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
+	u := storetest.FreshPostgresSchema(t, server(t), "kycdesk_test_")
 	dir := t.TempDir()
-	return storetest.Target{URL: u.String(), Env: map[string]string{
+	return storetest.Target{URL: u, Env: map[string]string{
 		"HOME": dir, "XDG_STATE_HOME": dir + "/state", "XDG_CONFIG_HOME": dir + "/config",
 		session.KeyEnv: storetest.TestKey,
 	}}
