@@ -6,9 +6,14 @@
 //	POST /callbacks/idenfy   iDenfy's identification webhook (Idenfy-Signature)
 //	GET  /callbacks/alibaba  Alibaba's CallbackUrl call (callbackToken), then one CheckResult
 //
-// Every call is answered within a second: iDenfy's result is recorded
-// before answering, with a bounded context; Alibaba's CheckResult runs in
-// the background after a 200 and its answer is what gets recorded.
+// Every call is answered within a second. Nothing is recorded without the
+// provider's proof: an iDenfy webhook whose Idenfy-Signature verifies is
+// recorded as it is (ProofSignature), before answering; an unsigned or
+// badly signed one (or any, when no signing key is configured) is never
+// recorded from its body: it only prompts one status request to iDenfy's
+// API for that session (at most one per MinAskInterval), whose answer is
+// recorded (ProofAPI). Alibaba's callback prompts one CheckResult in the
+// background after a 200; its answer is what gets recorded.
 package callbacks
 
 import (
@@ -55,16 +60,33 @@ type Sink interface {
 	// Session finds a session by provider id and the provider's main
 	// reference (scanRef, TransactionId); ErrUnknownSession if none.
 	Session(ctx context.Context, provider, ref string) (*Session, error)
-	// Record appends a result for the session. st is sanitized and bounded.
-	Record(ctx context.Context, provider, ref string, st *providers.Status) error
+	// Record appends a result for the session, with what proves it. st is
+	// sanitized and bounded.
+	Record(ctx context.Context, provider, ref string, st *providers.Status, proof Proof) error
 }
+
+// Proof is what a recorded result rests on.
+type Proof string
+
+const (
+	// ProofSignature: the callback's body, whose signature verified.
+	ProofSignature Proof = "signature"
+	// ProofAPI: the provider's API answered kycdesk's own request.
+	ProofAPI Proof = "api"
+)
+
+// MinAskInterval is how often, at most, an unverified iDenfy webhook makes
+// the receiver ask iDenfy's status API about one session (its docs ask not
+// to poll; the console's own r keeps the same interval).
+const MinAskInterval = 10 * time.Second
 
 // Options configure a Receiver.
 type Options struct {
 	// IdenfySigningKey is the webhook's signing key (iDenfy dashboard →
-	// Notifications → Headers). Once set, an unsigned or badly signed
-	// webhook is refused with 401. Empty: webhooks are accepted unsigned and
-	// counted with reason "unverified".
+	// Notifications → Headers). A webhook whose signature verifies is
+	// recorded; any other (unsigned, badly signed, or every one when the
+	// key is empty) is answered 200, counted ("unsigned", "bad_signature")
+	// and only prompts a status request to iDenfy's API.
 	IdenfySigningKey []byte
 	// AlibabaKey is the CallbackTarget.Key the clients derived each
 	// session's CallbackToken from. Without it every Alibaba callback is
@@ -93,10 +115,10 @@ const (
 	ReasonRecorded       = "recorded"        // a result was recorded
 	ReasonConfirming     = "confirming"      // Alibaba: CheckResult started
 	ReasonNoStatus       = "no_status"       // an event without a status (DOCUMENT_EXPIRATION)
-	ReasonDuplicate      = "duplicate"       // a final result was already recorded
-	ReasonUnverified     = "unverified"      // accepted without a signature: no key is set
-	ReasonUnsigned       = "unsigned"        // no signature while a key is set
-	ReasonBadSignature   = "bad_signature"   // the signature does not match
+	ReasonUnsigned       = "unsigned"        // no signature, or no key to check one: the status API is asked
+	ReasonBadSignature   = "bad_signature"   // the signature does not match: the status API is asked
+	ReasonAsked          = "asked"           // the status API answered what was recorded
+	ReasonAskedRecently  = "asked_recently"  // the status API was asked about the session less than MinAskInterval ago
 	ReasonBadToken       = "bad_token"       // the callback token does not match the session
 	ReasonNoKey          = "no_key"          // no key to check Alibaba tokens
 	ReasonReplayed       = "replayed"        // a used token again
@@ -125,7 +147,13 @@ type Receiver struct {
 	// tokens are Alibaba callback tokens being confirmed or confirmed
 	// with a final result: a second callback with one is refused.
 	tokens map[string]time.Time
-	wg     sync.WaitGroup
+	// asked is when the status API was last asked about an iDenfy session
+	// because of an unverified webhook (by scanRef).
+	asked map[string]time.Time
+	// unverified is set by an unverified iDenfy webhook and cleared by a
+	// good one: the desks and the log say the signing key is wrong.
+	unverified bool
+	wg         sync.WaitGroup
 }
 
 // tokenKeep is how long a used token is remembered in memory; after that
@@ -144,7 +172,7 @@ func New(sink Sink, opts Options) *Receiver {
 		opts.ConfirmTimeout = 30 * time.Second
 	}
 	r := &Receiver{sink: sink, opts: opts, mux: http.NewServeMux(),
-		counts: map[[3]string]uint64{}, tokens: map[string]time.Time{}}
+		counts: map[[3]string]uint64{}, tokens: map[string]time.Time{}, asked: map[string]time.Time{}}
 	r.mux.HandleFunc(IdenfyPath, r.idenfy)
 	r.mux.HandleFunc(AlibabaPath, r.alibaba)
 	return r
@@ -179,6 +207,21 @@ func (r *Receiver) Count(provider, outcome, reason string) uint64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.counts[[3]string{provider, outcome, reason}]
+}
+
+// SignatureProblem says, while the last iDenfy webhook did not verify,
+// what the operator of the server must check; "" once a good one arrived
+// (or before any came).
+func (r *Receiver) SignatureProblem() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.unverified {
+		return ""
+	}
+	if len(r.opts.IdenfySigningKey) == 0 {
+		return "iDenfy webhooks arrive unsigned-checked (no IDENFY_WEBHOOK_SIGNING_KEY): results come from iDenfy's status API instead"
+	}
+	return "iDenfy webhooks fail their signature: check IDENFY_WEBHOOK_SIGNING_KEY"
 }
 
 // Wait blocks until every background confirmation started so far has
@@ -270,19 +313,14 @@ func (r *Receiver) idenfy(w http.ResponseWriter, req *http.Request) {
 		r.answer(w, p, http.StatusBadRequest, Refused, ReasonMalformed)
 		return
 	}
-	verified := false
+	reason := ReasonUnsigned
 	if len(r.opts.IdenfySigningKey) > 0 {
 		switch err := idenfy.VerifyWebhook(r.opts.IdenfySigningKey, body, req.Header.Get(idenfy.SignatureHeader)); err {
 		case nil:
-			verified = true
+			reason = ""
 		case idenfy.ErrUnsigned:
-			r.logf("callbacks: idenfy webhook refused: unsigned")
-			r.answer(w, p, http.StatusUnauthorized, Refused, ReasonUnsigned)
-			return
 		default:
-			r.logf("callbacks: idenfy webhook refused: bad signature")
-			r.answer(w, p, http.StatusUnauthorized, Refused, ReasonBadSignature)
-			return
+			reason = ReasonBadSignature
 		}
 	}
 	hook, err := idenfy.ParseWebhook(body, req.Header.Get(idenfy.EventTypeHeader))
@@ -290,6 +328,23 @@ func (r *Receiver) idenfy(w http.ResponseWriter, req *http.Request) {
 		r.answer(w, p, http.StatusBadRequest, Refused, ReasonMalformed)
 		return
 	}
+	if reason != "" {
+		// Not the provider's proof: its body is never recorded. It only
+		// says something may have happened to the session it names.
+		r.mu.Lock()
+		r.unverified = true
+		r.mu.Unlock()
+		r.logf("callbacks: idenfy webhook %s (scanRef=%s): not recorded; asking iDenfy's status API instead (check %s)",
+			reason, hook.ScanRef, "IDENFY_WEBHOOK_SIGNING_KEY")
+		r.askIdenfy(req.Context(), hook.ScanRef)
+		// 200 all the same: iDenfy sends the customer to the failure page
+		// on any other answer, whatever the result.
+		r.answer(w, p, http.StatusOK, Refused, reason)
+		return
+	}
+	r.mu.Lock()
+	r.unverified = false
+	r.mu.Unlock()
 	st := hook.Status(r.now())
 	if st == nil {
 		r.answer(w, p, http.StatusOK, Accepted, ReasonNoStatus)
@@ -297,7 +352,7 @@ func (r *Receiver) idenfy(w http.ResponseWriter, req *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(req.Context(), r.opts.AnswerTimeout)
 	defer cancel()
-	sess, err := r.sink.Session(ctx, p, hook.ScanRef)
+	_, err = r.sink.Session(ctx, p, hook.ScanRef)
 	switch {
 	case errors.Is(err, ErrUnknownSession):
 		// Not a session of this desk (the account's webhook serves other
@@ -308,22 +363,74 @@ func (r *Receiver) idenfy(w http.ResponseWriter, req *http.Request) {
 		r.logf("callbacks: idenfy scanRef=%s: %s", hook.ScanRef, providers.SanitizeLine(err.Error()))
 		r.answer(w, p, http.StatusServiceUnavailable, Refused, ReasonStoreError)
 		return
-	case sess.Final:
-		r.answer(w, p, http.StatusOK, Accepted, ReasonDuplicate)
-		return
 	}
-	if err := r.sink.Record(ctx, p, hook.ScanRef, clean(st)); err != nil {
+	// A later final verdict after a final one (a manual review, a
+	// resubmission) supersedes it; the store's rules decide, in its
+	// transaction.
+	if err := r.sink.Record(ctx, p, hook.ScanRef, clean(st), ProofSignature); err != nil {
 		// iDenfy retries on a non-2xx answer.
 		r.logf("callbacks: idenfy scanRef=%s not recorded: %s", hook.ScanRef, providers.SanitizeLine(err.Error()))
 		r.answer(w, p, http.StatusServiceUnavailable, Refused, ReasonStoreError)
 		return
 	}
 	r.logf("callbacks: idenfy scanRef=%s → %s (final %v)", hook.ScanRef, st.State, hook.Final)
-	if verified {
-		r.answer(w, p, http.StatusOK, Accepted, ReasonRecorded)
-	} else {
-		r.answer(w, p, http.StatusOK, Accepted, ReasonUnverified)
+	r.answer(w, p, http.StatusOK, Accepted, ReasonRecorded)
+}
+
+// askIdenfy asks iDenfy's status API once about the session an
+// unverified webhook names, in the background, at most once per
+// MinAskInterval per session, and records the answer (ProofAPI).
+func (r *Receiver) askIdenfy(ctx context.Context, scanRef string) {
+	const p = idenfy.ID
+	now := r.now()
+	r.mu.Lock()
+	if at, ok := r.asked[scanRef]; ok && now.Sub(at) < MinAskInterval {
+		r.mu.Unlock()
+		r.count(p, Refused, ReasonAskedRecently)
+		return
 	}
+	if len(r.asked) >= 4096 {
+		for k, at := range r.asked {
+			if now.Sub(at) >= MinAskInterval {
+				delete(r.asked, k)
+			}
+		}
+	}
+	if len(r.asked) >= 4096 { // a flood of distinct references: ask none
+		r.mu.Unlock()
+		r.count(p, Refused, ReasonAskedRecently)
+		return
+	}
+	r.asked[scanRef] = now
+	r.mu.Unlock()
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.AnswerTimeout)
+	sess, err := r.sink.Session(lctx, p, scanRef)
+	cancel()
+	if err != nil || sess.Client == nil || sess.Launch == nil {
+		if err != nil && !errors.Is(err, ErrUnknownSession) {
+			r.logf("callbacks: idenfy scanRef=%s: %s", scanRef, providers.SanitizeLine(err.Error()))
+		}
+		return
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), r.opts.ConfirmTimeout)
+		defer cancel()
+		st, err := sess.Client.Status(ctx, sess.Launch)
+		if err != nil {
+			r.logf("callbacks: idenfy scanRef=%s: the status API failed: %s", scanRef, providers.SanitizeLine(err.Error()))
+			r.count(p, Refused, ReasonConfirmFailed)
+			return
+		}
+		if err := r.sink.Record(ctx, p, scanRef, clean(st), ProofAPI); err != nil {
+			r.logf("callbacks: idenfy scanRef=%s not recorded: %s", scanRef, providers.SanitizeLine(err.Error()))
+			r.count(p, Refused, ReasonStoreError)
+			return
+		}
+		r.logf("callbacks: idenfy scanRef=%s → %s (status API)", scanRef, st.State)
+		r.count(p, Accepted, ReasonAsked)
+	}()
 }
 
 // alibaba takes Alibaba's callback: the token must be the session's; then
@@ -415,7 +522,7 @@ func (r *Receiver) confirm(sess *Session, cb *alibaba.Callback) {
 	if !st.State.Final() {
 		r.forget(cb.Token)
 	}
-	if err := r.sink.Record(ctx, p, cb.TransactionID, clean(st)); err != nil {
+	if err := r.sink.Record(ctx, p, cb.TransactionID, clean(st), ProofAPI); err != nil {
 		r.forget(cb.Token)
 		r.logf("callbacks: alibaba TransactionId=%s not recorded: %s", cb.TransactionID, providers.SanitizeLine(err.Error()))
 		r.count(p, Refused, ReasonStoreError)

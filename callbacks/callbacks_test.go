@@ -9,10 +9,12 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/alibaba"
@@ -25,11 +27,12 @@ type memSink struct {
 	mu       sync.Mutex
 	sessions map[string]*Session
 	recorded map[string][]*providers.Status
+	proofs   map[string][]Proof
 	fail     error
 }
 
 func newSink() *memSink {
-	return &memSink{sessions: map[string]*Session{}, recorded: map[string][]*providers.Status{}}
+	return &memSink{sessions: map[string]*Session{}, recorded: map[string][]*providers.Status{}, proofs: map[string][]Proof{}}
 }
 
 func (m *memSink) add(provider, ref string, s *Session) {
@@ -52,14 +55,35 @@ func (m *memSink) Session(ctx context.Context, provider, ref string) (*Session, 
 	return &cp, nil
 }
 
-func (m *memSink) Record(ctx context.Context, provider, ref string, st *providers.Status) error {
+func (m *memSink) Record(ctx context.Context, provider, ref string, st *providers.Status, proof Proof) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.fail != nil {
 		return m.fail
 	}
 	m.recorded[provider+"/"+ref] = append(m.recorded[provider+"/"+ref], st)
+	m.proofs[provider+"/"+ref] = append(m.proofs[provider+"/"+ref], proof)
 	return nil
+}
+
+func (m *memSink) proofsOf(provider, ref string) []Proof {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]Proof(nil), m.proofs[provider+"/"+ref]...)
+}
+
+// statusClient is a provider client whose status API answers st and
+// counts the requests.
+type statusClient struct {
+	providers.Client
+	st    providers.Status
+	asked atomic.Int32
+}
+
+func (c *statusClient) Status(ctx context.Context, l *providers.Launch) (*providers.Status, error) {
+	c.asked.Add(1)
+	st := c.st
+	return &st, nil
 }
 
 func (m *memSink) statuses(provider, ref string) []*providers.Status {
@@ -84,40 +108,75 @@ func post(t *testing.T, h http.Handler, body []byte, sig string) *httptest.Respo
 
 func TestIdenfyWebhookSignature(t *testing.T) {
 	sink := newSink()
-	sink.add("idenfy", "scan-ref", &Session{Launch: &providers.Launch{Provider: "idenfy"}})
-	r := New(sink, Options{IdenfySigningKey: signingKey})
+	api := &statusClient{st: providers.Status{State: providers.StatePending, Detail: "iDenfy status: ACTIVE"}}
+	sink.add("idenfy", "scan-ref", &Session{Launch: &providers.Launch{Provider: "idenfy"}, Client: api})
+	clock := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	r := New(sink, Options{IdenfySigningKey: signingKey, Now: func() time.Time { return clock }})
 	body, err := os.ReadFile("../providers/idenfy/testdata/webhook.1.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec := post(t, r, body, ""); rec.Code != http.StatusUnauthorized {
+	// Unsigned, badly signed, signed over other bytes: each answered 200
+	// (iDenfy shows the customer a failure page otherwise), none recorded
+	// from its body; the first makes one status request, the others come
+	// within 10 s of it and ask nothing more.
+	if rec := post(t, r, body, ""); rec.Code != http.StatusOK {
 		t.Fatalf("unsigned: %d", rec.Code)
 	}
-	// Signed with another key (the published vector's).
-	if rec := post(t, r, body, idenfy.SignWebhook([]byte("TestingKey"), body)); rec.Code != http.StatusUnauthorized {
+	if rec := post(t, r, body, idenfy.SignWebhook([]byte("TestingKey"), body)); rec.Code != http.StatusOK {
 		t.Fatalf("bad signature: %d", rec.Code)
 	}
-	// The right signature over other bytes (re-serialized JSON).
-	if rec := post(t, r, bytes.ReplaceAll(body, []byte("\n"), nil), idenfy.SignWebhook(signingKey, body)); rec.Code != http.StatusUnauthorized {
+	if rec := post(t, r, bytes.ReplaceAll(body, []byte("\n"), nil), idenfy.SignWebhook(signingKey, body)); rec.Code != http.StatusOK {
 		t.Fatalf("body changed: %d", rec.Code)
 	}
-	if n := len(sink.statuses("idenfy", "scan-ref")); n != 0 {
-		t.Fatalf("%d recorded from refused calls", n)
+	r.Wait()
+	if got := sink.statuses("idenfy", "scan-ref"); len(got) != 1 || got[0].Detail != "iDenfy status: ACTIVE" ||
+		!slices.Equal(sink.proofsOf("idenfy", "scan-ref"), []Proof{ProofAPI}) || api.asked.Load() != 1 {
+		t.Fatalf("recorded from unverified webhooks: %+v (asked %d)", got, api.asked.Load())
 	}
-	if r.Count("idenfy", Refused, ReasonUnsigned) != 1 || r.Count("idenfy", Refused, ReasonBadSignature) != 2 {
+	if r.Count("idenfy", Refused, ReasonUnsigned) != 1 || r.Count("idenfy", Refused, ReasonBadSignature) != 2 ||
+		r.Count("idenfy", Refused, ReasonAskedRecently) != 2 || r.Count("idenfy", Accepted, ReasonAsked) != 1 {
 		t.Fatalf("counts %+v", r.Counts())
+	}
+	if !strings.Contains(r.SignatureProblem(), "IDENFY_WEBHOOK_SIGNING_KEY") {
+		t.Errorf("signature problem = %q", r.SignatureProblem())
+	}
+	// 10 s later, another unverified one asks again.
+	clock = clock.Add(MinAskInterval)
+	post(t, r, body, "")
+	r.Wait()
+	if api.asked.Load() != 2 {
+		t.Fatalf("asked %d times", api.asked.Load())
 	}
 	if rec := post(t, r, body, idenfy.SignWebhook(signingKey, body)); rec.Code != http.StatusOK {
 		t.Fatalf("good signature: %d %s", rec.Code, rec.Body)
 	}
-	if got := sink.statuses("idenfy", "scan-ref"); len(got) != 1 || got[0].State != providers.StatePending {
-		t.Fatalf("%+v", got)
+	got := sink.statuses("idenfy", "scan-ref")
+	if p := sink.proofsOf("idenfy", "scan-ref"); len(got) != 3 || got[2].State != providers.StatePending || p[2] != ProofSignature {
+		t.Fatalf("%+v %v", got, p)
+	}
+	if r.SignatureProblem() != "" {
+		t.Errorf("a good webhook clears the problem: %q", r.SignatureProblem())
 	}
 
-	// Without a key, unsigned webhooks are accepted and counted as unverified.
+	// Without a key, no webhook is recorded from its body: a forged
+	// approval only makes kycdesk ask.
+	forged := []byte(`{"scanRef":"scan-ref","final":true,"status":{"overall":"APPROVED"}}`)
 	open := New(sink, Options{})
-	if rec := post(t, open, body, ""); rec.Code != http.StatusOK || open.Count("idenfy", Accepted, ReasonUnverified) != 1 {
+	if rec := post(t, open, forged, ""); rec.Code != http.StatusOK || open.Count("idenfy", Refused, ReasonUnsigned) != 1 {
 		t.Fatalf("no key: %d %+v", rec.Code, open.Counts())
+	}
+	open.Wait()
+	for _, st := range sink.statuses("idenfy", "scan-ref") {
+		if st.State == providers.StateApproved {
+			t.Fatal("a forged approval was recorded")
+		}
+	}
+	// An unknown reference asks nothing.
+	post(t, open, []byte(`{"scanRef":"nobody","final":true,"status":{"overall":"APPROVED"}}`), "")
+	open.Wait()
+	if api.asked.Load() != 3 {
+		t.Errorf("asked %d times", api.asked.Load())
 	}
 }
 
@@ -141,9 +200,9 @@ func TestIdenfyFinalFalseThenTrue(t *testing.T) {
 	if len(got) != 2 || got[1].State != providers.StateApproved || got[1].Fields["manualFace"] != "FACE_MATCH" {
 		t.Fatalf("after final:true %+v", got)
 	}
-	// A redelivery of the final webhook adds nothing.
-	if rec := post(t, r, manual, idenfy.SignWebhook(signingKey, manual)); rec.Code != http.StatusOK || len(sink.statuses("idenfy", "s1")) != 2 ||
-		r.Count("idenfy", Accepted, ReasonDuplicate) != 1 {
+	// A redelivery of the final webhook goes to the store, whose rules
+	// make it a no-op (session/storetest); it is answered 200.
+	if rec := post(t, r, manual, idenfy.SignWebhook(signingKey, manual)); rec.Code != http.StatusOK || len(sink.statuses("idenfy", "s1")) != 3 {
 		t.Fatalf("redelivery: %d %+v", rec.Code, r.Counts())
 	}
 	// Unknown sessions are answered 200 (no retries) but not recorded.

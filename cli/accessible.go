@@ -267,13 +267,15 @@ func accessibleLaunch(a *app, io *IO, dr *desk.Draft, ask func(...huh.Field) err
 	out := io.Out
 	fmt.Fprintln(out, "The request that will be sent, secrets masked:")
 	accessibleRequest(out, dr.View())
-	if dup := a.desk.Duplicate(dr); dup != "" {
+	dup := a.desk.Duplicate(dr)
+	if dup != "" {
 		fmt.Fprintln(out, "Warning:", dup)
 	}
 	launch := false
 	if err := ask(huh.NewConfirm().Title("Launch?").Value(&launch)); err != nil || !launch {
 		return accessibleEnd(io, err)
 	}
+	dr.Confirmed = dup != "" // seen and confirmed: the store records who
 	if len(dr.Warnings) > 0 {
 		_, _ = a.desk.AcceptWarnings(dr) // confirmed once for a profile
 	}

@@ -70,6 +70,7 @@ func openApp(io *IO, live, receive bool, store string) (*app, error) {
 	if a.store, err = openStore(storeURL(store, io.Getenv, f), io.Getenv); err != nil {
 		return nil, fmt.Errorf("%w (nothing was sent)", err)
 	}
+	a.customerKey = a.store.CustomerKey()
 	var ln net.Listener
 	var recvOpts callbacks.Options
 	if a.mode == providers.ModeSandbox {
@@ -127,7 +128,7 @@ func openApp(io *IO, live, receive bool, store string) (*app, error) {
 	}
 	a.desk = desk.New(desk.Options{
 		Registry: a.reg, Mode: a.mode, SandboxURL: a.sandboxURL, SandboxNote: a.sandboxNote(),
-		Store: a.store, Launcher: &session.Launcher{Store: a.store, Customer: desk.Customer},
+		Store:    a.store,
 		Resolve:  a.resolve,
 		Profiles: desk.ProfileDir{Dir: config.ProfilesDir(io.Getenv), Config: f.Profiles},
 	})

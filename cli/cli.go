@@ -29,6 +29,7 @@ Usage:
   kycdesk serve [--ssh-listen ADDR] [--http-listen ADDR] [--public-url URL] [--operators FILE]
                 [--store URL] [--host-key FILE] [--live] [--tls-cert FILE --tls-key FILE] [--idle-timeout D]
                                             desks connect with: ssh desk-12@HOST -p PORT
+  kycdesk audit verify [--store URL] [--json]   check the history's MAC chain (tampering)
   kycdesk version
 
 Every command that reads the history (the console, launch, verify, status,
@@ -49,6 +50,7 @@ var commands = map[string]func(args []string, io *IO) error{
 	"params":    cmdParams,
 	"sandbox":   cmdSandbox,
 	"serve":     cmdServe,
+	"audit":     cmdAudit,
 	"version":   cmdVersion,
 	"--version": cmdVersion,
 }

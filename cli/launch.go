@@ -32,6 +32,7 @@ func cmdLaunch(args []string, io *IO) error {
 	verbose := fs.Bool("verbose", false, "also print the provider's raw response (sanitized, secrets and personal values masked): under \"response\" with --json, else on stderr")
 	profile := fs.String("profile", "", "launch with desk profile NAME: its fixed values, --set gives the asked ones")
 	label := fs.String("label", "", "the desk label (a ticket number) of a profile that defines one")
+	confirmDup := fs.Bool("confirm-duplicate", false, "live: launch although the customer has a pending session (refused otherwise, exit 2); the store records that you confirmed")
 	store := storeFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -107,9 +108,10 @@ func cmdLaunch(args []string, io *IO) error {
 	if note := a.desk.SandboxNote(); note != "" {
 		fmt.Fprintln(io.Err, "note:", note)
 	}
-	if dup := a.desk.Duplicate(dr); dup != "" {
-		fmt.Fprintln(io.Err, "warning:", dup)
+	if dup := a.desk.Duplicate(dr); dup != "" && *confirmDup {
+		fmt.Fprintln(io.Err, "warning:", dup, "(launched anyway: --confirm-duplicate)")
 	}
+	dr.Confirmed = *confirmDup
 	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
 	o, err := a.desk.Launch(ctx, dr)

@@ -923,10 +923,17 @@ func TestLiveModeAgainstLoopbackEndpoint(t *testing.T) {
 	if m["mode"] != "live" {
 		t.Errorf("mode = %v, want live", m["mode"])
 	}
-	// The duplicate guard: a second live token for the same clientId warns.
+	// The duplicate guard: a second live token for the same clientId is
+	// refused in the store's transaction (exit 2, nothing sent), unless
+	// the operator confirms it.
 	r = cli(t, secrets, "launch", "idenfy", "--live", "--set", "clientId=desk-9", "--json")
-	if r.code != 0 || !strings.Contains(r.err, "already has a pending live session") || !strings.Contains(r.err, m["session"].(string)) {
-		t.Errorf("second live launch: exit %d, want 0 with a duplicate warning naming %v\n%s", r.code, m["session"], r.err)
+	if e := oneJSON(t, r.out); r.code != 2 || !strings.Contains(r.out, m["session"].(string)) ||
+		e["error"].(map[string]any)["code"] != "DUPLICATE" || !strings.Contains(r.out, "--confirm-duplicate") {
+		t.Errorf("second live launch: exit %d, want 2 DUPLICATE naming %v\n%s\n%s", r.code, m["session"], r.out, r.err)
+	}
+	r = cli(t, secrets, "launch", "idenfy", "--live", "--set", "clientId=desk-9", "--json", "--confirm-duplicate")
+	if r.code != 0 || !strings.Contains(r.err, "launched anyway") {
+		t.Errorf("a confirmed second live launch: exit %d\n%s", r.code, r.err)
 	}
 	// dry run in live mode masks the live secret too.
 	run0(t, "launch", "idenfy", "--live", "--set", "clientId=desk-9", "--dry-run")

@@ -22,6 +22,10 @@ type resolver struct {
 	// callback is this process's callback receiver (nil: none); clients
 	// of providers that call back point their sessions at it.
 	callback *providers.CallbackTarget
+	// customerKey desensitises typed customer ids sent to a provider: the
+	// session store's (session.Store.CustomerKey), so that what is sent,
+	// what is recorded and a search agree.
+	customerKey []byte
 }
 
 func newResolver(getenv func(string) string) resolver {
@@ -42,6 +46,7 @@ func (rs *resolver) resolve(d providers.Descriptor, mode providers.Mode, endpoin
 	if endpoint != "" {
 		r.Config.BaseURL = endpoint
 	}
+	r.Config.CustomerKey = rs.customerKey
 	r.Config.HTTP = &http.Client{Transport: rs.transport, Timeout: r.Config.Timeout}
 	if r.Config.HTTP.Timeout == 0 {
 		r.Config.HTTP.Timeout = providers.DefaultTimeout

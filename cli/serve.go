@@ -191,6 +191,7 @@ func startServe(ctx context.Context, cfg server.Config, f *config.File, io *IO) 
 	if s.store, err = openStore(storeURL(cfg.Store, io.Getenv, f), io.Getenv); err != nil {
 		return nil, err
 	}
+	s.customerKey = s.store.CustomerKey()
 	for _, w := range s.store.Warnings() {
 		fmt.Fprintln(io.Err, "store:", providers.SanitizeLine(w))
 	}
@@ -223,6 +224,10 @@ func startServe(ctx context.Context, cfg server.Config, f *config.File, io *IO) 
 		recv.IdenfySigningKey = []byte(sandboxKey)
 	} else if k := io.Getenv(IdenfyWebhookKeyEnv); k != "" {
 		recv.IdenfySigningKey = []byte(k)
+	} else {
+		fmt.Fprintln(io.Err, "warning: "+IdenfyWebhookKeyEnv+" is not set: iDenfy webhooks cannot be verified, so none is "+
+			"recorded from its body; each one only makes kycdesk ask iDenfy's status API once for its session (at most every 10 s). "+
+			"Set the key from iDenfy's dashboard (Notifications → Headers) to record webhooks as they come.")
 	}
 	s.receiver = callbacks.New(sinkOf{s}, recv)
 	s.srv.Handle("/callbacks/", s.receiver)
@@ -294,7 +299,7 @@ func (s *served) wait() error {
 func (s *served) newDesk(operator, deskName string) *desk.Desk {
 	o := desk.Options{
 		Registry: s.reg, Mode: s.mode, SandboxURL: s.sandboxURL,
-		Store: s.store, Launcher: &session.Launcher{Store: s.store, Customer: desk.Customer},
+		Store:    s.store,
 		Resolve:  s.resolve,
 		Profiles: desk.ProfileDir{Dir: config.ProfilesDir(s.io.Getenv), Config: s.file.Profiles},
 		Operator: operator, Desk: deskName,
@@ -364,11 +369,11 @@ func (k sinkOf) Session(ctx context.Context, provider, ref string) (*callbacks.S
 	return k.s.sink.CallbackSink().Session(ctx, provider, ref)
 }
 
-func (k sinkOf) Record(ctx context.Context, provider, ref string, st *providers.Status) error {
+func (k sinkOf) Record(ctx context.Context, provider, ref string, st *providers.Status, proof callbacks.Proof) error {
 	if err := k.started(ctx); err != nil {
 		return err
 	}
-	return k.s.sink.CallbackSink().Record(ctx, provider, ref, st)
+	return k.s.sink.CallbackSink().Record(ctx, provider, ref, st, proof)
 }
 
 // started waits, within the callback's deadline, for the server's desk.

@@ -3,7 +3,6 @@ package desk
 import (
 	"context"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/kycdesk/kycdesk/providers"
@@ -34,16 +33,14 @@ const (
 	ActionVerify = "verify"
 )
 
-// instrument is the one place a desk's launches are tracked and counted
-// and its operators' actions audited: it wraps the launcher (a launch is
-// tracked by the server's shutdown and counted) and every provider client
-// (an operator's status request, verify and resend leave an audit event).
-// Who acts goes with every store write on the context
-// (session.WithActor, history.go). A local console (no operator, no
-// metrics, no tracker) is left as it is.
+// instrument is the one place a desk's operators' actions are audited:
+// every provider client is wrapped so that an operator's status request,
+// verify and resend leave an audit event. Who acts goes with every store
+// write on the context (session.WithActor, history.go); a launch is
+// tracked and counted by the pipeline itself (pipeline.go). A local
+// console (no operator) is left as it is.
 func (d *Desk) instrument() {
-	d.o.Launcher = instrumentedLauncher{next: d.o.Launcher, d: d}
-	if d.o.Operator == "" && d.o.Desk == "" && d.o.Metrics == nil && d.o.Track == nil {
+	if d.o.Operator == "" && d.o.Desk == "" {
 		return
 	}
 	resolve := d.o.Resolve
@@ -53,28 +50,6 @@ func (d *Desk) instrument() {
 	for i, p := range d.providers {
 		d.providers[i] = d.audited(p)
 	}
-}
-
-// instrumentedLauncher tracks and counts each launch.
-type instrumentedLauncher struct {
-	next Launcher
-	d    *Desk
-}
-
-func (l instrumentedLauncher) LaunchBuilt(ctx context.Context, desc providers.Descriptor, c providers.Client, mode providers.Mode,
-	endpoint string, v providers.Values, req *http.Request) (*session.Session, error) {
-	return l.d.sending(ctx, desc, endpoint, func(ctx context.Context) (*session.Session, error) {
-		return l.next.LaunchBuilt(ctx, desc, c, mode, endpoint, v, req)
-	})
-}
-
-func (l instrumentedLauncher) RetryBuilt(ctx context.Context, s *session.Session, c providers.Client, v providers.Values,
-	req *http.Request) (*session.Session, error) {
-	desc, _ := l.d.o.Registry.Get(s.Provider)
-	desc.ID = s.Provider
-	return l.d.sending(ctx, desc, s.Endpoint, func(ctx context.Context) (*session.Session, error) {
-		return l.next.RetryBuilt(ctx, s, c, v, req)
-	})
 }
 
 // audit records an operator's action on the session launched as l, when
@@ -145,55 +120,6 @@ type launchingKey struct{}
 // errStopping is a launch refused because the server is stopping.
 var errStopping = &providers.Error{Kind: providers.KindTransport, Message: "the server is shutting down; nothing was sent",
 	Action: "reconnect in a minute and launch again"}
-
-// sending runs one launch of desc at endpoint (a launch or a retry):
-// tracked by the server's shutdown, queued on the provider account's
-// token bucket (launchLimit), counted in the metrics; a notice on ctx
-// (WithWaitNotice) hears when it queues.
-func (d *Desk) sending(ctx context.Context, desc providers.Descriptor, endpoint string, send func(context.Context) (*session.Session, error)) (*session.Session, error) {
-	provider := desc.ID
-	ctx = context.WithValue(ctx, launchingKey{}, true)
-	if d.o.Track != nil {
-		tracked, done, err := d.o.Track(ctx)
-		if err != nil {
-			return nil, errStopping
-		}
-		defer done()
-		ctx = tracked
-	}
-	m := d.o.Metrics
-	notice, _ := ctx.Value(waitNoticeKey{}).(func(time.Duration))
-	ctx = providers.WithRateWait(ctx, func(wait time.Duration) {
-		if m != nil {
-			m.RateLimitWaited(provider, wait)
-		}
-		if notice != nil {
-			notice(wait)
-		}
-	})
-	start := time.Now()
-	if err := launchLimit(ctx, desc, endpoint); err != nil {
-		// Cancelled while queued: nothing was recorded or sent.
-		if m != nil {
-			m.LaunchFinished(provider, outcomeWord(err), time.Since(start))
-		}
-		return nil, &providers.Error{Kind: providers.KindTransport, Message: "cancelled while waiting for the provider's rate limit; nothing was sent",
-			Action: "launch again", Err: err}
-	}
-	if m != nil {
-		m.LaunchStarted(provider)
-	}
-	s, err := send(ctx)
-	if m != nil {
-		m.LaunchFinished(provider, outcomeWord(err), time.Since(start))
-		if err != nil {
-			if pe := providers.AsError(err); pe.Code != "" && pe.Kind != providers.KindInvalid {
-				m.ProviderError(provider, pe.Code)
-			}
-		}
-	}
-	return s, err
-}
 
 // outcomeWord names a launch's result for the metrics.
 func outcomeWord(err error) string {

@@ -44,7 +44,7 @@ func (m *fakeMetrics) RateLimitWaited(string, time.Duration) { m.mu.Lock(); m.wa
 func servedDesk(t *testing.T, base string, j session.Store, m Metrics, track Tracker) *Desk {
 	plain := newDesk(t, providers.ModeSandbox, base, j, nil)
 	return New(Options{Registry: catalog.All(), Mode: providers.ModeSandbox, SandboxURL: base, Store: j,
-		Launcher: &session.Launcher{Store: j, Customer: Customer}, Resolve: plain.o.Resolve,
+		Resolve:  plain.o.Resolve,
 		Operator: "alice", Desk: "desk-12", Metrics: m, Track: track})
 }
 

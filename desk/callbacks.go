@@ -35,19 +35,27 @@ func (s callbackSink) Session(ctx context.Context, provider, ref string) (*callb
 
 // Record works within the receiver's deadline (it answers the provider
 // within about a second; iDenfy retries a late answer).
-func (s callbackSink) Record(ctx context.Context, provider, ref string, st *providers.Status) error {
-	return s.d.recordCallback(ctx, provider, ref, st)
+func (s callbackSink) Record(ctx context.Context, provider, ref string, st *providers.Status, proof callbacks.Proof) error {
+	return s.d.recordCallback(ctx, provider, ref, st, sourceOf(proof))
+}
+
+// sourceOf is the history's name for what a callback's result rests on.
+func sourceOf(p callbacks.Proof) session.Source {
+	if p == callbacks.ProofSignature {
+		return session.SourceCallback
+	}
+	return session.SourceAPI
 }
 
 // RecordCallback records a result a provider pushed for its session with
-// reference ref (scanRef, TransactionId), keeping a final state already
-// recorded (a late final:false webhook does not reopen a decided session),
-// and announces it on Changes.
-func (d *Desk) RecordCallback(provider, ref string, st *providers.Status) error {
-	return d.recordCallback(context.Background(), provider, ref, st)
+// reference ref (scanRef, TransactionId), with what proves it, under the
+// store's rules (a late final:false webhook does not reopen a decided
+// session), and announces it on Changes.
+func (d *Desk) RecordCallback(provider, ref string, st *providers.Status, proof callbacks.Proof) error {
+	return d.recordCallback(context.Background(), provider, ref, st, sourceOf(proof))
 }
 
-func (d *Desk) recordCallback(ctx context.Context, provider, ref string, st *providers.Status) error {
+func (d *Desk) recordCallback(ctx context.Context, provider, ref string, st *providers.Status, src session.Source) error {
 	if st == nil {
 		return errors.New("no status")
 	}
@@ -55,15 +63,15 @@ func (d *Desk) recordCallback(ctx context.Context, provider, ref string, st *pro
 	if err != nil {
 		return err
 	}
-	if sess.State.Final() && !st.State.Final() {
-		return nil
-	}
 	sctx, cancel := d.storeCtxFrom(ctx)
 	defer cancel()
-	if _, err := d.o.Store.Status(sctx, sess.ID, st); err != nil {
+	got, err := d.o.Store.Status(sctx, sess.ID, st, src)
+	if err != nil {
 		return err
 	}
-	d.Changed(sess.ID)
+	if got.State != sess.State || len(got.History) != len(sess.History) {
+		d.Changed(sess.ID)
+	}
 	return nil
 }
 

@@ -33,7 +33,7 @@ func (d *Desk) CloseOut(id, reason string) error {
 		return errors.New("session " + s.ID + " is already " + string(s.State) + "; there is nothing to close out")
 	}
 	_, err = d.recordStatus(s.ID, &providers.Status{State: session.StateResolved,
-		Detail: "closed out by the operator: " + providers.SanitizeLine(reason), At: d.Now()})
+		Detail: "closed out by the operator: " + providers.SanitizeLine(reason), At: d.Now()}, session.SourceOperator)
 	d.unreachable.Delete(s.ID)
 	return err
 }

@@ -10,7 +10,6 @@ package desk
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -18,14 +17,6 @@ import (
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/session"
 )
-
-// Launcher records a launch's intent before sending and its outcome after.
-// *session.Launcher satisfies it.
-type Launcher interface {
-	LaunchBuilt(ctx context.Context, d providers.Descriptor, c providers.Client, mode providers.Mode,
-		endpoint string, v providers.Values, req *http.Request) (*session.Session, error)
-	RetryBuilt(ctx context.Context, s *session.Session, c providers.Client, v providers.Values, req *http.Request) (*session.Session, error)
-}
 
 // Provider is one provider as a desk offers it.
 type Provider struct {
@@ -63,10 +54,9 @@ type Options struct {
 	// Store is the session history (session.Store: SQLite on a desk,
 	// PostgreSQL shared by many); every read and write of the desk goes
 	// through it (history.go).
-	Store    session.Store
-	Launcher Launcher
-	Resolve  Resolver
-	Now      func() time.Time // nil: time.Now
+	Store   session.Store
+	Resolve Resolver
+	Now     func() time.Time // nil: time.Now
 	// After waits for the follower (nil: time.After); tests advance it.
 	After func(time.Duration) <-chan time.Time
 	// Operator and Desk name who works here (a served desk); "" locally.
@@ -166,7 +156,9 @@ func (d *Desk) Provider(id string) (*Provider, error) {
 }
 
 // Customer is who a launch is for, as the history records it and the
-// duplicate guard compares: the one rule, providers.Customer.
-func Customer(d providers.Descriptor, v providers.Values) string {
-	return providers.Customer(d, v)
+// duplicate guard compares: the one rule, providers.Customer, under the
+// store's customer key (a typed id a provider is sent desensitised is
+// recorded the same way).
+func (d *Desk) Customer(desc providers.Descriptor, v providers.Values) string {
+	return providers.Customer(desc, v, d.o.Store.CustomerKey())
 }

@@ -2,6 +2,8 @@ package desk
 
 import (
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -88,6 +90,7 @@ func newDesk(t *testing.T, mode providers.Mode, base string, j session.Store, wr
 		}
 		r := config.Resolve(d, providers.ModeSandbox, endpoint, nil, func(string) string { return "" })
 		r.Config.Mode = m
+		r.Config.CustomerKey = j.CustomerKey()
 		c, err := d.New(r.Config)
 		if err != nil {
 			t.Fatal(err)
@@ -98,7 +101,7 @@ func newDesk(t *testing.T, mode providers.Mode, base string, j session.Store, wr
 		return &Provider{Desc: d, Client: c, Endpoint: r.Config.BaseURL, SecretEnv: r.SecretEnv}
 	}
 	return New(Options{Registry: catalog.All(), Mode: mode, SandboxURL: base, Store: j,
-		Launcher: &session.Launcher{Store: j, Customer: Customer}, Resolve: resolve})
+		Resolve: resolve})
 }
 
 // counting counts what a launch asks of a client through its interface.
@@ -190,9 +193,16 @@ func TestDWSCodeIsSentAndRecordedOnLaunch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err = f.Status(context.Background())
-	if err != nil || st.State != providers.StateApproved || !strings.Contains(st.Detail, "as recorded") {
-		t.Fatalf("status after verify: %+v %v, want the recorded approval kept", st, err)
+	before, _ := j.History(context.Background(), o.ID)
+	for range 3 { // `kycdesk status ID` run again and again
+		st, err = f.Status(context.Background())
+		if err != nil || st.State != providers.StateApproved || strings.Contains(st.Detail, "as recorded") {
+			t.Fatalf("status after verify: %+v %v, want the recorded approval as it was recorded", st, err)
+		}
+	}
+	after, _ := j.History(context.Background(), o.ID)
+	if len(after) != len(before) {
+		t.Errorf("asking the status of a decided session appended %d events", len(after)-len(before))
 	}
 }
 
@@ -254,17 +264,28 @@ func TestDuplicateWarnsBeforeASecondBilledLiveLaunch(t *testing.T) {
 }
 
 func TestCustomerIsTheOneRule(t *testing.T) {
+	j := tempStore(t)
+	d := newDesk(t, providers.ModeSandbox, "http://127.0.0.1:1", j, nil)
 	reg := catalog.All()
 	idenfy, _ := reg.Get("idenfy")
 	alibaba, _ := reg.Get("alibaba")
 	dws, _ := reg.Get("dws")
-	if got := Customer(idenfy, providers.Values{"clientId": {" c-1 "}}); got != "c-1" {
+	if got := d.Customer(idenfy, providers.Values{"clientId": {" c-1 "}}); got != "c-1" {
 		t.Errorf("idenfy: %q", got)
 	}
-	if got := Customer(alibaba, providers.Values{"MerchantUserId": {"walk-in-42"}}); got != alibaba.CustomerKey("walk-in-42") || got == "walk-in-42" {
-		t.Errorf("alibaba: %q, want the hash it sends", got)
+	// Alibaba: the keyed HMAC it sends (under the store's customer key),
+	// never the typed id nor its plain SHA-256.
+	typed := providers.Values{"MerchantUserId": {"walk-in-42"}}
+	req, err := d.Lookup("alibaba").Client.Request(context.Background(), d.Lookup("alibaba").Client.Prepare(
+		providers.Values{"MerchantUserId": {"walk-in-42"}, "DocType": {"01000000"}}))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := Customer(dws, providers.Values{"identityValue": {"+447400123456"}}); got != "+44******3456" {
+	if got := d.Customer(alibaba, typed); got != alibaba.CustomerKey(j.CustomerKey(), "walk-in-42") || got == "walk-in-42" ||
+		got != req.URL.Query().Get("MerchantUserId") || got == fmt.Sprintf("%x", sha256.Sum256([]byte("walk-in-42"))) {
+		t.Errorf("alibaba: %q, want the keyed id it sends (%q)", got, req.URL.Query().Get("MerchantUserId"))
+	}
+	if got := d.Customer(dws, providers.Values{"identityValue": {"+447400123456"}}); got != "+44******3456" {
 		t.Errorf("dws: %q", got)
 	}
 }

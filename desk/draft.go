@@ -25,6 +25,10 @@ type Draft struct {
 	// Profile names the desk profile the draft came from ("" = the
 	// explorer); Label is the desk label typed with it (LabelKey).
 	Profile, Label string
+	// Confirmed: the operator saw the pending session of the same
+	// customer (Desk.Duplicate) and launches anyway; the store records it
+	// with who confirmed.
+	Confirmed bool
 }
 
 // Draft prepares and validates v for p and, when nothing is refused,
@@ -69,6 +73,3 @@ func (dr *Draft) Text() string { return dr.View().Text() }
 func (dr *Draft) Curl() string {
 	return providers.Curl(dr.Request.Clone(context.Background()), dr.Provider.Client.Secrets(), dr.Provider.SecretEnv)
 }
-
-// Customer is who the draft is for (Customer).
-func (dr *Draft) Customer() string { return Customer(dr.Provider.Desc, dr.Values) }

@@ -169,10 +169,11 @@ func (d *Desk) markChecked(id string, now time.Time) {
 }
 
 // Status asks the provider now and records the answer (the command line's
-// `status`, which an operator runs by hand). A final state the history
-// recorded is kept when the provider answers with a non-final one: DWS has
-// no status query, so its client only knows what the launch told it, while
-// the history saw the verify.
+// `status`, which an operator runs by hand). The store keeps a final state
+// it recorded when the provider answers with a non-final one (DWS has no
+// status query, so its client only knows what the launch told it, while
+// the history saw the verify): the answer returned is what the provider
+// said; Recorded is what the history holds.
 func (f *Follow) Status(ctx context.Context) (*providers.Status, error) {
 	f.desk.mu.Lock()
 	f.desk.markChecked(f.ID, f.desk.Now())
@@ -191,11 +192,23 @@ func (f *Follow) ask(ctx context.Context) (*providers.Status, error) {
 		}
 		return nil, pe
 	}
-	if s, gerr := f.desk.get(f.ID); gerr == nil {
-		st = keepFinal(s, st)
+	if s := f.record(st, session.SourceAPI); s != nil && s.State != st.State {
+		// The store kept a final state the answer would have reopened
+		// (DWS has no status query: its client knows only the launch,
+		// while the history saw the verify): what is recorded is the
+		// answer, as it was recorded, nothing rebuilt.
+		return recordedStatus(s), nil
 	}
-	f.Record(st)
 	return st, nil
+}
+
+// recordedStatus is the session's last status as the history holds it.
+func recordedStatus(s *session.Session) *providers.Status {
+	if len(s.History) == 0 {
+		return &providers.Status{State: s.State}
+	}
+	h := s.History[len(s.History)-1]
+	return &providers.Status{State: s.State, Detail: h.Detail, At: h.At}
 }
 
 // Recorded is the session's last status as the history holds it (a
@@ -206,8 +219,7 @@ func (f *Follow) Recorded() (*providers.Status, bool) {
 	if err != nil || len(s.History) == 0 {
 		return nil, false
 	}
-	h := s.History[len(s.History)-1]
-	return &providers.Status{State: s.State, Detail: h.Detail, At: h.At}, true
+	return recordedStatus(s), true
 }
 
 // Verify submits the code the customer received and records the result.
@@ -221,7 +233,7 @@ func (f *Follow) Verify(ctx context.Context, code string) (*providers.Status, er
 	if err != nil {
 		return nil, err
 	}
-	f.Record(st)
+	f.record(st, session.SourceAPI)
 	return st, nil
 }
 
@@ -239,25 +251,22 @@ func (f *Follow) SendCode(ctx context.Context) (*providers.Challenge, error) {
 }
 
 // Record keeps a status the desk decided itself (a code's lifetime over)
-// and tells every screen (Changes).
+// and tells every screen (Changes). Its source is the desk's operator.
 func (f *Follow) Record(st *providers.Status) {
-	if f.ID != "" && st != nil {
-		if _, err := f.desk.recordStatus(f.ID, st); err == nil {
-			f.desk.Changed(f.ID)
-		}
-	}
+	f.record(st, session.SourceOperator)
 }
 
-// keepFinal keeps the final state s recorded when st is not final.
-func keepFinal(s *session.Session, st *providers.Status) *providers.Status {
-	if s.State.Final() && !st.State.Final() {
-		kept := *st
-		kept.State = s.State
-		kept.Detail = "as recorded"
-		if n := len(s.History); n > 0 {
-			kept.Detail = s.History[n-1].Detail + " (as recorded " + s.History[n-1].At.Local().Format(time.RFC3339) + ")"
-		}
-		return &kept
+// record appends st from src under the store's rules, tells every screen
+// when something was recorded, and returns the session as recorded (nil
+// when the store could not be written).
+func (f *Follow) record(st *providers.Status, src session.Source) *session.Session {
+	if f.ID == "" || st == nil {
+		return nil
 	}
-	return st
+	s, err := f.desk.recordStatus(f.ID, st, src)
+	if err != nil {
+		return nil
+	}
+	f.desk.Changed(f.ID)
+	return s
 }

@@ -74,7 +74,7 @@ func followDesk(t *testing.T, mode providers.Mode, base string, j session.Store,
 		return p
 	}
 	o := Options{Registry: catalog.All(), Mode: mode, SandboxURL: base, Store: j,
-		Launcher: &session.Launcher{Store: j, Customer: Customer}, Resolve: resolve}
+		Resolve: resolve}
 	if set != nil {
 		set(&o)
 	}
@@ -190,7 +190,7 @@ func TestCallbacksReachTheHistoryAndTheChangeFeed(t *testing.T) {
 	// has given up gets no record.
 	gone, cancelGone := context.WithCancel(context.Background())
 	cancelGone()
-	if err := d.CallbackSink().Record(gone, idenfy.ID, iOut.Launch.References["scanRef"], &providers.Status{State: providers.StateDenied}); err == nil {
+	if err := d.CallbackSink().Record(gone, idenfy.ID, iOut.Launch.References["scanRef"], &providers.Status{State: providers.StateDenied}, callbacks.ProofSignature); err == nil {
 		t.Error("the sink recorded a result after its caller's deadline")
 	}
 	if s, _ := j.Get(context.Background(), iOut.ID); s.State != providers.StateApproved {
@@ -198,11 +198,23 @@ func TestCallbacksReachTheHistoryAndTheChangeFeed(t *testing.T) {
 	}
 
 	// A late non-final result does not reopen a decided session.
-	if err := d.RecordCallback(idenfy.ID, iOut.Launch.References["scanRef"], &providers.Status{State: providers.StatePending, Detail: "late"}); err != nil {
+	if err := d.RecordCallback(idenfy.ID, iOut.Launch.References["scanRef"], &providers.Status{State: providers.StatePending, Detail: "late"},
+		callbacks.ProofSignature); err != nil {
 		t.Fatal(err)
 	}
 	if s, _ := j.Get(context.Background(), iOut.ID); s.State != providers.StateApproved {
 		t.Errorf("a late pending result replaced the approval: %s", s.State)
+	}
+	// A later verdict from the provider (a manual review) supersedes it,
+	// both kept, each with its source.
+	if err := d.RecordCallback(idenfy.ID, iOut.Launch.References["scanRef"], &providers.Status{State: providers.StateDenied, Detail: "manual review"},
+		callbacks.ProofSignature); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := j.Get(context.Background(), iOut.ID)
+	if n := len(s.History); s.State != providers.StateDenied || n < 3 || s.History[n-2].State != providers.StateApproved ||
+		s.History[n-1].Source != session.SourceCallback || s.History[0].Source != session.SourceLaunch {
+		t.Errorf("superseded: %s %+v", s.State, s.History)
 	}
 }
 
@@ -225,7 +237,7 @@ func TestCallbackSinkKeepsToItsModeAndProvider(t *testing.T) {
 			t.Errorf("%v: %v, want ErrUnknownSession", tc, err)
 		}
 	}
-	if err := sbx.RecordCallback(idenfy.ID, scanRef, &providers.Status{State: providers.StateApproved}); !errors.Is(err, callbacks.ErrUnknownSession) {
+	if err := sbx.RecordCallback(idenfy.ID, scanRef, &providers.Status{State: providers.StateApproved}, callbacks.ProofSignature); !errors.Is(err, callbacks.ErrUnknownSession) {
 		t.Errorf("a sandbox receiver recorded a live session: %v", err)
 	}
 	// The live desk's own sink finds it.

@@ -39,11 +39,13 @@ func (d *Desk) get(id string) (*session.Session, error) {
 	return d.o.Store.Get(ctx, id)
 }
 
-// recordStatus appends a status answer to the session's history.
-func (d *Desk) recordStatus(id string, st *providers.Status) (*session.Session, error) {
+// recordStatus appends a status to the session's history, saying where it
+// came from; the store applies the record's rules (a decided session is
+// never reopened).
+func (d *Desk) recordStatus(id string, st *providers.Status, src session.Source) (*session.Session, error) {
 	ctx, cancel := d.storeCtx()
 	defer cancel()
-	return d.o.Store.Status(ctx, id, st)
+	return d.o.Store.Status(ctx, id, st, src)
 }
 
 // pendingFor is the store's duplicate check.
@@ -81,7 +83,7 @@ func (d *Desk) SessionsPage(ctx context.Context, mode providers.Mode, query, aft
 	query = strings.TrimSpace(query)
 	q := session.Query{Mode: mode, Text: query, Before: after, Limit: limit}
 	if query != "" {
-		q.Customers = session.CustomerKeys(d.o.Registry, query)
+		q.Customers = session.CustomerKeys(d.o.Registry, d.o.Store.CustomerKey(), query)
 	}
 	list, total, err := d.o.Store.Search(ctx, q, CountTo)
 	if err != nil {

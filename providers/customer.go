@@ -1,18 +1,24 @@
 package providers
 
-import "strings"
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+)
 
 // Customer is who a launch is for, as the history records it and the
 // duplicate guard compares: the one rule (desk.Customer calls it).
 //
 //   - A descriptor that names its CustomerParam: that value as typed; a
-//     phone number masked; passed through CustomerKey when the provider
-//     sends a transformed id (Alibaba's SHA-256 of MerchantUserId), which is
-//     what is then recorded even though the typed value is personal.
+//     phone number masked; passed through CustomerKey (under key) when the
+//     provider sends a desensitised id (Alibaba's keyed MerchantUserId),
+//     which is what is then recorded even though the typed value is
+//     personal.
 //   - Otherwise, from the spec: the first non-personal text parameter named
 //     as a client, user or customer id, or else the first phone parameter,
 //     masked. A parameter marked Personal is never the customer.
-func Customer(d Descriptor, v Values) string {
+func Customer(d Descriptor, v Values, key []byte) string {
 	var spec Spec
 	if d.Spec != nil {
 		spec = d.Spec()
@@ -26,7 +32,7 @@ func Customer(d Descriptor, v Values) string {
 		case p.Kind == KindPhone:
 			return MaskPhone(typed)
 		case d.CustomerKey != nil:
-			return d.CustomerKey(typed)
+			return d.CustomerKey(key, typed)
 		case p.Personal:
 			return ""
 		}
@@ -51,4 +57,20 @@ func Customer(d Descriptor, v Values) string {
 		}
 	}
 	return ""
+}
+
+// KeyedID is a typed identifier desensitised under key: the lower-case hex
+// HMAC-SHA256 of the trimmed value. Unlike a plain hash, it cannot be
+// reversed by trying likely values (phone numbers, e-mail addresses)
+// without the key. An empty key is refused with "" (nothing is derived
+// without one).
+func KeyedID(key []byte, typed string) string {
+	typed = strings.TrimSpace(typed)
+	if len(key) == 0 || typed == "" {
+		return ""
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("kycdesk customer id v1\n"))
+	m.Write([]byte(typed))
+	return hex.EncodeToString(m.Sum(nil))
 }

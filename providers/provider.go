@@ -26,6 +26,10 @@ type Config struct {
 	HTTP    *http.Client     // nil: a client with Timeout
 	Timeout time.Duration    // per request; 0 = 20s
 	Now     func() time.Time // nil: time.Now
+	// CustomerKey desensitises typed customer ids the provider is sent
+	// (Descriptor.CustomerKey): the session store's customer key, so that
+	// the id sent, the one recorded and a search agree.
+	CustomerKey []byte
 	// Callback is a reachable callback receiver, or nil. Providers whose
 	// callback URL is per session (Alibaba) point launches at it.
 	Callback *CallbackTarget
@@ -294,9 +298,12 @@ type Descriptor struct {
 	// MainReference is the reference lists show (scanRef, TransactionId…).
 	MainReference string
 	// CustomerKey maps a customer id as the operator types it to the one
-	// the session store records (Alibaba records the SHA-256 it sends), so a
-	// search by the typed id finds the session; nil: the same.
-	CustomerKey func(typed string) string
+	// the provider is sent and the session store records, under key
+	// (Config.CustomerKey): Alibaba's MerchantUserId is desensitised as
+	// its documentation recommends, with a keyed HMAC (KeyedID), so a
+	// search by the typed id finds the session and nothing gives the typed
+	// value back without the key; nil: the same.
+	CustomerKey func(key []byte, typed string) string
 	// Follow is how results may be followed (callbacks, polling, manual
 	// refresh); read it with FollowPolicy(), which has a safe default.
 	Follow *FollowPolicy

@@ -158,12 +158,3 @@ func tempStore(t testing.TB) (string, session.Store) {
 func values(clientID string) providers.Values {
 	return providers.Values{"clientId": {clientID}, "locale": {"en"}, "requestId": {providers.RandomHex(8)}}
 }
-
-func mustLaunch(t testing.TB, l *session.Launcher, c *fakeClient, v providers.Values) *session.Session {
-	t.Helper()
-	s, err := l.Launch(context.Background(), testDescriptor(), c, providers.ModeSandbox, c.endpoint, v)
-	if err != nil {
-		t.Fatalf("launch: %v", err)
-	}
-	return s
-}

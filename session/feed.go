@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -174,4 +175,78 @@ func merge(a, b Change) Change {
 		return Change{Resync: true}
 	}
 	return out
+}
+
+// Subscribe implements Store.
+func (d *DB) Subscribe(ctx context.Context) (<-chan Change, error) {
+	return d.feed.subscribe(ctx)
+}
+
+// poll is the change feed of a database without notifications (SQLite):
+// the events appended since the last look, every interval. SQLite
+// numbers events in commit order, so none is missed.
+func (d *DB) poll(ctx context.Context, every time.Duration, emit func(Change), ready func()) {
+	var last int64
+	for {
+		err := d.db.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&last)
+		if err == nil {
+			ready()
+			break
+		}
+		if !sleepCtx(ctx, every) {
+			return
+		}
+	}
+	for sleepCtx(ctx, every) {
+		for {
+			ids, next, n, err := d.changedSince(ctx, last, 1000)
+			if err != nil {
+				break
+			}
+			last = next
+			if len(ids) > 0 {
+				emit(Change{IDs: ids})
+			}
+			if n < 1000 {
+				break
+			}
+		}
+	}
+}
+
+// changedSince lists the sessions of the events after seq (at most limit
+// events, each id once), the last seq read and how many events it read.
+func (d *DB) changedSince(ctx context.Context, seq int64, limit int) ([]string, int64, int, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT seq, session_id FROM events WHERE seq > $1 AND kind <> 'audit' ORDER BY seq LIMIT `+
+		strconv.Itoa(limit), seq)
+	if err != nil {
+		return nil, seq, 0, err
+	}
+	defer rows.Close()
+	var ids []string
+	n := 0
+	seen := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&seq, &id); err != nil {
+			return nil, seq, n, err
+		}
+		n++
+		if id != "" && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	return ids, seq, n, rows.Err()
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }

@@ -212,3 +212,26 @@ func keyCheck(key []byte) string {
 	m.Write([]byte("kycdesk store key check\n"))
 	return hex.EncodeToString(m.Sum(nil))
 }
+
+// customerKey is the key typed customer ids are desensitised with
+// (Store.CustomerKey): derived from the store key, so that the store key
+// itself never leaves the store.
+func customerKey(key []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("kycdesk customer key v1\n"))
+	return m.Sum(nil)
+}
+
+// legacyCustomerOf is the customer an imported session records when the
+// journal kept a plain SHA-256 of a typed id (Alibaba's MerchantUserId
+// before it was keyed): that hash, keyed under the customer key ckey, so
+// that the store holds no unkeyed hash; a search by the typed id computes
+// the same.
+func legacyCustomerOf(ckey []byte, typed string) string {
+	h := sha256.Sum256([]byte(strings.TrimSpace(typed)))
+	return legacyCustomer(ckey, hex.EncodeToString(h[:]))
+}
+
+func legacyCustomer(ckey []byte, sha256Hex string) string {
+	return providers.KeyedID(ckey, "journal sha256:"+strings.ToLower(sha256Hex))
+}

@@ -11,6 +11,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/kycdesk/kycdesk/providers"
@@ -210,6 +212,7 @@ func (d *DB) importLines(ctx context.Context, tx *wtx, r io.Reader, path string)
 		last  int64
 	}
 	sessions := map[string]*folded{}
+	scrubbers := map[string]*providers.Scrubber{}
 	var order []string
 	br := bufio.NewReaderSize(r, 1<<20)
 	var off int64
@@ -242,6 +245,16 @@ func (d *DB) importLines(ctx context.Context, tx *wtx, r io.Reader, path string)
 		if kind == "" {
 			continue // a record type from a newer release
 		}
+		if kind == EventIntent && scrubbers[l.ID] == nil {
+			sc := importScrubber(e)
+			scrubbers[l.ID] = &sc
+		}
+		sc := providers.Scrubber{}
+		if p := scrubbers[l.ID]; p != nil {
+			sc = *p
+		}
+		cleanImported(d.key, sc, kind, e)
+		l.Operator, l.Desk = cleanLine(l.Operator, 200), cleanLine(l.Desk, 200)
 		if l.ID == "" || l.At.IsZero() {
 			warn(fmt.Sprintf("%s: line %d skipped: no id or time", path, n))
 			continue
@@ -300,4 +313,193 @@ func (d *DB) importLines(ctx context.Context, tx *wtx, r io.Reader, path string)
 	notes = append([]string{fmt.Sprintf("imported %d sessions from the journal %s (renamed %s%s)",
 		len(order), path, path, ImportedSuffix)}, notes...)
 	return notes, sum, nil
+}
+
+// ---- today's rules for what an earlier release imported ----
+
+// cleanImported applies today's rules to an event of a session imported
+// from an earlier release's journal, which kept what that release kept:
+// the launch values are dropped (the journal does not say which were
+// personal: names, dates of birth, phone numbers), a customer that is a
+// phone number is masked and one that is a plain SHA-256 (Alibaba's
+// MerchantUserId) keyed, user info (credentials) leaves every URL, and
+// control and bidi characters leave every text. A relaunch of an
+// imported session asks for its values again.
+//
+// sc holds the session's launch values (its intent's, before they are
+// dropped), all taken as personal: they are masked wherever free text
+// (a status detail, an error message) repeats them.
+func cleanImported(key []byte, sc providers.Scrubber, kind string, e *eventDoc) {
+	e.Values = nil
+	e.Endpoint = cleanURL(e.Endpoint)
+	e.Customer = cleanCustomer(key, e.Customer)
+	e.URL = cleanURL(e.URL)
+	for k, v := range e.References {
+		e.References[k] = cleanLine(v, 500)
+	}
+	for k, v := range e.Extra {
+		e.Extra[k] = cleanLine(v, 500)
+	}
+	if c := e.Challenge; c != nil {
+		c.Type, c.ChallengeID = cleanLine(c.Type, 100), cleanLine(c.ChallengeID, 200)
+		c.RenderValue = cleanCustomer(key, c.RenderValue)
+	}
+	if x := e.Error; x != nil {
+		x.Code, x.Field = cleanLine(x.Code, 200), cleanLine(x.Field, 200)
+		x.Message, x.Action = sc.Text(cleanLine(x.Message, 1000)), sc.Text(cleanLine(x.Action, 1000))
+	}
+	e.State = providers.State(cleanLine(string(e.State), 100))
+	e.Detail, e.Action = sc.Text(cleanLine(e.Detail, 500)), cleanLine(e.Action, 100)
+}
+
+// importScrubber masks an imported session's launch values (e, its
+// intent's) in the free text of its events.
+func importScrubber(e *eventDoc) providers.Scrubber {
+	var v map[string][]string
+	if len(e.Values) > 0 {
+		_ = json.Unmarshal(e.Values, &v)
+	}
+	return providers.NewScrubber(nil, nil, providers.Values(v))
+}
+
+func cleanLine(s string, n int) string {
+	return clip(strings.TrimSpace(providers.SanitizeLine(s)), n)
+}
+
+// cleanURL is u without user info and control characters.
+func cleanURL(u string) string {
+	return providers.StripUserinfo(cleanLine(u, 2000))
+}
+
+var (
+	plainSHA256 = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
+	phoneLike   = regexp.MustCompile(`^\+?[0-9][0-9 ()./-]{5,}[0-9]$`)
+)
+
+// cleanCustomer is an imported customer under today's rules.
+func cleanCustomer(key []byte, c string) string {
+	c = cleanLine(c, 200)
+	switch {
+	case plainSHA256.MatchString(c):
+		return legacyCustomer(customerKey(key), c)
+	case phoneLike.MatchString(c):
+		return providers.MaskPhone(c)
+	}
+	return c
+}
+
+// cleanImportedRows applies cleanImported to the sessions an earlier
+// release imported into this store (their intents have no sending
+// deadline: only a live launch sets one), rewriting their events and
+// folding them again. It runs once, in the migration's transaction, with
+// the events' append-only triggers lifted (the one place they are); the
+// caller records that it did. It returns how many sessions it cleaned.
+func (d *DB) cleanImportedRows(ctx context.Context, tx *wtx) (int, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT session_id, data FROM events WHERE kind = 'intent' ORDER BY seq`)
+	if err != nil {
+		return 0, err
+	}
+	var ids []string
+	seen := map[string]bool{}
+	for rows.Next() {
+		var id, data string
+		if err := rows.Scan(&id, &data); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		var e eventDoc
+		if json.Unmarshal([]byte(data), &e) == nil && e.SendingUntil.IsZero() && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	for _, q := range d.dialect.AppendOnlyOff {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return 0, err
+		}
+	}
+	for _, id := range ids {
+		if err := d.cleanSession(ctx, tx, id); err != nil {
+			return 0, fmt.Errorf("cleaning imported session %s: %w", id, err)
+		}
+	}
+	for _, q := range d.dialect.AppendOnlyOn {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}
+
+// cleanSession rewrites one imported session's events under today's rules
+// and its folded row from them.
+func (d *DB) cleanSession(ctx context.Context, tx *wtx, id string) error {
+	type ev struct {
+		seq            int64
+		kind           string
+		at             int64
+		operator, desk string
+		doc            eventDoc
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT seq, kind, at, operator, desk, data FROM events WHERE session_id = $1 ORDER BY seq`, id)
+	if err != nil {
+		return err
+	}
+	var evs []ev
+	for rows.Next() {
+		var e ev
+		var data string
+		if err := rows.Scan(&e.seq, &e.kind, &e.at, &e.operator, &e.desk, &data); err != nil {
+			rows.Close()
+			return err
+		}
+		if err := json.Unmarshal([]byte(data), &e.doc); err != nil {
+			rows.Close()
+			return fmt.Errorf("event %d: %w", e.seq, err)
+		}
+		evs = append(evs, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var s *Session
+	var last int64
+	var sc providers.Scrubber
+	if len(evs) > 0 && evs[0].kind == EventIntent {
+		sc = importScrubber(&evs[0].doc)
+	}
+	for _, e := range evs {
+		cleanImported(d.key, sc, e.kind, &e.doc)
+		data, err := json.Marshal(&e.doc)
+		if err != nil {
+			return err
+		}
+		op, desk := cleanLine(e.operator, 200), cleanLine(e.desk, 200)
+		if _, err := tx.ExecContext(ctx, `UPDATE events SET data = $1, operator = $2, desk = $3 WHERE seq = $4`,
+			string(data), op, desk, e.seq); err != nil {
+			return err
+		}
+		if next, err := foldEvent(s, id, e.kind, fromMS(e.at), Actor{Operator: op, Desk: desk}, &e.doc); err == nil {
+			s = next
+		}
+		last = e.seq
+	}
+	if s == nil {
+		return nil
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT num FROM sessions WHERE id = $1`, id).Scan(&s.num); err != nil {
+		return err
+	}
+	if err := d.updateSession(ctx, tx, s, last); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM refs WHERE num = $1`, s.num); err != nil {
+		return err
+	}
+	return d.insertRefs(ctx, tx, s.num, s.References())
 }

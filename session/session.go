@@ -1,5 +1,5 @@
-// Package session runs the launch lifecycle of identity-verification
-// sessions and keeps their history.
+// Package session is the history of identity-verification sessions: the
+// record. The launch workflow that writes it is desk's.
 //
 // The history is a Store (store.go): SQLite on a desk (session/sqlite),
 // PostgreSQL when desks share one history (session/postgres), one schema
@@ -7,8 +7,12 @@
 // launch commits an intent before the request is sent and an outcome
 // after it; status changes, an operator's resolution of an unknown
 // outcome and audit entries are further events, appended and never
-// updated. The JSON Lines journal of earlier releases is imported into
-// the store once (legacy.go, with encoding/json).
+// updated. The record's rules (rules.go) are enforced inside the write
+// transaction, and every event is chained to the one before by a MAC
+// under the store key (chain.go), so that `kycdesk audit verify` detects
+// an edited, inserted or deleted event. The JSON Lines journal of earlier
+// releases is imported into the store once (legacy.go), under today's
+// rules.
 //
 // Secrets are never written. Parameters marked Personal in the provider's
 // spec (names, dates of birth, document and personal numbers, addresses,
@@ -47,6 +51,9 @@ type StatusChange struct {
 	// Operator and Desk recorded it (a served desk); "" for a local
 	// console, a callback or an older journal.
 	Operator, Desk string
+	// Source is where it came from ("" in a history recorded before
+	// sources were).
+	Source Source
 }
 
 // ErrorInfo is a failed launch as stored: the *providers.Error without

@@ -51,9 +51,14 @@ type Store interface {
 	Attempt(ctx context.Context, id string, a Attempt) (*Session, error)
 	// Outcome commits what the latest intent's request produced.
 	Outcome(ctx context.Context, id string, o Outcome) (*Session, error)
-	// Status appends a status answer for a launched session when its
-	// state or detail differs from the last one.
-	Status(ctx context.Context, id string, st *providers.Status) (*Session, error)
+	// Status appends a status of a launched session, saying where it came
+	// from, under the record's rules, checked in the write transaction
+	// (see StatusRule): a status identical to the last one appends
+	// nothing; a non-final status never reopens a final state; after a
+	// final state only a different verdict from the provider (src
+	// SourceCallback or SourceAPI) is recorded, superseding the earlier
+	// one, both kept in the history.
+	Status(ctx context.Context, id string, st *providers.Status, src Source) (*Session, error)
 	// Resolve closes out a session of unknown outcome with the operator's
 	// reason ("checked: not created", "launched anew as k7f3qa01").
 	Resolve(ctx context.Context, id, how string) (*Session, error)
@@ -93,6 +98,12 @@ type Store interface {
 	// when ctx ends or the store is closed.
 	Subscribe(ctx context.Context) (<-chan Change, error)
 
+	// CustomerKey is the key typed customer identifiers are desensitised
+	// with (Alibaba's MerchantUserId, the customer column and the search
+	// for it): derived from the store key, so that nothing in the store
+	// or sent to a provider gives the typed value back without it.
+	CustomerKey() []byte
+
 	// Warnings are what opening the store fixed or skipped (a journal
 	// imported with torn lines, a file mode set back to 0600…).
 	Warnings() []string
@@ -120,6 +131,10 @@ type Intent struct {
 	SendingUntil time.Time
 	// Guard refuses a duplicate (see Store.Intent).
 	Guard bool
+	// Confirmed: the operator saw the pending sessions the guard would
+	// refuse and launched anyway; the intent records which ones they were
+	// (and the actor, who confirmed).
+	Confirmed bool
 }
 
 // Attempt is a retry's intent.
@@ -179,6 +194,28 @@ func ActorOf(ctx context.Context) Actor {
 	return a
 }
 
+// Source says where a status came from; the history shows it with every
+// status, so that a result can be traced to its proof.
+type Source string
+
+// Sources of a status.
+const (
+	// SourceCallback: the provider's callback, whose signature or token
+	// verified.
+	SourceCallback Source = "signed callback"
+	// SourceAPI: the provider's answer to kycdesk's own request (a status
+	// query, CheckResult, a verify).
+	SourceAPI Source = "provider API"
+	// SourceOperator: a person at a desk (a close-out) or the desk's own
+	// decision (a code's lifetime over).
+	SourceOperator Source = "operator"
+	// SourceLaunch: the launch's outcome (pending).
+	SourceLaunch Source = "launch"
+)
+
+// FromProvider reports whether the status is the provider's own word.
+func (s Source) FromProvider() bool { return s == SourceCallback || s == SourceAPI }
+
 // Event kinds.
 const (
 	EventIntent   = "intent"
@@ -204,6 +241,13 @@ type Event struct {
 	Detail string
 	Action string     // an audit entry's
 	Error  *ErrorInfo // a failed outcome's
+	// Source is where a status (or an outcome: SourceLaunch) came from.
+	Source Source
+	// Confirmed lists the pending sessions of the same customer an
+	// intent's actor saw and launched anyway (Intent.Confirmed).
+	Confirmed []string
+	// MAC chains the event to the one before it (chain.go).
+	MAC string
 }
 
 // Query selects sessions.
@@ -259,9 +303,10 @@ func (e *DuplicateError) Error() string {
 func (e *DuplicateError) Unwrap() error { return ErrDuplicate }
 
 // CustomerKeys are the forms a typed customer id is recorded in by the
-// providers of reg that transform it (Alibaba's hashed MerchantUserId),
-// for Query.Customers.
-func CustomerKeys(reg providers.Registry, typed string) []string {
+// providers of reg that desensitise it (Alibaba's keyed MerchantUserId),
+// under key (Store.CustomerKey), for Query.Customers; with the form a
+// session imported from an earlier release's journal has.
+func CustomerKeys(reg providers.Registry, key []byte, typed string) []string {
 	typed = strings.TrimSpace(typed)
 	if typed == "" {
 		return nil
@@ -271,8 +316,8 @@ func CustomerKeys(reg providers.Registry, typed string) []string {
 		if d.CustomerKey == nil {
 			continue
 		}
-		if k := d.CustomerKey(typed); k != "" && k != typed {
-			out = append(out, k)
+		if k := d.CustomerKey(key, typed); k != "" && k != typed {
+			out = append(out, k, legacyCustomerOf(key, typed))
 		}
 	}
 	return out

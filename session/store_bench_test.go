@@ -247,7 +247,7 @@ func BenchmarkStoreStatus(b *testing.B) {
 			if !s.Launched() {
 				continue
 			}
-			if _, err := bs.st.Status(bctx, id, &providers.Status{State: providers.StatePending, Detail: fmt.Sprint("poll ", i)}); err != nil {
+			if _, err := bs.st.Status(bctx, id, &providers.Status{State: providers.StatePending, Detail: fmt.Sprint("poll ", i)}, session.SourceAPI); err != nil {
 				b.Fatal(err)
 			}
 		}

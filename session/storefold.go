@@ -30,9 +30,13 @@ type eventDoc struct {
 	Challenge  *challengeDoc     `json:"challenge,omitempty"`
 	Extra      map[string]string `json:"extra,omitempty"`
 	Error      *errorDoc         `json:"error,omitempty"`
-	// status (State, Detail), resolved (Detail), audit (Action, Detail)
+	// Confirmed lists the pending sessions an intent's operator saw and
+	// launched anyway (Intent.Confirmed).
+	Confirmed []string `json:"confirmed,omitempty"`
+	// status (State, Detail, Source), resolved (Detail), audit (Action, Detail)
 	State  providers.State `json:"state,omitempty"`
 	Detail string          `json:"detail,omitempty"`
+	Source Source          `json:"source,omitempty"`
 	Action string          `json:"action,omitempty"`
 }
 
@@ -113,6 +117,7 @@ type sessionDoc struct {
 type historyDoc struct {
 	State    providers.State `json:"state"`
 	Detail   string          `json:"detail,omitempty"`
+	Source   Source          `json:"source,omitempty"`
 	At       time.Time       `json:"at"`
 	Operator string          `json:"operator,omitempty"`
 	Desk     string          `json:"desk,omitempty"`
@@ -134,7 +139,7 @@ func docOf(s *Session) sessionDoc {
 	if len(s.History) > 0 {
 		d.History = make([]historyDoc, len(s.History))
 		for i, h := range s.History {
-			d.History[i] = historyDoc{State: h.State, Detail: h.Detail, At: h.At, Operator: h.Operator, Desk: h.Desk}
+			d.History[i] = historyDoc{State: h.State, Detail: h.Detail, Source: h.Source, At: h.At, Operator: h.Operator, Desk: h.Desk}
 		}
 	}
 	return d
@@ -158,7 +163,7 @@ func (d *sessionDoc) apply(s *Session) {
 	if len(d.History) > 0 {
 		s.History = make([]StatusChange, len(d.History))
 		for i, h := range d.History {
-			s.History[i] = StatusChange{State: h.State, Detail: h.Detail, At: normTime(h.At), Operator: h.Operator, Desk: h.Desk}
+			s.History[i] = StatusChange{State: h.State, Detail: h.Detail, Source: h.Source, At: normTime(h.At), Operator: h.Operator, Desk: h.Desk}
 		}
 	}
 }
@@ -238,13 +243,14 @@ func foldEvent(cur *Session, id, kind string, at time.Time, actor Actor, e *even
 		s.LaunchedAt = at
 		s.LastError = nil
 		s.State = providers.StatePending
-		s.History = append(s.History, StatusChange{State: providers.StatePending, At: at})
+		s.History = append(s.History, StatusChange{State: providers.StatePending, At: at, Source: SourceLaunch})
 	case EventStatus:
 		if !cur.Launched() {
 			return nil, fmt.Errorf("%w: status for session %s, which was never launched", errNotApplicable, id)
 		}
 		s.State = e.State
-		s.History = append(s.History, StatusChange{State: e.State, Detail: e.Detail, At: at, Operator: actor.Operator, Desk: actor.Desk})
+		s.History = append(s.History, StatusChange{State: e.State, Detail: e.Detail, Source: e.Source, At: at,
+			Operator: actor.Operator, Desk: actor.Desk})
 	case EventResolved:
 		s.Resolution, s.ResolvedAt = e.Detail, at
 		if s.State == StateOutcomeUnknown {

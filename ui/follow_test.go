@@ -19,7 +19,6 @@ import (
 	"github.com/kycdesk/kycdesk/providers/catalog"
 	"github.com/kycdesk/kycdesk/providers/idenfy"
 	"github.com/kycdesk/kycdesk/sandbox"
-	"github.com/kycdesk/kycdesk/session"
 )
 
 // countingSandbox serves every simulator and counts iDenfy status
@@ -30,12 +29,16 @@ type countingSandbox struct {
 	status  atomic.Int64
 }
 
+// testSigningKey signs the sandbox's iDenfy webhooks and is the
+// receiver's key, as the console's in-process sandbox and receiver share one.
+const testSigningKey = "ui-test-webhook-key"
+
 func startCountingSandbox(t *testing.T) *countingSandbox {
 	t.Helper()
 	sb := &countingSandbox{deliver: &providers.Deliverer{}}
 	srv := httptest.NewUnstartedServer(nil)
 	sb.URL = "http://" + srv.Listener.Addr().String()
-	h := sandbox.Handler(catalog.All(), sandbox.Options{PublicURL: sb.URL, Callbacks: sb.deliver})
+	h := sandbox.Handler(catalog.All(), sandbox.Options{PublicURL: sb.URL, Callbacks: sb.deliver, WebhookSigningKey: testSigningKey})
 	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == idenfy.StatusPath {
 			sb.status.Add(1)
@@ -78,12 +81,12 @@ func followContext(t *testing.T, mode providers.Mode, sb *countingSandbox, now f
 		return p
 	}
 	d := desk.New(desk.Options{Registry: catalog.All(), Mode: mode, SandboxURL: sb.URL, Store: j,
-		Launcher: &session.Launcher{Store: j, Customer: desk.Customer}, Resolve: resolve, Now: now})
+		Resolve: resolve, Now: now})
 	d.StartFollowing(context.Background())
 	t.Cleanup(d.Close)
 	var recv *callbacks.Receiver
 	if receive {
-		recv = callbacks.New(d.CallbackSink(), callbacks.Options{AlibabaKey: target.Key})
+		recv = callbacks.New(d.CallbackSink(), callbacks.Options{AlibabaKey: target.Key, IdenfySigningKey: []byte(testSigningKey)})
 		rsrv.Config.Handler = recv
 		rsrv.Start()
 		t.Cleanup(rsrv.Close)

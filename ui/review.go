@@ -27,7 +27,10 @@ type reviewModel struct {
 	// confirm is set when a launch needs a second enter (warnings, or a
 	// pending live session for the same customer).
 	confirm string
-	flash   string
+	// confirmDup: the confirmation shown names a pending session of the
+	// same customer (Desk.Duplicate), which the launch then goes past.
+	confirmDup bool
+	flash      string
 	// retryOf: launching re-sends this unknown-outcome session's request.
 	retryOf string
 	// saving is the "save as profile" form (p), while it is open.
@@ -123,11 +126,15 @@ func (r reviewModel) update(msg tea.Msg) (reviewModel, tea.Cmd) {
 			if r.confirm == "" {
 				if c := r.needsConfirm(); c != "" {
 					r.confirm = c
+					r.confirmDup = r.ctx.Desk.Duplicate(r.draft) != ""
 					r.setSize(r.w, r.h)
 					return r, nil
 				}
 			}
 			dr, id, d := r.draft, r.retryOf, r.ctx.Desk
+			// Confirmed: a pending session of the same customer the
+			// operator saw is launched past (the store records who).
+			dr.Confirmed = r.confirmDup
 			if id != "" {
 				return r, func() tea.Msg { return retryMsg{draft: dr, sessionID: id} }
 			}

@@ -97,7 +97,7 @@ func testDeskWith(t testing.TB, mode providers.Mode, baseURL string, st session.
 		return p
 	}
 	o := desk.Options{Registry: catalog.All(), Mode: mode, SandboxURL: baseURL, Store: st,
-		Launcher: &session.Launcher{Store: st}, Resolve: resolve}
+		Resolve: resolve}
 	for _, f := range more {
 		f(&o)
 	}

@@ -2,8 +2,8 @@ package alibaba
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -215,35 +215,49 @@ func validate(v providers.Values, region string, mode providers.Mode) []provider
 	return errs
 }
 
-// HashUserID is the MerchantUserId sent by default: the lower-case hex
-// SHA-256 of the trimmed value (decisions.go D5).
-func HashUserID(typed string) string {
-	h := sha256.Sum256([]byte(strings.TrimSpace(typed)))
-	return hex.EncodeToString(h[:])
+// HashUserID is the MerchantUserId sent by default: the typed value
+// desensitised under key, a keyed HMAC (providers.KeyedID; decisions.go
+// D5). A plain hash would give a phone number back to anyone trying
+// numbers; the key (the session store's customer key) stays with kycdesk.
+func HashUserID(key []byte, typed string) string {
+	return providers.KeyedID(key, typed)
 }
 
-// Customer is the customer reference of a launch: MerchantUserId as it is
-// sent (its SHA-256 hex unless kycdeskSendUserIdAsTyped is true). It equals
-// Launch.Customer, so a caller can compare sessions before launching (the
-// duplicate guard) without keeping the typed, personal value.
-func Customer(v providers.Values) string {
+// Customer is the customer reference of a launch under key:
+// MerchantUserId desensitised (HashUserID), whether or not
+// kycdeskSendUserIdAsTyped sends it as typed, so that the store never
+// keeps the typed, personal value. It equals Launch.Customer, so a caller
+// can compare sessions before launching (the duplicate guard).
+func Customer(key []byte, v providers.Values) string {
 	cv := Canonical(v)
 	if !cv.Has("MerchantUserId") {
 		return ""
 	}
-	return wireUserID(cv)
+	return HashUserID(key, cv.Get("MerchantUserId"))
+}
+
+// userKey is the key MerchantUserId is desensitised with: the configured
+// customer key (the store's), or, for a client built without one, a key
+// derived from the account's secret, so that a plain hash is never sent.
+func (c *Client) userKey() []byte {
+	if len(c.cfg.CustomerKey) > 0 {
+		return c.cfg.CustomerKey
+	}
+	m := hmac.New(sha256.New, []byte(c.secret))
+	m.Write([]byte("kycdesk MerchantUserId key v1"))
+	return m.Sum(nil)
 }
 
 // wireUserID is MerchantUserId as it goes on the wire.
-func wireUserID(v providers.Values) string {
+func (c *Client) wireUserID(v providers.Values) string {
 	if v.Get(LocalSendUserIDAsTyped) == "true" {
 		return v.Get("MerchantUserId")
 	}
-	return HashUserID(v.Get("MerchantUserId"))
+	return HashUserID(c.userKey(), v.Get("MerchantUserId"))
 }
 
 // initializeQuery builds the Initialize query from prepared, canonical values.
-func initializeQuery(v providers.Values) url.Values {
+func (c *Client) initializeQuery(v providers.Values) url.Values {
 	q := url.Values{}
 	for _, p := range Spec() {
 		if p.Name == LocalSendUserIDAsTyped || !v.Has(p.Name) {
@@ -251,7 +265,7 @@ func initializeQuery(v providers.Values) url.Values {
 		}
 		val := v.Get(p.Name)
 		if p.Name == "MerchantUserId" {
-			val = wireUserID(v)
+			val = c.wireUserID(v)
 		}
 		q.Set(p.Name, val)
 	}
@@ -275,7 +289,7 @@ func (c *Client) Request(ctx context.Context, v providers.Values) (*http.Request
 	if err != nil {
 		return nil, err
 	}
-	return c.signed(ctx, ActionInitialize, initializeQuery(pv))
+	return c.signed(ctx, ActionInitialize, c.initializeQuery(pv))
 }
 
 // signed builds POST / with the query and the V3 headers, and signs it.
@@ -390,7 +404,7 @@ func (c *Client) Launch(ctx context.Context, v providers.Values) (*providers.Lau
 	if err != nil {
 		return nil, err
 	}
-	req, err := c.signed(ctx, ActionInitialize, initializeQuery(pv))
+	req, err := c.signed(ctx, ActionInitialize, c.initializeQuery(pv))
 	if err != nil {
 		return nil, err
 	}
@@ -416,9 +430,9 @@ func (c *Client) Launch(ctx context.Context, v providers.Values) (*providers.Lau
 		SingleUse: true,
 		Extra:     map[string]string{},
 		Notes:     []string{"the URL works once and for 30 minutes"},
-		// Always the hash: sent as typed, MerchantUserId is personal data,
-		// and Customer goes to the session store.
-		Customer: HashUserID(pv.Get("MerchantUserId")),
+		// Always desensitised: sent as typed, MerchantUserId is personal
+		// data, and Customer goes to the session store.
+		Customer: HashUserID(c.userKey(), pv.Get("MerchantUserId")),
 	}
 	if r.Protocol != "" {
 		l.Extra["Protocol"] = r.Protocol

@@ -95,7 +95,7 @@ func TestLaunchApproveAgainstSimulator(t *testing.T) {
 	if l.URL != srv.URL+"/sandbox/alibaba/verify/"+tx {
 		t.Fatalf("URL = %s", l.URL)
 	}
-	if l.Customer != HashUserID("alice@example.com") {
+	if l.Customer != c.wireUserID(providers.Values{"MerchantUserId": {"alice@example.com"}}) || len(l.Customer) != 64 {
 		t.Fatalf("Customer = %q", l.Customer)
 	}
 	if l.Extra["Protocol"] == "" || l.Extra["RequestId"] == "" {

@@ -44,9 +44,12 @@ package alibaba
 //     judged the environment risky); Alibaba's SubCode table was not found
 //     (alibaba.md §2), so kycdesk explains only 200 and 206.
 //
-// D5  MerchantUserId is sent as the lower-case hex SHA-256 of what the
-//     operator typed, because the seed "strongly recommends" desensitising
-//     it by hashing. The hash is computed when the request is built, so the
+// D5  MerchantUserId is sent desensitised: the lower-case hex HMAC-SHA256
+//     of what the operator typed under the session store's customer key,
+//     because the seed "strongly recommends" desensitising it by hashing,
+//     and a plain hash of a phone number is reversed in a second by trying
+//     numbers. It is stable for a given key (every desk sharing a store
+//     sends the same value). The hash is computed when the request is built, so the
 //     values keep what was typed and every retry sends the same hash. The
 //     local switch kycdeskSendUserIdAsTyped (never sent) sends the value
 //     unchanged. The typed value is marked Personal (it may be a phone
@@ -96,6 +99,6 @@ var docTypeAliases = map[string]string{
 const (
 	unconfirmedAlbum    = "the seed spells it ShowBlbumIcon, the SDKs ShowAlbumIcon; ShowAlbumIcon is sent and both are accepted (decisions.go D1)"
 	unconfirmedDocType  = "the seed prints Macao and Taiwan with 9 digits; the 8-digit codes are sent and both are accepted; the Macao code is unverified (decisions.go D2)"
-	unconfirmedUserID   = "sent as its SHA-256 hex unless kycdeskSendUserIdAsTyped is true (decisions.go D5)"
+	unconfirmedUserID   = "sent as a keyed HMAC-SHA256 (the session store's customer key) unless kycdeskSendUserIdAsTyped is true (decisions.go D5)"
 	unconfirmedMetaInfo = "a preset stands in for getMetaInfo(), which cannot run on the customer's phone before the session exists (decisions.go D6)"
 )

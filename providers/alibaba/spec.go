@@ -303,9 +303,10 @@ func Spec() providers.Spec {
 		},
 		{
 			Name: LocalSendUserIDAsTyped, Label: "Send user id as typed (kycdesk option)", Kind: providers.KindBool, Default: "false",
-			Doc: "A kycdesk option, not an Alibaba parameter: it is never sent. false (default): MerchantUserId is sent as its " +
-				"SHA-256 hex, as Alibaba's documentation recommends. true: MerchantUserId is sent exactly as typed; use it only for an opaque " +
-				"internal id, since the value sent also becomes the session's customer reference.",
+			Doc: "A kycdesk option, not an Alibaba parameter: it is never sent. false (default): MerchantUserId is sent desensitised, " +
+				"as Alibaba's documentation recommends: a keyed HMAC-SHA256 under kycdesk's store key, the same for every desk sharing the store. " +
+				"true: MerchantUserId is sent exactly as typed; use it only for an opaque internal id (the session store still records only " +
+				"the keyed form).",
 		},
 	}
 }

@@ -263,16 +263,32 @@ func TestShowAlbumIconSpellings(t *testing.T) {
 	}
 }
 
+// testKey is a store's customer key in tests.
+var testKey = []byte(strings.Repeat("k", 32))
+
 func TestMerchantUserIDHashing(t *testing.T) {
-	c := sandboxClient(t, "http://127.0.0.1:1")
+	c, err := New(providers.Config{Mode: providers.ModeSandbox, BaseURL: "http://127.0.0.1:1", CustomerKey: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
 	const typed = "alice@example.com"
-	// sha256("alice@example.com")
-	const want = "ff8d9819fc0e12bf0d24892e45987e249a28dce836a85cad60e28eaaa8c6d976"
-	if got := HashUserID(typed); got != want {
+	// HMAC-SHA256(key "k"×32, "kycdesk customer id v1\n" + typed), computed apart (python3 hmac).
+	const want = "6c0fd45e183f6c22b1d005c9d18b84837636aeffe9ddd433b634d78c1ac0aa01"
+	// sha256("alice@example.com"): what an earlier release sent, reversible by trying e-mail addresses.
+	const plain = "ff8d9819fc0e12bf0d24892e45987e249a28dce836a85cad60e28eaaa8c6d976"
+	if got := HashUserID(testKey, typed); got != want {
 		t.Fatalf("HashUserID = %s", got)
 	}
-	if HashUserID("  "+typed+"\n") != want {
+	if HashUserID(testKey, "  "+typed+"\n") != want {
 		t.Fatal("HashUserID should trim")
+	}
+	if HashUserID(nil, typed) != "" {
+		t.Fatal("nothing is derived without a key")
+	}
+	// A client built without the store's key still never sends a plain hash.
+	bare := sandboxClient(t, "http://127.0.0.1:1")
+	if got := bare.wireUserID(providers.Values{"MerchantUserId": {typed}}); got == plain || got == "" || got == want {
+		t.Fatalf("without a customer key the wire id is %q", got)
 	}
 	v := validValues()
 	v.Set("MerchantUserId", typed)
@@ -411,14 +427,16 @@ func TestCustomer(t *testing.T) {
 	v := validValues()
 	v.Set("MerchantUserId")
 	v.Set("merchantuserid", " alice ")
-	if got := Customer(v); got != HashUserID("alice") {
+	// HMAC-SHA256(key "k"×32, "kycdesk customer id v1\nalice"), computed apart.
+	const want = "e40205b514cf3c04b7a4ad3a3bcf65cdb736e664565ecf2692d977c1e37778e1"
+	if got := Customer(testKey, v); got != want {
 		t.Fatalf("Customer = %q", got)
 	}
 	v.Set(LocalSendUserIDAsTyped, "true")
-	if got := Customer(v); got != "alice" {
-		t.Fatalf("Customer as typed = %q", got)
+	if got := Customer(testKey, v); got != want {
+		t.Fatalf("Customer sent as typed = %q: the store must still record the keyed form", got)
 	}
-	if Customer(providers.Values{}) != "" {
+	if Customer(testKey, providers.Values{}) != "" {
 		t.Fatal("no user id, no customer")
 	}
 }

@@ -15,11 +15,8 @@ var SQLite = Dialect{
 		// The rowid itself, so a scan in creation order reads one b-tree.
 		"row_key": "INTEGER PRIMARY KEY",
 		// Text compares byte by byte already (BINARY).
-		"binary": "",
-		"append_only_events": `CREATE TRIGGER events_no_update BEFORE UPDATE ON events
-BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
-CREATE TRIGGER events_no_delete BEFORE DELETE ON events
-BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;`,
+		"binary":             "",
+		"append_only_events": sqliteNoUpdate + ";\n" + sqliteNoDelete + ";",
 		// The filter's index: FTS5 trigrams of sessions.search, kept in
 		// step by triggers.
 		"text_index": `CREATE VIRTUAL TABLE session_search USING fts5(search, content='sessions', content_rowid='num', tokenize='trigram');
@@ -36,10 +33,19 @@ END;`,
 		"PRAGMA cache_size = -2000"},
 	// Writers are serialised by BEGIN IMMEDIATE (the connection's
 	// _txlock), which takes the database's write lock at once.
-	Lock:    "",
-	Notify:  "",
-	Channel: "",
+	Lock:          "",
+	Notify:        "",
+	Channel:       "",
+	AppendOnlyOff: []string{"DROP TRIGGER IF EXISTS events_no_update", "DROP TRIGGER IF EXISTS events_no_delete"},
+	AppendOnlyOn:  []string{sqliteNoUpdate, sqliteNoDelete},
 }
+
+const (
+	sqliteNoUpdate = `CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END`
+	sqliteNoDelete = `CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END`
+)
 
 const sqliteSearchInsert = `CREATE TRIGGER sessions_search_insert AFTER INSERT ON sessions BEGIN
     INSERT INTO session_search (rowid, search) VALUES (new.num, new.search);
@@ -87,6 +93,9 @@ END $$;`,
 	BulkEnd: []string{"ANALYZE sessions"},
 	// Delivered to every listener when the transaction commits.
 	Notify: "SELECT pg_notify($1, $2)",
+	// The table's owner (the store's user) may switch its triggers.
+	AppendOnlyOff: []string{"ALTER TABLE events DISABLE TRIGGER events_no_change"},
+	AppendOnlyOn:  []string{"ALTER TABLE events ENABLE TRIGGER events_no_change"},
 	// One channel per schema, so that stores in different schemas of one
 	// database do not hear each other.
 	Channel: "SELECT 'kycdesk:' || current_schema()",

@@ -32,6 +32,11 @@ type Dialect struct {
 	// BulkStart and BulkEnd run at the start and the end of a bulk
 	// load's transaction.
 	BulkStart, BulkEnd []string
+	// AppendOnlyOff and AppendOnlyOn lift and restore the events table's
+	// append-only triggers, inside a migration's transaction: the one
+	// place events are rewritten (sealing the chain, cleaning what an
+	// earlier release imported), itself recorded.
+	AppendOnlyOff, AppendOnlyOn []string
 }
 
 // Migration is one schema version.

@@ -233,7 +233,7 @@ func TestKeyReplacedWarns(t *testing.T) {
 	tg.Open(t).Close()
 	tg.Env[session.KeyEnv] = strings.Repeat("cd", 32)
 	st := tg.Open(t)
-	if w := strings.Join(st.Warnings(), "\n"); !strings.Contains(w, "fingerprint key") {
+	if w := strings.Join(st.Warnings(), "\n"); !strings.Contains(w, "store key is not the one") {
 		t.Errorf("warnings = %q", w)
 	}
 	st.Close()

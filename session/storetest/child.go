@@ -72,25 +72,25 @@ func runRole(role string, tg Target, arg string) int {
 			fmt.Println("sending")
 			select {}
 		}
-		_, err := (&session.Launcher{Store: st}).Launch(ctx, descriptor("fake"), c, providers.ModeSandbox, endpoint, values("cust-kill", "req-kill"))
+		_, err := (&launcher{Store: st}).Launch(ctx, descriptor("fake"), c, providers.ModeSandbox, endpoint, values("cust-kill", "req-kill"))
 		return fail(fmt.Errorf("the launch returned: %v", err))
 	case "writer":
 		waitGo()
 		c := newClient()
 		for i := range writerLaunches {
-			s, err := (&session.Launcher{Store: st}).Launch(ctx, descriptor("fake"), c, providers.ModeSandbox, endpoint,
+			s, err := (&launcher{Store: st}).Launch(ctx, descriptor("fake"), c, providers.ModeSandbox, endpoint,
 				values(fmt.Sprintf("cust-w%s-%d", arg, i), fmt.Sprintf("req-w%s-%d", arg, i)))
 			if err != nil {
 				return fail(err)
 			}
-			if _, err := st.Status(ctx, s.ID, &providers.Status{State: providers.StateApproved, Detail: "writer " + arg}); err != nil {
+			if _, err := st.Status(ctx, s.ID, &providers.Status{State: providers.StateApproved, Detail: "writer " + arg}, session.SourceAPI); err != nil {
 				return fail(err)
 			}
 		}
 		fmt.Println("ok")
 	case "guard":
 		waitGo()
-		_, err := (&session.Launcher{Store: st, Guard: true}).Launch(ctx, descriptor("fake"), newClient(), providers.ModeLive, endpoint,
+		_, err := (&launcher{Store: st, Guard: true}).Launch(ctx, descriptor("fake"), newClient(), providers.ModeLive, endpoint,
 			values("cust-race", "req-race-"+arg))
 		switch {
 		case err == nil:
@@ -101,7 +101,7 @@ func runRole(role string, tg Target, arg string) int {
 			return fail(err)
 		}
 	case "status":
-		if _, err := st.Status(ctx, arg, &providers.Status{State: providers.StateApproved, Detail: "from another process"}); err != nil {
+		if _, err := st.Status(ctx, arg, &providers.Status{State: providers.StateApproved, Detail: "from another process"}, session.SourceAPI); err != nil {
 			return fail(err)
 		}
 		fmt.Println("done")
@@ -220,7 +220,7 @@ func testKill(t *testing.T, tg Target) {
 	if n, _ := st2.Counts(ctx, "", later); n.Unknown != 1 {
 		t.Errorf("counts after the deadline = %+v", n)
 	}
-	l := &session.Launcher{Store: st2, Now: func() time.Time { return later }}
+	l := &launcher{Store: st2, Now: func() time.Time { return later }}
 	r, err := l.Retry(ctx, g, newClient(), values("cust-kill", "req-kill"))
 	if err != nil || r.State != providers.StatePending || r.Attempts != 2 {
 		t.Fatalf("retry after kill -9: %+v, %v", r, err)

@@ -37,6 +37,14 @@ func descriptor(id string) providers.Descriptor {
 	return providers.Descriptor{ID: id, Name: "Fake " + id, Spec: fakeSpec, CustomerParam: "clientId", MainReference: "scanRef"}
 }
 
+// keyedRegistry has a provider that records its customer desensitised
+// under the store's customer key, as Alibaba does.
+func keyedRegistry() providers.Registry {
+	d := descriptor("alibaba")
+	d.CustomerKey = providers.KeyedID
+	return providers.Registry{d}
+}
+
 const endpoint = "https://api.fake.test"
 
 // fakeClient is a providers.Client whose launches the test scripts.

@@ -27,8 +27,6 @@ import (
 	"time"
 
 	"github.com/kycdesk/kycdesk/providers"
-	"github.com/kycdesk/kycdesk/providers/alibaba"
-	"github.com/kycdesk/kycdesk/providers/catalog"
 	"github.com/kycdesk/kycdesk/session"
 )
 
@@ -89,17 +87,21 @@ func Run(t *testing.T, fresh func(t testing.TB) Target) {
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"GuardAcrossProcesses", testGuardAcrossProcesses},
 		{"ChangeFeedAcrossProcesses", testChangeFeed},
+		{"RecordRules", testRecordRules},
+		{"ImportCleans", testImportCleans},
+		{"MigrationCleansAndSeals", testMigrationCleans},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, fresh(t)) })
 	}
+	t.Run("Chain", func(t *testing.T) { testChain(t, fresh) })
 }
 
 var ctx = context.Background()
 
 func launch(t testing.TB, st session.Store, c *fakeClient, v providers.Values) *session.Session {
 	t.Helper()
-	s, err := (&session.Launcher{Store: st}).Launch(ctx, descriptor("fake"), c, providers.ModeSandbox, endpoint, v)
+	s, err := (&launcher{Store: st}).Launch(ctx, descriptor("fake"), c, providers.ModeSandbox, endpoint, v)
 	if err != nil {
 		t.Fatalf("launch: %v", err)
 	}
@@ -176,7 +178,7 @@ func testIntentBeforeRequest(t *testing.T, tg Target) {
 
 func testOutcomes(t *testing.T, tg Target) {
 	st := tg.Open(t)
-	l := &session.Launcher{Store: st}
+	l := &launcher{Store: st}
 	c := newClient()
 	d := descriptor("fake")
 
@@ -235,7 +237,7 @@ func testOutcomes(t *testing.T, tg Target) {
 
 func testRetryRefusals(t *testing.T, tg Target) {
 	st := tg.Open(t)
-	l := &session.Launcher{Store: st}
+	l := &launcher{Store: st}
 	c := newClient()
 	c.launch = func(ctx context.Context, v providers.Values) (*providers.Launch, error) {
 		return nil, &providers.Error{Kind: providers.KindUnknown, Message: "timeout"}
@@ -294,13 +296,13 @@ func testStatus(t *testing.T, tg Target) {
 	st := tg.Open(t)
 	c := newClient()
 	s := launch(t, st, c, values("cust-s", "req-s"))
-	if _, err := st.Status(ctx, s.ID, &providers.Status{State: providers.StatePending, Detail: "ACTIVE"}); err != nil {
+	if _, err := st.Status(ctx, s.ID, &providers.Status{State: providers.StatePending, Detail: "ACTIVE"}, session.SourceAPI); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Status(ctx, s.ID, &providers.Status{State: providers.StatePending, Detail: "ACTIVE"}); err != nil {
+	if _, err := st.Status(ctx, s.ID, &providers.Status{State: providers.StatePending, Detail: "ACTIVE"}, session.SourceAPI); err != nil {
 		t.Fatal(err)
 	}
-	g, err := st.Status(ctx, strings.ToUpper(s.ID), &providers.Status{State: providers.StateApproved, Detail: "ok\x1b[31m"})
+	g, err := st.Status(ctx, strings.ToUpper(s.ID), &providers.Status{State: providers.StateApproved, Detail: "ok\x1b[31m"}, session.SourceAPI)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,11 +317,11 @@ func testStatus(t *testing.T, tg Target) {
 	c.launch = func(ctx context.Context, v providers.Values) (*providers.Launch, error) {
 		return nil, &providers.Error{Kind: providers.KindUnknown, Message: "timeout"}
 	}
-	u, _ := (&session.Launcher{Store: st}).Launch(ctx, descriptor("fake"), c, providers.ModeSandbox, endpoint, values("cust-s2", "req-s2"))
-	if _, err := st.Status(ctx, u.ID, &providers.Status{State: providers.StatePending}); err == nil {
+	u, _ := (&launcher{Store: st}).Launch(ctx, descriptor("fake"), c, providers.ModeSandbox, endpoint, values("cust-s2", "req-s2"))
+	if _, err := st.Status(ctx, u.ID, &providers.Status{State: providers.StatePending}, session.SourceAPI); err == nil {
 		t.Error("a status was recorded for a session never launched")
 	}
-	if _, err := st.Status(ctx, "zzzzzzzz", &providers.Status{State: providers.StatePending}); !errors.Is(err, session.ErrNotFound) {
+	if _, err := st.Status(ctx, "zzzzzzzz", &providers.Status{State: providers.StatePending}, session.SourceAPI); !errors.Is(err, session.ErrNotFound) {
 		t.Errorf("status of no session: %v", err)
 	}
 }
@@ -327,7 +329,7 @@ func testStatus(t *testing.T, tg Target) {
 func testGet(t *testing.T, tg Target) {
 	st := tg.Open(t)
 	c := newClient()
-	l := &session.Launcher{Store: st, Now: func() time.Time { return time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC) }}
+	l := &launcher{Store: st, Now: func() time.Time { return time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC) }}
 	var ids []string
 	for i := range 3 { // the same second: ids that share 7 characters
 		s, err := l.Launch(ctx, descriptor("fake"), c, providers.ModeSandbox, endpoint, values("cust-g", fmt.Sprintf("req-g%d", i)))
@@ -361,7 +363,7 @@ func testQueries(t *testing.T, tg Target) {
 	st := tg.Open(t)
 	c := newClient()
 	mk := func(provider string, mode providers.Mode, cust, req string, customer func(providers.Descriptor, providers.Values) string) *session.Session {
-		l := &session.Launcher{Store: st, Customer: customer}
+		l := &launcher{Store: st, Customer: customer}
 		s, err := l.Launch(ctx, descriptor(provider), c, mode, endpoint, values(cust, req))
 		if err != nil {
 			t.Fatal(err)
@@ -370,12 +372,14 @@ func testQueries(t *testing.T, tg Target) {
 	}
 	a := mk("fake", providers.ModeSandbox, "Desk-Alpha", "q1", nil)
 	b := mk("other", providers.ModeLive, "desk-beta", "q2", nil)
-	hashed := func(_ providers.Descriptor, v providers.Values) string { return alibaba.HashUserID(v.Get("clientId")) }
+	hashed := func(_ providers.Descriptor, v providers.Values) string {
+		return providers.KeyedID(st.CustomerKey(), v.Get("clientId"))
+	}
 	h := mk("alibaba", providers.ModeSandbox, "u-1001", "q3", hashed)
 	c.launch = func(ctx context.Context, v providers.Values) (*providers.Launch, error) {
 		return nil, &providers.Error{Kind: providers.KindRejected, Code: "PROCESS_FAIL", Message: "refused"}
 	}
-	f, _ := (&session.Launcher{Store: st}).Launch(ctx, descriptor("fake"), c, providers.ModeSandbox, endpoint, values("desk-gamma", "q4"))
+	f, _ := (&launcher{Store: st}).Launch(ctx, descriptor("fake"), c, providers.ModeSandbox, endpoint, values("desk-gamma", "q4"))
 	c.launch = nil
 
 	ids := func(list []*session.Session) []string {
@@ -424,8 +428,8 @@ func testQueries(t *testing.T, tg Target) {
 	check(session.Query{Text: `"alpha`})        // quotes are text, not syntax
 	check(session.Query{Text: strings.ToUpper(a.ID) + " sandbox"}, a)
 	check(session.Query{Text: "u-1001"}) // recorded hashed
-	check(session.Query{Text: "u-1001", Customers: session.CustomerKeys(catalog.All(), "u-1001")}, h)
-	check(session.Query{Text: "alpha", Customers: session.CustomerKeys(catalog.All(), "u-1001")}, h, a)
+	check(session.Query{Text: "u-1001", Customers: session.CustomerKeys(keyedRegistry(), st.CustomerKey(), "u-1001")}, h)
+	check(session.Query{Text: "alpha", Customers: session.CustomerKeys(keyedRegistry(), st.CustomerKey(), "u-1001")}, h, a)
 	check(session.Query{Mode: providers.ModeLive}, b)
 	check(session.Query{Mode: providers.ModeSandbox, Text: "desk"}, f, a)
 	check(session.Query{State: session.StateFailed}, f)
@@ -478,7 +482,7 @@ func testPendingAndCounts(t *testing.T, tg Target) {
 	c := newClient()
 	now := time.Now()
 	live := func(cust, req string) *session.Session {
-		s, err := (&session.Launcher{Store: st}).Launch(ctx, descriptor("fake"), c, providers.ModeLive, endpoint, values(cust, req))
+		s, err := (&launcher{Store: st}).Launch(ctx, descriptor("fake"), c, providers.ModeLive, endpoint, values(cust, req))
 		if s == nil {
 			t.Fatal(err)
 		}
@@ -523,7 +527,7 @@ func testPendingAndCounts(t *testing.T, tg Target) {
 	if got := counts(providers.ModeLive, now.Add(31*time.Minute)); got != (session.Counts{Pending: 1, Unknown: 1}) {
 		t.Errorf("counts after expiry = %+v (an unknown outcome does not expire)", got)
 	}
-	if _, err := st.Status(ctx, p.ID, &providers.Status{State: providers.StateDenied}); err != nil {
+	if _, err := st.Status(ctx, p.ID, &providers.Status{State: providers.StateDenied}, session.SourceAPI); err != nil {
 		t.Fatal(err)
 	}
 	if got := counts("", now); got != (session.Counts{Pending: 2, Unknown: 1}) {
@@ -534,16 +538,15 @@ func testPendingAndCounts(t *testing.T, tg Target) {
 func testGuard(t *testing.T, tg Target) {
 	st := tg.Open(t)
 	c := newClient()
-	l := &session.Launcher{Store: st, Guard: true}
+	l := &launcher{Store: st, Guard: true}
 	first, err := l.Launch(ctx, descriptor("fake"), c, providers.ModeLive, endpoint, values("cust-dup", "g1"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	sent := c.launches()
 	_, err = l.Launch(ctx, descriptor("fake"), c, providers.ModeLive, endpoint, values("cust-dup", "g2"))
-	var pe *providers.Error
-	if !errors.Is(err, session.ErrDuplicate) || !errors.As(err, &pe) || pe.Code != "DUPLICATE" || pe.Field != "clientId" ||
-		!strings.Contains(pe.Message, first.ID) {
+	var dup *session.DuplicateError
+	if !errors.Is(err, session.ErrDuplicate) || !errors.As(err, &dup) || len(dup.Pending) != 1 || dup.Pending[0].ID != first.ID {
 		t.Errorf("duplicate launch: %v", err)
 	}
 	if c.launches() != sent {
@@ -555,8 +558,27 @@ func testGuard(t *testing.T, tg Target) {
 	if _, err := l.Launch(ctx, descriptor("fake"), c, providers.ModeSandbox, endpoint, values("cust-dup", "g3")); err != nil {
 		t.Errorf("another mode: %v", err)
 	}
-	if _, err := (&session.Launcher{Store: st}).Launch(ctx, descriptor("fake"), c, providers.ModeLive, endpoint, values("cust-dup", "g4")); err != nil {
-		t.Errorf("without the guard (the operator checked): %v", err)
+	// The operator saw the pending session and launched anyway: recorded
+	// with who confirmed and what they confirmed.
+	cctx := session.WithActor(ctx, session.Actor{Operator: "carol", Desk: "desk-2"})
+	conf, err := (&launcher{Store: st, Guard: true, Confirmed: true}).Launch(cctx, descriptor("fake"), c, providers.ModeLive, endpoint, values("cust-dup", "g4"))
+	if err != nil {
+		t.Fatalf("a confirmed duplicate: %v", err)
+	}
+	evs, err := st.History(ctx, conf.ID)
+	if err != nil || len(evs) == 0 || evs[0].Kind != session.EventIntent || !slices.Equal(evs[0].Confirmed, []string{first.ID}) ||
+		evs[0].Actor.Operator != "carol" {
+		t.Errorf("the confirmed intent = %+v, %v", evs, err)
+	}
+	// Once the first is decided, the customer launches freely again.
+	if _, err := st.Status(ctx, first.ID, &providers.Status{State: providers.StateApproved}, session.SourceCallback); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Status(ctx, conf.ID, &providers.Status{State: providers.StateDenied}, session.SourceCallback); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Launch(ctx, descriptor("fake"), c, providers.ModeLive, endpoint, values("cust-dup", "g5")); err != nil {
+		t.Errorf("after the pending ones were decided: %v", err)
 	}
 }
 
@@ -625,7 +647,7 @@ type rawDB interface {
 func testNoSecrets(t *testing.T, tg Target) {
 	st := tg.Open(t)
 	c := newClient()
-	l := &session.Launcher{Store: st}
+	l := &launcher{Store: st}
 	v := values("cust-pii", "req-pii")
 	v.Set("firstName", personalName)
 	v.Set("dateOfBirth", personalBirth)
@@ -647,7 +669,7 @@ func testNoSecrets(t *testing.T, tg Target) {
 	if _, err := l.Retry(ctx, s, c, v); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Status(ctx, s.ID, &providers.Status{State: providers.StateApproved, Detail: "done"}); err != nil {
+	if _, err := st.Status(ctx, s.ID, &providers.Status{State: providers.StateApproved, Detail: "done"}, session.SourceAPI); err != nil {
 		t.Fatal(err)
 	}
 	raw, ok := st.(rawDB)
@@ -685,7 +707,7 @@ func testActor(t *testing.T, tg Target) {
 	st := tg.Open(t)
 	actx := session.WithActor(ctx, session.Actor{Operator: "Ona", Desk: "desk-12"})
 	c := newClient()
-	s, err := (&session.Launcher{Store: st}).Launch(actx, descriptor("fake"), c, providers.ModeSandbox, endpoint, values("cust-act", "req-act"))
+	s, err := (&launcher{Store: st}).Launch(actx, descriptor("fake"), c, providers.ModeSandbox, endpoint, values("cust-act", "req-act"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -717,10 +739,10 @@ func testActor(t *testing.T, tg Target) {
 	// The folded session names who launched it, and each status who
 	// recorded it (a callback: nobody).
 	if _, err := st.Status(session.WithActor(ctx, session.Actor{Operator: "Jonas", Desk: "desk-3"}), s.ID,
-		&providers.Status{State: providers.StateApproved}); err != nil {
+		&providers.Status{State: providers.StateApproved}, session.SourceOperator); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Status(ctx, s.ID, &providers.Status{State: providers.StateDenied}); err != nil {
+	if _, err := st.Status(ctx, s.ID, &providers.Status{State: providers.StateDenied}, session.SourceAPI); err != nil {
 		t.Fatal(err)
 	}
 	g := get(t, st, s.ID)
@@ -742,7 +764,7 @@ func testOutcomeNotRecorded(t *testing.T, tg Target) {
 		st.Close() // the database is gone while the request is out
 		return okLaunch(v), nil
 	}
-	s, err := (&session.Launcher{Store: st}).Launch(ctx, descriptor("fake"), c, providers.ModeSandbox, endpoint, values("cust-nr", "req-nr"))
+	s, err := (&launcher{Store: st}).Launch(ctx, descriptor("fake"), c, providers.ModeSandbox, endpoint, values("cust-nr", "req-nr"))
 	if !errors.Is(err, session.ErrNotRecorded) || !strings.Contains(err.Error(), st.Location()) {
 		t.Errorf("error = %v, want ErrNotRecorded naming the store", err)
 	}
@@ -815,7 +837,7 @@ func CheckFixture(t testing.TB, st session.Store) {
 	}{
 		{"desk-001", "idenfy", providers.StateApproved, 1, 3},
 		{"desk-002", "idenfy", providers.StatePending, 1, 1},
-		{alibaba.HashUserID("u-1001"), "alibaba", providers.StatePending, 1, 2},
+		{session.CustomerKeys(keyedRegistry(), st.CustomerKey(), "u-1001")[1], "alibaba", providers.StatePending, 1, 2},
 		{"****0999", "dws", providers.StatePending, 1, 2},
 		{"****0996", "dws", session.StateFailed, 1, 0},
 	}
@@ -910,7 +932,7 @@ func testImportedRetry(t *testing.T, tg Target) {
 		t.Fatalf("import: %v %v", done, err)
 	}
 	s := get(t, st, "1ngt0000")
-	l := &session.Launcher{Store: st}
+	l := &launcher{Store: st}
 	changed := v.Clone()
 	changed.Set("locale", "lt")
 	if _, err := l.Retry(ctx, s, c, changed); !errors.Is(err, session.ErrBodyChanged) {

@@ -1,0 +1,435 @@
+package session
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/kycdesk/kycdesk/providers"
+	"github.com/kycdesk/kycdesk/session/migrations"
+)
+
+// This file is the store's plumbing: opening, migrating, transactions,
+// retries and locks. The writes are in write.go, the reads in read.go,
+// the change feed in feed.go, the MAC chain in chain.go.
+
+// DBConfig is what a backend (session/sqlite, session/postgres) gives
+// NewDB.
+type DBConfig struct {
+	DB       *sql.DB
+	Dialect  migrations.Dialect
+	Location string // the file, or the URL without its password
+	Key      []byte // the fingerprint key (StoreKey)
+	// StrictKey refuses a key other than the one the store was first
+	// written with (desks sharing a store must share the key); without
+	// it, a new key is recorded with a warning (a desk whose key file was
+	// lost: its old unknown sessions can no longer be retried).
+	StrictKey bool
+	// Retryable reports a failure worth trying again (the database was
+	// busy, a serialization failure); the write is retried with short
+	// random pauses for up to LockWait.
+	Retryable func(error) bool
+	// Watch feeds the change feed (PostgreSQL's LISTEN) until ctx ends,
+	// calling ready once it hears every change; nil polls the events
+	// table every PollEvery.
+	Watch     func(ctx context.Context, channel string, emit func(Change), ready func())
+	PollEvery time.Duration // 0: 250 ms
+	// OnClose runs after the database is closed.
+	OnClose func() error
+}
+
+// LockWait bounds how long a write waits for other writers.
+const LockWait = 30 * time.Second
+
+// DB is the Store on a database/sql database, for both dialects.
+type DB struct {
+	db        *sql.DB
+	dialect   migrations.Dialect
+	location  string
+	key       []byte
+	retryable func(error) bool
+	channel   string
+	feed      *feed
+	onClose   func() error
+
+	mu       sync.Mutex
+	warnings []string
+	closed   bool
+}
+
+var _ Store = (*DB)(nil)
+
+// NewDB applies the migrations the database lacks, checks the key and
+// returns the store. It closes c.DB when it fails.
+func NewDB(ctx context.Context, c DBConfig) (_ *DB, err error) {
+	d := &DB{db: c.DB, dialect: c.Dialect, location: c.Location, key: c.Key, retryable: c.Retryable,
+		onClose: c.OnClose}
+	defer func() {
+		if err != nil {
+			c.DB.Close()
+			if c.OnClose != nil {
+				c.OnClose()
+			}
+		}
+	}()
+	if d.retryable == nil {
+		d.retryable = func(error) bool { return false }
+	}
+	if len(d.key) < keyBytes {
+		return nil, fmt.Errorf("store %s: no fingerprint key", d.location)
+	}
+	if err := d.migrate(ctx, c.StrictKey); err != nil {
+		return nil, fmt.Errorf("store %s: %w", d.location, err)
+	}
+	if c.Dialect.Channel != "" {
+		if err := d.db.QueryRowContext(ctx, c.Dialect.Channel).Scan(&d.channel); err != nil {
+			return nil, fmt.Errorf("store %s: %w", d.location, err)
+		}
+	}
+	watch := c.Watch
+	if watch == nil {
+		every := c.PollEvery
+		if every <= 0 {
+			every = 250 * time.Millisecond
+		}
+		watch = func(ctx context.Context, _ string, emit func(Change), ready func()) { d.poll(ctx, every, emit, ready) }
+	}
+	d.feed = newFeed(func(ctx context.Context, emit func(Change), ready func()) { watch(ctx, d.channel, emit, ready) })
+	return d, nil
+}
+
+// SQL is the database, for the backends' own checks and for tests.
+func (d *DB) SQL() *sql.DB { return d.db }
+
+// Location implements Store.
+func (d *DB) Location() string { return d.location }
+
+// Fingerprint implements Store.
+func (d *DB) Fingerprint(req *http.Request) string { return fingerprint(d.key, req) }
+
+// CustomerKey implements Store.
+func (d *DB) CustomerKey() []byte { return customerKey(d.key) }
+
+// Warnings implements Store.
+func (d *DB) Warnings() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]string(nil), d.warnings...)
+}
+
+// Warn adds a warning (the backends' notes about opening).
+func (d *DB) Warn(msg string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.warnings = append(d.warnings, msg)
+}
+
+// Close implements Store.
+func (d *DB) Close() error {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return nil
+	}
+	d.closed = true
+	d.mu.Unlock()
+	d.feed.close()
+	err := d.db.Close()
+	if d.onClose != nil {
+		err = errors.Join(err, d.onClose())
+	}
+	return err
+}
+
+// ---- migrations ----
+
+const migrationLock = "kycdesk migrations"
+
+// migrate brings the schema up to date and checks the key. When nothing
+// is to do it only reads, so that opening takes no write lock.
+func (d *DB) migrate(ctx context.Context, strictKey bool) error {
+	list, err := d.dialect.List()
+	if err != nil {
+		return err
+	}
+	latest := list[len(list)-1].Version
+	check := keyCheck(d.key)
+	var version, count int
+	var stored string
+	err = d.retry(ctx, func() error {
+		if err := d.db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0), count(*) FROM schema_migrations`).Scan(&version, &count); err != nil {
+			return err
+		}
+		err := d.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE name = 'key_check'`).Scan(&stored)
+		if errors.Is(err, sql.ErrNoRows) {
+			stored = ""
+			return nil
+		}
+		return err
+	})
+	if err == nil && version == latest && count == len(list) && stored == check {
+		return nil
+	}
+	if err == nil && version > latest {
+		return fmt.Errorf("its schema is version %d, newer than this kycdesk knows (%d): use a newer kycdesk", version, latest)
+	}
+	// A new database (no tables yet), a migration to apply or a key to record.
+	return d.write(ctx, func(tx *wtx) error {
+		if err := d.lock(ctx, tx, migrationLock); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, migrations.Table); err != nil {
+			return err
+		}
+		applied := map[int]bool{}
+		rows, err := tx.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var v int
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return err
+			}
+			applied[v] = true
+			if v > latest {
+				rows.Close()
+				return fmt.Errorf("its schema is version %d, newer than this kycdesk knows (%d): use a newer kycdesk", v, latest)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, m := range list {
+			if applied[m.Version] {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+				return fmt.Errorf("migration %s: %w", m.Name, err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`,
+				m.Version, time.Now().UnixMilli()); err != nil {
+				return fmt.Errorf("migration %s: %w", m.Name, err)
+			}
+			if m.Version == chainVersion {
+				if err := d.startChain(ctx, tx); err != nil {
+					return fmt.Errorf("migration %s: %w", m.Name, err)
+				}
+			}
+		}
+		var cur string
+		err = tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE name = 'key_check'`).Scan(&cur)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			_, err = tx.ExecContext(ctx, `INSERT INTO meta (name, value) VALUES ('key_check', $1)`, check)
+			return err
+		case err != nil:
+			return err
+		case cur == check:
+			return nil
+		case strictKey:
+			return fmt.Errorf("this store was written with another fingerprint key: set %s to the key the other desks use", KeyEnv)
+		}
+		d.warnings = append(d.warnings, "the store key is not the one this store was written with (was the key file replaced?): "+
+			"sessions of unknown outcome recorded before cannot be retried, only resolved, and `kycdesk audit verify` "+
+			"cannot check the history written under the other key")
+		_, err = tx.ExecContext(ctx, `UPDATE meta SET value = $1 WHERE name = 'key_check'`, check)
+		return err
+	})
+}
+
+// chainVersion is the migration that starts the MAC chain (0002_chain.sql).
+const chainVersion = 2
+
+// startChain runs in the transaction of the migration that adds the
+// chain: what an earlier release imported is cleaned under today's rules
+// (the one place events are rewritten), the events already there are
+// sealed into the chain, and both are recorded as an event and said once.
+func (d *DB) startChain(ctx context.Context, tx *wtx) error {
+	cleaned, err := d.cleanImportedRows(ctx, tx)
+	if err != nil {
+		return err
+	}
+	sealed, err := d.sealUnchained(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if cleaned > 0 {
+		msg := fmt.Sprintf("cleaned %d sessions imported from an earlier release's journal under today's rules: "+
+			"launch values dropped, phone numbers masked, hashed customer ids keyed, credentials and control characters removed", cleaned)
+		if _, err := d.insertEvent(ctx, tx, "", EventAudit, stamp(time.Time{}), Actor{},
+			&eventDoc{Action: "migration", Detail: msg}); err != nil {
+			return err
+		}
+		d.warnings = append(d.warnings, msg)
+	}
+	if sealed > 0 {
+		d.warnings = append(d.warnings, fmt.Sprintf("the history's %d earlier events were sealed into its new MAC chain: "+
+			"from now on `kycdesk audit verify` detects a change to any event, but not one made before today", sealed))
+	}
+	return nil
+}
+
+// ---- transactions ----
+
+// retry runs fn again while it fails with a retryable error, with short
+// random pauses, for up to LockWait. Random pauses of a millisecond or
+// so, the same for every waiter, keep a writer that has waited long from
+// losing to newcomers (SQLite's own busy handler waits longer and longer).
+func (d *DB) retry(ctx context.Context, fn func() error) error {
+	deadline := time.Now().Add(LockWait)
+	for {
+		err := fn()
+		if err == nil || !d.retryable(err) || time.Now().After(deadline) {
+			return err
+		}
+		t := time.NewTimer(time.Duration(200+rand.IntN(1800)) * time.Microsecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}
+
+// write runs fn in a transaction: on SQLite BEGIN IMMEDIATE (the
+// connection's _txlock), which holds the database's write lock from the
+// start; on PostgreSQL READ COMMITTED with advisory locks (lock).
+func (d *DB) write(ctx context.Context, fn func(tx *wtx) error) error {
+	return d.writeTx(ctx, false, fn)
+}
+
+func (d *DB) writeTx(ctx context.Context, bulk bool, fn func(tx *wtx) error) error {
+	return d.retry(ctx, func() error {
+		tx, err := d.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		w := &wtx{Tx: tx, ctx: ctx}
+		var steps []string
+		if bulk {
+			w.stmts = map[string]*sql.Stmt{}
+			steps = d.dialect.BulkStart
+		}
+		for _, q := range steps {
+			if err := w.exec(q); err != nil {
+				tx.Rollback()
+				return err
+			}
+		}
+		if err := fn(w); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if bulk {
+			for _, q := range d.dialect.BulkEnd {
+				if err := w.exec(q); err != nil {
+					tx.Rollback()
+					return err
+				}
+			}
+		}
+		return tx.Commit()
+	})
+}
+
+// wtx is a write transaction. A bulk one (an import, a load) prepares
+// each statement once instead of at each use.
+type wtx struct {
+	*sql.Tx
+	ctx   context.Context
+	stmts map[string]*sql.Stmt
+	// head is the MAC of the last event this transaction wrote, once it
+	// holds the chain's lock (chained).
+	head    string
+	chained bool
+}
+
+func (w *wtx) stmt(q string) (*sql.Stmt, error) {
+	if st, ok := w.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := w.PrepareContext(w.ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	w.stmts[q] = st
+	return st, nil
+}
+
+func (w *wtx) exec(q string, args ...any) error {
+	if w.stmts == nil {
+		_, err := w.ExecContext(w.ctx, q, args...)
+		return err
+	}
+	st, err := w.stmt(q)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(w.ctx, args...)
+	return err
+}
+
+func (w *wtx) row(q string, args ...any) *sql.Row {
+	if w.stmts == nil {
+		return w.QueryRowContext(w.ctx, q, args...)
+	}
+	st, err := w.stmt(q)
+	if err != nil {
+		// A Row carrying the error: the query fails the same way.
+		return w.QueryRowContext(w.ctx, q, args...)
+	}
+	return st.QueryRowContext(w.ctx, args...)
+}
+
+// lock takes the dialect's transaction lock on name (nothing on SQLite,
+// whose writers are serialised already).
+func (d *DB) lock(ctx context.Context, tx *wtx, name string) error {
+	if d.dialect.Lock == "" {
+		return nil
+	}
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	_, err := tx.ExecContext(ctx, d.dialect.Lock, int64(h.Sum64()))
+	return err
+}
+
+func (d *DB) notify(ctx context.Context, tx *wtx, id string) error {
+	if d.dialect.Notify == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, d.dialect.Notify, d.channel, id)
+	return err
+}
+
+func (d *DB) failed(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *providers.Error
+	var de *DuplicateError
+	if errors.As(err, &pe) || errors.As(err, &de) || errors.Is(err, ErrNotFound) || errors.Is(err, errRefused) {
+		return err
+	}
+	return fmt.Errorf("store %s: %w", d.location, err)
+}
+
+// errRefused marks the store's refusals (nothing written) so that they
+// are not reported as database failures.
+var errRefused = errors.New("refused")
+
+type refusal struct{ msg string }
+
+func (r *refusal) Error() string { return r.msg }
+func (r *refusal) Unwrap() error { return errRefused }
+
+func refuse(format string, a ...any) error { return &refusal{fmt.Sprintf(format, a...)} }

@@ -1,0 +1,324 @@
+package session
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/kycdesk/kycdesk/providers"
+)
+
+// stamp is an event's time: t, or now.
+func stamp(t time.Time) time.Time {
+	if t.IsZero() {
+		return normTime(time.Now())
+	}
+	return normTime(t)
+}
+
+// Intent implements Store.
+func (d *DB) Intent(ctx context.Context, in Intent) (*Session, error) {
+	if in.Provider == "" || in.Mode == "" {
+		return nil, errors.New("intent: no provider or mode")
+	}
+	if in.Request == nil {
+		return nil, errors.New("intent: no request")
+	}
+	at := stamp(in.At)
+	e := &eventDoc{Provider: in.Provider, Mode: in.Mode, Endpoint: in.Endpoint, Customer: strings.TrimSpace(in.Customer),
+		Fingerprint: fingerprint(d.key, in.Request), Attempt: 1, SendingUntil: sendingUntil(at, in.SendingUntil)}
+	if v := encodeValues(in.Values); v != "" {
+		e.Values = json.RawMessage(v)
+	}
+	actor := ActorOf(ctx)
+	var out *Session
+	err := d.write(ctx, func(tx *wtx) error {
+		e.Confirmed = nil
+		if in.Guard && e.Customer != "" {
+			if err := d.lock(ctx, tx, "guard\x00"+e.Provider+"\x00"+string(e.Mode)+"\x00"+e.Customer); err != nil {
+				return err
+			}
+			pend, err := d.pendingFor(ctx, tx, e.Provider, e.Customer, e.Mode, at)
+			if err != nil {
+				return err
+			}
+			if len(pend) > 0 && !in.Confirmed {
+				return &DuplicateError{Pending: pend}
+			}
+			for _, p := range pend { // what the operator confirmed, with who (the actor)
+				e.Confirmed = append(e.Confirmed, p.ID)
+			}
+		}
+		id, err := d.claimID(ctx, tx, at)
+		if err != nil {
+			return err
+		}
+		s, err := foldEvent(nil, id, EventIntent, at, actor, e)
+		if err != nil {
+			return err
+		}
+		seq, err := d.insertEvent(ctx, tx, id, EventIntent, at, actor, e)
+		if err != nil {
+			return err
+		}
+		s.num = seq
+		if err := d.insertSession(ctx, tx, s, seq); err != nil {
+			return err
+		}
+		out = s
+		return d.notify(ctx, tx, id)
+	})
+	return out, d.failed(err)
+}
+
+func sendingUntil(at, until time.Time) time.Time {
+	if until.IsZero() {
+		return at.Add(DefaultSendLease)
+	}
+	return normTime(until)
+}
+
+// claimID picks an id no session has: time-sortable like the journal's,
+// the next free one when taken (by this store or, on PostgreSQL, by a desk
+// committing the same id at the same moment, which the lock orders).
+func (d *DB) claimID(ctx context.Context, tx *wtx, at time.Time) (string, error) {
+	n := uint64(max(at.Unix(), 0))<<5 | uint64(rand.IntN(32))
+	for range 1 << 16 {
+		id := encodeID(n)
+		if err := d.lock(ctx, tx, "id\x00"+id); err != nil {
+			return "", err
+		}
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM sessions WHERE id = $1`, id).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return id, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		n++
+	}
+	return "", errors.New("no free session id")
+}
+
+// update appends the event build returns to session id and folds it, in
+// one transaction that holds the session's lock. build may return a nil
+// event to write nothing, or an error to refuse.
+func (d *DB) update(ctx context.Context, id string, build func(cur *Session) (string, time.Time, *eventDoc, error)) (*Session, error) {
+	id = strings.ToLower(strings.TrimSpace(id))
+	actor := ActorOf(ctx)
+	var out *Session
+	err := d.write(ctx, func(tx *wtx) error {
+		if err := d.lock(ctx, tx, "id\x00"+id); err != nil {
+			return err
+		}
+		cur, err := d.load(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		kind, at, e, err := build(cur)
+		if err != nil || e == nil {
+			out = cur
+			return err
+		}
+		next, err := foldEvent(cur, id, kind, at, actor, e)
+		if err != nil {
+			return refuse("%v", err)
+		}
+		seq, err := d.insertEvent(ctx, tx, id, kind, at, actor, e)
+		if err != nil {
+			return err
+		}
+		next.num = cur.num
+		if err := d.updateSession(ctx, tx, next, seq); err != nil {
+			return err
+		}
+		if kind == EventOutcome && e.Error == nil {
+			if err := d.insertRefs(ctx, tx, next.num, e.References); err != nil {
+				return err
+			}
+		}
+		out = next
+		return d.notify(ctx, tx, id)
+	})
+	if err != nil {
+		return nil, d.failed(err)
+	}
+	return out, nil
+}
+
+// Attempt implements Store.
+func (d *DB) Attempt(ctx context.Context, id string, a Attempt) (*Session, error) {
+	if a.Request == nil {
+		return nil, errors.New("retry: no request")
+	}
+	at := stamp(a.At)
+	values := encodeValues(a.Values)
+	return d.update(ctx, id, func(cur *Session) (string, time.Time, *eventDoc, error) {
+		switch {
+		case cur.Launched():
+			return "", at, nil, refuse("session %s was launched (state: %s); there is nothing to retry", cur.ID, cur.State)
+		case cur.State == StateResolved:
+			return "", at, nil, refuse("session %s was resolved (%s); launch a new session instead", cur.ID, cur.Resolution)
+		case cur.Sending(at):
+			return "", at, nil, refuse("session %s is being sent (until %s, perhaps by another desk); wait for its outcome",
+				cur.ID, cur.SendingUntil.Format("15:04:05"))
+		}
+		fp := fingerprintOf(d.key, a.Request, cur.RequestHash)
+		if cur.RequestHash == "" || cur.RequestHash != fp {
+			return "", at, nil, bodyChanged(cur, fp)
+		}
+		e := &eventDoc{Fingerprint: fp, Attempt: cur.Attempts + 1, SendingUntil: sendingUntil(at, a.SendingUntil)}
+		if values != "" {
+			e.Values = json.RawMessage(values)
+		}
+		return EventIntent, at, e, nil
+	})
+}
+
+// Outcome implements Store.
+func (d *DB) Outcome(ctx context.Context, id string, o Outcome) (*Session, error) {
+	at := stamp(o.At)
+	e := outcomeEvent(o)
+	return d.update(ctx, id, func(cur *Session) (string, time.Time, *eventDoc, error) {
+		if cur.Launched() {
+			return "", at, nil, refuse("session %s already has a launch outcome", cur.ID)
+		}
+		if cur.Customer != "" {
+			e.Customer = "" // the intent has it
+		}
+		return EventOutcome, at, e, nil
+	})
+}
+
+// Status implements Store.
+func (d *DB) Status(ctx context.Context, id string, st *providers.Status, src Source) (*Session, error) {
+	if st == nil || st.State == "" {
+		return nil, errors.New("status: empty")
+	}
+	if err := checkSource(src); err != nil {
+		return nil, err
+	}
+	detail := clip(strings.TrimSpace(providers.SanitizeLine(st.Detail)), 500)
+	at := stamp(st.At)
+	return d.update(ctx, id, func(cur *Session) (string, time.Time, *eventDoc, error) {
+		if !cur.Launched() {
+			return "", at, nil, refuse("session %s has no launch outcome (state: %s); there is no status to record", cur.ID, cur.State)
+		}
+		// The record's rules, on the row read under the session's lock.
+		if StatusRule(cur, st.State, detail, src) != StatusAppend {
+			return "", at, nil, nil
+		}
+		return EventStatus, at, &eventDoc{State: st.State, Detail: detail, Source: src}, nil
+	})
+}
+
+// Resolve implements Store.
+func (d *DB) Resolve(ctx context.Context, id, how string) (*Session, error) {
+	return d.resolveAt(ctx, id, how, time.Time{})
+}
+
+func (d *DB) resolveAt(ctx context.Context, id, how string, at time.Time) (*Session, error) {
+	how = clip(strings.TrimSpace(providers.SanitizeLine(how)), 500)
+	if how == "" {
+		return nil, refuse("say how the outcome was resolved (e.g. \"checked: not created\")")
+	}
+	at = stamp(at)
+	return d.update(ctx, id, func(cur *Session) (string, time.Time, *eventDoc, error) {
+		switch {
+		case !cur.OutcomeUnknown():
+			return "", at, nil, refuse("session %s is %s, not of unknown outcome; there is nothing to resolve", cur.ID, cur.State)
+		case cur.Sending(at):
+			return "", at, nil, refuse("session %s is being sent (until %s, perhaps by another desk); wait for its outcome",
+				cur.ID, cur.SendingUntil.Format("15:04:05"))
+		}
+		return EventResolved, at, &eventDoc{Detail: how}, nil
+	})
+}
+
+// Audit implements Store.
+func (d *DB) Audit(ctx context.Context, a AuditEntry) error {
+	action := clip(strings.TrimSpace(providers.SanitizeLine(a.Action)), 100)
+	if action == "" {
+		return errors.New("audit: no action")
+	}
+	at := stamp(a.At)
+	e := &eventDoc{Action: action, Detail: clip(strings.TrimSpace(providers.SanitizeLine(a.Detail)), 500)}
+	id := strings.ToLower(strings.TrimSpace(a.Session))
+	actor := ActorOf(ctx)
+	err := d.write(ctx, func(tx *wtx) error {
+		_, err := d.insertEvent(ctx, tx, id, EventAudit, at, actor, e)
+		return err
+	})
+	return d.failed(err)
+}
+
+func (d *DB) insertEvent(ctx context.Context, tx *wtx, id, kind string, at time.Time, actor Actor, e *eventDoc) (int64, error) {
+	data, err := json.Marshal(e)
+	if err != nil {
+		return 0, err
+	}
+	ev := chainedEvent{Session: id, Kind: kind, At: at.UnixMilli(),
+		Operator: clip(providers.SanitizeLine(actor.Operator), 200), Desk: clip(providers.SanitizeLine(actor.Desk), 200),
+		Data: string(data)}
+	// The chain: this event's MAC covers the previous one's, read under
+	// the chain's lock, which orders every writer of the store.
+	prev, err := d.chainHead(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	mac := ev.mac(d.key, prev)
+	var seq int64
+	err = tx.row(`INSERT INTO events (session_id, kind, at, operator, desk, data, mac) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq`,
+		ev.Session, ev.Kind, ev.At, ev.Operator, ev.Desk, ev.Data, mac).Scan(&seq)
+	if err != nil {
+		return 0, err
+	}
+	tx.head = mac
+	return seq, nil
+}
+
+func (d *DB) insertSession(ctx context.Context, tx *wtx, s *Session, lastSeq int64) error {
+	doc, err := json.Marshal(docOf(s))
+	if err != nil {
+		return err
+	}
+	if err := tx.exec(`INSERT INTO sessions (num, id, provider, mode, customer, state, created_at, active_until, sending_until, last_seq, search)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		s.num, s.ID, s.Provider, string(s.Mode), s.Customer, string(s.State), s.CreatedAt.UnixMilli(), activeUntil(s),
+		ms(s.SendingUntil), lastSeq, searchText(s)); err != nil {
+		return err
+	}
+	return tx.exec(`INSERT INTO session_docs (num, doc) VALUES ($1, $2)`, s.num, string(doc))
+}
+
+func (d *DB) updateSession(ctx context.Context, tx *wtx, s *Session, lastSeq int64) error {
+	doc, err := json.Marshal(docOf(s))
+	if err != nil {
+		return err
+	}
+	if err := tx.exec(`UPDATE sessions SET customer = $2, state = $3, active_until = $4, sending_until = $5, last_seq = $6, search = $7 WHERE num = $1`,
+		s.num, s.Customer, string(s.State), activeUntil(s), ms(s.SendingUntil), lastSeq, searchText(s)); err != nil {
+		return err
+	}
+	return tx.exec(`UPDATE session_docs SET doc = $2 WHERE num = $1`, s.num, string(doc))
+}
+
+func (d *DB) insertRefs(ctx context.Context, tx *wtx, num int64, refs map[string]string) error {
+	seen := map[string]bool{}
+	for _, k := range sortedKeys(refs) {
+		v := refs[k]
+		if v == "" || seen[v] {
+			continue
+		}
+		seen[v] = true
+		if err := tx.exec(`INSERT INTO refs (value, num) VALUES ($1, $2) ON CONFLICT DO NOTHING`, v, num); err != nil {
+			return err
+		}
+	}
+	return nil
+}
