@@ -224,6 +224,41 @@ type launchJSON struct {
 	// DWS launch sends the code after it).
 	Response  *providers.Exchange  `json:"response,omitempty"`
 	Responses []providers.Exchange `json:"responses,omitempty"`
+	// Source is where the status came from (status --json: signed
+	// callback, provider API, operator, launch), and History every
+	// status the record holds, each with its source.
+	Source  string        `json:"source,omitempty"`
+	History []historyJSON `json:"history,omitempty"`
+}
+
+// historyJSON is one status of a session's record.
+type historyJSON struct {
+	Status string `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	At     string `json:"at"`
+	Source string `json:"source,omitempty"`
+	By     string `json:"by,omitempty"` // operator@desk
+}
+
+// recordJSON is s's status as the record holds it, with its history.
+func recordJSON(s *session.Session) launchJSON {
+	j := sessionJSON(s, s.State)
+	for _, h := range s.History {
+		op, desk := h.Operator, h.Desk
+		if h.Source == session.SourceLaunch && op == "" && desk == "" {
+			op, desk = s.Operator, s.Desk // the launch's, who launched it
+		}
+		by := op
+		if desk != "" {
+			by += "@" + desk
+		}
+		j.History = append(j.History, historyJSON{Status: string(h.State), Detail: providers.SanitizeLine(h.Detail),
+			At: h.At.UTC().Format(time.RFC3339), Source: string(h.Source), By: by})
+	}
+	if n := len(s.History); n > 0 {
+		j.Source = string(s.History[n-1].Source)
+	}
+	return j
 }
 
 func toJSON(id, provider string, mode providers.Mode, l *providers.Launch, state providers.State) launchJSON {

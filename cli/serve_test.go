@@ -116,6 +116,13 @@ type testServe struct {
 
 func startTestServe(t testing.TB, grace time.Duration, ops ...operator) *testServe {
 	t.Helper()
+	return startTestServeWith(t, grace, nil, ops...)
+}
+
+// startTestServeWith is startTestServe with setup changing the
+// environment and the configuration first (a live serve, its endpoints).
+func startTestServeWith(t testing.TB, grace time.Duration, setup func(env map[string]string, cfg *server.Config), ops ...operator) *testServe {
+	t.Helper()
 	dir := t.TempDir()
 	env := map[string]string{
 		"XDG_CONFIG_HOME": filepath.Join(dir, "config"), "XDG_STATE_HOME": filepath.Join(dir, "state"),
@@ -144,6 +151,9 @@ func startTestServe(t testing.TB, grace time.Duration, ops ...operator) *testSer
 		t.Fatal(err)
 	}
 	cfg.SSHListen, cfg.HTTPListen, cfg.ShutdownGrace = "127.0.0.1:0", "127.0.0.1:0", grace
+	if setup != nil {
+		setup(env, &cfg)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ts.cancel = cancel
 	s, err := startServe(ctx, cfg, f, io)

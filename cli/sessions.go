@@ -77,7 +77,16 @@ func listJSON(s *session.Session) map[string]any {
 	j := sessionJSON(s, s.State)
 	return map[string]any{"session": j.Session, "provider": j.Provider, "mode": j.Mode, "url": j.URL,
 		"references": j.References, "expiresAt": j.ExpiresAt, "status": j.Status, "customer": s.Customer,
-		"createdAt": s.CreatedAt.UTC().Format(time.RFC3339), "operator": s.Operator, "desk": s.Desk}
+		"createdAt": s.CreatedAt.UTC().Format(time.RFC3339), "operator": s.Operator, "desk": s.Desk, "source": source(s)}
+}
+
+// source is where the session's current status came from ("" before a
+// launch outcome, or when recorded before sources were).
+func source(s *session.Session) string {
+	if n := len(s.History); n > 0 {
+		return string(s.History[n-1].Source)
+	}
+	return ""
 }
 
 // streamJSON writes {"sessions": [...]} one session at a time. A failure

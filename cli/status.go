@@ -44,6 +44,11 @@ func cmdStatus(args []string, io *IO) error {
 	if err != nil {
 		return fail(err, *asJSON)
 	}
+	// What the record holds now: the answer as recorded, or the final
+	// state it kept.
+	if s2, err := a.desk.Session(s.ID); err == nil {
+		s = s2
+	}
 	printStatus(io, s, st, *asJSON)
 	return nil
 }
@@ -65,11 +70,16 @@ func openSession(io *IO, asJSON bool, id, store string) (*app, *session.Session,
 
 func printStatus(io *IO, s *session.Session, st *providers.Status, asJSON bool) {
 	if asJSON {
-		printJSON(io, sessionJSON(s, st.State))
+		j := recordJSON(s)
+		j.Status = string(st.State)
+		printJSON(io, j)
 		return
 	}
 	fmt.Fprintf(io.Out, "session    %s (%s, %s)\n", s.ID, s.Provider, s.Mode)
 	fmt.Fprintf(io.Out, "status     %s\n", st.State)
+	if src := source(s); src != "" && s.State == st.State {
+		fmt.Fprintf(io.Out, "source     %s\n", src)
+	}
 	if st.Detail != "" {
 		fmt.Fprintf(io.Out, "detail     %s\n", providers.SanitizeLine(st.Detail))
 	}

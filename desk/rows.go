@@ -16,8 +16,11 @@ type Row struct {
 	CreatedAt, ExpiresAt                   time.Time
 	Launch                                 *providers.Launch
 	History                                []providers.Status
-	Error                                  string
-	Values                                 providers.Values // non-personal values, for relaunch
+	// Sources say where each History entry came from (signed callback,
+	// provider API, operator, launch; "" when recorded before sources were).
+	Sources []string
+	Error   string
+	Values  providers.Values // non-personal values, for relaunch
 	// Operator and Desk launched it (a served desk); "" locally.
 	Operator, Desk string
 	// Label is the desk label (a ticket number) the launch kept, or "".
@@ -43,6 +46,7 @@ func (d *Desk) rowOf(s *session.Session) Row {
 	_, row.Unreachable = d.unreachable.Load(s.ID)
 	for _, h := range s.History {
 		row.History = append(row.History, providers.Status{State: h.State, Detail: h.Detail, At: h.At})
+		row.Sources = append(row.Sources, string(h.Source))
 	}
 	if s.LastError != nil {
 		row.Error = s.LastError.Err().Error()

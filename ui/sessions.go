@@ -439,8 +439,12 @@ func (s sessionsModel) detailView(r desk.Row) string {
 	if r.Resolution != "" {
 		b.WriteString(st.Subtle.Render("resolved ") + clean(r.Resolution) + "\n")
 	}
-	for _, h := range r.History {
-		b.WriteString(st.Subtle.Render(h.At.Local().Format("15:04:05")+" ") + string(h.State) + " " + clean(h.Detail) + "\n")
+	for i, h := range r.History {
+		src := ""
+		if i < len(r.Sources) && r.Sources[i] != "" {
+			src = st.Subtle.Render(" [" + r.Sources[i] + "]")
+		}
+		b.WriteString(st.Subtle.Render(h.At.Local().Format("15:04:05")+" ") + string(h.State) + " " + clean(h.Detail) + src + "\n")
 	}
 	return b.String()
 }

@@ -144,9 +144,11 @@ func testChain(t *testing.T, fresh func(testing.TB) Target) {
 			return []string{"UPDATE events SET data = replace(data, 'cust-c1', 'cust-zz') WHERE seq = " + itoa(seqs[0])}
 		}, "changed", func(a, b *session.Session) string { return a.ID }},
 		{"inserted", func(db *sql.DB, a, b *session.Session, seqs []int64) []string {
-			return []string{"UPDATE events SET seq = seq + 1000 WHERE seq > " + itoa(seqs[1]),
-				"INSERT INTO events (seq, session_id, kind, at, operator, desk, data, mac) VALUES (" + itoa(seqs[1]+1) + ", '" + a.ID +
-					"', 'status', 1, '', '', '{\"state\":\"approved\",\"source\":\"signed callback\"}', 'forged')"}
+			// A forged approval appended with a made-up MAC (the key is
+			// not in the store), the row folded to say so.
+			return []string{"INSERT INTO events (session_id, kind, at, operator, desk, data, mac) VALUES ('" + a.ID +
+				"', 'status', 1, '', '', '{\"state\":\"approved\",\"source\":\"signed callback\"}', 'forged')",
+				"UPDATE sessions SET state = 'approved', last_seq = (SELECT max(seq) FROM events) WHERE id = '" + a.ID + "'"}
 		}, "inserted", func(a, b *session.Session) string { return a.ID }},
 		{"deleted", func(db *sql.DB, a, b *session.Session, seqs []int64) []string {
 			return []string{"DELETE FROM events WHERE seq = " + itoa(seqs[1])}
@@ -276,15 +278,21 @@ func testMigrationCleans(t *testing.T, tg Target) {
 	statusDoc := `{"state":"approved","detail":"ok \u001b[31m` + personalName + `"}`
 	doc := `{"endpoint":"https://admin:` + dirtyPassword + `@ivs.idenfy.com","values":{"firstName":["` + personalName + `"]},"attempts":1,` +
 		`"launchedAt":"2026-11-01T10:00:01Z","references":{"scanRef":"scan-m1"},"history":[{"state":"approved","detail":"` + personalName + `","at":"2026-11-01T10:05:00Z"}]}`
+	tamper(t, db, `DELETE FROM schema_migrations WHERE version = 2`, `ALTER TABLE events DROP COLUMN mac`)
+	var seqs []int64
+	for _, ev := range [][3]string{{"intent", "1761991200000", intent}, {"outcome", "1761991201000", outcome},
+		{"status", "1761991500000", statusDoc}} {
+		var seq int64
+		if err := db.QueryRowContext(ctx, `INSERT INTO events (session_id, kind, at, operator, desk, data) VALUES ('mig00001', '`+
+			ev[0]+`', `+ev[1]+`, '', '', '`+dirty(ev[2])+`') RETURNING seq`).Scan(&seq); err != nil {
+			t.Fatal(err)
+		}
+		seqs = append(seqs, seq)
+	}
 	tamper(t, db,
-		`DELETE FROM schema_migrations WHERE version = 2`,
-		`ALTER TABLE events DROP COLUMN mac`,
-		`INSERT INTO events (seq, session_id, kind, at, operator, desk, data) VALUES (900, 'mig00001', 'intent', 1761991200000, '', '', '`+dirty(intent)+`')`,
-		`INSERT INTO events (seq, session_id, kind, at, operator, desk, data) VALUES (901, 'mig00001', 'outcome', 1761991201000, '', '', '`+dirty(outcome)+`')`,
-		`INSERT INTO events (seq, session_id, kind, at, operator, desk, data) VALUES (902, 'mig00001', 'status', 1761991500000, '', '', '`+dirty(statusDoc)+`')`,
 		`INSERT INTO sessions (num, id, provider, mode, customer, state, created_at, active_until, sending_until, last_seq, search)
-VALUES (900, 'mig00001', 'idenfy', 'live', '+44 7400 123456', 'approved', 1761991200000, NULL, NULL, 902, 'mig00001 `+personalName+`')`,
-		`INSERT INTO session_docs (num, doc) VALUES (900, '`+dirty(doc)+`')`,
+VALUES (`+itoa(seqs[0])+`, 'mig00001', 'idenfy', 'live', '+44 7400 123456', 'approved', 1761991200000, NULL, NULL, `+itoa(seqs[2])+`, 'mig00001 `+personalName+`')`,
+		`INSERT INTO session_docs (num, doc) VALUES (`+itoa(seqs[0])+`, '`+dirty(doc)+`')`,
 	)
 	st.Close()
 
