@@ -108,6 +108,11 @@ func openApp(io *IO, live, receive bool, store string) (*app, error) {
 			// this machine's per-run token (a squatter on the port cannot).
 			tok, public, note := token.Open(context.Background(), a.sandboxURL, io.Getenv, nil)
 			a.sb = config.SandboxAccess{URL: strings.TrimRight(a.sandboxURL, "/"), Token: tok, PublicURL: public}
+			if tok != "" {
+				// Its webhooks are signed with a key derived from the
+				// token it proved it holds: verified, then recorded.
+				recvOpts.IdenfySigningKey = []byte(token.WebhookKey(tok))
+			}
 			if note != "" {
 				fmt.Fprintln(io.Err, "kycdesk:", note)
 			}
@@ -121,10 +126,11 @@ func openApp(io *IO, live, receive bool, store string) (*app, error) {
 			}
 		}
 		// A running `kycdesk sandbox` on this machine signs iDenfy webhooks
-		// with its own key (printed at its start, unknown here), or not at
-		// all: this receiver then takes them unsigned (callbacks.Options:
-		// counted "unverified"). It listens on loopback only and records
-		// only sandbox sessions (desk.CallbackSink).
+		// with a key derived from its per-run token (token.WebhookKey),
+		// which this console read; one whose token it could not read (or
+		// started with its own --webhook-signing-key) is not verified: its
+		// webhooks only make the receiver ask the status API. It listens on
+		// loopback only and records only sandbox sessions (desk.CallbackSink).
 	}
 	a.desk = desk.New(desk.Options{
 		Registry: a.reg, Mode: a.mode, SandboxURL: a.sandboxURL, SandboxNote: a.sandboxNote(),

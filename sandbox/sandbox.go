@@ -54,8 +54,9 @@ type Options struct {
 	// (CheckWebhookURL). "" sends none.
 	WebhookURL string
 	// WebhookSigningKey signs those webhooks (Idenfy-Signature). Start
-	// makes a random one when WebhookURL is set and this is empty, and
-	// reports it in Server.WebhookSigningKey for printing.
+	// derives one from the run's token when this is empty
+	// (token.WebhookKey), and reports it in Server.WebhookSigningKey for
+	// printing.
 	WebhookSigningKey string
 	// Callbacks sends every simulator's callbacks; nil: one per Handler.
 	Callbacks *providers.Deliverer
@@ -290,11 +291,14 @@ func Start(reg providers.Registry, addr string, opts Options) (*Server, error) {
 	if opts.PublicURL == "" {
 		opts.PublicURL = url
 	}
-	if opts.WebhookURL != "" && opts.WebhookSigningKey == "" {
-		opts.WebhookSigningKey = providers.RandomHex(16)
-	}
 	if opts.Token == "" {
 		opts.Token = token.New()
+	}
+	if opts.WebhookSigningKey == "" {
+		// Every webhook is signed (the account's and each session's
+		// callbackUrl): with a key derived from the run's token, which a
+		// console on this machine reads to verify them.
+		opts.WebhookSigningKey = token.WebhookKey(opts.Token)
 	}
 	limits := opts.Limits.withDefaults()
 	tcp, _ := ln.Addr().(*net.TCPAddr)

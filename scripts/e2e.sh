@@ -276,5 +276,15 @@ for secret in kycdesk-sandbox-secret "J0hn" "John" "7400 123456" "7400123456" "P
   grep -aq -- "$secret" "${files[@]}" && fail "the store contains $secret"
 done
 [ ! -e "$XDG_STATE_HOME/kycdesk/sessions.jsonl" ] || fail "a journal was written next to the store"
+# No plain SHA-256 of a typed id either (Alibaba's MerchantUserId is a keyed HMAC).
+for typed in cust-e2e-7; do
+  h=$(printf %s "$typed" | sha256sum | cut -c1-64)
+  grep -aq -- "$h" "${files[@]}" && fail "the store holds the plain SHA-256 of $typed"
+done
 echo "ok: store clean (${files[*]##*/})"
+
+# The record's MAC chain is intact; an edited event is named.
+out=$("$work/kycdesk" audit verify) || fail "audit verify: $out"
+echo "$out" | grep -qE "^ok: [0-9]+ events, [0-9]+ sessions, chain intact" || fail "audit verify said: $out"
+echo "$out" | head -1
 echo "e2e: all passed"

@@ -59,6 +59,17 @@ func Verify(token, nonce, proof string) bool {
 	return token != "" && hmac.Equal([]byte(Proof(token, nonce)), []byte(proof))
 }
 
+// WebhookKey is the key a sandbox signs its iDenfy webhooks with when it
+// is given none: derived from its per-run token, so that a console on
+// this machine that read the token (Open) verifies them as it would a
+// real account's, and records nothing from an unsigned one. It is not
+// the token: printing it gives nothing away.
+func WebhookKey(token string) string {
+	m := hmac.New(sha256.New, []byte(token))
+	m.Write([]byte("kycdesk sandbox iDenfy webhook signing key v1"))
+	return hex.EncodeToString(m.Sum(nil))[:32]
+}
+
 // StateDir is $XDG_STATE_HOME/kycdesk (fallback ~/.local/state/kycdesk).
 func StateDir(getenv func(string) string) string {
 	if getenv == nil {
