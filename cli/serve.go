@@ -72,12 +72,33 @@ func cmdServe(args []string, io *IO) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	s, err := startServe(ctx, cfg, f, io)
-	if err != nil {
-		fmt.Fprintln(io.Err, "kycdesk serve:", err)
+	// Start-up may wait (a store across the network); SIGTERM must still
+	// stop the process then, so the wait is on both.
+	type started struct {
+		s   *served
+		err error
+	}
+	ch := make(chan started, 1)
+	go func() {
+		s, err := startServe(ctx, cfg, f, io)
+		ch <- started{s, err}
+	}()
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			fmt.Fprintln(io.Err, "kycdesk serve:", r.err)
+			return exitCode(exitOther)
+		}
+		return r.s.wait()
+	case <-ctx.Done():
+		go func() {
+			if r := <-ch; r.s != nil {
+				_ = r.s.wait()
+			}
+		}()
+		fmt.Fprintln(io.Err, "kycdesk serve: stopped while starting")
 		return exitCode(exitOther)
 	}
-	return s.wait()
 }
 
 // serveConfig is the [serve] table of the config file with the flags set

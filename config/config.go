@@ -16,6 +16,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/kycdesk/kycdesk/internal/authfile"
 	"github.com/kycdesk/kycdesk/providers"
 )
 
@@ -68,7 +69,10 @@ func Load(path string, reg providers.Registry) (*File, error) {
 	if path == "" {
 		return f, nil
 	}
-	st, err := os.Stat(path)
+	// A device or a FIFO is refused before it is read, and the size is
+	// bounded; the owner and mode matter once the file is known to hold
+	// a secret (below).
+	data, err := authfile.Read(path, authfile.Rules{What: "config file", Max: authfile.MaxConfig, OnlyTypeAndSize: true})
 	if errors.Is(err, fs.ErrNotExist) {
 		return f, nil
 	}
@@ -76,7 +80,7 @@ func Load(path string, reg providers.Registry) (*File, error) {
 		return nil, err
 	}
 	var raw map[string]any
-	if _, err := toml.DecodeFile(path, &raw); err != nil {
+	if _, err := toml.Decode(string(data), &raw); err != nil {
 		return nil, fmt.Errorf("%s: %s", path, TOMLError(err))
 	}
 	for k, v := range raw {
@@ -124,8 +128,14 @@ func Load(path string, reg providers.Registry) (*File, error) {
 			return nil, fmt.Errorf("%s: unknown setting %q", path, k)
 		}
 	}
-	if st.Mode().Perm()&0o077 != 0 && f.holdsSecret(reg) {
-		return nil, fmt.Errorf("%s holds a secret and is readable by others (mode %04o); run: chmod 600 %s", path, st.Mode().Perm(), path)
+	if f.holdsSecret(reg) {
+		st, err := os.Stat(path)
+		if err != nil {
+			return nil, err
+		}
+		if err := authfile.Check(path, st, authfile.Rules{What: "config file (it holds a secret)", Secret: true, Max: authfile.MaxConfig}); err != nil {
+			return nil, err
+		}
 	}
 	return f, nil
 }

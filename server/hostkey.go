@@ -9,9 +9,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/kycdesk/kycdesk/internal/authfile"
 )
 
 // loadOrCreateHostKey returns the server's SSH host key, generating an
@@ -19,15 +20,12 @@ import (
 // host key, so it is kept across restarts and never regenerated over an
 // unreadable file.
 func loadOrCreateHostKey(path string) (gossh.Signer, bool, error) {
-	data, err := os.ReadFile(path)
+	data, err := authfile.Read(path, hostKeyRules)
 	if errors.Is(err, fs.ErrNotExist) {
 		s, err := createHostKey(path)
 		return s, true, err
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("host key: %w", err)
-	}
-	if err := checkPrivateFile(path, "host key"); err != nil {
 		return nil, false, err
 	}
 	signer, err := gossh.ParsePrivateKey(data)
@@ -85,17 +83,10 @@ func createHostKey(path string) (gossh.Signer, error) {
 	return gossh.NewSignerFromKey(priv)
 }
 
-// checkPrivateFile refuses a secret file that group or others can read.
-func checkPrivateFile(path, what string) error {
-	if runtime.GOOS == "windows" {
-		return nil // no POSIX modes; ACLs are the operator's business
-	}
-	st, err := os.Stat(path)
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	if st.Mode().Perm()&0o077 != 0 {
-		return fmt.Errorf("%s %s is readable by others (mode %04o); run: chmod 600 %s", what, path, st.Mode().Perm(), path)
-	}
-	return nil
-}
+// The keys' rules: whoever reads the host key can pose as this server to
+// desks; whoever reads the TLS key, as its HTTP listener.
+var (
+	hostKeyRules = authfile.Rules{What: "host key", Secret: true, Max: authfile.MaxKey}
+	tlsKeyRules  = authfile.Rules{What: "TLS key", Secret: true, Max: authfile.MaxKey}
+	tlsCertRules = authfile.Rules{What: "TLS certificate", Max: authfile.MaxList}
+)

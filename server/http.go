@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"sync"
 	"time"
+
+	"github.com/kycdesk/kycdesk/internal/authfile"
 )
 
 // HTTP server limits: callbacks and simulator requests are small and
@@ -115,10 +117,15 @@ func (s *Server) newHTTPServer() (*http.Server, error) {
 		MaxHeaderBytes:    httpMaxHeaderBytes,
 	}
 	if s.cfg.TLSCert != "" {
-		if err := checkPrivateFile(s.cfg.TLSKey, "TLS key"); err != nil {
+		keyPEM, err := authfile.Read(s.cfg.TLSKey, tlsKeyRules)
+		if err != nil {
 			return nil, err
 		}
-		cert, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)
+		certPEM, err := authfile.Read(s.cfg.TLSCert, tlsCertRules)
+		if err != nil {
+			return nil, err
+		}
+		cert, err := tls.X509KeyPair(certPEM, keyPEM)
 		if err != nil {
 			return nil, fmt.Errorf("--tls-cert/--tls-key: %v", err)
 		}

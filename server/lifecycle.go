@@ -295,7 +295,7 @@ func (s *Server) Run(ctx context.Context) error {
 		select {
 		case <-hup:
 			s.log.Info("SIGHUP: reloading the operators file")
-			s.ops.reload(true)
+			go s.ops.reload(true) // never between SIGTERM and the drain
 		case <-ctx.Done():
 			s.drain()
 			return nil

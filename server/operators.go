@@ -15,6 +15,8 @@ import (
 	"unicode"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/kycdesk/kycdesk/internal/authfile"
 )
 
 // operatorSet maps a public key (its wire encoding) to the operator's name.
@@ -52,6 +54,10 @@ func parseOperators(data []byte) (*operatorSet, []error) {
 			problems = append(problems, fmt.Errorf("line %d: key %s has no operator name (the comment after the key)", n, gossh.FingerprintSHA256(key)))
 			continue
 		}
+		if len(name) > maxOperatorName {
+			problems = append(problems, fmt.Errorf("line %d: operator name %.20q… is too long (%d bytes; at most %d)", n, name, len(name), maxOperatorName))
+			continue
+		}
 		if !printableName(name) {
 			problems = append(problems, fmt.Errorf("line %d: operator name %q has control characters", n, name))
 			continue
@@ -71,17 +77,21 @@ func parseOperators(data []byte) (*operatorSet, []error) {
 	return set, problems
 }
 
+// maxOperatorName bounds a name in the audit and on screens.
+const maxOperatorName = 64
+
 func printableName(s string) bool {
 	for _, r := range s {
 		if !unicode.IsPrint(r) {
 			return false
 		}
 	}
-	return len(s) <= 64
+	return true
 }
 
 // fileStamp is what the poll compares to notice a changed file: editors
-// that replace the file change its identity, others its size or mtime.
+// that replace the file change its identity, others its size or mtime;
+// a chmod its mode.
 type fileStamp struct {
 	info fs.FileInfo
 }
@@ -90,7 +100,8 @@ func (a fileStamp) same(b fileStamp) bool {
 	if a.info == nil || b.info == nil {
 		return a.info == nil && b.info == nil
 	}
-	return os.SameFile(a.info, b.info) && a.info.Size() == b.info.Size() && a.info.ModTime().Equal(b.info.ModTime())
+	return os.SameFile(a.info, b.info) && a.info.Size() == b.info.Size() && a.info.ModTime().Equal(b.info.ModTime()) &&
+		a.info.Mode() == b.info.Mode() // a chmod that fixes (or breaks) the file counts
 }
 
 // operators is the live operator list: read at startup, re-read on SIGHUP
@@ -104,20 +115,19 @@ type operators struct {
 	refuse refusalLog
 }
 
-// loadOperators reads the file for the first time: a missing or bad file
-// is a startup error naming the path.
-func loadOperators(path string, log *slog.Logger) (*operators, error) {
-	o := &operators{path: path, log: log}
-	st, err := os.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("operators file %s does not exist; create it in authorized_keys format, one operator per line: ssh-ed25519 AAAA… alice", path)
-	}
+// operatorsRules: the file decides who gets a console, so whoever can
+// write it is an operator; it must be as private as a key.
+var operatorsRules = authfile.Rules{What: "operators file", Max: authfile.MaxList}
+
+// readOperators reads and parses the file; any problem makes the whole
+// file bad (so a typo never half-applies).
+func readOperators(path string) (*operatorSet, error) {
+	data, err := authfile.Read(path, operatorsRules)
 	if err != nil {
-		return nil, fmt.Errorf("operators file: %w", err)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("operators file: %w", err)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("operators file %s does not exist; create it in authorized_keys format, one operator per line: ssh-ed25519 AAAA… alice", path)
+		}
+		return nil, err
 	}
 	set, problems := parseOperators(data)
 	if len(problems) > 0 {
@@ -126,40 +136,41 @@ func loadOperators(path string, log *slog.Logger) (*operators, error) {
 	if len(set.byKey) == 0 {
 		return nil, fmt.Errorf("operators file %s lists no keys; add one per operator: ssh-ed25519 AAAA… alice", path)
 	}
+	return set, nil
+}
+
+// loadOperators reads the file for the first time: a missing or bad file
+// is a startup error naming the path.
+func loadOperators(path string, log *slog.Logger) (*operators, error) {
+	o := &operators{path: path, log: log}
+	st, _ := os.Stat(path)
+	set, err := readOperators(path)
+	if err != nil {
+		return nil, err
+	}
 	o.set.Store(set)
 	o.stamp = fileStamp{st}
 	log.Info("operators loaded", "file", path, "keys", len(set.byKey), "operators", set.names)
 	return o, nil
 }
 
-// reload re-reads the file. It fails closed: lines with problems grant
-// nothing and a missing file lets nobody new in (connected desks stay).
+// reload re-reads the file when it changed (or when forced). A bad file
+// (missing, insecure, unparsable) changes nothing: the last good list
+// stays and the log says why, once per change of the file.
 func (o *operators) reload(force bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	st, err := os.Stat(o.path)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		o.log.Error("operators file unreadable; keeping the current list", "file", o.path, "err", err)
-		return
-	}
+	st, _ := os.Stat(o.path)
 	stamp := fileStamp{st}
 	if !force && stamp.same(o.stamp) {
 		return
 	}
 	o.stamp = stamp
-	if st == nil {
-		o.set.Store(&operatorSet{byKey: map[string]string{}})
-		o.log.Error("operators file is gone; no new desk can connect until it is back", "file", o.path)
-		return
-	}
-	data, err := os.ReadFile(o.path)
+	set, err := readOperators(o.path)
 	if err != nil {
-		o.log.Error("operators file unreadable; keeping the current list", "file", o.path, "err", err)
+		cur := o.set.Load()
+		o.log.Error("operators file not reloaded; keeping the last good list", "file", o.path, "keys", len(cur.byKey), "why", err.Error())
 		return
-	}
-	set, problems := parseOperators(data)
-	for _, p := range problems {
-		o.log.Error("operators file: line ignored", "file", o.path, "problem", p)
 	}
 	o.set.Store(set)
 	o.log.Info("operators reloaded", "file", o.path, "keys", len(set.byKey), "operators", set.names)

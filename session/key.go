@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/kycdesk/kycdesk/internal/authfile"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/session/internal/safefile"
 )
@@ -59,9 +60,11 @@ func StoreKey(getenv func(string) string) (key []byte, from string, err error) {
 		return k, KeyEnv, nil
 	}
 	if p := strings.TrimSpace(getenv(KeyFileEnv)); p != "" {
-		b, err := os.ReadFile(p)
+		// A mounted secret: private, small, and never a FIFO or a device
+		// (either would hang or exhaust the process).
+		b, err := authfile.Read(p, authfile.Rules{What: KeyFileEnv, Secret: true, Max: authfile.MaxKey})
 		if err != nil {
-			return nil, p, fmt.Errorf("%s: %w", KeyFileEnv, err)
+			return nil, p, err
 		}
 		k, err := parseKey(string(b))
 		if err != nil {
@@ -87,6 +90,10 @@ func LoadKeyFile(path string) ([]byte, error) {
 	}
 	if k, err := createKeyFile(path); err == nil || !errors.Is(err, fs.ErrExist) {
 		return k, err
+	}
+	// Refuse a FIFO or a device before opening it: the open would block.
+	if fi, err := os.Lstat(path); err == nil && fi.Mode().Type() != 0 && fi.Mode()&fs.ModeSymlink == 0 {
+		return nil, fmt.Errorf("fingerprint key %s is not a regular file", path)
 	}
 	f, err := safefile.Open(path, os.O_RDONLY, 0)
 	if err != nil {
