@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	"golang.org/x/crypto/ssh"
+)
+
+// term is one desk's SSH session with a pty: what the server drew, as a
+// terminal receives it, and the answers a real terminal gives to the
+// renderer's queries.
+type term struct {
+	conn  *ssh.Client
+	sess  *ssh.Session
+	stdin io.WriteCloser
+
+	mu   sync.Mutex
+	out  bytes.Buffer
+	last time.Time // arrival of the latest output
+	grew chan struct{}
+	done chan struct{} // closed when the session's output ends
+}
+
+func dialTerm(addr, user string, signer ssh.Signer, w, h int, timeout time.Duration) (*term, error) {
+	conn, err := ssh.Dial("tcp", addr, &ssh.ClientConfig{User: user, Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)},
+		HostKeyCallback: ssh.InsecureIgnoreHostKey(), Timeout: timeout})
+	if err != nil {
+		return nil, err
+	}
+	sess, err := conn.NewSession()
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	if err := sess.RequestPty("xterm-256color", h, w, ssh.TerminalModes{ssh.ECHO: 0}); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	stdin, err := sess.StdinPipe()
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	stdout, err := sess.StdoutPipe()
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	t := &term{conn: conn, sess: sess, stdin: stdin, grew: make(chan struct{}, 1), done: make(chan struct{})}
+	if err := sess.Shell(); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	go t.read(stdout)
+	return t, nil
+}
+
+// read keeps the output, answering the background-colour and device
+// attribute queries as a terminal does (the console waits for them).
+func (t *term) read(r io.Reader) {
+	defer close(t.done)
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			chunk := buf[:n]
+			t.mu.Lock()
+			t.out.Write(chunk)
+			t.last = time.Now()
+			t.mu.Unlock()
+			select {
+			case t.grew <- struct{}{}:
+			default:
+			}
+			if bytes.Contains(chunk, []byte("\x1b]11;?")) {
+				io.WriteString(t.stdin, "\x1b]11;rgb:0000/0000/0000\x07")
+			}
+			if bytes.Contains(chunk, []byte("\x1b[c")) {
+				io.WriteString(t.stdin, "\x1b[?62;22c")
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (t *term) close() { t.conn.Close() }
+
+// from makes later waits look only at what is drawn from now on; it also
+// drops what is before, so a desk's buffer stays one screen or so.
+func (t *term) from() {
+	t.mu.Lock()
+	t.out.Reset()
+	t.mu.Unlock()
+}
+
+// send writes keys and returns when they were written.
+func (t *term) send(keys string) (time.Time, error) {
+	_, err := io.WriteString(t.stdin, keys)
+	return time.Now(), err
+}
+
+// cursorMoves are the renderer's cursor movements: each starts a line.
+var cursorMoves = regexp.MustCompile(`\x1b\[[0-9;?]*[HfABCDGJKd]`)
+
+// textLines is terminal output as text lines (escape sequences removed;
+// the renderer writes each changed line whole).
+func textLines(s string) []string {
+	s = cursorMoves.ReplaceAllString(s, "\n")
+	return strings.FieldsFunc(ansi.Strip(s), func(r rune) bool { return r == '\n' || r == '\r' })
+}
+
+var errTimeout = errors.New("timed out")
+
+// await waits until a line drawn after the mark matches rx; it returns
+// the line and when the output that showed it arrived.
+func (t *term) await(rx *regexp.Regexp, timeout time.Duration) (string, time.Time, error) {
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for {
+		t.mu.Lock()
+		s, last := t.out.String(), t.last
+		t.mu.Unlock()
+		for _, l := range textLines(s) {
+			if rx.MatchString(l) {
+				return l, last, nil
+			}
+		}
+		select {
+		case <-t.grew:
+		case <-t.done:
+			// Output may have grown just before the end: one last look.
+			t.mu.Lock()
+			s = t.out.String()
+			t.mu.Unlock()
+			for _, l := range textLines(s) {
+				if rx.MatchString(l) {
+					return l, last, nil
+				}
+			}
+			return "", time.Time{}, fmt.Errorf("session ended waiting for /%s/", rx)
+		case <-timer.C:
+			return "", time.Time{}, fmt.Errorf("%w after %v waiting for /%s/", errTimeout, timeout, rx)
+		}
+	}
+}
+
+// tail is the last n text lines drawn after the mark, for error reports.
+func (t *term) tail(n int) string {
+	t.mu.Lock()
+	s := t.out.String()
+	t.mu.Unlock()
+	l := textLines(s)
+	if len(l) > n {
+		l = l[len(l)-n:]
+	}
+	return strings.Join(l, " | ")
+}
