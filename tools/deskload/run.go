@@ -508,4 +508,3 @@ func run(ctx context.Context, cfg *config, log io.Writer) (*report, error) {
 }
 
 func mb(b int64) float64 { return float64(b) / (1 << 20) }
-
