@@ -19,6 +19,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	tea "github.com/charmbracelet/bubbletea"
@@ -217,7 +218,7 @@ func startServe(ctx context.Context, cfg server.Config, f *config.File, io *IO) 
 		fmt.Fprintln(io.Err, "store:", providers.SanitizeLine(w))
 	}
 	logger := slog.New(slog.NewTextHandler(io.Err, nil))
-	s.srv, err = server.New(cfg, server.Options{Console: s.console, Logger: logger, Stdout: io.Out})
+	s.srv, err = server.New(cfg, server.Options{Console: s.console, Logger: logger, Stdout: io.Out, OnRevoke: s.auditRevoked})
 	if err != nil {
 		s.store.Close()
 		return nil, err
@@ -367,6 +368,19 @@ func (s *served) console(sd server.Desk) (tea.Model, []tea.ProgramOption, error)
 	// renderer's first tick (a whole one: the ticker starts with the
 	// program), and every change for the next (issue 14, first frame).
 	return ui.New(ctx), []tea.ProgramOption{tea.WithAltScreen(), tea.WithFPS(120)}, nil
+}
+
+// auditRevoked records that a desk's session was ended because its
+// operator's key left the operators file.
+func (s *served) auditRevoked(d server.Desk) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ctx = session.WithActor(ctx, session.Actor{Operator: d.Operator, Desk: d.Name})
+	err := s.store.Audit(ctx, session.AuditEntry{Action: "revoked",
+		Detail: "operator key " + d.Fingerprint + " removed or renamed in the operators file; session ended"})
+	if err != nil {
+		fmt.Fprintln(s.io.Err, "kycdesk serve: recording a revocation:", err)
+	}
 }
 
 // announce tells every connected desk that session id changed (one desk

@@ -39,6 +39,8 @@ func TestWritableOperatorsFileIsNotReloaded(t *testing.T) {
 		}
 		return err == nil
 	})
+	// A whole session, so no handshake is still under way at shutdown.
+	connectDesk(t, ts.SSHAddr(), "desk-3", mallory.signer, true).waitFor(t, "operator=mallory")
 }
 
 // A file with a bad line, or no file at all, keeps the last good list.

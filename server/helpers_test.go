@@ -132,6 +132,14 @@ type testServer struct {
 
 func startServer(t testing.TB, cfg Config, console ConsoleFactory, keys ...operatorKey) *testServer {
 	t.Helper()
+	return startServerWith(t, cfg, Options{Console: console}, keys...)
+}
+
+// startServerWith is startServer with the caller's options (the logger
+// and stdout are the test's).
+func startServerWith(t testing.TB, cfg Config, opts Options, keys ...operatorKey) *testServer {
+	t.Helper()
+	console := opts.Console
 	dir := t.TempDir()
 	if cfg.OperatorsFile == "" {
 		cfg.OperatorsFile = filepath.Join(dir, "operators")
@@ -145,11 +153,10 @@ func startServer(t testing.TB, cfg Config, console ConsoleFactory, keys ...opera
 		console = echoConsole
 	}
 	ts := &testServer{dir: dir, operators: cfg.OperatorsFile, logs: &syncBuffer{}, stdout: &syncBuffer{}, runErr: make(chan error, 1)}
-	s, err := New(cfg, Options{
-		Console: console,
-		Logger:  slog.New(slog.NewTextHandler(ts.logs, nil)),
-		Stdout:  ts.stdout,
-	})
+	opts.Console = console
+	opts.Logger = slog.New(slog.NewTextHandler(ts.logs, nil))
+	opts.Stdout = ts.stdout
+	s, err := New(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

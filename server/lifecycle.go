@@ -34,6 +34,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Stdout receives the readiness lines; nil means os.Stdout.
 	Stdout io.Writer
+	// OnRevoke is told of each desk whose session was ended because its
+	// operator's key left the operators file (to record it in the audit).
+	OnRevoke func(d Desk)
 }
 
 // Server is one `kycdesk serve` process.
@@ -43,10 +46,12 @@ type Server struct {
 	metrics *Metrics
 	log     *slog.Logger
 	stdout  io.Writer
-	hostKey gossh.Signer
-	ops     *operators
-	mux     *http.ServeMux
-	health  healthChecks
+	// onRevoke: Options.OnRevoke.
+	onRevoke func(Desk)
+	hostKey  gossh.Signer
+	ops      *operators
+	mux      *http.ServeMux
+	health   healthChecks
 
 	sshSrv  *ssh.Server
 	httpSrv *http.Server
@@ -78,16 +83,17 @@ func New(cfg Config, opts Options) (*Server, error) {
 		return nil, errors.New("server: no console factory")
 	}
 	s := &Server{
-		cfg:     cfg,
-		console: opts.Console,
-		metrics: opts.Metrics,
-		log:     opts.Logger,
-		stdout:  opts.Stdout,
-		mux:     http.NewServeMux(),
-		ready:   make(chan struct{}),
-		desks:   map[*deskConn]struct{}{},
-		stopReq: make(chan struct{}),
-		done:    make(chan struct{}),
+		cfg:      cfg,
+		console:  opts.Console,
+		metrics:  opts.Metrics,
+		log:      opts.Logger,
+		stdout:   opts.Stdout,
+		onRevoke: opts.OnRevoke,
+		mux:      http.NewServeMux(),
+		ready:    make(chan struct{}),
+		desks:    map[*deskConn]struct{}{},
+		stopReq:  make(chan struct{}),
+		done:     make(chan struct{}),
 	}
 	if s.metrics == nil {
 		s.metrics = NewMetrics()
@@ -104,6 +110,7 @@ func New(cfg Config, opts Options) (*Server, error) {
 	if s.ops, err = loadOperators(cfg.OperatorsFile, s.log); err != nil {
 		return nil, err
 	}
+	s.ops.changed = s.revoke
 	var created bool
 	if s.hostKey, created, err = loadOrCreateHostKey(cfg.HostKeyFile); err != nil {
 		return nil, err

@@ -107,12 +107,15 @@ func (a fileStamp) same(b fileStamp) bool {
 // operators is the live operator list: read at startup, re-read on SIGHUP
 // and when the file changes.
 type operators struct {
-	path   string
-	log    *slog.Logger
-	set    atomic.Pointer[operatorSet]
-	mu     sync.Mutex // serializes reloads
-	stamp  fileStamp
-	refuse refusalLog
+	path string
+	// changed is called (under mu) with each new list, so the server ends
+	// the sessions of keys no longer listed.
+	changed func(*operatorSet)
+	log     *slog.Logger
+	set     atomic.Pointer[operatorSet]
+	mu      sync.Mutex // serializes reloads
+	stamp   fileStamp
+	refuse  refusalLog
 }
 
 // operatorsRules: the file decides who gets a console, so whoever can
@@ -174,6 +177,9 @@ func (o *operators) reload(force bool) {
 	}
 	o.set.Store(set)
 	o.log.Info("operators reloaded", "file", o.path, "keys", len(set.byKey), "operators", set.names)
+	if o.changed != nil {
+		o.changed(set)
+	}
 }
 
 // watch polls the file until stop is closed. A poll (not inotify) because

@@ -59,11 +59,17 @@ const (
 	endNormal endReason = iota
 	endIdle
 	endShutdown
+	endRevoked
 )
+
+// endWords name the reasons in the log.
+var endWords = [...]string{"quit", "idle", "shutdown", "revoked"}
 
 // deskConn is one connected desk: its program and why it ended.
 type deskConn struct {
 	desk      Desk
+	key       string       // the operator key's wire encoding
+	sess      ssh.Session  // closed if the console does not end when told
 	lastInput atomic.Int64 // unix nanos of the last byte from the desk
 
 	mu      sync.Mutex
@@ -186,13 +192,15 @@ func (s *Server) handleSession(sess ssh.Session) {
 		refuse(sess, "kycdesk: the SSH user names the desk: letters, digits, '.', '_' or '-', up to 32 (e.g. ssh desk-12@HOST)")
 		return
 	}
+	d := &deskConn{}
 	operator, ok := s.ops.lookup(sess.PublicKey())
 	if !ok { // removed from the operators file since the handshake
 		refuse(sess, "kycdesk: this key is no longer an operator's")
 		return
 	}
 	start := time.Now()
-	d := &deskConn{desk: Desk{
+	d.key, d.sess = string(sess.PublicKey().Marshal()), sess
+	d.desk = Desk{
 		Operator:    operator,
 		Name:        sess.User(),
 		Fingerprint: gossh.FingerprintSHA256(sess.PublicKey()),
@@ -208,14 +216,20 @@ func (s *Server) handleSession(sess ssh.Session) {
 			_, err := osc52.New(text).WriteTo(sess)
 			return err
 		},
-	}}
+	}
 	s.metrics.sessionStage("terminal_query", time.Since(start))
 	d.lastInput.Store(time.Now().UnixNano())
+	// Added before the key is checked again: a reload between the two
+	// either finds the desk or is seen by the check.
 	if !s.addDesk(d) {
 		refuse(sess, "kycdesk: the server is shutting down; try again in a minute")
 		return
 	}
 	defer s.removeDesk(d)
+	if now, ok := s.ops.lookup(sess.PublicKey()); !ok || now != operator {
+		refuse(sess, "kycdesk: this key is no longer an operator's")
+		return
+	}
 	s.log.Info("desk connected", "operator", operator, "desk", d.desk.Name, "fingerprint", d.desk.Fingerprint, "remote", d.desk.RemoteAddr)
 
 	var startErr error
@@ -243,13 +257,45 @@ func (s *Server) handleSession(sess ssh.Session) {
 		line = fmt.Sprintf("kycdesk: no key pressed for %s; session closed.", s.cfg.IdleTimeout)
 	case d.endReason() == endShutdown:
 		line = "kycdesk: the server is shutting down; reconnect in a minute."
+	case d.endReason() == endRevoked:
+		line = "kycdesk: your operator key was removed or changed in the operators file; session closed."
 	}
 	if line != "" {
 		_, _ = io.WriteString(sess, line+"\r\n")
 	}
 	_ = sess.Exit(code)
-	s.log.Info("desk disconnected", "operator", operator, "desk", d.desk.Name, "remote", d.desk.RemoteAddr, "why", [...]string{"quit", "idle", "shutdown"}[d.endReason()])
+	s.log.Info("desk disconnected", "operator", operator, "desk", d.desk.Name, "remote", d.desk.RemoteAddr, "why", endWords[d.endReason()])
 }
+
+// revoke ends the sessions of desks whose key set no longer lists, or
+// lists under another name: a removed operator leaves at once, not at the
+// next idle timeout.
+func (s *Server) revoke(set *operatorSet) {
+	for _, d := range s.deskList() {
+		if name, ok := set.byKey[d.key]; ok && name == d.desk.Operator {
+			continue
+		}
+		s.log.Warn("operator's key removed: ending their session", "operator", d.desk.Operator, "desk", d.desk.Name, "fingerprint", d.desk.Fingerprint)
+		d.end(endRevoked)
+		if s.onRevoke != nil {
+			go s.onRevoke(d.desk)
+		}
+		// A console that does not quit (busy in an update) loses its
+		// connection instead.
+		go func() {
+			select {
+			case <-d.desk.Context.Done():
+			case <-time.After(revokeGrace):
+				s.log.Warn("closing the connection of a revoked desk whose console did not end", "desk", d.desk.Name)
+				_ = d.sess.Close()
+			}
+		}()
+	}
+}
+
+// revokeGrace is how long a revoked desk's console has to end before its
+// connection is closed (the promise is 2 s from the reload).
+const revokeGrace = 1500 * time.Millisecond
 
 func safeUser(u string) string {
 	if deskNameRE.MatchString(u) {
