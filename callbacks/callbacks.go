@@ -14,6 +14,9 @@
 // API for that session (at most one per MinAskInterval), whose answer is
 // recorded (ProofAPI). Alibaba's callback prompts one CheckResult in the
 // background after a 200; its answer is what gets recorded.
+// How each provider expects to be answered is that provider's package's
+// rule (alibaba.CallbackAnswerStatus…). A call the store cannot take is
+// kept in a local spool and replayed when the store is back (spool.go).
 package callbacks
 
 import (
@@ -24,6 +27,7 @@ import (
 	"net/http"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kycdesk/kycdesk/providers"
@@ -98,8 +102,14 @@ type Options struct {
 	AnswerTimeout time.Duration
 	// ConfirmTimeout bounds a background CheckResult (default 30 s).
 	ConfirmTimeout time.Duration
-	Now            func() time.Time
-	Logf           func(format string, a ...any)
+	// SpoolEntries and SpoolBytes bound the spool (OpenSpool; defaults
+	// DefaultSpoolEntries, DefaultSpoolBytes); SpoolRetry is the first
+	// wait before replaying it (DefaultSpoolRetry).
+	SpoolEntries int
+	SpoolBytes   int
+	SpoolRetry   time.Duration
+	Now          func() time.Time
+	Logf         func(format string, a ...any)
 	// OnCount, when set, is called for every counted call (metrics).
 	OnCount func(Count)
 }
@@ -121,7 +131,9 @@ const (
 	ReasonAskedRecently  = "asked_recently"  // the status API was asked about the session less than MinAskInterval ago
 	ReasonBadToken       = "bad_token"       // the callback token does not match the session
 	ReasonNoKey          = "no_key"          // no key to check Alibaba tokens
-	ReasonReplayed       = "replayed"        // a used token again
+	ReasonReplayed       = "replayed"        // a valid token again within alibaba.ConfirmEvery, or after the result
+	ReasonProbe          = "probe"           // a reachability check: no transaction named
+	ReasonSpooled        = "spooled"         // the store is down: kept in the spool
 	ReasonMalformed      = "malformed"       // unreadable payload or query
 	ReasonTooLarge       = "too_large"       // body or query over the bound
 	ReasonMethod         = "method"          // wrong HTTP method
@@ -144,9 +156,9 @@ type Receiver struct {
 
 	mu     sync.Mutex
 	counts map[[3]string]uint64
-	// tokens are Alibaba callback tokens being confirmed or confirmed
-	// with a final result: a second callback with one is refused.
-	tokens map[string]time.Time
+	// confirmed is when a callback last started a CheckResult, per
+	// TransactionId (alibaba.ConfirmEvery).
+	confirmed map[string]time.Time
 	// asked is when the status API was last asked about an iDenfy session
 	// because of an unverified webhook (by scanRef).
 	asked map[string]time.Time
@@ -154,11 +166,15 @@ type Receiver struct {
 	// good one: the desks and the log say the signing key is wrong.
 	unverified bool
 	wg         sync.WaitGroup
-}
 
-// tokenKeep is how long a used token is remembered in memory; after that
-// the store's final state still refuses a replay.
-const tokenKeep = 24 * time.Hour
+	spool        atomic.Pointer[spool] // nil: no spool (OpenSpool)
+	spoolHeaders []string
+	replayRun    sync.Mutex // one replay at a time
+	replayMu     sync.Mutex // the fields below
+	replayTimer  *time.Timer
+	replayWait   time.Duration
+	closed       bool
+}
 
 // New makes a receiver writing to sink.
 func New(sink Sink, opts Options) *Receiver {
@@ -171,8 +187,19 @@ func New(sink Sink, opts Options) *Receiver {
 	if opts.ConfirmTimeout <= 0 {
 		opts.ConfirmTimeout = 30 * time.Second
 	}
+	if opts.SpoolEntries <= 0 {
+		opts.SpoolEntries = DefaultSpoolEntries
+	}
+	if opts.SpoolBytes <= 0 {
+		opts.SpoolBytes = DefaultSpoolBytes
+	}
+	if opts.SpoolRetry <= 0 {
+		opts.SpoolRetry = DefaultSpoolRetry
+	}
 	r := &Receiver{sink: sink, opts: opts, mux: http.NewServeMux(),
-		counts: map[[3]string]uint64{}, tokens: map[string]time.Time{}, asked: map[string]time.Time{}}
+		counts: map[[3]string]uint64{}, confirmed: map[string]time.Time{}, asked: map[string]time.Time{},
+		// What a replay needs besides the body: the signature and event type.
+		spoolHeaders: []string{"Content-Type", idenfy.SignatureHeader, idenfy.EventTypeHeader}}
 	r.mux.HandleFunc(IdenfyPath, r.idenfy)
 	r.mux.HandleFunc(AlibabaPath, r.alibaba)
 	return r
@@ -361,6 +388,10 @@ func (r *Receiver) idenfy(w http.ResponseWriter, req *http.Request) {
 		return
 	case err != nil:
 		r.logf("callbacks: idenfy scanRef=%s: %s", hook.ScanRef, providers.SanitizeLine(err.Error()))
+		if r.spoolRequest(req, p, body) {
+			r.answer(w, p, http.StatusOK, Accepted, ReasonSpooled)
+			return
+		}
 		r.answer(w, p, http.StatusServiceUnavailable, Refused, ReasonStoreError)
 		return
 	}
@@ -370,6 +401,10 @@ func (r *Receiver) idenfy(w http.ResponseWriter, req *http.Request) {
 	if err := r.sink.Record(ctx, p, hook.ScanRef, clean(st), ProofSignature); err != nil {
 		// iDenfy retries on a non-2xx answer.
 		r.logf("callbacks: idenfy scanRef=%s not recorded: %s", hook.ScanRef, providers.SanitizeLine(err.Error()))
+		if r.spoolRequest(req, p, body) {
+			r.answer(w, p, http.StatusOK, Accepted, ReasonSpooled)
+			return
+		}
 		r.answer(w, p, http.StatusServiceUnavailable, Refused, ReasonStoreError)
 		return
 	}
@@ -423,8 +458,13 @@ func (r *Receiver) askIdenfy(ctx context.Context, scanRef string) {
 			r.count(p, Refused, ReasonConfirmFailed)
 			return
 		}
-		if err := r.sink.Record(ctx, p, scanRef, clean(st), ProofAPI); err != nil {
+		cst := clean(st)
+		if err := r.sink.Record(ctx, p, scanRef, cst, ProofAPI); err != nil {
 			r.logf("callbacks: idenfy scanRef=%s not recorded: %s", scanRef, providers.SanitizeLine(err.Error()))
+			if r.spoolStatus(p, scanRef, cst, ProofAPI) {
+				r.count(p, Accepted, ReasonSpooled)
+				return
+			}
 			r.count(p, Refused, ReasonStoreError)
 			return
 		}
@@ -433,12 +473,15 @@ func (r *Receiver) askIdenfy(ctx context.Context, scanRef string) {
 	}()
 }
 
-// alibaba takes Alibaba's callback: the token must be the session's; then
-// one CheckResult, in the background, is recorded.
+// alibaba takes Alibaba's callback. Every GET gets Alibaba's one answer
+// (alibaba.CallbackAnswerStatus); what happened is only counted and
+// logged. A callback whose token is the session's starts one CheckResult
+// in the background, at most one per session per alibaba.ConfirmEvery,
+// and its answer (not the callback's passed) is what gets recorded.
 func (r *Receiver) alibaba(w http.ResponseWriter, req *http.Request) {
 	const p = alibaba.ID
-	if req.Method != http.MethodGet {
-		w.Header().Set("Allow", http.MethodGet)
+	if req.Method != http.MethodGet && req.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
 		r.answer(w, p, http.StatusMethodNotAllowed, Refused, ReasonMethod)
 		return
 	}
@@ -446,13 +489,26 @@ func (r *Receiver) alibaba(w http.ResponseWriter, req *http.Request) {
 		r.answer(w, p, http.StatusRequestURITooLong, Refused, ReasonTooLarge)
 		return
 	}
-	cb, err := alibaba.ParseCallback(req.URL.Query())
+	ok := func(outcome, reason string) {
+		r.count(p, outcome, reason)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(alibaba.CallbackAnswerStatus)
+		io.WriteString(w, alibaba.CallbackAnswerBody)
+	}
+	q := req.URL.Query()
+	if req.Method == http.MethodHead || alibaba.IsReachabilityCheck(q) {
+		ok(Accepted, ReasonProbe)
+		return
+	}
+	cb, err := alibaba.ParseCallback(q)
 	if err != nil {
-		r.answer(w, p, http.StatusBadRequest, Refused, ReasonMalformed)
+		ok(Refused, ReasonMalformed)
 		return
 	}
 	if len(r.opts.AlibabaKey) == 0 {
-		r.answer(w, p, http.StatusUnauthorized, Refused, ReasonNoKey)
+		r.logf("callbacks: alibaba: no key to check callback tokens; callback ignored")
+		ok(Refused, ReasonNoKey)
 		return
 	}
 	ctx, cancel := context.WithTimeout(req.Context(), r.opts.AnswerTimeout)
@@ -460,53 +516,58 @@ func (r *Receiver) alibaba(w http.ResponseWriter, req *http.Request) {
 	sess, err := r.sink.Session(ctx, p, cb.TransactionID)
 	switch {
 	case errors.Is(err, ErrUnknownSession):
-		r.answer(w, p, http.StatusNotFound, Refused, ReasonUnknownSession)
+		ok(Refused, ReasonUnknownSession)
 		return
 	case err != nil:
-		r.answer(w, p, http.StatusServiceUnavailable, Refused, ReasonStoreError)
+		r.logf("callbacks: alibaba TransactionId=%s: %s", cb.TransactionID, providers.SanitizeLine(err.Error()))
+		if r.spoolRequest(req, p, nil) {
+			ok(Accepted, ReasonSpooled)
+			return
+		}
+		ok(Refused, ReasonStoreError)
 		return
 	}
 	if sess.Launch == nil || !alibaba.CheckCallback(r.opts.AlibabaKey, sess.Launch.References["MerchantBizId"], cb) {
 		r.logf("callbacks: alibaba TransactionId=%s refused: the token does not match the session", cb.TransactionID)
-		r.answer(w, p, http.StatusUnauthorized, Refused, ReasonBadToken)
+		ok(Refused, ReasonBadToken)
+		return
+	}
+	if sess.Final {
+		ok(Refused, ReasonReplayed)
+		return
+	}
+	if sess.Client == nil {
+		r.logf("callbacks: alibaba TransactionId=%s: no client to ask CheckResult with", cb.TransactionID)
+		ok(Refused, ReasonConfirmFailed)
 		return
 	}
 	now := r.now()
 	r.mu.Lock()
-	_, used := r.tokens[cb.Token]
-	if !used && !sess.Final {
-		for t, at := range r.tokens {
-			if now.Sub(at) > tokenKeep {
-				delete(r.tokens, t)
+	last, seen := r.confirmed[cb.TransactionID]
+	soon := seen && now.Sub(last) < alibaba.ConfirmEvery && now.Sub(last) >= 0
+	if !soon {
+		if len(r.confirmed) > 256 {
+			for id, at := range r.confirmed {
+				if now.Sub(at) >= alibaba.ConfirmEvery {
+					delete(r.confirmed, id)
+				}
 			}
 		}
-		r.tokens[cb.Token] = now
+		r.confirmed[cb.TransactionID] = now
 	}
 	r.mu.Unlock()
-	if used || sess.Final {
-		r.logf("callbacks: alibaba TransactionId=%s refused: the token was already used", cb.TransactionID)
-		r.answer(w, p, http.StatusConflict, Refused, ReasonReplayed)
-		return
-	}
-	if sess.Client == nil {
-		r.forget(cb.Token)
-		r.answer(w, p, http.StatusServiceUnavailable, Refused, ReasonStoreError)
+	if soon {
+		r.logf("callbacks: alibaba TransactionId=%s: CheckResult already asked within %s; not asked again", cb.TransactionID, alibaba.ConfirmEvery)
+		ok(Refused, ReasonReplayed)
 		return
 	}
 	r.wg.Add(1)
 	go r.confirm(sess, cb)
-	r.answer(w, p, http.StatusOK, Accepted, ReasonConfirming)
-}
-
-func (r *Receiver) forget(token string) {
-	r.mu.Lock()
-	delete(r.tokens, token)
-	r.mu.Unlock()
+	ok(Accepted, ReasonConfirming)
 }
 
 // confirm runs the one CheckResult a callback triggers and records its
-// answer. A pending answer frees the token so a later callback may ask
-// again; a final one keeps it used.
+// answer; an answer the store cannot take is spooled.
 func (r *Receiver) confirm(sess *Session, cb *alibaba.Callback) {
 	defer r.wg.Done()
 	const p = alibaba.ID
@@ -514,17 +575,17 @@ func (r *Receiver) confirm(sess *Session, cb *alibaba.Callback) {
 	defer cancel()
 	st, err := sess.Client.Status(ctx, sess.Launch)
 	if err != nil {
-		r.forget(cb.Token)
 		r.logf("callbacks: alibaba TransactionId=%s: CheckResult failed: %s", cb.TransactionID, providers.SanitizeLine(err.Error()))
 		r.count(p, Refused, ReasonConfirmFailed)
 		return
 	}
-	if !st.State.Final() {
-		r.forget(cb.Token)
-	}
-	if err := r.sink.Record(ctx, p, cb.TransactionID, clean(st), ProofAPI); err != nil {
-		r.forget(cb.Token)
+	cst := clean(st)
+	if err := r.sink.Record(ctx, p, cb.TransactionID, cst, ProofAPI); err != nil {
 		r.logf("callbacks: alibaba TransactionId=%s not recorded: %s", cb.TransactionID, providers.SanitizeLine(err.Error()))
+		if r.spoolStatus(p, cb.TransactionID, cst, ProofAPI) {
+			r.count(p, Accepted, ReasonSpooled)
+			return
+		}
 		r.count(p, Refused, ReasonStoreError)
 		return
 	}

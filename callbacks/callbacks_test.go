@@ -29,6 +29,13 @@ type memSink struct {
 	recorded map[string][]*providers.Status
 	proofs   map[string][]Proof
 	fail     error
+	down     error // the store does not answer at all: Session fails too
+}
+
+func (m *memSink) setDown(err error) {
+	m.mu.Lock()
+	m.down = err
+	m.mu.Unlock()
 }
 
 func newSink() *memSink {
@@ -44,6 +51,9 @@ func (m *memSink) add(provider, ref string, s *Session) {
 func (m *memSink) Session(ctx context.Context, provider, ref string) (*Session, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.down != nil {
+		return nil, m.down
+	}
 	s := m.sessions[provider+"/"+ref]
 	if s == nil {
 		return nil, ErrUnknownSession
@@ -60,6 +70,9 @@ func (m *memSink) Record(ctx context.Context, provider, ref string, st *provider
 	defer m.mu.Unlock()
 	if m.fail != nil {
 		return m.fail
+	}
+	if m.down != nil {
+		return m.down
 	}
 	m.recorded[provider+"/"+ref] = append(m.recorded[provider+"/"+ref], st)
 	m.proofs[provider+"/"+ref] = append(m.proofs[provider+"/"+ref], proof)
@@ -264,78 +277,158 @@ func (f *fakeAlibaba) Status(ctx context.Context, l *providers.Launch) (*provide
 }
 
 func get(h http.Handler, q url.Values) int {
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, AlibabaPath+"?"+q.Encode(), nil))
-	return rec.Code
+	code, _ := getBody(h, q)
+	return code
 }
 
-func TestAlibabaTokenAndReplay(t *testing.T) {
+func getBody(h http.Handler, q url.Values) (int, string) {
+	rec := httptest.NewRecorder()
+	target := AlibabaPath
+	if q != nil {
+		target += "?" + q.Encode()
+	}
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+	return rec.Code, rec.Body.String()
+}
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// TestAlibabaReachabilityCheck: a bare GET (what Alibaba's check that
+// CallbackUrl is reachable looks like) is answered 200 and changes nothing.
+func TestAlibabaReachabilityCheck(t *testing.T) {
+	sink := newSink()
+	client := &fakeAlibaba{state: providers.StateApproved}
+	sink.add("alibaba", "tx1", &Session{Launch: &providers.Launch{Provider: "alibaba",
+		References: map[string]string{"TransactionId": "tx1", "MerchantBizId": "BIZ1"}}, Client: client})
+	r := New(sink, Options{AlibabaKey: []byte("receiver-key")})
+	for _, q := range []url.Values{nil, {}, {"callbackToken": {"x"}}, {"passed": {"Y"}, "subCode": {"200"}}} {
+		if code, body := getBody(r, q); code != http.StatusOK || body != alibaba.CallbackAnswerBody {
+			t.Errorf("GET %s?%s: %d %q, want 200 %q", AlibabaPath, q.Encode(), code, body, alibaba.CallbackAnswerBody)
+		}
+	}
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, httptest.NewRequest(http.MethodHead, AlibabaPath, nil))
+	if rec.Code != http.StatusOK {
+		t.Errorf("HEAD: %d", rec.Code)
+	}
+	r.Wait()
+	if client.calls.Load() != 0 || len(sink.statuses("alibaba", "tx1")) != 0 {
+		t.Fatalf("a reachability check asked CheckResult (%d) or recorded something", client.calls.Load())
+	}
+	if n := r.Count("alibaba", Accepted, ReasonProbe); n != 5 {
+		t.Fatalf("probes counted %d, want 5 (%+v)", n, r.Counts())
+	}
+	rec = httptest.NewRecorder()
+	r.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, AlibabaPath, nil))
+	if rec.Code != http.StatusMethodNotAllowed {
+		t.Errorf("POST: %d", rec.Code)
+	}
+}
+
+// TestAlibabaOneAnswer: an unknown transaction, a wrong token, a forged
+// one, a missing one and a good callback get the same status and body; a
+// prober cannot tell which transactions exist. Only the good one asks
+// CheckResult, and its answer (not the callback's passed=N) is recorded.
+func TestAlibabaOneAnswer(t *testing.T) {
 	key := []byte("receiver-key")
 	sink := newSink()
 	client := &fakeAlibaba{state: providers.StateApproved}
-	launch := &providers.Launch{Provider: "alibaba", References: map[string]string{"TransactionId": "tx1", "MerchantBizId": "BIZ1"}}
-	sink.add("alibaba", "tx1", &Session{Launch: launch, Client: client})
+	sink.add("alibaba", "tx1", &Session{Launch: &providers.Launch{Provider: "alibaba",
+		References: map[string]string{"TransactionId": "tx1", "MerchantBizId": "BIZ1"}}, Client: client})
 	r := New(sink, Options{AlibabaKey: key})
 	good := url.Values{"callbackToken": {alibaba.CallbackToken(key, "BIZ1")}, "transactionId": {"tx1"}, "passed": {"N"}, "subCode": {"206"}}
-
-	// Another session's token, and a forged one, are refused; nothing is asked.
-	for _, tok := range []string{alibaba.CallbackToken(key, "BIZ2"), "NMjvQanQgplBSaEI0sL86WnQplB", alibaba.CallbackToken([]byte("other"), "BIZ1")} {
-		q := url.Values{"callbackToken": {tok}, "transactionId": {"tx1"}, "passed": {"Y"}, "subCode": {"200"}}
-		if code := get(r, q); code != http.StatusUnauthorized {
-			t.Fatalf("token %s: %d", tok, code)
+	calls := []url.Values{
+		{"callbackToken": {alibaba.CallbackToken(key, "BIZ1")}, "transactionId": {"nope"}}, // unknown transaction
+		{"callbackToken": {alibaba.CallbackToken(key, "BIZ2")}, "transactionId": {"tx1"}},  // another session's token
+		{"callbackToken": {"NMjvQanQgplBSaEI0sL86WnQplB"}, "transactionId": {"tx1"}},       // forged
+		{"callbackToken": {alibaba.CallbackToken([]byte("other"), "BIZ1")}, "transactionId": {"tx1"}},
+		{"transactionId": {"tx1"}}, // no token
+	}
+	for _, q := range calls {
+		code, body := getBody(r, q)
+		if code != alibaba.CallbackAnswerStatus || body != alibaba.CallbackAnswerBody {
+			t.Fatalf("%s: %d %q, want Alibaba's one answer", q.Encode(), code, body)
 		}
 	}
-	if code := get(r, url.Values{"callbackToken": {"x"}, "transactionId": {"nope"}}); code != http.StatusNotFound {
-		t.Fatalf("unknown transaction: %d", code)
+	r.Wait()
+	if client.calls.Load() != 0 || len(sink.statuses("alibaba", "tx1")) != 0 {
+		t.Fatal("a refused callback asked CheckResult or recorded")
 	}
-	if code := get(r, url.Values{"transactionId": {"tx1"}}); code != http.StatusBadRequest {
-		t.Fatalf("no token: %d", code)
+	if r.Count("alibaba", Refused, ReasonUnknownSession) != 1 || r.Count("alibaba", Refused, ReasonBadToken) != 3 ||
+		r.Count("alibaba", Refused, ReasonMalformed) != 1 {
+		t.Fatalf("counts %+v", r.Counts())
 	}
-	if client.calls.Load() != 0 {
-		t.Fatal("CheckResult asked for a refused callback")
-	}
-
-	// The matching callback: 200, one CheckResult, and its answer (not
-	// the callback's passed=N) is recorded.
-	if code := get(r, good); code != http.StatusOK {
-		t.Fatalf("good: %d", code)
+	code, body := getBody(r, good)
+	if code != alibaba.CallbackAnswerStatus || body != alibaba.CallbackAnswerBody {
+		t.Fatalf("good: %d %q", code, body)
 	}
 	r.Wait()
 	got := sink.statuses("alibaba", "tx1")
 	if client.calls.Load() != 1 || len(got) != 1 || got[0].State != providers.StateApproved || got[0].Fields["SubCode"] != "200" {
 		t.Fatalf("calls %d recorded %+v", client.calls.Load(), got)
 	}
-	// Replayed after the final result: refused, counted, nothing asked.
-	if code := get(r, good); code != http.StatusConflict {
-		t.Fatalf("replay: %d", code)
+	// After the final result, a replay asks nothing, here and in a
+	// restarted receiver (the store says final).
+	for _, rr := range []*Receiver{r, New(sink, Options{AlibabaKey: key})} {
+		if code := get(rr, good); code != alibaba.CallbackAnswerStatus {
+			t.Fatalf("replay: %d", code)
+		}
+		rr.Wait()
 	}
-	// A fresh receiver (a restarted desk) refuses it too: the store says final.
-	if code := get(New(sink, Options{AlibabaKey: key}), good); code != http.StatusConflict {
-		t.Fatalf("replay after restart: %d", code)
+	if client.calls.Load() != 1 || len(sink.statuses("alibaba", "tx1")) != 1 {
+		t.Fatalf("a replay after the result asked again: %d calls", client.calls.Load())
 	}
-	r.Wait()
-	if client.calls.Load() != 1 || len(sink.statuses("alibaba", "tx1")) != 1 || r.Count("alibaba", Refused, ReasonReplayed) != 1 ||
-		r.Count("alibaba", Refused, ReasonBadToken) != 3 || r.Count("alibaba", Accepted, ReasonRecorded) != 1 {
-		t.Fatalf("calls %d counts %+v", client.calls.Load(), r.Counts())
+	// No key: nothing can be checked, nothing asked.
+	if code := get(New(sink, Options{}), good); code != alibaba.CallbackAnswerStatus || client.calls.Load() != 1 {
+		t.Fatalf("no key: %d, %d calls", code, client.calls.Load())
 	}
+}
 
-	// A pending answer (callback before the result is ready) leaves the
-	// token usable for the next callback.
+// TestAlibabaReplayedTokenOncePerMinute: while the result is not ready, a
+// valid token sent again and again starts at most one CheckResult per
+// session per alibaba.ConfirmEvery; another session is not held back.
+func TestAlibabaReplayedTokenOncePerMinute(t *testing.T) {
+	key := []byte("receiver-key")
+	clk := &fakeClock{t: time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC)}
+	sink := newSink()
 	pending := &fakeAlibaba{state: providers.StatePending}
-	sink.add("alibaba", "tx2", &Session{Launch: &providers.Launch{Provider: "alibaba", References: map[string]string{"TransactionId": "tx2", "MerchantBizId": "BIZ2"}}, Client: pending})
+	other := &fakeAlibaba{state: providers.StatePending}
+	for _, x := range []struct {
+		tx, biz string
+		c       *fakeAlibaba
+	}{{"tx2", "BIZ2", pending}, {"tx3", "BIZ3", other}} {
+		sink.add("alibaba", x.tx, &Session{Launch: &providers.Launch{Provider: "alibaba",
+			References: map[string]string{"TransactionId": x.tx, "MerchantBizId": x.biz}}, Client: x.c})
+	}
+	r := New(sink, Options{AlibabaKey: key, Now: clk.Now})
 	q2 := url.Values{"callbackToken": {alibaba.CallbackToken(key, "BIZ2")}, "transactionId": {"tx2"}}
-	for i := 0; i < 2; i++ {
-		if code := get(r, q2); code != http.StatusOK {
-			t.Fatalf("pending %d: %d", i, code)
+	q3 := url.Values{"callbackToken": {alibaba.CallbackToken(key, "BIZ3")}, "transactionId": {"tx3"}}
+	for i := 0; i < 5; i++ {
+		if code := get(r, q2); code != alibaba.CallbackAnswerStatus {
+			t.Fatalf("replay %d: %d", i, code)
 		}
 		r.Wait()
+		clk.Add(alibaba.ConfirmEvery / 10)
 	}
+	if pending.calls.Load() != 1 || r.Count("alibaba", Refused, ReasonReplayed) != 4 {
+		t.Fatalf("5 callbacks within a minute: %d CheckResults, counts %+v", pending.calls.Load(), r.Counts())
+	}
+	get(r, q3)
+	r.Wait()
+	if other.calls.Load() != 1 {
+		t.Fatalf("another session was held back: %d", other.calls.Load())
+	}
+	clk.Add(alibaba.ConfirmEvery) // a minute later, it may ask again
+	get(r, q2)
+	r.Wait()
 	if pending.calls.Load() != 2 {
-		t.Fatalf("pending calls %d", pending.calls.Load())
-	}
-	// No key: nothing can be checked.
-	if code := get(New(sink, Options{}), good); code != http.StatusUnauthorized {
-		t.Fatalf("no key: %d", code)
+		t.Fatalf("a minute later: %d CheckResults, want 2", pending.calls.Load())
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -32,6 +33,7 @@ import (
 	"github.com/kycdesk/kycdesk/providers/catalog"
 	"github.com/kycdesk/kycdesk/providers/idenfy"
 	"github.com/kycdesk/kycdesk/sandbox"
+	"github.com/kycdesk/kycdesk/sandbox/token"
 	"github.com/kycdesk/kycdesk/server"
 	"github.com/kycdesk/kycdesk/session"
 	"github.com/kycdesk/kycdesk/ui"
@@ -272,6 +274,12 @@ func startServe(ctx context.Context, cfg server.Config, f *config.File, io *IO) 
 		s.store.Close()
 		return nil, err
 	}
+	// What the store cannot take (PostgreSQL restarting) is kept in a
+	// private file and recorded when it is back; one file per bound
+	// listener, so two servers on one machine do not share it.
+	if err := s.receiver.OpenSpool(spoolPath(io.Getenv, s.srv.HTTPAddr())); err != nil {
+		fmt.Fprintln(io.Err, "callbacks:", err, "(calls the store cannot take are answered 503)")
+	}
 	base := s.srv.CallbackBaseURL()
 	s.callback = &providers.CallbackTarget{BaseURL: base, Key: key}
 	if s.mode == providers.ModeSandbox {
@@ -435,6 +443,18 @@ func callbackKey(getenv func(string) string) ([]byte, error) {
 	mac := hmac.New(sha256.New, k)
 	mac.Write([]byte("kycdesk serve: Alibaba CallbackToken key, v1"))
 	return []byte(hex.EncodeToString(mac.Sum(nil))), nil
+}
+
+// spoolPath is the callback spool of a server listening on addr, in the
+// state directory.
+func spoolPath(getenv func(string) string, addr string) string {
+	name := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
+			return r
+		}
+		return '_'
+	}, addr)
+	return filepath.Join(token.StateDir(getenv), "callbacks-"+name+".spool")
 }
 
 // loopbackAddr is addr as this process reaches it: an unspecified host

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/kycdesk/kycdesk/providers"
 )
@@ -77,4 +78,34 @@ func CallbackToken(key []byte, merchantBizID string) string {
 // session with merchantBizID.
 func CheckCallback(key []byte, merchantBizID string, c *Callback) bool {
 	return c != nil && providers.CheckCallbackToken(key, ID, merchantBizID, c.Token)
+}
+
+// How kycdesk answers Alibaba's calls to CallbackUrl. Alibaba publishes no
+// expected status code, signature or retry schedule for cloudauth-intl's
+// callback (reference/alibaba.md §5.1); what it does publish:
+//   - before Initialize it checks that CallbackUrl is reachable, and an
+//     answer such as 400 fails the Initialize call;
+//   - the callback is a GET carrying callbackToken, transactionId, passed
+//     and subCode, whose result is then confirmed with CheckResult.
+//
+// So every GET is answered 200 with the same short body, whatever
+// happened: a reachability check (no transactionId) changes nothing; an
+// unknown transaction and a wrong token get the very answer a good
+// callback gets, so a prober learns nothing about which transactions
+// exist; a replayed valid token is answered too, but starts at most one
+// CheckResult per session per ConfirmEvery.
+const (
+	CallbackAnswerStatus = 200
+	CallbackAnswerBody   = "ok\n"
+	// ConfirmEvery is the least time between two CheckResults started by
+	// callbacks for one session (a replayed token, or Alibaba calling
+	// again while the result is not ready).
+	ConfirmEvery = time.Minute
+)
+
+// IsReachabilityCheck reports whether a GET on CallbackUrl is no callback
+// at all: without a transactionId nothing can be looked up or recorded
+// (Alibaba's check before Initialize, a monitor, a browser).
+func IsReachabilityCheck(q url.Values) bool {
+	return strings.TrimSpace(q.Get("transactionId")) == ""
 }

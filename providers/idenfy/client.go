@@ -471,7 +471,9 @@ func mapState(s string) providers.State {
 		return providers.StateDenied
 	case "SUSPECTED":
 		return providers.StateSuspected
-	case "EXPIRED", "EXPIRED-DELETED", "DELETED":
+	case "EXPIRED", "EXPIRED-DELETED", "DELETED", "ARCHIVED":
+		// ARCHIVED (IdentificationStatusEnum) names no verdict either: like
+		// DELETED, the identification is over and its data is gone.
 		return providers.StateExpired
 	case "ACTIVE", "REVIEWING":
 		return providers.StatePending

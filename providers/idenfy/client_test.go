@@ -521,7 +521,7 @@ func TestStatusMapping(t *testing.T) {
 	cases := map[string]providers.State{
 		"APPROVED": providers.StateApproved, "DENIED": providers.StateDenied, "SUSPECTED": providers.StateSuspected,
 		"EXPIRED": providers.StateExpired, "EXPIRED-DELETED": providers.StateExpired, "DELETED": providers.StateExpired,
-		"ACTIVE": providers.StatePending, "REVIEWING": providers.StatePending, "ARCHIVED": providers.StateUnknown,
+		"ACTIVE": providers.StatePending, "REVIEWING": providers.StatePending, "ARCHIVED": providers.StateExpired,
 		"SOMETHING": providers.StateUnknown, "approved": providers.StateApproved,
 	}
 	for status, want := range cases {
