@@ -52,6 +52,12 @@ type Config struct {
 	ShutdownGrace time.Duration `toml:"-"`
 	// OperatorsPoll is how often the operators file is checked for changes.
 	OperatorsPoll time.Duration `toml:"-"`
+	// HandshakeTimeout, MaxUnauth and MaxUnauthPerHost bound connections
+	// that have not shown an operator's key yet (bounds.go); tests lower
+	// them.
+	HandshakeTimeout time.Duration `toml:"-"`
+	MaxUnauth        int           `toml:"-"`
+	MaxUnauthPerHost int           `toml:"-"`
 }
 
 // configDir is $XDG_CONFIG_HOME/kycdesk (fallback ~/.config/kycdesk).
@@ -103,6 +109,15 @@ func (c *Config) fillDefaults() {
 	}
 	if c.OperatorsPoll == 0 {
 		c.OperatorsPoll = 2 * time.Second
+	}
+	if c.HandshakeTimeout == 0 {
+		c.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if c.MaxUnauth == 0 {
+		c.MaxUnauth = DefaultMaxUnauth
+	}
+	if c.MaxUnauthPerHost == 0 {
+		c.MaxUnauthPerHost = DefaultMaxUnauthPerHost
 	}
 }
 

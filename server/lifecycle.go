@@ -50,6 +50,7 @@ type Server struct {
 	onRevoke func(Desk)
 	hostKey  gossh.Signer
 	ops      *operators
+	guard    *connGuard
 	mux      *http.ServeMux
 	health   healthChecks
 
@@ -111,6 +112,8 @@ func New(cfg Config, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.ops.changed = s.revoke
+	s.guard = &connGuard{timeout: cfg.HandshakeTimeout, max: cfg.MaxUnauth, perHost: cfg.MaxUnauthPerHost,
+		onRefuse: s.connRefused}
 	var created bool
 	if s.hostKey, created, err = loadOrCreateHostKey(cfg.HostKeyFile); err != nil {
 		return nil, err
@@ -276,7 +279,7 @@ func (s *Server) Run(ctx context.Context) error {
 
 	failed := make(chan error, 2)
 	go func() {
-		if err := s.sshSrv.Serve(quickAck(sshLn)); !errors.Is(err, ssh.ErrServerClosed) {
+		if err := s.sshSrv.Serve(guardListener{quickAck(sshLn), s.guard}); !errors.Is(err, ssh.ErrServerClosed) {
 			failed <- fmt.Errorf("ssh listener: %w", err)
 		}
 	}()
@@ -313,6 +316,16 @@ func (s *Server) Run(ctx context.Context) error {
 			s.drain()
 			return err
 		}
+	}
+}
+
+// connRefused counts and logs (once a minute per address) a connection
+// closed because too many are in their handshake.
+func (s *Server) connRefused(host string) {
+	s.metrics.connRefused()
+	if log, suppressed := s.ops.refuse.note("conn "+host, time.Now()); log {
+		s.log.Warn("ssh connection refused: too many still in their handshake", "remote", host,
+			"waiting", s.guard.waiting(), "refusals_not_logged", suppressed)
 	}
 }
 

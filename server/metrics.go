@@ -28,6 +28,7 @@ type Metrics struct {
 	sshActive        prometheus.Gauge
 	sshSessions      prometheus.Counter
 	sshRefused       prometheus.Counter
+	sshConnRefused   prometheus.Counter
 	sshStart         *prometheus.HistogramVec
 
 	labels labelGuard
@@ -70,6 +71,9 @@ func NewMetrics() *Metrics {
 	m.sshRefused = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "kycdesk_ssh_auth_refused_total", Help: "SSH public keys refused because they are not in the operators file.",
 	})
+	m.sshConnRefused = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "kycdesk_ssh_connections_refused_total", Help: "SSH connections closed at once because too many were still in their handshake (in all or from their address).",
+	})
 	m.sshStart = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "kycdesk_ssh_session_start_seconds",
 		Help: "What the server adds to a desk's wait for its first frame, from the session's start (handshake, auth and PTY request done) to each stage: " +
@@ -77,7 +81,7 @@ func NewMetrics() *Metrics {
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 	}, []string{"stage"})
 	for _, c := range []prometheus.Collector{m.launchesStarted, m.launchesFinished, m.launchSeconds, m.callbacksOK,
-		m.callbacksRefused, m.providerErrors, m.rateLimitWaits, m.sshActive, m.sshSessions, m.sshRefused, m.sshStart,
+		m.callbacksRefused, m.providerErrors, m.rateLimitWaits, m.sshActive, m.sshSessions, m.sshRefused, m.sshConnRefused, m.sshStart,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}
@@ -167,6 +171,13 @@ func (m *Metrics) deskDisconnected() {
 		return
 	}
 	m.sshActive.Dec()
+}
+
+func (m *Metrics) connRefused() {
+	if m == nil {
+		return
+	}
+	m.sshConnRefused.Inc()
 }
 
 func (m *Metrics) keyRefused() {

@@ -150,12 +150,16 @@ func (s *Server) newSSHServer() (*ssh.Server, error) {
 	// counts keys, not traffic, because a countdown on screen is traffic)
 	// ends sessions first.
 	srv.IdleTimeout = s.cfg.IdleTimeout + time.Minute
+	srv.ConnCallback = keepGuard
 	return srv, nil
 }
 
 // authorize is the handshake's public-key check.
 func (s *Server) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
 	if _, ok := s.ops.lookup(key); ok {
+		if gc := guardOf(ctx); gc != nil {
+			gc.authenticated()
+		}
 		return true
 	}
 	s.metrics.keyRefused()
@@ -199,6 +203,8 @@ func (s *Server) handleSession(sess ssh.Session) {
 		return
 	}
 	start := time.Now()
+	in := newDeskInput(sess)
+	defer in.close()
 	d.key, d.sess = string(sess.PublicKey().Marshal()), sess
 	d.desk = Desk{
 		Operator:    operator,
@@ -208,9 +214,9 @@ func (s *Server) handleSession(sess ssh.Session) {
 		Term:        ptyReq.Term,
 		Width:       ptyReq.Window.Width,
 		Height:      ptyReq.Window.Height,
-		// Asks the client's terminal for its background (one round trip;
-		// a terminal that never answers costs a second here).
-		Renderer: bubbletea.MakeRenderer(sess),
+		// Asks the client's terminal for its background: one round trip,
+		// bounded (a terminal that never answers costs terminalQueryTimeout).
+		Renderer: deskRenderer(sess, ptyReq.Term, in),
 		Context:  sess.Context(),
 		Clipboard: func(text string) error {
 			_, err := osc52.New(text).WriteTo(sess)
@@ -231,11 +237,13 @@ func (s *Server) handleSession(sess ssh.Session) {
 		return
 	}
 	s.log.Info("desk connected", "operator", operator, "desk", d.desk.Name, "fingerprint", d.desk.Fingerprint, "remote", d.desk.RemoteAddr)
+	// The idle timer runs from now, whether or not the console starts.
+	stopIdle := make(chan struct{})
+	go s.watchIdle(d, stopIdle)
 
 	var startErr error
-	stopIdle := make(chan struct{})
 	run := bubbletea.MiddlewareWithProgramHandler(func(sess ssh.Session) *tea.Program {
-		p, err := s.newProgram(d, sess, start)
+		p, err := s.newProgram(d, sess, in, start)
 		if err != nil {
 			startErr = err
 			return nil
@@ -243,7 +251,6 @@ func (s *Server) handleSession(sess ssh.Session) {
 		if !d.setProgram(p) {
 			return nil
 		}
-		go s.watchIdle(d, stopIdle)
 		return p
 	}, termenv.Ascii)
 	run(func(ssh.Session) {})(sess)
@@ -311,7 +318,7 @@ func refuse(sess ssh.Session, line string) {
 }
 
 // newProgram builds the desk's console: the factory's model inside the server's frame, session input and output.
-func (s *Server) newProgram(d *deskConn, sess ssh.Session, start time.Time) (*tea.Program, error) {
+func (s *Server) newProgram(d *deskConn, sess ssh.Session, in io.Reader, start time.Time) (*tea.Program, error) {
 	model, opts, err := s.console(d.desk)
 	if err != nil {
 		return nil, err
@@ -323,7 +330,7 @@ func (s *Server) newProgram(d *deskConn, sess ssh.Session, start time.Time) (*te
 	frame := &deskFrame{inner: model, renderer: d.desk.Renderer, width: d.desk.Width, height: d.desk.Height}
 	out := &firstFrameWriter{w: sess, frame: frame, start: start, observe: s.metrics.sessionStage}
 	opts = append(opts,
-		tea.WithInput(inputReader{r: sess, d: d}),
+		tea.WithInput(inputReader{r: in, d: d}),
 		tea.WithOutput(out),
 		// The process's SIGINT/SIGTERM belong to Run's shutdown, not to
 		// each desk's program.
