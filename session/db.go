@@ -61,6 +61,9 @@ type DB struct {
 	mu       sync.Mutex
 	warnings []string
 	closed   bool
+	// purge: a migration rewrote events; their old bytes are purged once
+	// it has committed (Dialect.Purge).
+	purge bool
 }
 
 var _ Store = (*DB)(nil)
@@ -180,6 +183,7 @@ func (d *DB) migrate(ctx context.Context, strictKey bool) error {
 		return fmt.Errorf("its schema is version %d, newer than this kycdesk knows (%d): use a newer kycdesk", version, latest)
 	}
 	// A new database (no tables yet), a migration to apply or a key to record.
+	defer d.purgeRewritten(ctx)
 	return d.write(ctx, func(tx *wtx) error {
 		if err := d.lock(ctx, tx, migrationLock); err != nil {
 			return err
@@ -246,6 +250,22 @@ func (d *DB) migrate(ctx context.Context, strictKey bool) error {
 	})
 }
 
+// purgeRewritten runs the dialect's Purge once a migration that rewrote
+// events has committed; a failure (another process holds the database)
+// is a warning: the rows are clean, their old bytes wait for a VACUUM.
+func (d *DB) purgeRewritten(ctx context.Context) {
+	if !d.purge {
+		return
+	}
+	d.purge = false
+	for _, q := range d.dialect.Purge {
+		if _, err := d.db.ExecContext(ctx, q); err != nil {
+			d.warnings = append(d.warnings, fmt.Sprintf("the cleaned rows' old bytes may remain in the database's files until it is vacuumed (%s: %v)", q, err))
+			return
+		}
+	}
+}
+
 // chainVersion is the migration that starts the MAC chain (0002_chain.sql).
 const chainVersion = 2
 
@@ -263,6 +283,7 @@ func (d *DB) startChain(ctx context.Context, tx *wtx) error {
 		return err
 	}
 	if cleaned > 0 {
+		d.purge = true
 		msg := fmt.Sprintf("cleaned %d sessions imported from an earlier release's journal under today's rules: "+
 			"launch values dropped, phone numbers masked, hashed customer ids keyed, credentials and control characters removed", cleaned)
 		if _, err := d.insertEvent(ctx, tx, "", EventAudit, stamp(time.Time{}), Actor{},

@@ -38,6 +38,9 @@ END;`,
 	Channel:       "",
 	AppendOnlyOff: []string{"DROP TRIGGER IF EXISTS events_no_update", "DROP TRIGGER IF EXISTS events_no_delete"},
 	AppendOnlyOn:  []string{sqliteNoUpdate, sqliteNoDelete},
+	// VACUUM rebuilds the file without the freed pages; the WAL, which
+	// holds the old pages' images, is emptied before and after.
+	Purge: []string{"PRAGMA wal_checkpoint(TRUNCATE)", "VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)"},
 }
 
 const (
@@ -96,6 +99,8 @@ END $$;`,
 	// The table's owner (the store's user) may switch its triggers.
 	AppendOnlyOff: []string{"ALTER TABLE events DISABLE TRIGGER events_no_change"},
 	AppendOnlyOn:  []string{"ALTER TABLE events ENABLE TRIGGER events_no_change"},
+	// The rewritten rows' old versions leave the tables' files.
+	Purge: []string{"VACUUM FULL events", "VACUUM FULL session_docs", "VACUUM FULL sessions"},
 	// One channel per schema, so that stores in different schemas of one
 	// database do not hear each other.
 	Channel: "SELECT 'kycdesk:' || current_schema()",

@@ -37,6 +37,10 @@ type Dialect struct {
 	// place events are rewritten (sealing the chain, cleaning what an
 	// earlier release imported), itself recorded.
 	AppendOnlyOff, AppendOnlyOn []string
+	// Purge runs after a migration rewrote events, outside a
+	// transaction: the old bytes leave the database's files (a backup or
+	// a stolen disk would otherwise still hold them).
+	Purge []string
 }
 
 // Migration is one schema version.

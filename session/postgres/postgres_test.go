@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -40,7 +42,33 @@ func fresh(t testing.TB) storetest.Target {
 	return storetest.Target{URL: u, Env: map[string]string{
 		"HOME": dir, "XDG_STATE_HOME": dir + "/state", "XDG_CONFIG_HOME": dir + "/config",
 		session.KeyEnv: storetest.TestKey,
-	}}
+	}, Raw: func(t testing.TB) []byte { return pgDump(t, u) }}
+}
+
+// pgDump is the schema of u as pg_dump writes it (what a backup holds).
+// Without pg_dump (KYCDESK_TEST_POSTGRES_BIN, or on PATH) it skips.
+func pgDump(t testing.TB, u string) []byte {
+	t.Helper()
+	bin := "pg_dump"
+	if dir := os.Getenv("KYCDESK_TEST_POSTGRES_BIN"); dir != "" {
+		bin = filepath.Join(dir, "pg_dump")
+	}
+	if _, err := exec.LookPath(bin); err != nil {
+		t.Skipf("no pg_dump (%v): scripts/postgres.sh sets KYCDESK_TEST_POSTGRES_BIN", err)
+	}
+	p, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := p.Query()
+	schema := q.Get("search_path")
+	q.Del("search_path") // a pgx runtime parameter, not libpq's
+	p.RawQuery = q.Encode()
+	out, err := exec.Command(bin, "--no-owner", "--schema="+schema, p.String()).Output()
+	if err != nil {
+		t.Fatalf("pg_dump: %v", err)
+	}
+	return out
 }
 
 func TestConformance(t *testing.T) {

@@ -29,7 +29,19 @@ func fresh(t testing.TB) storetest.Target {
 		"XDG_CONFIG_HOME": filepath.Join(dir, "config"),
 		session.KeyEnv:    storetest.TestKey,
 	}
-	return storetest.Target{URL: filepath.Join(dir, "state", "kycdesk", "kycdesk.db"), Env: env}
+	path := filepath.Join(dir, "state", "kycdesk", "kycdesk.db")
+	return storetest.Target{URL: path, Env: env, Raw: func(t testing.TB) []byte {
+		// The file and its WAL, as a backup or a stolen disk holds them.
+		var out []byte
+		for _, f := range []string{path, path + "-wal"} {
+			b, err := os.ReadFile(f)
+			if err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
+			out = append(out, b...)
+		}
+		return out
+	}}
 }
 
 func TestConformance(t *testing.T) { storetest.Run(t, fresh) }

@@ -34,6 +34,9 @@ import (
 type Target struct {
 	URL string            // for session.OpenStore
 	Env map[string]string // the environment it is opened with (XDG_*, HOME, KYCDESK_STORE_KEY)
+	// Raw, when set, is the store's bytes as a backup or a stolen disk
+	// holds them (SQLite: the file and its WAL; PostgreSQL: pg_dump).
+	Raw func(t testing.TB) []byte `json:"-"`
 }
 
 // Getenv reads Env (and nothing else, so tests do not depend on the
