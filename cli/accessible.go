@@ -44,7 +44,7 @@ func runAccessible(a *app, streams *IO) error {
 		// Desk profiles first, as on the console's home.
 		profiles, problems := a.desk.Profiles()
 		for _, p := range problems {
-			fmt.Fprintln(out, "Profile not read:", p)
+			fmt.Fprintln(out, "Note:", p)
 		}
 		for _, p := range profiles {
 			if p.Disabled != "" {
@@ -188,6 +188,9 @@ func accessibleFill(io *IO, in *eofReader, title string, spec providers.Spec, va
 func accessibleProfile(a *app, io *IO, name string, ask func(...huh.Field) error, in *eofReader) error {
 	out := io.Out
 	p, err := a.desk.Profile(name)
+	if p.Note != "" {
+		fmt.Fprintln(out, "Note:", p.Note)
+	}
 	if err != nil {
 		fmt.Fprintln(out, providers.SanitizeLine(err.Error()))
 		return nil

@@ -155,7 +155,7 @@ func loopbackURL(raw string) bool {
 // convertPresets turns the presets of earlier versions into desk
 // profiles, once (each converted preset is renamed), and says so.
 func (a *app) convertPresets() {
-	done, problems := config.ConvertPresets(config.Dir(a.io.Getenv), a.reg)
+	done, problems := desk.ConvertPresets(config.Dir(a.io.Getenv), a.reg)
 	for _, p := range done {
 		fmt.Fprintf(a.io.Err, "note: the %s preset is now the desk profile %q (%s)\n", p.Provider, p.Name, p.Source)
 	}

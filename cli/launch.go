@@ -68,13 +68,16 @@ func cmdLaunch(args []string, io *IO) error {
 	var dr *desk.Draft
 	if *profile != "" {
 		prof, err := a.desk.Profile(*profile)
+		if prof.Note != "" {
+			fmt.Fprintln(io.Err, "note:", prof.Note)
+		}
 		if err != nil {
 			return usage(*asJSON, "--profile", err.Error())
 		}
 		if len(pos) == 1 && pos[0] != prof.Profile.Provider {
 			return usage(*asJSON, "PROVIDER", fmt.Sprintf("profile %s is for %s, not %s", prof.Name, prof.Profile.Provider, pos[0]))
 		}
-		// Through Profile.Prepare: fixed values, the typed asked ones
+		// Through desk.PrepareProfile: fixed values, the typed asked ones
 		// over them; a --set of a field the profile does not ask is refused.
 		dr = a.desk.ProfileDraft(prof, values, *label)
 	} else {

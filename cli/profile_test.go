@@ -41,7 +41,7 @@ func TestLaunchWithAProfile(t *testing.T) {
 		t.Fatalf("a fixed value overridden: exit %d\n%s", bad.code, bad.err)
 	}
 	none := cli(t, nil, "launch", "--profile", "nope", "--set", "clientId=p-1")
-	if none.code != exitInvalid || !strings.Contains(none.err, `no profile named "nope"`) {
+	if none.code != exitInvalid || !strings.Contains(none.err, `no profile named "nope" (profiles: lt)`) {
 		t.Fatalf("unknown profile: exit %d\n%s", none.code, none.err)
 	}
 	out := run0(t, "launch", "--profile", "lt", "--set", "clientId=p-2", "--json")
@@ -67,5 +67,28 @@ func TestPresetsAreConvertedOnce(t *testing.T) {
 	again := run0(t, "launch", "--profile", "idenfy", "--set", "clientId=c-1", "--dry-run")
 	if strings.Contains(again.err, "is now the desk profile") {
 		t.Fatalf("converted twice: %s", again.err)
+	}
+}
+
+// A profile file holding an earlier run's callback address is cleaned
+// as it is read (one note on stderr), and the launch carries this run's
+// own receiver, not the dead one.
+func TestLaunchWithAProfileHoldingAnOldCallbackURL(t *testing.T) {
+	isolate(t)
+	writeProfile(t, "lt", lt+`callbackUrl = "http://127.0.0.1:41343/callbacks/idenfy"
+`)
+	r := run0(t, "launch", "--profile", "lt", "--set", "clientId=p-1", "--dry-run")
+	if strings.Contains(r.out, "41343") {
+		t.Fatalf("the old run's callback address was sent:\n%s", r.out)
+	}
+	if strings.Count(r.err, "note: profile lt: left out callbackUrl, which kycdesk works out at each launch (file rewritten)") != 1 {
+		t.Fatalf("stderr:\n%s", r.err)
+	}
+	b, _ := os.ReadFile(filepath.Join(os.Getenv("XDG_CONFIG_HOME"), "kycdesk", "profiles", "lt.toml"))
+	if strings.Contains(string(b), "callbackUrl") {
+		t.Fatalf("file not cleaned:\n%s", b)
+	}
+	if again := run0(t, "launch", "--profile", "lt", "--set", "clientId=p-1", "--dry-run"); strings.Contains(again.err, "left out") {
+		t.Fatalf("cleaned twice:\n%s", again.err)
 	}
 }

@@ -121,7 +121,11 @@ func TestServeLoad(t *testing.T) {
 				time.Sleep(time.Duration(i) * time.Second / time.Duration(desks))
 			}
 			d.from()
-			press("1")
+			if profileFlow {
+				press("1") // the profile
+			} else {
+				press("7") // iDenfy's explorer: the providers hold 7-9
+			}
 			for n := 0; time.Now().Before(end); n++ {
 				next := time.Now().Add(time.Second)
 				if profileFlow {

@@ -59,11 +59,11 @@ func LoadPreset(env Env, provider string) (providers.Values, error) {
 	if path == "" {
 		return nil, nil
 	}
-	return readPreset(path)
+	return ReadPreset(path)
 }
 
-// readPreset reads a preset file; no file is no preset.
-func readPreset(path string) (providers.Values, error) {
+// ReadPreset reads a preset file; no file is no preset.
+func ReadPreset(path string) (providers.Values, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil

@@ -26,6 +26,7 @@ import (
 //	provider = "idenfy"
 //	title = "Passport, Lithuanian"   # optional; shown on home
 //	label = "Ticket number"          # optional desk label, asked and kept (see Label)
+//	key = 1                          # optional: home's number key, pinned
 //	asked = ["clientId"]
 //	accepted = []
 //	[values]
@@ -47,7 +48,10 @@ type Profile struct {
 	// fields ("Ticket number"): non-personal text the desk uses to find the
 	// session again, shown in lists and kept in the store. It is not sent
 	// to the provider. The typed customer id itself is never stored.
-	Label    string
+	Label string
+	// Key pins the profile's number key on home (1–9; 0 = not pinned:
+	// the desk gives it a free one).
+	Key      int
 	Asked    []string
 	Accepted []string
 	// Values are the fixed values by wire name.
@@ -235,6 +239,12 @@ func profileFromTable(name string, t map[string]any) (Profile, error) {
 			p.Title, err = str(key, v)
 		case "label":
 			p.Label, err = str(key, v)
+		case "key":
+			n, ok := v.(int64)
+			if !ok || n < 1 || n > 9 {
+				return p, fmt.Errorf("key must be a number key from 1 to 9 (e.g. key = 1), not %v", v)
+			}
+			p.Key = int(n)
 		case "asked":
 			p.Asked, err = list(key, v)
 		case "accepted":
@@ -259,7 +269,7 @@ func profileFromTable(name string, t map[string]any) (Profile, error) {
 				}
 			}
 		default:
-			return p, fmt.Errorf("unknown key %q (a profile has provider, title, label, asked, accepted and [values])", key)
+			return p, fmt.Errorf("unknown key %q (a profile has provider, title, label, key, asked, accepted and [values])", key)
 		}
 		if err != nil {
 			return p, err
@@ -285,6 +295,7 @@ type profileFile struct {
 	Provider string         `toml:"provider"`
 	Title    string         `toml:"title,omitempty"`
 	Label    string         `toml:"label,omitempty"`
+	Key      int            `toml:"key,omitzero"`
 	Asked    []string       `toml:"asked"`
 	Accepted []string       `toml:"accepted"`
 	Values   map[string]any `toml:"values"`
@@ -292,7 +303,7 @@ type profileFile struct {
 
 // Encode is the profile's file text.
 func (p Profile) Encode() ([]byte, error) {
-	f := profileFile{Provider: p.Provider, Title: p.Title, Label: p.Label,
+	f := profileFile{Provider: p.Provider, Title: p.Title, Label: p.Label, Key: p.Key,
 		Asked: nonNil(p.Asked), Accepted: nonNil(p.Accepted), Values: map[string]any{}}
 	for _, n := range p.Values.Names() {
 		if l := p.Values.List(n); len(l) == 1 && !p.lists[n] {
@@ -318,7 +329,7 @@ func nonNil(s []string) []string {
 // SaveProfile writes dir/NAME.toml atomically (a temporary file in the
 // same directory, synced, then renamed), mode 0600 in a 0700 directory,
 // and returns its path. Callers check the profile against the registry
-// first (Check).
+// first (desk.CheckProfile).
 func SaveProfile(dir string, p Profile) (string, error) {
 	if dir == "" {
 		return "", errors.New("no configuration directory (set XDG_CONFIG_HOME or HOME)")
@@ -356,95 +367,9 @@ func SaveProfile(dir string, p Profile) (string, error) {
 	return path, nil
 }
 
-// Check validates a profile against the provider registry and returns
-// every problem, each naming its key (provider, asked, values.NAME…):
-// an unknown provider; unknown field names (with the closest wire name);
-// credentials, which never go in a profile; personal data and phone
-// numbers in the fixed values (a profile must not store them: ask them);
-// values made fresh for every launch; fixed values the field rules
-// refuse; asked fields that are also fixed; required fields neither fixed
-// nor asked; titles that do not fit a line.
-func (p Profile) Check(reg providers.Registry) []providers.FieldError {
-	var errs []providers.FieldError
-	add := func(field, format string, a ...any) {
-		errs = append(errs, providers.FieldError{Field: field, Message: fmt.Sprintf(format, a...)})
-	}
-	if p.Name != "" {
-		if err := CheckProfileName(p.Name); err != nil {
-			add("name", "%s", err.Error())
-		}
-	}
-	if msg := checkLine(p.Title, MaxProfileTitle); msg != "" {
-		add("title", "%s", msg)
-	}
-	if msg := checkLine(p.Label, MaxLabelTitle); msg != "" {
-		add("label", "%s", msg)
-	}
-	d, ok := reg.Get(p.Provider)
-	if !ok {
-		add("provider", "unknown provider %q (known: %s)", p.Provider, strings.Join(reg.IDs(), ", "))
-		return errs
-	}
-	spec := d.Spec()
-	fixed := map[string]bool{}
-	for _, name := range sortedKeys(p.Values) {
-		key := "values." + name
-		if c, ok := credentialNamed(d, name); ok {
-			add(key, "is a credential; credentials never go in a profile (set %s in the environment or in config.toml's [%s] table)", c.Env, d.ID)
-			continue
-		}
-		prm, ok := spec.Lookup(name)
-		if !ok {
-			add(key, "%s", unknownField(d, spec, name))
-			continue
-		}
-		fixed[prm.Name] = true
-		switch {
-		case prm.Personal || prm.Kind == providers.KindPhone:
-			add(key, "is personal data; a profile must not store it: ask it per customer instead (asked = [%q])", prm.Name)
-			continue
-		case prm.Unique:
-			add(key, "is made fresh for every launch (it keeps retries apart); leave it out of the profile")
-			continue
-		}
-		for _, e := range providers.ValidateSpec(providers.Spec{prm}, providers.Values{prm.Name: p.Values[name]}) {
-			if !e.Warning {
-				add(key, "%s", e.Message)
-			}
-		}
-	}
-	asked := map[string]bool{}
-	for _, name := range p.Asked {
-		prm, ok := spec.Lookup(name)
-		switch {
-		case !ok:
-			add("asked", "%s: %s", name, unknownField(d, spec, name))
-		case asked[prm.Name]:
-			add("asked", "%s is listed twice", prm.Name)
-		case fixed[prm.Name]:
-			add("asked", "%s is both asked and fixed in [values]; remove one", prm.Name)
-		}
-		if ok {
-			asked[prm.Name] = true
-		}
-	}
-	for _, prm := range spec {
-		if prm.Required && prm.Default == "" && prm.Generate == nil && !fixed[prm.Name] && !asked[prm.Name] {
-			add("asked", "%s is required: fix it in [values] or ask it (asked = [%q])", prm.Name, prm.Name)
-		}
-	}
-	seen := map[string]bool{}
-	for _, code := range p.Accepted {
-		if strings.TrimSpace(code) == "" || seen[code] {
-			add("accepted", "%q: list each warning code once", code)
-		}
-		seen[code] = true
-	}
-	return errs
-}
-
-// checkLine refuses text that does not fit one line of a list.
-func checkLine(s string, max int) string {
+// CheckLine refuses text that does not fit one line of a list: the
+// reason, or "".
+func CheckLine(s string, max int) string {
 	if n := utf8.RuneCountInString(s); n > max {
 		return fmt.Sprintf("is %d characters long; at most %d fit a line", n, max)
 	}
@@ -460,13 +385,16 @@ func checkLine(s string, max int) string {
 // number): printable, one line, at most MaxLabelValue characters. Empty is
 // allowed: the label is optional per launch.
 func CheckLabelValue(v string) error {
-	if msg := checkLine(strings.TrimSpace(v), MaxLabelValue); msg != "" {
+	if msg := CheckLine(strings.TrimSpace(v), MaxLabelValue); msg != "" {
 		return errors.New(msg)
 	}
 	return nil
 }
 
-func credentialNamed(d providers.Descriptor, name string) (providers.Credential, bool) {
+// CredentialNamed finds the provider's credential a profile value is
+// named after (its environment name in any case, its Name, or its Name in
+// snake_case): credentials never go in a profile.
+func CredentialNamed(d providers.Descriptor, name string) (providers.Credential, bool) {
 	for _, c := range d.Credentials {
 		if strings.EqualFold(name, c.Env) || strings.EqualFold(name, c.Name) || name == snake(c.Name) {
 			return c, true
@@ -475,137 +403,19 @@ func credentialNamed(d providers.Descriptor, name string) (providers.Credential,
 	return providers.Credential{}, false
 }
 
-// unknownField names the closest wire name, if one is close.
-func unknownField(d providers.Descriptor, spec providers.Spec, name string) string {
-	if c := spec.Closest(name); c != "" {
-		return fmt.Sprintf("unknown %s parameter; did you mean %s?", d.ID, c)
+// Without returns a copy of the profile without the named values.
+func (p Profile) Without(names ...string) Profile {
+	p.Values = p.Values.Clone()
+	lists := map[string]bool{}
+	for k, v := range p.lists {
+		lists[k] = v
 	}
-	return fmt.Sprintf("unknown %s parameter (see `kycdesk params %s` for the documented names)", d.ID, d.ID)
-}
-
-// Apply builds the values of a launch: the fixed values, then what the
-// operator typed for the asked fields, in the spec's spelling with each
-// value normalised. A typed field the profile does not ask is refused (it
-// is fixed, or not part of this setup): nothing is silently overridden.
-func (p Profile) Apply(spec providers.Spec, typed providers.Values) (providers.Values, []providers.FieldError) {
-	asked := map[string]bool{}
-	for _, n := range p.Asked {
-		if prm, ok := spec.Lookup(n); ok {
-			asked[prm.Name] = true
-		}
+	for _, n := range names {
+		delete(p.Values, n)
+		delete(lists, n)
 	}
-	out := p.Values.Clone()
-	var errs []providers.FieldError
-	for _, n := range sortedKeys(typed) {
-		prm, ok := spec.Lookup(n)
-		if !ok || !asked[prm.Name] {
-			errs = append(errs, providers.FieldError{Field: n,
-				Message: fmt.Sprintf("is not asked by profile %s; edit the profile to change it", p.Name)})
-			continue
-		}
-		out.Set(prm.Name, typed[n]...)
-	}
-	return spec.Canonical(out), errs
-}
-
-// Accepts reports whether the profile has accepted a warning: it has a
-// code and the code is listed in accepted.
-func (p Profile) Accepts(w providers.FieldError) bool {
-	if !w.Warning || w.Code == "" {
-		return false
-	}
-	for _, c := range p.Accepted {
-		if c == w.Code {
-			return true
-		}
-	}
-	return false
-}
-
-// Remaining drops the warnings the profile has accepted; the rest are
-// asked (review) before a launch.
-func (p Profile) Remaining(warnings []providers.FieldError) []providers.FieldError {
-	var out []providers.FieldError
-	for _, w := range warnings {
-		if !p.Accepts(w) {
-			out = append(out, w)
-		}
-	}
-	return out
-}
-
-// Accept records warning codes as accepted (review's "accept for this
-// profile"), once each; warnings without a code cannot be accepted.
-func (p *Profile) Accept(warnings ...providers.FieldError) {
-	for _, w := range warnings {
-		if w.Code != "" && !p.Accepts(w) {
-			p.Accepted = append(p.Accepted, w.Code)
-		}
-	}
-}
-
-// Prepare is the profile screen's enter: the values of the launch (typed
-// over fixed, then the client's Prepare: generated ids made once), the
-// refusals, and the warnings this profile has not accepted. With no
-// refusals and no warnings the launch goes straight out.
-func (p Profile) Prepare(c providers.Client, spec providers.Spec, typed providers.Values) (values providers.Values, refusals, warnings []providers.FieldError) {
-	values, refusals = p.Apply(spec, typed)
-	values = c.Prepare(values)
-	r, w := providers.Problems(c.Validate(values))
-	return values, append(refusals, r...), p.Remaining(w)
-}
-
-// DisplayTitle is what home shows: the title, or the name.
-func (p Profile) DisplayTitle() string {
-	if p.Title != "" {
-		return p.Title
-	}
-	return p.Name
-}
-
-// SuggestAsked proposes the fields a new profile asks per customer: the
-// provider's customer field, the required fields with no default that the
-// provider does not generate, and every personal or phone field that is
-// set (a profile cannot store those).
-func SuggestAsked(d providers.Descriptor, values providers.Values) []string {
-	var out []string
-	for _, p := range d.Spec() {
-		switch {
-		case p.Name == d.CustomerParam,
-			p.Required && p.Default == "" && p.Generate == nil,
-			(p.Personal || p.Kind == providers.KindPhone) && values.Has(p.Name):
-			out = append(out, p.Name)
-		}
-	}
-	return out
-}
-
-// NewProfile makes a profile from a form's values (review's `p`): the
-// asked fields are left out of the fixed values, and so are values a
-// profile must not hold (personal data, phone numbers, values made fresh
-// per launch, unknown names), which are returned as dropped. Check it
-// before saving.
-func NewProfile(name string, d providers.Descriptor, values providers.Values, asked []string) (p Profile, dropped []string) {
-	spec := d.Spec()
-	p = Profile{Name: name, Provider: d.ID, Asked: []string{}, Accepted: []string{}, Values: providers.Values{}}
-	isAsked := map[string]bool{}
-	for _, n := range asked {
-		if prm, ok := spec.Lookup(n); ok && !isAsked[prm.Name] {
-			isAsked[prm.Name] = true
-			p.Asked = append(p.Asked, prm.Name)
-		}
-	}
-	for _, n := range values.Names() {
-		prm, ok := spec.Lookup(n)
-		switch {
-		case ok && isAsked[prm.Name]:
-		case !ok || prm.Personal || prm.Kind == providers.KindPhone || prm.Unique:
-			dropped = append(dropped, n)
-		default:
-			p.SetValue(prm.Name, prm.IsList(), values[n]...)
-		}
-	}
-	return p, dropped
+	p.lists = lists
+	return p
 }
 
 // profilesFromConfig decodes config.toml's [profiles.NAME] tables. A table
@@ -629,4 +439,12 @@ func profilesFromConfig(path string, t map[string]any) ([]Profile, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// DisplayTitle is what home shows: the title, or the name.
+func (p Profile) DisplayTitle() string {
+	if p.Title != "" {
+		return p.Title
+	}
+	return p.Name
 }

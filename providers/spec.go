@@ -86,6 +86,10 @@ type Param struct {
 	// preset never fixes it, or every customer would get the first one's
 	// session.
 	Unique bool
+	// FilledAtLaunch marks a value kycdesk works out at each launch (its
+	// callback receiver's address and the token it checks): it changes
+	// from run to run, so a profile never keeps it.
+	FilledAtLaunch bool
 	// Date says what a KindDate value means, so that dates that cannot be
 	// right (a birth in 1890, an expired document) are questioned.
 	Date DateMeaning

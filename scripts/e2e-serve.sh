@@ -79,7 +79,7 @@ sleep 0.5
 wait_for "Start a verification session"
 
 echo "== iDenfy: keys to the QR"
-keys 1
+keys 7   # iDenfy's explorer key
 wait_for "iDenfy — essentials"
 typed "e2e-serve-1"
 keys Enter

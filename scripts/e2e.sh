@@ -134,7 +134,7 @@ echo "first frame after $(( ($(date +%s%N) - start_ns) / 1000000 )) ms (tmux sta
 screen | grep -q "SANDBOX  $KYCDESK_SANDBOX_URL" || fail "banner does not say where requests go"
 
 echo "== iDenfy: form → review → QR → approve"
-keys 1
+keys 7   # the explorer keys are 7-9 (after the profiles, never moving)
 wait_for "iDenfy — essentials"
 typed "e2e-desk-1"
 keys Enter
@@ -162,7 +162,7 @@ keys n
 wait_for "iDenfy — essentials"
 keys Escape
 wait_for "Start a verification session"
-keys 2
+keys 8
 wait_for "Alibaba Cloud eKYC — essentials"
 enter_until "┃ Merchant user id"
 typed "cust-e2e-7"
@@ -185,7 +185,7 @@ echo "ok: the customer's denial reached the console by callback in $ms ms"
 echo "== DWS: phone → code → verified"
 keys Escape
 wait_for "Start a verification session"
-keys 3
+keys 9
 wait_for "Alipay DWS OTP — essentials"
 enter_until "┃ Mobile number"
 typed "+44 7400 123456"

@@ -21,11 +21,11 @@ func TestTooSmallIgnoresKeys(t *testing.T) {
 	url := startSandbox(t)
 	ctx, j := testContext(t, url)
 	m := New(ctx)
-	send(m, size(50, 12), press("1"), press("enter"), press("enter"))
+	send(m, size(50, 12), press("7"), press("enter"), press("enter"))
 	if m.screen != screenHome || len(j.Sessions()) != 0 {
 		t.Fatalf("keys acted behind the too-small message: screen %v, %d sessions", m.screen, len(j.Sessions()))
 	}
-	send(m, size(80, 24), press("1"), size(50, 12), press("x"), size(80, 24))
+	send(m, size(80, 24), press("7"), size(50, 12), press("x"), size(80, 24))
 	if m.screen != screenForm || m.form.form.Values().Has("clientId") {
 		t.Fatalf("a letter typed behind the message reached the form: %v", m.form.form.Values())
 	}

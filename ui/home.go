@@ -21,7 +21,7 @@ type homeModel struct {
 	cursor   int
 	w, h     int
 	profiles []desk.DeskProfile
-	problems []string // profile files that could not be read
+	problems []string // profile files that could not be read, profiles cleaned as read
 	recent   []desk.Row
 	unknownN int
 }
@@ -30,6 +30,15 @@ type homeModel struct {
 type homeItem struct {
 	profile  *desk.DeskProfile
 	provider *desk.Provider
+}
+
+// key is the line's number key (0 = none): see desk.HomeKeys.
+func (h homeModel) key(i int, it homeItem) int {
+	if it.profile != nil {
+		return it.profile.HomeKey
+	}
+	n := len(h.ctx.entries())
+	return desk.ProviderKey(i-len(h.profiles), n)
 }
 
 func (i homeItem) disabled() string {
@@ -79,8 +88,13 @@ func (h homeModel) unknown() int { return h.unknownN }
 
 func (h homeModel) keys() help.KeyMap {
 	k := h.ctx.Keys
-	n := min(9, len(h.items()))
-	pick := key.NewBinding(key.WithKeys("1"), key.WithHelp(fmt.Sprintf("1-%d", n), "pick"))
+	lo, hi := 9, 1
+	for i, it := range h.items() {
+		if n := h.key(i, it); n > 0 {
+			lo, hi = min(lo, n), max(hi, n)
+		}
+	}
+	pick := key.NewBinding(key.WithKeys("1"), key.WithHelp(fmt.Sprintf("%d-%d", lo, hi), "pick"))
 	return bindings{short: []key.Binding{k.Up, k.Down, k.Select, pick, k.Sessions, k.Help, k.QuitQ}}
 }
 
@@ -107,9 +121,11 @@ func (h homeModel) update(msg tea.Msg) (homeModel, tea.Cmd) {
 		// digits open a line directly: the profile's number is the first
 		// of the three keys from home to a QR
 		if s := km.String(); len(s) == 1 && s[0] >= '1' && s[0] <= '9' {
-			if i := int(s[0] - '1'); i < len(items) {
-				h.cursor = i
-				return h, open(items[i])
+			for i, it := range items {
+				if h.key(i, it) == int(s[0]-'0') {
+					h.cursor = i
+					return h, open(it)
+				}
 			}
 		}
 	}
@@ -138,8 +154,8 @@ func (h homeModel) view() string {
 	line := func(i int, name, rest string, disabled string) {
 		cur := "  "
 		num := "   "
-		if i < 9 {
-			num = fmt.Sprintf("%d  ", i+1)
+		if k := h.key(i, items[i]); k > 0 {
+			num = fmt.Sprintf("%d  ", k)
 		}
 		label := num + name
 		l := label + " " + s.Subtle.Render(rest)
@@ -184,7 +200,7 @@ func (h homeModel) view() string {
 		}
 	}
 	for _, p := range h.problems {
-		b.WriteString(s.Warn.Render(truncate("profile not read: "+p, h.w)) + "\n")
+		b.WriteString(s.Warn.Render(wrap(p, max(20, h.w))) + "\n")
 	}
 	if p := h.ctx.Desk.Problem(); p != "" {
 		b.WriteString("\n" + s.Warn.Render(truncate("store: "+p, h.w)) + "\n")

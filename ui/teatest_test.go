@@ -45,7 +45,7 @@ func TestTeatestWholePath(t *testing.T) {
 		}
 	}
 	must("Start a verification session")
-	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("1")})
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("7")})
 	must("essentials")
 	tm.Type("teatest-1")
 	must("teatest-1")

@@ -237,7 +237,7 @@ func assertFits(t *testing.T, v string, w, h int) {
 // walkIdenfy drives the console from home to the result screen.
 func walkIdenfy(t *testing.T, m *Model, clientID string) {
 	t.Helper()
-	send(m, press("1"))
+	send(m, press("7")) // iDenfy's explorer: the providers hold 7-9
 	if m.screen != screenForm {
 		t.Fatalf("not on the form: %v", m.screen)
 	}
@@ -328,7 +328,7 @@ func TestCrossFieldProblemsReturnToTheForm(t *testing.T) {
 func TestCtrlCQuitsFromInsideTheForm(t *testing.T) {
 	ctx, _ := testContext(t, "http://127.0.0.1:8470")
 	m := New(ctx)
-	send(m, size(80, 24), press("1"))
+	send(m, size(80, 24), press("7"))
 	_, cmd := m.Update(press("ctrl+c"))
 	if cmd == nil {
 		t.Fatal("ctrl+c returned no command")
@@ -341,7 +341,7 @@ func TestCtrlCQuitsFromInsideTheForm(t *testing.T) {
 func TestEscGoesBackAndQOnlyWhereNotTyping(t *testing.T) {
 	ctx, _ := testContext(t, "http://127.0.0.1:8470")
 	m := New(ctx)
-	send(m, size(80, 24), press("1"))
+	send(m, size(80, 24), press("7"))
 	_, cmd := m.Update(press("q")) // a letter in a field
 	if cmd != nil {
 		if _, ok := cmd().(tea.QuitMsg); ok {

@@ -283,6 +283,7 @@ func Spec() providers.Spec {
 				"(otherwise HTTP 400). The callback can be delayed: confirm the result with CheckResult. kycdesk fills it " +
 				"(with a CallbackToken) when its callback receiver is reachable.",
 			Check: checkCallbackURL, Pattern: "https (plain http only to a loopback host, in the sandbox)",
+			FilledAtLaunch: true,
 		},
 		{
 			Name: "CallbackToken", Label: "Callback token", Kind: providers.KindText, ASCII: true,
@@ -290,7 +291,8 @@ func Spec() providers.Spec {
 			Doc:         "A security token you generate for anti-replay and tamper checks; when set, it is included in the CallbackUrl callback.",
 			// Personal in the session store's sense: it authenticates callbacks, so
 			// it is kept out of the session store with the personal fields.
-			Personal: true,
+			Personal:       true,
+			FilledAtLaunch: true,
 		},
 		{
 			Name: "AppQualityCheck", Label: "Strict face quality check", Kind: providers.KindEnum, Default: "Y", Options: yn("Y"),

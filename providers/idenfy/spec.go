@@ -351,6 +351,7 @@ func Spec() providers.Spec {
 				"loopback receiver (plain http to a loopback host is allowed there only).",
 			Placeholder: "https://mywebsite.com/idenfy/webhookendpoint",
 			Check:       checkCallbackURL, Pattern: "https (plain http only to a loopback host, in the sandbox)",
+			FilledAtLaunch: true,
 		},
 		{
 			Name: "showInstructions", Label: "Show instructions", Kind: providers.KindBool, Default: "true",

@@ -1,4 +1,4 @@
-package config
+package desk
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/kycdesk/kycdesk/config"
 	"github.com/kycdesk/kycdesk/providers"
 )
 
@@ -36,7 +37,7 @@ func ConvertPresets(dir string, reg providers.Registry) (converted []Profile, pr
 		p, notes, err := convertPreset(path, profilesDir, d, reg)
 		problems = append(problems, notes...)
 		if err != nil {
-			problems = append(problems, &ProfileError{Source: path, Err: err})
+			problems = append(problems, &config.ProfileError{Source: path, Err: err})
 		}
 		if p.Source != "" { // saved, even when the rename failed
 			converted = append(converted, p)
@@ -46,13 +47,13 @@ func ConvertPresets(dir string, reg providers.Registry) (converted []Profile, pr
 }
 
 func convertPreset(path, profilesDir string, d providers.Descriptor, reg providers.Registry) (Profile, []error, error) {
-	values, err := readPreset(path)
+	values, err := config.ReadPreset(path)
 	if err != nil {
 		return Profile{}, nil, err
 	}
 	name := ""
 	for _, n := range []string{d.ID, d.ID + "-preset"} {
-		if _, err := os.Stat(filepath.Join(profilesDir, n+ProfileExt)); errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Stat(filepath.Join(profilesDir, n+config.ProfileExt)); errors.Is(err, fs.ErrNotExist) {
 			name = n
 			break
 		}
@@ -71,18 +72,18 @@ func convertPreset(path, profilesDir string, d providers.Descriptor, reg provide
 	var notes []error
 	for _, n := range asked {
 		if values.Has(n) {
-			notes = append(notes, &ProfileError{Source: path, Err: fmt.Errorf("%s is asked per customer now, not kept", n)})
+			notes = append(notes, &config.ProfileError{Source: path, Err: fmt.Errorf("%s is asked per customer now, not kept", n)})
 		}
 	}
 	p, dropped := NewProfile(name, d, values, asked)
 	p.Title = d.Name + " preset"
 	for _, n := range dropped {
-		notes = append(notes, &ProfileError{Source: path, Err: fmt.Errorf("%s left out: a profile does not keep it", n)})
+		notes = append(notes, &config.ProfileError{Source: path, Err: fmt.Errorf("%s left out: a profile does not keep it", n)})
 	}
-	if errs := p.Check(reg); len(errs) > 0 {
+	if errs := CheckProfile(p, reg); len(errs) > 0 {
 		return Profile{}, notes, fmt.Errorf("cannot become a profile: %v", errs[0].Error())
 	}
-	saved, err := SaveProfile(profilesDir, p)
+	saved, err := config.SaveProfile(profilesDir, p)
 	if err != nil {
 		return Profile{}, notes, err
 	}
