@@ -12,7 +12,6 @@ import (
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/alibaba"
 	"github.com/kycdesk/kycdesk/providers/catalog"
-	"github.com/kycdesk/kycdesk/session"
 )
 
 func writeFile(t *testing.T, dir, name, body string) string {
@@ -279,7 +278,7 @@ func receiverDesk(t *testing.T, receiver, dir string) *Desk {
 	}
 	j := tempStore(t)
 	return New(Options{Registry: catalog.All(), Mode: providers.ModeSandbox, SandboxURL: base, Store: j,
-		Launcher: &session.Launcher{Store: j, Customer: Customer}, Resolve: resolve, Profiles: ProfileDir{Dir: dir}})
+		Resolve: resolve, Profiles: ProfileDir{Dir: dir}})
 }
 
 // A profile saved with review's `p` never keeps what this run filled in
