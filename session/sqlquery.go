@@ -3,11 +3,49 @@ package session
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"iter"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 )
+
+// A filter's bounds: every word is a condition of the query, and a
+// database refuses an expression past a few thousand ("Expression tree is
+// too large"); no one types more than a few words to find a session.
+const (
+	MaxFilterWords = 16
+	MaxFilterBytes = 256
+)
+
+// ErrFilterTooLong is the answer to a filter past those bounds.
+var ErrFilterTooLong = fmt.Errorf("filter too long: at most %d words and %d characters", MaxFilterWords, MaxFilterBytes)
+
+// filterWords are a filter's words, lower case, without control
+// characters (a NUL is refused by PostgreSQL) or invalid UTF-8.
+func filterWords(text string) []string {
+	text = strings.ToValidUTF8(text, " ")
+	text = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, text)
+	return strings.Fields(lower(text))
+}
+
+// checkFilter refuses a filter past the bounds, before any SQL is built.
+func checkFilter(q Query) error {
+	if len(q.Text) > 4*MaxFilterBytes { // bytes of control characters count too
+		return ErrFilterTooLong
+	}
+	words := filterWords(q.Text)
+	if len(words) > MaxFilterWords || len(strings.Join(words, " ")) > MaxFilterBytes {
+		return ErrFilterTooLong
+	}
+	return nil
+}
 
 // selection is the SQL a Query makes: FROM, WHERE and the column that
 // orders it newest first, with the arguments from $1.
@@ -33,7 +71,7 @@ func (d *DB) selection(q Query, customers bool) selection {
 			}
 		}
 		conds = append(conds, "s.customer IN ("+strings.Join(in, ", ")+")")
-	} else if words := strings.Fields(lower(q.Text)); len(words) > 0 {
+	} else if words := filterWords(q.Text); len(words) > 0 {
 		from, cond, order := d.dialect.TextFilter(words, arg)
 		sel.from, sel.order = from, order
 		conds = append(conds, cond)
@@ -126,6 +164,9 @@ func (d *DB) byNums(ctx context.Context, nums []int64) ([]*Session, error) {
 
 // List implements Store.
 func (d *DB) List(ctx context.Context, q Query) ([]*Session, error) {
+	if err := checkFilter(q); err != nil {
+		return nil, err
+	}
 	if hasCustomers(q) {
 		nums, err := d.nums(ctx, q, q.Limit)
 		if err != nil {
@@ -142,6 +183,9 @@ func (d *DB) List(ctx context.Context, q Query) ([]*Session, error) {
 
 // Count implements Store.
 func (d *DB) Count(ctx context.Context, q Query) (int, error) {
+	if err := checkFilter(q); err != nil {
+		return 0, err
+	}
 	q.Before = ""
 	if hasCustomers(q) || strings.TrimSpace(q.Text) != "" {
 		nums, err := d.nums(ctx, q, q.Limit)
@@ -160,6 +204,9 @@ func (d *DB) Count(ctx context.Context, q Query) (int, error) {
 // Search implements Store: one pass over the matches gives the page and
 // the count.
 func (d *DB) Search(ctx context.Context, q Query, countTo int) ([]*Session, int, error) {
+	if err := checkFilter(q); err != nil {
+		return nil, 0, err
+	}
 	if strings.TrimSpace(q.Text) == "" {
 		page, err := d.List(ctx, q)
 		if err != nil {
