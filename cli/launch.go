@@ -77,15 +77,23 @@ func cmdLaunch(args []string, io *IO) error {
 		if len(pos) == 1 && pos[0] != prof.Profile.Provider {
 			return usage(*asJSON, "PROVIDER", fmt.Sprintf("profile %s is for %s, not %s", prof.Name, prof.Profile.Provider, pos[0]))
 		}
+		typed, err := asTyped(io, prof.Provider.Desc.Spec(), values)
+		if err != nil {
+			return fail(err, *asJSON)
+		}
 		// Through desk.PrepareProfile: fixed values, the typed asked ones
 		// over them; a --set of a field the profile does not ask is refused.
-		dr = a.desk.ProfileDraft(prof, values, *label)
+		dr = a.desk.ProfileDraft(prof, typed, *label)
 	} else {
 		p, err := a.desk.Provider(pos[0])
 		if err != nil {
 			return usage(*asJSON, "PROVIDER", err.Error())
 		}
-		dr = a.desk.Draft(p, documentedNames(io, p.Desc.Spec(), values))
+		typed, err := asTyped(io, p.Desc.Spec(), documentedNames(io, p.Desc.Spec(), values))
+		if err != nil {
+			return fail(err, *asJSON)
+		}
+		dr = a.desk.Draft(p, typed)
 	}
 	p := dr.Provider
 	if err := dr.Problem(); err != nil {
@@ -351,4 +359,20 @@ func documentedNames(io *IO, spec providers.Spec, v providers.Values) providers.
 		}
 	}
 	return v
+}
+
+// asTyped is what the command line sends for the typed values: each as
+// typed, or converted where the provider documents the other spelling
+// (a note on stderr names the field: "note: country: LTU sent as LT"),
+// or refused (exit 2) when it only shares a word with an option's label:
+// a script sees the request it asked for, or why not.
+func asTyped(io *IO, spec providers.Spec, v providers.Values) (providers.Values, error) {
+	out, conv, refusals := spec.AsTyped(v)
+	if len(refusals) > 0 {
+		return nil, providers.Invalid(refusals)
+	}
+	for _, c := range conv {
+		fmt.Fprintln(io.Err, "note:", c.Note())
+	}
+	return out, nil
 }

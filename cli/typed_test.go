@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+// The command line sends what was typed, converts only documented
+// spellings and says so, and refuses a word of a label (exit 2) naming
+// the option it may mean.
+func TestLaunchValuesAsTyped(t *testing.T) {
+	isolate(t)
+	// Exact values: sent as they are, nothing on stderr.
+	r := run0(t, "launch", "idenfy", "--set", "clientId=x", "--set", "country=LT", "--set", "sex=M", "--set", "tokenType=DOCUMENT", "--dry-run")
+	if strings.Contains(r.err, "note:") || !strings.Contains(r.out, `"country":"LT"`) || !strings.Contains(r.out, `"tokenType":"DOCUMENT"`) {
+		t.Fatalf("exact values:\n%s\n%s", r.out, r.err)
+	}
+	// Another case, alpha-3, an option's whole label: converted, each
+	// named on stderr.
+	r = run0(t, "launch", "idenfy", "--set", "clientId=x", "--set", "country=LTU", "--set", "sex=male", "--set", "documents=passport,ID_CARD", "--dry-run")
+	for _, want := range []string{"note: country: LTU sent as LT\n", "note: sex: male sent as M\n", "note: documents: passport sent as PASSPORT\n"} {
+		if !strings.Contains(r.err, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.err)
+		}
+	}
+	if !strings.Contains(r.out, `"country":"LT"`) || !strings.Contains(r.out, `"sex":"M"`) || !strings.Contains(r.out, `"documents":["PASSPORT","ID_CARD"]`) {
+		t.Fatalf("converted values not sent:\n%s", r.out)
+	}
+	// A word found in a label is not the value: refused, exit 2, the
+	// option it may mean named; nothing is sent.
+	bad := cli(t, nil, "launch", "idenfy", "--set", "clientId=x", "--set", "tokenType=SELFIE", "--dry-run")
+	if bad.code != exitInvalid || !strings.Contains(bad.err, `tokenType: "SELFIE" is not one of its values`) ||
+		!strings.Contains(bad.err, "IDENTIFICATION") || strings.Contains(bad.out, "tokenType") {
+		t.Fatalf("SELFIE: exit %d\n%s\n%s", bad.code, bad.out, bad.err)
+	}
+	j := cli(t, nil, "launch", "idenfy", "--set", "clientId=x", "--set", "tokenType=selfie", "--json")
+	if m := oneJSON(t, j.out); j.code != exitInvalid || m["error"].(map[string]any)["field"] != "tokenType" {
+		t.Fatalf("--json: exit %d %v", j.code, m)
+	}
+	// The same rules for a profile's asked fields.
+	writeProfile(t, "dws", "provider = \"dws\"\nasked = [\"identityValue\", \"country\"]\naccepted = []\n")
+	r = run0(t, "launch", "--profile", "dws", "--set", "identityValue=+44 7400 123456", "--set", "country=GBR", "--dry-run")
+	if !strings.Contains(r.err, "note: country: GBR sent as GB\n") {
+		t.Fatalf("profile: %s", r.err)
+	}
+}
