@@ -22,8 +22,9 @@
 // /proc of its pid (per desk), and errors, as text or --json.
 //
 // With --kycdesk BIN it starts the server(s) itself (BIN serve, sandbox
-// mode, a fresh config and state directory each, --store passed on), as
-// separate processes; with --ssh/--http/--pid/--key it drives a server
+// mode, a fresh config and state directory each, --store passed on, and
+// KYCDESK_STORE_KEY or KYCDESK_STORE_KEY_FILE from this environment: a
+// shared store needs the same key at every server), as separate processes; with --ssh/--http/--pid/--key it drives a server
 // that is already running.
 package main
 

@@ -104,6 +104,12 @@ func startServer(cfg *config, n, keys int, log io.Writer) (*target, error) {
 	// or live credentials of the caller's shell never reach it.
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "XDG_CONFIG_HOME=" + filepath.Join(dir, "config"),
 		"XDG_STATE_HOME=" + filepath.Join(dir, "state"), "TZ=UTC"}
+	// Servers sharing a store share its key (kept outside the store).
+	for _, k := range []string{"KYCDESK_STORE_KEY", "KYCDESK_STORE_KEY_FILE"} {
+		if v, ok := os.LookupEnv(k); ok {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
 	errLog, err := os.Create(filepath.Join(dir, "serve.log"))
 	if err != nil {
 		return nil, err
