@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -134,4 +135,11 @@ func runBin(bin string, env []string, args ...string) ([]byte, error) {
 		return append(out.Bytes(), errb.Bytes()...), fmt.Errorf("%w: %s", err, strings.TrimSpace(errb.String()))
 	}
 	return out.Bytes(), nil
+}
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
 }

@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/kycdesk/kycdesk/internal/teabench"
 	"github.com/kycdesk/kycdesk/providers"
 )
 
@@ -78,27 +79,29 @@ func keystrokeScreens(b *testing.B) map[string]keystrokeScreen {
 	return out
 }
 
-// BenchmarkKeystroke is a key's Update plus the View it causes, per
-// screen at 120×40, next to a bare Bubble Tea program's.
+// BenchmarkKeystroke is a key as the program handles it, per screen at
+// 120×40 (teabench: its Update, the commands it returns and the messages
+// they bring, a View after each), next to a bare Bubble Tea program's.
 func BenchmarkKeystroke(b *testing.B) {
 	for name, sc := range keystrokeScreens(b) {
 		m := sc.m
 		send(m, size(120, 40))
 		b.Run(name, func(b *testing.B) {
+			p := teabench.New(b, m)
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				m.Update(sc.keys[i%len(sc.keys)])
-				_ = m.View()
+				p.Press(sc.keys[i%len(sc.keys)])
 			}
+			p.Finish()
 		})
 	}
 	b.Run("bare-bubbletea", func(b *testing.B) {
-		var m tea.Model = newBareList(120, 40)
+		p := teabench.New(b, newBareList(120, 40))
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			m, _ = m.Update([]tea.Msg{keyDown, keyUp}[i%2])
-			_ = m.View()
+			p.Press([]tea.Msg{keyDown, keyUp}[i%2])
 		}
+		p.Finish()
 	})
 }
 
