@@ -94,6 +94,7 @@ type Limits struct {
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration // between keep-alive requests
 	MaxConns          int           // open connections; more are closed at once
+	MaxConnsPerHost   int           // open connections from one address; more are closed at once
 	SummaryEvery      time.Duration // how often the request summary is logged
 	LogLinesPerSecond int           // other log lines beyond this are counted, not written
 }
@@ -106,6 +107,9 @@ var DefaultLimits = Limits{
 	WriteTimeout:      30 * time.Second,
 	IdleTimeout:       60 * time.Second,
 	MaxConns:          256,
+	// Slow clients from one address (400 that never finish their headers)
+	// fill only their own share: others still get in.
+	MaxConnsPerHost:   32,
 	SummaryEvery:      time.Minute,
 	LogLinesPerSecond: 20,
 }
@@ -126,6 +130,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxConns > 0 {
 		d.MaxConns = l.MaxConns
+	}
+	if l.MaxConnsPerHost > 0 {
+		d.MaxConnsPerHost = l.MaxConnsPerHost
 	}
 	if l.SummaryEvery > 0 {
 		d.SummaryEvery = l.SummaryEvery
@@ -314,8 +321,12 @@ func Start(reg providers.Registry, addr string, opts Options) (*Server, error) {
 	if opts.Logf != nil {
 		opts.Logf = s.log.printf // simulators' lines, bounded under a flood
 	}
-	s.listener = &capListener{Listener: ln, max: limits.MaxConns, refused: func(remote string) {
+	s.listener = &capListener{Listener: ln, max: limits.MaxConns, perHost: limits.MaxConnsPerHost, refused: func(remote string, fromHost bool) {
 		s.stats.refused.Add(1)
+		if fromHost {
+			s.log.printf("connection from %s refused: %d connections open from its address (the cap)", remote, limits.MaxConnsPerHost)
+			return
+		}
 		s.log.printf("connection from %s refused: %d connections open (the cap)", remote, limits.MaxConns)
 	}}
 	s.srv = &http.Server{
@@ -568,13 +579,43 @@ func (w logWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// capListener closes connections beyond max at once, so that slow or
-// idle clients cannot take every file descriptor.
+// capListener closes connections beyond max, or beyond perHost from one
+// address, at once, so that slow or idle clients cannot take every file
+// descriptor, nor lock other clients out.
 type capListener struct {
 	net.Listener
-	max     int
-	open    atomic.Int64
-	refused func(remote string)
+	max, perHost int
+	refused      func(remote string, fromHost bool)
+
+	mu     sync.Mutex
+	open   int
+	byHost map[string]int
+}
+
+func (l *capListener) admit(host string) (ok, fromHost bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.open >= l.max {
+		return false, false
+	}
+	if l.perHost > 0 && l.byHost[host] >= l.perHost {
+		return false, true
+	}
+	if l.byHost == nil {
+		l.byHost = map[string]int{}
+	}
+	l.open++
+	l.byHost[host]++
+	return true, false
+}
+
+func (l *capListener) release(host string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.open--
+	if l.byHost[host]--; l.byHost[host] <= 0 {
+		delete(l.byHost, host)
+	}
 }
 
 func (l *capListener) Accept() (net.Conn, error) {
@@ -583,27 +624,31 @@ func (l *capListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		if l.open.Add(1) > int64(l.max) {
-			l.open.Add(-1)
+		host := c.RemoteAddr().String()
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		if ok, fromHost := l.admit(host); !ok {
 			remote := c.RemoteAddr().String()
 			c.Close()
-			l.refused(remote)
+			l.refused(remote, fromHost)
 			continue
 		}
-		return &capConn{Conn: c, l: l}, nil
+		return &capConn{Conn: c, l: l, host: host}, nil
 	}
 }
 
 type capConn struct {
 	net.Conn
 	l    *capListener
+	host string
 	once sync.Once
 }
 
 // Close frees the slot before closing, so that a client that sees the
 // close can connect again at once.
 func (c *capConn) Close() error {
-	c.once.Do(func() { c.l.open.Add(-1) })
+	c.once.Do(func() { c.l.release(c.host) })
 	return c.Conn.Close()
 }
 

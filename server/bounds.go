@@ -178,3 +178,48 @@ func guardOf(ctx ssh.Context) *guardConn {
 	gc, _ := ctx.Value(guardKey{}).(*guardConn)
 	return gc
 }
+
+// Bounds on the HTTP listener's open connections: slow clients from one
+// address (headers that never end) hold at most their share, so that
+// callbacks, phones and health checks from elsewhere still get in.
+const (
+	httpMaxConns        = 1024
+	httpMaxConnsPerHost = 64
+)
+
+// capListener closes a connection over the guard's caps at once; the
+// slot is held until the connection closes.
+type capListener struct {
+	net.Listener
+	g *connGuard
+}
+
+func (l capListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		host := hostOf(c.RemoteAddr())
+		if !l.g.admit(host) {
+			c.Close()
+			if l.g.onRefuse != nil {
+				l.g.onRefuse(host)
+			}
+			continue
+		}
+		return &slotConn{Conn: c, g: l.g, host: host}, nil
+	}
+}
+
+type slotConn struct {
+	net.Conn
+	g    *connGuard
+	host string
+	once sync.Once
+}
+
+func (c *slotConn) Close() error {
+	c.once.Do(func() { c.g.release(c.host) })
+	return c.Conn.Close()
+}

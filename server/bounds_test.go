@@ -167,3 +167,30 @@ func TestLateTerminalAnswersAreNotKeys(t *testing.T) {
 		t.Errorf("black read as dark=%v known=%v", dark, known)
 	}
 }
+
+// Slow HTTP clients from one address hold at most their share of the
+// HTTP listener; a client from elsewhere is served.
+func TestHTTPSlowClientsHoldTheirShareOnly(t *testing.T) {
+	ts := startServer(t, Config{}, nil, newOperatorKey(t, "alice"))
+	for range httpMaxConnsPerHost + 20 {
+		c, err := net.Dial("tcp", ts.HTTPAddr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+	}
+	ts.waitLog(t, "http connection refused")
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}
+	raw, err := d.Dial("tcp", ts.HTTPAddr())
+	if err != nil {
+		t.Skipf("cannot dial from 127.0.0.2: %v", err)
+	}
+	defer raw.Close()
+	io.WriteString(raw, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	raw.SetReadDeadline(time.Now().Add(waitLong))
+	b, _ := io.ReadAll(raw)
+	if !strings.HasPrefix(string(b), "HTTP/1.1 200") {
+		t.Fatalf("a client from another address got %q", b)
+	}
+}

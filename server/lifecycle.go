@@ -278,6 +278,7 @@ func (s *Server) Run(ctx context.Context) error {
 	close(s.ready)
 
 	failed := make(chan error, 2)
+	capped := capListener{httpLn, &connGuard{max: httpMaxConns, perHost: httpMaxConnsPerHost, onRefuse: s.httpRefused}}
 	go func() {
 		if err := s.sshSrv.Serve(guardListener{quickAck(sshLn), s.guard}); !errors.Is(err, ssh.ErrServerClosed) {
 			failed <- fmt.Errorf("ssh listener: %w", err)
@@ -286,9 +287,9 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() {
 		var err error
 		if s.httpSrv.TLSConfig != nil {
-			err = s.httpSrv.ServeTLS(httpLn, "", "")
+			err = s.httpSrv.ServeTLS(capped, "", "")
 		} else {
-			err = s.httpSrv.Serve(httpLn)
+			err = s.httpSrv.Serve(capped)
 		}
 		if !errors.Is(err, http.ErrServerClosed) {
 			failed <- fmt.Errorf("http listener: %w", err)
@@ -326,6 +327,14 @@ func (s *Server) connRefused(host string) {
 	if log, suppressed := s.ops.refuse.note("conn "+host, time.Now()); log {
 		s.log.Warn("ssh connection refused: too many still in their handshake", "remote", host,
 			"waiting", s.guard.waiting(), "refusals_not_logged", suppressed)
+	}
+}
+
+// httpRefused logs (once a minute per address) a connection closed at
+// the HTTP listener's caps.
+func (s *Server) httpRefused(host string) {
+	if log, suppressed := s.ops.refuse.note("http "+host, time.Now()); log {
+		s.log.Warn("http connection refused: too many open from its address or in all", "remote", host, "refusals_not_logged", suppressed)
 	}
 }
 
