@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/catalog"
 	"github.com/kycdesk/kycdesk/session"
@@ -65,18 +66,18 @@ func cmdSessions(args []string, io *IO) error {
 			by = providers.SanitizeLine(s.Operator + "@" + s.Desk)
 		}
 		fmt.Fprintf(w, "%-9s %-8s %-8s %-36s %-16s %-16s %-16s %s\n", s.ID, s.Provider, s.Mode, providers.SanitizeLine(ref),
-			clip(providers.SanitizeLine(s.Customer), 16), state, s.CreatedAt.Local().Format("2006-01-02 15:04"), by)
+			clip(providers.SanitizeLine(desk.ShownCustomer(s.Customer, s.Extra[desk.LabelKey])), 16), state, s.CreatedAt.Local().Format("2006-01-02 15:04"), by)
 	}
 	return nil
 }
 
 // listJSON is one session of `sessions --json`: launchJSON's members but
-// the challenge, with the customer, the creation time and who launched
-// it at a served desk ("" locally).
+// the challenge, with the customer, the desk label ("" = none), the
+// creation time and who launched it at a served desk ("" locally).
 func listJSON(s *session.Session) map[string]any {
 	j := sessionJSON(s, s.State)
 	return map[string]any{"session": j.Session, "provider": j.Provider, "mode": j.Mode, "url": j.URL,
-		"references": j.References, "expiresAt": j.ExpiresAt, "status": j.Status, "customer": s.Customer,
+		"references": j.References, "expiresAt": j.ExpiresAt, "status": j.Status, "customer": s.Customer, "label": s.Extra[desk.LabelKey],
 		"createdAt": s.CreatedAt.UTC().Format(time.RFC3339), "operator": s.Operator, "desk": s.Desk, "source": source(s)}
 }
 

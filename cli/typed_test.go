@@ -44,3 +44,38 @@ func TestLaunchValuesAsTyped(t *testing.T) {
 		t.Fatalf("profile: %s", r.err)
 	}
 }
+
+// `sessions` shows a launch's desk label (its column, and "label" in
+// --json); an Alibaba customer's keyed hash is not a 64-digit column.
+func TestSessionsShowTheDeskLabel(t *testing.T) {
+	isolate(t)
+	startSandbox(t, noEnv)
+	writeProfile(t, "hk", "provider = \"alibaba\"\nlabel = \"Ticket number\"\nasked = [\"MerchantUserId\"]\naccepted = [\"return-url-unset\"]\n[values]\nDocType = \"01000000\"\n")
+	a, _ := oneJSON(t, run0(t, "launch", "--profile", "hk", "--set", "MerchantUserId=cust-9", "--label", "T-043", "--json").out)["session"].(string)
+	b, _ := oneJSON(t, run0(t, "launch", "alibaba", "--set", "MerchantUserId=cust-10", "--set", "DocType=01000000", "--json").out)["session"].(string)
+	cust := map[string]string{}
+	for _, s := range sessionsJSON(t) {
+		cust[s["session"].(string)], _ = s["customer"].(string)
+	}
+	if len(cust[b]) < 32 {
+		t.Fatalf("the Alibaba customer is %q, not a keyed hash: this test needs one", cust[b])
+	}
+	r := run0(t, "sessions")
+	for _, line := range strings.Split(r.out, "\n") {
+		switch {
+		case strings.HasPrefix(line, a+" ") && !strings.Contains(line, "#T-043"):
+			t.Errorf("the label is not shown: %q", line)
+		case strings.HasPrefix(line, b+" ") && strings.Contains(line, cust[b][:12]):
+			t.Errorf("a long hash is shown as the customer: %q", line)
+		}
+	}
+	for _, s := range sessionsJSON(t) {
+		want := ""
+		if s["session"] == a {
+			want = "T-043"
+		}
+		if l, ok := s["label"].(string); !ok || l != want {
+			t.Errorf("session %v: label %v, want %q", s["session"], s["label"], want)
+		}
+	}
+}

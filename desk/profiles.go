@@ -8,6 +8,7 @@ import (
 
 	"github.com/kycdesk/kycdesk/config"
 	"github.com/kycdesk/kycdesk/providers"
+	"github.com/kycdesk/kycdesk/session"
 )
 
 // Profile is a desk profile (config.Profile): the screens reach profiles
@@ -18,7 +19,30 @@ type Profile = config.Profile
 // the launch's Extra, which the history stores with the session, lists
 // show and a store migration carries as it is. It is never sent to the
 // provider, and it is the only place the label lives.
-const LabelKey = "deskLabel"
+const LabelKey = session.LabelKey
+
+// ShownCustomer is who a session is for as a list shows it: the desk
+// label ("#T-043") when the launch kept one, else the customer; a keyed
+// hash that stands for the customer id (Alibaba's, 64 hex digits) is
+// shortened to its first 8 digits, which still tell sessions apart.
+func ShownCustomer(customer, label string) string {
+	if label != "" {
+		return "#" + label
+	}
+	if len(customer) >= 32 && isHex(customer) {
+		return customer[:8] + "…"
+	}
+	return customer
+}
+
+func isHex(s string) bool {
+	for _, r := range s {
+		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F') {
+			return false
+		}
+	}
+	return true
+}
 
 // ProfileStore is where a desk's profiles come from and go: profile files
 // (ProfileDir), or a served desk's configuration.

@@ -398,3 +398,54 @@ func TestHomeKeysStayPut(t *testing.T) {
 		t.Fatalf("%v", errs)
 	}
 }
+
+// A desk label finds its session again, typed whole or its start, and
+// nothing else; lists show it instead of the customer, and a keyed hash
+// of a customer is shortened.
+func TestDeskLabelsAreSearchable(t *testing.T) {
+	sb := startSandbox(t)
+	dir := t.TempDir()
+	writeFile(t, dir, "hk.toml", `provider = "alibaba"
+label = "Ticket number"
+asked = ["MerchantUserId"]
+accepted = ["return-url-unset"]
+[values]
+DocType = "01000000"
+`)
+	d := newDesk(t, providers.ModeSandbox, sb.URL, tempStore(t), nil)
+	d.o.Profiles = ProfileDir{Dir: dir}
+	prof, err := d.Profile("hk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	for i, label := range []string{"T-043", "T-1000", "Q-7"} {
+		dr := d.ProfileDraft(prof, providers.Values{"MerchantUserId": {fmt.Sprintf("cust-%d", i)}}, label)
+		o, err := d.Launch(context.Background(), dr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[label] = o.ID
+	}
+	for q, want := range map[string][]string{"T-043": {"T-043"}, "t-043": {"T-043"}, "T-10": {"T-1000"}, "T-1000": {"T-1000"}, "T-": {"T-1000", "T-043"}, "Q-7": {"Q-7"}} {
+		rows, _ := d.Sessions(q, 0)
+		var got []string
+		for _, r := range rows {
+			got = append(got, r.Label)
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("filter %q found %v, want %v", q, got, want)
+		}
+	}
+	rows, _ := d.Sessions("T-043", 0)
+	if len(rows) != 1 || rows[0].ID != ids["T-043"] || ShownCustomer(rows[0].Customer, rows[0].Label) != "#T-043" {
+		t.Fatalf("%+v", rows)
+	}
+	hash := strings.Repeat("3fa9c2e1", 8)
+	if got := ShownCustomer(hash, ""); got != "3fa9c2e1…" {
+		t.Fatalf("hash shown as %q", got)
+	}
+	if got := ShownCustomer("desk-0042", ""); got != "desk-0042" {
+		t.Fatalf("a typed id shown as %q", got)
+	}
+}

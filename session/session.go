@@ -251,8 +251,13 @@ func cloneMap(m map[string]string) map[string]string {
 	return out
 }
 
+// LabelKey is where a launch keeps its desk label (a ticket number) in
+// its Extra (desk.LabelKey): the desk finds a session again by it.
+const LabelKey = "deskLabel"
+
 // appendIndex appends the lower-case text Filter matches: id, provider,
-// mode, customer, references, state and the error's kind and code.
+// mode, customer, desk label, references, state and the error's kind and
+// code.
 func (s *Session) appendIndex(b []byte) []byte {
 	b = appendLower(b, s.ID)
 	b = append(b, '\n')
@@ -261,6 +266,10 @@ func (s *Session) appendIndex(b []byte) []byte {
 	b = appendLower(b, string(s.Mode))
 	b = append(b, '\n')
 	b = appendLower(b, s.Customer)
+	if l := s.Extra[LabelKey]; l != "" {
+		b = append(b, '\n')
+		b = appendLower(b, l)
+	}
 	refs := s.References()
 	for _, k := range sortedKeys(refs) {
 		b = append(b, '\n')

@@ -261,12 +261,9 @@ func sessionLine(ctx *Context, r desk.Row, now time.Time) string {
 	if len(ref) > 14 {
 		ref = ref[:13] + "…"
 	}
-	cust := r.Customer
-	if r.Label != "" {
-		// The desk's own label (a ticket number), not what the provider
-		// was sent (Alibaba's hash of the customer id).
-		cust = "#" + r.Label
-	}
+	// The desk's own label (a ticket number), not what the provider was
+	// sent (Alibaba's hash of the customer id).
+	cust := desk.ShownCustomer(r.Customer, r.Label)
 	if len([]rune(cust)) > 14 {
 		cust = string([]rune(cust)[:13]) + "…"
 	}
