@@ -94,7 +94,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fs.Parse(rest); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
+				return nil, helpRequested{fs}
 			}
 			return nil, usage(jsonWanted(args), "flags", err.Error())
 		}

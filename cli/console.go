@@ -24,6 +24,9 @@ func cmdConsole(args []string, io *IO) error {
 	accessible := fs.Bool("accessible", false, "use huh's accessible mode for forms")
 	store := storeFlag(fs)
 	fs.Usage = func() { fmt.Fprint(io.Err, usageText) }
+	if wantsHelp(args) {
+		return helpRequested{fs}
+	}
 	if err := fs.Parse(args); err != nil {
 		return exitCode(exitInvalid)
 	}

@@ -88,6 +88,11 @@ func report(io *IO, err error) int {
 	if errors.As(err, &code) {
 		return int(code)
 	}
+	var help helpRequested
+	if errors.As(err, &help) {
+		printHelp(io.Out, help.fs)
+		return exitOK
+	}
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(io.Out, usageText)
 		return exitOK

@@ -48,10 +48,10 @@ func cmdServe(args []string, io *IO) error {
 	var flags server.Config
 	fs.StringVar(&flags.SSHListen, "ssh-listen", "", "SSH address desks connect to (default "+server.DefaultSSHListen+")")
 	fs.StringVar(&flags.HTTPListen, "http-listen", "", "HTTP address of callbacks, health, metrics and, in the sandbox, the simulators (default "+server.DefaultHTTPListen+")")
-	fs.StringVar(&flags.PublicURL, "public-url", "", "base URL providers' callbacks and customers' phones use")
-	fs.StringVar(&flags.OperatorsFile, "operators", "", "authorized_keys file of operators (comment = name)")
+	fs.StringVar(&flags.PublicURL, "public-url", "", "base URL providers' callbacks and customers' phones use, e.g. https://kyc.example.com behind a TLS proxy (default: the HTTP listener's own address)")
+	fs.StringVar(&flags.OperatorsFile, "operators", "", "authorized_keys file of operators, comment = name (default $XDG_CONFIG_HOME/kycdesk/operators)")
 	fs.StringVar(&flags.Store, "store", "", "the session store: a SQLite file, sqlite:PATH or postgres://… shared by several servers (default: $"+StoreEnv+", then store in config.toml, then the local SQLite file)")
-	fs.StringVar(&flags.HostKeyFile, "host-key", "", "SSH host key (ed25519, made on first start)")
+	fs.StringVar(&flags.HostKeyFile, "host-key", "", "SSH host key, ed25519, made on first start (default $XDG_CONFIG_HOME/kycdesk/ssh_host_ed25519_key)")
 	fs.StringVar(&flags.TLSCert, "tls-cert", "", "TLS certificate for the HTTP listener")
 	fs.StringVar(&flags.TLSKey, "tls-key", "", "TLS key for the HTTP listener")
 	fs.DurationVar(&flags.IdleTimeout, "idle-timeout", 0, "end a desk's session after this long without a key (default 30m)")
@@ -299,8 +299,51 @@ func startServe(ctx context.Context, cfg server.Config, f *config.File, io *IO) 
 	if s.mode == providers.ModeSandbox {
 		fmt.Fprintf(io.Out, "sandbox: simulators and customer pages at %s (QR codes use %s)\n", s.sandboxURL, s.sb.PublicURL)
 	}
+	s.startupNotes()
 	fmt.Fprintln(io.Out, "ready")
 	return s, nil
+}
+
+// startupNotes print what a desk runs to connect, and warn of what
+// would keep desks, providers or phones from reaching this server.
+func (s *served) startupNotes() {
+	ssh := s.srv.SSHAddr()
+	host, port, _ := net.SplitHostPort(ssh)
+	ip := net.ParseIP(host)
+	deskHost := host
+	if ip != nil && ip.IsUnspecified() {
+		deskHost = "HOST"
+		if h, err := os.Hostname(); err == nil && h != "" {
+			deskHost = h
+		}
+	}
+	if strings.Contains(deskHost, ":") {
+		deskHost = "[" + deskHost + "]"
+	}
+	fmt.Fprintf(s.io.Out, "desks connect with: ssh -p %s DESK@%s (DESK names the desk, e.g. desk-12)\n", port, deskHost)
+	warn := func(format string, a ...any) { fmt.Fprintf(s.io.Err, "warning: "+format+"\n", a...) }
+	if ip != nil && ip.IsLoopback() {
+		warn("SSH listens on loopback only (%s): desks on other machines cannot connect; to serve the LAN use --ssh-listen 0.0.0.0:%s", ssh, port)
+	}
+	if s.cfg.PublicURL == "" {
+		h, _, _ := net.SplitHostPort(s.srv.HTTPAddr())
+		if hip := net.ParseIP(h); hip != nil && hip.IsLoopback() {
+			warn("no --public-url: callbacks and the QR codes' pages use %s, which only this machine reaches; set --public-url to an address providers and phones can reach", s.callback.BaseURL)
+		} else {
+			warn("no --public-url: callbacks and the QR codes' pages use %s; if providers or phones reach this server by another name (a proxy, NAT), set --public-url", s.callback.BaseURL)
+		}
+	}
+	if s.mode != providers.ModeLive {
+		return
+	}
+	for _, d := range s.reg {
+		if p := s.resolve(d, s.mode, ""); p.Disabled != "" {
+			warn("%s is disabled on every desk: %s", d.Name, p.Disabled)
+		}
+	}
+	if s.io.Getenv(IdenfyWebhookKeyEnv) == "" {
+		warn("%s is not set: iDenfy's webhooks cannot be verified, so results come from its status API instead", IdenfyWebhookKeyEnv)
+	}
 }
 
 // wait waits for the server to stop (SIGTERM, SIGINT) and closes what it
