@@ -64,8 +64,8 @@ type Sink interface {
 	// Session finds a session by provider id and the provider's main
 	// reference (scanRef, TransactionId); ErrUnknownSession if none.
 	Session(ctx context.Context, provider, ref string) (*Session, error)
-	// Record appends a result for the session, with what proves it. st is
-	// sanitized and bounded.
+	// Record appends a result for the session, with what proves it;
+	// ErrUnknownSession when there is none. st is sanitized and bounded.
 	Record(ctx context.Context, provider, ref string, st *providers.Status, proof Proof) error
 }
 
@@ -379,26 +379,18 @@ func (r *Receiver) idenfy(w http.ResponseWriter, req *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(req.Context(), r.opts.AnswerTimeout)
 	defer cancel()
-	_, err = r.sink.Session(ctx, p, hook.ScanRef)
-	switch {
-	case errors.Is(err, ErrUnknownSession):
+	// One lookup: the sink finds the session by its reference as it
+	// records. A later final verdict after a final one (a manual review,
+	// a resubmission) supersedes it; the store's rules decide, in its
+	// transaction.
+	err = r.sink.Record(ctx, p, hook.ScanRef, clean(st), ProofSignature)
+	if errors.Is(err, ErrUnknownSession) {
 		// Not a session of this desk (the account's webhook serves other
 		// systems too): answered 200 so iDenfy does not retry.
 		r.answer(w, p, http.StatusOK, Refused, ReasonUnknownSession)
 		return
-	case err != nil:
-		r.logf("callbacks: idenfy scanRef=%s: %s", hook.ScanRef, providers.SanitizeLine(err.Error()))
-		if r.spoolRequest(req, p, body) {
-			r.answer(w, p, http.StatusOK, Accepted, ReasonSpooled)
-			return
-		}
-		r.answer(w, p, http.StatusServiceUnavailable, Refused, ReasonStoreError)
-		return
 	}
-	// A later final verdict after a final one (a manual review, a
-	// resubmission) supersedes it; the store's rules decide, in its
-	// transaction.
-	if err := r.sink.Record(ctx, p, hook.ScanRef, clean(st), ProofSignature); err != nil {
+	if err != nil {
 		// iDenfy retries on a non-2xx answer.
 		r.logf("callbacks: idenfy scanRef=%s not recorded: %s", hook.ScanRef, providers.SanitizeLine(err.Error()))
 		if r.spoolRequest(req, p, body) {

@@ -71,6 +71,9 @@ func (m *memSink) Record(ctx context.Context, provider, ref string, st *provider
 	if m.fail != nil {
 		return m.fail
 	}
+	if m.sessions[provider+"/"+ref] == nil {
+		return ErrUnknownSession
+	}
 	if m.down != nil {
 		return m.down
 	}

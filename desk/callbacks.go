@@ -76,55 +76,23 @@ func (d *Desk) recordCallback(ctx context.Context, provider, ref string, st *pro
 }
 
 // byReference finds the launched session of provider whose references
-// hold ref exactly, among the sessions of the desk's mode: a sandbox
-// receiver never touches a live session. callbacks.ErrUnknownSession when
-// there is none.
+// hold ref exactly, among the sessions of the desk's mode (one indexed
+// read): a sandbox receiver never touches a live session.
+// callbacks.ErrUnknownSession when there is none.
 func (d *Desk) byReference(ctx context.Context, provider, ref string) (*session.Session, error) {
 	if ref == "" {
 		return nil, callbacks.ErrUnknownSession
 	}
-	match := func(s *session.Session) bool {
-		if s == nil || s.Provider != provider || s.Mode != d.o.Mode || !s.Launched() {
-			return false
-		}
-		for _, v := range s.References() {
-			if v == ref {
-				return true
-			}
-		}
-		return false
-	}
-	get := func(id string) (*session.Session, error) {
-		sctx, cancel := d.storeCtxFrom(ctx)
-		defer cancel()
-		return d.o.Store.Get(sctx, id)
-	}
-	// Get looks a reference up directly, but also takes id prefixes:
-	// what it finds must hold ref exactly.
-	if s, err := get(ref); err == nil && match(s) {
-		return s, nil
-	} else if err != nil && !isMissing(err) {
+	sctx, cancel := d.storeCtxFrom(ctx)
+	defer cancel()
+	s, err := d.o.Store.ByReference(sctx, provider, d.o.Mode, ref)
+	switch {
+	case errors.Is(err, session.ErrNotFound):
+		return nil, callbacks.ErrUnknownSession
+	case err != nil:
 		return nil, fmt.Errorf("history: %w", err)
+	case !s.Launched():
+		return nil, callbacks.ErrUnknownSession
 	}
-	// A reference that is also the prefix of session ids (Get is then
-	// ambiguous): look among the sessions whose text holds it, and read
-	// only the one whose row holds it.
-	p, err := d.SessionsPage(ctx, d.o.Mode, ref, "", 50)
-	if err != nil {
-		return nil, fmt.Errorf("history: %w", err)
-	}
-	for _, r := range p.Rows {
-		if r.Provider != provider || r.Launch == nil {
-			continue
-		}
-		for _, v := range r.Launch.References {
-			if v != ref {
-				continue
-			}
-			if s, err := get(r.ID); err == nil && match(s) {
-				return s, nil
-			}
-		}
-	}
-	return nil, callbacks.ErrUnknownSession
+	return s, nil
 }

@@ -58,6 +58,9 @@ type DB struct {
 	feed      *feed
 	onClose   func() error
 
+	// stmts are the statements prepared once (prepared): SQL → *sql.Stmt.
+	stmts sync.Map
+
 	mu       sync.Mutex
 	warnings []string
 	closed   bool
@@ -143,6 +146,10 @@ func (d *DB) Close() error {
 	d.closed = true
 	d.mu.Unlock()
 	d.feed.close()
+	d.stmts.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
 	err := d.db.Close()
 	if d.onClose != nil {
 		err = errors.Join(err, d.onClose())
@@ -184,7 +191,9 @@ func (d *DB) migrate(ctx context.Context, strictKey bool) error {
 	}
 	// A new database (no tables yet), a migration to apply or a key to record.
 	defer d.purgeRewritten(ctx)
-	return d.write(ctx, func(tx *wtx) error {
+	// Statements prepared in the transaction: the migration's DDL locks
+	// the tables, and one prepared on another connection would wait for it.
+	return d.writeTx(ctx, txLocal, func(tx *wtx) error {
 		if err := d.lock(ctx, tx, migrationLock); err != nil {
 			return err
 		}
@@ -326,19 +335,29 @@ func (d *DB) retry(ctx context.Context, fn func() error) error {
 // connection's _txlock), which holds the database's write lock from the
 // start; on PostgreSQL READ COMMITTED with advisory locks (lock).
 func (d *DB) write(ctx context.Context, fn func(tx *wtx) error) error {
-	return d.writeTx(ctx, false, fn)
+	return d.writeTx(ctx, txShared, fn)
 }
 
-func (d *DB) writeTx(ctx context.Context, bulk bool, fn func(tx *wtx) error) error {
+// How a write transaction prepares its statements.
+const (
+	txShared = iota // once per connection, kept (DB.prepared)
+	txLocal         // in the transaction (a migration, whose DDL locks the tables)
+	txBulk          // in the transaction, with the dialect's bulk-load steps
+)
+
+func (d *DB) writeTx(ctx context.Context, mode int, fn func(tx *wtx) error) error {
+	bulk := mode == txBulk
 	return d.retry(ctx, func() error {
 		tx, err := d.db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
-		w := &wtx{Tx: tx, ctx: ctx}
+		w := &wtx{Tx: tx, ctx: ctx, db: d}
 		var steps []string
-		if bulk {
+		if mode != txShared {
 			w.stmts = map[string]*sql.Stmt{}
+		}
+		if bulk {
 			steps = d.dialect.BulkStart
 		}
 		for _, q := range steps {
@@ -363,11 +382,14 @@ func (d *DB) writeTx(ctx context.Context, bulk bool, fn func(tx *wtx) error) err
 	})
 }
 
-// wtx is a write transaction. A bulk one (an import, a load) prepares
-// each statement once instead of at each use.
+// wtx is a write transaction. Its statements are prepared once per
+// connection and kept (DB.prepared): a webhook or a launch does not pay
+// for parsing the same SQL again. A bulk one (an import, a load) keeps
+// its own, prepared in the transaction.
 type wtx struct {
 	*sql.Tx
 	ctx   context.Context
+	db    *DB
 	stmts map[string]*sql.Stmt
 	// head is the MAC of the last event this transaction wrote, once it
 	// holds the chain's lock (chained).
@@ -376,6 +398,13 @@ type wtx struct {
 }
 
 func (w *wtx) stmt(q string) (*sql.Stmt, error) {
+	if w.stmts == nil {
+		st, err := w.db.prepared(w.ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		return w.StmtContext(w.ctx, st), nil
+	}
 	if st, ok := w.stmts[q]; ok {
 		return st, nil
 	}
@@ -388,10 +417,6 @@ func (w *wtx) stmt(q string) (*sql.Stmt, error) {
 }
 
 func (w *wtx) exec(q string, args ...any) error {
-	if w.stmts == nil {
-		_, err := w.ExecContext(w.ctx, q, args...)
-		return err
-	}
 	st, err := w.stmt(q)
 	if err != nil {
 		return err
@@ -401,15 +426,39 @@ func (w *wtx) exec(q string, args ...any) error {
 }
 
 func (w *wtx) row(q string, args ...any) *sql.Row {
-	if w.stmts == nil {
-		return w.QueryRowContext(w.ctx, q, args...)
-	}
 	st, err := w.stmt(q)
 	if err != nil {
 		// A Row carrying the error: the query fails the same way.
 		return w.QueryRowContext(w.ctx, q, args...)
 	}
 	return st.QueryRowContext(w.ctx, args...)
+}
+
+// prepared is q prepared on the database, once: database/sql prepares it
+// again on each connection that runs it, and keeps that too.
+func (d *DB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := d.stmts.Load(q); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := d.db.PrepareContext(context.WithoutCancel(ctx), q)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := d.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// queryRow is a read outside a transaction through a prepared statement
+// (the hot reads: a session by id, by reference).
+func (d *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := d.prepared(ctx, q)
+	if err != nil {
+		return d.db.QueryRowContext(ctx, q, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 // lock takes the dialect's transaction lock on name (nothing on SQLite,
@@ -420,16 +469,14 @@ func (d *DB) lock(ctx context.Context, tx *wtx, name string) error {
 	}
 	h := fnv.New64a()
 	h.Write([]byte(name))
-	_, err := tx.ExecContext(ctx, d.dialect.Lock, int64(h.Sum64()))
-	return err
+	return tx.exec(d.dialect.Lock, int64(h.Sum64()))
 }
 
 func (d *DB) notify(ctx context.Context, tx *wtx, id string) error {
 	if d.dialect.Notify == "" {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, d.dialect.Notify, d.channel, id)
-	return err
+	return tx.exec(d.dialect.Notify, d.channel, id)
 }
 
 func (d *DB) failed(err error) error {

@@ -25,7 +25,7 @@ func (d *DB) Synthesize(ctx context.Context, n int, end time.Time) error {
 		}
 		return string(b)
 	}
-	return d.writeTx(ctx, true, func(tx *wtx) error {
+	return d.writeTx(ctx, txBulk, func(tx *wtx) error {
 		for i := range n {
 			at := normTime(start.Add(time.Duration(i) * every))
 			provider := [...]string{"idenfy", "alibaba", "dws"}[i%3]

@@ -148,7 +148,7 @@ func (d *DB) ImportJournal(ctx context.Context, path string) (bool, error) {
 		}
 		return false, nil
 	}
-	err = d.writeTx(ctx, true, func(tx *wtx) error {
+	err = d.writeTx(ctx, txBulk, func(tx *wtx) error {
 		notes, imported = nil, false
 		var done string
 		err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE name = 'journal_import'`).Scan(&done)

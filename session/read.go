@@ -47,6 +47,18 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// selectByID reads one session by its id.
+const selectByID = `SELECT ` + sessionCols + ` FROM ` + sessionFrom + ` WHERE s.id = $1`
+
+// loadTx reads session id in a write transaction (prepared once).
+func (d *DB) loadTx(tx *wtx, id string) (*Session, error) {
+	s, err := scanSession(tx.row(selectByID, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	return s, err
+}
+
 func (d *DB) load(ctx context.Context, q querier, id string) (*Session, error) {
 	s, err := scanSession(q.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM `+sessionFrom+` WHERE s.id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -131,6 +143,20 @@ JOIN session_docs d ON d.num = s.num WHERE r.value = $1 ORDER BY s.num DESC LIMI
 	}
 	return nil, fmt.Errorf("%w: %q matches %d sessions (%s%s); give more of the id", ErrAmbiguous, q, total,
 		strings.Join(ids, ", "), more)
+}
+
+// ByReference implements Store.
+func (d *DB) ByReference(ctx context.Context, provider string, mode providers.Mode, ref string) (*Session, error) {
+	if ref == "" {
+		return nil, fmt.Errorf("%w: no reference", ErrNotFound)
+	}
+	s, err := scanSession(d.queryRow(ctx, `SELECT `+sessionCols+` FROM refs r JOIN sessions s ON s.num = r.num
+JOIN session_docs d ON d.num = s.num WHERE r.value = $1 AND s.provider = $2 AND s.mode = $3 ORDER BY s.num DESC LIMIT 1`,
+		ref, provider, string(mode)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%w: %s reference %q", ErrNotFound, provider, ref)
+	}
+	return s, d.failed(err)
 }
 
 // History implements Store.

@@ -70,6 +70,10 @@ type Store interface {
 	// that only one session has, or by a provider reference given exactly.
 	// It wraps ErrNotFound or ErrAmbiguous.
 	Get(ctx context.Context, q string) (*Session, error)
+	// ByReference finds the launched session of provider and mode whose
+	// references hold ref exactly (a callback's scanRef or TransactionId),
+	// in one indexed read; it wraps ErrNotFound.
+	ByReference(ctx context.Context, provider string, mode providers.Mode, ref string) (*Session, error)
 	// History is the session's events, oldest first.
 	History(ctx context.Context, id string) ([]Event, error)
 	// List returns the sessions q selects, newest first, at most q.Limit.

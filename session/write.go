@@ -93,7 +93,7 @@ func (d *DB) claimID(ctx context.Context, tx *wtx, at time.Time) (string, error)
 			return "", err
 		}
 		var one int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM sessions WHERE id = $1`, id).Scan(&one)
+		err := tx.row(`SELECT 1 FROM sessions WHERE id = $1`, id).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
 			return id, nil
 		}
@@ -116,7 +116,7 @@ func (d *DB) update(ctx context.Context, id string, build func(cur *Session) (st
 		if err := d.lock(ctx, tx, "id\x00"+id); err != nil {
 			return err
 		}
-		cur, err := d.load(ctx, tx, id)
+		cur, err := d.loadTx(tx, id)
 		if err != nil {
 			return err
 		}
