@@ -148,6 +148,10 @@ type Form struct {
 	// doc is the parameter whose full documentation is open, or "".
 	doc   string
 	theme *huh.Theme
+	// cache is every field as its page holds it (views kept until changed).
+	cache []*cachedField
+	// fresh draws every field afresh (the cache's test compares).
+	fresh bool
 }
 
 // IsEssential reports whether a parameter belongs in the Essentials group:
@@ -188,7 +192,7 @@ func New(title string, spec providers.Spec, initial providers.Values, showAdvanc
 func (f *Form) build(initial providers.Values, showAdvanced bool) {
 	f.single, f.multi, f.advanced = map[string]*string{}, map[string]*[]string{}, new(bool)
 	f.kept, f.fields, f.groupOf, f.selects = providers.Values{}, map[string]huh.Field{}, map[string]int{}, map[string]int{}
-	f.Essentials, f.Advanced, f.Skipped = nil, nil, nil
+	f.Essentials, f.Advanced, f.Skipped, f.cache = nil, nil, nil, nil
 	*f.advanced = showAdvanced
 	var advanced providers.Spec
 	for _, p := range f.spec {
@@ -226,10 +230,14 @@ func (f *Form) build(initial providers.Values, showAdvanced bool) {
 		var fs []huh.Field
 		for _, n := range names {
 			f.groupOf[n] = len(groups)
-			fs = append(fs, f.fields[n])
+			c := &cachedField{Field: f.fields[n], off: &f.fresh}
+			f.cache = append(f.cache, c)
+			fs = append(fs, c)
 		}
 		if last != nil {
-			fs = append(fs, last)
+			c := &cachedField{Field: last, off: &f.fresh}
+			f.cache = append(f.cache, c)
+			fs = append(fs, c)
 		}
 		g := huh.NewGroup(fs...).Title(title).WithTheme(f.theme)
 		if hide != nil {
@@ -281,6 +289,7 @@ func (f *Form) showAdvanced() tea.Cmd {
 // always on screen, and which dropdowns use to show as many options as fit.
 func (f *Form) SetSize(width, height int) tea.Cmd {
 	f.width, f.height = width, height
+	f.touch()
 	for name, field := range f.fields {
 		p, _ := f.spec.Lookup(name)
 		summary := Summary(p, width-2) // huh's field border and padding
@@ -378,6 +387,7 @@ func (f *Form) Focus(name string) bool {
 	}
 	if g > 0 {
 		*f.advanced = true
+		f.touch() // the Advanced question shows the answer
 	}
 	// Bounded walks: a group with a refused field does not let go.
 	for i := 0; i < len(f.groupOf)+2 && f.groupOf[f.focusedKey()] < g; i++ {
@@ -387,6 +397,13 @@ func (f *Form) Focus(name string) bool {
 		f.Form.NextField()
 	}
 	return f.focusedKey() == name
+}
+
+// touch drops the kept views: fields changed from here, not by messages.
+func (f *Form) touch() {
+	for _, c := range f.cache {
+		c.touch()
+	}
 }
 
 func (f *Form) focusedKey() string {

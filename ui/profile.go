@@ -29,6 +29,19 @@ type profileModel struct {
 	problems bool
 	discard  bool
 	w, h     int
+	// fixed is the profile's fixed values as the header lists them, worked
+	// out once (the provider's spec is built anew on each call); head
+	// keeps the last header drawn (issue 18: drawn on every key).
+	fixed string
+	head  *headMemo
+}
+
+// headMemo is a header and what it was drawn from.
+type headMemo struct {
+	w                 int
+	note              string
+	problems, discard bool
+	view              string
 }
 
 // profileSpec is the screen's fields: the asked ones, each shown (no
@@ -57,7 +70,28 @@ func newProfileScreen(ctx *Context, p desk.DeskProfile, typed providers.Values, 
 		initial.Set(labelField, label)
 	}
 	f := forms.New(clean(p.DisplayTitle()), profileSpec(p), initial, true, forms.WithRenderer(ctx.Renderer))
-	return profileModel{ctx: ctx, prof: p, form: f, note: note, problems: problems}
+	return profileModel{ctx: ctx, prof: p, form: f, note: note, problems: problems, fixed: fixedValues(p), head: &headMemo{w: -1}}
+}
+
+// fixedValues lists a profile's fixed values, with their options' labels.
+func fixedValues(p desk.DeskProfile) string {
+	var fixed []string
+	spec := p.Provider.Desc.Spec()
+	for _, n := range p.Values.Names() {
+		vals := append([]string(nil), p.Values.List(n)...)
+		if prm, ok := spec.Lookup(n); ok {
+			for i, v := range vals {
+				if l := prm.OptionLabel(v); l != "" && l != v {
+					vals[i] = l
+				}
+			}
+		}
+		fixed = append(fixed, n+" "+strings.Join(vals, ","))
+	}
+	if len(fixed) == 0 {
+		return ""
+	}
+	return clean("fixed: " + strings.Join(fixed, " · "))
 }
 
 func (p profileModel) init() tea.Cmd { return p.form.Init() }
@@ -148,25 +182,15 @@ func (p profileModel) reopened(typed providers.Values, label string) profileMode
 }
 
 func (p profileModel) header() string {
+	if m := p.head; m != nil && m.w == p.w && m.note == p.note && m.problems == p.problems && m.discard == p.discard {
+		return m.view
+	}
 	s := p.ctx.Styles
 	var b strings.Builder
 	prov := p.prof.Provider
 	b.WriteString(s.Title.Render(clean(p.prof.DisplayTitle())) + s.Subtle.Render("  profile "+p.prof.Name+" · "+prov.Desc.Name+" · ") + modeTag(p.ctx, p.ctx.Desk.Mode()))
-	var fixed []string
-	spec := prov.Desc.Spec()
-	for _, n := range p.prof.Values.Names() {
-		vals := append([]string(nil), p.prof.Values.List(n)...)
-		if prm, ok := spec.Lookup(n); ok {
-			for i, v := range vals {
-				if l := prm.OptionLabel(v); l != "" && l != v {
-					vals[i] = l
-				}
-			}
-		}
-		fixed = append(fixed, n+" "+strings.Join(vals, ","))
-	}
-	if len(fixed) > 0 {
-		b.WriteString("\n" + s.Subtle.Render(truncate("fixed: "+clean(strings.Join(fixed, " · ")), max(10, p.w))))
+	if p.fixed != "" {
+		b.WriteString("\n" + s.Subtle.Render(truncate(p.fixed, max(10, p.w))))
 	}
 	w := max(20, p.w-2)
 	switch {
@@ -176,6 +200,9 @@ func (p profileModel) header() string {
 		b.WriteString("\n" + s.Error.Render(wrap(p.note, w)))
 	case p.note != "":
 		b.WriteString("\n" + s.Warn.Render(wrap(p.note, w)))
+	}
+	if p.head != nil {
+		*p.head = headMemo{w: p.w, note: p.note, problems: p.problems, discard: p.discard, view: b.String()}
 	}
 	return b.String()
 }

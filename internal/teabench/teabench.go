@@ -31,7 +31,7 @@ var cmdType = reflect.TypeOf(tea.Cmd(nil))
 
 // Program holds a model and the messages its waiting commands brought.
 type Program struct {
-	b *testing.B
+	b testing.TB
 	m tea.Model
 
 	mu      sync.Mutex
@@ -42,7 +42,7 @@ type Program struct {
 
 // New starts a program on m (Init is the caller's, as with a model built
 // before the benchmark).
-func New(b *testing.B, m tea.Model) *Program { return &Program{b: b, m: m} }
+func New(b testing.TB, m tea.Model) *Program { return &Program{b: b, m: m} }
 
 // Model is the program's model now.
 func (p *Program) Model() tea.Model { return p.m }
@@ -64,12 +64,17 @@ func (p *Program) Press(msg tea.Msg) {
 // still waiting (the last keys' blinks) and handles their messages, so
 // that every key's follow-ups are counted, however short the run.
 func (p *Program) Finish() {
-	p.b.StopTimer()
+	b, _ := p.b.(*testing.B)
+	if b != nil {
+		b.StopTimer()
+	}
 	p.mu.Lock()
 	p.done = true
 	p.mu.Unlock()
 	p.waiting.Wait()
-	p.b.StartTimer()
+	if b != nil {
+		b.StartTimer()
+	}
 	p.mu.Lock()
 	late := p.arrived
 	p.arrived = nil
@@ -165,7 +170,7 @@ func (p *Program) expand(msg tea.Msg) []tea.Msg {
 
 // Press is one message to m, as a program would handle it, without
 // waiting for timers: for a model whose keys start none.
-func Press(b *testing.B, m tea.Model, msg tea.Msg) tea.Model {
+func Press(b testing.TB, m tea.Model, msg tea.Msg) tea.Model {
 	p := New(b, m)
 	p.Press(msg)
 	return p.m

@@ -65,7 +65,7 @@ func Open(ctx context.Context, rawURL string, getenv func(string) string) (*sess
 	}
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(16)
-	db.SetMaxIdleConns(4)
+	db.SetMaxIdleConns(16) // kept: a burst of launches does not reconnect (issue 18)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fail(err)
