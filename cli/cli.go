@@ -30,10 +30,12 @@ Usage:
                 [--store URL] [--host-key FILE] [--live] [--tls-cert FILE --tls-key FILE] [--idle-timeout D]
                                             desks connect with: ssh desk-12@HOST -p PORT
   kycdesk audit verify [--store URL] [--json]   check the history's MAC chain (tampering)
+  kycdesk report [--since 7d | --from DATE [--to DATE]] [--by desk|operator|provider|day] [--json|--csv] [--mode M]
+                                            launches and results per group (see README)
   kycdesk version
 
 Every command that reads the history (the console, launch, verify, status,
-sessions, serve) takes --store URL: a SQLite file (default
+sessions, report, serve) takes --store URL: a SQLite file (default
 $XDG_STATE_HOME/kycdesk/kycdesk.db), sqlite:PATH or postgres://…; else
 KYCDESK_STORE, else store = "…" in config.toml.
 
@@ -47,6 +49,7 @@ var commands = map[string]func(args []string, io *IO) error{
 	"verify":    cmdVerify,
 	"status":    cmdStatus,
 	"sessions":  cmdSessions,
+	"report":    cmdReport,
 	"params":    cmdParams,
 	"sandbox":   cmdSandbox,
 	"serve":     cmdServe,

@@ -32,7 +32,7 @@ func TestForgedWebhookRecordsNothingFromItsBody(t *testing.T) {
 	if !strings.Contains(ts.errb.String(), "IDENFY_WEBHOOK_SIGNING_KEY is not set") {
 		t.Errorf("no warning at start:\n%s", ts.errb.String())
 	}
-	d := ts.newDesk("alice", "desk-1")
+	d := ts.newDesk("alice", "desk-1", false)
 	defer d.Close()
 	p, err := d.Provider("idenfy")
 	if err != nil {

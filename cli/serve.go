@@ -124,7 +124,7 @@ func serveConfig(f *config.File, fs *flag.FlagSet, flags server.Config, env func
 				keys = append(keys, k.String())
 			}
 			sort.Strings(keys)
-			return cfg, fmt.Errorf("%s [serve]: unknown settings %s (known: ssh_listen, http_listen, public_url, operators, store, host_key, tls_cert, tls_key, idle_timeout, live)",
+			return cfg, fmt.Errorf("%s [serve]: unknown settings %s (known: ssh_listen, http_listen, public_url, operators, store, host_key, tls_cert, tls_key, idle_timeout, live, roles.supervisors)",
 				f.Path, strings.Join(keys, ", "))
 		}
 	}
@@ -290,7 +290,7 @@ func startServe(ctx context.Context, cfg server.Config, f *config.File, io *IO) 
 		s.sandboxH.Store(&h)
 		s.sb = config.SandboxAccess{URL: s.sandboxURL, Token: tok, PublicURL: firstNonEmpty(cfg.PublicURL, s.sandboxURL)}
 	}
-	s.sink = s.newDesk("", "")
+	s.sink = s.newDesk("", "", false)
 	// Desks and callbacks may arrive as soon as the listeners are bound;
 	// they wait for the fields set above (the close orders the writes).
 	close(s.initDone)
@@ -368,14 +368,15 @@ func (s *served) wait() error {
 	return nil
 }
 
-// newDesk is a desk for operator at deskName ("" for the receiver's own).
-func (s *served) newDesk(operator, deskName string) *desk.Desk {
+// newDesk is a desk for operator at deskName ("" for the receiver's own);
+// a supervisor's sees every desk's sessions.
+func (s *served) newDesk(operator, deskName string, supervisor bool) *desk.Desk {
 	o := desk.Options{
 		Registry: s.reg, Mode: s.mode, SandboxURL: s.sandboxURL,
 		Store:    s.store,
 		Resolve:  s.resolve,
 		Profiles: desk.ProfileDir{Dir: config.ProfilesDir(s.io.Getenv), Config: s.file.Profiles},
-		Operator: operator, Desk: deskName,
+		Operator: operator, Desk: deskName, Supervisor: supervisor,
 		Announce: s.announce,
 	}
 	if operator != "" {
@@ -393,7 +394,7 @@ func (s *served) console(sd server.Desk) (tea.Model, []tea.ProgramOption, error)
 	case <-sd.Context.Done():
 		return nil, nil, errors.New("the server is starting or stopping; connect again")
 	}
-	d := s.newDesk(sd.Operator, sd.Name)
+	d := s.newDesk(sd.Operator, sd.Name, sd.Supervisor)
 	s.mu.Lock()
 	s.desks[d] = struct{}{}
 	s.mu.Unlock()

@@ -529,7 +529,7 @@ func TestServeRefusedCallbacksCounted(t *testing.T) {
 
 	// An Alibaba session launched at a desk, completed by the customer:
 	// the simulator's callback is accepted and confirmed once.
-	d := ts.newDesk("alice", "desk-1")
+	d := ts.newDesk("alice", "desk-1", false)
 	defer d.Close()
 	p, err := d.Provider("alibaba")
 	if err != nil {
@@ -649,7 +649,7 @@ func TestServeSIGTERMDuringLaunch(t *testing.T) {
 				inner.ServeHTTP(w, r)
 			})
 			ts.sandboxH.Store(&slow)
-			d := ts.newDesk("alice", "desk-1")
+			d := ts.newDesk("alice", "desk-1", false)
 			p, _ := d.Provider("idenfy")
 			dr := d.Draft(p, providers.Values{"clientId": {"sigterm-1"}, "documents": {"PASSPORT"}})
 			launched := make(chan error, 1)

@@ -27,6 +27,9 @@ func (d *Desk) CloseOut(id, reason string) error {
 		ctx, cancel := d.storeCtx()
 		defer cancel()
 		_, err = d.o.Store.Resolve(ctx, s.ID, "closed out by the operator: "+reason)
+		if err == nil {
+			d.auditSupervisor(s, "close out", reason)
+		}
 		return err
 	}
 	if s.Final() {
@@ -35,6 +38,9 @@ func (d *Desk) CloseOut(id, reason string) error {
 	_, err = d.recordStatus(s.ID, &providers.Status{State: session.StateResolved,
 		Detail: "closed out by the operator: " + providers.SanitizeLine(reason), At: d.Now()}, session.SourceOperator)
 	d.unreachable.Delete(s.ID)
+	if err == nil {
+		d.auditSupervisor(s, "close out", reason)
+	}
 	return err
 }
 

@@ -62,6 +62,9 @@ type Options struct {
 	// Operator and Desk name who works here (a served desk); "" locally.
 	// Every history write of the desk records them (audit.go).
 	Operator, Desk string
+	// Supervisor: the operator sees every desk's sessions; otherwise a
+	// served desk sees only its own (roles.go).
+	Supervisor bool
 	// Metrics hears about launches (nil: none); Track registers each
 	// launch with a server's shutdown (nil: none).
 	Metrics Metrics

@@ -36,7 +36,11 @@ func (d *Desk) storeCtxFrom(parent context.Context) (context.Context, context.Ca
 func (d *Desk) get(id string) (*session.Session, error) {
 	ctx, cancel := d.storeCtx()
 	defer cancel()
-	return d.o.Store.Get(ctx, id)
+	s, err := d.o.Store.Get(ctx, id)
+	if err == nil && !d.Sees(s) {
+		return nil, notYours(s.ID)
+	}
+	return s, err
 }
 
 // recordStatus appends a status to the session's history, saying where it
@@ -81,7 +85,7 @@ func (d *Desk) SessionsPage(ctx context.Context, mode providers.Mode, query, aft
 	ctx, cancel := context.WithTimeout(ctx, storeWait)
 	defer cancel()
 	query = strings.TrimSpace(query)
-	q := session.Query{Mode: mode, Text: query, Before: after, Limit: limit}
+	q := d.scope(session.Query{Mode: mode, Text: query, Before: after, Limit: limit})
 	if query != "" {
 		q.Customers = session.CustomerKeys(d.o.Registry, d.o.Store.CustomerKey(), query)
 	}
@@ -113,7 +117,7 @@ func (d *Desk) SessionsIn(mode providers.Mode, query string, limit int) ([]Row, 
 func (d *Desk) Recent(mode providers.Mode, n int) []Row {
 	ctx, cancel := d.storeCtx()
 	defer cancel()
-	list, err := d.o.Store.List(ctx, session.Query{Mode: mode, Limit: n})
+	list, err := d.o.Store.List(ctx, d.scope(session.Query{Mode: mode, Limit: n}))
 	if err != nil {
 		return nil
 	}
@@ -129,6 +133,10 @@ func (d *Desk) Recent(mode providers.Mode, n int) []Row {
 func (d *Desk) Unknown() int {
 	ctx, cancel := d.storeCtx()
 	defer cancel()
+	if d.scoped() {
+		n, _ := d.unknownCount(ctx)
+		return n
+	}
 	c, err := d.o.Store.Counts(ctx, "", d.Now())
 	if err != nil {
 		return 0

@@ -47,6 +47,8 @@ type Config struct {
 	// the desk (toml: a duration string such as "30m").
 	IdleTimeout time.Duration `toml:"idle_timeout"`
 	Live        bool          `toml:"live"`
+	// Roles names the supervisors ([serve.roles], roles.go).
+	Roles Roles `toml:"roles"`
 
 	// ShutdownGrace is fixed by the contract (10 s); tests shorten it.
 	ShutdownGrace time.Duration `toml:"-"`

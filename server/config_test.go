@@ -1,6 +1,7 @@
 package server
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -71,14 +72,18 @@ tls_cert = "/etc/kycdesk/cert.pem"
 tls_key = "/etc/kycdesk/key.pem"
 idle_timeout = "45m"
 live = true
+
+[serve.roles]
+supervisors = ["carol"]
 `, &f)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := Config{SSHListen: "0.0.0.0:2222", HTTPListen: "127.0.0.1:9000", PublicURL: "https://kyc.example.com",
 		OperatorsFile: "/etc/kycdesk/operators", Store: "postgres://kyc@db/kyc", HostKeyFile: "/var/lib/kycdesk/host_key",
-		TLSCert: "/etc/kycdesk/cert.pem", TLSKey: "/etc/kycdesk/key.pem", IdleTimeout: 45 * time.Minute, Live: true}
-	if f.Serve != want {
+		TLSCert: "/etc/kycdesk/cert.pem", TLSKey: "/etc/kycdesk/key.pem", IdleTimeout: 45 * time.Minute, Live: true,
+		Roles: Roles{Supervisors: []string{"carol"}}}
+	if !reflect.DeepEqual(f.Serve, want) {
 		t.Fatalf("decoded %+v\nwant    %+v", f.Serve, want)
 	}
 }

@@ -111,7 +111,13 @@ func New(cfg Config, opts Options) (*Server, error) {
 	if s.ops, err = loadOperators(cfg.OperatorsFile, s.log); err != nil {
 		return nil, err
 	}
-	s.ops.changed = s.revoke
+	if err := cfg.Roles.check(s.ops.set.Load(), cfg.OperatorsFile); err != nil {
+		return nil, err
+	}
+	s.ops.changed = func(set *operatorSet) {
+		s.revoke(set)
+		s.checkRolesOnReload(set)
+	}
 	s.guard = &connGuard{timeout: cfg.HandshakeTimeout, max: cfg.MaxUnauth, perHost: cfg.MaxUnauthPerHost,
 		onRefuse: s.connRefused}
 	var created bool

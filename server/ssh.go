@@ -23,7 +23,10 @@ import (
 // Desk is who is on the other end of one SSH session, handed to the
 // console factory.
 type Desk struct {
-	Operator    string // the operators file comment for the key that logged in
+	Operator string // the operators file comment for the key that logged in
+	// Supervisor: the operator is one of [serve.roles] supervisors (sees
+	// every desk's sessions); otherwise only their own desk's.
+	Supervisor  bool
 	Name        string // the SSH user name: the desk (desk-12)
 	Fingerprint string // SHA256:… of the operator's key
 	RemoteAddr  string
@@ -208,6 +211,7 @@ func (s *Server) handleSession(sess ssh.Session) {
 	d.key, d.sess = string(sess.PublicKey().Marshal()), sess
 	d.desk = Desk{
 		Operator:    operator,
+		Supervisor:  s.supervisor(operator),
 		Name:        sess.User(),
 		Fingerprint: gossh.FingerprintSHA256(sess.PublicKey()),
 		RemoteAddr:  sess.RemoteAddr().String(),

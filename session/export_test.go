@@ -39,11 +39,13 @@ func (d *DB) Synthesize(ctx context.Context, n int, end time.Time) error {
 			intent := &eventDoc{Provider: provider, Mode: mode, Endpoint: "https://api.example.test", Customer: customer,
 				Values:      []byte(fmt.Sprintf(`{"clientId":[%q],"locale":["en"],"requestId":[%q]}`, customer, req)),
 				Fingerprint: hex(64), Attempt: 1, SendingUntil: at.Add(DefaultSendLease)}
-			s, err := foldEvent(nil, id, EventIntent, at, Actor{}, intent)
+			// Forty desks and sixty operators take turns (the supervisors' figures).
+			by := Actor{Operator: fmt.Sprintf("op-%02d", (i/7)%60), Desk: fmt.Sprintf("desk-%02d", i%40)}
+			s, err := foldEvent(nil, id, EventIntent, at, by, intent)
 			if err != nil {
 				return err
 			}
-			first, err := d.insertEvent(ctx, tx, id, EventIntent, at, Actor{}, intent)
+			first, err := d.insertEvent(ctx, tx, id, EventIntent, at, by, intent)
 			if err != nil {
 				return err
 			}

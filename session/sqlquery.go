@@ -82,6 +82,16 @@ func (d *DB) selection(q Query, customers bool) selection {
 	if q.State != "" {
 		conds = append(conds, "s.state = "+arg(string(q.State)))
 	}
+	var own []string
+	if q.Desk != "" {
+		own = append(own, "s.desk = "+arg(q.Desk))
+	}
+	if q.Operator != "" {
+		own = append(own, "s.operator = "+arg(q.Operator))
+	}
+	if len(own) > 0 {
+		conds = append(conds, "("+strings.Join(own, " OR ")+")")
+	}
 	if q.Before != "" {
 		conds = append(conds, "s.num < (SELECT num FROM sessions WHERE id = "+arg(strings.ToLower(strings.TrimSpace(q.Before)))+")")
 	}

@@ -269,6 +269,10 @@ type Query struct {
 	// previous page).
 	Before string
 	Limit  int // 0: no limit
+	// Desk and Operator, when either is set, keep only the sessions
+	// launched at that desk or by that operator: what an operator of a
+	// served desk sees (a supervisor's query sets neither).
+	Desk, Operator string
 }
 
 // Counts are what the home screen shows.

@@ -354,9 +354,13 @@ func (s sessionsModel) view() string {
 	if s.more {
 		total += "+"
 	}
-	title := fmt.Sprintf("Sessions (%s)", total)
+	name := "Sessions"
+	if scope := s.ctx.Desk.Scope(); scope != "" {
+		name = strings.ToUpper(scope[:1]) + scope[1:] // an operator's: "Your desk's sessions"
+	}
+	title := fmt.Sprintf("%s (%s)", name, total)
 	if s.more || s.total > len(s.rows) {
-		title = fmt.Sprintf("Sessions (newest %d of %s; / filters)", len(s.rows), total)
+		title = fmt.Sprintf("%s (newest %d of %s; / filters)", name, len(s.rows), total)
 	}
 	b.WriteString(st.Title.Render(title))
 	if s.allModes {

@@ -25,6 +25,26 @@ CREATE TRIGGER sessions_search_update AFTER UPDATE OF search ON sessions WHEN ol
     INSERT INTO session_search (session_search, rowid, search) VALUES ('delete', old.num, old.search);
     INSERT INTO session_search (rowid, search) VALUES (new.num, new.search);
 END;`,
+		// A status event's state (events.data is JSON).
+		"event_state": "json_extract(e.data, '$.state')",
+		// sessions.operator, desk and final_at (0003) follow the events:
+		// the actor of the first intent when a session is inserted, the
+		// time of the event that first makes it final.
+		"report_columns": `CREATE TRIGGER sessions_report_insert AFTER INSERT ON sessions
+WHEN new.state IN ('approved', 'denied', 'suspected', 'expired')
+    OR (SELECT e.operator || e.desk FROM events e WHERE e.seq = new.num) <> '' BEGIN
+    UPDATE sessions SET
+        operator = coalesce((SELECT e.operator FROM events e WHERE e.seq = new.num), ''),
+        desk = coalesce((SELECT e.desk FROM events e WHERE e.seq = new.num), ''),
+        final_at = CASE WHEN new.state IN ('approved', 'denied', 'suspected', 'expired') THEN
+            (SELECT min(e.at) FROM events e WHERE e.session_id = new.id AND e.kind = 'status'
+                AND json_extract(e.data, '$.state') IN ('approved', 'denied', 'suspected', 'expired')) END
+    WHERE num = new.num;
+END;
+CREATE TRIGGER sessions_report_final AFTER UPDATE OF state ON sessions
+WHEN new.final_at IS NULL AND new.state IN ('approved', 'denied', 'suspected', 'expired') BEGIN
+    UPDATE sessions SET final_at = (SELECT e.at FROM events e WHERE e.seq = new.last_seq) WHERE num = new.num;
+END;`,
 	},
 	// A bulk load (an import, the benchmarks' history) indexes the
 	// sessions once at the end instead of one by one, with a larger cache.
@@ -85,6 +105,27 @@ BEGIN
     END IF;
     EXECUTE format('CREATE INDEX sessions_search ON sessions USING gin (search %I.gin_trgm_ops)', ext_schema);
 END $$;`,
+		"event_state": "(e.data::jsonb ->> 'state')",
+		// See SQLite's: one BEFORE trigger sets the row's own columns.
+		"report_columns": `CREATE FUNCTION sessions_report() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        SELECT e.operator, e.desk INTO NEW.operator, NEW.desk FROM events e WHERE e.seq = NEW.num;
+        NEW.operator := coalesce(NEW.operator, '');
+        NEW.desk := coalesce(NEW.desk, '');
+    END IF;
+    IF NEW.final_at IS NULL AND NEW.state IN ('approved', 'denied', 'suspected', 'expired') THEN
+        IF TG_OP = 'INSERT' THEN
+            NEW.final_at := (SELECT min(e.at) FROM events e WHERE e.session_id = NEW.id AND e.kind = 'status'
+                AND (e.data::jsonb ->> 'state') IN ('approved', 'denied', 'suspected', 'expired'));
+        ELSE
+            NEW.final_at := (SELECT e.at FROM events e WHERE e.seq = NEW.last_seq);
+        END IF;
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER sessions_report BEFORE INSERT OR UPDATE ON sessions
+    FOR EACH ROW EXECUTE FUNCTION sessions_report();`,
 	},
 	// Transactions are READ COMMITTED; a transaction-scoped advisory lock
 	// per session (and per customer for the duplicate guard) orders the

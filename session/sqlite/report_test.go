@@ -1,0 +1,9 @@
+package sqlite_test
+
+import (
+	"testing"
+
+	"github.com/kycdesk/kycdesk/session/storetest"
+)
+
+func TestReport(t *testing.T) { storetest.RunReport(t, fresh) }
