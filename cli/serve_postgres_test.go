@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -101,6 +102,19 @@ func startServeProc(t *testing.T, bin string, extraEnv []string, ops []operator,
 	}
 	opsFile := filepath.Join(dir, "operators")
 	if err := os.WriteFile(opsFile, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// These tests follow sessions across desks and processes: every
+	// operator is a supervisor, who sees every desk's sessions.
+	var names []string
+	for _, o := range ops {
+		names = append(names, strconv.Quote(o.name))
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "config", "kycdesk"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config", "kycdesk", "config.toml"),
+		[]byte("[serve.roles]\nsupervisors = ["+strings.Join(names, ", ")+"]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	// A whole environment: nothing of the caller's (credentials, a store)

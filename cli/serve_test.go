@@ -427,7 +427,8 @@ func metricsText(t testing.TB, base string) string {
 // The store, `sessions --json`, /healthz and /metrics say the same.
 func TestServeTwoDesksShareResults(t *testing.T) {
 	alice, bob := newOperator(t, "alice"), newOperator(t, "bob")
-	ts := startTestServe(t, 0, alice, bob)
+	// bob supervises: he sees every desk's sessions (roles_test.go).
+	ts := startServeWith(t, "[serve.roles]\nsupervisors = [\"bob\"]\n", alice, bob)
 	addr := ts.srv.SSHAddr()
 	a := openDeskTerm(t, addr, "desk-1", alice, 100, 30)
 	b := openDeskTerm(t, addr, "desk-2", bob, 100, 30)

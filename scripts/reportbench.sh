@@ -7,20 +7,26 @@
 # RSS (/usr/bin/time), three runs each; then the whole year (--since 365d)
 # for scale.
 # usage: scripts/reportbench.sh [SESSIONS]
+# KYCDESK_BENCH_STORE=FILE (with its KYCDESK_STORE_KEY) uses a store made
+# before (TestGenerateStore) instead of generating one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export XDG_STATE_HOME="$work/state" XDG_CONFIG_HOME="$work/config" HOME="$work"
-KYCDESK_STORE_KEY=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+KYCDESK_STORE_KEY=${KYCDESK_STORE_KEY:-$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')}
 export KYCDESK_STORE_KEY
 unset KYCDESK_STORE
 
 go build -o "$work/kycdesk" .
 KYCDESK_GEN_STORE="$work/empty.db" KYCDESK_GEN_SESSIONS=0 go test -count=1 -run '^TestGenerateStore$' ./session/ >/dev/null
-KYCDESK_GEN_STORE="$work/large.db" KYCDESK_GEN_SESSIONS="$n" go test -count=1 -timeout 60m -run '^TestGenerateStore$' -v ./session/ |
-  grep -o '[0-9]* sessions written.*'
+if [ -n "${KYCDESK_BENCH_STORE:-}" ]; then
+  ln -s "$KYCDESK_BENCH_STORE" "$work/large.db"
+else
+  KYCDESK_GEN_STORE="$work/large.db" KYCDESK_GEN_SESSIONS="$n" go test -count=1 -timeout 60m -run '^TestGenerateStore$' -v ./session/ |
+    grep -o '[0-9]* sessions written.*'
+fi
 ls -la "$work"/*.db
 
 for range in 30d 365d; do
