@@ -49,7 +49,7 @@ var helps = map[string]commandHelp{
 		"Copy a running SQLite store consistently to FILE and verify the copy; for PostgreSQL, say how to use pg_dump.",
 		"kycdesk backup /var/backups/kycdesk-$(date +%F).db"},
 	"report": {"report [flags]",
-		"Sessions counted by desk, operator, provider or day.",
+		"The supervisors' figures for the sessions launched in a range, per desk, operator, provider or UTC day: launched, approved, denied, suspected, expired, unknown, pending, approval rate, median and 90th percentile time to a result. A table, --json or --csv (formats in the README).",
 		"kycdesk report --since 7d --by desk"},
 	"version": {"version",
 		"Print the version and the commit it was built from.",
