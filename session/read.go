@@ -206,7 +206,7 @@ func (d *DB) History(ctx context.Context, id string) ([]Event, error) {
 	if err := rows.Err(); err != nil {
 		return nil, d.failed(err)
 	}
-	if len(out) == 0 {
+	if len(out) == 0 && id != "" { // "": the entries about no session, perhaps none yet
 		if _, err := d.load(ctx, d.db, id); err != nil {
 			return nil, d.failed(err)
 		}

@@ -74,7 +74,8 @@ type Store interface {
 	// references hold ref exactly (a callback's scanRef or TransactionId),
 	// in one indexed read; it wraps ErrNotFound.
 	ByReference(ctx context.Context, provider string, mode providers.Mode, ref string) (*Session, error)
-	// History is the session's events, oldest first.
+	// History is the session's events, oldest first; id "" gives the
+	// audit entries about no session (a revocation, a migration).
 	History(ctx context.Context, id string) ([]Event, error)
 	// List returns the sessions q selects, newest first, at most q.Limit.
 	List(ctx context.Context, q Query) ([]*Session, error)
