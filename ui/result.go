@@ -46,6 +46,7 @@ type resultModel struct {
 	inFlight bool
 	lastErr  string
 	flash    string
+	flashErr bool // the flash reports a failure (copy, open)
 
 	// challenge (DWS)
 	input      textinput.Model
@@ -333,7 +334,7 @@ func (r resultModel) update(msg tea.Msg) (resultModel, tea.Cmd) {
 		}
 		return r, nil
 	case flashMsg:
-		r.flash = msg.text
+		r.flash, r.flashErr = msg.text, msg.err != nil
 		if msg.err != nil {
 			r.flash = msg.err.Error()
 		}
@@ -432,7 +433,12 @@ func (r resultModel) view() string {
 		return r.challengeView()
 	}
 	info := r.infoView()
+	// Feedback (copy, open, a failed status query) has its own line
+	// above the keys, which no layout cuts: the info above it is cut first.
 	hints := wrap(r.keyHints(), max(20, r.w))
+	if st := r.statusLine(max(20, r.w)); st != "" {
+		hints = st + "\n" + hints
+	}
 	if r.code == nil || r.linkDead() {
 		msg := "no URL to show as a QR"
 		switch {
@@ -453,6 +459,9 @@ func (r resultModel) view() string {
 		// parse every escape sequence of the code on every frame). The
 		// key hints always keep their place at the bottom of the panel.
 		side := wrapBlock(r.keyHints(), infoW)
+		if st := r.statusLine(infoW); st != "" {
+			side = st + "\n" + side
+		}
 		sideH := lipglossHeight(side)
 		infoLines := strings.Split(fit(wrapBlock(info, infoW), infoW, max(1, r.code.Height-sideH))+"\n"+side, "\n")
 		qrLines := r.code.LinesIn(r.ctx.Styles.QR)
@@ -538,12 +547,6 @@ func (r resultModel) infoView() string {
 	if at := r.follow.CheckedAt(); !at.IsZero() {
 		b.WriteString(s.Subtle.Render("checked at ") + at.Local().Format("15:04:05") + "\n")
 	}
-	if r.lastErr != "" {
-		b.WriteString(s.Error.Render("status: "+clean(r.lastErr)) + "\n")
-	}
-	if r.flash != "" {
-		b.WriteString(s.OK.Render(clean(r.flash)) + "\n")
-	}
 	if how := r.follow.How(); how != "" && !r.state.Final() {
 		b.WriteString(s.Subtle.Render(how) + "\n")
 	}
@@ -552,6 +555,24 @@ func (r resultModel) infoView() string {
 		b.WriteString(s.Subtle.Render(clean(n)) + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// statusLine is the screen's feedback, wrapped to w: a failed status
+// query, then what the last key did ("" = nothing to say).
+func (r resultModel) statusLine(w int) string {
+	s := r.ctx.Styles
+	var lines []string
+	if r.lastErr != "" {
+		lines = append(lines, s.Error.Render(wrap("status: "+clean(r.lastErr), w)))
+	}
+	if r.flash != "" {
+		st := s.OK
+		if r.flashErr {
+			st = s.Error
+		}
+		lines = append(lines, st.Render(wrap(clean(r.flash), w)))
+	}
+	return strings.Join(lines, "\n")
 }
 
 // keyHints lists the screen's keys in the side panel (this screen has no
