@@ -187,8 +187,18 @@ func TestLoopbackQRSaysAPhoneCannotOpenIt(t *testing.T) {
 	send(m, size(140, 40))
 	walkToQR(t, m)
 	v := m.View()
-	if !strings.Contains(v, "phone cannot open it") || !strings.Contains(v, "--listen 0.0.0.0:8470") {
-		t.Fatalf("no loopback note:\n%s", v)
+	port := url[strings.LastIndex(url, ":")+1:]
+	if !strings.Contains(v, "phone cannot open it") || !strings.Contains(v, "--listen 0.0.0.0:"+port+" --public-url http://LAN-IP:"+port) {
+		t.Fatalf("no loopback note naming the sandbox's port %s:\n%s", port, v)
+	}
+	// At 120 columns the command is one line of its own, not split.
+	send(m, size(120, 40))
+	if !strings.Contains(m.View(), "  kycdesk sandbox --listen 0.0.0.0:"+port+" --public-url http://LAN-IP:"+port+"\n") {
+		t.Fatalf("the command is split at 120:\n%s", m.View())
+	}
+	// The in-process sandbox's port is of the moment: the default is named.
+	if n := loopbackNote(url+"/x", true); !strings.Contains(n, "0.0.0.0:8470") {
+		t.Fatal(n)
 	}
 	if g := goldenScreens(t)["result"]; strings.Contains(g.View(), "phone cannot open") {
 		t.Fatal("a public URL is said to be loopback-only")

@@ -18,9 +18,11 @@ func modeTag(ctx *Context, mode providers.Mode) string {
 	return ctx.Styles.Banner.Render("SANDBOX")
 }
 
-// LANSandbox is how to run a sandbox a phone on the same network can
-// reach (the in-process one listens on loopback only).
-const LANSandbox = "kycdesk sandbox --listen 0.0.0.0:8470 --public-url http://LAN-IP:8470"
+// lanSandbox is how to run a sandbox a phone on the same network can
+// reach on port (the in-process one listens on loopback only).
+func lanSandbox(port string) string {
+	return "kycdesk sandbox --listen 0.0.0.0:" + port + " --public-url http://LAN-IP:" + port
+}
 
 // loopbackOnly reports whether a URL points at this machine only
 // (127.0.0.0/8, ::1, localhost): a phone cannot open it.
@@ -37,10 +39,19 @@ func loopbackOnly(raw string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// loopbackNote is said beside a QR whose URL only this machine can open.
-func loopbackNote() string {
-	return "This URL is on this machine only (loopback): a phone cannot open it. For a phone on the same network run `" +
-		LANSandbox + "` (LAN-IP: this machine's address) and set KYCDESK_SANDBOX_URL to it."
+// loopbackNote is said beside a QR whose URL only this machine can
+// open: the sandbox to run instead, on the port the link uses (a
+// `kycdesk sandbox` already running), or the default one when the link is
+// the in-process sandbox's (a port of the moment). The command has lines
+// of its own, so that wrapping never splits it mid-flag.
+func loopbackNote(link string, inProcess bool) string {
+	port := "8470"
+	if u, err := url.Parse(link); err == nil && u.Port() != "" && !inProcess {
+		port = u.Port()
+	}
+	return "This URL is on this machine only (loopback): a phone cannot open it. For a phone on the same network run\n" +
+		"  " + lanSandbox(port) + "\n" +
+		"(LAN-IP: this machine's address) and set KYCDESK_SANDBOX_URL to it."
 }
 
 // outcomeGuidance is what the operator tells the customer, or does,

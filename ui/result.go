@@ -535,7 +535,9 @@ func (r resultModel) infoView() string {
 	if r.launch.URL != "" {
 		b.WriteString(s.Subtle.Render("URL ") + clean(r.launch.URL) + "\n")
 		if loopbackOnly(r.launch.URL) && !r.linkDead() {
-			b.WriteString(s.Warn.Render(loopbackNote()) + "\n")
+			for _, l := range strings.Split(loopbackNote(r.launch.URL, r.ctx.Desk.SandboxNote() != ""), "\n") {
+				b.WriteString(s.Warn.Render(l) + "\n")
+			}
 		}
 	}
 	if r.detail != "" {
