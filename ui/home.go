@@ -214,7 +214,7 @@ func (h homeModel) view() string {
 	}
 	now := h.ctx.now()
 	for _, r := range h.recent {
-		b.WriteString(truncate(sessionLine(h.ctx, r, now), h.w) + "\n")
+		b.WriteString(truncate(sessionLine(h.ctx, r, now, h.w), h.w) + "\n")
 	}
 	return b.String()
 }
@@ -240,10 +240,78 @@ func profileSummary(p desk.DeskProfile) string {
 	return out
 }
 
-// sessionLine is one session as a list row: id, mode, provider,
-// reference, customer (the desk label when there is one), status, age,
-// time left.
-func sessionLine(ctx *Context, r desk.Row, now time.Time) string {
+// A session row's columns, in order; a narrow window drops whole columns
+// (highest drop first) rather than cut a value: the mode (the banner
+// says it, and SBX/LIVE rows are styled apart), who launched it, the
+// age, then the reference.
+var rowColumns = []struct {
+	head  string
+	width int // 0: as wide as the value (the last columns)
+	drop  int // 0: never dropped
+	right bool
+}{
+	{"ID", 9, 0, false},
+	{"MODE", 4, 4, false},
+	{"PROVIDER", 8, 0, false},
+	{"REFERENCE", 14, 1, false},
+	{"CUSTOMER", 14, 0, false},
+	{"STATUS", 16, 0, false},
+	{"AGE", 4, 2, true},
+	{"LEFT", 7, 0, false},
+	{"BY", 0, 3, false},
+}
+
+// rowLayout says which columns fit w (the list's width less its cursor
+// column).
+func rowLayout(w int) []bool {
+	keep := make([]bool, len(rowColumns))
+	need := 0
+	for i, c := range rowColumns {
+		keep[i] = true
+		need += c.width + 1
+	}
+	need += 12 // a short "operator@desk"
+	for level := 4; level >= 1 && need > w; level-- {
+		for i, c := range rowColumns {
+			if c.drop == level && keep[i] {
+				keep[i] = false
+				need -= c.width + 1
+				if c.width == 0 {
+					need -= 12
+				}
+			}
+		}
+	}
+	return keep
+}
+
+// sessionHeader is the column titles for rows of width w.
+func sessionHeader(w int) string {
+	keep := rowLayout(w)
+	var cells []string
+	for i, c := range rowColumns {
+		if keep[i] {
+			cells = append(cells, pad(c.head, c.width, c.right))
+		}
+	}
+	return strings.TrimRight(strings.Join(cells, " "), " ")
+}
+
+func pad(s string, w int, right bool) string {
+	if w == 0 {
+		return s
+	}
+	if right {
+		return fmt.Sprintf("%*s", w, s)
+	}
+	return fmt.Sprintf("%-*s", w, s)
+}
+
+// sessionLine is one session as a list row of width w: id, mode,
+// provider, reference, customer (the desk label when there is one),
+// status, age, time left, who launched it; columns that do not fit are
+// left out whole (rowLayout).
+func sessionLine(ctx *Context, r desk.Row, now time.Time, w int) string {
 	st := string(r.State)
 	switch {
 	case r.OutcomeUnknown:
@@ -255,7 +323,7 @@ func sessionLine(ctx *Context, r desk.Row, now time.Time) string {
 	}
 	left := ""
 	if !r.State.Final() && !r.ExpiresAt.IsZero() && now.Before(r.ExpiresAt) {
-		left = human(r.ExpiresAt.Sub(now)) + " left"
+		left = human(r.ExpiresAt.Sub(now))
 	}
 	ref := r.Reference
 	if len(ref) > 14 {
@@ -267,11 +335,15 @@ func sessionLine(ctx *Context, r desk.Row, now time.Time) string {
 	if len([]rune(cust)) > 14 {
 		cust = string([]rune(cust)[:13]) + "…"
 	}
-	line := fmt.Sprintf("%-9s %-4s %-8s %-14s %-14s %-16s %4s %s", r.ID, modeMark(r.Mode), r.Provider, clean(ref), clean(cust), st, age(now, r.CreatedAt), left)
-	if by := actorLabel(r.Operator, r.Desk); by != "" {
-		line += "  " + by
+	values := []string{r.ID, modeMark(r.Mode), r.Provider, clean(ref), clean(cust), st, age(now, r.CreatedAt), left, actorLabel(r.Operator, r.Desk)}
+	keep := rowLayout(w)
+	var cells []string
+	for i, c := range rowColumns {
+		if keep[i] {
+			cells = append(cells, pad(values[i], c.width, c.right))
+		}
 	}
-	return styleState(ctx, r, line)
+	return styleState(ctx, r, strings.TrimRight(strings.Join(cells, " "), " "))
 }
 
 // modeMark is a mode as the lists show it: SBX or LIVE.

@@ -45,6 +45,10 @@ type Model struct {
 	// pending QR of the in-process sandbox): it says what, and a second
 	// ctrl+c or y quits.
 	quitAsk string
+	// footerH is the footer's height the screen was sized for: a key bar
+	// wider than the window wraps (footerLines), and the body gives up
+	// the lines.
+	footerH int
 
 	home      homeModel
 	form      formModel
@@ -127,6 +131,15 @@ func (m *Model) page() component { return m.pages()[m.screen] }
 
 // Update implements tea.Model.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	_, cmd := m.update(msg)
+	if h := m.footerHeight(); h != m.footerH && m.ctx.Width > 0 {
+		m.footerH = h
+		cmd = tea.Batch(cmd, m.resize())
+	}
+	return m, cmd
+}
+
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m.dirty = true
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -301,7 +314,59 @@ func (m *Model) resize() tea.Cmd {
 
 // bodySize is the area between the banner and the footer.
 func (m *Model) bodySize() (int, int) {
-	return m.ctx.Width, max(0, m.ctx.Height-2)
+	return m.ctx.Width, max(0, m.ctx.Height-1-max(1, m.footerH))
+}
+
+// footerLines is the footer: the screen's keys, or the quit question,
+// wrapped between keys (never inside one) to the window's width.
+func (m *Model) footerLines() []string {
+	w := m.ctx.Width
+	if m.quitAsk != "" {
+		return strings.Split(m.ctx.Styles.Warn.Render(wrap("Quit? "+m.quitAsk+". y or ctrl+c quits, any other key stays.", max(20, w))), "\n")
+	}
+	sep := m.help.Styles.ShortSeparator.Render(m.help.ShortSeparator)
+	sepW := lipgloss.Width(sep)
+	var lines []string
+	line, lineW := "", 0
+	width := m.help.Width
+	m.help.Width = 0 // each key whole, measured alone
+	defer func() { m.help.Width = width }()
+	for _, k := range m.page().ShortHelp() {
+		if !k.Enabled() {
+			continue
+		}
+		v := m.help.ShortHelpView([]key.Binding{k})
+		vw := lipgloss.Width(v)
+		switch {
+		case line == "":
+			line, lineW = v, vw
+		case w > 0 && lineW+sepW+vw > w:
+			lines = append(lines, line)
+			line, lineW = v, vw
+		default:
+			line += sep + v
+			lineW += sepW + vw
+		}
+	}
+	if line != "" || len(lines) == 0 {
+		lines = append(lines, line)
+	}
+	if len(lines) > 3 { // a very narrow window: the body keeps its room
+		lines = lines[:3]
+	}
+	return lines
+}
+
+// footerHeight is the footer's height for the screen shown (one line for
+// a screen that draws its own keys, or under the full help).
+func (m *Model) footerHeight() int {
+	if m.ctx.Width < MinWidth || m.ctx.Height < MinHeight {
+		return 1
+	}
+	if f, ok := m.page().(footerless); ok && f.Footerless() && m.quitAsk == "" || m.full {
+		return 1
+	}
+	return len(m.footerLines())
 }
 
 func (m *Model) goHome() tea.Cmd {
@@ -400,12 +465,10 @@ func (m *Model) render() string {
 	}
 	var footer string
 	switch {
-	case m.quitAsk != "":
-		footer = m.ctx.Styles.Warn.Render(truncate("Quit? "+m.quitAsk+". y or ctrl+c quits, any other key stays.", w))
 	case m.full:
 		footer = m.help.FullHelpView(p.FullHelp()) + "\n" + m.ctx.Styles.Subtle.Render(truncate("esc or ? closes this help · "+forms.DocKey.Help().Key+" shows a field's full documentation", w))
 	default:
-		footer = m.help.ShortHelpView(p.ShortHelp())
+		footer = strings.Join(m.footerLines(), "\n")
 	}
 	bodyH := h - 1 - lipgloss.Height(footer)
 	return m.banner() + "\n" + fit(body, w, bodyH) + "\n" + footer

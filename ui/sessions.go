@@ -160,7 +160,15 @@ func (s *sessionsModel) search() tea.Cmd {
 	}
 }
 
-func (s *sessionsModel) setSize(w, h int) { s.w, s.h = w, h; s.filter.Width = max(10, w-4) }
+func (s *sessionsModel) setSize(w, h int) {
+	s.w, s.h = w, h
+	// The filter has a line of its own, with room for its hint.
+	s.filter.Width = max(10, w-len(filterHint)-4)
+	s.closing.Width = max(10, w-len(s.closing.Prompt)-2)
+}
+
+// filterHint is said while the filter is too short to search.
+var filterHint = fmt.Sprintf("(type %d characters or more)", minFilterWord)
 
 func (s sessionsModel) typing() bool { return s.filtering || s.closingID != "" }
 
@@ -368,17 +376,29 @@ func (s sessionsModel) view() string {
 	} else {
 		b.WriteString(st.Subtle.Render("  " + string(s.ctx.Desk.Mode()) + " only (m: every mode)"))
 	}
-	if s.filtering || s.filter.Value() != "" {
-		b.WriteString("  " + s.filter.View())
-		if _, ok := searchable(s.filter.Value()); !ok {
-			b.WriteString(st.Subtle.Render(fmt.Sprintf("  (type %d characters or more)", minFilterWord)))
-		} else if s.searching {
-			b.WriteString(st.Subtle.Render("  searching…"))
-		}
-	}
 	b.WriteString("\n")
-	b.WriteString(st.Subtle.Render(truncate(fmt.Sprintf(" %-9s %-4s %-8s %-14s %-14s %-16s %4s %s", "ID", "MODE", "PROVIDER", "REFERENCE", "CUSTOMER", "STATUS", "AGE", "LEFT"), s.w)) + "\n")
-	listH := s.h - 2
+	used := 2 // the title and the column titles
+	if s.filtering || s.filter.Value() != "" {
+		line := s.filter.View()
+		if _, ok := searchable(s.filter.Value()); !ok {
+			line += "  " + st.Subtle.Render(filterHint)
+		} else if s.searching {
+			line += "  " + st.Subtle.Render("searching…")
+		}
+		b.WriteString(truncate(line, s.w) + "\n")
+		used++
+	}
+	b.WriteString(st.Subtle.Render(truncate(" "+sessionHeader(s.w-1), s.w)) + "\n")
+	// What is said under the list (a flash, the close-out prompt) is
+	// drawn where it is seen: the list gives up its lines for it.
+	var under strings.Builder
+	if s.flash != "" {
+		under.WriteString(st.Subtle.Render(wrap(clean(s.flash), max(20, s.w))) + "\n")
+	}
+	if s.closingID != "" {
+		under.WriteString(st.Warn.Render(wrap("Close out "+s.closingID+": the operator's reason is kept in its history.", max(20, s.w))) + "\n" + s.closing.View() + "\n")
+	}
+	listH := max(1, s.h-used-strings.Count(under.String(), "\n"))
 	if s.detail {
 		listH = min(listH, 6)
 	}
@@ -390,7 +410,7 @@ func (s sessionsModel) view() string {
 	}
 	now := s.ctx.now()
 	for i := s.offset; i < len(s.rows) && i < s.offset+listH; i++ {
-		line := sessionLine(s.ctx, s.rows[i], now)
+		line := sessionLine(s.ctx, s.rows[i], now, s.w-1)
 		if i == s.cursor {
 			line = st.Selected.Render("▸") + line
 		} else {
@@ -401,12 +421,7 @@ func (s sessionsModel) view() string {
 	if len(s.rows) == 0 {
 		b.WriteString(st.Subtle.Render("no sessions") + "\n")
 	}
-	if s.flash != "" {
-		b.WriteString(st.Subtle.Render(truncate(clean(s.flash), s.w)) + "\n")
-	}
-	if s.closingID != "" {
-		b.WriteString(st.Warn.Render("Close out "+s.closingID+": the operator's reason is kept in its history.") + "\n" + s.closing.View() + "\n")
-	}
+	b.WriteString(under.String())
 	if r, ok := s.current(); ok && s.detail {
 		b.WriteString("\n" + s.detailView(r))
 	}
