@@ -133,7 +133,16 @@ func drain(m *Model, cmd tea.Cmd, depth int) {
 	select {
 	case msg = <-done:
 	case <-time.After(300 * time.Millisecond):
-		return // a tick or a long wait: not followed
+		if m.screen != screenLaunching {
+			return // a tick or a long wait: not followed
+		}
+		// A launch under way (two commits and a request: slow on a busy
+		// machine) is waited for; a tick returns within its interval.
+		select {
+		case msg = <-done:
+		case <-time.After(time.Minute):
+			return
+		}
 	}
 	switch msg := msg.(type) {
 	case tea.BatchMsg:
