@@ -269,6 +269,11 @@ func (s *Server) Run(ctx context.Context) error {
 	s.mu.Unlock()
 	defer close(s.done)
 
+	// SIGHUP is taken before anyone can know the server is up (its
+	// default would end the process).
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	sshLn, err := net.Listen("tcp", s.cfg.SSHListen)
 	if err != nil {
 		return fmt.Errorf("--ssh-listen: %w", err)
@@ -304,9 +309,6 @@ func (s *Server) Run(ctx context.Context) error {
 	stopWatch := make(chan struct{})
 	defer close(stopWatch)
 	go s.ops.watch(s.cfg.OperatorsPoll, stopWatch)
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 
 	for {
 		select {

@@ -22,7 +22,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/kycdesk/kycdesk/providers"
@@ -161,7 +160,7 @@ const maxFile = 256
 // this user that nobody else can read or write; anything else is refused
 // (another user could have planted it).
 func Read(path string) (string, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
+	f, err := openFile(path)
 	if err != nil {
 		return "", err
 	}
@@ -176,7 +175,7 @@ func Read(path string) (string, error) {
 	if st.Mode().Perm()&0o077 != 0 {
 		return "", fmt.Errorf("%s is open to other users (mode %04o)", path, st.Mode().Perm())
 	}
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok && int(sys.Uid) != os.Getuid() {
+	if otherOwner(st) {
 		return "", fmt.Errorf("%s belongs to another user", path)
 	}
 	b, err := io.ReadAll(io.LimitReader(f, maxFile+1))
