@@ -149,7 +149,7 @@ func TestCallbacksReachTheHistoryAndTheChangeFeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	ap, _ := d.Provider("alibaba")
-	ao, err := d.Launch(ctx, d.Draft(ap, providers.Values{"DocType": {"01000000"}, "MerchantUserId": {"cb-2"}, "ReturnUrl": {"https://example.com/done"}}))
+	ao, err := d.Launch(ctx, d.Draft(ap, providers.Values{"DocType": {"01000000"}, "MerchantUserId": {"cb-2"}, "ReturnUrl": {"https://example.com/done"}, "SecurityLevel": {"01"}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +277,7 @@ func TestAlibabaWithoutCallbacksIsPolledWithThePolicysDelays(t *testing.T) {
 	defer cancel()
 	d.StartFollowing(ctx)
 	p, _ := d.Provider("alibaba")
-	o, err := d.Launch(ctx, d.Draft(p, providers.Values{"DocType": {"01000000"}, "MerchantUserId": {"poll-1"}, "ReturnUrl": {"https://example.com/done"}}))
+	o, err := d.Launch(ctx, d.Draft(p, providers.Values{"DocType": {"01000000"}, "MerchantUserId": {"poll-1"}, "ReturnUrl": {"https://example.com/done"}, "SecurityLevel": {"01"}}))
 	if err != nil {
 		t.Fatal(err)
 	}

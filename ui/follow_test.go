@@ -133,7 +133,7 @@ func TestCallbackReachesTheResultScreenHomeAndList(t *testing.T) {
 	}
 
 	// Alibaba, with home shown: its row changes by itself.
-	send(m, launchMsg{draft: ctx.Desk.Draft(ctx.entry("alibaba"), providers.Values{"DocType": {"01000000"}, "MerchantUserId": {"cb-ui-2"}, "ReturnUrl": {"https://example.com/done"}})})
+	send(m, launchMsg{draft: ctx.Desk.Draft(ctx.entry("alibaba"), providers.Values{"DocType": {"01000000"}, "MerchantUserId": {"cb-ui-2"}, "ReturnUrl": {"https://example.com/done"}, "SecurityLevel": {"01"}})})
 	pageURL, id := m.result.launch.URL, m.result.sessionID
 	send(m, press("esc"))
 	if m.screen != screenHome {

@@ -245,13 +245,15 @@ func TestAlibabaOutcomes(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.button, func(t *testing.T) {
-			r := launch(t, "alibaba", "MerchantUserId=u1", "DocType=01000000")
+			// The mobile preset (SecurityLevel 01: under 02 Device Guard
+			// refuses a preset, TestAlibabaPresetDeviceRisk), opened on a phone.
+			r := launch(t, "alibaba", "MerchantUserId=u1", "DocType=01000000", "SecurityLevel=01")
 			url := customerURL(t, r)
 			tx := r.References["TransactionId"]
 			if tx == "" || !strings.HasSuffix(url, "/sandbox/alibaba/verify/"+tx) {
 				t.Fatalf("url %s does not end with the TransactionId %q", url, tx)
 			}
-			b := newTab(t)
+			b := phoneTab(t)
 			if st := b.open(url); st != http.StatusOK {
 				t.Fatalf("customer page: HTTP %d", st)
 			}
@@ -290,9 +292,9 @@ func TestAlibabaOutcomes(t *testing.T) {
 // first visit's buttons still work.
 func TestAlibabaSingleVisit(t *testing.T) {
 	need(t)
-	r := launch(t, "alibaba", "MerchantUserId=u2", "DocType=01000000")
+	r := launch(t, "alibaba", "MerchantUserId=u2", "DocType=01000000", "SecurityLevel=01")
 	url := customerURL(t, r)
-	first, second := newTab(t), newTab(t)
+	first, second := phoneTab(t), phoneTab(t)
 	if st := first.open(url); st != http.StatusOK {
 		t.Fatalf("first visit: HTTP %d", st)
 	}
@@ -410,4 +412,38 @@ func atoi(s string) int {
 		n = n*10 + int(c-'0')
 	}
 	return n
+}
+
+// TestAlibabaPCBrowserOnPhoneMetaInfo: a TransactionUrl made for a phone
+// (the mobile H5 MetaInfo) opened in a computer's browser gets Alibaba's
+// error, and still works on the phone.
+func TestAlibabaPCBrowserOnPhoneMetaInfo(t *testing.T) {
+	need(t)
+	r := launch(t, "alibaba", "MerchantUserId=u4", "DocType=01000000", "SecurityLevel=01", "MetaInfo=h5")
+	url := customerURL(t, r)
+	pc := newTab(t) // headless Chromium on Linux: a computer's browser
+	st := pc.open(url)
+	pc.wantErrorPage(http.StatusForbidden, st, "Please use your mobile phone", "Alibaba Cloud ID Verification",
+		`started for a mobile phone (MetaInfo deviceType "h5")`)
+	phone := phoneTab(t)
+	if st := phone.open(url); st != http.StatusOK {
+		t.Fatalf("the same link on a phone: HTTP %d", st)
+	}
+	phone.wantText("Verify your identity")
+}
+
+// TestAlibabaPresetDeviceRisk: under SecurityLevel 02 (the default) a
+// preset MetaInfo is what Device Guard refuses: the page says so and an
+// approval is recorded as denied with SubCode 206.
+func TestAlibabaPresetDeviceRisk(t *testing.T) {
+	need(t)
+	r := launch(t, "alibaba", "MerchantUserId=u5", "DocType=01000000", "SecurityLevel=02")
+	b := phoneTab(t)
+	if st := b.open(customerURL(t, r)); st != http.StatusOK {
+		t.Fatalf("customer page: HTTP %d", st)
+	}
+	b.wantText("not produced by Alibaba's script", "SubCode 206")
+	b.click("Approve")
+	b.wantText("Verification failed", "SubCode 206")
+	wantStatus(t, r.Session, "denied")
 }

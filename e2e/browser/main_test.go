@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/device"
 
 	"github.com/kycdesk/kycdesk/e2e/chrome"
 )
@@ -421,6 +422,30 @@ func newTab(t *testing.T) *tab {
 	ctx, cancel := context.WithTimeout(tctx, tabTimeout)
 	t.Cleanup(func() { cancel(); cancelTab() })
 	return &tab{t: t, ctx: ctx}
+}
+
+// phoneUA is the user agent a phone tab sends (Chrome on Android).
+const phoneUA = chrome.PhoneUA
+
+// phoneTab is a tab that passes for a phone: its user agent, viewport and
+// touch screen.
+func phoneTab(t *testing.T) *tab {
+	t.Helper()
+	return uaTab(t, phoneUA, true)
+}
+
+// uaTab is a tab with user agent ua, a phone's screen when mobile.
+func uaTab(t *testing.T, ua string, mobile bool) *tab {
+	t.Helper()
+	b := newTab(t)
+	d := device.Info{Name: "kycdesk e2e", UserAgent: ua, Width: 1280, Height: 800, Scale: 1}
+	if mobile {
+		d.Width, d.Height, d.Scale, d.Mobile, d.Touch = 390, 844, 3, true, true
+	}
+	if err := chromedp.Do(b.ctx, chromedp.Emulate(d)); err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // open loads url and returns the document's HTTP status.

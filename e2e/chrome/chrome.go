@@ -25,3 +25,8 @@ func Options(profileDir string, extra ...chromedp.ExecAllocatorOption) []chromed
 	)
 	return append(opts, extra...)
 }
+
+// PhoneUA is the user agent of a phone's browser (Chrome on Android): the
+// customer scans the QR with a phone, and Alibaba's pages compare the
+// browser with the device MetaInfo describes.
+const PhoneUA = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36"

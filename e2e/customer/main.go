@@ -36,7 +36,7 @@ func run(url, label string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	opts := chrome.Options(dir, chromedp.WindowSize(390, 844))
+	opts := chrome.Options(dir, chromedp.WindowSize(390, 844), chromedp.UserAgent(chrome.PhoneUA))
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancelAlloc()
 	tab, cancelTab := chromedp.NewContext(alloc)

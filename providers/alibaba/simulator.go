@@ -12,6 +12,14 @@ package alibaba
 //	POST /                                  Initialize, CheckResult (x-acs-action)
 //	GET  /sandbox/alibaba/verify/{id}       the customer page behind TransactionUrl (single use, 30 minutes)
 //	POST /sandbox/alibaba/verify/{id}       the page's Approve / Deny / Abandon buttons
+//	GET  /cdn/jsvm_all.js                   a stand-in for Alibaba's MetaInfo script (simdevice.go)
+//
+// The page compares the browser that opens it with the MetaInfo given to
+// Initialize: a phone's MetaInfo opened on a computer, or the other way
+// round, gets Alibaba-like errors (and the link stays usable on the right
+// device). Under SecurityLevel 02 a MetaInfo the stand-in script did not
+// produce (a preset) is judged a device risk: the verdict is Passed N,
+// SubCode 206, whatever the customer chooses.
 //
 // Behaviour choices (decisions.go D3, D4): CheckResult answers
 // ProcessNotCompleted (HTTP 404) until the customer acts; Approve gives
@@ -70,6 +78,7 @@ type Simulator struct {
 	mu       sync.Mutex
 	nonces   *providers.SimTable[struct{}]
 	sessions *providers.SimTable[*simSession]
+	devices  *providers.SimTable[simDevice] // device tokens the stand-in script issued
 }
 
 type simSession struct {
@@ -81,10 +90,11 @@ type simSession struct {
 	callbackURL   string
 	callbackToken string
 	protocol      string
+	meta          simMeta
 	created       time.Time
 	opened        bool   // the URL was used (single use)
 	token         string // ties the page's buttons to the one visit
-	outcome       string // "", approve, deny, abandon
+	outcome       string // "", approve, deny, abandon, risk (approved, but Device Guard refused: SubCode 206)
 }
 
 // NewSimulator makes the simulator. It accepts opts.Credentials
@@ -96,6 +106,7 @@ func NewSimulator(opts providers.SimOptions) *Simulator {
 		// Every request spends a nonce; at most twice the sessions.
 		nonces:   providers.NewSimTable[struct{}](2 * simCapacity(opts)),
 		sessions: providers.NewSimTable[*simSession](simCapacity(opts)),
+		devices:  providers.NewSimTable[simDevice](simCapacity(opts)),
 		deliver:  opts.Deliverer(),
 	}
 	if id, sec := opts.Credentials[CredAccessKeyID], opts.Credentials[CredAccessKeySecret]; id != "" && sec != "" {
@@ -109,6 +120,7 @@ func (s *Simulator) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /{$}", s.serveAPI)
 	mux.HandleFunc("GET "+simPagePrefix+"{id}", s.servePage)
 	mux.HandleFunc("POST "+simPagePrefix+"{id}", s.serveAction)
+	mux.HandleFunc("GET "+ScriptPath, s.serveScript)
 }
 
 func (s *Simulator) logf(format string, a ...any) {
@@ -514,6 +526,7 @@ func (s *Simulator) initialize(w http.ResponseWriter, r *http.Request, p map[str
 		created: s.opts.Clock(),
 	}
 	s.mu.Lock()
+	sess.meta = s.readMeta(p["MetaInfo"], sess.created)
 	s.sessions.Sweep(sess.created)
 	stored := s.sessions.Put(sess.id, sess, sess.created.Add(SessionTTL+simExpiredKeep))
 	s.mu.Unlock()
@@ -521,7 +534,12 @@ func (s *Simulator) initialize(w http.ResponseWriter, r *http.Request, p map[str
 		s.writeError(w, r, simThrottled())
 		return
 	}
-	s.logf("alibaba: Initialize MerchantBizId=%s → TransactionId=%s", providers.SanitizeLine(sess.bizID), sess.id)
+	from := "not from the script"
+	if sess.meta.genuine {
+		from = "from the stand-in script"
+	}
+	s.logf("alibaba: Initialize MerchantBizId=%s → TransactionId=%s (MetaInfo deviceType=%s, %s, ua=%q)", providers.SanitizeLine(sess.bizID), sess.id,
+		providers.SanitizeLine(clip(sess.meta.deviceType, 20)), from, providers.SanitizeLine(clip(sess.meta.ua, 300)))
 	s.writeJSON(w, http.StatusOK, map[string]any{
 		"RequestId": simRequestID(),
 		"Code":      "Success",
@@ -568,7 +586,7 @@ func (s *Simulator) checkResult(w http.ResponseWriter, r *http.Request, p map[st
 		"spoofInfo":   map[string]string{"spoofResult": "N"},
 	})
 	result := map[string]string{"ExtIdInfo": string(ocr)}
-	if outcome == "approve" {
+	if outcome == "approve" { // "risk" falls through: Device Guard refused
 		face, _ := json.Marshal(map[string]any{"faceAttack": "N", "faceComparisonScore": 99.12, "facePassed": "Y", "faceQuality": 95.45, "faceOcclusion": "N"})
 		result["Passed"], result["SubCode"], result["ExtFaceInfo"] = "Y", "200", string(face)
 	} else {
@@ -595,7 +613,7 @@ header{background:#ff6a00;color:#fff;padding:1rem 1.25rem;font-weight:600}
 ol{padding-left:1.2rem}li{margin:.4rem 0}
 button{display:block;width:100%;font-size:1.05rem;padding:.9rem;margin:.6rem 0;border:0;border-radius:.6rem;color:#fff}
 .approve{background:#1a7f37}.deny{background:#cf222e}.abandon{background:#57606a}
-small{color:#57606a}code{word-break:break-all}
+small{color:#57606a}code{word-break:break-all}.risk{background:#fff8c5;border-radius:.4rem;padding:.5rem}
 </style></head>
 <body><header>Alibaba Cloud ID Verification <span class="tag">sandbox</span></header>
 <main>
@@ -608,6 +626,8 @@ small{color:#57606a}code{word-break:break-all}
 <li>Photograph your <strong>{{.DocName}}</strong> <small>(DocType <code>{{.DocType}}</code>)</small>.</li>
 <li>Complete the liveness check: <strong>{{.Liveness}}</strong> <small>(Model <code>{{.Model}}</code>, SecurityLevel <code>{{.Level}}</code>)</small>.</li>
 </ol>
+<p><small>MetaInfo: deviceType <code>{{.Device}}</code>, {{.DeviceFrom}}; user agent <code class="ua">{{.DeviceUA}}</code></small></p>
+{{if .Risk}}<p class="risk">{{.Risk}}</p>{{end}}
 <p><small>This is the kycdesk sandbox: nothing is captured. Choose the outcome the merchant's CheckResult will see. This page works once and until {{.Expires}}.</small></p>
 </div>
 <form method="post" action="{{.Action}}">
@@ -623,6 +643,7 @@ small{color:#57606a}code{word-break:break-all}
 
 type simPageData struct {
 	Title, Message, ReturnURL                string
+	Device, DeviceUA, DeviceFrom, Risk       string
 	Token, Action, ID                        string
 	DocName, DocType, Liveness, Model, Level string
 	Expires                                  string
@@ -668,6 +689,9 @@ func (s *Simulator) servePage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	sess, _ := s.sessions.Get(r.PathValue("id"))
 	status, d, bad := s.pageError(sess, now)
+	if !bad {
+		status, d, bad = deviceMismatch(sess, r.Header.Get("User-Agent")) // not spent: usable on the right device
+	}
 	if !bad && sess.opened {
 		status, d, bad = http.StatusForbidden, simPageData{Title: "Verification link already used",
 			Message: "For security, a verification link can be used only once. Ask the merchant for a new link."}, true
@@ -680,7 +704,15 @@ func (s *Simulator) servePage(w http.ResponseWriter, r *http.Request) {
 		d = simPageData{Title: "Verify your identity", Token: sess.token, Action: sess.id, // relative: works behind a --public-url with a path prefix
 			ID:      sess.id,
 			DocName: name, DocType: sess.docType, Liveness: live, Model: sess.model, Level: sess.securityLevel,
-			Expires: sess.created.Add(SessionTTL).UTC().Format("15:04 UTC")}
+			Expires: sess.created.Add(SessionTTL).UTC().Format("15:04 UTC"),
+			Device:  sess.meta.deviceType, DeviceUA: sess.meta.ua, DeviceFrom: "not produced by Alibaba's script"}
+		if sess.meta.genuine {
+			d.DeviceFrom = "from the script on this device"
+		}
+		if sess.deviceRisk() {
+			d.Risk = "Sandbox: under SecurityLevel 02, Device Guard judges a MetaInfo that Alibaba's script did not produce a device risk: " +
+				"whatever you choose, the result will be Passed N with SubCode 206."
+		}
 		status = http.StatusOK
 	}
 	s.mu.Unlock()
@@ -705,6 +737,9 @@ func (s *Simulator) serveAction(w http.ResponseWriter, r *http.Request) {
 		status, d, bad = http.StatusBadRequest, simPageData{Title: "Unknown choice", Message: "Choose Approve, Deny or Abandon."}, true
 	}
 	if !bad {
+		if action == "approve" && sess.deviceRisk() {
+			action = "risk"
+		}
 		sess.outcome = action
 		s.sessions.Keep(sess.id, sess.created.Add(simRetention)) // results are kept 30 days
 		sess.token = ""
@@ -717,6 +752,9 @@ func (s *Simulator) serveAction(w http.ResponseWriter, r *http.Request) {
 			d = simPageData{Title: "Verification complete", Message: "Thank you. Your identity was verified (sandbox: approved).", ReturnURL: ret}
 		case "deny":
 			d = simPageData{Title: "Verification failed", Message: "Your identity could not be verified (sandbox: denied).", ReturnURL: ret}
+		case "risk":
+			d = simPageData{Title: "Verification failed", Message: "The device environment was judged risky (SubCode 206): under SecurityLevel 02 " +
+				"Device Guard refuses a MetaInfo that Alibaba's script did not produce on this device (sandbox).", ReturnURL: ret}
 		default:
 			d = simPageData{Title: "Verification abandoned", Message: "You left the verification (sandbox: abandoned). The merchant will see no result.", ReturnURL: ret}
 		}
@@ -754,7 +792,7 @@ func (s *Simulator) sendCallback(sess *simSession, action string) {
 		return
 	}
 	passed, sub := "Y", "200"
-	if action == "deny" {
+	if action == "deny" || action == "risk" {
 		passed, sub = "N", "206"
 	}
 	q := u.Query()
