@@ -240,6 +240,24 @@ type launchJSON struct {
 	// status the record holds, each with its source.
 	Source  string        `json:"source,omitempty"`
 	History []historyJSON `json:"history,omitempty"`
+	// Device is where a device value came from (Alibaba's MetaInfo: the
+	// customer's phone through the relay, or a preset).
+	Device *deviceJSON `json:"device,omitempty"`
+}
+
+// deviceJSON is {"source": "phone"|"preset"|"pasted", "deviceType": "h5"}.
+type deviceJSON struct {
+	Source     string `json:"source"`
+	DeviceType string `json:"deviceType,omitempty"`
+}
+
+// deviceOf is the device a launch records, or nil.
+func deviceOf(l *providers.Launch) *deviceJSON {
+	if l == nil || l.Extra[providers.ExtraDeviceSource] == "" {
+		return nil
+	}
+	return &deviceJSON{Source: providers.SanitizeLine(l.Extra[providers.ExtraDeviceSource]),
+		DeviceType: providers.SanitizeLine(l.Extra[providers.ExtraDeviceType])}
 }
 
 // historyJSON is one status of a session's record.
@@ -287,6 +305,7 @@ func toJSON(id, provider string, mode providers.Mode, l *providers.Launch, state
 			j.ExpiresAt = &t
 		}
 		j.Challenge = l.Challenge
+		j.Device = deviceOf(l)
 	}
 	return j
 }

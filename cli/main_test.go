@@ -711,7 +711,7 @@ func TestStatusAfterCustomerApproves(t *testing.T) {
 		args     []string
 	}{
 		{"idenfy", []string{"--set", "clientId=desk-1"}},
-		{"alibaba", []string{"--set", "MerchantUserId=u1", "--set", "DocType=01000000"}},
+		{"alibaba", []string{"--set", "MerchantUserId=u1", "--set", "DocType=01000000", "--set", "SecurityLevel=01"}}, // under 02 a preset is a device risk
 	} {
 		t.Run(tc.provider, func(t *testing.T) {
 			isolate(t)

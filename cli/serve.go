@@ -192,6 +192,7 @@ type served struct {
 	sandboxURL string     // the simulators, as this process reaches them
 	sink       *desk.Desk // the receiver's desk: no operator
 	receiver   *callbacks.Receiver
+	relays     *server.Relays // nil: no public URL, so no phone reaches the relay
 	sandboxH   atomic.Pointer[http.Handler]
 
 	// initDone is closed once the fields above are set.
@@ -255,6 +256,12 @@ func startServe(ctx context.Context, cfg server.Config, f *config.File, io *IO) 
 	}
 	s.receiver = callbacks.New(sinkOf{s}, recv)
 	s.srv.Handle("/callbacks/", s.receiver)
+	if cfg.PublicURL != "" {
+		// A phone reaches this listener: Alibaba's MetaInfo comes from the
+		// customer's phone through the relay, not from a preset.
+		s.relays = server.NewRelays(cfg.PublicURL, nil)
+		s.srv.Handle(server.RelayPrefix, s.relays)
+	}
 	if s.mode == providers.ModeSandbox {
 		// The simulators answer at the real APIs' paths (Alibaba at POST /),
 		// the customer pages under /sandbox/: everything the routes above
@@ -378,6 +385,10 @@ func (s *served) newDesk(operator, deskName string, supervisor bool) *desk.Desk 
 		Profiles: desk.ProfileDir{Dir: config.ProfilesDir(s.io.Getenv), Config: s.file.Profiles},
 		Operator: operator, Desk: deskName, Supervisor: supervisor,
 		Announce: s.announce,
+	}
+	if s.relays != nil {
+		o.Relay = func(l desk.RelayLink) (string, time.Time, error) { return s.relays.Issue(server.RelayLink(l)) }
+		o.RelaySandbox = s.sb.PublicURL
 	}
 	if operator != "" {
 		o.Metrics, o.Track = s.srv.Metrics(), s.srv.Track

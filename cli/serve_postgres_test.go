@@ -426,17 +426,25 @@ func testServeLiveAcrossServers(t *testing.T, bin, storeURL string) {
 	c.waitFor(t, "Review: the exact request")
 	c.from()
 	c.keys("\r")
-	if l := c.waitFor(t, "TransactionId|Press enter again"); strings.Contains(l, "Press enter again") {
+	// A public URL: the QR is a relay link, and Alibaba is asked only
+	// when the customer's phone posts its MetaInfo (relay_browser_test.go
+	// does it in a browser). Relay links live in the server that issued
+	// them, so the phone's post goes to server 1 (the proxy forwards to
+	// server 2 only).
+	l := c.waitFor(t, "/relay/|Press enter again")
+	if strings.Contains(l, "Press enter again") {
 		c.from()
 		c.keys("\r") // the warnings, confirmed
-		c.waitFor(t, "TransactionId")
+		l = c.waitFor(t, "/relay/")
 	}
+	relayPath := regexp.MustCompile(`/relay/[A-Za-z0-9_-]+`).FindString(l)
+	txURL := phonePost(t, s1.url()+relayPath, phoneMetaInfo(t, sb.URL))
 	ali := newestSession(t, st, "alibaba")
-	if ali.Mode != "live" || ali.Operator != "alice" || ali.Desk != "desk-5" {
-		t.Fatalf("alibaba launch recorded as %s by %q at %q", ali.Mode, ali.Operator, ali.Desk)
+	if ali.Mode != "live" || ali.Operator != "alice" || ali.Desk != "desk-5" || !strings.HasPrefix(txURL, sb.URL) {
+		t.Fatalf("alibaba launch recorded as %s by %q at %q (TransactionUrl %s)", ali.Mode, ali.Operator, ali.Desk, txURL)
 	}
 	c.from()
-	customerAct(t, ali.URL, "approve")
+	customerAct(t, txURL, "approve")
 	if _, _, ok := c.await(`(?i)approved`); !ok {
 		t.Fatalf("desk C (server 1) never showed the Alibaba result; server 2's log:\n%s\nlast lines:\n%s",
 			s2.errb.String(), strings.Join(tail(c.lines(), 30), "\n"))
@@ -491,4 +499,48 @@ func get(t *testing.T, st session.Store, id string) *session.Session {
 		t.Fatal(err)
 	}
 	return s
+}
+
+const testPhoneUA = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36"
+
+// phoneMetaInfo is what getMetaInfo() of the simulator's stand-in script
+// returns on a phone (the script is fetched as the phone fetches it).
+func phoneMetaInfo(t *testing.T, sandboxURL string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, sandboxURL+"/cdn/jsvm_all.js", nil)
+	req.Header.Set("User-Agent", testPhoneUA)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`var apdidToken = "([0-9a-f]+)";`).FindSubmatch(js)
+	if m == nil {
+		t.Fatalf("no device token in the stand-in script:\n%s", js)
+	}
+	b, _ := json.Marshal(map[string]string{"apdidToken": string(m[1]), "appName": "kycdesk-sandbox-jsvm",
+		"bioMetaInfo": "4.1.0:2916352,0", "deviceType": "h5", "ua": testPhoneUA})
+	return string(b)
+}
+
+// phonePost is the relay page's post: MetaInfo as getMetaInfo() gave it;
+// it returns the TransactionUrl the page would go to.
+func phonePost(t *testing.T, relayURL, meta string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"metaInfo": meta})
+	req, _ := http.NewRequest(http.MethodPost, relayURL, bytes.NewReader(body))
+	req.Header.Set("User-Agent", testPhoneUA)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var a struct{ URL, Error string }
+	json.NewDecoder(resp.Body).Decode(&a)
+	if resp.StatusCode != 200 || a.URL == "" {
+		t.Fatalf("relay post to %s: %s %s", relayURL, resp.Status, a.Error)
+	}
+	return a.URL
 }

@@ -76,9 +76,13 @@ func cmdSessions(args []string, io *IO) error {
 // creation time and who launched it at a served desk ("" locally).
 func listJSON(s *session.Session) map[string]any {
 	j := sessionJSON(s, s.State)
-	return map[string]any{"session": j.Session, "provider": j.Provider, "mode": j.Mode, "url": j.URL,
+	m := map[string]any{"session": j.Session, "provider": j.Provider, "mode": j.Mode, "url": j.URL,
 		"references": j.References, "expiresAt": j.ExpiresAt, "status": j.Status, "customer": s.Customer, "label": s.Extra[desk.LabelKey],
 		"createdAt": s.CreatedAt.UTC().Format(time.RFC3339), "operator": s.Operator, "desk": s.Desk, "source": source(s)}
+	if j.Device != nil {
+		m["device"] = j.Device
+	}
+	return m
 }
 
 // source is where the session's current status came from ("" before a

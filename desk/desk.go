@@ -72,6 +72,13 @@ type Options struct {
 	// Announce hears every change this desk records (Changed), so that a
 	// server tells its other desks (their Notify); nil: none.
 	Announce func(id string)
+	// Relay issues relay links where a customer's phone can reach this
+	// process (kycdesk serve --public-url): a provider with a
+	// DeviceParam is then launched from the phone (relay.go); nil: its
+	// preset is used. RelaySandbox is the sandbox's public root, whose
+	// stand-in script the relay page loads in sandbox mode.
+	Relay        Relayer
+	RelaySandbox string
 	// Profiles keeps the desk profiles (nil: none offered).
 	Profiles ProfileStore
 }
@@ -99,6 +106,8 @@ type Desk struct {
 	// (or could not be), after StartFollowing.
 	subscribed     chan struct{}
 	subscribedOnce sync.Once
+	// relay holds the phases of the sessions launched through the relay.
+	relay relayPhases
 }
 
 // New resolves every provider of the registry for the desk's mode.

@@ -89,6 +89,9 @@ func (f *Follow) AutoPolls() bool {
 // result screen ("" for an OTP flow, whose result is the verify answer).
 func (f *Follow) How() string {
 	name := f.Provider.Desc.Name
+	if phase := f.desk.RelayPhase(f.ID); phase != "" {
+		return phase
+	}
 	switch {
 	case f.Policy.ResultByVerify:
 		return ""

@@ -35,6 +35,9 @@ func (d *Desk) Launch(ctx context.Context, dr *Draft) (*Outcome, error) {
 	if err := dr.Problem(); err != nil {
 		return nil, err
 	}
+	if d.RelayPossible(dr.Provider) {
+		return d.launchRelay(ctx, dr) // the phone launches it (relay.go)
+	}
 	p := dr.Provider
 	run := d.newRun(ctx, dr)
 	err := d.tracked(run, p.Desc, p.Endpoint, func() error {

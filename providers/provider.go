@@ -267,10 +267,31 @@ type Credential struct {
 
 // Descriptor is the registry entry of a provider: everything the home
 // screen, the CLI and the sandbox need without knowing the provider.
+// DeviceFromPhone is the source of a device value the relay got from the
+// customer's phone (Descriptor.DeviceMark); ExtraDeviceSource and
+// ExtraDeviceType are the Launch.Extra members that keep where a launch's
+// device value came from and the device type it names.
+const (
+	DeviceFromPhone   = "phone"
+	ExtraDeviceSource = "metaInfoSource"
+	ExtraDeviceType   = "deviceType"
+)
+
 type Descriptor struct {
-	ID      string // idenfy, alibaba, dws
-	Name    string // iDenfy KYC token
-	Summary string // one line for the home screen
+	ID string // idenfy, alibaba, dws
+	// DeviceParam names the parameter that must come from the customer's
+	// own browser (Alibaba's MetaInfo, from getMetaInfo()): where a relay
+	// can reach the phone, the desk's QR opens the relay, which fills it
+	// and only then launches; "" for providers without one.
+	DeviceParam string
+	// DeviceScript is the script the relay page loads for DeviceParam in
+	// live mode; the sandbox serves a stand-in at the same path.
+	DeviceScript string
+	// DeviceMark records in a launch where its DeviceParam came from
+	// (DeviceFromPhone through the relay).
+	DeviceMark func(l *Launch, source, value string)
+	Name       string // iDenfy KYC token
+	Summary    string // one line for the home screen
 	// LiveURL is the default live endpoint; BaseURLEnv overrides it.
 	LiveURL    string
 	BaseURLEnv string

@@ -443,6 +443,13 @@ func (c *Client) Launch(ctx context.Context, v providers.Values) (*providers.Lau
 	if name := DocTypeName(pv.Get("DocType")); name != "" {
 		l.Notes = append(l.Notes, "document: "+name)
 	}
+	// A relay marks its launches "phone" (desk/relay.go).
+	if meta := pv.Get("MetaInfo"); IsPreset(meta) {
+		MarkDevice(l, SourcePreset, meta)
+		l.Notes = append(l.Notes, PresetNote)
+	} else {
+		MarkDevice(l, SourcePasted, meta)
+	}
 	return l, nil
 }
 

@@ -67,6 +67,14 @@ package alibaba
 //     getMetaInfo() result can be pasted instead. With SecurityLevel 02
 //     Device Guard may judge a preset risky (SubCode 206); use 01 while
 //     testing, as the seed advises.
+//     Where a phone can reach kycdesk (kycdesk serve --public-url), the
+//     preset is not used at all: the desk's QR opens the relay
+//     (server/relay.go, desk/relay.go), whose page runs getMetaInfo() on
+//     the phone and only then calls Initialize, as the documented
+//     sequence has it (alibaba.md §5.1). The preset stays where no relay
+//     can exist (the local console, the CLI, a serve without a public
+//     URL); IsPreset names it, launches record it (metaInfoSource preset)
+//     and say PresetNote.
 //
 // D7  TransactionUrl hosts. No page found states the host of the
 //     TransactionUrl that Initialize returns (the seed's example is cut at
@@ -100,5 +108,5 @@ const (
 	unconfirmedAlbum    = "the seed spells it ShowBlbumIcon, the SDKs ShowAlbumIcon; ShowAlbumIcon is sent and both are accepted (decisions.go D1)"
 	unconfirmedDocType  = "the seed prints Macao and Taiwan with 9 digits; the 8-digit codes are sent and both are accepted; the Macao code is unverified (decisions.go D2)"
 	unconfirmedUserID   = "sent as a keyed HMAC-SHA256 (the session store's customer key) unless kycdeskSendUserIdAsTyped is true (decisions.go D5)"
-	unconfirmedMetaInfo = "a preset stands in for getMetaInfo(), which cannot run on the customer's phone before the session exists (decisions.go D6)"
+	unconfirmedMetaInfo = PresetNote + ": where no relay reaches the customer's phone (kycdesk serve --public-url), a preset stands in for getMetaInfo() (decisions.go D6)"
 )

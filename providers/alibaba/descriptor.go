@@ -104,6 +104,9 @@ func Descriptor() providers.Descriptor {
 		ID:            ID,
 		Follow:        &Follow,
 		MainReference: "TransactionId",
+		DeviceParam:   "MetaInfo",
+		DeviceScript:  ScriptURL,
+		DeviceMark:    MarkDevice,
 		// The customer recorded is the hash sent (D5), never the typed id.
 		CustomerParam: "MerchantUserId",
 		CustomerKey:   HashUserID,

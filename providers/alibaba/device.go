@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/kycdesk/kycdesk/providers"
 )
 
 // What Alibaba documents about the browser that verifies (reference/
@@ -90,4 +92,36 @@ func BrowserProblem(ua string) string {
 		return "Firefox " + m[1] + " is older than Firefox 58"
 	}
 	return ""
+}
+
+// Where a launch's MetaInfo came from, kept with the launch
+// (Launch.Extra[ExtraMetaInfoSource], ExtraDeviceType) so that status and
+// the history can say it.
+const (
+	ExtraMetaInfoSource = providers.ExtraDeviceSource
+	ExtraDeviceType     = providers.ExtraDeviceType
+	SourcePhone         = providers.DeviceFromPhone // getMetaInfo() on the customer's phone, through the relay
+	SourcePreset        = "preset"                  // one of kycdesk's presets (decisions.go D6)
+	SourcePasted        = "pasted"                  // a MetaInfo the operator gave
+	// PresetNote is said wherever a preset is used (review, result).
+	PresetNote = "preset MetaInfo: Alibaba may refuse or flag it"
+)
+
+// IsPreset reports whether a MetaInfo is one of kycdesk's presets.
+func IsPreset(metaInfo string) bool {
+	return metaInfo == MetaInfoMobileH5 || metaInfo == MetaInfoPCWeb
+}
+
+// MarkDevice records in l where its MetaInfo came from.
+func MarkDevice(l *providers.Launch, source, metaInfo string) {
+	if l == nil {
+		return
+	}
+	if l.Extra == nil {
+		l.Extra = map[string]string{}
+	}
+	l.Extra[ExtraMetaInfoSource] = source
+	if dt := DeviceTypeOf(metaInfo); dt != "" {
+		l.Extra[ExtraDeviceType] = clip(dt, 20)
+	}
 }
