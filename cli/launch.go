@@ -305,13 +305,17 @@ func toJSON(id, provider string, mode providers.Mode, l *providers.Launch, state
 			j.ExpiresAt = &t
 		}
 		j.Challenge = l.Challenge
-		j.Device = deviceOf(l)
 	}
 	return j
 }
 
+// sessionJSON is a recorded session (status, sessions): launch's members
+// and where its device value came from.
 func sessionJSON(s *session.Session, state providers.State) launchJSON {
-	return toJSON(s.ID, s.Provider, s.Mode, s.Launch(), state)
+	l := s.Launch()
+	j := toJSON(s.ID, s.Provider, s.Mode, l, state)
+	j.Device = deviceOf(l)
+	return j
 }
 
 func printLaunch(io *IO, o *desk.Outcome, asJSON, showQR bool) {

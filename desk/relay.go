@@ -193,3 +193,17 @@ func (c phoneClient) Launch(ctx context.Context, v providers.Values) (*providers
 	}
 	return l, err
 }
+
+// DeviceNote is what the review says of dr's device value: that the
+// customer's phone supplies it through the relay, or that a preset stands
+// in for it (the provider's own words); "" when the provider has none.
+func (d *Desk) DeviceNote(dr *Draft) string {
+	p := dr.Provider
+	if p == nil || p.Desc.DeviceParam == "" {
+		return ""
+	}
+	if d.RelayPossible(p) {
+		return "the QR is a relay link: the customer's phone supplies " + p.Desc.DeviceParam + ", and only then is " + p.Desc.Name + " asked"
+	}
+	return p.Desc.DeviceNote(dr.Values.Get(p.Desc.DeviceParam))
+}

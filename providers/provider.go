@@ -290,6 +290,9 @@ type Descriptor struct {
 	// DeviceMark records in a launch where its DeviceParam came from
 	// (DeviceFromPhone through the relay).
 	DeviceMark func(l *Launch, source, value string)
+	// DeviceNote is what to say of a DeviceParam value a launch without
+	// a relay sends ("preset …: … may refuse or flag it"), or "".
+	DeviceNote func(value string) string
 	Name       string // iDenfy KYC token
 	Summary    string // one line for the home screen
 	// LiveURL is the default live endpoint; BaseURLEnv overrides it.

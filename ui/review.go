@@ -215,6 +215,9 @@ func (r reviewModel) header() string {
 	if sk := r.skipped(); sk != "" {
 		b.WriteString("\n" + s.Subtle.Render(wrap(sk, max(10, r.vp.Width))))
 	}
+	if n := r.ctx.Desk.DeviceNote(r.draft); n != "" {
+		b.WriteString("\n" + s.Warn.Render(wrap(n, max(10, r.vp.Width))))
+	}
 	if r.draft.Profile != "" {
 		b.WriteString("\n" + s.Subtle.Render(wrap("profile "+r.draft.Profile+": enter launches; warnings confirmed here are not asked again for it", max(10, r.vp.Width))))
 	}

@@ -107,6 +107,12 @@ func Descriptor() providers.Descriptor {
 		DeviceParam:   "MetaInfo",
 		DeviceScript:  ScriptURL,
 		DeviceMark:    MarkDevice,
+		DeviceNote: func(meta string) string {
+			if IsPreset(meta) {
+				return PresetNote
+			}
+			return ""
+		},
 		// The customer recorded is the hash sent (D5), never the typed id.
 		CustomerParam: "MerchantUserId",
 		CustomerKey:   HashUserID,
