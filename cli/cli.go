@@ -22,7 +22,7 @@ Usage:
   kycdesk launch PROVIDER --set NAME=VALUE… [--from FILE.json] [--dry-run] [--json] [--live] [--qr] [--verbose]
   kycdesk launch --profile NAME --set NAME=VALUE… [--label TEXT] [same flags]
   kycdesk verify SESSION --code CODE [--json]   complete a DWS one-time-code session
-  kycdesk status SESSION [--json]
+  kycdesk status SESSION [--json] [--verbose]
   kycdesk sessions [--json]
   kycdesk params PROVIDER [--json]          every parameter: type, constraints, default, doc
   kycdesk sandbox [--listen ADDR] [--public-url URL] [--webhook-url URL]

@@ -27,7 +27,7 @@ var helps = map[string]commandHelp{
 	"verify": {"verify SESSION --code CODE [--json]",
 		"Complete a DWS one-time-code session with the code the customer received.",
 		"kycdesk verify k7f3qa01 --code 123456"},
-	"status": {"status SESSION [--json]",
+	"status": {"status SESSION [--json] [--verbose]",
 		"Show a session's status and history (asks the provider where its rules allow).",
 		"kycdesk status k7f3qa01 --json"},
 	"sessions": {"sessions [--json]",

@@ -13,6 +13,7 @@ import (
 func cmdStatus(args []string, io *IO) error {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	verbose := fs.Bool("verbose", false, "also print the provider's raw answer (sanitized, secrets and personal values masked): under \"response\" with --json, else on stderr")
 	store := storeFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -27,7 +28,7 @@ func cmdStatus(args []string, io *IO) error {
 	}
 	defer a.close()
 	if !s.Launched() {
-		printStatus(io, s, &providers.Status{State: s.State, Detail: describeUnlaunched(s)}, *asJSON)
+		printStatus(io, s, &providers.Status{State: s.State, Detail: describeUnlaunched(s)}, *asJSON, nil)
 		if s.OutcomeUnknown() {
 			return exitCode(exitUnknown)
 		}
@@ -40,16 +41,36 @@ func cmdStatus(args []string, io *IO) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
-	st, err := f.Status(ctx)
+	// The answers are collected masked as a launch's are: the secrets, the
+	// personal values the session was launched with, and what the
+	// provider read from a document (providers.MaskPersonalJSON).
+	var secrets []string
+	if p := a.desk.Lookup(s.Provider); p != nil && p.Client != nil {
+		secrets = p.Client.Secrets()
+	}
+	var spec providers.Spec
+	if p := a.desk.Lookup(s.Provider); p != nil {
+		spec = p.Desc.Spec()
+	}
+	capture := providers.NewCapture(providers.NewScrubber(secrets, spec, s.Values()))
+	st, err := f.Status(providers.WithCapture(ctx, capture))
 	if err != nil {
-		return fail(err, *asJSON)
+		f := &failure{err: err, asJSON: *asJSON}
+		if *verbose {
+			f.wire = last(capture.Exchanges())
+		}
+		return f
 	}
 	// What the record holds now: the answer as recorded, or the final
 	// state it kept.
 	if s2, err := a.desk.Session(s.ID); err == nil {
 		s = s2
 	}
-	printStatus(io, s, st, *asJSON)
+	var wire *providers.Exchange
+	if *verbose {
+		wire = last(capture.Exchanges())
+	}
+	printStatus(io, s, st, *asJSON, wire)
 	return nil
 }
 
@@ -68,12 +89,18 @@ func openSession(io *IO, asJSON bool, id, store string) (*app, *session.Session,
 	return a, s, nil
 }
 
-func printStatus(io *IO, s *session.Session, st *providers.Status, asJSON bool) {
+// printStatus prints the session's status; wire is the provider's raw
+// answer (--verbose), or nil.
+func printStatus(io *IO, s *session.Session, st *providers.Status, asJSON bool, wire *providers.Exchange) {
 	if asJSON {
 		j := recordJSON(s)
 		j.Status = string(st.State)
+		j.Response = wire
 		printJSON(io, j)
 		return
+	}
+	if wire != nil {
+		defer printWire(io, []providers.Exchange{*wire})
 	}
 	fmt.Fprintf(io.Out, "session    %s (%s, %s)\n", s.ID, s.Provider, s.Mode)
 	fmt.Fprintf(io.Out, "status     %s\n", st.State)
@@ -83,13 +110,16 @@ func printStatus(io *IO, s *session.Session, st *providers.Status, asJSON bool) 
 	if st.Detail != "" {
 		fmt.Fprintf(io.Out, "detail     %s\n", providers.SanitizeLine(st.Detail))
 	}
-	keys := make([]string, 0, len(st.Fields))
-	for k := range st.Fields {
+	// What the provider read from the customer's document is masked, as
+	// the console does.
+	fields := providers.MaskPersonalFields(st.Fields)
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(io.Out, "%-10s %s\n", k, providers.SanitizeLine(st.Fields[k]))
+		fmt.Fprintf(io.Out, "%-10s %s\n", k, providers.SanitizeLine(fields[k]))
 	}
 }
 

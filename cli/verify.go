@@ -36,6 +36,6 @@ func cmdVerify(args []string, io *IO) error {
 	if err != nil {
 		return fail(err, *asJSON)
 	}
-	printStatus(io, s, st, *asJSON)
+	printStatus(io, s, st, *asJSON, nil)
 	return nil
 }

@@ -117,7 +117,7 @@ func capture(ctx context.Context, req *http.Request, resp *http.Response, body [
 		shown = shown[:cut]
 	}
 	e.Omitted = len(body) - len(shown)
-	e.Body = c.sc.Text(Sanitize(string(shown)))
+	e.Body = c.sc.Text(MaskPersonalJSON(Sanitize(string(shown))))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.got = append(c.got, e)

@@ -419,7 +419,7 @@ func (r *resultModel) setState(st *providers.Status) {
 	changed := st.State != r.state || clean(st.Detail) != r.detail
 	r.state = st.State
 	r.detail = clean(st.Detail)
-	r.fields = st.Fields
+	r.fields = providers.MaskPersonalFields(st.Fields) // what the provider read from a document
 	if changed { // the desk has recorded it (Follow)
 		r.history = append(r.history, *st)
 	}
