@@ -30,6 +30,7 @@ Usage:
                 [--store URL] [--host-key FILE] [--live] [--tls-cert FILE --tls-key FILE] [--idle-timeout D]
                                             desks connect with: ssh desk-12@HOST -p PORT
   kycdesk audit verify [--store URL] [--json]   check the history's MAC chain (tampering)
+  kycdesk backup FILE [--store URL]        a verified copy of a running SQLite store
   kycdesk report [--since 7d | --from DATE [--to DATE]] [--by desk|operator|provider|day] [--json|--csv] [--mode M]
                                             launches and results per group (see README)
   kycdesk version
@@ -54,6 +55,7 @@ var commands = map[string]func(args []string, io *IO) error{
 	"sandbox":   cmdSandbox,
 	"serve":     cmdServe,
 	"audit":     cmdAudit,
+	"backup":    cmdBackup,
 	"version":   cmdVersion,
 	"--version": cmdVersion,
 }
