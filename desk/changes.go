@@ -1,9 +1,27 @@
 package desk
 
-// changeBuffer is how many change notices wait for a slow reader; beyond
-// it notices are dropped (Changed never blocks a receiver or a follower),
-// which only delays a screen until the next notice or its own reload.
+import "sync"
+
+// changeBuffer is how many change notices wait in the channel a reader
+// takes them from; more wait in the desk's pending set (pending).
 const changeBuffer = 256
+
+// maxPending bounds the distinct sessions owed to a slow reader: beyond
+// it the reader is told to reload everything (an empty id) instead.
+const maxPending = 1000
+
+// pending is the changes a desk's reader has not taken yet, each session
+// once, in order. Notices are never dropped (a dropped notice left a
+// result screen waiting for a result already recorded, under load), and
+// Notify never blocks: a receiver or a follower never waits for a screen.
+type pending struct {
+	mu     sync.Mutex
+	ids    []string
+	has    map[string]bool
+	resync bool
+	wake   chan struct{}
+	once   sync.Once
+}
 
 // Changes is the desk's change feed: the id of each session whose history
 // changed (a launch, a status the desk asked, a callback the receiver
@@ -16,6 +34,9 @@ func (d *Desk) Changes() <-chan string { return d.changes }
 // other desks of a server at once. What other processes record comes
 // from the store's change feed (history.go, Notify). It never blocks.
 func (d *Desk) Changed(id string) {
+	if h := hubOf(d.o.Store); h != nil {
+		h.bump() // the shared lists are read again
+	}
 	d.Notify(id)
 	if d.o.Announce != nil {
 		d.o.Announce(id)
@@ -26,9 +47,61 @@ func (d *Desk) Changed(id string) {
 // process recorded (a served desk's fan-out, Options.Announce), or what
 // the store's change feed reports.
 func (d *Desk) Notify(id string) {
+	p := &d.pending
+	p.once.Do(func() {
+		p.wake = make(chan struct{}, 1)
+		p.has = map[string]bool{}
+		go d.deliver()
+	})
+	p.mu.Lock()
+	if !p.resync && len(p.ids) == 0 {
+		// Nothing owed: straight onto the channel while it has room.
+		select {
+		case d.changes <- id:
+			p.mu.Unlock()
+			return
+		default:
+		}
+	}
+	switch {
+	case p.resync:
+	case id == "" || len(p.ids) >= maxPending:
+		p.resync, p.ids, p.has = true, nil, map[string]bool{}
+	case !p.has[id]:
+		p.has[id] = true
+		p.ids = append(p.ids, id)
+	}
+	p.mu.Unlock()
 	select {
-	case d.changes <- id:
+	case p.wake <- struct{}{}:
 	default:
+	}
+}
+
+// deliver hands the pending changes to Changes' reader, waiting for it,
+// until the desk closes.
+func (d *Desk) deliver() {
+	p := &d.pending
+	for {
+		select {
+		case <-p.wake:
+		case <-d.closed:
+			return
+		}
+		p.mu.Lock()
+		ids, resync := p.ids, p.resync
+		p.ids, p.resync, p.has = nil, false, map[string]bool{}
+		p.mu.Unlock()
+		if resync {
+			ids = []string{""}
+		}
+		for _, id := range ids {
+			select {
+			case d.changes <- id:
+			case <-d.closed:
+				return
+			}
+		}
 	}
 }
 

@@ -88,6 +88,7 @@ type Desk struct {
 	o         Options
 	providers []*Provider
 	changes   chan string
+	pending   pending // changes not yet taken from changes (changes.go)
 
 	mu sync.Mutex
 	// checked is when each session was last asked about (the manual

@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -89,10 +90,27 @@ func (d *Desk) SessionsPage(ctx context.Context, mode providers.Mode, query, aft
 	if query != "" {
 		q.Customers = session.CustomerKeys(d.o.Registry, d.o.Store.CustomerKey(), query)
 	}
-	list, total, err := d.o.Store.Search(ctx, q, CountTo)
+	type found struct {
+		list  []*session.Session
+		total int
+	}
+	search := func() (any, error) {
+		list, total, err := d.o.Store.Search(ctx, q, CountTo)
+		return found{list, total}, err
+	}
+	var v any
+	var err error
+	if h := hubOf(d.o.Store); h != nil && query == "" && after == "" {
+		// The first page of the list, as most desks show it: read once per
+		// change for every desk.
+		v, err = h.shared(fmt.Sprintf("page/%s/%d", mode, limit), search)
+	} else {
+		v, err = search()
+	}
 	if err != nil {
 		return Page{}, err
 	}
+	list, total := v.(found).list, v.(found).total
 	p := Page{Rows: make([]Row, len(list)), Total: total, More: total >= CountTo}
 	for i, s := range list {
 		p.Rows[i] = d.rowOf(s)
@@ -117,10 +135,20 @@ func (d *Desk) SessionsIn(mode providers.Mode, query string, limit int) ([]Row, 
 func (d *Desk) Recent(mode providers.Mode, n int) []Row {
 	ctx, cancel := d.storeCtx()
 	defer cancel()
-	list, err := d.o.Store.List(ctx, d.scope(session.Query{Mode: mode, Limit: n}))
+	q := d.scope(session.Query{Mode: mode, Limit: n})
+	read := func() (any, error) { return d.o.Store.List(ctx, q) }
+	var v any
+	var err error
+	if h := hubOf(d.o.Store); h != nil {
+		// Once per change for every desk with this view.
+		v, err = h.shared(fmt.Sprintf("recent/%s/%d/%s/%s", mode, n, q.Desk, q.Operator), read)
+	} else {
+		v, err = read()
+	}
 	if err != nil {
 		return nil
 	}
+	list := v.([]*session.Session)
 	rows := make([]Row, len(list))
 	for i, s := range list {
 		rows[i] = d.rowOf(s)
@@ -133,15 +161,25 @@ func (d *Desk) Recent(mode providers.Mode, n int) []Row {
 func (d *Desk) Unknown() int {
 	ctx, cancel := d.storeCtx()
 	defer cancel()
-	if d.scoped() {
-		n, _ := d.unknownCount(ctx)
-		return n
+	read := func() (any, error) {
+		if d.scoped() {
+			return d.unknownCount(ctx)
+		}
+		c, err := d.o.Store.Counts(ctx, "", d.Now())
+		return c.Unknown, err
 	}
-	c, err := d.o.Store.Counts(ctx, "", d.Now())
+	var v any
+	var err error
+	if h := hubOf(d.o.Store); h != nil && d.o.Now == nil {
+		q := d.scope(session.Query{})
+		v, err = h.shared("unknown/"+q.Desk+"/"+q.Operator, read) // once per change (and second) for every desk with this view
+	} else {
+		v, err = read()
+	}
 	if err != nil {
 		return 0
 	}
-	return c.Unknown
+	return v.(int)
 }
 
 // Problem is a note about the history (what opening the store fixed or
@@ -160,6 +198,10 @@ func (d *Desk) Store() session.Store { return d.o.Store }
 // empty id: every list reloads. It subscribes in the background: the
 // first frame does not wait for a database round trip.
 func (d *Desk) watchStore(ctx context.Context) {
+	if h := hubOf(d.o.Store); h != nil {
+		h.join(ctx, d) // one subscription per store and process (hub.go)
+		return
+	}
 	go func() {
 		ch, err := d.o.Store.Subscribe(ctx)
 		d.subscribedOnce.Do(func() { close(d.subscribed) })
@@ -183,4 +225,32 @@ func (d *Desk) watchStore(ctx context.Context) {
 // isMissing reports a lookup that found nothing (or too much).
 func isMissing(err error) bool {
 	return errors.Is(err, session.ErrNotFound) || errors.Is(err, session.ErrAmbiguous)
+}
+
+// Affects reports whether the change of session id may show in this
+// desk's lists: always at a desk that lists every session; at an
+// operator's desk, whether the session is one of its own, the session
+// read once per change for every desk (a change at another desk costs
+// this one no list read and no redraw).
+func (d *Desk) Affects(id string) bool {
+	if id == "" || !d.scoped() {
+		return true
+	}
+	read := func() (any, error) {
+		ctx, cancel := d.storeCtx()
+		defer cancel()
+		return d.o.Store.Get(ctx, id)
+	}
+	var v any
+	var err error
+	if h := hubOf(d.o.Store); h != nil {
+		v, err = h.shared("session/"+id, read)
+	} else {
+		v, err = read()
+	}
+	s, _ := v.(*session.Session)
+	if err != nil || s == nil {
+		return true
+	}
+	return d.Sees(s)
 }

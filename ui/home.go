@@ -69,6 +69,12 @@ func (h *homeModel) reload() {
 	}
 }
 
+// shown is what a reload may change on home (compared to redraw only
+// when it did).
+func (h *homeModel) shown() any {
+	return [...]any{h.profiles, h.problems, h.recent, h.unknownN, h.cursor}
+}
+
 // items are the numbered lines: profiles, then providers.
 func (h homeModel) items() []homeItem {
 	out := make([]homeItem, 0, len(h.profiles)+len(h.ctx.entries()))

@@ -166,7 +166,8 @@ func (r *resultModel) refresh() tea.Cmd {
 // changed follows a change of session id; it reports whether that was
 // this screen's session (a served desk hears of every desk's launches).
 func (r *resultModel) changed(id string) bool {
-	if id != r.sessionID || r.sessionID == "" {
+	// "" is a resync (the store's feed reconnected): anything may have changed.
+	if r.sessionID == "" || (id != "" && id != r.sessionID) {
 		return false
 	}
 	if st, ok := r.follow.Recorded(); ok {

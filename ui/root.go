@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -140,6 +141,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	pending := m.dirty // a frame not drawn yet is still to be drawn
 	m.dirty = true
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -189,22 +191,35 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.show(screenSessions)
 	case changedMsg:
 		// Every screen showing the session changes at once; the others
-		// reload when shown.
+		// reload when shown. A screen is drawn again only when what it
+		// shows changed.
 		switch m.screen {
 		case screenHome:
+			if !m.ctx.Desk.Affects(msg.id) {
+				m.dirty = pending // another desk's session: not listed here
+				break
+			}
+			before := m.home.shown()
 			m.home.reload()
+			m.dirty = pending || !reflect.DeepEqual(before, m.home.shown())
 		case screenSessions:
+			if !m.ctx.Desk.Affects(msg.id) {
+				m.dirty = pending
+				break
+			}
+			before := m.sessions.shown()
 			m.sessions.reload()
+			m.dirty = pending || !reflect.DeepEqual(before, m.sessions.shown())
 		case screenResult:
-			m.dirty = m.result.changed(msg.id) // another session's change shows nothing new here
+			m.dirty = m.result.changed(msg.id) || pending // another session's change shows nothing new here
 		default:
-			m.dirty = false
+			m.dirty = pending
 		}
 		return m, m.listen()
 	case ageTickMsg:
 		m.ageTicking = false
 		if m.screen != screenHome && m.screen != screenSessions {
-			m.dirty = false
+			m.dirty = pending
 			return m, nil // shown again, they start it again
 		}
 		return m, m.ageTick()

@@ -80,6 +80,12 @@ func (s *sessionsModel) reload() {
 	s.show(p, err, cur)
 }
 
+// shown is what a reload may change in the list (compared to redraw only
+// when it did).
+func (s *sessionsModel) shown() any {
+	return [...]any{s.rows, s.total, s.more, s.flash, s.cursor}
+}
+
 // mode is the mode listed ("" = every mode).
 func (s *sessionsModel) mode() providers.Mode {
 	if s.allModes {
