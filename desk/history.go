@@ -103,7 +103,7 @@ func (d *Desk) SessionsPage(ctx context.Context, mode providers.Mode, query, aft
 	if h := hubOf(d.o.Store); h != nil && query == "" && after == "" {
 		// The first page of the list, as most desks show it: read once per
 		// change for every desk.
-		v, err = h.shared(fmt.Sprintf("page/%s/%d", mode, limit), search)
+		v, err = h.shared(fmt.Sprintf("page/%s/%d/%s/%s", mode, limit, q.Desk, q.Operator), search)
 	} else {
 		v, err = search()
 	}

@@ -25,6 +25,8 @@ type hub struct {
 	mu    sync.Mutex
 	desks map[*Desk]struct{}
 	reads map[string]*sharedRead
+	// keep is how long a read is kept with no change heard (0: sharedFor).
+	keep time.Duration
 	// listening is closed once the feed is listened to (or could not be).
 	listening chan struct{}
 	started   bool
@@ -137,7 +139,11 @@ func (h *hub) shared(key string, load func() (any, error)) (any, error) {
 	now := time.Now()
 	h.mu.Lock()
 	r := h.reads[key]
-	if r != nil && r.gen == g && now.Sub(r.at) < sharedFor {
+	keep := h.keep
+	if keep == 0 {
+		keep = sharedFor
+	}
+	if r != nil && r.gen == g && now.Sub(r.at) < keep {
 		h.mu.Unlock()
 		<-r.done
 		if r.err == nil {
