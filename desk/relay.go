@@ -40,6 +40,10 @@ const (
 	RelayInFlow  = "the customer is in %s's flow on their phone"
 )
 
+// RelayValue is what the record keeps for a device value the phone
+// supplied.
+const RelayValue = "(from the customer's phone, through the relay)"
+
 // relayStartLimit bounds the intent's sending lease beyond the link's life
 // (the phone's launch itself).
 const relayStartLimit = time.Minute
@@ -95,12 +99,16 @@ func (d *Desk) launchRelay(ctx context.Context, dr *Draft) (*Outcome, error) {
 	spec := p.Desc.Spec()
 	scrub := providers.NewScrubber(p.Client.Secrets(), spec, dr.Values)
 	at := session.Stamp(d.Now())
+	// The record does not keep the preset the draft holds: the value
+	// sent is the phone's, which the launch records as its device.
+	kept := session.StripPersonal(spec, dr.Values).Clone()
+	kept.Set(p.Desc.DeviceParam, RelayValue)
 	s, err := d.o.Store.Intent(actx, session.Intent{
 		Provider:     p.Desc.ID,
 		Mode:         d.o.Mode,
 		Endpoint:     scrub.Secret(providers.StripUserinfo(strings.TrimSpace(p.Endpoint))),
 		Customer:     scrub.Secret(d.Customer(p.Desc, dr.Values)),
-		Values:       secretValues(scrub, session.StripPersonal(spec, dr.Values)),
+		Values:       secretValues(scrub, kept),
 		Request:      dr.Request,
 		At:           at,
 		SendingUntil: at.Add(relayTTL + relayStartLimit),

@@ -117,7 +117,11 @@ func (r *Relays) Issue(l RelayLink) (string, time.Time, error) {
 	}
 	full := len(r.links) >= relayMaxLinks
 	if !full {
-		r.links[id] = &relayEntry{link: l, expires: now.Add(RelayTTL)}
+		e := &relayEntry{link: l, expires: now.Add(RelayTTL)}
+		r.links[id] = e
+		// The desk hears of a link that dies unused when it dies, not at
+		// the next launch.
+		time.AfterFunc(RelayTTL+time.Second, func() { r.expire(id, e) })
 	}
 	r.mu.Unlock()
 	for _, e := range dead {
@@ -129,6 +133,19 @@ func (r *Relays) Issue(l RelayLink) (string, time.Time, error) {
 		return "", time.Time{}, ErrRelayFull
 	}
 	return r.base + RelayPrefix + id, now.Add(RelayTTL), nil
+}
+
+// expire ends link id if it is still e and unused.
+func (r *Relays) expire(id string, e *relayEntry) {
+	r.mu.Lock()
+	dead := r.links[id] == e && !e.used && r.now().After(e.expires)
+	if dead {
+		delete(r.links, id)
+	}
+	r.mu.Unlock()
+	if dead && e.link.Failed != nil {
+		e.link.Failed("the link expired before the customer's phone used it")
+	}
 }
 
 // lookup is the link id names and why it cannot be used ("" = usable).
