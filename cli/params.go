@@ -82,15 +82,8 @@ func cmdParams(args []string, io *IO) error {
 				}
 				tw.Flush()
 			}
-			if len(p.Aliases) > 0 {
-				keys := make([]string, 0, len(p.Aliases))
-				for k := range p.Aliases {
-					keys = append(keys, k)
-				}
-				sort.Strings(keys)
-				for _, k := range keys {
-					fmt.Fprintf(io.Out, "    also accepted: %s → %s\n", k, p.Aliases[k])
-				}
+			if a := alsoAccepted(p); a != "" {
+				fmt.Fprintf(io.Out, "    also accepted: %s\n", a)
 			}
 			if p.Doc != "" {
 				fmt.Fprintf(io.Out, "    %s\n", p.Doc)
@@ -105,4 +98,28 @@ func cmdParams(args []string, io *IO) error {
 		}
 	}
 	return nil
+}
+
+// alsoAccepted is a parameter's other spellings on one line: "any case"
+// for the aliases that only change the case of a value, then the others
+// ("h5 → MOBILE_H5").
+func alsoAccepted(p providers.Param) string {
+	keys := make([]string, 0, len(p.Aliases))
+	anyCase := false
+	for k, v := range p.Aliases {
+		if strings.EqualFold(k, v) {
+			anyCase = true
+			continue
+		}
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	if anyCase {
+		parts = append(parts, "the values in any case")
+	}
+	for _, k := range keys {
+		parts = append(parts, k+" → "+p.Aliases[k])
+	}
+	return strings.Join(parts, ", ")
 }

@@ -79,3 +79,31 @@ func TestSessionsShowTheDeskLabel(t *testing.T) {
 		}
 	}
 }
+
+// params cites the providers' own documents, never the project's files,
+// decision numbers or seed numbers, and lists other spellings on one line.
+func TestParamsWording(t *testing.T) {
+	isolate(t)
+	for _, p := range []string{"idenfy", "alibaba", "dws"} {
+		out := run0(t, "params", p).out
+		for _, bad := range []string{"decisions.go", "reference/", "[002]", "[003]", "[B]", "the seed", "The seed", "§"} {
+			if strings.Contains(out, bad) {
+				i := strings.Index(out, bad)
+				t.Errorf("params %s cites %q: …%s…", p, bad, out[max(0, i-80):min(len(out), i+80)])
+			}
+		}
+		lines := strings.Split(out, "\n")
+		for i := 1; i < len(lines); i++ {
+			if strings.HasPrefix(strings.TrimSpace(lines[i]), "also accepted:") && strings.HasPrefix(strings.TrimSpace(lines[i-1]), "also accepted:") {
+				t.Fatalf("params %s: more than one also-accepted line:\n%s\n%s", p, lines[i-1], lines[i])
+			}
+		}
+	}
+	if out := run0(t, "params", "idenfy").out; !strings.Contains(out, "also accepted: the values in any case") {
+		t.Error("locale's case aliases are not collapsed")
+	}
+	bad := cli(t, nil, "launch", "idenfy", "--set", "clientId=x", "--set", "locale=not a code", "--dry-run")
+	if bad.code != exitInvalid || strings.Contains(bad.err, "ko") {
+		t.Fatalf("locale error: exit %d\n%s", bad.code, bad.err)
+	}
+}

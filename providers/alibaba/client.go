@@ -169,7 +169,7 @@ func validate(v providers.Values, region string, mode providers.Mode) []provider
 	errs := providers.ValidateSpec(Spec(), v)
 	for i, e := range errs {
 		if e.Field == wireAlbumIcon && strings.HasPrefix(e.Message, "takes one value") {
-			errs[i].Message = "given twice with different values (ShowBlbumIcon is the seed's spelling of ShowAlbumIcon; set it once)"
+			errs[i].Message = "given twice with different values (ShowBlbumIcon is the Initialize API page's spelling of ShowAlbumIcon; set it once)"
 		}
 	}
 	warn := func(field, code, msg string) {

@@ -105,8 +105,8 @@ var docTypeAliases = map[string]string{
 }
 
 const (
-	unconfirmedAlbum    = "the seed spells it ShowBlbumIcon, the SDKs ShowAlbumIcon; ShowAlbumIcon is sent and both are accepted (decisions.go D1)"
-	unconfirmedDocType  = "the seed prints Macao and Taiwan with 9 digits; the 8-digit codes are sent and both are accepted; the Macao code is unverified (decisions.go D2)"
-	unconfirmedUserID   = "sent as a keyed HMAC-SHA256 (the session store's customer key) unless kycdeskSendUserIdAsTyped is true (decisions.go D5)"
-	unconfirmedMetaInfo = PresetNote + ": where no relay reaches the customer's phone (kycdesk serve --public-url), a preset stands in for getMetaInfo() (decisions.go D6)"
+	unconfirmedAlbum    = "Alibaba's Initialize API page spells it ShowBlbumIcon, the SDKs ShowAlbumIcon; ShowAlbumIcon is sent and both are accepted"
+	unconfirmedDocType  = "Alibaba's Initialize API page prints Macao and Taiwan with 9 digits; the 8-digit codes are sent and both are accepted; the Macao code is unverified"
+	unconfirmedUserID   = "sent as a keyed HMAC-SHA256 (the session store's customer key) unless kycdeskSendUserIdAsTyped is true"
+	unconfirmedMetaInfo = PresetNote + ": where no relay reaches the customer's phone (kycdesk serve --public-url), a preset stands in for getMetaInfo()"
 )

@@ -51,8 +51,8 @@ var envFields = []struct {
 	check                     func(string) error
 	pattern                   string
 }{
-	{"terminalType", "Terminal type", "The type of terminal the customer uses. The seed's examples send \"APP\"; the AMS Env model lists WEB, WAP, APP and MINI_APP.", "APP", []string{"APP", "WEB", "WAP", "MINI_APP"}, nil, ""},
-	{"osType", "OS type", "The customer's operating system. The seed's examples send \"Android\" and \"ios 8929\"; the AMS Env model lists IOS and ANDROID.", "Android", []string{"ANDROID", "IOS"}, nil, ""},
+	{"terminalType", "Terminal type", "The type of terminal the customer uses. The initAuthentication page's examples send \"APP\"; the AMS Env model lists WEB, WAP, APP and MINI_APP.", "APP", []string{"APP", "WEB", "WAP", "MINI_APP"}, nil, ""},
+	{"osType", "OS type", "The customer's operating system. The initAuthentication page's examples send \"Android\" and \"ios 8929\"; the AMS Env model lists IOS and ANDROID.", "Android", []string{"ANDROID", "IOS"}, nil, ""},
 	{"osVersion", "OS version", "The version of the customer's operating system.", "10", nil, nil, ""},
 	{"clientIp", "Client IP", "The IP address of the customer's device.", "123.136.111.19", nil, checkIP, "an IPv4 or IPv6 address"},
 	{"deviceModel", "Device model", "The model of the customer's device.", "TECNO LD7", nil, nil, ""},
@@ -60,10 +60,10 @@ var envFields = []struct {
 	{"sessionId", "Session ID", "The id of the customer's session in the merchant's app.", "1e32d8b642590af5c3cba8ad5d111c2c", nil, nil, ""},
 	{"appVersion", "App version", "The version of the merchant's app.", "6.84.2", nil, nil, ""},
 	{"deviceTokenId", "Device token ID", "The device token from the risk SDK.", "wiQ5Hlwx3QLMkRS3R3OMtOAnznRWKJ6lFPgs7GDgihiuimC9fQEAAA==", nil, nil, ""},
-	{"tokenId", "Token ID", "A device token id (the seed's sample request).", "giaGTonn30X9AJPc0MN9lpjK-SZXq6PifXy3Gs4ufmI4BC87awEAAAAA", nil, nil, ""},
-	{"umidTokenId", "UMID token ID", "The UMID device token (the seed's parameter example).", "DYQAEhpLPO4XcQN9vXk/RHl6C7oLX+41", nil, nil, ""},
-	{"clientUmid", "Client UMID", "The client UMID (the seed's sample request).", "sdjoi02082", nil, nil, ""},
-	{"operateEntrance", "Operate entrance", "The entrance the customer came through (the seed's example: \"DWS\").", "DWS", nil, nil, ""},
+	{"tokenId", "Token ID", "A device token id (the initAuthentication page's sample request).", "giaGTonn30X9AJPc0MN9lpjK-SZXq6PifXy3Gs4ufmI4BC87awEAAAAA", nil, nil, ""},
+	{"umidTokenId", "UMID token ID", "The UMID device token (the initAuthentication page's parameter example).", "DYQAEhpLPO4XcQN9vXk/RHl6C7oLX+41", nil, nil, ""},
+	{"clientUmid", "Client UMID", "The client UMID (the initAuthentication page's sample request).", "sdjoi02082", nil, nil, ""},
+	{"operateEntrance", "Operate entrance", "The entrance the customer came through (the initAuthentication page's example: \"DWS\").", "DWS", nil, nil, ""},
 }
 
 var languageTag = regexp.MustCompile(`^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$`)
@@ -142,7 +142,7 @@ func Spec() providers.Spec {
 			Options:   []providers.Option{{Value: TypeSMS, Label: "one-time password by SMS"}},
 			Aliases:   map[string]string{"sms": TypeSMS, "Sms": TypeSMS},
 			Unconfirmed: "EMAIL appears as an OTP type on the verifyAuthentication page, but the identityType and identityValue " +
-				"for an e-mail address are not documented (reference/dws.md §1) and the seed fixes MOBILENO for registration; " +
+				"for an e-mail address are not documented and the initAuthentication page fixes MOBILENO for registration; " +
 				"kycdesk offers SMS only rather than guess.",
 		},
 		{
@@ -192,7 +192,7 @@ func Spec() providers.Spec {
 			Placeholder: f.example,
 			Check:       f.check,
 			Pattern:     f.pattern,
-			Unconfirmed: "the DWS page shows env only by example; member meanings follow the AMS Env model (reference/dws.md §6)",
+			Unconfirmed: "the DWS page shows env only by example; member meanings follow the AMS Env model (Alipay's AMS API reference, \"Env\")",
 		}
 		for _, o := range f.suggestions {
 			p.Options = append(p.Options, providers.Option{Value: o})

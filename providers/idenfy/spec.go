@@ -43,43 +43,43 @@ const (
 var docVersionChoices = map[string]string{
 	// [002]: "More than 60, less than 3600", default 1800. [003]/[B]:
 	// 60 <= x <= 3600. The union is 60..3600 inclusive.
-	"sessionLength": "sources disagree: [002] says more than 60 and less than 3600 (default 1800), " +
-		"[003]/OpenAPI say 60..3600 inclusive; kycdesk accepts the union, 60..3600 inclusive",
+	"sessionLength": "sources disagree: the \"Create verification session\" page says more than 60 and less than 3600 (default 1800), " +
+		"the \"Generate KYC token\" page and the OpenAPI say 60..3600 inclusive; kycdesk accepts the union, 60..3600 inclusive",
 	// [002] lists five values; [003]/[B] only IDENTIFICATION and DOCUMENT.
-	"tokenType": "sources disagree: [002] lists DOCUMENT, IDENTIFICATION, VIDEO_CALL, VIDEO_CALL_PHOTOS, " +
-		"VIDEO_CALL_IDENTIFICATION; [003]/OpenAPI list only IDENTIFICATION and DOCUMENT (OpenAPI even marks " +
+	"tokenType": "sources disagree: the \"Create verification session\" page lists DOCUMENT, IDENTIFICATION, VIDEO_CALL, VIDEO_CALL_PHOTOS, " +
+		"VIDEO_CALL_IDENTIFICATION; the \"Generate KYC token\" page and the OpenAPI list only IDENTIFICATION and DOCUMENT (OpenAPI even marks " +
 		"tokenType required, while every prose page says only clientId is); kycdesk offers the union, " +
 		"optional with default IDENTIFICATION; the VIDEO_CALL* values may be refused by the current API",
 	// [002]: "More than 0, not exceeding 2592000", default 86400. [003]/[B]:
 	// 0 <= x <= 2592000. The union (the newer, wider rule) is kept.
-	"expiryTime": "sources disagree: [002] says more than 0 and at most 2592000 (default 86400), " +
-		"[003]/OpenAPI say 0..2592000; kycdesk accepts the union, 0..2592000, and warns at 0, whose meaning " +
+	"expiryTime": "sources disagree: the \"Create verification session\" page says more than 0 and at most 2592000 (default 86400), " +
+		"the \"Generate KYC token\" page and the OpenAPI say 0..2592000; kycdesk accepts the union, 0..2592000, and warns at 0, whose meaning " +
 		"no page gives; when the response carries no expiryTime the launch assumes the request's " +
-		"value, else the documented default 86400 [002]",
+		"value, else the documented default 86400 the \"Create verification session\" page",
 	// [002] has a 24-code enum; [003]/[B] a free string of at most 7
 	// characters ("e.g. en, de, ko") with fallback to English.
-	"locale": "sources differ: [002] lists 24 codes; [003]/OpenAPI accept any code of up to 7 " +
+	"locale": "sources differ: the \"Create verification session\" page lists 24 codes; the \"Generate KYC token\" page and the OpenAPI accept any code of up to 7 " +
 		"characters (e.g. en, de, ko) and show English for unsupported ones; kycdesk offers the 24 codes " +
 		"as choices, accepts any language code of that shape (ko, pt-BR), and warns when it is not one of the 24",
 	// [md] A KYC page: nationality "ALL" clears it.
-	"nationality": "[002] says any alpha-2 country; the KYC page (reference/idenfy.md) adds that ALL clears it; " +
+	"nationality": "iDenfy's \"Create verification session\" page says any alpha-2 country; iDenfy's KYC guide adds that ALL clears it; " +
 		"kycdesk accepts both",
 	// [md]: the newest page omits <> from the forbidden list; [002] has them.
-	"names": "[002] forbids ~!@#$%^*()_+={}[]|:;\",<>/? (the newest page omits <>); kycdesk keeps the stricter list",
+	"names": "iDenfy's \"Create verification session\" page forbids ~!@#$%^*()_+={}[]|:;\",<>/? (the newest page omits <>); kycdesk keeps the stricter list",
 	// Only [B]/[003] name the age fields, with no bounds.
-	"age": "only [003]/OpenAPI name ageLimit/ageMax, as integers without bounds; kycdesk refuses values " +
+	"age": "only iDenfy's \"Generate KYC token\" page and its OpenAPI name ageLimit/ageMax, as integers without bounds; kycdesk refuses values " +
 		"outside 0..150 as typos and requires ageLimit <= ageMax",
 	// [002] calls the ratios Float/Integer with defaults 0.8 / 0.7.
-	"levenshtein": "[002] gives only the type (Float/Integer) and the defaults 0.8 / 0.7; kycdesk bounds the " +
+	"levenshtein": "iDenfy's \"Create verification session\" page gives only the type (Float/Integer) and the defaults 0.8 / 0.7; kycdesk bounds the " +
 		"ratio to 0..1, the range of a match ratio",
 	// [003] newest prose example sends country as an array; [B] a string.
-	"country": "[002] and OpenAPI: a string; the newest prose example sends an array (reference/idenfy.md " +
-		"§1.1); kycdesk sends one string",
+	"country": "iDenfy's \"Create verification session\" page and its OpenAPI: a string; the newest prose example (the \"Generate KYC token\" page) " +
+		"sends an array; kycdesk sends one string",
 	// [B] riskAssessmentProfile format uuid; [002] only "profile id".
-	"riskAssessmentProfile": "[002] says only 'Risk Assessment profile id'; OpenAPI gives format uuid; " +
+	"riskAssessmentProfile": "iDenfy's \"Create verification session\" page says only 'Risk Assessment profile id'; OpenAPI gives format uuid; " +
 		"kycdesk requires a UUID",
 	// [002] settings must be enabled in the environment first.
-	"settings": "[002]: settings switches must be enabled in your environment's configuration (and some in " +
+	"settings": "iDenfy's \"Create verification session\" page: settings switches must be enabled in your environment's configuration (and some in " +
 		"your contract) before they can be sent; otherwise iDenfy may refuse the token",
 	// [md] §0: success is 201 [B], 200/201 in practice; any 2xx is accepted.
 	"status": "OpenAPI documents 201, other pages 200; kycdesk accepts any 2xx",
@@ -184,7 +184,7 @@ func allASCII(s string, digits bool) bool {
 
 func checkLocale(v string) error {
 	if !isLocaleShape(v) {
-		return errors.New("must be a language code such as en, ko or pt-BR")
+		return errors.New("must be a language code such as en, lt or pt-BR")
 	}
 	return nil
 }
@@ -256,7 +256,7 @@ func isUUID(v string) bool {
 
 func setting(name, label, doc string) providers.Param {
 	return providers.Param{Name: name, Label: label, Kind: providers.KindBool,
-		Doc: doc + " Must be enabled in your environment first [002].", Unconfirmed: docVersionChoices["settings"]}
+		Doc: doc + " Must be enabled in your environment first (iDenfy, \"Create verification session\").", Unconfirmed: docVersionChoices["settings"]}
 }
 
 // checkCallbackURL is the mode-independent part of the callbackUrl rule:
@@ -300,7 +300,7 @@ func Spec() providers.Spec {
 			Doc: "Language the client first sees in the verification UI: a language code of up to 7 characters " +
 				"(en, de, ko, pt-BR). An unsupported locale shows English.",
 			Options: localeOptions, Aliases: caseAliases(localeOptions), Unconfirmed: docVersionChoices["locale"],
-			MaxLen: localeMaxLen, Check: checkLocale, Pattern: "a language code such as en, ko or pt-BR", Placeholder: "en",
+			MaxLen: localeMaxLen, Check: checkLocale, Pattern: "a language code such as en, lt or pt-BR", Placeholder: "en",
 		},
 		{
 			Name: "country", Label: "Document country", Kind: providers.KindCountry, Essential: true,
@@ -459,7 +459,7 @@ func Spec() providers.Spec {
 		setting("autoAmlMonitoring", "Auto AML monitoring", "Automatically add the verified person to AML monitoring."),
 		{
 			Name: "fraudServices", Label: "Fraud services", Kind: providers.KindMultiEnum,
-			Doc:     "Fraud services to check for the verification. Must be enabled in your environment first [002].",
+			Doc:     "Fraud services to check for the verification. Must be enabled in your environment first (iDenfy, \"Create verification session\").",
 			Options: fraudServiceOptions, Aliases: caseAliases(fraudServiceOptions), Unconfirmed: docVersionChoices["settings"],
 		},
 		setting("checkIpProxy", "IP proxy check", "Check whether an IP proxy was used for the verification."),
@@ -471,18 +471,18 @@ func Spec() providers.Spec {
 		{
 			Name: "levenshteinTextMatchRatio", Label: "Text match ratio", Kind: providers.KindFloat,
 			Doc: "Levenshtein matching ratio used to compare strings and find inconsistencies. The default 0.8 " +
-				"is tested and optimal; change at your own risk. Must be enabled in your environment first [002].",
+				"is tested and optimal; change at your own risk. Must be enabled in your environment first (iDenfy, \"Create verification session\").",
 			Placeholder: "0.8", Check: checkFinite, Min: 0, Max: 1, HasMin: true, HasMax: true, Unconfirmed: docVersionChoices["levenshtein"],
 		},
 		{
 			Name: "levenshteinMrzMatchRatio", Label: "MRZ match ratio", Kind: providers.KindFloat,
 			Doc: "Levenshtein matching ratio for the document's MRZ. The default 0.7 is tested and optimal; " +
-				"change at your own risk. Must be enabled in your environment first [002].",
+				"change at your own risk. Must be enabled in your environment first (iDenfy, \"Create verification session\").",
 			Placeholder: "0.7", Check: checkFinite, Min: 0, Max: 1, HasMin: true, HasMax: true, Unconfirmed: docVersionChoices["levenshtein"],
 		},
 		{
 			Name: "detectionTypes", Label: "Detection types", Kind: providers.KindMultiEnum,
-			Doc:     "Priority of detection in selfie processing for mobile users. Must be enabled in your environment first [002].",
+			Doc:     "Priority of detection in selfie processing for mobile users. Must be enabled in your environment first (iDenfy, \"Create verification session\").",
 			Options: detectionTypeOptions, Aliases: caseAliases(detectionTypeOptions), Unconfirmed: docVersionChoices["settings"],
 		},
 	}
