@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -427,10 +428,76 @@ func (s *served) console(sd server.Desk) (tea.Model, []tea.ProgramOption, error)
 			return errors.New("the browser would open on the server; copy the URL with c and open it on this desk")
 		},
 	}
+	// The desk comes back where it was: the session on its screen when
+	// the server stopped or the connection dropped.
+	if ds, ok := s.store.(deskStates); ok {
+		sctx, cancel := context.WithTimeout(sd.Context, 5*time.Second)
+		if st, found, err := ds.DeskState(sctx, sd.Name); err == nil && found && st.Screen == session.ScreenResult {
+			ctx.ResumeSession = st.Session
+		}
+		cancel()
+		ctx.OnScreen = newDeskStateWriter(ds, sd.Name, s.io.Err).set
+	}
 	// 120 fps, as the local console: a program's first frame waits for the
 	// renderer's first tick (a whole one: the ticker starts with the
 	// program), and every change for the next (issue 14, first frame).
 	return ui.New(ctx), []tea.ProgramOption{tea.WithAltScreen(), tea.WithFPS(120)}, nil
+}
+
+// deskStates is the store's record of where each served desk was
+// (session.DB).
+type deskStates interface {
+	SetDeskState(ctx context.Context, desk, id, screen string) error
+	DeskState(ctx context.Context, desk string) (session.DeskState, bool, error)
+}
+
+// deskStateWriter records a desk's screen in the store off the console's
+// loop, in order, the latest value winning over ones not yet written.
+type deskStateWriter struct {
+	ds   deskStates
+	desk string
+	errw io.Writer
+
+	mu      sync.Mutex
+	next    *string
+	writing bool
+}
+
+func newDeskStateWriter(ds deskStates, desk string, errw io.Writer) *deskStateWriter {
+	return &deskStateWriter{ds: ds, desk: desk, errw: errw}
+}
+
+func (w *deskStateWriter) set(id string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.next = &id
+	if !w.writing {
+		w.writing = true
+		go w.run()
+	}
+}
+
+func (w *deskStateWriter) run() {
+	for {
+		w.mu.Lock()
+		if w.next == nil {
+			w.writing = false
+			w.mu.Unlock()
+			return
+		}
+		id := *w.next
+		w.next = nil
+		w.mu.Unlock()
+		screen := ""
+		if id != "" {
+			screen = session.ScreenResult
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := w.ds.SetDeskState(ctx, w.desk, id, screen); err != nil {
+			fmt.Fprintln(w.errw, "kycdesk serve: recording where desk", w.desk, "is:", err)
+		}
+		cancel()
+	}
 }
 
 // auditRevoked records that a desk's session was ended because its

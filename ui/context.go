@@ -32,6 +32,13 @@ type Context struct {
 	Width, Height int
 	Styles        styles
 	Keys          keyMap
+
+	// ResumeSession, when set, is the session the console opens at start
+	// (a served desk coming back after a restart or a dropped connection).
+	ResumeSession string
+	// OnScreen, when set, is told the session on screen each time it
+	// changes ("" when the console leaves it); it must not block.
+	OnScreen func(sessionID string)
 }
 
 func (c *Context) now() time.Time {

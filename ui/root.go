@@ -70,6 +70,8 @@ type Model struct {
 	dirty bool
 	// ageTicking: an ageTickMsg is on its way.
 	ageTicking bool
+	// onScreen is the session last reported to ctx.OnScreen.
+	onScreen string
 }
 
 // New builds the console.
@@ -85,7 +87,36 @@ func New(ctx *Context) *Model {
 
 // Init implements tea.Model: listen to the desk's change feed, and tick
 // the ages on home.
-func (m *Model) Init() tea.Cmd { return tea.Batch(m.listen(), m.ageTick()) }
+func (m *Model) Init() tea.Cmd { return tea.Batch(m.listen(), m.ageTick(), m.resume()) }
+
+// resume opens ctx.ResumeSession's screen, as from the sessions list; a
+// session that cannot be followed leaves the console at home.
+func (m *Model) resume() tea.Cmd {
+	id, d := m.ctx.ResumeSession, m.ctx.Desk
+	if id == "" {
+		return nil
+	}
+	return func() tea.Msg {
+		f, row, err := d.Resume(id)
+		if err != nil {
+			return nil
+		}
+		return showSessionMsg{follow: f, row: row}
+	}
+}
+
+// reportScreen tells ctx.OnScreen which session is on screen, when that
+// changed.
+func (m *Model) reportScreen() {
+	id := ""
+	if m.screen == screenResult {
+		id = m.result.sessionID
+	}
+	if id != m.onScreen && m.ctx.OnScreen != nil {
+		m.onScreen = id
+		m.ctx.OnScreen(id)
+	}
+}
 
 // listen waits for the next change the desk announces (a callback, its
 // follower, another screen) and hands it to Update as a changedMsg.
@@ -133,6 +164,7 @@ func (m *Model) page() component { return m.pages()[m.screen] }
 // Update implements tea.Model.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	_, cmd := m.update(msg)
+	m.reportScreen()
 	if h := m.footerHeight(); h != m.footerH && m.ctx.Width > 0 {
 		m.footerH = h
 		cmd = tea.Batch(cmd, m.resize())

@@ -77,6 +77,7 @@ func Run(t *testing.T, fresh func(t testing.TB) Target) {
 		{"Get", testGet},
 		{"Queries", testQueries},
 		{"FilterBounds", testFilterBounds},
+		{"DeskState", testDeskState},
 		{"PendingAndCounts", testPendingAndCounts},
 		{"Guard", testGuard},
 		{"Fingerprint", testFingerprint},
