@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -143,4 +144,49 @@ func TestServeRefusesBadAuthorityFiles(t *testing.T) {
 			t.Errorf("config.toml as a FIFO: exit %d\n%s", r.code, r.err)
 		}
 	})
+}
+
+// SIGTERM stops serve even while it is still starting (here: a store
+// that accepts the connection and never answers).
+func TestServeSIGTERMWhileStarting(t *testing.T) {
+	f := newServeFiles(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 4)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c // held, never answered
+		}
+	}()
+	done := make(chan result, 1)
+	go func() {
+		done <- runEnv(t, f.env, "serve", "--ssh-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
+			"--host-key", f.hostKey, "--store", "postgres://kycdesk@"+ln.Addr().String()+"/kycdesk?sslmode=disable&connect_timeout=0")
+	}()
+	var held net.Conn
+	select {
+	case held = <-accepted:
+		defer held.Close()
+	case r := <-done:
+		t.Fatalf("serve ended before reaching the store: exit %d\n%s", r.code, r.err)
+	case <-time.After(serveWait):
+		t.Fatal("serve never reached the store")
+	}
+	p, _ := os.FindProcess(os.Getpid())
+	p.Signal(syscall.SIGTERM)
+	select {
+	case r := <-done:
+		if r.code != 1 || !strings.Contains(r.err, "stopped while starting") {
+			t.Errorf("exit %d\n%s", r.code, r.err)
+		}
+	case <-time.After(serveWait):
+		t.Fatal("SIGTERM did not stop a serve that was starting")
+	}
 }
