@@ -3,8 +3,9 @@
 # an operators file, connect with the real OpenSSH client in tmux as desk-12,
 # resize the window, launch iDenfy with keys, decode the QR from the
 # captured pane with the project's decoder, approve as the customer, then
-# SIGTERM the server and check it exits 0. Needs tmux, ssh (openssh-client),
-# ssh-keygen and curl.
+# SIGTERM the server and check it exits 0; start it again and find desk-12
+# back on the same QR; end a removed operator's open desk with SIGHUP.
+# Needs tmux, ssh (openssh-client), ssh-keygen and curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,9 +29,10 @@ fail() {
   tail -20 "$work/serve.err" >&2 || true
   exit 1
 }
-screen() { tmux -S "$sock" capture-pane -p -t desk; }
-keys() { tmux -S "$sock" send-keys -t desk "$@"; sleep 0.25; }
-typed() { tmux -S "$sock" send-keys -t desk -l "$1"; sleep 0.25; }
+target=desk   # the tmux session screen, keys and wait_for look at
+screen() { tmux -S "$sock" capture-pane -p -t "$target"; }
+keys() { tmux -S "$sock" send-keys -t "$target" "$@"; sleep 0.25; }
+typed() { tmux -S "$sock" send-keys -t "$target" -l "$1"; sleep 0.25; }
 wait_for() {
   local deadline=$(( $(date +%s) + ${2:-15} ))
   until screen | grep -qE -- "$1"; do
@@ -54,16 +56,21 @@ mkdir -p "$XDG_CONFIG_HOME/kycdesk"
 ssh-keygen -q -t ed25519 -N "" -C alice -f "$work/alice"
 ssh-keygen -q -t ed25519 -N "" -C mallory -f "$work/mallory"
 cp "$work/alice.pub" "$XDG_CONFIG_HOME/kycdesk/operators"
-"$work/kycdesk" serve --ssh-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
-serve_pid=$!
-for _ in $(seq 100); do grep -q "^ready" "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
-grep -q "^ready" "$work/serve.out" || fail "serve did not become ready"
-ssh_port=$(sed -n 's/^ssh listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/serve.out")
-http_addr=$(sed -n 's/^http listening on //p' "$work/serve.out")
-[ -n "$ssh_port" ] && [ -n "$http_addr" ] || fail "no listener lines: $(cat "$work/serve.out")"
+start_serve() {
+  "$work/kycdesk" serve --ssh-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
+  serve_pid=$!
+  for _ in $(seq 100); do grep -q "^ready" "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
+  grep -q "^ready" "$work/serve.out" || fail "serve did not become ready"
+  ssh_port=$(sed -n 's/^ssh listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/serve.out")
+  http_addr=$(sed -n 's/^http listening on //p' "$work/serve.out")
+  [ -n "$ssh_port" ] && [ -n "$http_addr" ] || fail "no listener lines: $(cat "$work/serve.out")"
+  sshopts=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes -p "$ssh_port")
+}
+start_serve
+grep -q "desks connect with: ssh -p $ssh_port DESK@127.0.0.1" "$work/serve.out" || fail "serve does not say what a desk runs"
+grep -q "warning: SSH listens on loopback only" "$work/serve.err" || fail "no loopback warning"
 grep -q "iDenfy dashboard webhook URL http://$http_addr/callbacks/idenfy" "$work/serve.out" || fail "no webhook URL line"
 grep -q '"status":"ok"' <<<"$(curl -fsS "http://$http_addr/healthz")" || fail "/healthz is not ok"
-sshopts=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes -p "$ssh_port")
 
 echo "== an unlisted key is refused"
 if ssh "${sshopts[@]}" -i "$work/mallory" -tt desk-9@127.0.0.1 true </dev/null >/dev/null 2>&1; then fail "mallory got in"; fi
@@ -99,12 +106,47 @@ curl -fsS -o /dev/null -d "authToken=$token" "http://$http_addr/api/v2/redirect/
 wait_for "APPROVED" 10
 grep -q 'kycdesk_callbacks_accepted_total{provider="idenfy"} 1' <<<"$(curl -fsS "http://$http_addr/metrics")" || fail "the webhook was not counted"
 
+stop_serve() {
+  kill -TERM "$serve_pid"
+  rc=0
+  wait "$serve_pid" || rc=$?
+  serve_pid=""
+  [ "$rc" = 0 ] || fail "serve exited $rc after SIGTERM"
+  grep -q "stopped" "$work/serve.err" || fail "no 'stopped' in the log"
+}
+
 echo "== SIGTERM: the desk is told, the server exits 0"
-kill -TERM "$serve_pid"
-rc=0
-wait "$serve_pid" || rc=$?
-serve_pid=""
-[ "$rc" = 0 ] || fail "serve exited $rc after SIGTERM"
-grep -q "stopped" "$work/serve.err" || fail "no 'stopped' in the log"
+stop_serve
 echo "ok: serve stopped with exit 0"
+
+echo "== restart: desk-12 connects again and is back on its session"
+tmux -S "$sock" kill-session -t desk 2>/dev/null || true
+start_serve
+tmux -S "$sock" new-session -d -s desk -x 110 -y 36 "ssh ${sshopts[*]} -i $work/alice -tt desk-12@127.0.0.1; sleep 5"
+wait_for "URL http"
+# Approved, so no QR any more (the link is used): the same URL and status.
+screen | grep -qF "URL $want" || fail "after the restart the desk does not show the session's URL $want"
+screen | grep -q "APPROVED" || fail "the resumed session does not show its status"
+echo "ok: the reconnected desk is back on its session (same URL, APPROVED)"
+
+echo "== revocation: bob's open desk ends when his key is removed"
+ssh-keygen -q -t ed25519 -N "" -C bob -f "$work/bob"
+cat "$work/alice.pub" "$work/bob.pub" > "$XDG_CONFIG_HOME/kycdesk/operators.new"
+mv "$XDG_CONFIG_HOME/kycdesk/operators.new" "$XDG_CONFIG_HOME/kycdesk/operators"
+kill -HUP "$serve_pid"
+for _ in $(seq 50); do grep -q "operators reloaded.*keys=2" "$work/serve.err" && break; sleep 0.1; done
+grep -q "operators reloaded.*keys=2" "$work/serve.err" || fail "bob was not added"
+tmux -S "$sock" new-session -d -s bob -x 100 -y 30 "ssh ${sshopts[*]} -i $work/bob -tt desk-13@127.0.0.1; sleep 30"
+target=bob
+wait_for "bob@desk-13"
+cp "$work/alice.pub" "$XDG_CONFIG_HOME/kycdesk/operators.new"
+mv "$XDG_CONFIG_HOME/kycdesk/operators.new" "$XDG_CONFIG_HOME/kycdesk/operators"
+kill -HUP "$serve_pid"
+wait_for "your operator key was removed" 10
+grep -q "ending their session.*operator=bob" "$work/serve.err" || fail "the revocation was not logged"
+target=desk
+screen | grep -q "alice@desk-12" || fail "alice's desk did not stay"
+echo "ok: bob's session ended at once, alice's stayed"
+
+stop_serve
 echo "e2e-serve: all ok"
