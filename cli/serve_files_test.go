@@ -12,7 +12,9 @@ import (
 	"math/big"
 	"net"
 	"os"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -188,5 +190,26 @@ func TestServeSIGTERMWhileStarting(t *testing.T) {
 		}
 	case <-time.After(serveWait):
 		t.Fatal("SIGTERM did not stop a serve that was starting")
+	}
+}
+
+// An operators file of another user is refused by name (root gives it
+// to nobody; others cannot, and skip).
+func TestServeRefusesOperatorsOfAnotherUser(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("not root: cannot give the file to another user (internal/authfile tests the check itself)")
+	}
+	nobody, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skip("no user nobody")
+	}
+	uid, _ := strconv.Atoi(nobody.Uid)
+	f := newServeFiles(t)
+	if err := os.Chown(f.operators, uid, -1); err != nil {
+		t.Fatal(err)
+	}
+	r := serveOnce(t, f.env, "--host-key", f.hostKey)
+	if r.code != 1 || !strings.Contains(r.err, "operators file "+f.operators+" belongs to nobody") || !strings.Contains(r.err, "chown") {
+		t.Errorf("exit %d\n%s", r.code, r.err)
 	}
 }

@@ -194,3 +194,37 @@ func TestHTTPSlowClientsHoldTheirShareOnly(t *testing.T) {
 		t.Fatalf("a client from another address got %q", b)
 	}
 }
+
+// The idle timer runs from connect: a silent terminal that never types is
+// closed at the idle timeout like any other desk.
+func TestSilentTerminalIdlesOut(t *testing.T) {
+	alice := newOperatorKey(t, "alice")
+	ts := startServer(t, Config{IdleTimeout: 300 * time.Millisecond}, nil, alice)
+	conn, err := dialDesk(ts.SSHAddr(), "desk-1", alice.signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	sess, err := conn.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess.RequestPty("xterm-256color", 24, 80, gossh.TerminalModes{})
+	stdout, _ := sess.StdoutPipe()
+	out := &syncBuffer{}
+	go io.Copy(out, stdout)
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- sess.Wait() }()
+	select {
+	case <-errc:
+	case <-time.After(waitLong):
+		t.Fatal("a silent desk was never idled out")
+	}
+	<-out.wait("no key pressed")
+	if !strings.Contains(out.String(), "no key pressed") {
+		t.Fatalf("no idle line:\n%q", out.String())
+	}
+}
