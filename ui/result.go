@@ -490,6 +490,29 @@ func (r resultModel) view() string {
 
 // linkDead reports whether the hosted-flow link can no longer be used: a
 // QR of it would only send the customer to an error page.
+// clock is what the once-a-second tick can change on the screen: for a
+// hosted link (the QR), the countdown as shown ("23h 59m" changes once a
+// minute), the day (the expiry's layout) and the state; a challenge screen
+// counts seconds, so every tick shows there. A tick that changes none of
+// it draws nothing (issue 18: 500 desks waiting on their QR redrew it
+// every second).
+func (r resultModel) clock() any {
+	now := r.ctx.now()
+	if r.isChallenge() {
+		return now
+	}
+	left := ""
+	if !r.launch.ExpiresAt.IsZero() {
+		if d := r.launch.ExpiresAt.Sub(now); d > 0 {
+			left = human(d)
+		} else {
+			left = "over"
+		}
+	}
+	y, mo, d := now.Local().Date()
+	return [...]any{left, y, mo, d, r.state, r.expiryChecked}
+}
+
 func (r resultModel) linkDead() bool {
 	return r.state.Final() || (r.launch.SingleUse && r.state == providers.StateUnknown)
 }

@@ -248,6 +248,13 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.dirty = pending
 		}
 		return m, m.listen()
+	case tickMsg:
+		if m.screen == screenResult {
+			before := m.result.clock()
+			cmd := m.page().Update(msg)
+			m.dirty = pending || !reflect.DeepEqual(before, m.result.clock())
+			return m, cmd
+		}
 	case ageTickMsg:
 		m.ageTicking = false
 		if m.screen != screenHome && m.screen != screenSessions {
