@@ -72,6 +72,11 @@ type Model struct {
 	ageTicking bool
 	// onScreen is the session last reported to ctx.OnScreen.
 	onScreen string
+	// footerMemo keeps the footer's lines and what they were drawn from.
+	footerMemo struct {
+		id    string
+		lines []string
+	}
 }
 
 // New builds the console.
@@ -378,6 +383,27 @@ func (m *Model) footerLines() []string {
 	if m.quitAsk != "" {
 		return strings.Split(m.ctx.Styles.Warn.Render(wrap("Quit? "+m.quitAsk+". y or ctrl+c quits, any other key stays.", max(20, w))), "\n")
 	}
+	// The footer is worked out again only when its keys or the width
+	// changed: Update asks for its height after every message (issue 18:
+	// a quarter of a 300-desk server's CPU went to drawing it anew).
+	var id strings.Builder
+	fmt.Fprintf(&id, "%d\x00", w)
+	for _, k := range m.page().ShortHelp() {
+		if k.Enabled() {
+			id.WriteString(k.Help().Key + "\x01" + k.Help().Desc + "\x00")
+		}
+	}
+	if m.footerMemo.id == id.String() && m.footerMemo.lines != nil {
+		return m.footerMemo.lines
+	}
+	lines := m.drawFooter(w)
+	m.footerMemo.id, m.footerMemo.lines = id.String(), lines
+	return lines
+}
+
+// drawFooter is the screen's key help in lines of at most w cells,
+// broken between keys.
+func (m *Model) drawFooter(w int) []string {
 	sep := m.help.Styles.ShortSeparator.Render(m.help.ShortSeparator)
 	sepW := lipgloss.Width(sep)
 	var lines []string
