@@ -33,10 +33,11 @@ Usage:
   kycdesk backup FILE [--store URL]        a verified copy of a running SQLite store
   kycdesk report [--since 7d | --from DATE [--to DATE]] [--by desk|operator|provider|day] [--json|--csv] [--mode M]
                                             launches and results per group (see README)
+  kycdesk board [--store URL]               the supervisors' board in this terminal
   kycdesk version
 
 Every command that reads the history (the console, launch, verify, status,
-sessions, report, serve) takes --store URL: a SQLite file (default
+sessions, report, board, serve) takes --store URL: a SQLite file (default
 $XDG_STATE_HOME/kycdesk/kycdesk.db), sqlite:PATH or postgres://…; else
 KYCDESK_STORE, else store = "…" in config.toml.
 
@@ -51,6 +52,7 @@ var commands = map[string]func(args []string, io *IO) error{
 	"status":    cmdStatus,
 	"sessions":  cmdSessions,
 	"report":    cmdReport,
+	"board":     cmdBoard,
 	"params":    cmdParams,
 	"sandbox":   cmdSandbox,
 	"serve":     cmdServe,

@@ -242,6 +242,25 @@ func TestServeRolesOverSSH(t *testing.T) {
 	c.keys(t, false, "Enter")
 	c.waitFor(t, theirs.ID+` closed out`)
 
+	// The board (b at home): the desks connected now, alice's in her list.
+	c.keys(t, false, "Escape")
+	c.waitFor(t, `Start a verification session`)
+	c.keys(t, true, "b")
+	screen = c.waitFor(t, `Desks connected now \(2\)`)
+	for _, want := range []string{`desk-1 +alice +since \d\d:\d\d +sessions list`, `desk-9 +carol +since \d\d:\d\d +board`} {
+		if !regexp.MustCompile(want).MatchString(screen) {
+			t.Errorf("the board lacks /%s/:\n%s", want, screen)
+		}
+	}
+	// alice has no board: b does nothing at her home, so the s after it
+	// opens her list from home (the board has no s).
+	a.keys(t, false, "Escape")
+	a.waitFor(t, `Start a verification session`)
+	a.keys(t, true, "b", "s")
+	if s := a.waitFor(t, `Your desk's sessions`); strings.Contains(s, "Desks connected now") {
+		t.Errorf("b at an operator's desk:\n%s", s)
+	}
+
 	evs, err := ts.store.History(context.Background(), theirs.ID)
 	if err != nil {
 		t.Fatal(err)

@@ -201,6 +201,9 @@ type served struct {
 
 	mu    sync.Mutex
 	desks map[*desk.Desk]struct{}
+	// badCallbacks counts callbacks refused for their signature or
+	// token, per provider (the supervisors' board).
+	badCallbacks sync.Map // provider → *atomic.Int64
 }
 
 // startServe opens the history, builds the server, starts it and, once
@@ -242,6 +245,10 @@ func startServe(ctx context.Context, cfg server.Config, f *config.File, io *IO) 
 			m.CallbackAccepted(c.Provider)
 		} else {
 			m.CallbackRefused(c.Provider, c.Reason)
+			if c.Reason == callbacks.ReasonBadSignature || c.Reason == callbacks.ReasonBadToken {
+				n, _ := s.badCallbacks.LoadOrStore(c.Provider, new(atomic.Int64))
+				n.(*atomic.Int64).Add(int64(c.N))
+			}
 		}
 	}}
 	var sandboxKey string
@@ -385,7 +392,7 @@ func (s *served) newDesk(operator, deskName string, supervisor bool) *desk.Desk 
 		Resolve:  s.resolve,
 		Profiles: desk.ProfileDir{Dir: config.ProfilesDir(s.io.Getenv), Config: s.file.Profiles},
 		Operator: operator, Desk: deskName, Supervisor: supervisor,
-		Announce: s.announce,
+		Announce: s.announce, Network: s.network,
 	}
 	if s.relays != nil {
 		o.Relay = func(l desk.RelayLink) (string, time.Time, error) { return s.relays.Issue(server.RelayLink(l)) }
@@ -407,6 +414,7 @@ func (s *served) console(sd server.Desk) (tea.Model, []tea.ProgramOption, error)
 		return nil, nil, errors.New("the server is starting or stopping; connect again")
 	}
 	d := s.newDesk(sd.Operator, sd.Name, sd.Supervisor)
+	d.SetActivity("home") // connected now (the board's "since")
 	s.mu.Lock()
 	s.desks[d] = struct{}{}
 	s.mu.Unlock()
@@ -511,6 +519,27 @@ func (s *served) auditRevoked(d server.Desk) {
 	if err != nil {
 		fmt.Fprintln(s.io.Err, "kycdesk serve: recording a revocation:", err)
 	}
+}
+
+// network is what the board shows of this server: its connected desks
+// (the receiver's own is none) and the callbacks refused since it started.
+func (s *served) network() desk.Network {
+	var n desk.Network
+	s.mu.Lock()
+	for d := range s.desks {
+		n.Desks = append(n.Desks, d.Activity())
+	}
+	s.mu.Unlock()
+	sort.Slice(n.Desks, func(i, j int) bool {
+		a, b := n.Desks[i], n.Desks[j]
+		return a.Desk < b.Desk || a.Desk == b.Desk && a.Since.Before(b.Since)
+	})
+	n.BadCallbacks = map[string]int64{}
+	s.badCallbacks.Range(func(k, v any) bool {
+		n.BadCallbacks[k.(string)] = v.(*atomic.Int64).Load()
+		return true
+	})
+	return n
 }
 
 // announce tells every connected desk that session id changed (one desk

@@ -65,6 +65,9 @@ type Options struct {
 	// Supervisor: the operator sees every desk's sessions; otherwise a
 	// served desk sees only its own (roles.go).
 	Supervisor bool
+	// Network tells the board what the server knows of its connected
+	// desks (nil: no server, as kycdesk board).
+	Network func() Network
 	// Metrics hears about launches (nil: none); Track registers each
 	// launch with a server's shutdown (nil: none).
 	Metrics Metrics
@@ -109,6 +112,8 @@ type Desk struct {
 	subscribedOnce sync.Once
 	// relay holds the phases of the sessions launched through the relay.
 	relay relayPhases
+	// act is what the desk's screen shows, for the board (board.go).
+	act activity
 }
 
 // New resolves every provider of the registry for the desk's mode.

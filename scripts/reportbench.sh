@@ -21,19 +21,20 @@ unset KYCDESK_STORE
 
 go build -o "$work/kycdesk" .
 KYCDESK_GEN_STORE="$work/empty.db" KYCDESK_GEN_SESSIONS=0 go test -count=1 -run '^TestGenerateStore$' ./session/ >/dev/null
+large="$work/large.db"
 if [ -n "${KYCDESK_BENCH_STORE:-}" ]; then
-  ln -s "$KYCDESK_BENCH_STORE" "$work/large.db"
+  large=$KYCDESK_BENCH_STORE
 else
-  KYCDESK_GEN_STORE="$work/large.db" KYCDESK_GEN_SESSIONS="$n" go test -count=1 -timeout 60m -run '^TestGenerateStore$' -v ./session/ |
+  KYCDESK_GEN_STORE="$large" KYCDESK_GEN_SESSIONS="$n" go test -count=1 -timeout 60m -run '^TestGenerateStore$' -v ./session/ |
     grep -o '[0-9]* sessions written.*'
 fi
-ls -la "$work"/*.db
+ls -la "$work/empty.db" "$large"
 
 for range in 30d 365d; do
   echo "== report --by desk --since $range (three runs each)"
   for s in empty large; do
     for _ in 1 2 3; do
-      /usr/bin/time -f "$s: %e s, peak RSS %M KB" "$work/kycdesk" report --by desk --since "$range" --store "$work/$s.db" >"$work/out.txt"
+      /usr/bin/time -f "$s: %e s, peak RSS %M KB" "$work/kycdesk" report --by desk --since "$range" --store "$([ "$s" = large ] && echo "$large" || echo "$work/empty.db")" >"$work/out.txt"
     done
   done
   sed -n '1,6p' "$work/out.txt"

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"strconv"
 	"time"
 
@@ -27,6 +28,9 @@ const (
 	ByOperator ReportBy = "operator"
 	ByProvider ReportBy = "provider"
 	ByDay      ReportBy = "day" // the UTC day of the launch, 2006-01-02
+	// ByAll is one row for the whole range (its Key is ""): the board's
+	// totals, whose percentiles are not a sum of the groups'.
+	ByAll ReportBy = "all"
 )
 
 // ReportBys are the groupings, in the order help lists them.
@@ -82,7 +86,14 @@ type Reporter interface {
 	// Launches counts the sessions launched per provider per hour since
 	// from (the board's chart), hour by hour oldest first.
 	Launches(ctx context.Context, from, to time.Time, mode providers.Mode) ([]HourCount, error)
+	// UsualTimes is each provider's usual time from launch to a first
+	// verdict: the 90th percentile over its latest results (at most
+	// UsualSample each) among the sessions launched since since.
+	UsualTimes(ctx context.Context, since time.Time) (map[string]time.Duration, error)
 }
+
+// UsualSample bounds the results UsualTimes reads per provider.
+const UsualSample = 500
 
 var _ Reporter = (*DB)(nil)
 
@@ -107,6 +118,8 @@ func groupExpr(by ReportBy) (string, error) {
 		return "s.provider", nil
 	case ByDay:
 		return "s.created_at / 86400000", nil
+	case ByAll:
+		return "''", nil
 	}
 	return "", fmt.Errorf("report: unknown grouping %q (desk, operator, provider or day)", by)
 }
@@ -257,4 +270,36 @@ WHERE s.created_at >= $1 AND s.created_at < $2`+m+` GROUP BY s.created_at / 3600
 		out = append(out, HourCount{Provider: p, Hour: time.UnixMilli(h * 3600000).UTC(), N: n})
 	}
 	return out, d.failed(rows.Err())
+}
+
+// UsualTimes implements Reporter: the newest results first, from the
+// report index, at most UsualSample per provider (a few thousand rows
+// whatever the history's size).
+func (d *DB) UsualTimes(ctx context.Context, since time.Time) (map[string]time.Duration, error) {
+	rows, err := d.query(ctx, d.db, `SELECT s.provider, s.final_at - s.created_at FROM sessions s
+WHERE s.created_at >= $1 AND s.final_at IS NOT NULL ORDER BY s.created_at DESC LIMIT `+strconv.Itoa(8*UsualSample), since.UnixMilli())
+	if err != nil {
+		return nil, d.failed(err)
+	}
+	defer rows.Close()
+	durs := map[string][]int64{}
+	for rows.Next() {
+		var p string
+		var ms int64
+		if err := rows.Scan(&p, &ms); err != nil {
+			return nil, d.failed(err)
+		}
+		if len(durs[p]) < UsualSample {
+			durs[p] = append(durs[p], ms)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, d.failed(err)
+	}
+	out := make(map[string]time.Duration, len(durs))
+	for p, list := range durs {
+		slices.Sort(list)
+		out[p] = time.Duration(list[(9*len(list)+9)/10-1]) * time.Millisecond // nearest rank, as the report's
+	}
+	return out, nil
 }

@@ -101,7 +101,7 @@ func (h homeModel) keys() help.KeyMap {
 		}
 	}
 	pick := key.NewBinding(key.WithKeys("1"), key.WithHelp(fmt.Sprintf("%d-%d", lo, hi), "pick"))
-	return bindings{short: []key.Binding{k.Up, k.Down, k.Select, pick, k.Sessions, k.Help, k.QuitQ}}
+	return bindings{short: []key.Binding{k.Up, k.Down, k.Select, pick, k.Sessions, k.Help, k.QuitQ}, extra: boardKeys(h.ctx)}
 }
 
 func (h homeModel) update(msg tea.Msg) (homeModel, tea.Cmd) {
@@ -123,6 +123,8 @@ func (h homeModel) update(msg tea.Msg) (homeModel, tea.Cmd) {
 		}
 	case key.Matches(km, k.Sessions):
 		return h, func() tea.Msg { return showSessionsMsg{} }
+	case key.Matches(km, boardKey) && h.ctx.Desk.Supervisor():
+		return h, func() tea.Msg { return showBoardMsg{} }
 	default:
 		// digits open a line directly: the profile's number is the first
 		// of the three keys from home to a QR

@@ -27,6 +27,7 @@ const (
 	screenError
 	screenSessions
 	screenProfile
+	screenBoard
 	screenCount
 )
 
@@ -59,6 +60,7 @@ type Model struct {
 	errs      errorModel
 	sessions  sessionsModel
 	profile   profileModel
+	board     boardModel
 
 	// seq numbers async requests; replies carrying an older number are stale.
 	seq int
@@ -87,12 +89,18 @@ func New(ctx *Context) *Model {
 	m.help.Styles = ctx.Styles.Help
 	m.home = newHome(ctx)
 	m.sessions = newSessions(ctx)
+	m.board = newBoard(ctx)
 	return m
 }
 
 // Init implements tea.Model: listen to the desk's change feed, and tick
 // the ages on home.
-func (m *Model) Init() tea.Cmd { return tea.Batch(m.listen(), m.ageTick(), m.resume()) }
+func (m *Model) Init() tea.Cmd {
+	if m.screen == screenBoard { // kycdesk board
+		return tea.Batch(m.listen(), m.board.load())
+	}
+	return tea.Batch(m.listen(), m.ageTick(), m.resume())
+}
 
 // resume opens ctx.ResumeSession's screen, as from the sessions list; a
 // session that cannot be followed leaves the console at home.
@@ -160,6 +168,7 @@ func (m *Model) pages() [screenCount]component {
 	return [screenCount]component{
 		screenHome: &m.home, screenForm: &m.form, screenReview: &m.review, screenLaunching: &m.launching,
 		screenResult: &m.result, screenError: &m.errs, screenSessions: &m.sessions, screenProfile: &m.profile,
+		screenBoard: &m.board,
 	}
 }
 
@@ -226,6 +235,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case showSessionsMsg:
 		m.sessions.reload()
 		return m, m.show(screenSessions)
+	case showBoardMsg, boardLoadedMsg, boardAgainMsg:
+		return m, m.boardMsg(msg)
 	case changedMsg:
 		// Every screen showing the session changes at once; the others
 		// reload when shown. A screen is drawn again only when what it
@@ -247,6 +258,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			before := m.sessions.shown()
 			m.sessions.reload()
 			m.dirty = pending || !reflect.DeepEqual(before, m.sessions.shown())
+		case screenBoard:
+			return m, tea.Batch(m.board.changed(), m.listen())
 		case screenResult:
 			m.dirty = m.result.changed(msg.id) || pending // another session's change shows nothing new here
 		default:
@@ -356,6 +369,7 @@ func (m *Model) tooSmall() bool {
 // show makes s the screen shown, sized to the window.
 func (m *Model) show(s screen) tea.Cmd {
 	m.screen = s
+	m.ctx.Desk.SetActivity(m.doing())
 	return tea.Batch(m.resize(), m.ageTick())
 }
 

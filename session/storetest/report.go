@@ -209,6 +209,22 @@ func RunReport(t *testing.T, fresh func(t testing.TB) Target) {
 			}
 		}
 	})
+	t.Run("usual times", func(t *testing.T) {
+		got, err := rep.UsualTimes(context.Background(), ReportBase.Add(-2*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// idenfy: 10, 10, 30, 60, 90, 120 s; alibaba: 300, 1800 s; dws: 45 s.
+		want := map[string]time.Duration{"idenfy": 120 * time.Second, "alibaba": 1800 * time.Second, "dws": 45 * time.Second}
+		if len(got) != len(want) {
+			t.Errorf("got %v, want %v", got, want)
+		}
+		for p, d := range want {
+			if got[p] != d {
+				t.Errorf("%s: %v, want %v", p, got[p], d)
+			}
+		}
+	})
 	t.Run("launches per hour", func(t *testing.T) {
 		got, err := rep.Launches(context.Background(), ReportBase.Add(24*time.Hour), ReportBase.Add(48*time.Hour), "")
 		if err != nil {
