@@ -285,3 +285,68 @@ func TestServeRolesOverSSH(t *testing.T) {
 		t.Errorf("bob's session after the close-out: %+v", g)
 	}
 }
+
+// [serve.quotas]: a desk's launch beyond its hourly limit is refused
+// before anything is sent, saying which limit, its count and when it
+// resets, and the refusal is audited.
+func TestServeQuotaRefusesBeforeSending(t *testing.T) {
+	alice, _ := newOperatorWithKey(t, "alice")
+	ts := startServeWith(t, "[serve.quotas]\ndesk_per_hour = 1\noperator_per_day = 50\n", alice)
+	d := ts.newDesk("alice", "desk-1", false)
+	defer d.Close()
+	p, err := d.Provider("idenfy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	launch := func(client string) error {
+		_, err := d.Launch(context.Background(), d.Draft(p, providers.Values{"clientId": {client}}))
+		return err
+	}
+	hour := time.Now().UTC().Truncate(time.Hour)
+	if err := launch("quota-1"); err != nil {
+		t.Fatalf("the first launch: %v", err)
+	}
+	before, _ := ts.store.Count(context.Background(), session.Query{})
+	err = launch("quota-2")
+	pe := providers.AsError(err)
+	if pe.Code != "QUOTA" || pe.Kind != providers.KindInvalid ||
+		!regexp.MustCompile(`^desk desk-1 has reached its limit of 1 launches per hour \(desk_per_hour\): 1 this hour \(UTC\); it resets at \d{4}-\d\d-\d\d \d\d:00 UTC$`).MatchString(pe.Message) ||
+		!strings.Contains(pe.Action, "nothing was sent") {
+		if !time.Now().UTC().Truncate(time.Hour).Equal(hour) {
+			t.Skip("the hour turned between the two launches")
+		}
+		t.Fatalf("the second launch: %+v (%v)", pe, err)
+	}
+	if after, _ := ts.store.Count(context.Background(), session.Query{}); after != before {
+		t.Errorf("%d sessions after the refusal, %d before: something was recorded", after, before)
+	}
+	var n int
+	if err := ts.store.(*session.DB).SQL().QueryRow(`SELECT count(*) FROM events WHERE kind = 'audit' AND operator = 'alice' AND desk = 'desk-1'
+AND data LIKE '%launch refused%' AND data LIKE '%desk_per_hour%'`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("audit entries of the refusal: %d (%v)", n, err)
+	}
+}
+
+func TestServeQuotaSettingsChecked(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"XDG_CONFIG_HOME": dir, "HOME": dir}
+	getenv := func(k string) string { return env[k] }
+	os.MkdirAll(filepath.Join(dir, "kycdesk"), 0o700)
+	for text, want := range map[string]string{
+		"[serve.quotas]\ndesk_per_week = 3\n": "unknown settings quotas.desk_per_week",
+		"[serve.quotas]\ndesk_per_hour = -2\n": "desk_per_hour = -2 must be 0 (no limit) or more",
+		"[serve.roles]\nsupervisor = [\"x\"]\n": "unknown settings roles.supervisor",
+	} {
+		if err := os.WriteFile(config.DefaultPath(getenv), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f, err := config.Load(config.DefaultPath(getenv), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = serveConfig(f, flag.NewFlagSet("serve", flag.ContinueOnError), server.Config{}, getenv)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", text, err, want)
+		}
+	}
+}

@@ -125,7 +125,7 @@ func serveConfig(f *config.File, fs *flag.FlagSet, flags server.Config, env func
 				keys = append(keys, k.String())
 			}
 			sort.Strings(keys)
-			return cfg, fmt.Errorf("%s [serve]: unknown settings %s (known: ssh_listen, http_listen, public_url, operators, store, host_key, tls_cert, tls_key, idle_timeout, live, roles.supervisors)",
+			return cfg, fmt.Errorf("%s [serve]: unknown settings %s (known: ssh_listen, http_listen, public_url, operators, store, host_key, tls_cert, tls_key, idle_timeout, live, roles.supervisors, quotas.desk_per_hour, quotas.desk_per_day, quotas.operator_per_hour, quotas.operator_per_day)",
 				f.Path, strings.Join(keys, ", "))
 		}
 	}
@@ -393,6 +393,8 @@ func (s *served) newDesk(operator, deskName string, supervisor bool) *desk.Desk 
 		Profiles: desk.ProfileDir{Dir: config.ProfilesDir(s.io.Getenv), Config: s.file.Profiles},
 		Operator: operator, Desk: deskName, Supervisor: supervisor,
 		Announce: s.announce, Network: s.network,
+		Quotas: session.Quotas{DeskPerHour: s.cfg.Quotas.DeskPerHour, DeskPerDay: s.cfg.Quotas.DeskPerDay,
+			OperatorPerHour: s.cfg.Quotas.OperatorPerHour, OperatorPerDay: s.cfg.Quotas.OperatorPerDay},
 	}
 	if s.relays != nil {
 		o.Relay = func(l desk.RelayLink) (string, time.Time, error) { return s.relays.Issue(server.RelayLink(l)) }

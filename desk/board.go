@@ -98,6 +98,9 @@ type Board struct {
 	// oldest first (24 values each), providers in registry order.
 	Hours     []ProviderHours
 	Attention []Attention // oldest first
+	// Near are the desks and operators close to a quota (none without
+	// quotas).
+	Near []NearLimit
 	// Network is nil when the board runs outside a server (kycdesk board).
 	Network *Network
 }
@@ -150,6 +153,13 @@ func (d *Desk) Board(ctx context.Context, rng BoardRange, by session.ReportBy) (
 	}
 	if err := d.boardAttention(ctx, rep, now, b); err != nil {
 		return nil, err
+	}
+	if d.o.Quotas.Any() {
+		use, err := rep.QuotaUse(ctx, now)
+		if err != nil {
+			return nil, err
+		}
+		b.Near = nearLimits(d.o.Quotas, use)
 	}
 	if d.o.Network != nil {
 		n := d.o.Network()

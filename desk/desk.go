@@ -68,6 +68,8 @@ type Options struct {
 	// Network tells the board what the server knows of its connected
 	// desks (nil: no server, as kycdesk board).
 	Network func() Network
+	// Quotas limit the launches of this desk and its operator ([serve.quotas]).
+	Quotas session.Quotas
 	// Metrics hears about launches (nil: none); Track registers each
 	// launch with a server's shutdown (nil: none).
 	Metrics Metrics

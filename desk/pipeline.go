@@ -55,11 +55,16 @@ func (d *Desk) Launch(ctx context.Context, dr *Draft) (*Outcome, error) {
 			SendingUntil: sendDeadline(run.ctx, at),
 			Guard:        d.o.Mode == providers.ModeLive,
 			Confirmed:    dr.Confirmed,
+			Quotas:       d.o.Quotas,
 		})
 		if err != nil {
 			var dup *session.DuplicateError
 			if errors.As(err, &dup) {
 				return duplicate(p.Desc, dup)
+			}
+			var quota *session.QuotaError
+			if errors.As(err, &quota) {
+				return d.quotaRefused(p.Desc, quota)
 			}
 			return fmt.Errorf("launch: the intent could not be recorded, so nothing was sent: %w", err)
 		}

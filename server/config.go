@@ -49,6 +49,8 @@ type Config struct {
 	Live        bool          `toml:"live"`
 	// Roles names the supervisors ([serve.roles], roles.go).
 	Roles Roles `toml:"roles"`
+	// Quotas limit launches per desk and operator ([serve.quotas], roles.go).
+	Quotas Quotas `toml:"quotas"`
 
 	// ShutdownGrace is fixed by the contract (10 s); tests shorten it.
 	ShutdownGrace time.Duration `toml:"-"`
@@ -150,6 +152,9 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("--idle-timeout: must be positive"))
 	}
 	if err := CheckCallbackTransport(c.Live, c.PublicURL, c.TLSCert != ""); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Quotas.check(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -13,6 +13,33 @@ type Roles struct {
 	Supervisors []string `toml:"supervisors"`
 }
 
+// Quotas is the [serve.quotas] table: launches allowed per desk and per
+// operator per UTC hour and day (0 or absent: no limit). The store counts
+// them (session.Quotas), so servers sharing one store enforce one count.
+type Quotas struct {
+	DeskPerHour     int `toml:"desk_per_hour"`
+	DeskPerDay      int `toml:"desk_per_day"`
+	OperatorPerHour int `toml:"operator_per_hour"`
+	OperatorPerDay  int `toml:"operator_per_day"`
+}
+
+// check refuses a negative limit, by name.
+func (q Quotas) check() error {
+	var bad []string
+	for _, l := range []struct {
+		name string
+		n    int
+	}{{"desk_per_hour", q.DeskPerHour}, {"desk_per_day", q.DeskPerDay}, {"operator_per_hour", q.OperatorPerHour}, {"operator_per_day", q.OperatorPerDay}} {
+		if l.n < 0 {
+			bad = append(bad, fmt.Sprintf("%s = %d must be 0 (no limit) or more", l.name, l.n))
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("[serve.quotas] %s", strings.Join(bad, "; "))
+	}
+	return nil
+}
+
 // check refuses a supervisor that set does not name, by name, and a name
 // listed twice or blank.
 func (r Roles) check(set *operatorSet, file string) error {

@@ -74,3 +74,16 @@ func TestRolesAtConnectAndReload(t *testing.T) {
 	c2 := connectDesk(t, ts.SSHAddr(), "desk-3", carol.signer, true)
 	c2.waitFor(t, "operator=caroline supervisor=false")
 }
+
+func TestQuotasChecked(t *testing.T) {
+	c := DefaultConfig()
+	c.Quotas = Quotas{DeskPerHour: 20, OperatorPerDay: -1}
+	err := c.Validate()
+	if err == nil || !strings.Contains(err.Error(), "[serve.quotas] operator_per_day = -1 must be 0 (no limit) or more") {
+		t.Errorf("a negative quota: %v", err)
+	}
+	c.Quotas.OperatorPerDay = 0
+	if err := c.Validate(); err != nil {
+		t.Errorf("quotas 20 and 0: %v", err)
+	}
+}

@@ -90,6 +90,9 @@ type Reporter interface {
 	// verdict: the 90th percentile over its latest results (at most
 	// UsualSample each) among the sessions launched since since.
 	UsualTimes(ctx context.Context, since time.Time) (map[string]time.Duration, error)
+	// QuotaUse counts each desk's and operator's launches in the hour
+	// and the day at at (quota.go).
+	QuotaUse(ctx context.Context, at time.Time) ([]QuotaUse, error)
 }
 
 // UsualSample bounds the results UsualTimes reads per provider.

@@ -140,6 +140,10 @@ type Intent struct {
 	// refuse and launched anyway; the intent records which ones they were
 	// (and the actor, who confirmed).
 	Confirmed bool
+	// Quotas limit the launches of the actor's desk and operator; the
+	// store counts them in the transaction that inserts (quota.go), so
+	// that servers sharing a store enforce one count.
+	Quotas Quotas
 }
 
 // Attempt is a retry's intent.

@@ -38,6 +38,9 @@ func (d *DB) Intent(ctx context.Context, in Intent) (*Session, error) {
 	var out *Session
 	err := d.write(ctx, func(tx *wtx) error {
 		e.Confirmed = nil
+		if err := d.checkQuotas(ctx, tx, in.Quotas, actor, at); err != nil {
+			return err
+		}
 		if in.Guard && e.Customer != "" {
 			if err := d.lock(ctx, tx, "guard\x00"+e.Provider+"\x00"+string(e.Mode)+"\x00"+e.Customer); err != nil {
 				return err

@@ -340,7 +340,7 @@ func (b boardModel) view() string {
 	left := h - len(out)
 	table := b.tableLines(w)
 	att := b.attentionLines(w)
-	desks := b.deskLines(w)
+	desks := append(b.nearLines(w), b.deskLines(w)...)
 	sections := [][]string{table, att, desks}
 	share := []int{len(table), len(att), len(desks)}
 	for sum(share) > left {
@@ -418,6 +418,28 @@ func (b boardModel) attentionLines(w int) []string {
 		}
 		lines = append(lines, cur+truncate(fmt.Sprintf("%-8s %-7s %-22s %5s ago  %s", r.ID, r.Provider, clean(x.Why),
 			age(now, r.CreatedAt), orLocal(actorLabel(r.Operator, r.Desk))), w-2))
+	}
+	return lines
+}
+
+// nearLines are the desks and operators close to a quota.
+func (b boardModel) nearLines(w int) []string {
+	st := b.ctx.Styles
+	if len(b.data.Near) == 0 {
+		return nil
+	}
+	lines := []string{st.Title.Render(fmt.Sprintf("Near their quota (%d)", len(b.data.Near)))}
+	for _, n := range b.data.Near {
+		window := "hour"
+		if strings.HasSuffix(n.Limit, "_day") {
+			window = "day"
+		}
+		line := fmt.Sprintf("  %s: %d of %d launches this %s (%s)", clean(n.Who), n.Count, n.Max, window, n.Limit)
+		if n.Count >= n.Max {
+			lines = append(lines, st.Warn.Render(truncate(line+", refused until it resets", w)))
+		} else {
+			lines = append(lines, truncate(line, w))
+		}
 	}
 	return lines
 }

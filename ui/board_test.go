@@ -80,6 +80,7 @@ func boardModelFor(t testing.TB, colour bool, w, h int) *Model {
 	d := testDeskWith(t, providers.ModeSandbox, "http://127.0.0.1:1", st.Store, func(o *desk.Options) {
 		o.Now = func() time.Time { return fixedNow }
 		o.Network = network
+		o.Quotas = session.Quotas{DeskPerDay: 3, OperatorPerHour: 10}
 	})
 	ctx := &Context{Desk: d, Copy: func(string) error { return nil }, Open: func(string) error { return nil }}
 	if colour {
@@ -121,6 +122,8 @@ func TestBoardGoldens(t *testing.T) {
 					"Needs attention (2)", // pending past 5m, and the unknown outcome
 					"pending 30m, usually 5m",
 					"outcome unknown",
+					"Near their quota (1)", // desk-1's three launches today
+					"desk desk-1: 3 of 3 launches this day (desk_per_day), refused until it resets",
 				} {
 					if !strings.Contains(plain, want) {
 						t.Errorf("the board lacks %q:\n%s", want, plain)

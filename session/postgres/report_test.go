@@ -10,3 +10,8 @@ func TestReport(t *testing.T) {
 	server(t)
 	storetest.RunReport(t, fresh)
 }
+
+func TestQuotas(t *testing.T) {
+	server(t)
+	storetest.RunQuotas(t, fresh)
+}

@@ -7,3 +7,5 @@ import (
 )
 
 func TestReport(t *testing.T) { storetest.RunReport(t, fresh) }
+
+func TestQuotas(t *testing.T) { storetest.RunQuotas(t, fresh) }
