@@ -333,8 +333,8 @@ func TestServeQuotaSettingsChecked(t *testing.T) {
 	getenv := func(k string) string { return env[k] }
 	os.MkdirAll(filepath.Join(dir, "kycdesk"), 0o700)
 	for text, want := range map[string]string{
-		"[serve.quotas]\ndesk_per_week = 3\n": "unknown settings quotas.desk_per_week",
-		"[serve.quotas]\ndesk_per_hour = -2\n": "desk_per_hour = -2 must be 0 (no limit) or more",
+		"[serve.quotas]\ndesk_per_week = 3\n":   "unknown settings quotas.desk_per_week",
+		"[serve.quotas]\ndesk_per_hour = -2\n":  "desk_per_hour = -2 must be 0 (no limit) or more",
 		"[serve.roles]\nsupervisor = [\"x\"]\n": "unknown settings roles.supervisor",
 	} {
 		if err := os.WriteFile(config.DefaultPath(getenv), []byte(text), 0o600); err != nil {
