@@ -171,3 +171,13 @@ func TestReportFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestBoardFlags(t *testing.T) {
+	isolate(t)
+	if r := cli(t, nil, "board", "extra"); r.code != 2 || !strings.Contains(r.err, "kycdesk board takes only flags") {
+		t.Errorf("board extra: exit %d, stderr %q", r.code, r.err)
+	}
+	if r := cli(t, nil, "board", "--help"); r.code != 0 || !strings.Contains(r.out, "Usage: kycdesk board") || !strings.Contains(r.out, "--store") {
+		t.Errorf("board --help: exit %d\n%s", r.code, r.out)
+	}
+}

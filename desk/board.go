@@ -98,6 +98,8 @@ type Board struct {
 	// oldest first (24 values each), providers in registry order.
 	Hours     []ProviderHours
 	Attention []Attention // oldest first
+	// AttentionMore: a list was cut at attentionLimit (the newest kept).
+	AttentionMore bool
 	// Near are the desks and operators close to a quota (none without
 	// quotas).
 	Near []NearLimit
@@ -217,6 +219,7 @@ func (d *Desk) boardAttention(ctx context.Context, rep session.Reporter, now tim
 	if err != nil {
 		return err
 	}
+	b.AttentionMore = len(unknown) == attentionLimit || len(pending) == attentionLimit
 	for _, s := range unknown {
 		if s.Sending(now) {
 			continue

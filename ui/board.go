@@ -405,7 +405,11 @@ func (b boardModel) tableLines(w int) []string {
 func (b boardModel) attentionLines(w int) []string {
 	st := b.ctx.Styles
 	a := b.data.Attention
-	lines := []string{st.Title.Render(fmt.Sprintf("Needs attention (%d)", len(a)))}
+	more := ""
+	if b.data.AttentionMore {
+		more = "+, the newest"
+	}
+	lines := []string{st.Title.Render(fmt.Sprintf("Needs attention (%d%s)", len(a), more))}
 	if len(a) == 0 {
 		return append(lines, st.Subtle.Render("nothing: no session of unknown outcome, none pending past its provider's usual time"))
 	}
