@@ -77,7 +77,7 @@ func (d *DB) chainHead(ctx context.Context, tx *wtx) (string, error) {
 		return "", err
 	}
 	var mac string
-	err := tx.row(`SELECT mac FROM events ORDER BY seq DESC LIMIT 1`).Scan(&mac)
+	err := tx.row(sqlChainHead).Scan(&mac)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", err
 	}

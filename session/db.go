@@ -98,6 +98,7 @@ func NewDB(ctx context.Context, c DBConfig) (_ *DB, err error) {
 			return nil, fmt.Errorf("store %s: %w", d.location, err)
 		}
 	}
+	d.prepareHot(ctx)
 	watch := c.Watch
 	if watch == nil {
 		every := c.PollEvery
@@ -399,11 +400,14 @@ type wtx struct {
 
 func (w *wtx) stmt(q string) (*sql.Stmt, error) {
 	if w.stmts == nil {
-		st, err := w.db.prepared(w.ctx, q)
-		if err != nil {
-			return nil, err
+		// Only statements prepared when the store opened: preparing one
+		// now would take a second connection while this transaction holds
+		// one, and a burst holding every connection would wait for ever.
+		st, ok := w.db.stmts.Load(q)
+		if !ok {
+			return nil, errNotPrepared
 		}
-		return w.StmtContext(w.ctx, st), nil
+		return w.StmtContext(w.ctx, st.(*sql.Stmt)), nil
 	}
 	if st, ok := w.stmts[q]; ok {
 		return st, nil
@@ -416,8 +420,16 @@ func (w *wtx) stmt(q string) (*sql.Stmt, error) {
 	return st, nil
 }
 
+// errNotPrepared: a statement not prepared when the store opened runs as
+// it is.
+var errNotPrepared = errors.New("not prepared")
+
 func (w *wtx) exec(q string, args ...any) error {
 	st, err := w.stmt(q)
+	if errors.Is(err, errNotPrepared) {
+		_, err = w.ExecContext(w.ctx, q, args...)
+		return err
+	}
 	if err != nil {
 		return err
 	}
@@ -449,6 +461,18 @@ func (d *DB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
 		return prev.(*sql.Stmt), nil
 	}
 	return st, nil
+}
+
+// prepareHot prepares the statements of every write, once, while the
+// store opens and no transaction holds a connection.
+func (d *DB) prepareHot(ctx context.Context) {
+	hot := []string{sqlIDTaken, sqlChainHead, sqlInsertEvent, sqlInsertSession, sqlInsertDoc, sqlUpdateSession,
+		sqlUpdateDoc, sqlInsertRef, selectByID, d.dialect.Lock, d.dialect.Notify}
+	for _, q := range hot {
+		if q != "" {
+			_, _ = d.prepared(ctx, q) // a failure leaves it to run unprepared
+		}
+	}
 }
 
 // queryRow is a read outside a transaction through a prepared statement

@@ -263,7 +263,7 @@ func (d *DB) importLines(ctx context.Context, tx *wtx, r io.Reader, path string)
 		cur := sessions[l.ID]
 		if cur == nil && kind == EventIntent {
 			var one int
-			err := tx.row(`SELECT 1 FROM sessions WHERE id = $1`, l.ID).Scan(&one)
+			err := tx.row(sqlIDTaken, l.ID).Scan(&one)
 			if err == nil {
 				warn(fmt.Sprintf("%s: line %d skipped: the store has a session %s already", path, n, l.ID))
 				continue

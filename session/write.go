@@ -12,6 +12,20 @@ import (
 	"github.com/kycdesk/kycdesk/providers"
 )
 
+// The statements of every write, prepared once when the store opens
+// (DB.prepareHot) and then on each connection that runs them.
+const (
+	sqlIDTaken       = `SELECT 1 FROM sessions WHERE id = $1`
+	sqlChainHead     = `SELECT mac FROM events ORDER BY seq DESC LIMIT 1`
+	sqlInsertEvent   = `INSERT INTO events (session_id, kind, at, operator, desk, data, mac) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq`
+	sqlInsertSession = `INSERT INTO sessions (num, id, provider, mode, customer, state, created_at, active_until, sending_until, last_seq, search)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+	sqlInsertDoc     = `INSERT INTO session_docs (num, doc) VALUES ($1, $2)`
+	sqlUpdateSession = `UPDATE sessions SET customer = $2, state = $3, active_until = $4, sending_until = $5, last_seq = $6, search = $7 WHERE num = $1`
+	sqlUpdateDoc     = `UPDATE session_docs SET doc = $2 WHERE num = $1`
+	sqlInsertRef     = `INSERT INTO refs (value, num) VALUES ($1, $2) ON CONFLICT DO NOTHING`
+)
+
 // stamp is an event's time: t, or now.
 func stamp(t time.Time) time.Time {
 	if t.IsZero() {
@@ -96,7 +110,7 @@ func (d *DB) claimID(ctx context.Context, tx *wtx, at time.Time) (string, error)
 			return "", err
 		}
 		var one int
-		err := tx.row(`SELECT 1 FROM sessions WHERE id = $1`, id).Scan(&one)
+		err := tx.row(sqlIDTaken, id).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
 			return id, nil
 		}
@@ -276,7 +290,7 @@ func (d *DB) insertEvent(ctx context.Context, tx *wtx, id, kind string, at time.
 	}
 	mac := ev.mac(d.key, prev)
 	var seq int64
-	err = tx.row(`INSERT INTO events (session_id, kind, at, operator, desk, data, mac) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq`,
+	err = tx.row(sqlInsertEvent,
 		ev.Session, ev.Kind, ev.At, ev.Operator, ev.Desk, ev.Data, mac).Scan(&seq)
 	if err != nil {
 		return 0, err
@@ -290,13 +304,12 @@ func (d *DB) insertSession(ctx context.Context, tx *wtx, s *Session, lastSeq int
 	if err != nil {
 		return err
 	}
-	if err := tx.exec(`INSERT INTO sessions (num, id, provider, mode, customer, state, created_at, active_until, sending_until, last_seq, search)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+	if err := tx.exec(sqlInsertSession,
 		s.num, s.ID, s.Provider, string(s.Mode), s.Customer, string(s.State), s.CreatedAt.UnixMilli(), activeUntil(s),
 		ms(s.SendingUntil), lastSeq, searchText(s)); err != nil {
 		return err
 	}
-	return tx.exec(`INSERT INTO session_docs (num, doc) VALUES ($1, $2)`, s.num, string(doc))
+	return tx.exec(sqlInsertDoc, s.num, string(doc))
 }
 
 func (d *DB) updateSession(ctx context.Context, tx *wtx, s *Session, lastSeq int64) error {
@@ -304,11 +317,11 @@ func (d *DB) updateSession(ctx context.Context, tx *wtx, s *Session, lastSeq int
 	if err != nil {
 		return err
 	}
-	if err := tx.exec(`UPDATE sessions SET customer = $2, state = $3, active_until = $4, sending_until = $5, last_seq = $6, search = $7 WHERE num = $1`,
+	if err := tx.exec(sqlUpdateSession,
 		s.num, s.Customer, string(s.State), activeUntil(s), ms(s.SendingUntil), lastSeq, searchText(s)); err != nil {
 		return err
 	}
-	return tx.exec(`UPDATE session_docs SET doc = $2 WHERE num = $1`, s.num, string(doc))
+	return tx.exec(sqlUpdateDoc, s.num, string(doc))
 }
 
 func (d *DB) insertRefs(ctx context.Context, tx *wtx, num int64, refs map[string]string) error {
@@ -319,7 +332,7 @@ func (d *DB) insertRefs(ctx context.Context, tx *wtx, num int64, refs map[string
 			continue
 		}
 		seen[v] = true
-		if err := tx.exec(`INSERT INTO refs (value, num) VALUES ($1, $2) ON CONFLICT DO NOTHING`, v, num); err != nil {
+		if err := tx.exec(sqlInsertRef, v, num); err != nil {
 			return err
 		}
 	}
