@@ -127,7 +127,7 @@ func cmdLaunch(args []string, io *IO) error {
 	defer cancel()
 	o, err := a.desk.Launch(ctx, dr)
 	if err != nil {
-		f := &failure{err: err, asJSON: *asJSON}
+		f := &failure{err: a.desk.Explain(err), asJSON: *asJSON}
 		switch {
 		case o != nil && errors.Is(err, session.ErrNotRecorded):
 			f.note = fmt.Sprintf("the record could not be kept: the store shows session %s of unknown outcome", o.ID)

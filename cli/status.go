@@ -55,7 +55,7 @@ func cmdStatus(args []string, io *IO) error {
 	capture := providers.NewCapture(providers.NewScrubber(secrets, spec, s.Values()))
 	st, err := f.Status(providers.WithCapture(ctx, capture))
 	if err != nil {
-		f := &failure{err: err, asJSON: *asJSON}
+		f := &failure{err: a.desk.Explain(err), asJSON: *asJSON}
 		if *verbose {
 			f.wire = last(capture.Exchanges())
 		}

@@ -449,3 +449,24 @@ DocType = "01000000"
 		t.Fatalf("a typed id shown as %q", got)
 	}
 }
+
+// In sandbox mode a refused connection says to start a sandbox or set
+// KYCDESK_SANDBOX_URL, not to check base_url.
+func TestSandboxConnectionRefusedNamesTheSandbox(t *testing.T) {
+	url := closedURL(t)
+	d := newDesk(t, providers.ModeSandbox, url, tempStore(t), nil)
+	p, _ := d.Provider("idenfy")
+	_, err := d.Launch(context.Background(), d.Draft(p, providers.Values{"clientId": {"c1"}}))
+	pe := providers.AsError(d.Explain(err))
+	if !strings.Contains(pe.Action, "kycdesk sandbox") || !strings.Contains(pe.Action, "KYCDESK_SANDBOX_URL") ||
+		!strings.Contains(pe.Action, url) || strings.Contains(pe.Action, "base_url") {
+		t.Fatalf("%v: %s", err, pe.Action)
+	}
+	live := newDesk(t, providers.ModeLive, url, tempStore(t), nil)
+	if lp, _ := live.Provider("idenfy"); lp != nil {
+		_, err := live.Launch(context.Background(), live.Draft(lp, providers.Values{"clientId": {"c1"}}))
+		if a := providers.AsError(live.Explain(err)).Action; strings.Contains(a, "kycdesk sandbox") {
+			t.Fatalf("live mode told to start a sandbox: %s", a)
+		}
+	}
+}

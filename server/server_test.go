@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -90,7 +91,8 @@ func TestSessionWithoutTerminalGetsOneLine(t *testing.T) {
 		t.Fatalf("exit status %d, want 1", code)
 	}
 	<-c.done
-	if got := c.out.String(); got != "kycdesk: the console needs a terminal; connect with: ssh -t desk-1@HOST\r\n" {
+	_, port, _ := net.SplitHostPort(ts.SSHAddr())
+	if got := c.out.String(); got != "kycdesk: the console needs a terminal; connect with: ssh -t -p "+port+" desk-1@HOST\r\n" {
 		t.Fatalf("output %q", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"regexp"
 	"strings"
 	"sync"
@@ -190,7 +191,7 @@ func (s *Server) handleSession(sess ssh.Session) {
 	ptyReq, _, hasPty := sess.Pty()
 	switch {
 	case !hasPty:
-		refuse(sess, "kycdesk: the console needs a terminal; connect with: ssh -t "+safeUser(sess.User())+"@HOST")
+		refuse(sess, "kycdesk: the console needs a terminal; connect with: ssh -t "+portFlag(sess.LocalAddr())+safeUser(sess.User())+"@HOST")
 		return
 	case len(sess.Command()) > 0 || sess.Subsystem() != "":
 		refuse(sess, "kycdesk: this server only serves the console; connect without a command")
@@ -435,4 +436,17 @@ func (f *deskFrame) View() string {
 		notice = notice[:f.width]
 	}
 	return f.renderer.NewStyle().Reverse(true).Render(notice) + "\n" + strings.TrimPrefix(v, "\n")
+}
+
+// portFlag is "-p PORT " for the port this desk connected to, so that the
+// command the refusal suggests works as typed; "" on ssh's own port 22.
+func portFlag(local net.Addr) string {
+	if local == nil {
+		return ""
+	}
+	_, port, err := net.SplitHostPort(local.String())
+	if err != nil || port == "" || port == "22" {
+		return ""
+	}
+	return "-p " + port + " "
 }

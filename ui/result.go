@@ -293,7 +293,8 @@ func (r resultModel) update(msg tea.Msg) (resultModel, tea.Cmd) {
 			return r, nil
 		}
 		if msg.err != nil {
-			r.lastErr = providers.AsError(msg.err).Error()
+			pe := providers.AsError(r.ctx.Desk.Explain(msg.err))
+			r.lastErr = pe.Error() + actionSuffix(pe)
 			return r, nil
 		}
 		r.lastErr = ""

@@ -220,7 +220,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, m.finishLaunch(msg)
 	case showErrorMsg:
-		m.errs = newErrorModel(m.ctx, msg.title, msg.err, msg.retry)
+		m.errs = newErrorModel(m.ctx, msg.title, providers.AsError(m.ctx.Desk.Explain(msg.err)), msg.retry)
 		return m, m.show(screenError)
 	case showSessionMsg:
 		m.result = newResult(m.ctx, msg.follow, msg.row.Values)
