@@ -42,6 +42,7 @@ type boardModel struct {
 	last          time.Time     // when the last reading started
 	took          time.Duration // how long it took
 	cursor        int           // in Attention
+	charts        *chartCache   // shared by the model's copies
 	detail        bool          // the selected session's detail is open
 	flash         string
 	w, h          int
@@ -99,7 +100,7 @@ type boardLoadedMsg struct {
 type boardAgainMsg struct{}
 
 func newBoard(ctx *Context) boardModel {
-	return boardModel{ctx: ctx, rng: desk.RangeToday, by: session.ByDesk}
+	return boardModel{ctx: ctx, rng: desk.RangeToday, by: session.ByDesk, charts: &chartCache{}}
 }
 
 var boardGroupings = []session.ReportBy{session.ByDesk, session.ByOperator, session.ByProvider}
@@ -259,82 +260,13 @@ func (b boardModel) view() string {
 	}
 	add(truncate(fmt.Sprintf("%d launched · approval %s%s", t.Launched, rate, times), w))
 
-	// The result mix: one bar per outcome, its count beside it.
-	cs := b.chartStyles()
-	mix := []struct {
-		name string
-		n    int64
-		s    lipgloss.Style
-	}{{"approved", t.Approved, cs.approved}, {"denied", t.Denied, cs.denied}, {"suspected", t.Suspected, cs.suspected},
-		{"expired", t.Expired, cs.expired}, {"unknown", t.Unknown, cs.unknown}, {"pending", t.Pending, cs.pendg}}
-	tall := h >= 34
-	if tall {
-		bc := barchart.New(min(w, 60), len(mix), barchart.WithHorizontalBars(), barchart.WithNoAxis(), barchart.WithBarGap(0), barchart.WithBarWidth(1))
-		var data []barchart.BarData
-		maxN := int64(1)
-		for _, m := range mix {
-			maxN = max(maxN, m.n)
-		}
-		for _, m := range mix {
-			data = append(data, barchart.BarData{Values: []barchart.BarValue{{Name: m.name, Value: float64(m.n), Style: m.s}}})
-		}
-		bc.SetMax(float64(maxN))
-		bc.PushAll(data)
-		bc.Draw()
-		bars := strings.Split(bc.View(), "\n")
-		add(st.Title.Render("Result mix"))
-		for i, m := range mix {
-			line := fmt.Sprintf("%-9s %6d ", m.name, m.n)
-			if i < len(bars) {
-				line += bars[i]
-			}
-			add(truncate(line, w))
-		}
-	} else {
-		// One stacked bar, the legend under it.
-		width := min(w, 72)
-		bc := barchart.New(width, 1, barchart.WithHorizontalBars(), barchart.WithNoAxis(), barchart.WithBarGap(0), barchart.WithBarWidth(1))
-		var vals []barchart.BarValue
-		var legend []string
-		for _, m := range mix {
-			vals = append(vals, barchart.BarValue{Name: m.name, Value: float64(m.n), Style: m.s})
-			legend = append(legend, fmt.Sprintf("%s %d", m.name, m.n))
-		}
-		bc.SetMax(float64(max(t.Launched, 1)))
-		bc.Push(barchart.BarData{Values: vals})
-		bc.Draw()
-		add(strings.Split(bc.View(), "\n")[0])
-		add(truncate(strings.Join(legend, " · "), w))
+	// The charts are drawn once per reading and size (ntcharts draws
+	// cell by cell): a key that moves the cursor redraws only the lists.
+	key := chartKey{data: d, w: w, h: h}
+	if b.charts.key != key {
+		*b.charts = chartCache{key: key, lines: b.chartLines(w, h)}
 	}
-
-	// Launches per hour, last 24 hours: a sparkline per provider.
-	add(st.Title.Render("Launches per hour, last 24 h"))
-	sparkH := 1
-	if tall {
-		sparkH = 2
-	}
-	for _, p := range d.Hours {
-		sl := sparkline.New(24, sparkH, sparkline.WithStyle(cs.bar))
-		sl.PushAll(p.Counts)
-		sl.Draw()
-		total, peak := 0.0, 0.0
-		for _, c := range p.Counts {
-			total += c
-			peak = max(peak, c)
-		}
-		lines := strings.Split(sl.View(), "\n")
-		for i, l := range lines {
-			label := ""
-			if i == len(lines)-1 {
-				label = fmt.Sprintf(" %d in 24 h, peak %d/h", int(total), int(peak))
-			}
-			name := ""
-			if i == 0 {
-				name = p.Provider
-			}
-			add(truncate(fmt.Sprintf("%-8s %s%s", name, l, label), w))
-		}
-	}
+	add(b.charts.lines...)
 
 	// Budget the lists to the height left.
 	left := h - len(out)
@@ -424,6 +356,104 @@ func (b boardModel) attentionLines(w int) []string {
 			age(now, r.CreatedAt), orLocal(actorLabel(r.Operator, r.Desk))), w-2))
 	}
 	return lines
+}
+
+// chartKey is what the charts are drawn from.
+type chartKey struct {
+	data *desk.Board
+	w, h int
+}
+
+// chartCache holds the charts' lines for one reading and size; the model
+// is copied on every update, the cache is shared.
+type chartCache struct {
+	key   chartKey
+	lines []string
+}
+
+// chartLines draws the result mix and the launches per hour.
+func (b boardModel) chartLines(w, h int) []string {
+	st := b.ctx.Styles
+	d, t := b.data, b.data.Total
+	var out []string
+	// The result mix: one bar per outcome, its count beside it.
+	cs := b.chartStyles()
+	mix := []struct {
+		name string
+		n    int64
+		s    lipgloss.Style
+	}{{"approved", t.Approved, cs.approved}, {"denied", t.Denied, cs.denied}, {"suspected", t.Suspected, cs.suspected},
+		{"expired", t.Expired, cs.expired}, {"unknown", t.Unknown, cs.unknown}, {"pending", t.Pending, cs.pendg}}
+	tall := h >= 34
+	if tall {
+		bc := barchart.New(min(w, 60), len(mix), barchart.WithHorizontalBars(), barchart.WithNoAxis(), barchart.WithBarGap(0), barchart.WithBarWidth(1))
+		var data []barchart.BarData
+		maxN := int64(1)
+		for _, m := range mix {
+			maxN = max(maxN, m.n)
+		}
+		for _, m := range mix {
+			data = append(data, barchart.BarData{Values: []barchart.BarValue{{Name: m.name, Value: float64(m.n), Style: m.s}}})
+		}
+		bc.SetMax(float64(maxN))
+		bc.PushAll(data)
+		bc.Draw()
+		bars := strings.Split(bc.View(), "\n")
+		out = append(out, st.Title.Render("Result mix"))
+		for i, m := range mix {
+			line := fmt.Sprintf("%-9s %6d ", m.name, m.n)
+			if i < len(bars) {
+				line += bars[i]
+			}
+			out = append(out, truncate(line, w))
+		}
+	} else {
+		// One stacked bar, the legend under it.
+		width := min(w, 72)
+		bc := barchart.New(width, 1, barchart.WithHorizontalBars(), barchart.WithNoAxis(), barchart.WithBarGap(0), barchart.WithBarWidth(1))
+		var vals []barchart.BarValue
+		var legend []string
+		for _, m := range mix {
+			vals = append(vals, barchart.BarValue{Name: m.name, Value: float64(m.n), Style: m.s})
+			legend = append(legend, fmt.Sprintf("%s %d", m.name, m.n))
+		}
+		bc.SetMax(float64(max(t.Launched, 1)))
+		bc.Push(barchart.BarData{Values: vals})
+		bc.Draw()
+		out = append(out, strings.Split(bc.View(), "\n")[0])
+		out = append(out, truncate(strings.Join(legend, " · "), w))
+	}
+
+	// Launches per hour, last 24 hours: a sparkline per provider.
+	out = append(out, st.Title.Render("Launches per hour, last 24 h"))
+	sparkH := 1
+	if tall {
+		sparkH = 2
+	}
+	for _, p := range d.Hours {
+		sl := sparkline.New(24, sparkH, sparkline.WithStyle(cs.bar))
+		sl.PushAll(p.Counts)
+		sl.Draw()
+		total, peak := 0.0, 0.0
+		for _, c := range p.Counts {
+			total += c
+			peak = max(peak, c)
+		}
+		lines := strings.Split(sl.View(), "\n")
+		for i, l := range lines {
+			label := ""
+			if i == len(lines)-1 {
+				label = fmt.Sprintf(" %d in 24 h, peak %d/h", int(total), int(peak))
+			}
+			name := ""
+			if i == 0 {
+				name = p.Provider
+			}
+			out = append(out, truncate(fmt.Sprintf("%-8s %s%s", name, l, label), w))
+		}
+	}
+
+	return out
 }
 
 // nearLines are the desks and operators close to a quota.

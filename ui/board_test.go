@@ -248,3 +248,19 @@ func stripANSI(s string) string {
 	}
 	return b.String()
 }
+
+// BenchmarkBoardView draws the board at 120×40 (the budget of any
+// screen's View: 200 µs), against the home screen drawn the same way.
+func BenchmarkBoardView(b *testing.B) {
+	m := boardModelFor(b, true, 120, 40)
+	b.Run("board", func(b *testing.B) {
+		for b.Loop() {
+			m.board.view()
+		}
+	})
+	b.Run("home", func(b *testing.B) {
+		for b.Loop() {
+			m.home.view()
+		}
+	})
+}
