@@ -336,3 +336,31 @@ VALUES (`+itoa(seqs[0])+`, 'mig00001', 'idenfy', 'live', '+44 7400 123456', 'app
 		t.Errorf("said again on the next open: %q", w)
 	}
 }
+
+// testBurst: more launches at once than a store has pooled connections
+// (PostgreSQL: 16), each writing intent and outcome: all of them finish.
+// A transaction that needed a second connection (preparing a statement
+// outside itself) waited for ever once every connection was held.
+func testBurst(t *testing.T, tg Target) {
+	st := tg.Open(t)
+	bctx, cancel := context.WithTimeout(ctx, hangGuard)
+	defer cancel()
+	const n = 48
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			c := newClient()
+			_, err := (&launcher{Store: st}).Launch(bctx, descriptor("fake"), c, providers.ModeSandbox, endpoint,
+				values("cust-burst-"+itoa(int64(i)), "req-burst-"+itoa(int64(i))))
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatalf("a launch of the burst: %v", err)
+		}
+	}
+	if r := verify(t, st); r.Broken != nil || r.Sessions != n {
+		t.Errorf("after the burst: %+v %v", r, r.Broken)
+	}
+}

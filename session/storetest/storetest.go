@@ -95,6 +95,7 @@ func Run(t *testing.T, fresh func(t testing.TB) Target) {
 		{"RecordRules", testRecordRules},
 		{"ImportCleans", testImportCleans},
 		{"MigrationCleansAndSeals", testMigrationCleans},
+		{"BurstBeyondThePool", testBurst},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, fresh(t)) })
