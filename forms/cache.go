@@ -1,6 +1,8 @@
 package forms
 
 import (
+	"reflect"
+
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/huh"
 )
@@ -31,6 +33,12 @@ func (c *cachedField) Init() tea.Cmd {
 }
 
 func (c *cachedField) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if isBlink(msg) {
+		// The cursor stays shown instead of blinking: each blink was a
+		// whole frame drawn twice a second for every desk waiting on a
+		// form (issue 18), and nothing else changes while it waits.
+		return c, nil
+	}
 	m, cmd := c.Field.Update(msg)
 	if f, ok := m.(huh.Field); ok {
 		c.Field = f
@@ -93,4 +101,11 @@ func (c *cachedField) WithPosition(p huh.FieldPosition) huh.Field {
 	c.Field.WithPosition(p)
 	c.valid = false
 	return c
+}
+
+// isBlink reports a cursor's blink message (bubbles/cursor: BlinkMsg and
+// its unexported first blink): swallowed, it schedules no next blink.
+func isBlink(msg tea.Msg) bool {
+	t := reflect.TypeOf(msg)
+	return t != nil && t.PkgPath() == "github.com/charmbracelet/bubbles/cursor"
 }

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 )
@@ -174,4 +175,35 @@ func Press(b testing.TB, m tea.Model, msg tea.Msg) tea.Model {
 	p := New(b, m)
 	p.Press(msg)
 	return p.m
+}
+
+// Messages runs cmd (and the batches and sequences it holds) and returns
+// the messages that came within wait each; the others (timers) are left.
+// For tests that give the same messages to two models.
+func Messages(cmd tea.Cmd, wait time.Duration) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }()
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	var msg tea.Msg
+	select {
+	case msg = <-done:
+	case <-t.C:
+		return nil
+	}
+	if msg == nil {
+		return nil
+	}
+	if v := reflect.ValueOf(msg); v.Kind() == reflect.Slice && v.Type().Elem() == cmdType {
+		var out []tea.Msg
+		for i := range v.Len() {
+			c, _ := v.Index(i).Interface().(tea.Cmd)
+			out = append(out, Messages(c, wait)...)
+		}
+		return out
+	}
+	return []tea.Msg{msg}
 }
