@@ -57,3 +57,24 @@ func TestServeRestartResumesTheDesk(t *testing.T) {
 		return err == nil && !found
 	})
 }
+
+// A dropped connection: the desk that connects again to the same server
+// is back on its session's screen.
+func TestServeDroppedConnectionResumesTheDesk(t *testing.T) {
+	alice := newOperator(t, "alice")
+	ts := startTestServe(t, 0, alice)
+	a := openDeskTerm(t, ts.srv.SSHAddr(), "desk-5", alice, 220, 50)
+	a.waitFor(t, `alice@desk-5`)
+	a.launchIdenfy(t, "dropped-1")
+	s := newestSession(t, ts.store, "idenfy")
+	a.waitFor(t, regexp.QuoteMeta(s.URL))
+	ds := ts.store.(deskStates)
+	eventually(t, "the desk's screen is recorded", func() bool {
+		st, found, err := ds.DeskState(context.Background(), "desk-5")
+		return err == nil && found && st.Session == s.ID
+	})
+	a.conn.Close() // the connection drops
+	eventually(t, "the server sees the desk gone", func() bool { return len(ts.srv.Desks()) == 0 })
+	b := openDeskTerm(t, ts.srv.SSHAddr(), "desk-5", alice, 220, 50)
+	b.waitFor(t, regexp.QuoteMeta(s.URL))
+}

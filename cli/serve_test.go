@@ -193,6 +193,7 @@ func (ts *testServe) httpURL() string { return "http://" + ts.srv.HTTPAddr() }
 // deskTerm is an SSH client with a PTY, answering the terminal queries a
 // real terminal answers.
 type deskTerm struct {
+	conn  *gossh.Client
 	sess  *gossh.Session
 	stdin io.WriteCloser
 	out   *lockedBuffer
@@ -220,7 +221,7 @@ func openDeskTerm(t testing.TB, addr, user string, o operator, w, h int) *deskTe
 	}
 	stdin, _ := sess.StdinPipe()
 	stdout, _ := sess.StdoutPipe()
-	d := &deskTerm{sess: sess, stdin: stdin, out: newLockedBuffer()}
+	d := &deskTerm{conn: conn, sess: sess, stdin: stdin, out: newLockedBuffer()}
 	if err := sess.Shell(); err != nil {
 		t.Fatal(err)
 	}

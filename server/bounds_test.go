@@ -138,10 +138,12 @@ func TestSilentTerminalGetsItsConsole(t *testing.T) {
 	stdout, _ := sess.StdoutPipe()
 	out := &syncBuffer{}
 	go io.Copy(out, stdout) // reads, never answers
+	start := time.Now()
 	if err := sess.Shell(); err != nil {
 		t.Fatal(err)
 	}
 	<-out.wait("operator=alice")
+	t.Logf("a silent terminal's first frame came %s after its shell request", time.Since(start).Round(time.Millisecond))
 	if !strings.Contains(out.String(), "operator=alice") {
 		t.Fatalf("a silent terminal got no frame:\n%q", out.String())
 	}
