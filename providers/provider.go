@@ -127,6 +127,23 @@ func (s State) Final() bool {
 	return s == StateApproved || s == StateDenied || s == StateSuspected || s == StateExpired
 }
 
+// ExtraCodeSentAt is the Launch.Extra key where a challenge keeps when its
+// last code was sent (RFC 3339): the history stores it with the session,
+// so a screen reopened later says how long ago the code went.
+const ExtraCodeSentAt = "codeSentAt"
+
+// CodeSentAt is when l's last code was sent, or zero when unknown.
+func CodeSentAt(l *Launch) time.Time {
+	if l == nil || l.Extra == nil {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, l.Extra[ExtraCodeSentAt])
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
 // Challenge is an OTP (or similar) step the operator completes (DWS).
 type Challenge struct {
 	Type        string `json:"challengeType,omitempty"`        // e.g. SMS

@@ -93,7 +93,12 @@ func newResult(ctx *Context, f *desk.Follow, values providers.Values) resultMode
 		r.input.Placeholder = "code from the SMS"
 		r.input.CharLimit = 12
 		if r.launch.Challenge.Triggered {
-			r.sentAt = ctx.now()
+			// When the code went, as the launch recorded it (a session
+			// reopened from the store says its true age); now for a
+			// launch that did not say.
+			if r.sentAt = providers.CodeSentAt(r.launch); r.sentAt.IsZero() {
+				r.sentAt = ctx.now()
+			}
 		}
 		if !ctx.sandboxCodeShown(r.launch.Challenge) {
 			r.launch.Challenge.SandboxCode = ""
@@ -577,9 +582,14 @@ func (r resultModel) infoView() string {
 	if how := r.follow.How(); how != "" && !r.state.Final() {
 		b.WriteString(s.Subtle.Render(how) + "\n")
 	}
-	// The provider's notes come last: on a small screen they are what is cut.
-	for _, n := range r.launch.Notes {
-		b.WriteString(s.Subtle.Render(clean(n)) + "\n")
+	// The provider's notes come last: on a small screen they are what is
+	// cut. They speak of the live link (how long it works, not to issue
+	// another token meanwhile): once the link is dead they would
+	// contradict the result, so they go.
+	if !r.linkDead() {
+		for _, n := range r.launch.Notes {
+			b.WriteString(s.Subtle.Render(clean(n)) + "\n")
+		}
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

@@ -227,6 +227,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.result.state = msg.row.State
 		m.result.history = msg.row.History
 		m.result.reopened = true
+		if m.result.launch.Challenge != nil && providers.CodeSentAt(m.result.launch).IsZero() {
+			m.result.sentAt = time.Time{} // not known: not "0s ago"
+		}
 		m.result.back = showSessionsMsg{}
 		if n := len(msg.row.History); n > 0 {
 			m.result.detail = clean(msg.row.History[n-1].Detail)

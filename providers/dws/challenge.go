@@ -70,10 +70,10 @@ func VerifyRequestID(l *providers.Launch) string {
 
 // Fields kept on Launch.Extra between calls (not secret, not personal).
 const (
-	extraCodesSent  = "codesSent"    // how many codes DWS confirmed sending
-	extraTriggerSeq = "triggerSeq"   // how many triggerRequestIds reached S or F
-	extraCodeSentAt = "codeSentAt"   // RFC 3339 time of the last one
-	extraState      = "verification" // approved, denied, expired once Verify knows
+	extraCodesSent  = "codesSent"               // how many codes DWS confirmed sending
+	extraTriggerSeq = "triggerSeq"              // how many triggerRequestIds reached S or F
+	extraCodeSentAt = providers.ExtraCodeSentAt // RFC 3339 time of the last one
+	extraState      = "verification"            // approved, denied, expired once Verify knows
 )
 
 // SandboxCodeField and SandboxCodeExpiresField are the simulator's
