@@ -427,7 +427,7 @@ func (r *resultModel) setState(st *providers.Status) {
 	r.state = st.State
 	r.detail = clean(st.Detail)
 	r.fields = providers.MaskPersonalFields(st.Fields) // what the provider read from a document
-	if changed { // the desk has recorded it (Follow)
+	if changed {                                       // the desk has recorded it (Follow)
 		r.history = append(r.history, *st)
 	}
 }
