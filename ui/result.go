@@ -426,8 +426,9 @@ func (r *resultModel) setState(st *providers.Status) {
 	changed := st.State != r.state || clean(st.Detail) != r.detail
 	r.state = st.State
 	r.detail = clean(st.Detail)
-	r.fields = providers.MaskPersonalFields(st.Fields) // what the provider read from a document
-	if changed {                                       // the desk has recorded it (Follow)
+	// What the provider read from a document is masked.
+	r.fields = providers.MaskPersonalFields(st.Fields)
+	if changed { // the desk has recorded it (Follow)
 		r.history = append(r.history, *st)
 	}
 }
