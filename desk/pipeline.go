@@ -118,10 +118,13 @@ func (d *Desk) Retry(ctx context.Context, id string, dr *Draft) (*Outcome, error
 // run is one launch or retry on its way: what the provider answered, kept
 // for the screen (the store does not keep all of it).
 type run struct {
-	ctx   context.Context
-	p     *Provider
-	label string // the desk label, kept with the launch (LabelKey)
-	scrub providers.Scrubber
+	ctx context.Context
+	p   *Provider
+	// desc and endpoint name the provider account's token bucket.
+	desc     providers.Descriptor
+	endpoint string
+	label    string // the desk label, kept with the launch (LabelKey)
+	scrub    providers.Scrubber
 	// wire collects the provider's raw answers, masked with the client's
 	// secrets and the draft's personal values; answered counts those of
 	// the launch request itself (before a code is sent).
@@ -177,6 +180,13 @@ func (r *run) launch(v providers.Values) (*providers.Launch, error) {
 		return nil, &providers.Error{Kind: providers.KindTransport, Message: "cancelled before sending", Err: err,
 			Action: "nothing was sent; launch again when ready"}
 	}
+	// The provider account's token bucket, right before the request: the
+	// intent's write before it would otherwise let requests that waited
+	// their turn reach the provider bunched together (Alibaba: 10 QPS).
+	if err := launchLimit(ctx, r.desc, r.endpoint); err != nil {
+		return nil, &providers.Error{Kind: providers.KindTransport, Message: "cancelled while waiting for the provider's rate limit; nothing was sent",
+			Action: "launch again", Err: err}
+	}
 	l, err := r.p.Client.Launch(ctx, v)
 	r.got, r.answered = l, r.wire.Received()
 	if err == nil && l == nil {
@@ -205,9 +215,9 @@ func (r *run) launch(v providers.Values) (*providers.Launch, error) {
 }
 
 // tracked runs one launch of desc at endpoint: tracked by a server's
-// shutdown, queued on the provider account's token bucket (launchLimit),
-// counted in the metrics; a notice on the context (WithWaitNotice) hears
-// when it queues.
+// shutdown, counted in the metrics; its request queues on the provider
+// account's token bucket right before it goes out (run.launch), and a
+// notice on the context (WithWaitNotice) hears when it queues.
 func (d *Desk) tracked(r *run, desc providers.Descriptor, endpoint string, launch func() error) error {
 	provider := desc.ID
 	if d.o.Track != nil {
@@ -229,14 +239,7 @@ func (d *Desk) tracked(r *run, desc providers.Descriptor, endpoint string, launc
 		}
 	})
 	start := time.Now()
-	if err := launchLimit(r.ctx, desc, endpoint); err != nil {
-		// Cancelled while queued: nothing was recorded or sent.
-		if m != nil {
-			m.LaunchFinished(provider, outcomeWord(err), time.Since(start))
-		}
-		return &providers.Error{Kind: providers.KindTransport, Message: "cancelled while waiting for the provider's rate limit; nothing was sent",
-			Action: "launch again", Err: err}
-	}
+	r.desc, r.endpoint = desc, endpoint
 	if m != nil {
 		m.LaunchStarted(provider)
 	}

@@ -404,17 +404,32 @@ func (c *Client) Launch(ctx context.Context, v providers.Values) (*providers.Lau
 	if err != nil {
 		return nil, err
 	}
-	req, err := c.signed(ctx, ActionInitialize, c.initializeQuery(pv))
-	if err != nil {
-		return nil, err
-	}
-	resp, err := providers.Do(ctx, c.cfg.Client(), req)
-	if err != nil {
-		return nil, err
-	}
-	r, requestID, err := DecodeInitialize(resp)
-	if err != nil {
-		return nil, err
+	var (
+		r         *InitializeResult
+		requestID string
+	)
+	for attempt := 0; ; attempt++ {
+		req, err := c.signed(ctx, ActionInitialize, c.initializeQuery(pv))
+		if err != nil {
+			return nil, err
+		}
+		resp, err := providers.Do(ctx, c.cfg.Client(), req)
+		if err != nil {
+			return nil, err
+		}
+		r, requestID, err = DecodeInitialize(resp)
+		if err == nil {
+			break
+		}
+		// Flow control refuses a call without running it: asked again
+		// after a pause, signed anew (a bunch of requests delayed on the
+		// way can reach Alibaba closer together than they left).
+		if providers.AsError(err).Code != CodeThrottling || attempt >= throttleRetries {
+			return nil, err
+		}
+		if !sleepCtx(ctx, time.Duration(attempt+1)*time.Second) {
+			return nil, err
+		}
 	}
 	if why := providers.CheckHostedURL(r.TransactionURL, HostedURLHosts, c.cfg); why != "" {
 		return nil, providers.UntrustedURL("Alibaba", "TransactionId "+clip(r.TransactionID, 80), why, "alibaba")
@@ -629,3 +644,23 @@ func mustParam(name string) providers.Param {
 // Spec is the parameter list, so that a masked client knows which sent
 // values are personal (providers.SpecOf).
 func (c *Client) Spec() providers.Spec { return Spec() }
+
+// CodeThrottling is Alibaba's flow-control refusal (the per-account QPS):
+// the call was not run. Launch asks again up to throttleRetries times,
+// after a pause of a second, then two.
+const (
+	CodeThrottling  = "Throttling.Api"
+	throttleRetries = 2
+)
+
+// sleepCtx waits d or until ctx ends (false).
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

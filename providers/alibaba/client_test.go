@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -575,5 +576,46 @@ func TestRenderJSON(t *testing.T) {
 	}
 	if RenderJSON("plain text") != "plain text" {
 		t.Fatal("non-JSON text should be shown as is")
+	}
+}
+
+// Flow control refuses a call without running it: Launch asks again
+// (signed anew) after a pause, up to twice, and reports the refusal when
+// it persists.
+func TestLaunchRetriesThrottling(t *testing.T) {
+	var calls atomic.Int32
+	var dates sync.Map
+	refuse := int32(1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := calls.Add(1)
+		dates.Store(r.Header.Get("x-acs-signature-nonce"), true)
+		w.Header().Set("Content-Type", "application/json")
+		if n <= atomic.LoadInt32(&refuse) {
+			w.WriteHeader(403)
+			io.WriteString(w, `{"Code":"Throttling.Api","Message":"Request was denied due to api flow control.","RequestId":"r"}`)
+			return
+		}
+		io.WriteString(w, `{"Code":"Success","RequestId":"r","Result":{"TransactionId":"0123456789abcdef0123456789abcdef",`+
+			`"TransactionUrl":"https://verify.example.aliyun.test/x","Protocol":"p"}}`)
+	}))
+	defer srv.Close()
+	c, err := New(providers.Config{Mode: providers.ModeSandbox, BaseURL: srv.URL, HTTP: srv.Client(),
+		AllowedURLHosts: []string{"verify.example.aliyun.test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Launch(t.Context(), c.Prepare(validValues())); err != nil {
+		t.Fatalf("after one refusal: %v", err)
+	}
+	n := 0
+	dates.Range(func(any, any) bool { n++; return true })
+	if calls.Load() != 2 || n != 2 {
+		t.Errorf("%d calls, %d nonces: want the call made again, signed anew", calls.Load(), n)
+	}
+	calls.Store(0)
+	atomic.StoreInt32(&refuse, 10)
+	_, err = c.Launch(t.Context(), c.Prepare(validValues()))
+	if pe := providers.AsError(err); pe.Code != "Throttling.Api" || calls.Load() != 1+throttleRetries {
+		t.Errorf("refused throughout: %v after %d calls", err, calls.Load())
 	}
 }
