@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -499,7 +500,7 @@ func (b boardModel) deskLines(w int) []string {
 		}
 	}
 	if len(bad) > 0 {
-		lines = append(lines, st.Warn.Render(truncate("callbacks refused (bad signature or token) since start: "+strings.Join(sortStrings(bad), ", "), w)))
+		lines = append(lines, st.Warn.Render(truncate("callbacks refused (bad signature or token) since start: "+strings.Join(slices.Sorted(slices.Values(bad)), ", "), w)))
 	}
 	return lines
 }
@@ -550,15 +551,6 @@ func largest(xs []int) int {
 		}
 	}
 	return i
-}
-
-func sortStrings(s []string) []string {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-	return s
 }
 
 // doing says what the console shows, for the supervisors' board.
