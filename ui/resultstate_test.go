@@ -1,10 +1,12 @@
 package ui
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kycdesk/kycdesk/desk"
@@ -59,4 +61,59 @@ func TestReopenedChallengeSaysWhenTheCodeWent(t *testing.T) {
 	if v := open(launch(nil)); strings.Contains(v, "code sent 0s ago") || !strings.Contains(v, "Reopened from the store") {
 		t.Fatalf("an unknown send time shown as now:\n%s", v)
 	}
+}
+
+// l on a SUSPECTED session reminds the operator that the provider
+// flagged the customer before the new form opens.
+func TestRelaunchOfASuspectedSessionReminds(t *testing.T) {
+	ctx, _ := testContext(t, "http://127.0.0.1:8470")
+	for _, c := range []struct {
+		state  providers.State
+		remind bool
+	}{{providers.StateSuspected, true}, {providers.StateApproved, false}} {
+		s := newSessions(ctx)
+		s.rows = []desk.Row{{ID: "s1", Provider: "idenfy", State: c.state, Values: providers.Values{"locale": {"lt"}}}}
+		_, cmd := s.update(press("l"))
+		if cmd == nil {
+			t.Fatalf("%s: l did nothing", c.state)
+		}
+		msg, ok := cmd().(startFormMsg)
+		if !ok || strings.Contains(msg.note, "SUSPECTED") != c.remind {
+			t.Fatalf("%s: note %q", c.state, msg.note)
+		}
+	}
+}
+
+// ctrl+c does what the README says: it quits at once where nothing would
+// be lost, and asks first on a filled form, where a second ctrl+c quits.
+func TestCtrlCAsREADMESays(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(strings.Fields(string(readme)), " "), "`ctrl+c` and `q` ask first: a second `ctrl+c` (or `y`) quits") {
+		t.Fatal("the README no longer says how ctrl+c asks on a filled form")
+	}
+	ctx, _ := testContext(t, "http://127.0.0.1:8470")
+	m := New(ctx)
+	send(m, size(80, 24), press("7"))
+	if _, cmd := m.Update(press("ctrl+c")); !quitsCmd(cmd) {
+		t.Fatal("ctrl+c on an empty form does not quit at once")
+	}
+	m = New(ctx)
+	send(m, size(80, 24), press("7"), press("typed"))
+	if _, cmd := m.Update(press("ctrl+c")); quitsCmd(cmd) || !strings.Contains(m.View(), "Quit?") {
+		t.Fatal("ctrl+c on a filled form quits without asking")
+	}
+	if _, cmd := m.Update(press("ctrl+c")); !quitsCmd(cmd) {
+		t.Fatal("a second ctrl+c does not quit")
+	}
+}
+
+func quitsCmd(cmd tea.Cmd) bool {
+	if cmd == nil {
+		return false
+	}
+	_, ok := cmd().(tea.QuitMsg)
+	return ok
 }

@@ -318,6 +318,10 @@ func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
 				// authenticationRequestId) are made anew.
 				prov, v := r.Provider, withoutGenerated(s.ctx.entry(r.Provider), r.Values)
 				note := "relaunching " + r.ID + " as a new session: personal fields are not kept in the history; type them again"
+				if r.State == providers.StateSuspected {
+					// A flagged customer is not simply tried again.
+					note = r.ID + " was SUSPECTED (the provider flagged possible fraud or a mismatch): follow your desk's rules for a flagged customer before verifying them again. " + note
+				}
 				return s, func() tea.Msg { return startFormMsg{provider: prov, values: v, note: note} }
 			}
 		case msg.String() == "u":

@@ -1,5 +1,10 @@
 package ui
 
+// What an operator relies on at the console, one behaviour per test:
+// keys never act behind a message, modes stay apart, sessions close out
+// with a reason, quitting asks before losing work, guidance after a
+// result.
+
 import (
 	"context"
 	"net/http/httptest"
@@ -15,7 +20,7 @@ import (
 	"github.com/kycdesk/kycdesk/session"
 )
 
-// Issue 12, defect 1: while "too small" shows, keys do not reach the
+// While "too small" shows, keys do not reach the
 // hidden screen (two enters at 50×12 launched a session unseen).
 func TestTooSmallIgnoresKeys(t *testing.T) {
 	url := startSandbox(t)
@@ -36,7 +41,7 @@ func TestTooSmallIgnoresKeys(t *testing.T) {
 	}
 }
 
-// Defect 2: a live console does not list sandbox sessions unless asked
+// A live console does not list sandbox sessions unless asked
 // (m), marks the mode on each row, and a sandbox QR opened from it is
 // marked SANDBOX under the LIVE banner.
 func TestLiveConsoleHidesAndMarksSandboxSessions(t *testing.T) {
@@ -68,7 +73,7 @@ func TestLiveConsoleHidesAndMarksSandboxSessions(t *testing.T) {
 	}
 }
 
-// Defect 4: a pending session can be closed out with a reason, kept in
+// A pending session can be closed out with a reason, kept in
 // its history; a session whose endpoint no longer answers is marked
 // unreachable.
 func TestCloseOutAndUnreachable(t *testing.T) {
@@ -99,7 +104,7 @@ func TestCloseOutAndUnreachable(t *testing.T) {
 	}
 }
 
-// Defect 10: ? on the DWS code screen opens help instead of being typed
+// ? on the DWS code screen opens help instead of being typed
 // into the code; esc closes help.
 func TestQuestionMarkOpensHelpOnTheCodeScreenAndEscClosesIt(t *testing.T) {
 	m := goldenScreens(t)["challenge"]
@@ -124,7 +129,7 @@ func TestQuestionMarkOpensHelpOnTheCodeScreenAndEscClosesIt(t *testing.T) {
 	}
 }
 
-// Defect 11: quitting with a filled form, or with a pending QR of the
+// Quitting with a filled form, or with a pending QR of the
 // in-process sandbox, asks first.
 func TestQuitAsksWhenSomethingWouldBeLost(t *testing.T) {
 	quits := func(cmd tea.Cmd) bool {
@@ -178,7 +183,7 @@ func walkToQR(t *testing.T, m *Model) {
 	}
 }
 
-// Defect 12: a QR whose URL only this machine can open says so, and how
+// A QR whose URL only this machine can open says so, and how
 // to run a LAN sandbox.
 func TestLoopbackQRSaysAPhoneCannotOpenIt(t *testing.T) {
 	url := startSandbox(t) // http://127.0.0.1:PORT
@@ -205,7 +210,7 @@ func TestLoopbackQRSaysAPhoneCannotOpenIt(t *testing.T) {
 	}
 }
 
-// Defect 13: after a final result, plain-language guidance per outcome
+// After a final result, plain-language guidance per outcome
 // replaces the link's lifetime.
 func TestOutcomeGuidance(t *testing.T) {
 	for st, want := range map[providers.State]string{
