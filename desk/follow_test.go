@@ -84,6 +84,13 @@ func followDesk(t *testing.T, mode providers.Mode, base string, j session.Store,
 // approveAlibaba acts as the customer on Alibaba's sandbox page.
 func approveAlibaba(t *testing.T, pageURL string) {
 	t.Helper()
+	actAlibaba(t, pageURL, "approve")
+}
+
+// actAlibaba presses a button (approve, deny, abandon) on Alibaba's
+// sandbox page.
+func actAlibaba(t *testing.T, pageURL, action string) {
+	t.Helper()
 	page, err := http.Get(pageURL)
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +101,7 @@ func approveAlibaba(t *testing.T, pageURL string) {
 	if m == nil {
 		t.Fatalf("no token on the page: %s", html)
 	}
-	resp, err := http.PostForm(pageURL, url.Values{"token": {string(m[1])}, "action": {"approve"}})
+	resp, err := http.PostForm(pageURL, url.Values{"token": {string(m[1])}, "action": {action}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,8 +162,13 @@ func TestCallbacksReachTheHistoryAndTheChangeFeed(t *testing.T) {
 	}
 	for _, o := range []*Outcome{iOut, ao} {
 		f := d.Followed(d.Lookup(o.Provider), o)
-		if !o.Callbacks || f.AutoPolls() || f.Watch() {
+		if !o.Callbacks || f.AutoPolls() {
 			t.Fatalf("%s: callbacks %v, polled %v: a session followed by callback is polled", o.Provider, o.Callbacks, f.AutoPolls())
+		}
+		// Alibaba is asked once, when its link expires (its callbacks say
+		// nothing of a customer who gives up); iDenfy never.
+		if got, want := f.Watch(), o.Provider == "alibaba"; got != want {
+			t.Fatalf("%s: Watch %v, want %v", o.Provider, got, want)
 		}
 	}
 	drained(d)
@@ -378,5 +390,71 @@ func TestRelaunchValuesDropAFilledCallbackURL(t *testing.T) {
 	own := RelaunchValues(d.Lookup("idenfy"), providers.Values{"callbackUrl": {"https://hooks.example.com/idenfy"}})
 	if own.Get("callbackUrl") != "https://hooks.example.com/idenfy" {
 		t.Errorf("the operator's own webhook was dropped: %v", own)
+	}
+}
+
+// A customer who abandons Alibaba's page makes no callback: the desk asks
+// CheckResult once when the link expires (not before), and the session
+// leaves PENDING.
+func TestAlibabaAbandonAskedOnceAtExpiry(t *testing.T) {
+	sb := startFollowSandbox(t, "")
+	j := tempStore(t)
+	rsrv := httptest.NewUnstartedServer(nil)
+	target := &providers.CallbackTarget{BaseURL: "http://" + rsrv.Listener.Addr().String(), Key: []byte("alibaba-callback-key")}
+	waits := make(chan wait)
+	done := make(chan struct{})
+	var clock atomic.Int64
+	clock.Store(time.Now().UnixNano())
+	d := followDesk(t, providers.ModeSandbox, sb.URL, j, target, func(o *Options) {
+		o.Now = func() time.Time { return time.Unix(0, clock.Load()) }
+		o.After = func(d time.Duration) <-chan time.Time {
+			w := wait{d: d, fire: make(chan time.Time, 1)}
+			select {
+			case waits <- w:
+			case <-done:
+			}
+			return w.fire
+		}
+	})
+	t.Cleanup(func() { close(done) })
+	recv := callbacks.New(d.CallbackSink(), callbacks.Options{AlibabaKey: target.Key})
+	rsrv.Config.Handler = recv
+	rsrv.Start()
+	t.Cleanup(rsrv.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d.StartFollowing(ctx)
+	p, _ := d.Provider("alibaba")
+	o, err := d.Launch(ctx, d.Draft(p, providers.Values{"DocType": {"01000000"}, "MerchantUserId": {"gone-1"},
+		"ReturnUrl": {"https://example.com/done"}, "SecurityLevel": {"01"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := d.Followed(p, o)
+	if !o.Callbacks || f.AutoPolls() || !f.Watch() || f.Watch() {
+		t.Fatalf("callbacks %v, polls %v: want one expiry check", o.Callbacks, f.AutoPolls())
+	}
+	var w wait
+	select {
+	case w = <-waits:
+	case <-time.After(30 * time.Second): // a deadline for a hang, not a measure
+		t.Fatal("no expiry check was scheduled")
+	}
+	if want := time.Until(o.Launch.ExpiresAt); w.d < want-time.Minute || w.d > want+time.Minute {
+		t.Fatalf("the check waits %v, want about %v (the link's expiry)", w.d, want)
+	}
+	actAlibaba(t, o.Launch.URL, "abandon")
+	sb.deliver.Wait()
+	if n := sb.alibabaResults.Load(); n != 0 {
+		t.Fatalf("%d CheckResult requests before the link expired", n)
+	}
+	clock.Store(o.Launch.ExpiresAt.Add(expiryMargin).UnixNano())
+	w.fire <- time.Now()
+	for len(d.Following()) > 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	s, _ := j.Get(context.Background(), o.ID)
+	if sb.alibabaResults.Load() != 1 || s.State == providers.StatePending {
+		t.Fatalf("after the expiry: %d CheckResult requests, state %s %+v", sb.alibabaResults.Load(), s.State, s.History)
 	}
 }

@@ -36,11 +36,16 @@ func (d *Desk) StartFollowing(ctx context.Context) {
 // while following is on (StartFollowing, until Close). Only a session the provider lets
 // kycdesk poll and whose results reach no receiver here is asked (Alibaba:
 // CheckResult every PollDelay, under the account's token bucket in its
-// client); iDenfy is never polled, callbacks need nothing asked, and a DWS
-// result is the verify answer. It reports whether a poller was started.
+// client); iDenfy is never polled, callbacks need nothing asked (but
+// Alibaba's once, when the link expires: expiry.go), and a DWS result is
+// the verify answer. It reports whether a poller was started.
 func (f *Follow) Watch() bool {
 	d := f.desk
-	if f.ID == "" || !f.AutoPolls() {
+	// A provider that may be asked, but whose callbacks say nothing when
+	// the customer gives up (Alibaba), is asked once when the link
+	// expires (expiry.go).
+	once := !f.AutoPolls() && f.Policy.AutoPoll && f.Callbacks && f.Launch != nil && !f.Launch.ExpiresAt.IsZero()
+	if f.ID == "" || !f.AutoPolls() && !once {
 		return false
 	}
 	d.mu.Lock()
@@ -57,6 +62,10 @@ func (f *Follow) Watch() bool {
 			delete(d.watched, f.ID)
 			d.mu.Unlock()
 		}()
+		if once {
+			d.watchExpiry(ctx, f)
+			return
+		}
 		d.poll(ctx, f)
 	}()
 	return true

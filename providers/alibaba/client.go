@@ -624,7 +624,15 @@ func (c *Client) Status(ctx context.Context, l *providers.Launch) (*providers.St
 	if err != nil {
 		return nil, err
 	}
-	return DecodeCheckResult(resp, c.cfg.Clock())
+	st, err := DecodeCheckResult(resp, c.cfg.Clock())
+	if err == nil && st.Fields["Code"] == "TransactionIdInvalid" && !l.ExpiresAt.IsZero() && !c.cfg.Clock().Before(l.ExpiresAt) {
+		// Past the link's 30 minutes Alibaba forgets an unfinished
+		// transaction: the customer never finished (or abandoned it).
+		st.State = providers.StateExpired
+		st.Detail = "the link expired unfinished: the customer did not complete the verification within 30 minutes, or abandoned it " +
+			"(CheckResult: TransactionIdInvalid); start a new session if the customer is still there"
+	}
+	return st, err
 }
 
 // LimitKey names this client's token bucket in providers.AccountLimits:

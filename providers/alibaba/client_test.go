@@ -192,8 +192,16 @@ func TestSessionExpiresAfter30Minutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.State != providers.StateUnknown {
+	// Past the link's expiry, Alibaba's TransactionIdInvalid means the
+	// customer never finished: expired, a final state.
+	if st.State != providers.StateExpired || !strings.Contains(st.Detail, "30 minutes") {
 		t.Fatalf("expired status: %+v", st)
+	}
+	// Before the expiry the same answer (an early abandon) stays unknown.
+	early := *l
+	early.ExpiresAt = clk.Now().Add(time.Minute)
+	if st, err := c.Status(t.Context(), &early); err != nil || st.State != providers.StateUnknown {
+		t.Fatalf("before the expiry: %+v %v", st, err)
 	}
 }
 
