@@ -99,6 +99,11 @@ func Theme(r *lipgloss.Renderer) *huh.Theme {
 	own.SetColorProfile(k.profile)
 	own.SetHasDarkBackground(k.dark)
 	t := huh.ThemeCharm()
+	// huh marks a field in error with " *", which reads as a second
+	// required mark ("Document type * *"); a cross says it is wrong, and
+	// the message under it names the field.
+	t.Focused.ErrorIndicator = t.Focused.ErrorIndicator.SetString(" ✗")
+	t.Focused.ErrorMessage = t.Focused.ErrorMessage.SetString("✗")
 	termstyle.BindAll(t, own)
 	actual, _ := themes.LoadOrStore(k, t)
 	return actual.(*huh.Theme)
@@ -569,10 +574,17 @@ func (f *Form) field(p providers.Param, initial providers.Values) huh.Field {
 }
 
 func checkOne(p providers.Param, s string) error {
-	if msg := providers.CheckValue(p, s); msg != "" {
-		return errors.New(msg)
+	msg := providers.CheckValue(p, s)
+	switch {
+	case msg == "":
+		return nil
+	case msg == "required" && len(p.Options) > 0:
+		// Said where the keys were (huh shows the error in their place).
+		return errors.New(strings.TrimSuffix(Label(p), " *") + " is required: choose one with ↑/↓, then enter")
+	case msg == "required":
+		return errors.New(strings.TrimSuffix(Label(p), " *") + " is required: type it, then enter")
 	}
-	return nil
+	return errors.New(msg)
 }
 
 func firstError(errs []providers.FieldError) error {

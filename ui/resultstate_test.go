@@ -117,3 +117,16 @@ func quitsCmd(cmd tea.Cmd) bool {
 	_, ok := cmd().(tea.QuitMsg)
 	return ok
 }
+
+// A required choice left unset names the field under it, with the keys
+// that fix it, and its title keeps one required mark.
+func TestMissingRequiredChoiceSaysWhichAndHow(t *testing.T) {
+	ctx, _ := testContext(t, "http://127.0.0.1:8470")
+	m := New(ctx)
+	send(m, size(80, 24), startFormMsg{provider: "alibaba", values: providers.Values{"MerchantUserId": {"u1"}}, focus: "DocType"})
+	send(m, press("enter"))
+	v := ansi.Strip(m.View())
+	if strings.Contains(v, "* *") || !strings.Contains(v, "Document type is required: choose one with ↑/↓, then enter") {
+		t.Fatalf("the missing choice is not said plainly:\n%s", v)
+	}
+}
