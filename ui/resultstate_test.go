@@ -130,3 +130,24 @@ func TestMissingRequiredChoiceSaysWhichAndHow(t *testing.T) {
 		t.Fatalf("the missing choice is not said plainly:\n%s", v)
 	}
 }
+
+// A request taller than the review's room says it scrolls, and how.
+func TestReviewThatScrollsSaysSo(t *testing.T) {
+	ctx, _ := testContext(t, "http://127.0.0.1:8470")
+	e := ctx.entry("alibaba")
+	m := New(ctx)
+	send(m, size(80, 24), reviewMsg{draft: ctx.Desk.Draft(e, providers.Values{"MerchantUserId": {"u1"}, "DocType": {"01000000"},
+		"ReturnUrl": {"https://desk.example/done"}, "CallbackUrl": {"https://desk.example/cb"}})})
+	v := ansi.Strip(m.View())
+	if !strings.Contains(v, "pgup/pgdn scroll") {
+		t.Fatalf("no scroll hint on a review taller than the screen:\n%s", v)
+	}
+	if n := strings.Count(v, "\n") + 1; n > 24 {
+		t.Fatalf("%d lines", n)
+	}
+	m2 := New(ctx)
+	send(m2, size(200, 60), reviewMsg{draft: ctx.Desk.Draft(ctx.entry("idenfy"), providers.Values{"clientId": {"c1"}})})
+	if strings.Contains(m2.View(), "pgup/pgdn scroll") {
+		t.Fatal("a scroll hint on a review that fits")
+	}
+}

@@ -247,5 +247,17 @@ func (r reviewModel) view() string {
 	if r.saving != nil {
 		return r.header() + "\n" + r.saving.view()
 	}
-	return r.header() + "\n" + r.vp.View()
+	head := r.header()
+	// The request below the header gets what is left of the height; when
+	// it does not fit, its last line says so and how to scroll.
+	vp := r.vp
+	vp.Height = max(1, r.h-strings.Count(head, "\n")-1)
+	if r.h == 0 || vp.TotalLineCount() <= vp.Height {
+		return head + "\n" + vp.View()
+	}
+	vp.Height = max(1, vp.Height-1)
+	vp.SetYOffset(vp.YOffset) // kept within the new height
+	last := min(vp.YOffset+vp.Height, vp.TotalLineCount())
+	hint := fmt.Sprintf("lines %d–%d of %d · ↑/↓ pgup/pgdn scroll", vp.YOffset+1, last, vp.TotalLineCount())
+	return head + "\n" + vp.View() + "\n" + r.ctx.Styles.Subtle.Render(truncate(hint, max(10, r.w)))
 }
