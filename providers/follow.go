@@ -151,3 +151,16 @@ type rateWaitKey struct{}
 func WithRateWait(ctx context.Context, notice func(wait time.Duration)) context.Context {
 	return context.WithValue(ctx, rateWaitKey{}, notice)
 }
+
+// Sleep waits d, or until ctx ends; it reports whether the whole wait
+// passed.
+func Sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

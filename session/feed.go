@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/kycdesk/kycdesk/providers"
 )
 
 // feed hands the changes its watcher finds to every subscriber. The
@@ -193,11 +195,11 @@ func (d *DB) poll(ctx context.Context, every time.Duration, emit func(Change), r
 			ready()
 			break
 		}
-		if !sleepCtx(ctx, every) {
+		if !providers.Sleep(ctx, every) {
 			return
 		}
 	}
-	for sleepCtx(ctx, every) {
+	for providers.Sleep(ctx, every) {
 		for {
 			ids, next, n, err := d.changedSince(ctx, last, 1000)
 			if err != nil {
@@ -238,15 +240,4 @@ func (d *DB) changedSince(ctx context.Context, seq int64, limit int) ([]string, 
 		}
 	}
 	return ids, seq, n, rows.Err()
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

@@ -427,7 +427,7 @@ func (c *Client) Launch(ctx context.Context, v providers.Values) (*providers.Lau
 		if providers.AsError(err).Code != CodeThrottling || attempt >= throttleRetries {
 			return nil, err
 		}
-		if !sleepCtx(ctx, time.Duration(attempt+1)*time.Second) {
+		if !providers.Sleep(ctx, time.Duration(attempt+1)*time.Second) {
 			return nil, err
 		}
 	}
@@ -660,15 +660,3 @@ const (
 	CodeThrottling  = "Throttling.Api"
 	throttleRetries = 2
 )
-
-// sleepCtx waits d or until ctx ends (false).
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
