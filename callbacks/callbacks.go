@@ -165,7 +165,10 @@ type Receiver struct {
 	// unverified is set by an unverified iDenfy webhook and cleared by a
 	// good one: the desks and the log say the signing key is wrong.
 	unverified bool
-	wg         sync.WaitGroup
+	// work counts the background confirmations under way (Wait). Not a
+	// WaitGroup: a callback may start one while Wait is waiting, which a
+	// WaitGroup forbids once its counter is zero.
+	work inflight
 
 	spool        atomic.Pointer[spool] // nil: no spool (OpenSpool)
 	spoolHeaders []string
@@ -253,7 +256,7 @@ func (r *Receiver) SignatureProblem() string {
 
 // Wait blocks until every background confirmation started so far has
 // been recorded (tests, shutdown).
-func (r *Receiver) Wait() { r.wg.Wait() }
+func (r *Receiver) Wait() { r.work.wait() }
 
 func (r *Receiver) count(provider, outcome, reason string) {
 	r.mu.Lock()
@@ -439,9 +442,9 @@ func (r *Receiver) askIdenfy(ctx context.Context, scanRef string) {
 		}
 		return
 	}
-	r.wg.Add(1)
+	r.work.add()
 	go func() {
-		defer r.wg.Done()
+		defer r.work.done()
 		ctx, cancel := context.WithTimeout(context.Background(), r.opts.ConfirmTimeout)
 		defer cancel()
 		st, err := sess.Client.Status(ctx, sess.Launch)
@@ -553,7 +556,7 @@ func (r *Receiver) alibaba(w http.ResponseWriter, req *http.Request) {
 		ok(Refused, ReasonReplayed)
 		return
 	}
-	r.wg.Add(1)
+	r.work.add()
 	go r.confirm(sess, cb)
 	ok(Accepted, ReasonConfirming)
 }
@@ -561,7 +564,7 @@ func (r *Receiver) alibaba(w http.ResponseWriter, req *http.Request) {
 // confirm runs the one CheckResult a callback triggers and records its
 // answer; an answer the store cannot take is spooled.
 func (r *Receiver) confirm(sess *Session, cb *alibaba.Callback) {
-	defer r.wg.Done()
+	defer r.work.done()
 	const p = alibaba.ID
 	ctx, cancel := context.WithTimeout(context.Background(), r.opts.ConfirmTimeout)
 	defer cancel()
@@ -583,4 +586,44 @@ func (r *Receiver) confirm(sess *Session, cb *alibaba.Callback) {
 	}
 	r.logf("callbacks: alibaba TransactionId=%s → %s (CheckResult)", cb.TransactionID, st.State)
 	r.count(p, Accepted, ReasonRecorded)
+}
+
+// inflight counts work under way; wait returns once none is, whenever
+// work starts.
+type inflight struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	n    int
+}
+
+func (f *inflight) init() {
+	if f.cond == nil {
+		f.cond = sync.NewCond(&f.mu)
+	}
+}
+
+func (f *inflight) add() {
+	f.mu.Lock()
+	f.init()
+	f.n++
+	f.mu.Unlock()
+}
+
+func (f *inflight) done() {
+	f.mu.Lock()
+	f.init()
+	if f.n--; f.n <= 0 {
+		f.n = 0
+		f.cond.Broadcast()
+	}
+	f.mu.Unlock()
+}
+
+func (f *inflight) wait() {
+	f.mu.Lock()
+	f.init()
+	for f.n > 0 {
+		f.cond.Wait()
+	}
+	f.mu.Unlock()
 }

@@ -382,5 +382,5 @@ func (r *Receiver) Close() {
 		r.replayTimer = nil
 	}
 	r.replayMu.Unlock()
-	r.wg.Wait()
+	r.work.wait()
 }

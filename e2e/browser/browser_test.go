@@ -339,8 +339,8 @@ func TestAlibabaExpiredLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.State != providers.StateUnknown || s.Fields["Code"] != "TransactionIdInvalid" {
-		t.Errorf("status after 30 minutes: %s %v, want unknown (TransactionIdInvalid)", s.State, s.Fields)
+	if s.State != providers.StateExpired || s.Fields["Code"] != "TransactionIdInvalid" {
+		t.Errorf("status after 30 minutes: %s %v, want expired (TransactionIdInvalid past the link's expiry)", s.State, s.Fields)
 	}
 }
 
