@@ -135,3 +135,12 @@ func (e errorModel) view() string {
 	}
 	return b.String()
 }
+
+// errorModel is a component (component.go): its update and view, in value
+// style, through the interface.
+func (e *errorModel) Update(msg tea.Msg) (cmd tea.Cmd) { *e, cmd = e.update(msg); return }
+func (e *errorModel) View() string                     { return e.view() }
+func (e *errorModel) SetSize(w, h int) tea.Cmd         { e.setSize(w, h); return nil }
+func (e *errorModel) ShortHelp() []key.Binding         { return e.keys().ShortHelp() }
+func (e *errorModel) FullHelp() [][]key.Binding        { return e.keys().FullHelp() }
+func (e *errorModel) Typing() bool                     { return false }

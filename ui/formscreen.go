@@ -194,3 +194,12 @@ func (f formModel) view() string {
 	}
 	return v
 }
+
+// formModel is a component (component.go): its update and view, in value
+// style, through the interface.
+func (f *formModel) Update(msg tea.Msg) (cmd tea.Cmd) { *f, cmd = f.update(msg); return }
+func (f *formModel) View() string                     { return f.view() }
+func (f *formModel) SetSize(w, h int) tea.Cmd         { return f.setSize(w, h) }
+func (f *formModel) ShortHelp() []key.Binding         { return f.keys().ShortHelp() }
+func (f *formModel) FullHelp() [][]key.Binding        { return f.keys().FullHelp() }
+func (f *formModel) Typing() bool                     { return true }

@@ -374,3 +374,12 @@ func styleState(ctx *Context, r desk.Row, line string) string {
 	}
 	return line
 }
+
+// homeModel is a component (component.go): its update and view, in value
+// style, through the interface.
+func (h *homeModel) Update(msg tea.Msg) (cmd tea.Cmd) { *h, cmd = h.update(msg); return }
+func (h *homeModel) View() string                     { return h.view() }
+func (h *homeModel) SetSize(w, ht int) tea.Cmd        { h.setSize(w, ht); return nil }
+func (h *homeModel) ShortHelp() []key.Binding         { return h.keys().ShortHelp() }
+func (h *homeModel) FullHelp() [][]key.Binding        { return h.keys().FullHelp() }
+func (h *homeModel) Typing() bool                     { return false }

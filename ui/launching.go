@@ -115,3 +115,12 @@ func (l launchingModel) view() string {
 		"\n\n   " + s.Subtle.Render(l.entry.Endpoint) + wait +
 		"\n\n   esc cancels; the store keeps the intent so nothing is lost."
 }
+
+// launchingModel is a component (component.go): its update and view, in value
+// style, through the interface.
+func (l *launchingModel) Update(msg tea.Msg) (cmd tea.Cmd) { *l, cmd = l.update(msg); return }
+func (l *launchingModel) View() string                     { return l.view() }
+func (l *launchingModel) SetSize(int, int) tea.Cmd         { return nil }
+func (l *launchingModel) ShortHelp() []key.Binding         { return l.keys().ShortHelp() }
+func (l *launchingModel) FullHelp() [][]key.Binding        { return l.keys().FullHelp() }
+func (l *launchingModel) Typing() bool                     { return false }

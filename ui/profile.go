@@ -210,3 +210,12 @@ func (p profileModel) header() string {
 func (p profileModel) view() string {
 	return p.header() + "\n" + p.form.View()
 }
+
+// profileModel is a component (component.go): its update and view, in value
+// style, through the interface.
+func (p *profileModel) Update(msg tea.Msg) (cmd tea.Cmd) { *p, cmd = p.update(msg); return }
+func (p *profileModel) View() string                     { return p.view() }
+func (p *profileModel) SetSize(w, h int) tea.Cmd         { return p.setSize(w, h) }
+func (p *profileModel) ShortHelp() []key.Binding         { return p.keys().ShortHelp() }
+func (p *profileModel) FullHelp() [][]key.Binding        { return p.keys().FullHelp() }
+func (p *profileModel) Typing() bool                     { return true }

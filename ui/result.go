@@ -722,3 +722,13 @@ func sortedKeys(m map[string]string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// resultModel is a component (component.go): its update and view, in value
+// style, through the interface.
+func (r *resultModel) Update(msg tea.Msg) (cmd tea.Cmd) { *r, cmd = r.update(msg); return }
+func (r *resultModel) View() string                     { return r.view() }
+func (r *resultModel) SetSize(w, h int) tea.Cmd         { r.setSize(w, h+1); return nil }
+func (r *resultModel) ShortHelp() []key.Binding         { return r.keys().ShortHelp() }
+func (r *resultModel) FullHelp() [][]key.Binding        { return r.keys().FullHelp() }
+func (r *resultModel) Typing() bool                     { return r.typing() }
+func (r *resultModel) Footerless() bool                 { return true }

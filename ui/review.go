@@ -261,3 +261,12 @@ func (r reviewModel) view() string {
 	hint := fmt.Sprintf("lines %d–%d of %d · ↑/↓ pgup/pgdn scroll", vp.YOffset+1, last, vp.TotalLineCount())
 	return head + "\n" + vp.View() + "\n" + r.ctx.Styles.Subtle.Render(truncate(hint, max(10, r.w)))
 }
+
+// reviewModel is a component (component.go): its update and view, in value
+// style, through the interface.
+func (r *reviewModel) Update(msg tea.Msg) (cmd tea.Cmd) { *r, cmd = r.update(msg); return }
+func (r *reviewModel) View() string                     { return r.view() }
+func (r *reviewModel) SetSize(w, h int) tea.Cmd         { r.setSize(w, h); return nil }
+func (r *reviewModel) ShortHelp() []key.Binding         { return r.keys().ShortHelp() }
+func (r *reviewModel) FullHelp() [][]key.Binding        { return r.keys().FullHelp() }
+func (r *reviewModel) Typing() bool                     { return r.saving != nil }

@@ -488,3 +488,12 @@ type closedOutMsg struct {
 func withoutGenerated(e *desk.Provider, v providers.Values) providers.Values {
 	return desk.RelaunchValues(e, v)
 }
+
+// sessionsModel is a component (component.go): its update and view, in value
+// style, through the interface.
+func (s *sessionsModel) Update(msg tea.Msg) (cmd tea.Cmd) { *s, cmd = s.update(msg); return }
+func (s *sessionsModel) View() string                     { return s.view() }
+func (s *sessionsModel) SetSize(w, h int) tea.Cmd         { s.setSize(w, h); return nil }
+func (s *sessionsModel) ShortHelp() []key.Binding         { return s.keys().ShortHelp() }
+func (s *sessionsModel) FullHelp() [][]key.Binding        { return s.keys().FullHelp() }
+func (s *sessionsModel) Typing() bool                     { return s.typing() }
