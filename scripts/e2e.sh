@@ -259,6 +259,37 @@ tmux -S "$sock" resize-window -t kd -x 80 -y 24
 sleep 0.3
 newest_vals=$("$work/kycdesk" sessions --json | python3 -c "import json,sys; s=json.load(sys.stdin)['sessions'][0]; print(s.get('customer',''))")
 [ "$newest_vals" = "e2e-prof-1" ] || fail "the profile's session is for '$newest_vals'"
+
+echo "== a profile saved with p keeps no per-run value: after a restart its launch's result arrives by itself"
+keys Escape
+wait_for "Start a verification session"
+keys 7
+wait_for "iDenfy — essentials"
+typed "e2e-saved-0"
+enter_until "Review: the exact request"
+keys p
+wait_for "Profile name"
+typed "e2e-saved"
+keys Enter; keys Enter; keys Enter; keys Enter
+wait_for "saved profile e2e-saved"
+saved="$XDG_CONFIG_HOME/kycdesk/profiles/e2e-saved.toml"
+[ -f "$saved" ] || fail "no profile file at $saved"
+grep -qi "callback" "$saved" && fail "the saved profile keeps this run's callback address: $(cat "$saved")"
+keys q
+sleep 0.3
+screen | grep -q "Quit?" && keys y
+tmux -S "$sock" kill-session -t kd 2>/dev/null || true
+tmux -S "$sock" new-session -d -s kd -x 80 -y 24 "env XDG_STATE_HOME=$XDG_STATE_HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME KYCDESK_SANDBOX_URL=$KYCDESK_SANDBOX_URL $work/kycdesk; sleep 5"
+wait_for "2  e2e-saved"
+keys 2
+wait_for "profile e2e-saved"
+typed "e2e-saved-1"
+keys Enter
+wait_for "scanRef"
+check_qr
+act "$(newest url)" Approve
+ms=$(arrives_within "APPROVED" 2000)   # no key: this run's receiver is in the request
+echo "ok: launched from a profile saved with p, after a restart the approval reached the console by itself in $ms ms"
 keys q
 sleep 0.3
 
