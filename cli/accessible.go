@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	goio "io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/charmbracelet/huh"
@@ -87,26 +89,78 @@ func runAccessible(a *app, streams *IO) error {
 }
 
 // eofReader notes the end of the input: huh's accessible prompts re-ask
-// at EOF, which would loop forever on piped input.
+// at EOF, which would loop forever on piped input. One goroutine reads
+// the input (pump), so that waiting for a result can also listen for the
+// operator's enter (line).
 type eofReader struct {
 	r   goio.Reader
 	eof bool
 	// emptyIsDone: an empty line answers "0" (done) while a multi-select
 	// asks, so a list finishes on an empty enter as every other prompt.
 	emptyIsDone bool
+
+	once   sync.Once
+	chunks chan []byte
+	rest   []byte // read from chunks, not yet given out
+}
+
+func (e *eofReader) pump() <-chan []byte {
+	e.once.Do(func() {
+		e.chunks = make(chan []byte)
+		go func() {
+			defer close(e.chunks)
+			for {
+				buf := make([]byte, 4096)
+				n, err := e.r.Read(buf)
+				if n > 0 {
+					e.chunks <- buf[:n]
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+	})
+	return e.chunks
 }
 
 func (e *eofReader) Read(p []byte) (int, error) {
-	n, err := e.r.Read(p)
-	if err == goio.EOF {
-		e.eof = true
+	if len(e.rest) == 0 {
+		c, ok := <-e.pump()
+		if !ok {
+			e.eof = true
+			return 0, goio.EOF
+		}
+		e.rest = c
 	}
+	// One line per read, as a terminal gives them: each prompt reads its
+	// own line and leaves the next for the next prompt.
+	line := e.rest
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i+1]
+	}
+	n := copy(p, line)
+	e.rest = e.rest[n:]
 	if e.emptyIsDone && n > 0 && len(p) > n {
 		if line := string(p[:n]); line == "\n" || line == "\r\n" {
 			n = copy(p, "0\n")
 		}
 	}
-	return n, err
+	return n, nil
+}
+
+// line takes the next line the operator typed once one is in (ok false
+// at the end of the input).
+func (e *eofReader) line(c []byte) string {
+	e.rest = append(e.rest, c...)
+	s := string(e.rest)
+	i := strings.IndexByte(s, '\n')
+	if i < 0 {
+		e.rest = nil
+		return strings.TrimSpace(s)
+	}
+	e.rest = e.rest[i+1:]
+	return strings.TrimSpace(s[:i])
 }
 
 var errInputEnded = errors.New("input ended")
@@ -171,6 +225,11 @@ func accessibleFill(io *IO, in *eofReader, title string, spec providers.Spec, va
 			continue
 		}
 		f := forms.New(title, providers.Spec{p}, values, true)
+		// huh's accessible prompts print a field's title only: its
+		// description (the doc text and the rules) is said first.
+		if d := forms.Description(p); d != "" {
+			fmt.Fprintln(io.Out, providers.SanitizeLine(d))
+		}
 		in.emptyIsDone = p.Kind == providers.KindMultiEnum
 		err := f.Form.WithAccessible(true).WithInput(io.In).WithOutput(io.Out).Run()
 		in.emptyIsDone = false
@@ -300,7 +359,7 @@ func accessibleLaunch(a *app, io *IO, dr *desk.Draft, ask func(...huh.Field) err
 	}
 	f := a.desk.Followed(dr.Provider, o)
 	if f.Challenger() == nil || o.Launch.Challenge == nil {
-		return accessibleFollow(io, f, ask)
+		return accessibleFollow(a, io, in, f)
 	}
 	if o.CodeErr != nil {
 		fmt.Fprintln(out, "Sending the code failed:", providers.SanitizeLine(providers.AsError(o.CodeErr).Error()))
@@ -344,25 +403,64 @@ func accessibleLaunch(a *app, io *IO, dr *desk.Draft, ask func(...huh.Field) err
 	}
 }
 
-// accessibleFollow asks the provider for the session's status when the
-// operator says so, until the result is final.
-func accessibleFollow(io *IO, f *desk.Follow, ask func(...huh.Field) error) error {
+// accessibleFollow waits for the session's result and says it when it
+// arrives (a callback, the desk's follower), until it is final; enter
+// asks the provider at once (where its rules allow), n goes on.
+func accessibleFollow(a *app, io *IO, in *eofReader, f *desk.Follow) error {
 	out := io.Out
+	fmt.Fprintln(out, "Waiting for the result: it is said here when it arrives. Press enter to ask the provider now, or type n and enter to go on.")
+	said := providers.StatePending
+	announce := func(st providers.State, detail string) bool {
+		if st != said {
+			said = st
+			fmt.Fprintf(out, "Result: %s. %s\n", st, providers.SanitizeLine(detail))
+		}
+		return st.Final()
+	}
 	for {
-		check := false
-		if err := ask(huh.NewConfirm().Title("Check the session's status now?").Value(&check)); err != nil || !check {
-			return accessibleEnd(io, err)
+		var typed []byte
+		if len(in.rest) == 0 {
+			select {
+			case id := <-a.desk.Changes():
+				if id != f.ID {
+					continue
+				}
+				s, err := a.desk.Session(id)
+				if err != nil {
+					continue
+				}
+				detail := ""
+				if n := len(s.History); n > 0 {
+					detail = s.History[n-1].Detail
+				}
+				if announce(s.State, detail) {
+					return nil
+				}
+				continue
+			case c, ok := <-in.pump():
+				if !ok {
+					in.eof = true
+					return nil
+				}
+				typed = c
+			}
+		}
+		if strings.EqualFold(in.line(typed), "n") {
+			return nil
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		st, err := f.Status(ctx)
 		cancel()
 		if err != nil {
-			pe := providers.AsError(err)
+			pe := providers.AsError(a.desk.Explain(err))
 			fmt.Fprintln(out, "Status not known:", providers.SanitizeLine(pe.Error()))
 			continue
 		}
-		fmt.Fprintf(out, "Status: %s. %s\n", st.State, providers.SanitizeLine(st.Detail))
-		if st.State.Final() {
+		if st.State == said {
+			fmt.Fprintf(out, "Still %s. %s\n", st.State, providers.SanitizeLine(st.Detail))
+			continue
+		}
+		if announce(st.State, st.Detail) {
 			return nil
 		}
 	}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // lineReader hands out one line per Read, as a terminal in line mode does,
@@ -41,7 +43,8 @@ func TestAccessibleConsoleLaunchesIdenfy(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
 	}
-	for _, want := range []string{"Requests go to SANDBOX", `"clientId":"desk-a11y"`, "Basic ••••••", "scanRef", "url        http://127.0.0.1:"} {
+	for _, want := range []string{"Requests go to SANDBOX", `"clientId":"desk-a11y"`, "Basic ••••••", "scanRef", "url        http://127.0.0.1:",
+		"A unique string identifying the client on your side", "[required, max length 100, ASCII only]"} { // field descriptions, not only labels
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("accessible output lacks %q:\n%s", want, out.String())
 		}
@@ -110,8 +113,8 @@ func TestAccessibleProfileAndFollow(t *testing.T) {
 		"1",      // profile lt (profiles come first)
 		"a11y-p", // clientId, the only field asked
 		"y",      // launch
-		"y",      // check the status
-		"n",      // stop following
+		"",       // enter: ask the provider now
+		"n",      // go on without waiting
 		"n",      // another session
 	}}
 	var out, errb bytes.Buffer
@@ -119,7 +122,7 @@ func TestAccessibleProfileAndFollow(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
 	}
 	o := out.String()
-	for _, want := range []string{"Profile lt", `"clientId":"a11y-p"`, `"locale":"lt"`, "scanRef", "Status: pending"} {
+	for _, want := range []string{"Profile lt", `"clientId":"a11y-p"`, `"locale":"lt"`, "scanRef", "Waiting for the result", "Still pending"} {
 		if !strings.Contains(o, want) {
 			t.Errorf("output lacks %q:\n%s", want, o)
 		}
@@ -169,5 +172,44 @@ func TestAccessibleDWSResendAndNoSignatureAloud(t *testing.T) {
 	// answer shows that r asked it.
 	if !strings.Contains(o, "A new code was sent") && !strings.Contains(o, "RESEND_TOO_SOON") {
 		t.Errorf("r did not ask for a new code:\n%s", o)
+	}
+}
+
+// Accessible mode says the result when it arrives (the sandbox's webhook
+// to the console's receiver), with no key pressed.
+func TestAccessibleAnnouncesTheResultWhenItArrives(t *testing.T) {
+	isolate(t)
+	writeProfile(t, "lt", lt)
+	pr, pw := io.Pipe()
+	out := newLockedBuffer()
+	var errb bytes.Buffer
+	done := make(chan int, 1)
+	go func() { done <- Main([]string{"--accessible"}, &IO{In: pr, Out: out, Err: &errb, Getenv: os.Getenv}) }()
+	waitOut := func(what string) string {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second) // a bound, not a measure
+		for !strings.Contains(out.String(), what) {
+			if time.Now().After(deadline) {
+				t.Fatalf("never said %q:\n%s", what, out.String())
+			}
+			select {
+			case <-out.grew:
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+		return out.String()
+	}
+	io.WriteString(pw, "1\na11y-w\ny\n")
+	o := waitOut("Waiting for the result")
+	url := regexp.MustCompile(`(?m)^url +(\S+)`).FindStringSubmatch(o)
+	if url == nil {
+		t.Fatalf("no url:\n%s", o)
+	}
+	approveOnCustomerPage(t, url[1])
+	waitOut("Result: approved.")
+	io.WriteString(pw, "n\n")
+	pw.Close()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d\n%s", code, errb.String())
 	}
 }
