@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kycdesk/kycdesk/config"
 	"github.com/kycdesk/kycdesk/providers"
@@ -468,5 +469,44 @@ func TestSandboxConnectionRefusedNamesTheSandbox(t *testing.T) {
 		if a := providers.AsError(live.Explain(err)).Action; strings.Contains(a, "kycdesk sandbox") {
 			t.Fatalf("live mode told to start a sandbox: %s", a)
 		}
+	}
+}
+
+// The desk decides that a one-time code's authentication is over, and
+// records it; a hosted link's end decides nothing.
+func TestChallengeExpiredIsDecidedAndRecordedByTheDesk(t *testing.T) {
+	sb := startSandbox(t)
+	st := tempStore(t)
+	d := newDesk(t, providers.ModeSandbox, sb.URL, st, nil)
+	p, _ := d.Provider("dws")
+	o, err := d.Launch(context.Background(), d.Draft(p, providers.Values{"identityValue": {"+447400123456"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := d.Followed(p, o)
+	exp := o.Launch.ExpiresAt
+	if exp.IsZero() {
+		t.Fatal("a DWS launch without a lifetime")
+	}
+	if s := f.ChallengeExpired(providers.StatePending, exp.Add(-time.Second)); s != nil {
+		t.Fatalf("expired before its time: %+v", s)
+	}
+	if s := f.ChallengeExpired(providers.StateApproved, exp.Add(time.Second)); s != nil {
+		t.Fatal("a final result reopened as expired")
+	}
+	s := f.ChallengeExpired(providers.StatePending, exp.Add(time.Second))
+	if s == nil || s.State != providers.StateExpired {
+		t.Fatalf("%+v", s)
+	}
+	if got := get(t, st, o.ID); got.State != providers.StateExpired {
+		t.Fatalf("recorded %s", got.State)
+	}
+	ip, _ := d.Provider("idenfy")
+	io, err := d.Launch(context.Background(), d.Draft(ip, providers.Values{"clientId": {"c-exp"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := d.Followed(ip, io).ChallengeExpired(providers.StatePending, io.Launch.ExpiresAt.Add(time.Hour)); s != nil {
+		t.Fatal("a hosted link's end was taken for a result")
 	}
 }

@@ -56,7 +56,8 @@ type resultModel struct {
 
 	w, h    int
 	stopped bool
-	// expiryChecked: the challenge's lifetime was found over (DWS).
+	// expiryChecked: the challenge's lifetime was found over
+	// (desk.ChallengeExpired decides and records it).
 	expiryChecked bool
 	// reopened: shown from the store, not fresh from a launch; an OTP
 	// challenge is then not sent again by itself.
@@ -279,11 +280,11 @@ func (r resultModel) update(msg tea.Msg) (resultModel, tea.Cmd) {
 		// sessionLength), so the result still comes by callback, by the
 		// desk's follower or on r. A one-time code's lifetime is the
 		// authentication's, and that one the desk decides.
-		if r.isChallenge() && !r.state.Final() && !r.expiryChecked && !r.launch.ExpiresAt.IsZero() && r.ctx.now().After(r.launch.ExpiresAt) {
-			r.expiryChecked = true
-			st := &providers.Status{State: providers.StateExpired, Detail: "the authentication's lifetime is over", At: r.ctx.now()}
-			r.setState(st)
-			r.follow.Record(st)
+		if !r.expiryChecked {
+			if st := r.follow.ChallengeExpired(r.state, r.ctx.now()); st != nil {
+				r.expiryChecked = true
+				r.setState(st)
+			}
 		}
 		return r, r.tick()
 	case statusMsg:
