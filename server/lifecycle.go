@@ -55,6 +55,9 @@ type Server struct {
 	health   healthChecks
 
 	sshSrv  *ssh.Server
+	// sshServing is set once the SSH server's Serve accepts (its first
+	// Accept call), so that Shutdown never races with its start.
+	sshServing once
 	httpSrv *http.Server
 
 	ready             chan struct{}
@@ -291,7 +294,8 @@ func (s *Server) Run(ctx context.Context) error {
 	failed := make(chan error, 2)
 	capped := capListener{httpLn, &connGuard{max: httpMaxConns, perHost: httpMaxConnsPerHost, onRefuse: s.httpRefused}}
 	go func() {
-		if err := s.sshSrv.Serve(guardListener{quickAck(sshLn), s.guard}); !errors.Is(err, ssh.ErrServerClosed) {
+		defer s.sshServing.fire() // a Serve that failed will not start
+		if err := s.sshSrv.Serve(servingListener{guardListener{quickAck(sshLn), s.guard}, &s.sshServing}); !errors.Is(err, ssh.ErrServerClosed) {
 			failed <- fmt.Errorf("ssh listener: %w", err)
 		}
 	}()
@@ -385,6 +389,10 @@ func (s *Server) drain() {
 	defer cancel()
 	sshClosed := make(chan struct{})
 	go func() {
+		// The SSH library tracks its listener when Serve starts, with a
+		// WaitGroup its Shutdown waits on: a Shutdown before Serve got
+		// there races with it. Serve has got there once it accepts.
+		s.sshServing.wait(ctx)
 		_ = s.sshSrv.Shutdown(ctx) // closes the listener at once
 		close(sshClosed)
 	}()
@@ -448,4 +456,52 @@ func waitUntil(ch <-chan struct{}, t time.Time) bool {
 	case <-timer.C:
 		return false
 	}
+}
+
+// once is an event that happens once (a channel closed once), whose
+// zero value is ready to use.
+type once struct {
+	mu   sync.Mutex
+	ch   chan struct{}
+	done bool
+}
+
+func (o *once) chanLocked() chan struct{} {
+	if o.ch == nil {
+		o.ch = make(chan struct{})
+	}
+	return o.ch
+}
+
+// fire marks the event.
+func (o *once) fire() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.done {
+		o.done = true
+		close(o.chanLocked())
+	}
+}
+
+// wait waits for the event, or for ctx to end.
+func (o *once) wait(ctx context.Context) {
+	o.mu.Lock()
+	ch := o.chanLocked()
+	o.mu.Unlock()
+	select {
+	case <-ch:
+	case <-ctx.Done():
+	}
+}
+
+// servingListener fires serving at its first Accept: the server using it
+// has started serving.
+type servingListener struct {
+	net.Listener
+	serving *once
+}
+
+func (l servingListener) Accept() (net.Conn, error) {
+	l.serving.fire()
+	return l.Listener.Accept()
 }
