@@ -54,11 +54,11 @@ type Server struct {
 	mux      *http.ServeMux
 	health   healthChecks
 
-	sshSrv  *ssh.Server
+	sshSrv *ssh.Server
 	// sshServing is set once the SSH server's Serve accepts (its first
 	// Accept call), so that Shutdown never races with its start.
 	sshServing once
-	httpSrv *http.Server
+	httpSrv    *http.Server
 
 	ready             chan struct{}
 	sshAddr, httpAddr string // set before ready is closed
