@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kycdesk/kycdesk/config"
 	"github.com/kycdesk/kycdesk/providers"
@@ -287,5 +288,65 @@ func TestCustomerIsTheOneRule(t *testing.T) {
 	}
 	if got := d.Customer(dws, providers.Values{"identityValue": {"+447400123456"}}); got != "+44******3456" {
 		t.Errorf("dws: %q", got)
+	}
+}
+
+// A code sent again is recorded: another process (status, a reconnected
+// desk) sees how many codes went and the new code's expiry.
+func TestDWSResendIsRecorded(t *testing.T) {
+	var clock atomic.Int64
+	clock.Store(time.Now().UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	srv := httptest.NewUnstartedServer(nil)
+	url := "http://" + srv.Listener.Addr().String()
+	srv.Config.Handler = sandbox.Handler(catalog.All(), sandbox.Options{PublicURL: url, Now: now})
+	srv.Start()
+	t.Cleanup(srv.Close)
+	path := filepath.Join(t.TempDir(), "kycdesk.db")
+	j := openStore(t, path)
+	resolve := func(desc providers.Descriptor, m providers.Mode, endpoint string) *Provider {
+		r := config.Resolve(desc, providers.ModeSandbox, url, nil, func(string) string { return "" })
+		r.Config.Now, r.Config.CustomerKey = now, j.CustomerKey()
+		c, err := desc.New(r.Config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &Provider{Desc: desc, Client: c, Endpoint: url}
+	}
+	d := New(Options{Registry: catalog.All(), Mode: providers.ModeSandbox, SandboxURL: url, Store: j, Resolve: resolve, Now: now})
+	p, _ := d.Provider("dws")
+	o, err := d.Launch(context.Background(), d.Draft(p, providers.Values{"identityValue": {"+447400123456"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := d.Follow(o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(int64(31 * time.Second)) // past DWS's 30 s between codes
+	if _, err := f.SendCode(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s, err := openStore(t, path).Get(context.Background(), o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Extra["codesSent"] != "2" || s.Challenge == nil || !s.Challenge.Triggered || s.Extra[providers.ExtraCodeSentAt] == "" {
+		t.Fatalf("after a resend the record holds %v %+v", s.Extra, s.Challenge)
+	}
+	f2, _ := d.Follow(o.ID)
+	st, err := f2.Status(context.Background())
+	if err != nil || st.Fields["codesSent"] != "2" {
+		t.Errorf("status after a resend: %+v %v", st, err)
+	}
+	evs, _ := j.History(context.Background(), o.ID)
+	codes := 0
+	for _, e := range evs {
+		if e.Kind == session.EventCode {
+			codes++
+		}
+	}
+	if codes != 1 {
+		t.Errorf("%d code events for one resend: %+v", codes, evs)
 	}
 }

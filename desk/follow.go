@@ -249,6 +249,18 @@ func (f *Follow) SendCode(ctx context.Context) (*providers.Challenge, error) {
 	got, err := ch.Trigger(ctx, f.Launch)
 	if err == nil {
 		f.Launch.Challenge = got
+		// Recorded, so that status, another process or a reconnected
+		// desk knows how many codes went and when the last one expires.
+		sc := providers.NewScrubber(f.Provider.Client.Secrets(), nil, nil)
+		extra := map[string]string{}
+		for k, v := range f.Launch.Extra { // the provider's code counters among them
+			extra[k] = sc.Secret(v)
+		}
+		sctx, cancel := f.desk.storeCtx()
+		if _, rerr := f.desk.o.Store.CodeSent(sctx, f.ID, got, extra); rerr == nil {
+			f.desk.Changed(f.ID)
+		}
+		cancel()
 	}
 	return got, err
 }

@@ -59,6 +59,11 @@ type Store interface {
 	// SourceCallback or SourceAPI) is recorded, superseding the earlier
 	// one, both kept in the history.
 	Status(ctx context.Context, id string, st *providers.Status, src Source) (*Session, error)
+	// CodeSent records that the session's one-time code was sent again:
+	// the challenge as the provider now states it, and the launch's
+	// extra values that count codes (codesSent, codeSentAt), so that
+	// every screen and process sees the same.
+	CodeSent(ctx context.Context, id string, ch *providers.Challenge, extra map[string]string) (*Session, error)
 	// Resolve closes out a session of unknown outcome with the operator's
 	// reason ("checked: not created", "launched anew as k7f3qa01").
 	Resolve(ctx context.Context, id, how string) (*Session, error)
@@ -232,6 +237,9 @@ const (
 	EventStatus   = "status"
 	EventResolved = "resolved"
 	EventAudit    = "audit"
+	// EventCode: a one-time code sent again (DWS triggerChallenge): the
+	// challenge as it now stands and the launch's code counters.
+	EventCode = "code"
 )
 
 // Event is one entry of a session's audit trail.

@@ -257,6 +257,21 @@ func foldEvent(cur *Session, id, kind string, at time.Time, actor Actor, e *even
 			s.State = StateResolved
 		}
 		s.SendingUntil = time.Time{}
+	case EventCode:
+		if !cur.Launched() || e.Challenge == nil {
+			return nil, fmt.Errorf("%w: code for session %s, which has no launched challenge", errNotApplicable, id)
+		}
+		s.Challenge = e.Challenge.challenge()
+		if len(e.Extra) > 0 {
+			x := cloneMap(cur.Extra)
+			if x == nil {
+				x = map[string]string{}
+			}
+			for k, v := range e.Extra {
+				x[k] = v
+			}
+			s.Extra = x
+		}
 	case EventAudit:
 	default:
 		return nil, fmt.Errorf("%w: unknown event kind %q", errNotApplicable, kind)

@@ -234,6 +234,27 @@ func (d *DB) Status(ctx context.Context, id string, st *providers.Status, src So
 	})
 }
 
+// CodeSent implements Store.
+func (d *DB) CodeSent(ctx context.Context, id string, ch *providers.Challenge, extra map[string]string) (*Session, error) {
+	if ch == nil {
+		return nil, errors.New("code: no challenge")
+	}
+	at := stamp(time.Time{})
+	e := &eventDoc{Challenge: challengeDocOf(ch)}
+	if len(extra) > 0 {
+		e.Extra = map[string]string{}
+		for k, v := range extra {
+			e.Extra[clip(providers.SanitizeLine(k), 64)] = clip(providers.SanitizeLine(v), 200)
+		}
+	}
+	return d.update(ctx, id, func(cur *Session) (string, time.Time, *eventDoc, error) {
+		if !cur.Launched() || cur.Challenge == nil {
+			return "", at, nil, refuse("session %s has no one-time-code challenge", cur.ID)
+		}
+		return EventCode, at, e, nil
+	})
+}
+
 // Resolve implements Store.
 func (d *DB) Resolve(ctx context.Context, id, how string) (*Session, error) {
 	return d.resolveAt(ctx, id, how, time.Time{})
