@@ -348,7 +348,9 @@ WHERE session_id <> '' AND seq <= $1 ORDER BY session_id, seq`, top)
 			} else if s == nil {
 				return id, nil, first, e.Seq, ferr
 			}
-			last = e.Seq
+			if e.Kind != EventAudit { // an audit entry leaves the row as it is
+				last = e.Seq
+			}
 			if e, err = nextEvent(); err != nil {
 				return id, nil, first, last, err
 			}

@@ -171,12 +171,20 @@ func testChain(t *testing.T, fresh func(testing.TB) Target) {
 			}
 			a := launch(t, st, newClient(), values("cust-c1", "req-c1"))
 			b := launch(t, st, newClient(), values("cust-c2", "req-c2"))
+			// An operator's action on a session (an audit entry) leaves its
+			// row as it was: not a break.
+			if err := st.Audit(ctx, session.AuditEntry{Session: b.ID, Action: "status", Detail: "asked"}); err != nil {
+				t.Fatal(err)
+			}
 			status(t, st, b.ID, providers.StateDenied, "DENIED", session.SourceCallback)
-			if err := st.Audit(ctx, session.AuditEntry{Action: "note", Detail: "after"}); err != nil {
+			if err := st.Audit(ctx, session.AuditEntry{Session: b.ID, Action: "note", Detail: "after"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Audit(ctx, session.AuditEntry{Action: "note", Detail: "about no session"}); err != nil {
 				t.Fatal(err)
 			}
 			r := verify(t, st)
-			if r.Broken != nil || r.Events != 6 || r.Sessions != 2 {
+			if r.Broken != nil || r.Events != 8 || r.Sessions != 2 {
 				t.Fatalf("before: %+v %v", r, r.Broken)
 			}
 			evsA, _ := st.History(ctx, a.ID)
