@@ -149,4 +149,9 @@ screen | grep -q "alice@desk-12" || fail "alice's desk did not stay"
 echo "ok: bob's session ended at once, alice's stayed"
 
 stop_serve
+
+echo "== the record: served desks' actions, a revocation, and the chain is intact"
+out=$("$work/kycdesk" audit verify) || fail "audit verify: $out"
+echo "$out" | grep -qE "^ok: [0-9]+ events, [0-9]+ sessions, chain intact" || fail "audit verify said: $out"
+echo "$out" | head -1
 echo "e2e-serve: all ok"
