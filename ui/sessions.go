@@ -469,11 +469,13 @@ func (s sessionsModel) detailView(r desk.Row) string {
 		b.WriteString(st.Subtle.Render("resolved ") + clean(r.Resolution) + "\n")
 	}
 	for i, h := range r.History {
+		// The source before the detail, so that a long detail cut at the
+		// edge never hides where the status came from.
 		src := ""
 		if i < len(r.Sources) && r.Sources[i] != "" {
-			src = st.Subtle.Render(" [" + r.Sources[i] + "]")
+			src = st.Subtle.Render("[" + r.Sources[i] + "] ")
 		}
-		b.WriteString(st.Subtle.Render(h.At.Local().Format("15:04:05")+" ") + string(h.State) + " " + clean(h.Detail) + src + "\n")
+		b.WriteString(st.Subtle.Render(h.At.Local().Format("15:04:05")+" ") + string(h.State) + " " + src + clean(h.Detail) + "\n")
 	}
 	return b.String()
 }
