@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/session"
 )
@@ -291,7 +292,7 @@ func reportTable(w *bufio.Writer, q session.ReportQuery, rows func(func(session.
 			rate = strconv.FormatFloat(v*100, 'f', 1, 64) + "%"
 		}
 		if r.HasTimes {
-			median, p90 = shortDuration(r.Median), shortDuration(r.P90)
+			median, p90 = desk.ShortDuration(r.Median), desk.ShortDuration(r.P90)
 		}
 		fmt.Fprintf(w, line, clip(key, 20), strconv.FormatInt(r.Launched, 10), strconv.FormatInt(r.Approved, 10),
 			strconv.FormatInt(r.Denied, 10), strconv.FormatInt(r.Suspected, 10), strconv.FormatInt(r.Expired, 10),
@@ -302,18 +303,4 @@ func reportTable(w *bufio.Writer, q session.ReportQuery, rows func(func(session.
 		fmt.Fprintln(w, "(no sessions launched in this range)")
 	}
 	return nil
-}
-
-// shortDuration is 45s, 2m05s, 1h30m or 3d04h.
-func shortDuration(d time.Duration) string {
-	s := int64(d.Round(time.Second) / time.Second)
-	switch {
-	case s < 60:
-		return strconv.FormatInt(s, 10) + "s"
-	case s < 3600:
-		return fmt.Sprintf("%dm%02ds", s/60, s%60)
-	case s < 86400:
-		return fmt.Sprintf("%dh%02dm", s/3600, s%3600/60)
-	}
-	return fmt.Sprintf("%dd%02dh", s/86400, s%86400/3600)
 }

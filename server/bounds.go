@@ -78,22 +78,31 @@ type guardListener struct {
 }
 
 func (l guardListener) Accept() (net.Conn, error) {
+	c, host, err := l.g.accept(l.Listener)
+	if err != nil {
+		return nil, err
+	}
+	gc := &guardConn{Conn: c, g: l.g, host: host, deadline: time.Now().Add(l.g.timeout)}
+	_ = c.SetDeadline(gc.deadline)
+	return gc, nil
+}
+
+// accept is ln's next connection the guard admits; one over a cap is
+// closed at once (and reported) and the next one waited for.
+func (g *connGuard) accept(ln net.Listener) (net.Conn, string, error) {
 	for {
-		c, err := l.Listener.Accept()
+		c, err := ln.Accept()
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		host := hostOf(c.RemoteAddr())
-		if !l.g.admit(host) {
-			c.Close()
-			if l.g.onRefuse != nil {
-				l.g.onRefuse(host)
-			}
-			continue
+		if g.admit(host) {
+			return c, host, nil
 		}
-		gc := &guardConn{Conn: c, g: l.g, host: host, deadline: time.Now().Add(l.g.timeout)}
-		_ = c.SetDeadline(gc.deadline)
-		return gc, nil
+		c.Close()
+		if g.onRefuse != nil {
+			g.onRefuse(host)
+		}
 	}
 }
 
@@ -195,21 +204,11 @@ type capListener struct {
 }
 
 func (l capListener) Accept() (net.Conn, error) {
-	for {
-		c, err := l.Listener.Accept()
-		if err != nil {
-			return nil, err
-		}
-		host := hostOf(c.RemoteAddr())
-		if !l.g.admit(host) {
-			c.Close()
-			if l.g.onRefuse != nil {
-				l.g.onRefuse(host)
-			}
-			continue
-		}
-		return &slotConn{Conn: c, g: l.g, host: host}, nil
+	c, host, err := l.g.accept(l.Listener)
+	if err != nil {
+		return nil, err
 	}
+	return &slotConn{Conn: c, g: l.g, host: host}, nil
 }
 
 type slotConn struct {

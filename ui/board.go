@@ -257,7 +257,7 @@ func (b boardModel) view() string {
 		rate = strconv.FormatFloat(v*100, 'f', 1, 64) + "%"
 	}
 	if t.HasTimes {
-		times = " · to a result: median " + shortAge(t.Median) + ", p90 " + shortAge(t.P90)
+		times = " · to a result: median " + desk.ShortDuration(t.Median) + ", p90 " + desk.ShortDuration(t.P90)
 	}
 	add(truncate(fmt.Sprintf("%d launched · approval %s%s", t.Launched, rate, times), w))
 
@@ -320,7 +320,7 @@ func (b boardModel) tableLines(w int) []string {
 			rate = strconv.FormatFloat(v*100, 'f', 0, 64) + "%"
 		}
 		if r.HasTimes {
-			med, p90 = shortAge(r.Median), shortAge(r.P90)
+			med, p90 = desk.ShortDuration(r.Median), desk.ShortDuration(r.P90)
 		}
 		key := clean(r.Key)
 		if key == "" {
@@ -517,20 +517,6 @@ func orLocal(s string) string {
 		return "local"
 	}
 	return s
-}
-
-// shortAge is 45s, 2m05s, 1h30m or 3d04h.
-func shortAge(d time.Duration) string {
-	s := int64(d.Round(time.Second) / time.Second)
-	switch {
-	case s < 60:
-		return strconv.FormatInt(s, 10) + "s"
-	case s < 3600:
-		return fmt.Sprintf("%dm%02ds", s/60, s%60)
-	case s < 86400:
-		return fmt.Sprintf("%dh%02dm", s/3600, s%3600/60)
-	}
-	return fmt.Sprintf("%dd%02dh", s/86400, s%86400/3600)
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
