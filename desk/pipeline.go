@@ -53,7 +53,6 @@ func (d *Desk) Launch(ctx context.Context, dr *Draft) (*Outcome, error) {
 			Request:      dr.Request,
 			At:           at,
 			SendingUntil: sendDeadline(run.ctx, at),
-			Guard:        d.o.Mode == providers.ModeLive,
 			Confirmed:    dr.Confirmed,
 			Quotas:       d.o.Quotas,
 		})

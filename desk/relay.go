@@ -112,7 +112,6 @@ func (d *Desk) launchRelay(ctx context.Context, dr *Draft) (*Outcome, error) {
 		Request:      dr.Request,
 		At:           at,
 		SendingUntil: at.Add(relayTTL + relayStartLimit),
-		Guard:        d.o.Mode == providers.ModeLive,
 		Confirmed:    dr.Confirmed,
 	})
 	if err != nil {

@@ -38,10 +38,11 @@ type Store interface {
 
 	// Intent commits the launch intent of a new session before its
 	// request is sent, and returns the session: a new id, outcome unknown
-	// and sending until in.SendingUntil. With in.Guard it refuses with a
-	// *DuplicateError when the customer has a pending session of the same
-	// provider and mode, checked in the transaction that inserts, so that
-	// two desks cannot both pass.
+	// and sending until in.SendingUntil. A live intent is refused with a
+	// *DuplicateError when the customer has a pending live session of the
+	// same provider, unless in.Confirmed, checked in the transaction that
+	// inserts, so that two desks cannot both pass (the sandbox is not
+	// guarded: demos launch the same customer again and again).
 	Intent(ctx context.Context, in Intent) (*Session, error)
 	// Attempt commits the intent of a retry of session id before its
 	// request is sent. It refuses (nothing written) a session that was
@@ -139,8 +140,6 @@ type Intent struct {
 	// deadline); until then the session is being sent, not of unknown
 	// outcome. Zero: At + DefaultSendLease.
 	SendingUntil time.Time
-	// Guard refuses a duplicate (see Store.Intent).
-	Guard bool
 	// Confirmed: the operator saw the pending sessions the guard would
 	// refuse and launched anyway; the intent records which ones they were
 	// (and the actor, who confirmed).

@@ -55,7 +55,7 @@ func (d *DB) Intent(ctx context.Context, in Intent) (*Session, error) {
 		if err := d.checkQuotas(ctx, tx, in.Quotas, actor, at); err != nil {
 			return err
 		}
-		if in.Guard && e.Customer != "" {
+		if e.Mode == providers.ModeLive && e.Customer != "" { // the duplicate guard
 			if err := d.lock(ctx, tx, "guard\x00"+e.Provider+"\x00"+string(e.Mode)+"\x00"+e.Customer); err != nil {
 				return err
 			}

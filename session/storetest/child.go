@@ -90,7 +90,7 @@ func runRole(role string, tg Target, arg string) int {
 		fmt.Println("ok")
 	case "guard":
 		waitGo()
-		_, err := (&launcher{Store: st, Guard: true}).Launch(ctx, descriptor("fake"), newClient(), providers.ModeLive, endpoint,
+		_, err := (&launcher{Store: st}).Launch(ctx, descriptor("fake"), newClient(), providers.ModeLive, endpoint,
 			values("cust-race", "req-race-"+arg))
 		switch {
 		case err == nil:

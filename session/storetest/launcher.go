@@ -16,10 +16,9 @@ import (
 // the store does with those calls.
 type launcher struct {
 	Store session.Store
-	// Guard refuses a duplicate (session.Intent.Guard); Confirmed
-	// launches one anyway.
-	Guard, Confirmed bool
-	Now              func() time.Time
+	// Confirmed launches a live duplicate the store would refuse.
+	Confirmed bool
+	Now       func() time.Time
 	// Customer is the customer recorded; nil: providers.Customer under
 	// the store's customer key.
 	Customer func(providers.Descriptor, providers.Values) string
@@ -44,7 +43,7 @@ func (l *launcher) Launch(ctx context.Context, d providers.Descriptor, c provide
 	}
 	sc := providers.NewScrubber(c.Secrets(), d.Spec(), v)
 	s, err := l.Store.Intent(ctx, session.Intent{Provider: d.ID, Mode: mode, Endpoint: providers.StripUserinfo(endpoint),
-		Customer: cust, Values: session.StripPersonal(d.Spec(), v), Request: req, At: l.now(), Guard: l.Guard, Confirmed: l.Confirmed})
+		Customer: cust, Values: session.StripPersonal(d.Spec(), v), Request: req, At: l.now(), Confirmed: l.Confirmed})
 	if err != nil {
 		return nil, err
 	}

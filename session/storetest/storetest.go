@@ -544,7 +544,7 @@ func testPendingAndCounts(t *testing.T, tg Target) {
 func testGuard(t *testing.T, tg Target) {
 	st := tg.Open(t)
 	c := newClient()
-	l := &launcher{Store: st, Guard: true}
+	l := &launcher{Store: st}
 	first, err := l.Launch(ctx, descriptor("fake"), c, providers.ModeLive, endpoint, values("cust-dup", "g1"))
 	if err != nil {
 		t.Fatal(err)
@@ -567,7 +567,7 @@ func testGuard(t *testing.T, tg Target) {
 	// The operator saw the pending session and launched anyway: recorded
 	// with who confirmed and what they confirmed.
 	cctx := session.WithActor(ctx, session.Actor{Operator: "carol", Desk: "desk-2"})
-	conf, err := (&launcher{Store: st, Guard: true, Confirmed: true}).Launch(cctx, descriptor("fake"), c, providers.ModeLive, endpoint, values("cust-dup", "g4"))
+	conf, err := (&launcher{Store: st, Confirmed: true}).Launch(cctx, descriptor("fake"), c, providers.ModeLive, endpoint, values("cust-dup", "g4"))
 	if err != nil {
 		t.Fatalf("a confirmed duplicate: %v", err)
 	}
