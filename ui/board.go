@@ -10,6 +10,7 @@ import (
 
 	"github.com/NimbleMarkets/ntcharts/barchart"
 	"github.com/NimbleMarkets/ntcharts/sparkline"
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -49,6 +50,8 @@ type boardModel struct {
 	w, h          int
 }
 
+var _ component = (*boardModel)(nil) // a page of the console (component.go)
+
 // boardKey opens the board from home (supervisors, and the local console).
 var boardKey = key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "board"))
 
@@ -83,13 +86,6 @@ func (m *Model) boardMsg(msg tea.Msg) tea.Cmd {
 	}
 	return m.board.Update(msg)
 }
-
-func (b *boardModel) Update(msg tea.Msg) (cmd tea.Cmd) { *b, cmd = b.update(msg); return }
-func (b *boardModel) View() string                     { return b.view() }
-func (b *boardModel) SetSize(w, h int) tea.Cmd         { b.setSize(w, h); return nil }
-func (b *boardModel) ShortHelp() []key.Binding         { return b.keys().ShortHelp() }
-func (b *boardModel) FullHelp() [][]key.Binding        { return b.keys().FullHelp() }
-func (b *boardModel) Typing() bool                     { return false }
 
 type boardLoadedMsg struct {
 	gen   int
@@ -136,7 +132,7 @@ func (b *boardModel) changed() tea.Cmd {
 	return b.load()
 }
 
-func (b boardModel) keys() bindings {
+func (b *boardModel) Keys() help.KeyMap {
 	k := b.ctx.Keys
 	rng := key.NewBinding(key.WithKeys("t", "w", "m"), key.WithHelp("t/w/m", "today/7d/30d"))
 	by := key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "group by"))
@@ -144,11 +140,11 @@ func (b boardModel) keys() bindings {
 	return bindings{short: []key.Binding{k.Up, k.Down, open, rng, by, k.Back}, extra: []key.Binding{k.QuitQ, k.Quit}}
 }
 
-func (b boardModel) update(msg tea.Msg) (boardModel, tea.Cmd) {
+func (b *boardModel) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case boardLoadedMsg:
 		if msg.gen != b.gen {
-			return b, nil
+			return nil
 		}
 		b.loading, b.took = false, time.Since(b.last)
 		b.data, b.err = msg.board, msg.err
@@ -156,21 +152,21 @@ func (b boardModel) update(msg tea.Msg) (boardModel, tea.Cmd) {
 			b.cursor = min(b.cursor, max(0, len(b.data.Attention)-1))
 		}
 		if b.stale {
-			return b, b.changed()
+			return b.changed()
 		}
-		return b, nil
+		return nil
 	case boardAgainMsg:
 		b.queued = false
-		return b, b.changed()
+		return b.changed()
 	case tea.KeyMsg:
 		k := b.ctx.Keys
 		switch {
 		case key.Matches(msg, k.Back):
 			if b.detail {
 				b.detail = false
-				return b, nil
+				return nil
 			}
-			return b, func() tea.Msg { return goHomeMsg{} }
+			return func() tea.Msg { return goHomeMsg{} }
 		case key.Matches(msg, k.Up):
 			b.cursor = max(0, b.cursor-1)
 		case key.Matches(msg, k.Down):
@@ -179,7 +175,7 @@ func (b boardModel) update(msg tea.Msg) (boardModel, tea.Cmd) {
 			}
 		case msg.String() == "t", msg.String() == "w", msg.String() == "m":
 			b.rng = map[string]desk.BoardRange{"t": desk.RangeToday, "w": desk.Range7d, "m": desk.Range30d}[msg.String()]
-			return b, b.load()
+			return b.load()
 		case msg.String() == "g":
 			for i, g := range boardGroupings {
 				if g == b.by {
@@ -187,16 +183,16 @@ func (b boardModel) update(msg tea.Msg) (boardModel, tea.Cmd) {
 					break
 				}
 			}
-			return b, b.load()
+			return b.load()
 		case key.Matches(msg, k.Select):
 			a, ok := b.selected()
 			if !ok {
-				return b, nil
+				return nil
 			}
 			r := a.Row
 			if r.Launch != nil && !r.OutcomeUnknown {
 				if f, err := b.ctx.Desk.Follow(r.ID); err == nil {
-					return b, func() tea.Msg { return showSessionMsg{follow: f, row: r} }
+					return func() tea.Msg { return showSessionMsg{follow: f, row: r} }
 				} else {
 					b.flash = "cannot follow " + r.ID + ": " + err.Error()
 				}
@@ -204,7 +200,7 @@ func (b boardModel) update(msg tea.Msg) (boardModel, tea.Cmd) {
 			b.detail = !b.detail
 		}
 	}
-	return b, nil
+	return nil
 }
 
 func (b boardModel) selected() (desk.Attention, bool) {
@@ -214,7 +210,9 @@ func (b boardModel) selected() (desk.Attention, bool) {
 	return b.data.Attention[b.cursor], true
 }
 
-func (b *boardModel) setSize(w, h int) { b.w, b.h = w, h }
+func (b *boardModel) SetSize(w, h int) tea.Cmd { b.w, b.h = w, h; return nil }
+
+func (b *boardModel) Typing() bool { return false }
 
 // chartStyles are the charts' colours, drawn for the desk's terminal
 // (plain blocks in NO_COLOR: the numbers beside them carry the figures).
@@ -232,7 +230,7 @@ func (b boardModel) chartStyles() chartStyles {
 	return chartStyles{bar: c("12"), approved: c("10"), denied: c("9"), suspected: c("214"), expired: c("8"), unknown: c("13"), pendg: c("14")}
 }
 
-func (b boardModel) view() string {
+func (b *boardModel) View() string {
 	st := b.ctx.Styles
 	w, h := max(b.w, 40), max(b.h, 10)
 	var out []string

@@ -255,12 +255,12 @@ func BenchmarkBoardView(b *testing.B) {
 	m := boardModelFor(b, true, 120, 40)
 	b.Run("board", func(b *testing.B) {
 		for b.Loop() {
-			m.board.view()
+			m.board.View()
 		}
 	})
 	b.Run("home", func(b *testing.B) {
 		for b.Loop() {
-			m.home.view()
+			m.home.View()
 		}
 	})
 }

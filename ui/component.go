@@ -7,10 +7,14 @@ import (
 
 // component is what the root asks of every screen (as soft-serve's
 // common.Component): it updates itself, draws itself in the size it was
-// given, and names its keys for the footer. The root holds the screens in
-// one page list (Model.pages) and sizes and dispatches them in one place.
+// given, and names its keys for the footer. Each screen implements it in
+// its own file, in place (pointer receivers, no adapters). The root holds
+// the screens in one page list (Model.pages) and sizes and dispatches them
+// in one place.
 type component interface {
-	help.KeyMap
+	// Keys names the screen's keys in its present state (the footer
+	// shows the short list, ? the full one).
+	Keys() help.KeyMap
 	Update(tea.Msg) tea.Cmd
 	View() string
 	SetSize(w, h int) tea.Cmd

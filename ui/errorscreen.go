@@ -26,15 +26,19 @@ type errorModel struct {
 	wire wirePanel
 }
 
+var _ component = (*errorModel)(nil) // a page of the console (component.go)
+
 func newErrorModel(ctx *Context, title string, err *providers.Error, retry *retryMsg) errorModel {
 	e := errorModel{ctx: ctx, title: title, err: err, retry: retry}
 	e.wire.add(err.Exchanges)
 	return e
 }
 
-func (e *errorModel) setSize(w, h int) { e.w, e.h = w, h; e.wire.setSize(w, h) }
+func (e *errorModel) SetSize(w, h int) tea.Cmd { e.w, e.h = w, h; e.wire.setSize(w, h); return nil }
 
-func (e errorModel) keys() help.KeyMap {
+func (e *errorModel) Typing() bool { return false }
+
+func (e *errorModel) Keys() help.KeyMap {
 	k := e.ctx.Keys
 	if e.wire.open {
 		return bindings{short: append(wireKeys(k), k.QuitQ)}
@@ -52,24 +56,24 @@ func (e errorModel) keys() help.KeyMap {
 	return bindings{short: append(short, k.Back, k.QuitQ)}
 }
 
-func (e errorModel) update(msg tea.Msg) (errorModel, tea.Cmd) {
+func (e *errorModel) Update(msg tea.Msg) tea.Cmd {
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
-		return e, nil
+		return nil
 	}
 	k := e.ctx.Keys
 	var cmd tea.Cmd
 	var took bool
 	if e.wire, cmd, took = e.wire.handleOpen(km, k); took {
-		return e, cmd
+		return cmd
 	}
 	switch {
 	case key.Matches(km, k.Wire) && len(e.wire.ex) > 0:
 		e.wire.toggle()
-		return e, nil
+		return nil
 	case key.Matches(km, k.Retry) && e.retry != nil:
 		r := *e.retry
-		return e, func() tea.Msg { return r }
+		return func() tea.Msg { return r }
 	case key.Matches(km, k.Edit) && e.entry != nil:
 		// Editing makes a new request: generated ids are made anew, so a
 		// changed body is not refused as the same request (DWS
@@ -83,11 +87,11 @@ func (e errorModel) update(msg tea.Msg) (errorModel, tea.Cmd) {
 		if focus == "" && len(e.err.Fields) > 0 {
 			focus = e.err.Fields[0].Field
 		}
-		return e, func() tea.Msg { return startFormMsg{provider: id, values: v, note: note, focus: focus} }
+		return func() tea.Msg { return startFormMsg{provider: id, values: v, note: note, focus: focus} }
 	case key.Matches(km, k.Back):
-		return e, func() tea.Msg { return goHomeMsg{} }
+		return func() tea.Msg { return goHomeMsg{} }
 	}
-	return e, nil
+	return nil
 }
 
 // kindTitle says in plain words what happened.
@@ -103,7 +107,7 @@ func kindTitle(k providers.ErrorKind) string {
 	return "The request could not be sent"
 }
 
-func (e errorModel) view() string {
+func (e *errorModel) View() string {
 	s := e.ctx.Styles
 	if e.wire.open {
 		return e.wire.view(s)
@@ -135,12 +139,3 @@ func (e errorModel) view() string {
 	}
 	return b.String()
 }
-
-// errorModel is a component (component.go): its update and view, in value
-// style, through the interface.
-func (e *errorModel) Update(msg tea.Msg) (cmd tea.Cmd) { *e, cmd = e.update(msg); return }
-func (e *errorModel) View() string                     { return e.view() }
-func (e *errorModel) SetSize(w, h int) tea.Cmd         { e.setSize(w, h); return nil }
-func (e *errorModel) ShortHelp() []key.Binding         { return e.keys().ShortHelp() }
-func (e *errorModel) FullHelp() [][]key.Binding        { return e.keys().FullHelp() }
-func (e *errorModel) Typing() bool                     { return false }

@@ -32,6 +32,8 @@ type formModel struct {
 	w, h int
 }
 
+var _ component = (*formModel)(nil) // a page of the console (component.go)
+
 func newForm(ctx *Context, e *desk.Provider, values providers.Values, note string, only []string) formModel {
 	showAdvanced := false
 	spec := e.Desc.Spec()
@@ -62,7 +64,10 @@ func newForm(ctx *Context, e *desk.Provider, values providers.Values, note strin
 
 func (f formModel) init() tea.Cmd { return f.form.Init() }
 
-func (f *formModel) setSize(w, h int) tea.Cmd {
+// Typing: every key goes to the form's fields.
+func (f *formModel) Typing() bool { return true }
+
+func (f *formModel) SetSize(w, h int) tea.Cmd {
 	f.w, f.h = w, h
 	if f.form == nil {
 		return nil
@@ -74,21 +79,21 @@ func (f *formModel) setSize(w, h int) tea.Cmd {
 	return f.form.SetSize(min(w, 100), max(4, h-noteH))
 }
 
-func (f formModel) keys() help.KeyMap {
+func (f *formModel) Keys() help.KeyMap {
 	// The form draws its own field keys (enter, tab…) and errors in its
 	// footer line; ours adds the console's.
 	k := f.ctx.Keys
 	return bindings{short: []key.Binding{forms.DocKey, k.Back, k.Quit}, extra: f.form.KeyBinds()}
 }
 
-func (f formModel) update(msg tea.Msg) (formModel, tea.Cmd) {
+func (f *formModel) Update(msg tea.Msg) tea.Cmd {
 	if km, ok := msg.(tea.KeyMsg); ok {
 		if key.Matches(km, f.ctx.Keys.Back) && f.form.DocOpen() == "" {
 			if f.discard || len(f.form.Values()) == 0 {
-				return f, func() tea.Msg { return goHomeMsg{} }
+				return func() tea.Msg { return goHomeMsg{} }
 			}
 			f.discard = true
-			return f, nil
+			return nil
 		}
 		f.discard = false
 	}
@@ -96,11 +101,11 @@ func (f formModel) update(msg tea.Msg) (formModel, tea.Cmd) {
 	switch f.form.State {
 	case huh.StateAborted:
 		// huh returns no CancelCmd when embedded: handle it, do not freeze.
-		return f, tea.Quit
+		return tea.Quit
 	case huh.StateCompleted:
-		return f, f.complete()
+		return f.complete()
 	}
-	return f, cmd
+	return cmd
 }
 
 // complete prepares and validates the values; refusals reopen the form
@@ -187,19 +192,10 @@ func (f formModel) noteView() string {
 	return strings.Join(parts, "\n")
 }
 
-func (f formModel) view() string {
+func (f *formModel) View() string {
 	v := f.form.View()
 	if n := f.noteView(); n != "" {
 		return n + "\n" + v
 	}
 	return v
 }
-
-// formModel is a component (component.go): its update and view, in value
-// style, through the interface.
-func (f *formModel) Update(msg tea.Msg) (cmd tea.Cmd) { *f, cmd = f.update(msg); return }
-func (f *formModel) View() string                     { return f.view() }
-func (f *formModel) SetSize(w, h int) tea.Cmd         { return f.setSize(w, h) }
-func (f *formModel) ShortHelp() []key.Binding         { return f.keys().ShortHelp() }
-func (f *formModel) FullHelp() [][]key.Binding        { return f.keys().FullHelp() }
-func (f *formModel) Typing() bool                     { return true }

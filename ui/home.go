@@ -26,6 +26,8 @@ type homeModel struct {
 	unknownN int
 }
 
+var _ component = (*homeModel)(nil) // a page of the console (component.go)
+
 // homeItem is one numbered line: a profile or a provider.
 type homeItem struct {
 	profile  *desk.DeskProfile
@@ -87,12 +89,14 @@ func (h homeModel) items() []homeItem {
 	return out
 }
 
-func (h *homeModel) setSize(w, ht int) { h.w, h.h = w, ht }
+func (h *homeModel) SetSize(w, ht int) tea.Cmd { h.w, h.h = w, ht; return nil }
+
+func (h *homeModel) Typing() bool { return false }
 
 // unknown counts sessions whose outcome is unknown, among all sessions.
 func (h homeModel) unknown() int { return h.unknownN }
 
-func (h homeModel) keys() help.KeyMap {
+func (h *homeModel) Keys() help.KeyMap {
 	k := h.ctx.Keys
 	lo, hi := 9, 1
 	for i, it := range h.items() {
@@ -104,10 +108,10 @@ func (h homeModel) keys() help.KeyMap {
 	return bindings{short: []key.Binding{k.Up, k.Down, k.Select, pick, k.Sessions, k.Help, k.QuitQ}, extra: boardKeys(h.ctx)}
 }
 
-func (h homeModel) update(msg tea.Msg) (homeModel, tea.Cmd) {
+func (h *homeModel) Update(msg tea.Msg) tea.Cmd {
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
-		return h, nil
+		return nil
 	}
 	k := h.ctx.Keys
 	items := h.items()
@@ -119,12 +123,12 @@ func (h homeModel) update(msg tea.Msg) (homeModel, tea.Cmd) {
 		h.cursor = (h.cursor + 1) % n
 	case key.Matches(km, k.Select):
 		if h.cursor < len(items) {
-			return h, open(items[h.cursor])
+			return open(items[h.cursor])
 		}
 	case key.Matches(km, k.Sessions):
-		return h, func() tea.Msg { return showSessionsMsg{} }
+		return func() tea.Msg { return showSessionsMsg{} }
 	case key.Matches(km, boardKey) && h.ctx.Desk.Supervisor():
-		return h, func() tea.Msg { return showBoardMsg{} }
+		return func() tea.Msg { return showBoardMsg{} }
 	default:
 		// digits open a line directly: the profile's number is the first
 		// of the three keys from home to a QR
@@ -132,12 +136,12 @@ func (h homeModel) update(msg tea.Msg) (homeModel, tea.Cmd) {
 			for i, it := range items {
 				if h.key(i, it) == int(s[0]-'0') {
 					h.cursor = i
-					return h, open(it)
+					return open(it)
 				}
 			}
 		}
 	}
-	return h, nil
+	return nil
 }
 
 // open starts a profile's screen or a provider's form; nil when the line
@@ -154,7 +158,7 @@ func open(it homeItem) tea.Cmd {
 	return func() tea.Msg { return startFormMsg{provider: id} }
 }
 
-func (h homeModel) view() string {
+func (h *homeModel) View() string {
 	s := h.ctx.Styles
 	var b strings.Builder
 	b.WriteString(s.Title.Render("Start a verification session") + "\n")
@@ -374,12 +378,3 @@ func styleState(ctx *Context, r desk.Row, line string) string {
 	}
 	return line
 }
-
-// homeModel is a component (component.go): its update and view, in value
-// style, through the interface.
-func (h *homeModel) Update(msg tea.Msg) (cmd tea.Cmd) { *h, cmd = h.update(msg); return }
-func (h *homeModel) View() string                     { return h.view() }
-func (h *homeModel) SetSize(w, ht int) tea.Cmd        { h.setSize(w, ht); return nil }
-func (h *homeModel) ShortHelp() []key.Binding         { return h.keys().ShortHelp() }
-func (h *homeModel) FullHelp() [][]key.Binding        { return h.keys().FullHelp() }
-func (h *homeModel) Typing() bool                     { return false }

@@ -29,6 +29,8 @@ type launchingModel struct {
 	waiting string
 }
 
+var _ component = (*launchingModel)(nil) // a page of the console (component.go)
+
 // launchWaitMsg: launch id queued for its provider account's rate limit.
 type launchWaitMsg struct {
 	id   int
@@ -77,34 +79,39 @@ func (l *launchingModel) init(ctx *Context, sessionID string) tea.Cmd {
 	return tea.Batch(l.spinner.Tick, run, waited)
 }
 
-func (l launchingModel) keys() help.KeyMap {
+// SetSize: the launching line fits any width.
+func (l *launchingModel) SetSize(int, int) tea.Cmd { return nil }
+
+func (l *launchingModel) Typing() bool { return false }
+
+func (l *launchingModel) Keys() help.KeyMap {
 	k := l.ctx.Keys
 	cancel := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel"))
 	return bindings{short: []key.Binding{cancel, k.Quit}}
 }
 
-func (l launchingModel) update(msg tea.Msg) (launchingModel, tea.Cmd) {
+func (l *launchingModel) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.KeyMsg:
 		if key.Matches(msg, l.ctx.Keys.Back) && l.cancel != nil {
 			// The reply still arrives (cancelled) and shows as outcome unknown.
 			l.cancel()
-			return l, nil
+			return nil
 		}
 	case spinner.TickMsg:
 		var cmd tea.Cmd
 		l.spinner, cmd = l.spinner.Update(msg)
-		return l, cmd
+		return cmd
 	case launchWaitMsg:
 		if msg.id == l.id {
 			l.waiting = "waiting for the provider's rate limit (shared by every desk of this account), about " +
 				msg.wait.Round(100*time.Millisecond).String()
 		}
 	}
-	return l, nil
+	return nil
 }
 
-func (l launchingModel) view() string {
+func (l *launchingModel) View() string {
 	s := l.ctx.Styles
 	el := l.ctx.now().Sub(l.started).Round(100 * time.Millisecond)
 	wait := ""
@@ -115,12 +122,3 @@ func (l launchingModel) view() string {
 		"\n\n   " + s.Subtle.Render(l.entry.Endpoint) + wait +
 		"\n\n   esc cancels; the store keeps the intent so nothing is lost."
 }
-
-// launchingModel is a component (component.go): its update and view, in value
-// style, through the interface.
-func (l *launchingModel) Update(msg tea.Msg) (cmd tea.Cmd) { *l, cmd = l.update(msg); return }
-func (l *launchingModel) View() string                     { return l.view() }
-func (l *launchingModel) SetSize(int, int) tea.Cmd         { return nil }
-func (l *launchingModel) ShortHelp() []key.Binding         { return l.keys().ShortHelp() }
-func (l *launchingModel) FullHelp() [][]key.Binding        { return l.keys().FullHelp() }
-func (l *launchingModel) Typing() bool                     { return false }

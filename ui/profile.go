@@ -36,6 +36,8 @@ type profileModel struct {
 	head  *headMemo
 }
 
+var _ component = (*profileModel)(nil) // a page of the console (component.go)
+
 // headMemo is a header and what it was drawn from.
 type headMemo struct {
 	w                 int
@@ -96,13 +98,16 @@ func fixedValues(p desk.DeskProfile) string {
 
 func (p profileModel) init() tea.Cmd { return p.form.Init() }
 
-func (p *profileModel) setSize(w, h int) tea.Cmd {
+// Typing: every key goes to the form's fields.
+func (p *profileModel) Typing() bool { return true }
+
+func (p *profileModel) SetSize(w, h int) tea.Cmd {
 	p.w, p.h = w, h
 	head := lipglossHeight(p.header())
 	return p.form.SetSize(min(w, 100), max(4, h-head))
 }
 
-func (p profileModel) keys() help.KeyMap {
+func (p *profileModel) Keys() help.KeyMap {
 	k := p.ctx.Keys
 	return bindings{short: []key.Binding{k.Launch, k.Review, forms.DocKey, k.Back, k.Quit}, extra: p.form.KeyBinds()}
 }
@@ -118,15 +123,15 @@ func (p profileModel) typed() (providers.Values, string) {
 // filled reports whether the operator typed anything (quitting asks first).
 func (p profileModel) filled() bool { return len(p.form.Values()) > 0 }
 
-func (p profileModel) update(msg tea.Msg) (profileModel, tea.Cmd) {
+func (p *profileModel) Update(msg tea.Msg) tea.Cmd {
 	if km, ok := msg.(tea.KeyMsg); ok {
 		switch {
 		case key.Matches(km, p.ctx.Keys.Back) && p.form.DocOpen() == "":
 			if p.discard || !p.filled() {
-				return p, func() tea.Msg { return goHomeMsg{} }
+				return func() tea.Msg { return goHomeMsg{} }
 			}
 			p.discard = true
-			return p, nil
+			return nil
 		case key.Matches(km, p.ctx.Keys.Review):
 			p.discard = false
 			return p.submit(true)
@@ -136,18 +141,18 @@ func (p profileModel) update(msg tea.Msg) (profileModel, tea.Cmd) {
 	cmd := p.form.Update(msg)
 	switch p.form.State {
 	case huh.StateAborted:
-		return p, tea.Quit
+		return tea.Quit
 	case huh.StateCompleted:
 		return p.submit(false)
 	}
-	return p, cmd
+	return cmd
 }
 
 // submit prepares the launch from what was typed. Refusals stay on this
 // screen, the field named focused; otherwise review shows the request
 // when asked (tab) or when something needs confirming (warnings the
 // profile has not accepted, a duplicate), and enter launches directly.
-func (p profileModel) submit(review bool) (profileModel, tea.Cmd) {
+func (p *profileModel) submit(review bool) tea.Cmd {
 	typed, label := p.typed()
 	dr := p.ctx.Desk.ProfileDraft(p.prof, typed, label)
 	if len(dr.Refusals) > 0 {
@@ -163,14 +168,17 @@ func (p profileModel) submit(review bool) (profileModel, tea.Cmd) {
 		if focus == "label" {
 			focus = labelField
 		}
-		cmds := []tea.Cmd{np.init(), np.setSize(p.w, p.h)}
+		cmds := []tea.Cmd{np.init(), np.SetSize(p.w, p.h)}
 		np.form.Focus(focus)
-		return np, tea.Batch(cmds...)
+		*p = np
+		return tea.Batch(cmds...)
 	}
 	if review || dr.Err != nil || len(dr.Warnings) > 0 || p.ctx.Desk.Duplicate(dr) != "" {
-		return p.reopened(typed, label), func() tea.Msg { return reviewMsg{draft: dr} }
+		*p = p.reopened(typed, label)
+		return func() tea.Msg { return reviewMsg{draft: dr} }
 	}
-	return p.reopened(typed, label), func() tea.Msg { return launchMsg{draft: dr} }
+	*p = p.reopened(typed, label)
+	return func() tea.Msg { return launchMsg{draft: dr} }
 }
 
 // reopened is this screen as it comes back from review (esc): the form
@@ -207,15 +215,6 @@ func (p profileModel) header() string {
 	return b.String()
 }
 
-func (p profileModel) view() string {
+func (p *profileModel) View() string {
 	return p.header() + "\n" + p.form.View()
 }
-
-// profileModel is a component (component.go): its update and view, in value
-// style, through the interface.
-func (p *profileModel) Update(msg tea.Msg) (cmd tea.Cmd) { *p, cmd = p.update(msg); return }
-func (p *profileModel) View() string                     { return p.view() }
-func (p *profileModel) SetSize(w, h int) tea.Cmd         { return p.setSize(w, h) }
-func (p *profileModel) ShortHelp() []key.Binding         { return p.keys().ShortHelp() }
-func (p *profileModel) FullHelp() [][]key.Binding        { return p.keys().FullHelp() }
-func (p *profileModel) Typing() bool                     { return true }

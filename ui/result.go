@@ -69,6 +69,8 @@ type resultModel struct {
 	wire wirePanel
 }
 
+var _ component = (*resultModel)(nil) // a page of the console (component.go)
+
 // next starts the next customer's session: the same desk profile's
 // screen when the launch came from one, else the provider's form.
 func (r resultModel) next() tea.Cmd {
@@ -121,7 +123,7 @@ func (r *resultModel) capturing(ctx context.Context) (context.Context, *provider
 
 func (r *resultModel) isChallenge() bool { return r.launch.Challenge != nil }
 
-func (r resultModel) typing() bool { return r.isChallenge() && r.input.Focused() }
+func (r *resultModel) Typing() bool { return r.isChallenge() && r.input.Focused() }
 
 func (r *resultModel) stop() { r.stopped = true }
 
@@ -210,14 +212,20 @@ func (r *resultModel) sizeCode() {
 	}
 }
 
-func (r *resultModel) setSize(w, h int) {
+// SetSize takes the footer's line too: the result draws its own keys
+// (Footerless).
+func (r *resultModel) SetSize(w, h int) tea.Cmd {
+	h++
 	r.w, r.h = w, h
 	r.input.Width = min(20, max(6, w-30))
 	r.sizeCode()
 	r.wire.setSize(w, h-1) // its keys take the last line
+	return nil
 }
 
-func (r resultModel) keys() help.KeyMap {
+func (r *resultModel) Footerless() bool { return true }
+
+func (r *resultModel) Keys() help.KeyMap {
 	k := r.ctx.Keys
 	if r.wire.open {
 		return bindings{short: wireKeys(k), extra: []key.Binding{k.Quit}}
@@ -239,11 +247,11 @@ func (r resultModel) keys() help.KeyMap {
 	return bindings{short: []key.Binding{k.Copy, k.Open, k.Status, k.Next, k.Back, k.Help}, extra: append(wire, k.QuitQ, k.Quit)}
 }
 
-func (r resultModel) update(msg tea.Msg) (resultModel, tea.Cmd) {
+func (r *resultModel) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tickMsg:
 		if msg.gen != r.gen || r.stopped {
-			return r, nil
+			return nil
 		}
 		// A hosted link's lifetime being over decides nothing: a customer
 		// who opened it in time may still be finishing (iDenfy's
@@ -256,45 +264,45 @@ func (r resultModel) update(msg tea.Msg) (resultModel, tea.Cmd) {
 				r.setState(st)
 			}
 		}
-		return r, r.tick()
+		return r.tick()
 	case statusMsg:
 		if msg.gen != r.gen {
-			return r, nil
+			return nil
 		}
 		r.inFlight = false
 		r.wire.add(msg.wire)
 		var soon *desk.TooSoonError
 		if errors.As(msg.err, &soon) {
 			r.lastErr = soon.Error()
-			return r, nil
+			return nil
 		}
 		if msg.err != nil {
 			pe := providers.AsError(r.ctx.Desk.Explain(msg.err))
 			r.lastErr = pe.Error() + actionSuffix(pe)
-			return r, nil
+			return nil
 		}
 		r.lastErr = ""
 		r.setState(msg.status)
-		return r, nil
+		return nil
 	case challengeMsg:
 		if msg.gen != r.gen {
-			return r, nil
+			return nil
 		}
 		r.triggering = false
 		r.wire.add(msg.wire)
 		if msg.err != nil {
 			pe := providers.AsError(msg.err)
 			r.lastErr = pe.Error() + actionSuffix(pe)
-			return r, r.input.Focus()
+			return r.input.Focus()
 		}
 		r.lastErr = ""
 		r.launch.Challenge = msg.challenge
 		r.sentAt = r.ctx.now()
 		r.flash = "code sent to " + clean(msg.challenge.RenderValue)
-		return r, r.input.Focus()
+		return r.input.Focus()
 	case verifyMsg:
 		if msg.gen != r.gen {
-			return r, nil
+			return nil
 		}
 		r.verifying = false
 		r.flash = ""
@@ -303,24 +311,24 @@ func (r resultModel) update(msg tea.Msg) (resultModel, tea.Cmd) {
 			pe := providers.AsError(msg.err)
 			r.lastErr = pe.Error() + actionSuffix(pe)
 			r.input.SetValue("")
-			return r, nil
+			return nil
 		}
 		r.lastErr = ""
 		r.setState(msg.status)
 		if r.state.Final() {
 			r.input.Blur()
 		}
-		return r, nil
+		return nil
 	case flashMsg:
 		r.flash, r.flashErr = msg.text, msg.err != nil
 		if msg.err != nil {
 			r.flash = msg.err.Error()
 		}
-		return r, nil
+		return nil
 	case tea.KeyMsg:
 		return r.handleKey(msg)
 	}
-	return r, nil
+	return nil
 }
 
 func actionSuffix(e *providers.Error) string {
@@ -330,25 +338,25 @@ func actionSuffix(e *providers.Error) string {
 	return " — " + e.Action
 }
 
-func (r resultModel) handleKey(msg tea.KeyMsg) (resultModel, tea.Cmd) {
+func (r *resultModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 	k := r.ctx.Keys
 	var cmd tea.Cmd
 	var took bool
 	if r.wire, cmd, took = r.wire.handleOpen(msg, k); took {
-		return r, cmd
+		return cmd
 	}
 	// w is a letter of no one-time code: it opens the raw answers unless
 	// something is typed.
-	if key.Matches(msg, k.Wire) && len(r.wire.ex) > 0 && (!r.typing() || r.input.Value() == "") {
+	if key.Matches(msg, k.Wire) && len(r.wire.ex) > 0 && (!r.Typing() || r.input.Value() == "") {
 		r.wire.toggle()
-		return r, nil
+		return nil
 	}
 	if key.Matches(msg, k.Back) {
 		back := r.back
 		if back == nil {
 			back = goHomeMsg{}
 		}
-		return r, func() tea.Msg { return back }
+		return func() tea.Msg { return back }
 	}
 	if r.isChallenge() && !r.state.Final() {
 		switch {
@@ -356,38 +364,38 @@ func (r resultModel) handleKey(msg tea.KeyMsg) (resultModel, tea.Cmd) {
 			code := strings.TrimSpace(r.input.Value())
 			if code == "" {
 				r.lastErr = "type the code the customer received, then enter"
-				return r, nil
+				return nil
 			}
-			return r, r.verify(code)
+			return r.verify(code)
 		case msg.String() == "ctrl+r" || (key.Matches(msg, k.Trigger) && r.input.Value() == ""):
-			return r, r.trigger()
+			return r.trigger()
 		case key.Matches(msg, k.Next) && r.input.Value() == "":
-			return r, r.next()
+			return r.next()
 		}
 		var cmd tea.Cmd
 		r.input, cmd = r.input.Update(msg)
-		return r, cmd
+		return cmd
 	}
 	switch {
 	case key.Matches(msg, k.Next):
-		return r, r.next()
+		return r.next()
 	case key.Matches(msg, k.Status):
-		return r, r.refresh()
+		return r.refresh()
 	case key.Matches(msg, k.Copy) && r.launch.URL != "":
-		u := r.launch.URL
-		return r, func() tea.Msg {
-			return flashMsg{text: "asked the terminal to copy the URL (OSC 52; some terminals need it enabled)", err: r.ctx.Copy(u)}
+		u, ctx := r.launch.URL, r.ctx // the command runs off the update loop
+		return func() tea.Msg {
+			return flashMsg{text: "asked the terminal to copy the URL (OSC 52; some terminals need it enabled)", err: ctx.Copy(u)}
 		}
 	case key.Matches(msg, k.Open) && r.launch.URL != "":
-		u := r.launch.URL
-		return r, func() tea.Msg {
-			if err := r.ctx.Open(u); err != nil {
+		u, ctx := r.launch.URL, r.ctx
+		return func() tea.Msg {
+			if err := ctx.Open(u); err != nil {
 				return flashMsg{err: fmt.Errorf("cannot open a browser here: %v (copy the URL with c)", err)}
 			}
 			return flashMsg{text: "opened in the browser"}
 		}
 	}
-	return r, nil
+	return nil
 }
 
 func (r *resultModel) setState(st *providers.Status) {
@@ -404,7 +412,7 @@ func (r *resultModel) setState(st *providers.Status) {
 	}
 }
 
-func (r resultModel) view() string {
+func (r *resultModel) View() string {
 	if r.wire.open {
 		return r.wire.view(r.ctx.Styles) + "\n" + wrap(r.keyHints(), max(20, r.w))
 	}
@@ -588,7 +596,7 @@ func (r resultModel) statusLine(w int) string {
 // footer, to leave the height to the QR).
 func (r resultModel) keyHints() string {
 	var parts []string
-	for _, k := range r.keys().ShortHelp() {
+	for _, k := range r.Keys().ShortHelp() {
 		h := k.Help()
 		parts = append(parts, r.ctx.Styles.Key.Render(h.Key)+" "+r.ctx.Styles.Subtle.Render(h.Desc))
 	}
@@ -620,13 +628,3 @@ func sortedKeys(m map[string]string) []string {
 	sort.Strings(out)
 	return out
 }
-
-// resultModel is a component (component.go): its update and view, in value
-// style, through the interface.
-func (r *resultModel) Update(msg tea.Msg) (cmd tea.Cmd) { *r, cmd = r.update(msg); return }
-func (r *resultModel) View() string                     { return r.view() }
-func (r *resultModel) SetSize(w, h int) tea.Cmd         { r.setSize(w, h+1); return nil }
-func (r *resultModel) ShortHelp() []key.Binding         { return r.keys().ShortHelp() }
-func (r *resultModel) FullHelp() [][]key.Binding        { return r.keys().FullHelp() }
-func (r *resultModel) Typing() bool                     { return r.typing() }
-func (r *resultModel) Footerless() bool                 { return true }

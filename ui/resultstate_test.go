@@ -73,7 +73,7 @@ func TestRelaunchOfASuspectedSessionReminds(t *testing.T) {
 	}{{providers.StateSuspected, true}, {providers.StateApproved, false}} {
 		s := newSessions(ctx)
 		s.rows = []desk.Row{{ID: "s1", Provider: "idenfy", State: c.state, Values: providers.Values{"locale": {"lt"}}}}
-		_, cmd := s.update(press("l"))
+		cmd := s.Update(press("l"))
 		if cmd == nil {
 			t.Fatalf("%s: l did nothing", c.state)
 		}

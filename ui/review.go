@@ -40,6 +40,8 @@ type reviewModel struct {
 	w, h   int
 }
 
+var _ component = (*reviewModel)(nil) // a page of the console (component.go)
+
 func newReview(ctx *Context, dr *desk.Draft) reviewModel {
 	r := reviewModel{ctx: ctx, draft: dr, entry: dr.Provider, values: dr.Values, retryOf: dr.RetryOf, warnings: dr.Warnings, vp: viewport.New(80, 10)}
 	if r.err = dr.Problem(); r.err != nil {
@@ -52,15 +54,19 @@ func newReview(ctx *Context, dr *desk.Draft) reviewModel {
 	return r
 }
 
-func (r *reviewModel) setSize(w, h int) {
+func (r *reviewModel) SetSize(w, h int) tea.Cmd {
 	r.w, r.h = w, h
 	r.vp.Width = w // the header wraps to it
 	head := strings.Count(r.header(), "\n") + 1
 	r.vp.Width, r.vp.Height = w, max(1, h-head)
 	r.vp.SetContent(wrap(r.text, max(10, w)))
+	return nil
 }
 
-func (r reviewModel) keys() help.KeyMap {
+// Typing: while a profile is being named, keys are its letters.
+func (r *reviewModel) Typing() bool { return r.saving != nil }
+
+func (r *reviewModel) Keys() help.KeyMap {
 	k := r.ctx.Keys
 	if r.saving != nil {
 		return bindings{short: []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next / save")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")), k.Quit}}
@@ -68,67 +74,67 @@ func (r reviewModel) keys() help.KeyMap {
 	return bindings{short: []key.Binding{k.Launch, k.Edit, k.Curl, k.SaveProfile, k.Back, k.Help}, extra: []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Quit}}
 }
 
-func (r reviewModel) update(msg tea.Msg) (reviewModel, tea.Cmd) {
+func (r *reviewModel) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case flashMsg:
 		r.flash = msg.text
 		if msg.err != nil {
 			r.flash = "failed: " + msg.err.Error()
 		}
-		r.setSize(r.w, r.h) // the header grew: keep the request's end reachable
-		return r, nil
+		r.SetSize(r.w, r.h) // the header grew: keep the request's end reachable
+		return nil
 	case profileSavedMsg:
 		r.saving = nil
 		r.flash = msg.text
 		if msg.err != nil {
 			r.flash = "profile not saved: " + msg.err.Error()
 		}
-		r.setSize(r.w, r.h)
-		return r, nil
+		r.SetSize(r.w, r.h)
+		return nil
 	case tea.KeyMsg:
 		k := r.ctx.Keys
 		if r.saving != nil {
 			if key.Matches(msg, k.Back) {
 				r.saving = nil
-				r.setSize(r.w, r.h)
-				return r, nil
+				r.SetSize(r.w, r.h)
+				return nil
 			}
-			return r, r.saving.update(msg)
+			return r.saving.update(msg)
 		}
 		switch {
 		case key.Matches(msg, k.Back):
 			if r.confirm != "" {
 				r.confirm = ""
-				return r, nil
+				return nil
 			}
-			return r, r.edit()
+			return r.edit()
 		case key.Matches(msg, k.Edit):
-			return r, r.edit()
+			return r.edit()
 		case key.Matches(msg, k.SaveProfile):
 			if r.err != nil {
-				return r, nil
+				return nil
 			}
 			r.saving = newProfileSave(r.ctx, r.draft)
-			r.setSize(r.w, r.h)
-			return r, r.saving.init()
+			r.SetSize(r.w, r.h)
+			return r.saving.init()
 		case key.Matches(msg, k.Curl):
 			if r.curl == "" {
-				return r, nil
+				return nil
 			}
-			curl := r.curl
-			return r, func() tea.Msg {
-				return flashMsg{text: "asked the terminal to copy the request as curl, secrets masked (OSC 52)", err: r.ctx.Copy(curl)}
+			curl, ctx := r.curl, r.ctx // the command runs off the update loop
+			return func() tea.Msg {
+				return flashMsg{text: "asked the terminal to copy the request as curl, secrets masked (OSC 52)", err: ctx.Copy(curl)}
 			}
 		case key.Matches(msg, k.Launch):
 			if r.err != nil {
-				return r, nil
+				return nil
 			}
 			if r.confirm == "" {
 				if c := r.needsConfirm(); c != "" {
 					r.confirm = c
 					r.confirmDup = r.ctx.Desk.Duplicate(r.draft) != ""
-					r.setSize(r.w, r.h)
-					return r, nil
+					r.SetSize(r.w, r.h)
+					return nil
 				}
 			}
 			dr, id, d := r.draft, r.retryOf, r.ctx.Desk
@@ -136,9 +142,9 @@ func (r reviewModel) update(msg tea.Msg) (reviewModel, tea.Cmd) {
 			// operator saw is launched past (the store records who).
 			dr.Confirmed = r.confirmDup
 			if id != "" {
-				return r, func() tea.Msg { return retryMsg{draft: dr, sessionID: id} }
+				return func() tea.Msg { return retryMsg{draft: dr, sessionID: id} }
 			}
-			return r, func() tea.Msg {
+			return func() tea.Msg {
 				// Confirmed once for a profile: not asked again for it.
 				_, _ = d.AcceptWarnings(dr)
 				return launchMsg{draft: dr}
@@ -146,11 +152,11 @@ func (r reviewModel) update(msg tea.Msg) (reviewModel, tea.Cmd) {
 		}
 	}
 	if r.saving != nil { // the naming form's own messages (focus moves)
-		return r, r.saving.update(msg)
+		return r.saving.update(msg)
 	}
 	var cmd tea.Cmd
 	r.vp, cmd = r.vp.Update(msg)
-	return r, cmd
+	return cmd
 }
 
 // edit goes back to where the values were typed: a profile's screen, or
@@ -243,7 +249,7 @@ func (r reviewModel) skipped() string {
 	return "not asked: " + strings.Join(parts, " · ")
 }
 
-func (r reviewModel) view() string {
+func (r *reviewModel) View() string {
 	if r.saving != nil {
 		return r.header() + "\n" + r.saving.view()
 	}
@@ -261,12 +267,3 @@ func (r reviewModel) view() string {
 	hint := fmt.Sprintf("lines %d–%d of %d · ↑/↓ pgup/pgdn scroll", vp.YOffset+1, last, vp.TotalLineCount())
 	return head + "\n" + vp.View() + "\n" + r.ctx.Styles.Subtle.Render(truncate(hint, max(10, r.w)))
 }
-
-// reviewModel is a component (component.go): its update and view, in value
-// style, through the interface.
-func (r *reviewModel) Update(msg tea.Msg) (cmd tea.Cmd) { *r, cmd = r.update(msg); return }
-func (r *reviewModel) View() string                     { return r.view() }
-func (r *reviewModel) SetSize(w, h int) tea.Cmd         { r.setSize(w, h); return nil }
-func (r *reviewModel) ShortHelp() []key.Binding         { return r.keys().ShortHelp() }
-func (r *reviewModel) FullHelp() [][]key.Binding        { return r.keys().FullHelp() }
-func (r *reviewModel) Typing() bool                     { return r.saving != nil }

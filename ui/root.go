@@ -405,7 +405,7 @@ func (m *Model) footerLines() []string {
 	// a quarter of a 300-desk server's CPU went to drawing it anew).
 	var id strings.Builder
 	fmt.Fprintf(&id, "%d\x00", w)
-	for _, k := range m.page().ShortHelp() {
+	for _, k := range m.page().Keys().ShortHelp() {
 		if k.Enabled() {
 			id.WriteString(k.Help().Key + "\x01" + k.Help().Desc + "\x00")
 		}
@@ -428,7 +428,7 @@ func (m *Model) drawFooter(w int) []string {
 	width := m.help.Width
 	m.help.Width = 0 // each key whole, measured alone
 	defer func() { m.help.Width = width }()
-	for _, k := range m.page().ShortHelp() {
+	for _, k := range m.page().Keys().ShortHelp() {
 		if !k.Enabled() {
 			continue
 		}
@@ -563,7 +563,7 @@ func (m *Model) render() string {
 	var footer string
 	switch {
 	case m.full:
-		footer = m.help.FullHelpView(p.FullHelp()) + "\n" + m.ctx.Styles.Subtle.Render(truncate("esc or ? closes this help · "+forms.DocKey.Help().Key+" shows a field's full documentation", w))
+		footer = m.help.FullHelpView(p.Keys().FullHelp()) + "\n" + m.ctx.Styles.Subtle.Render(truncate("esc or ? closes this help · "+forms.DocKey.Help().Key+" shows a field's full documentation", w))
 	default:
 		footer = strings.Join(m.footerLines(), "\n")
 	}

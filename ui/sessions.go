@@ -58,6 +58,8 @@ type sessionsModel struct {
 	w, h      int
 }
 
+var _ component = (*sessionsModel)(nil) // a page of the console (component.go)
+
 func newSessions(ctx *Context) sessionsModel {
 	f := textinput.New()
 	f.Prompt = "/"
@@ -166,19 +168,20 @@ func (s *sessionsModel) search() tea.Cmd {
 	}
 }
 
-func (s *sessionsModel) setSize(w, h int) {
+func (s *sessionsModel) SetSize(w, h int) tea.Cmd {
 	s.w, s.h = w, h
 	// The filter has a line of its own, with room for its hint.
 	s.filter.Width = max(10, w-len(filterHint)-4)
 	s.closing.Width = max(10, w-len(s.closing.Prompt)-2)
+	return nil
 }
 
 // filterHint is said while the filter is too short to search.
 var filterHint = fmt.Sprintf("(type %d characters or more)", minFilterWord)
 
-func (s sessionsModel) typing() bool { return s.filtering || s.closingID != "" }
+func (s *sessionsModel) Typing() bool { return s.filtering || s.closingID != "" }
 
-func (s sessionsModel) keys() help.KeyMap {
+func (s *sessionsModel) Keys() help.KeyMap {
 	k := s.ctx.Keys
 	if s.filtering {
 		return bindings{short: []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear"))}}
@@ -200,22 +203,22 @@ func (s sessionsModel) current() (desk.Row, bool) {
 	return desk.Row{}, false
 }
 
-func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
+func (s *sessionsModel) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case filterTickMsg:
 		if msg.n != s.keystroke {
-			return s, nil // more was typed since
+			return nil // more was typed since
 		}
-		return s, s.search()
+		return s.search()
 	case filterResultMsg:
 		if msg.n != s.keystroke {
-			return s, nil // stale: the filter changed while it searched
+			return nil // stale: the filter changed while it searched
 		}
 		s.searching = false
 		s.query = msg.query
 		s.cursor = 0
 		s.show(msg.page, msg.err, "")
-		return s, nil
+		return nil
 	case statusMsg:
 		s.flash = ""
 		if msg.err != nil {
@@ -224,14 +227,14 @@ func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
 			s.flash = msg.sessionID + " is " + string(msg.status.State)
 		}
 		s.reload()
-		return s, nil
+		return nil
 	case closedOutMsg:
 		s.flash = msg.id + " closed out"
 		if msg.err != nil {
 			s.flash = "not closed out: " + msg.err.Error()
 		}
 		s.reload()
-		return s, nil
+		return nil
 	case tea.KeyMsg:
 		k := s.ctx.Keys
 		if s.closingID != "" {
@@ -240,22 +243,22 @@ func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
 				id, reason, d := s.closingID, s.closing.Value(), s.ctx.Desk
 				s.closingID = ""
 				s.closing.Blur()
-				return s, func() tea.Msg { return closedOutMsg{id: id, err: d.CloseOut(id, reason)} }
+				return func() tea.Msg { return closedOutMsg{id: id, err: d.CloseOut(id, reason)} }
 			case "esc":
 				s.closingID = ""
 				s.closing.Blur()
-				return s, nil
+				return nil
 			}
 			var cmd tea.Cmd
 			s.closing, cmd = s.closing.Update(msg)
-			return s, cmd
+			return cmd
 		}
 		if s.filtering {
 			switch msg.String() {
 			case "enter":
 				s.filtering = false
 				s.filter.Blur()
-				return s, nil
+				return nil
 			case "esc":
 				s.filtering = false
 				s.filter.Blur()
@@ -264,23 +267,23 @@ func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
 				s.searching = false
 				s.query = ""
 				s.reload()
-				return s, nil
+				return nil
 			}
 			before := s.filter.Value()
 			var cmd tea.Cmd
 			s.filter, cmd = s.filter.Update(msg)
 			if s.filter.Value() == before {
-				return s, cmd
+				return cmd
 			}
-			return s, tea.Batch(cmd, s.typed())
+			return tea.Batch(cmd, s.typed())
 		}
 		switch {
 		case key.Matches(msg, k.Back):
 			if s.detail {
 				s.detail = false
-				return s, nil
+				return nil
 			}
-			return s, func() tea.Msg { return goHomeMsg{} }
+			return func() tea.Msg { return goHomeMsg{} }
 		case key.Matches(msg, k.Up):
 			s.cursor = max(0, s.cursor-1)
 		case key.Matches(msg, k.Down):
@@ -296,11 +299,11 @@ func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
 				s.reload()
 			}
 			focus := s.filter.Focus() // before s is copied out
-			return s, focus
+			return focus
 		case msg.String() == "d" || msg.String() == "tab":
 			s.detail = !s.detail
 		case key.Matches(msg, k.Status):
-			return s, s.refresh()
+			return s.refresh()
 		case key.Matches(msg, k.ModeToggle):
 			s.allModes = !s.allModes
 			s.reload()
@@ -309,7 +312,7 @@ func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
 				s.closingID = r.ID
 				s.closing.SetValue("")
 				focus := s.closing.Focus() // before s is copied out
-				return s, focus
+				return focus
 			}
 			s.flash = "only a pending, unreachable or unknown session can be closed out"
 		case msg.String() == "l":
@@ -322,20 +325,20 @@ func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
 					// A flagged customer is not simply tried again.
 					note = r.ID + " was SUSPECTED (the provider flagged possible fraud or a mismatch): follow your desk's rules for a flagged customer before verifying them again. " + note
 				}
-				return s, func() tea.Msg { return startFormMsg{provider: prov, values: v, note: note} }
+				return func() tea.Msg { return startFormMsg{provider: prov, values: v, note: note} }
 			}
 		case msg.String() == "u":
 			if r, ok := s.current(); ok && r.OutcomeUnknown {
 				prov, v, id := r.Provider, r.Values.Clone(), r.ID
 				note := "resuming " + r.ID + " (outcome unknown): type the personal fields exactly as before; the same request is re-sent with the same idempotency key"
-				return s, func() tea.Msg { return startFormMsg{provider: prov, values: v, note: note, retryOf: id} }
+				return func() tea.Msg { return startFormMsg{provider: prov, values: v, note: note, retryOf: id} }
 			}
 		case key.Matches(msg, k.Select):
 			if r, ok := s.current(); ok && r.Launch != nil && !r.OutcomeUnknown {
 				// Followed where it was launched, whatever this desk's
 				// mode and sandbox are now.
 				if f, err := s.ctx.Desk.Follow(r.ID); err == nil {
-					return s, func() tea.Msg { return showSessionMsg{follow: f, row: r} }
+					return func() tea.Msg { return showSessionMsg{follow: f, row: r} }
 				} else {
 					s.flash = "cannot follow " + r.ID + ": " + err.Error()
 				}
@@ -343,7 +346,7 @@ func (s sessionsModel) update(msg tea.Msg) (sessionsModel, tea.Cmd) {
 			s.detail = true
 		}
 	}
-	return s, nil
+	return nil
 }
 
 // refresh asks the provider for the current session's status, at the
@@ -365,7 +368,7 @@ func (s sessionsModel) refresh() tea.Cmd {
 	}
 }
 
-func (s sessionsModel) view() string {
+func (s *sessionsModel) View() string {
 	st := s.ctx.Styles
 	var b strings.Builder
 	total := fmt.Sprint(s.total)
@@ -490,12 +493,3 @@ type closedOutMsg struct {
 func withoutGenerated(e *desk.Provider, v providers.Values) providers.Values {
 	return desk.RelaunchValues(e, v)
 }
-
-// sessionsModel is a component (component.go): its update and view, in value
-// style, through the interface.
-func (s *sessionsModel) Update(msg tea.Msg) (cmd tea.Cmd) { *s, cmd = s.update(msg); return }
-func (s *sessionsModel) View() string                     { return s.view() }
-func (s *sessionsModel) SetSize(w, h int) tea.Cmd         { s.setSize(w, h); return nil }
-func (s *sessionsModel) ShortHelp() []key.Binding         { return s.keys().ShortHelp() }
-func (s *sessionsModel) FullHelp() [][]key.Binding        { return s.keys().FullHelp() }
-func (s *sessionsModel) Typing() bool                     { return s.typing() }

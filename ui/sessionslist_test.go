@@ -30,7 +30,7 @@ func record(t *testing.T, st session.Store, prefix string, n int) {
 func typeKey(t *testing.T, s *sessionsModel, r string) tea.Cmd {
 	t.Helper()
 	var cmd tea.Cmd
-	*s, cmd = s.update(press(r))
+	cmd = s.Update(press(r))
 	return cmd
 }
 
@@ -47,7 +47,7 @@ func TestFilterIsDebouncedAndDropsStaleResults(t *testing.T) {
 	if len(s.rows) != 5 {
 		t.Fatalf("%d rows", len(s.rows))
 	}
-	s, _ = s.update(press("/"))
+	s.Update(press("/"))
 	for _, r := range []string{"a", "l", "p"} {
 		typeKey(t, &s, r)
 	}
@@ -55,40 +55,40 @@ func TestFilterIsDebouncedAndDropsStaleResults(t *testing.T) {
 		t.Fatalf("a keystroke searched: %d rows, query %q", len(s.rows), s.query)
 	}
 	// The tick of an earlier keystroke does nothing.
-	if _, cmd := s.update(filterTickMsg{n: s.keystroke - 1}); cmd != nil {
+	if cmd := s.Update(filterTickMsg{n: s.keystroke - 1}); cmd != nil {
 		t.Fatal("a stale debounce searched")
 	}
 	// The latest one searches, in a command.
-	_, cmd := s.update(filterTickMsg{n: s.keystroke})
+	cmd := s.Update(filterTickMsg{n: s.keystroke})
 	if cmd == nil {
 		t.Fatal("the debounce did not search")
 	}
 	stale := cmd()
 	// More is typed while it searches: its reply is dropped.
 	typeKey(t, &s, "h")
-	s, _ = s.update(stale)
+	s.Update(stale)
 	if len(s.rows) != 5 {
 		t.Fatalf("a stale reply was shown: %d rows", len(s.rows))
 	}
-	_, cmd = s.update(filterTickMsg{n: s.keystroke})
-	s, _ = s.update(cmd())
+	cmd = s.Update(filterTickMsg{n: s.keystroke})
+	s.Update(cmd())
 	if len(s.rows) != 3 || s.query != "alph" || s.rows[0].Customer != "alpha-002" {
 		t.Fatalf("filter alph: %d rows, query %q", len(s.rows), s.query)
 	}
 	// Under three characters the list is unfiltered and says why.
-	s, _ = s.update(press("esc"))
-	s, _ = s.update(press("/"))
+	s.Update(press("esc"))
+	s.Update(press("/"))
 	typeKey(t, &s, "b")
 	typeKey(t, &s, "e")
-	_, cmd = s.update(filterTickMsg{n: s.keystroke})
-	s, _ = s.update(cmd())
-	s.setSize(120, 20)
-	if len(s.rows) != 5 || !strings.Contains(s.view(), "type 3 characters or more") {
-		t.Fatalf("short filter: %d rows\n%s", len(s.rows), s.view())
+	cmd = s.Update(filterTickMsg{n: s.keystroke})
+	s.Update(cmd())
+	s.SetSize(120, 20)
+	if len(s.rows) != 5 || !strings.Contains(s.View(), "type 3 characters or more") {
+		t.Fatalf("short filter: %d rows\n%s", len(s.rows), s.View())
 	}
 	typeKey(t, &s, "t")
-	_, cmd = s.update(filterTickMsg{n: s.keystroke})
-	s, _ = s.update(cmd())
+	cmd = s.Update(filterTickMsg{n: s.keystroke})
+	s.Update(cmd())
 	if len(s.rows) != 2 {
 		t.Fatalf("filter bet: %d rows", len(s.rows))
 	}
@@ -106,7 +106,7 @@ func TestListPages(t *testing.T) {
 		t.Fatalf("first page: %d rows of %d", len(s.rows), s.total)
 	}
 	for range ListPage + 40 {
-		s, _ = s.update(press("down"))
+		s.Update(press("down"))
 	}
 	if len(s.rows) != ListPage+30 {
 		t.Fatalf("after paging: %d rows", len(s.rows))
