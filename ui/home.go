@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
@@ -224,9 +223,9 @@ func (h *homeModel) View() string {
 	if len(h.recent) == 0 {
 		b.WriteString(s.Subtle.Render("none yet — launched sessions are kept in the store") + "\n")
 	}
-	now := h.ctx.now()
-	for _, r := range h.recent {
-		b.WriteString(truncate(sessionLine(h.ctx, r, now, h.w), h.w) + "\n")
+	layout, values := sessionRows(h.recent, h.ctx.now(), h.w)
+	for i, r := range h.recent {
+		b.WriteString(truncate(layout.line(h.ctx, r, values[i]), h.w) + "\n")
 	}
 	return b.String()
 }
@@ -250,112 +249,6 @@ func profileSummary(p desk.DeskProfile) string {
 		out += " · asks " + strings.Join(asked, ", ")
 	}
 	return out
-}
-
-// A session row's columns, in order; a narrow window drops whole columns
-// (highest drop first) rather than cut a value: the mode (the banner
-// says it, and SBX/LIVE rows are styled apart), who launched it, the
-// age, then the reference.
-var rowColumns = []struct {
-	head  string
-	width int // 0: as wide as the value (the last columns)
-	drop  int // 0: never dropped
-	right bool
-}{
-	{"ID", 9, 0, false},
-	{"MODE", 4, 4, false},
-	{"PROVIDER", 8, 0, false},
-	{"REFERENCE", 14, 1, false},
-	{"CUSTOMER", 14, 0, false},
-	{"STATUS", 16, 0, false},
-	{"AGE", 4, 2, true},
-	{"LEFT", 7, 0, false},
-	{"BY", 0, 3, false},
-}
-
-// rowLayout says which columns fit w (the list's width less its cursor
-// column).
-func rowLayout(w int) []bool {
-	keep := make([]bool, len(rowColumns))
-	need := 0
-	for i, c := range rowColumns {
-		keep[i] = true
-		need += c.width + 1
-	}
-	need += 12 // a short "operator@desk"
-	for level := 4; level >= 1 && need > w; level-- {
-		for i, c := range rowColumns {
-			if c.drop == level && keep[i] {
-				keep[i] = false
-				need -= c.width + 1
-				if c.width == 0 {
-					need -= 12
-				}
-			}
-		}
-	}
-	return keep
-}
-
-// sessionHeader is the column titles for rows of width w.
-func sessionHeader(w int) string {
-	keep := rowLayout(w)
-	var cells []string
-	for i, c := range rowColumns {
-		if keep[i] {
-			cells = append(cells, pad(c.head, c.width, c.right))
-		}
-	}
-	return strings.TrimRight(strings.Join(cells, " "), " ")
-}
-
-func pad(s string, w int, right bool) string {
-	if w == 0 {
-		return s
-	}
-	if right {
-		return fmt.Sprintf("%*s", w, s)
-	}
-	return fmt.Sprintf("%-*s", w, s)
-}
-
-// sessionLine is one session as a list row of width w: id, mode,
-// provider, reference, customer (the desk label when there is one),
-// status, age, time left, who launched it; columns that do not fit are
-// left out whole (rowLayout).
-func sessionLine(ctx *Context, r desk.Row, now time.Time, w int) string {
-	st := string(r.State)
-	switch {
-	case r.OutcomeUnknown:
-		st = "outcome unknown"
-	case r.Unreachable && !r.State.Final():
-		st = "unreachable"
-	case !r.State.Final() && !r.ExpiresAt.IsZero() && now.After(r.ExpiresAt):
-		st = "expired"
-	}
-	left := ""
-	if !r.State.Final() && !r.ExpiresAt.IsZero() && now.Before(r.ExpiresAt) {
-		left = human(r.ExpiresAt.Sub(now))
-	}
-	ref := r.Reference
-	if len(ref) > 14 {
-		ref = ref[:13] + "…"
-	}
-	// The desk's own label (a ticket number), not what the provider was
-	// sent (Alibaba's hash of the customer id).
-	cust := desk.ShownCustomer(r.Customer, r.Label)
-	if len([]rune(cust)) > 14 {
-		cust = string([]rune(cust)[:13]) + "…"
-	}
-	values := []string{r.ID, modeMark(r.Mode), r.Provider, clean(ref), clean(cust), st, age(now, r.CreatedAt), left, actorLabel(r.Operator, r.Desk)}
-	keep := rowLayout(w)
-	var cells []string
-	for i, c := range rowColumns {
-		if keep[i] {
-			cells = append(cells, pad(values[i], c.width, c.right))
-		}
-	}
-	return styleState(ctx, r, strings.TrimRight(strings.Join(cells, " "), " "))
 }
 
 // modeMark is a mode as the lists show it: SBX or LIVE.

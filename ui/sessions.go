@@ -401,7 +401,8 @@ func (s *sessionsModel) View() string {
 		b.WriteString(truncate(line, s.w) + "\n")
 		used++
 	}
-	b.WriteString(st.Subtle.Render(truncate(" "+sessionHeader(s.w-1), s.w)) + "\n")
+	layout, values := sessionRows(s.rows, s.ctx.now(), s.w-1)
+	b.WriteString(st.Subtle.Render(truncate(" "+layout.header(), s.w)) + "\n")
 	// What is said under the list (a flash, the close-out prompt) is
 	// drawn where it is seen: the list gives up its lines for it.
 	var under strings.Builder
@@ -421,9 +422,8 @@ func (s *sessionsModel) View() string {
 	if s.cursor >= s.offset+listH {
 		s.offset = s.cursor - listH + 1
 	}
-	now := s.ctx.now()
 	for i := s.offset; i < len(s.rows) && i < s.offset+listH; i++ {
-		line := sessionLine(s.ctx, s.rows[i], now, s.w-1)
+		line := layout.line(s.ctx, s.rows[i], values[i])
 		if i == s.cursor {
 			line = st.Selected.Render("▸") + line
 		} else {
@@ -444,16 +444,26 @@ func (s *sessionsModel) View() string {
 func (s sessionsModel) detailView(r desk.Row) string {
 	st := s.ctx.Styles
 	var b strings.Builder
-	b.WriteString(st.Title.Render("Session "+r.ID) + "  " + r.Provider + " · " + r.Mode + " · " + clean(r.Endpoint) + "\n")
+	where := r.Provider + " · " + r.Mode
+	if r.Endpoint != "" {
+		where += " · " + clean(r.Endpoint)
+	}
+	b.WriteString(wrap(st.Title.Render("Session "+r.ID)+"  "+where, max(20, s.w)) + "\n")
 	if by := actorLabel(r.Operator, r.Desk); by != "" {
 		b.WriteString(st.Subtle.Render("launched by ") + by + "\n")
 	}
+	// Whole, wrapped: what the list leaves out when narrow (the
+	// reference an operator reads to the provider's support) is read here.
+	w := max(20, s.w)
+	if c := desk.ShownCustomer(r.Customer, ""); c != "" {
+		b.WriteString(wrap(st.Subtle.Render("customer ")+clean(c), w) + "\n")
+	}
 	if r.Launch != nil {
 		for _, k := range sortedKeys(r.Launch.References) {
-			b.WriteString(st.Subtle.Render(k+" ") + clean(r.Launch.References[k]) + "\n")
+			b.WriteString(wrap(st.Subtle.Render(k+" ")+clean(r.Launch.References[k]), w) + "\n")
 		}
 		if r.Launch.URL != "" {
-			b.WriteString(st.Subtle.Render("URL ") + clean(r.Launch.URL) + "\n")
+			b.WriteString(wrap(st.Subtle.Render("URL ")+clean(r.Launch.URL), w) + "\n")
 		}
 	}
 	if r.OutcomeUnknown {
