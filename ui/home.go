@@ -97,14 +97,45 @@ func (h homeModel) unknown() int { return h.unknownN }
 
 func (h *homeModel) Keys() help.KeyMap {
 	k := h.ctx.Keys
-	lo, hi := 9, 1
+	var used []int
 	for i, it := range h.items() {
 		if n := h.key(i, it); n > 0 {
-			lo, hi = min(lo, n), max(hi, n)
+			used = append(used, n)
 		}
 	}
-	pick := key.NewBinding(key.WithKeys("1"), key.WithHelp(fmt.Sprintf("%d-%d", lo, hi), "pick"))
+	pick := key.NewBinding(key.WithKeys("1"), key.WithHelp(keyRanges(used), "pick"))
 	return bindings{short: []key.Binding{k.Up, k.Down, k.Select, pick, k.Sessions, k.Help, k.QuitQ}, extra: boardKeys(h.ctx)}
+}
+
+// keyRanges names the number keys in use, runs as ranges: "7-9",
+// "1,7-9", "1-3,5,7-9" (never a key that opens nothing).
+func keyRanges(keys []int) string {
+	var in [10]bool
+	for _, k := range keys {
+		if k >= 1 && k <= 9 {
+			in[k] = true
+		}
+	}
+	var parts []string
+	for k := 1; k <= 9; k++ {
+		if !in[k] {
+			continue
+		}
+		end := k
+		for end < 9 && in[end+1] {
+			end++
+		}
+		switch {
+		case end == k:
+			parts = append(parts, fmt.Sprint(k))
+		case end == k+1:
+			parts = append(parts, fmt.Sprintf("%d,%d", k, end))
+		default:
+			parts = append(parts, fmt.Sprintf("%d-%d", k, end))
+		}
+		k = end
+	}
+	return strings.Join(parts, ",")
 }
 
 func (h *homeModel) Update(msg tea.Msg) tea.Cmd {
