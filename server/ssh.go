@@ -46,8 +46,9 @@ type Desk struct {
 }
 
 // ConsoleFactory builds the console for one desk. The returned options
-// may set e.g. tea.WithAltScreen; input, output and signal handling are the
-// server's. An error is shown to the desk as one line and the session ends.
+// may set e.g. tea.WithFPS; input, output, signal handling and drawing are
+// the server's (a desk's console has the whole screen: the alternate
+// screen). An error is shown to the desk as one line and the session ends.
 type ConsoleFactory func(d Desk) (tea.Model, []tea.ProgramOption, error)
 
 // ShuttingDownMsg reaches every desk's program when the server starts to
@@ -78,6 +79,7 @@ type deskConn struct {
 
 	mu      sync.Mutex
 	program *tea.Program
+	screen  *screen // draws the program's frames
 	reason  endReason
 	ended   bool
 }
@@ -260,6 +262,9 @@ func (s *Server) handleSession(sess ssh.Session) {
 	}, termenv.Ascii)
 	run(func(ssh.Session) {})(sess)
 	close(stopIdle)
+	if d.screen != nil {
+		d.screen.close()
+	}
 
 	code, line := 0, ""
 	switch {
@@ -334,9 +339,14 @@ func (s *Server) newProgram(d *deskConn, sess ssh.Session, in io.Reader, start t
 	s.metrics.sessionStage("console", time.Since(start))
 	frame := &deskFrame{inner: model, renderer: d.desk.Renderer, width: d.desk.Width, height: d.desk.Height}
 	out := &firstFrameWriter{w: sess, frame: frame, start: start, observe: s.metrics.sessionStage}
+	frame.screen = newScreen(out, d.desk.Width, d.desk.Height)
+	d.screen = frame.screen
 	opts = append(opts,
 		tea.WithInput(inputReader{r: in, d: d}),
 		tea.WithOutput(out),
+		// The server's screen draws the frames (the alternate screen,
+		// whatever the factory's options), not Bubble Tea's renderer.
+		tea.WithoutRenderer(),
 		// The process's SIGINT/SIGTERM belong to Run's shutdown, not to
 		// each desk's program.
 		tea.WithoutSignalHandler(),
@@ -392,7 +402,8 @@ type deskFrame struct {
 	notice        string
 	width, height int
 	// drawn: View has returned a frame with content.
-	drawn atomic.Bool
+	drawn  atomic.Bool
+	screen *screen
 }
 
 func (f *deskFrame) Init() tea.Cmd { return f.inner.Init() }
@@ -401,6 +412,9 @@ func (f *deskFrame) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		f.width, f.height = msg.Width, msg.Height
+		if f.screen != nil {
+			f.screen.resize(msg.Width, msg.Height)
+		}
 		return f.forward(f.innerSize())
 	case ShuttingDownMsg:
 		f.notice = "The server is stopping: this session ends in a few seconds."
@@ -423,7 +437,17 @@ func (f *deskFrame) forward(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return f, cmd
 }
 
+// View is the frame; the program has no renderer of its own: the screen
+// draws it.
 func (f *deskFrame) View() string {
+	v := f.view()
+	if f.screen != nil {
+		f.screen.show(v)
+	}
+	return v
+}
+
+func (f *deskFrame) view() string {
 	v := f.inner.View()
 	if v != "" && !f.drawn.Load() {
 		f.drawn.Store(true)

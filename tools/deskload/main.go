@@ -102,6 +102,7 @@ type config struct {
 	store   string
 	label   string
 	keep    bool
+	cpuprof string
 
 	// A running server.
 	sshAddr string
@@ -135,6 +136,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.store, "store", "", "with --kycdesk: the servers' --store (default: a fresh SQLite store)")
 	fs.StringVar(&c.label, "label", "", "a label for the report (e.g. the store)")
 	fs.BoolVar(&c.keep, "keep", false, "with --kycdesk: keep the servers' directories (logs, store)")
+	fs.StringVar(&c.cpuprof, "cpuprofile", "", "with --kycdesk: each server writes its CPU profile of the run to this file (FILE.N for server N > 0), through KYCDESK_CPUPROFILE")
 	fs.StringVar(&c.sshAddr, "ssh", "", "a running server's SSH address (without --kycdesk)")
 	fs.StringVar(&c.httpURL, "http", "", "a running server's HTTP base URL, its sandbox (without --kycdesk)")
 	fs.IntVar(&c.pid, "pid", 0, "a running server's pid, for its CPU and RSS (without --kycdesk)")
@@ -198,6 +200,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		}
 	} else if c.sshAddr != "" || c.httpURL != "" || c.pid != 0 || c.keyFile != "" {
 		return nil, errors.New("--kycdesk starts its own servers: leave out --ssh, --http, --pid and --key")
+	}
+	if c.cpuprof != "" && c.kycdesk == "" {
+		return nil, errors.New("--cpuprofile needs --kycdesk (a running server is started with KYCDESK_CPUPROFILE itself)")
 	}
 	if c.seed == 0 {
 		c.seed = mrand.Uint64()

@@ -110,6 +110,16 @@ func startServer(cfg *config, n, keys int, log io.Writer) (*target, error) {
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}
 	}
+	if cfg.cpuprof != "" {
+		f, err := filepath.Abs(cfg.cpuprof)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			f += "." + strconv.Itoa(n)
+		}
+		cmd.Env = append(cmd.Env, "KYCDESK_CPUPROFILE="+f)
+	}
 	errLog, err := os.Create(filepath.Join(dir, "serve.log"))
 	if err != nil {
 		return nil, err
