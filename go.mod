@@ -92,3 +92,5 @@ require (
 	modernc.org/memory v1.12.1 // indirect
 	rsc.io/qr v0.2.0 // indirect
 )
+
+replace github.com/nyaruka/phonenumbers => ./third_party/phonenumbers
