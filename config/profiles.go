@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -90,7 +91,7 @@ const (
 
 // profileName is what a profile may be called: a file name on every
 // system, typed after --profile, with no dot (NAME.toml, NAME.toml.tmp).
-var profileName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+var profileName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`) })
 
 // CheckProfileName refuses names that are not safe as a file name.
 func CheckProfileName(name string) error {
@@ -99,7 +100,7 @@ func CheckProfileName(name string) error {
 		return errors.New("a profile needs a name")
 	case len(name) > MaxProfileName:
 		return fmt.Errorf("profile name %q is longer than %d characters", name, MaxProfileName)
-	case !profileName.MatchString(name):
+	case !profileName().MatchString(name):
 		return fmt.Errorf("profile name %q: use letters, digits, - and _ only, starting with a letter or digit", name)
 	}
 	return nil

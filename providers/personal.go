@@ -3,6 +3,7 @@ package providers
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // A provider's answer may carry personal data nobody sent: what it read
@@ -35,7 +36,7 @@ func PersonalKey(key string) bool {
 }
 
 // fieldLine is one "key: value" line of a rendered answer field.
-var fieldLine = regexp.MustCompile(`^(\s*)([^:\s][^:]*): (.*)$`)
+var fieldLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\s*)([^:\s][^:]*): (.*)$`) })
 
 // MaskPersonalFields returns fields with the personal values masked: a
 // field named after personal data whole, and within a rendered field
@@ -52,7 +53,7 @@ func MaskPersonalFields(fields map[string]string) map[string]string {
 		}
 		lines := strings.Split(v, "\n")
 		for i, l := range lines {
-			if m := fieldLine.FindStringSubmatch(l); m != nil && PersonalKey(m[2]) && m[3] != "" {
+			if m := fieldLine().FindStringSubmatch(l); m != nil && PersonalKey(m[2]) && m[3] != "" {
 				lines[i] = m[1] + m[2] + ": " + Mask
 			}
 		}
@@ -63,13 +64,15 @@ func MaskPersonalFields(fields map[string]string) map[string]string {
 
 // jsonPersonal finds a personal key's string or number value in JSON
 // text, also inside a JSON string that holds JSON (\"name\":\"…\").
-var jsonPersonal = regexp.MustCompile(`(\\?"([A-Za-z_][A-Za-z0-9_\-]*)\\?"\s*:\s*)(\\?"(?:[^"\\]|\\[^"])*\\?"|-?[0-9][0-9.eE+\-]*)`)
+var jsonPersonal = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(\\?"([A-Za-z_][A-Za-z0-9_\-]*)\\?"\s*:\s*)(\\?"(?:[^"\\]|\\[^"])*\\?"|-?[0-9][0-9.eE+\-]*)`)
+})
 
 // MaskPersonalJSON masks the values of personal keys in JSON text (a raw
 // answer shown with --verbose or in the console's answer panel).
 func MaskPersonalJSON(s string) string {
-	return jsonPersonal.ReplaceAllStringFunc(s, func(m string) string {
-		sub := jsonPersonal.FindStringSubmatch(m)
+	return jsonPersonal().ReplaceAllStringFunc(s, func(m string) string {
+		sub := jsonPersonal().FindStringSubmatch(m)
 		if !PersonalKey(sub[2]) {
 			return m
 		}

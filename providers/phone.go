@@ -4,13 +4,14 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
 
 // phoneWire is DWS's identityValue form "{countryCode}-{number}", which
 // the session store and the challenge carry.
-var phoneWire = regexp.MustCompile(`^\+?([1-9][0-9]{0,2})-([0-9]+)$`)
+var phoneWire = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\+?([1-9][0-9]{0,2})-([0-9]+)$`) })
 
 // MaskPhone is the one masking rule for phone numbers, on every screen, in
 // the session store and in messages: the country calling code when the number
@@ -26,7 +27,7 @@ func MaskPhone(number string) string {
 		return ""
 	}
 	cc, nsn := "", ""
-	if m := phoneWire.FindStringSubmatch(number); m != nil {
+	if m := phoneWire().FindStringSubmatch(number); m != nil {
 		cc, nsn = m[1], m[2]
 	} else if strings.HasPrefix(number, "+") {
 		if n, err := phonenumbers.Parse(number, ""); err == nil && n.GetCountryCode() != 0 {

@@ -180,7 +180,7 @@ func Handler(reg providers.Registry, opts Options) http.Handler {
 	})
 	mux.HandleFunc("GET /sandbox/{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_ = indexPage.Execute(w, indexData(reg, opts))
+		_ = indexPage().Execute(w, indexData(reg, opts))
 	})
 	return guardOperatorPages(mux, opts.Token, operator)
 }
@@ -665,7 +665,8 @@ func indexData(reg providers.Registry, opts Options) any {
 	return map[string]any{"Providers": ps, "PublicURL": opts.PublicURL, "Lines": CredentialLines(reg, opts.Env)}
 }
 
-var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
+var indexPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("index").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>kycdesk sandbox</title>
 <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:1rem auto;padding:0 1rem;line-height:1.4}code{background:#eee;padding:.1rem .3rem}</style></head>
@@ -675,3 +676,4 @@ var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
 <h2>Credentials accepted</h2><ul>{{range .Lines}}<li><code>{{.}}</code></li>{{end}}</ul>
 <p>Public URL in every QR: <code>{{.PublicURL}}</code></p>
 </body></html>`))
+})

@@ -93,12 +93,12 @@ func (h *healthChecks) serveHealth(w http.ResponseWriter, r *http.Request) {
 }
 
 // userinfoRE matches the credentials part of a URL (postgres://u:p@host).
-var userinfoRE = regexp.MustCompile(`://[^/@\s]*@`)
+var userinfoRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`://[^/@\s]*@`) })
 
 // redact strips URL credentials from a check's error (a store error may
 // quote its connection URL) and caps its length.
 func redact(s string) string {
-	s = userinfoRE.ReplaceAllString(s, "://…@")
+	s = userinfoRE().ReplaceAllString(s, "://…@")
 	if len(s) > 200 {
 		s = s[:200] + "…"
 	}

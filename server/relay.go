@@ -297,10 +297,11 @@ func renderRelay(w http.ResponseWriter, status int, d relayData) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(status)
-	relayPage.Execute(w, d)
+	relayPage().Execute(w, d)
 }
 
-var relayPage = template.Must(template.New("relay").Parse(`<!doctype html>
+var relayPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("relay").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{{.Title}}</title>
@@ -350,3 +351,4 @@ small{color:#57606a}
 {{end}}
 </main></body></html>
 `))
+})

@@ -56,7 +56,7 @@ type ConsoleFactory func(d Desk) (tea.Model, []tea.ProgramOption, error)
 type ShuttingDownMsg struct{ Deadline time.Time }
 
 // deskNameRE is what an SSH user name must look like to name a desk.
-var deskNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$`)
+var deskNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$`) })
 
 type endReason int
 
@@ -198,7 +198,7 @@ func (s *Server) handleSession(sess ssh.Session) {
 	case len(sess.Command()) > 0 || sess.Subsystem() != "":
 		refuse(sess, "kycdesk: this server only serves the console; connect without a command")
 		return
-	case !deskNameRE.MatchString(sess.User()):
+	case !deskNameRE().MatchString(sess.User()):
 		refuse(sess, "kycdesk: the SSH user names the desk: letters, digits, '.', '_' or '-', up to 32 (e.g. ssh desk-12@HOST)")
 		return
 	}
@@ -315,7 +315,7 @@ func (s *Server) revoke(set *operatorSet) {
 const revokeGrace = 1500 * time.Millisecond
 
 func safeUser(u string) string {
-	if deskNameRE.MatchString(u) {
+	if deskNameRE().MatchString(u) {
 		return u
 	}
 	return "desk-1"

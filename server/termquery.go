@@ -77,16 +77,18 @@ func (in *deskInput) Read(p []byte) (int, error) {
 }
 
 var (
-	answerBgRE  = regexp.MustCompile(`\x1b\]11;rgb:([0-9a-fA-F]{1,4})/([0-9a-fA-F]{1,4})/([0-9a-fA-F]{1,4})(?:\x07|\x1b\\)`)
-	answerDA1RE = regexp.MustCompile(`\x1b\[\?[0-9;]*c`)
+	answerBgRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`\x1b\]11;rgb:([0-9a-fA-F]{1,4})/([0-9a-fA-F]{1,4})/([0-9a-fA-F]{1,4})(?:\x07|\x1b\\)`)
+	})
+	answerDA1RE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\x1b\[\?[0-9;]*c`) })
 )
 
 func stripAnswers(b []byte) []byte {
 	if !strings.Contains(string(b), "\x1b") {
 		return b
 	}
-	b = answerBgRE.ReplaceAll(b, nil)
-	return answerDA1RE.ReplaceAll(b, nil)
+	b = answerBgRE().ReplaceAll(b, nil)
+	return answerDA1RE().ReplaceAll(b, nil)
 }
 
 // queryBackground asks the desk's terminal for its background colour and
@@ -100,7 +102,7 @@ func (in *deskInput) queryBackground(out io.Writer) (dark, known bool) {
 	timer := time.NewTimer(terminalQueryTimeout)
 	defer timer.Stop()
 	var got []byte
-	for !answerDA1RE.Match(got) {
+	for !answerDA1RE().Match(got) {
 		select {
 		case chunk, ok := <-in.ch:
 			if !ok {
@@ -118,7 +120,7 @@ func (in *deskInput) queryBackground(out io.Writer) (dark, known bool) {
 }
 
 func backgroundOf(b []byte) (dark, known bool) {
-	m := answerBgRE.FindSubmatch(b)
+	m := answerBgRE().FindSubmatch(b)
 	if m == nil {
 		return true, false
 	}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kycdesk/kycdesk/providers"
@@ -372,17 +373,17 @@ func cleanURL(u string) string {
 }
 
 var (
-	plainSHA256 = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
-	phoneLike   = regexp.MustCompile(`^\+?[0-9][0-9 ()./-]{5,}[0-9]$`)
+	plainSHA256 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-fA-F]{64}$`) })
+	phoneLike   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\+?[0-9][0-9 ()./-]{5,}[0-9]$`) })
 )
 
 // cleanCustomer is an imported customer under today's rules.
 func cleanCustomer(key []byte, c string) string {
 	c = cleanLine(c, 200)
 	switch {
-	case plainSHA256.MatchString(c):
+	case plainSHA256().MatchString(c):
 		return legacyCustomer(customerKey(key), c)
-	case phoneLike.MatchString(c):
+	case phoneLike().MatchString(c):
 		return providers.MaskPhone(c)
 	}
 	return c

@@ -363,10 +363,12 @@ func RegisterBackend(kind string, b Backend) {
 	backends[kind] = b
 }
 
-var urlScheme = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
+var urlScheme = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`) })
 
 // keywordDSN matches a libpq keyword/value connection string.
-var keywordDSN = regexp.MustCompile(`(^|\s)(host|hostaddr|port|dbname|user|password|sslmode)=`)
+var keywordDSN = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(^|\s)(host|hostaddr|port|dbname|user|password|sslmode)=`)
+})
 
 // StoreKind tells which store a URL names and what the backend gets:
 // "" or a file path → "sqlite" (a path, "" for the default one);
@@ -386,14 +388,14 @@ func StoreKind(u string) (kind, target string, err error) {
 		}
 		return "sqlite", p, nil
 	}
-	if m := urlScheme.FindStringSubmatch(u); m != nil {
+	if m := urlScheme().FindStringSubmatch(u); m != nil {
 		switch strings.ToLower(m[1]) {
 		case "postgres", "postgresql":
 			return "postgres", u, nil
 		}
 		return "", "", fmt.Errorf("%s: unknown kind of store %q (use a file path, sqlite:PATH or postgres://…)", RedactURL(u), m[1])
 	}
-	if keywordDSN.MatchString(u) {
+	if keywordDSN().MatchString(u) {
 		// A libpq keyword string (host=… password=…), not a file name:
 		// refused before it becomes one, and never echoed.
 		return "", "", errors.New("the store looks like a PostgreSQL keyword string (host=… dbname=…): give it as postgres://USER:PASSWORD@HOST:PORT/DB")
@@ -433,7 +435,7 @@ const openTimeout = 2 * time.Minute
 func RedactURL(u string) string {
 	p, err := url.Parse(u)
 	if err != nil || p.Scheme == "" {
-		if i := strings.Index(u, "@"); i >= 0 && urlScheme.MatchString(u) {
+		if i := strings.Index(u, "@"); i >= 0 && urlScheme().MatchString(u) {
 			// Not parseable, but it may hold user:password@: drop it all.
 			return u[:strings.Index(u, "://")+3] + "xxxxx" + u[i:]
 		}

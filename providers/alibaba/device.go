@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/kycdesk/kycdesk/providers"
 )
@@ -37,16 +38,16 @@ const (
 )
 
 var (
-	mobileUA  = regexp.MustCompile(`(?i)Android|iPhone|iPad|iPod|Mobile|HarmonyOS`)
-	androidV  = regexp.MustCompile(`Android (\d+)`)
-	iosV      = regexp.MustCompile(`(?:iPhone|CPU) OS (\d+)(?:_(\d+))?`)
-	chromeV   = regexp.MustCompile(`(?:Chrome|CriOS)/(\d+)`)
-	firefoxV  = regexp.MustCompile(`(?:Firefox|FxiOS)/(\d+)`)
-	iosOthers = regexp.MustCompile(`CriOS|FxiOS|EdgiOS`)
+	mobileUA  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)Android|iPhone|iPad|iPod|Mobile|HarmonyOS`) })
+	androidV  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`Android (\d+)`) })
+	iosV      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:iPhone|CPU) OS (\d+)(?:_(\d+))?`) })
+	chromeV   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:Chrome|CriOS)/(\d+)`) })
+	firefoxV  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:Firefox|FxiOS)/(\d+)`) })
+	iosOthers = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`CriOS|FxiOS|EdgiOS`) })
 )
 
 // MobileBrowser reports whether a User-Agent is a phone's or tablet's.
-func MobileBrowser(ua string) bool { return mobileUA.MatchString(ua) }
+func MobileBrowser(ua string) bool { return mobileUA().MatchString(ua) }
 
 // DeviceTypeOf is the deviceType a MetaInfo names, "" when it names none.
 func DeviceTypeOf(metaInfo string) string { return strings.ToLower(metaDeviceType(metaInfo)) }
@@ -72,23 +73,23 @@ func BrowserProblem(ua string) string {
 	case ua == "":
 		return "the browser does not say what it is"
 	}
-	if m := androidV.FindStringSubmatch(ua); m != nil && atoi(m[1]) < 5 {
+	if m := androidV().FindStringSubmatch(ua); m != nil && atoi(m[1]) < 5 {
 		return "Android " + m[1] + " is older than Android 5"
 	}
-	if m := iosV.FindStringSubmatch(ua); m != nil && strings.Contains(ua, "like Mac OS X") {
+	if m := iosV().FindStringSubmatch(ua); m != nil && strings.Contains(ua, "like Mac OS X") {
 		major, minor := atoi(m[1]), atoi(m[2])
 		if major < 11 {
 			return "iOS " + m[1] + " is older than iOS 11"
 		}
-		if iosOthers.MatchString(ua) && (major < 14 || major == 14 && minor < 3) {
+		if iosOthers().MatchString(ua) && (major < 14 || major == 14 && minor < 3) {
 			return "Chrome, Firefox and Edge on iOS need iOS 14.3 or later (use Safari)"
 		}
 		return ""
 	}
-	if m := chromeV.FindStringSubmatch(ua); m != nil && atoi(m[1]) < 60 {
+	if m := chromeV().FindStringSubmatch(ua); m != nil && atoi(m[1]) < 60 {
 		return "Chrome " + m[1] + " is older than Chrome 60"
 	}
-	if m := firefoxV.FindStringSubmatch(ua); m != nil && atoi(m[1]) < 58 {
+	if m := firefoxV().FindStringSubmatch(ua); m != nil && atoi(m[1]) < 58 {
 		return "Firefox " + m[1] + " is older than Firefox 58"
 	}
 	return ""

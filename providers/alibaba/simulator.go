@@ -600,7 +600,8 @@ func (s *Simulator) checkResult(w http.ResponseWriter, r *http.Request, p map[st
 
 // ---- customer page ----
 
-var simPage = template.Must(template.New("page").Parse(`<!doctype html>
+var simPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{{.Title}} · Alibaba Cloud ID Verification (sandbox)</title>
@@ -640,6 +641,7 @@ small{color:#57606a}code{word-break:break-all}.risk{background:#fff8c5;border-ra
 {{end}}
 </main></body></html>
 `))
+})
 
 type simPageData struct {
 	Title, Message, ReturnURL                string
@@ -663,7 +665,7 @@ func (s *Simulator) renderPage(w http.ResponseWriter, status int, d simPageData)
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	simPage.Execute(w, d)
+	simPage().Execute(w, d)
 }
 
 // pageError returns the provider-like error page for an unusable link

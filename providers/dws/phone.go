@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/nyaruka/phonenumbers"
@@ -24,7 +25,7 @@ import (
 const maxPhoneInput = 64
 
 // wireForm is "{countryCode}-{number}" as typed (the seed's own form).
-var wireForm = regexp.MustCompile(`^\+?([1-9][0-9]{0,2})-([0-9]+)$`)
+var wireForm = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\+?([1-9][0-9]{0,2})-([0-9]+)$`) })
 
 // NormalizePhone turns what an operator types into the seed's identityValue
 // form "{countryCode}-{national significant number}".
@@ -69,7 +70,7 @@ func normalizePhone(input, defaultRegion string) (string, []providers.FieldError
 		return "", nil, errors.New(msg)
 	}
 	plus := strings.HasPrefix(s, "+")
-	if m := wireForm.FindStringSubmatch(s); m != nil {
+	if m := wireForm().FindStringSubmatch(s); m != nil {
 		// The seed's own form. Without "+" and with a default country it
 		// may also be a national number ("212-5551234" in the US is not
 		// Morocco); the wire reading wins when it is a possible number.

@@ -122,7 +122,7 @@ func FuzzNormalizePhone(f *testing.F) {
 			}
 			return
 		}
-		if !wireForm.MatchString(wire) || strings.HasPrefix(wire, "+") {
+		if !wireForm().MatchString(wire) || strings.HasPrefix(wire, "+") {
 			t.Fatalf("NormalizePhone(%q, %q) = %q: not the wire form", in, region, wire)
 		}
 		if n := len(strings.ReplaceAll(wire, "-", "")); n > 17 {

@@ -383,10 +383,10 @@ func (s *Simulator) checkSignature(r *http.Request, clientID string, body []byte
 	return ""
 }
 
-var epochMillis = regexp.MustCompile(`^[0-9]{13}$`)
+var epochMillis = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{13}$`) })
 
 func simValidTime(v string) bool {
-	if epochMillis.MatchString(v) {
+	if epochMillis().MatchString(v) {
 		return true
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.000Z0700", "2006-01-02T15:04:05Z0700"} {
@@ -483,7 +483,7 @@ func (s *Simulator) full() answer {
 	return s.reply(StatusUnknown, CodeRequestTrafficExceedLimit, "Request traffic exceeds the limit: the sandbox holds as many authentications as it keeps.", nil)
 }
 
-var simPhone = regexp.MustCompile(`^([1-9][0-9]{0,2})-([0-9]{4,14})$`)
+var simPhone = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([1-9][0-9]{0,2})-([0-9]{4,14})$`) })
 
 func (s *Simulator) initAuthentication(r *http.Request, clientID string, body []byte, f map[string]string) answer {
 	id := f["authenticationRequestId"]
@@ -513,7 +513,7 @@ func (s *Simulator) initAuthentication(r *http.Request, clientID string, body []
 			return s.fail(CodeParamIllegal, "Illegal parameters exist: identityValue is required.")
 		}
 		number := f["identityValue"]
-		m := simPhone.FindStringSubmatch(number)
+		m := simPhone().FindStringSubmatch(number)
 		if m == nil {
 			return s.fail(CodeInvalidPhoneNumber, "Invalid phone number: the format is {countryCode}-{number}, e.g. 1-4154567899.")
 		}
@@ -774,7 +774,8 @@ func simPublicKey(text string) (*rsa.PublicKey, error) {
 	return rk, nil
 }
 
-var inboxTemplate = template.Must(template.New("inbox").Parse(`<!doctype html>
+var inboxTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("inbox").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>DWS sandbox — SMS inbox</title>
@@ -798,6 +799,7 @@ Codes are valid for {{.TTL}}; {{.Attempts}} wrong codes lock an authentication; 
 <p>For example +60 12 345 {{.U1}}. More than {{.InitLimit}} new authentications for one number within {{.InitWindow}} are refused with TIMES_EXCEED_LIMIT. The same list as JSON: <a href="inbox.json">inbox.json</a>.</p>
 </body></html>
 `))
+})
 
 func (s *Simulator) inboxPage(w http.ResponseWriter, r *http.Request) {
 	type row struct {
@@ -814,7 +816,7 @@ func (s *Simulator) inboxPage(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	_ = inboxTemplate.Execute(w, map[string]any{
+	_ = inboxTemplate().Execute(w, map[string]any{
 		"Rows": rows, "TTL": SimCodeTTL.String(), "Attempts": SimMaxAttempts, "Resend": SimResendInterval.String(), "Sends": SimMaxSends,
 		"U1": SandboxSuffixUnknownOnce, "U": SandboxSuffixAlwaysUnknown, "S503": SandboxSuffixUnavailableOnce,
 		"PF": SandboxSuffixProcessFail, "AD": SandboxSuffixAccessDenied,

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/kycdesk/kycdesk/providers"
@@ -66,10 +67,10 @@ var envFields = []struct {
 	{"operateEntrance", "Operate entrance", "The entrance the customer came through (the initAuthentication page's example: \"DWS\").", "DWS", nil, nil, ""},
 }
 
-var languageTag = regexp.MustCompile(`^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$`)
+var languageTag = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$`) })
 
 func checkLanguage(v string) error {
-	if !languageTag.MatchString(v) {
+	if !languageTag().MatchString(v) {
 		return errors.New("must be a language tag such as en-US or en-PH")
 	}
 	return nil

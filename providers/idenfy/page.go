@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/biter777/countries"
@@ -34,7 +35,8 @@ button{font-family:inherit;width:100%;font-size:1rem;font-weight:600;border:0;bo
 a.button{display:block;text-align:center;background:#1a5cff;color:#fff;border-radius:.6rem;padding:.85rem;text-decoration:none;font-weight:600}
 `
 
-var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
+var pageTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
@@ -64,8 +66,10 @@ var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
 </dl></section>
 </main></body></html>
 `))
+})
 
-var doneTmpl = template.Must(template.New("done").Parse(`<!doctype html>
+var doneTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("done").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
@@ -81,8 +85,10 @@ var doneTmpl = template.Must(template.New("done").Parse(`<!doctype html>
 </section>
 </main></body></html>
 `))
+})
 
-var errorTmpl = template.Must(template.New("error").Parse(`<!doctype html>
+var errorTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("error").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
@@ -97,6 +103,7 @@ var errorTmpl = template.Must(template.New("error").Parse(`<!doctype html>
 </section>
 </main></body></html>
 `))
+})
 
 type pageAction struct{ Path, Label, Class string }
 

@@ -779,7 +779,7 @@ func errPage(w http.ResponseWriter, status int, title, message string) {
 	w.Header().Set("Content-Security-Policy", pageCSP)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = errorTmpl.Execute(w, map[string]any{"Title": title, "Message": message, "Status": status})
+	_ = errorTmpl().Execute(w, map[string]any{"Title": title, "Message": message, "Status": status})
 }
 
 // lookupForPage finds an ACTIVE session by token, answering an error page
@@ -823,7 +823,7 @@ func (s *simulator) handlePage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", pageCSP)
 	w.Header().Set("Cache-Control", "no-store")
-	_ = pageTmpl.Execute(w, s.pageData(sess, now))
+	_ = pageTmpl().Execute(w, s.pageData(sess, now))
 }
 
 func (s *simulator) handleAction(w http.ResponseWriter, r *http.Request) {
@@ -855,7 +855,7 @@ func (s *simulator) handleAction(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", pageCSP)
 	w.Header().Set("Cache-Control", "no-store")
-	_ = doneTmpl.Execute(w, doneData(sess))
+	_ = doneTmpl().Execute(w, doneData(sess))
 }
 
 // decide moves the session to the page's outcome with plausible results

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 //go:embed *.sql
@@ -56,8 +57,8 @@ const Table = `CREATE TABLE IF NOT EXISTS schema_migrations (
     applied_at BIGINT NOT NULL
 )`
 
-var fileName = regexp.MustCompile(`^(\d{4})_[a-z0-9_]+\.sql$`)
-var token = regexp.MustCompile(`\{\{([a-z_]+)\}\}`)
+var fileName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\d{4})_[a-z0-9_]+\.sql$`) })
+var token = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{\{([a-z_]+)\}\}`) })
 
 // List returns d's migrations in version order.
 func (d Dialect) List() ([]Migration, error) {
@@ -68,7 +69,7 @@ func (d Dialect) List() ([]Migration, error) {
 	sort.Strings(names)
 	var out []Migration
 	for _, name := range names {
-		m := fileName.FindStringSubmatch(name)
+		m := fileName().FindStringSubmatch(name)
 		if m == nil {
 			return nil, fmt.Errorf("migration %s: the name is not NNNN_words.sql", name)
 		}
@@ -81,7 +82,7 @@ func (d Dialect) List() ([]Migration, error) {
 			return nil, err
 		}
 		var missing []string
-		text := token.ReplaceAllStringFunc(string(b), func(t string) string {
+		text := token().ReplaceAllStringFunc(string(b), func(t string) string {
 			k := t[2 : len(t)-2]
 			r, ok := d.tokens[k]
 			if !ok {
