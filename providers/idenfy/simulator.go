@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"net/url"
@@ -22,6 +21,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/biter777/countries"
+	"github.com/kycdesk/kycdesk/internal/jsonw"
 	"github.com/kycdesk/kycdesk/providers"
 )
 
@@ -167,7 +167,7 @@ func (s *simulator) now() time.Time { return s.opts.Clock() }
 
 // writeJSON answers with a JSON body.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	b, err := jsonw.Append(make([]byte, 0, 1024), v) // encoding/json's bytes, without its reflection
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`{"identifier":"INTERNAL_ERROR","message":"Internal error."}`)
 	}
@@ -528,27 +528,44 @@ func checkTokenRequest(req map[string]any) (identifier, message string) {
 
 const tokenAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
+// randomString draws n characters of alphabet uniformly from crypto/rand,
+// one read for all of them: bytes at or above the largest multiple of the
+// alphabet's length are rejected, so that every character is as likely.
 func randomString(n int, alphabet string) string {
-	b := make([]byte, n)
-	max := big.NewInt(int64(len(alphabet)))
-	for i := range b {
-		x, err := rand.Int(rand.Reader, max)
-		if err != nil {
+	limit := 256 - 256%len(alphabet)
+	out := make([]byte, 0, n)
+	var buf [64]byte
+	for len(out) < n {
+		if _, err := rand.Read(buf[:]); err != nil {
 			panic(err) // crypto/rand never fails on supported platforms
 		}
-		b[i] = alphabet[x.Int64()]
+		for _, b := range buf {
+			if int(b) < limit && len(out) < n {
+				out = append(out, alphabet[int(b)%len(alphabet)])
+			}
+		}
 	}
-	return string(b)
+	return string(out)
 }
 
 func newUUID() string {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
 		panic(err)
 	}
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], b[10:16])
+	return string(out[:])
 }
 
 func (s *simulator) publicBase(r *http.Request) string {
@@ -563,6 +580,12 @@ func (s *simulator) publicBase(r *http.Request) string {
 }
 
 // --- handlers ---
+
+// prefilledFields are the request fields that prefill the customer's
+// data, with the tag the session records for each.
+var prefilledFields = []struct{ field, tag string }{
+	{"firstName", "NAME"}, {"lastName", "SURNAME"}, {"dateOfBirth", "DATE_OF_BIRTH"},
+}
 
 func (s *simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 	if !s.authorized(w, r) {
@@ -621,9 +644,9 @@ func (s *simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 		i, _ := n.Int64()
 		sess.sessionLength = time.Duration(i) * time.Second
 	}
-	for field, tag := range map[string]string{"firstName": "NAME", "lastName": "SURNAME", "dateOfBirth": "DATE_OF_BIRTH"} {
-		if req[field] != nil {
-			sess.prefilled = append(sess.prefilled, tag)
+	for _, f := range prefilledFields {
+		if req[f.field] != nil {
+			sess.prefilled = append(sess.prefilled, f.tag)
 		}
 	}
 	sess.successURL, _ = req["successUrl"].(string)
@@ -657,55 +680,14 @@ func (s *simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	s.logf("token issued: scanRef=%s clientId=%q tokenType=%s expires in %s", sess.scanRef, sess.clientID, sess.tokenType, sess.expiry)
 
-	// The answer echoes every request field with the defaults filled in
-	// [002], plus the issued values.
-	resp := map[string]any{}
-	for k, v := range req {
-		resp[k] = v
+	b, err := appendTokenAnswer(make([]byte, 0, 2048), req, sess, redirect)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"identifier": "INTERNAL_ERROR", "message": "Internal error."})
+		return
 	}
-	docs := append([]string(nil), sess.documents...)
-	allowedKey := "ALL"
-	if sess.country != "" {
-		allowedKey = sess.country
-	}
-	for k, v := range map[string]any{
-		"message":          "Token created successfully",
-		"authToken":        sess.authToken,
-		"scanRef":          sess.scanRef,
-		"clientId":         sess.clientID,
-		"personScanRef":    sess.clientID,
-		"locale":           sess.locale,
-		"showInstructions": sess.showInstructions,
-		"expiryTime":       int64(sess.expiry / time.Second),
-		"sessionLength":    int64(sess.sessionLength / time.Second),
-		"documents":        docs,
-		"allowedDocuments": map[string][]string{allowedKey: docs},
-		"tokenType":        sess.tokenType,
-		"redirectUrl":      redirect,
-	} {
-		resp[k] = v
-	}
-	for _, k := range []string{"firstName", "lastName", "nationality"} {
-		if v, ok := req[k].(string); ok {
-			resp[k] = strings.ToUpper(v) // uppercased by iDenfy [002]
-		}
-	}
-	for _, k := range []string{"firstName", "lastName", "successUrl", "errorUrl", "unverifiedUrl", "callbackUrl",
-		"country", "dateOfBirth", "dateOfExpiry", "dateOfIssue", "nationality", "personalNumber", "documentNumber",
-		"sex", "address", "externalRef", "additionalSteps", "additionalData", "questionnaire", "riskAssessmentProfile"} {
-		if _, ok := resp[k]; !ok {
-			resp[k] = nil
-		}
-	}
-	if _, ok := resp["utilityBill"]; !ok {
-		resp["utilityBill"] = false
-	}
-	if sess.digitString != "" {
-		resp["digitString"] = sess.digitString
-	} else {
-		resp["digitString"] = nil
-	}
-	writeJSON(w, http.StatusCreated, resp)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusCreated)
+	_, _ = w.Write(b)
 }
 
 // refresh expires an ACTIVE session whose time is up. Call with mu held.

@@ -1,0 +1,90 @@
+package idenfy
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+// tokenAnswerMap is the answer as the simulator built it before
+// appendTokenAnswer: a map marshalled by encoding/json. The two must write
+// the same bytes.
+func tokenAnswerMap(req map[string]any, sess *simSession, redirect string) map[string]any {
+	resp := map[string]any{}
+	for k, v := range req {
+		resp[k] = v
+	}
+	docs := append([]string(nil), sess.documents...)
+	allowedKey := "ALL"
+	if sess.country != "" {
+		allowedKey = sess.country
+	}
+	for k, v := range map[string]any{
+		"message": "Token created successfully", "authToken": sess.authToken, "scanRef": sess.scanRef,
+		"clientId": sess.clientID, "personScanRef": sess.clientID, "locale": sess.locale,
+		"showInstructions": sess.showInstructions, "expiryTime": int64(sess.expiry / time.Second),
+		"sessionLength": int64(sess.sessionLength / time.Second), "documents": docs,
+		"allowedDocuments": map[string][]string{allowedKey: docs}, "tokenType": sess.tokenType, "redirectUrl": redirect,
+	} {
+		resp[k] = v
+	}
+	for _, k := range []string{"firstName", "lastName", "nationality"} {
+		if v, ok := req[k].(string); ok {
+			resp[k] = strings.ToUpper(v)
+		}
+	}
+	for _, k := range tokenNullFields {
+		if _, ok := resp[k]; !ok {
+			resp[k] = nil
+		}
+	}
+	if _, ok := resp["utilityBill"]; !ok {
+		resp["utilityBill"] = false
+	}
+	if sess.digitString != "" {
+		resp["digitString"] = sess.digitString
+	} else {
+		resp["digitString"] = nil
+	}
+	return resp
+}
+
+func TestTokenAnswerAsMap(t *testing.T) {
+	bodies := []string{
+		`{"clientId":"c"}`,
+		`{"clientId":"tp-1","firstName":"jonas <&>","lastName":"ž\u2028","nationality":"lt","country":"lt","utilityBill":true}`,
+		`{"clientId":"c","documents":["PASSPORT"],"expiryTime":600,"sessionLength":300,"locale":"de","tokenType":"DOCUMENT",
+		  "additionalData":{"b":1.50,"a":[1,"x",null]},"zzz":"after","AAA":"before","generateDigitString":true,"showInstructions":false,
+		  "callbackUrl":"https://example.test/cb?a=1&b=2","externalRef":"x\"y\\z","dateOfBirth":"1990-01-02"}`,
+		`{"clientId":"c","firstName":42,"utilityBill":null,"questionnaire":"q","riskAssessmentProfile":"r"}`,
+	}
+	for _, body := range bodies {
+		dec := json.NewDecoder(strings.NewReader(body))
+		dec.UseNumber()
+		var req map[string]any
+		if err := dec.Decode(&req); err != nil {
+			t.Fatal(err)
+		}
+		sess := &simSession{authToken: "TOKEN", scanRef: "0000-ref", clientID: req["clientId"].(string), tokenType: "IDENTIFICATION",
+			locale: "en", documents: []string{"ID_CARD", "PASSPORT"}, expiry: time.Hour, sessionLength: 30 * time.Minute, showInstructions: true}
+		if c, ok := req["country"].(string); ok {
+			sess.country = strings.ToUpper(c)
+		}
+		if req["generateDigitString"] == true {
+			sess.digitString = "01234567"
+		}
+		for _, docs := range [][]string{sess.documents, {"PASSPORT"}, nil} {
+			sess.documents = docs
+			want, err := json.Marshal(tokenAnswerMap(req, sess, "http://127.0.0.1:1/redirect?authToken=TOKEN"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := appendTokenAnswer(nil, req, sess, "http://127.0.0.1:1/redirect?authToken=TOKEN")
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("%s (documents %v):\n got %s %v\nwant %s", body, docs, got, err, want)
+			}
+		}
+	}
+}
