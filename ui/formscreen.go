@@ -83,7 +83,7 @@ func (f *formModel) Keys() help.KeyMap {
 	// The form draws its own field keys (enter, tab…) and errors in its
 	// footer line; ours adds the console's.
 	k := f.ctx.Keys
-	return bindings{short: []key.Binding{forms.DocKey, k.Back, k.Quit}, extra: f.form.KeyBinds()}
+	return bindings{short: []key.Binding{forms.DocKey, k.Back, k.Quit}, more: f.form.KeyBinds}
 }
 
 func (f *formModel) Update(msg tea.Msg) tea.Cmd {

@@ -48,10 +48,20 @@ func newKeyMap() keyMap {
 	}
 }
 
-// bindings is a help.KeyMap over a fixed list.
-type bindings struct{ short, extra []key.Binding }
+// bindings is a help.KeyMap over a fixed list. more, when set, adds the
+// full help's extra keys when it is drawn: a form's key bindings are
+// built afresh on each call, and the footer asks for the short help after
+// every message (issue 18).
+type bindings struct {
+	short, extra []key.Binding
+	more         func() []key.Binding
+}
 
 func (b bindings) ShortHelp() []key.Binding { return b.short }
 func (b bindings) FullHelp() [][]key.Binding {
-	return [][]key.Binding{b.short, b.extra}
+	extra := b.extra
+	if b.more != nil {
+		extra = append(extra[:len(extra):len(extra)], b.more()...)
+	}
+	return [][]key.Binding{b.short, extra}
 }

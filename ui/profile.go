@@ -109,7 +109,7 @@ func (p *profileModel) SetSize(w, h int) tea.Cmd {
 
 func (p *profileModel) Keys() help.KeyMap {
 	k := p.ctx.Keys
-	return bindings{short: []key.Binding{k.Launch, k.Review, forms.DocKey, k.Back, k.Quit}, extra: p.form.KeyBinds()}
+	return bindings{short: []key.Binding{k.Launch, k.Review, forms.DocKey, k.Back, k.Quit}, more: p.form.KeyBinds}
 }
 
 // typed splits the form's values into the asked fields and the label.

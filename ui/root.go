@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -404,7 +405,7 @@ func (m *Model) footerLines() []string {
 	// changed: Update asks for its height after every message (issue 18:
 	// a quarter of a 300-desk server's CPU went to drawing it anew).
 	var id strings.Builder
-	fmt.Fprintf(&id, "%d\x00", w)
+	id.WriteString(strconv.Itoa(w) + "\x00")
 	for _, k := range m.page().Keys().ShortHelp() {
 		if k.Enabled() {
 			id.WriteString(k.Help().Key + "\x01" + k.Help().Desc + "\x00")
