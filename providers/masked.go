@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 )
 
 // MaskSecrets replaces every secret (and its URL-escaped form) in s.
@@ -128,4 +129,22 @@ func (m maskedChallenger) Trigger(ctx context.Context, l *Launch) (*Challenge, e
 func (m maskedChallenger) Verify(ctx context.Context, l *Launch, code string) (*Status, error) {
 	st, err := m.ch.Verify(ctx, l, code)
 	return m.status(st), m.err(err)
+}
+
+// SandboxSMS asks the wrapped client's sandbox for l's code again, when it
+// can (SandboxSMS); l's challenge unchanged otherwise.
+func (m maskedChallenger) SandboxSMS(ctx context.Context, l *Launch) (*Challenge, time.Time, error) {
+	sc, ok := m.ch.(SandboxSMS)
+	if !ok || l == nil {
+		return challengeOf(l), time.Time{}, nil
+	}
+	ch, at, err := sc.SandboxSMS(ctx, l)
+	return ch, at, m.err(err)
+}
+
+func challengeOf(l *Launch) *Challenge {
+	if l == nil {
+		return nil
+	}
+	return l.Challenge
 }

@@ -46,6 +46,52 @@ func (r *resultModel) verify(code string) tea.Cmd {
 	}
 }
 
+// sandboxSMSMsg is the code a sandbox "sent" for a reopened session.
+type sandboxSMSMsg struct {
+	gen       int
+	challenge *providers.Challenge
+	sentAt    time.Time
+}
+
+// askSandboxSMS asks the sandbox again for the code it sent, when a
+// pending sandbox session's code screen is reopened from the store (which
+// never keeps the code): the screen then shows the simulated SMS as the
+// first launch did. Nothing is asked in live mode.
+func (r *resultModel) askSandboxSMS() tea.Cmd {
+	c := r.launch.Challenge
+	if c == nil || !c.Triggered || c.SandboxCode != "" || r.state.Final() || !r.ctx.sandboxCodeShown(c) || r.follow.Mode != providers.ModeSandbox {
+		return nil
+	}
+	gen, f := r.gen, r.follow
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		ch, at, ok, _ := f.SandboxSMS(ctx) // nothing to show when the sandbox cannot say
+		if !ok {
+			return nil
+		}
+		return sandboxSMSMsg{gen: gen, challenge: ch, sentAt: at}
+	}
+}
+
+// gotSandboxSMS shows the code the sandbox says it sent, unless a new
+// one was sent from this screen since.
+func (r *resultModel) gotSandboxSMS(msg sandboxSMSMsg) {
+	c := r.launch.Challenge
+	if msg.gen != r.gen || c == nil || c.SandboxCode != "" || msg.challenge == nil {
+		return
+	}
+	cp := *c
+	cp.SandboxCode = msg.challenge.SandboxCode
+	if !msg.challenge.CodeExpires.IsZero() {
+		cp.CodeExpires = msg.challenge.CodeExpires
+	}
+	r.launch.Challenge = &cp
+	if r.sentAt.IsZero() && !msg.sentAt.IsZero() {
+		r.sentAt = msg.sentAt
+	}
+}
+
 // challengeView draws the code screen: the phone, the code's age and
 // lifetime, the sandbox's simulated SMS, the field, then the references.
 func (r resultModel) challengeView() string {

@@ -136,6 +136,9 @@ func (r *resultModel) init() tea.Cmd {
 			cmds = append(cmds, r.trigger())
 		default:
 			cmds = append(cmds, r.input.Focus())
+			if r.reopened {
+				cmds = append(cmds, r.askSandboxSMS())
+			}
 		}
 	} else if !r.state.Final() {
 		// Followed by the desk, not by this screen: it goes on after the
@@ -283,6 +286,9 @@ func (r *resultModel) Update(msg tea.Msg) tea.Cmd {
 		}
 		r.lastErr = ""
 		r.setState(msg.status)
+		return nil
+	case sandboxSMSMsg:
+		r.gotSandboxSMS(msg)
 		return nil
 	case challengeMsg:
 		if msg.gen != r.gen {

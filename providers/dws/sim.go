@@ -209,6 +209,7 @@ func (s *Simulator) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /ams/", s.methodNotSupported)
 	mux.HandleFunc("GET "+SimPagePath+"{$}", s.inboxPage)
 	mux.HandleFunc("GET "+SimPagePath+"inbox.json", s.inboxJSON)
+	mux.HandleFunc("GET "+SimSMSPath, s.smsFor)
 }
 
 // Requests returns the requests received so far, at most the last 1000 (a testing hook).
