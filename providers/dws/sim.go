@@ -41,6 +41,7 @@ import (
 //	GET  /ams/                    F METHOD_NOT_SUPPORTED (HTTP 405)
 //	GET  /sandbox/dws/            the "SMS inbox" page: masked number → code
 //	GET  /sandbox/dws/inbox.json  the same as JSON
+//	GET  /sandbox/dws/sms.json    the newest code for ?authenticationId= (sandboxsms.go)
 //
 // What it checks, in order: Client-Id (INVALID_CLIENT, unsigned), the path
 // matching the client id (SANDBOX_ ids use /ams/sandbox/api; INVALID_API),
