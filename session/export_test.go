@@ -14,7 +14,21 @@ import (
 // that come back, most sessions final, some failed, a few of unknown
 // outcome, the newest still pending. The benchmarks' history.
 func (d *DB) Synthesize(ctx context.Context, n int, end time.Time) error {
-	const every = 30 * time.Second // one launch every 30 s: a year is a million
+	return d.synthesize(ctx, n, end, false)
+}
+
+// SynthesizePending adds n sandbox iDenfy sessions launched in the last
+// n/10 seconds and all still pending, as bursts of desks whose customers
+// never answered leave them (the database of the two-serves stall).
+func (d *DB) SynthesizePending(ctx context.Context, n int, end time.Time) error {
+	return d.synthesize(ctx, n, end, true)
+}
+
+func (d *DB) synthesize(ctx context.Context, n int, end time.Time, pending bool) error {
+	every := 30 * time.Second // one launch every 30 s: a year is a million
+	if pending {
+		every = 100 * time.Millisecond
+	}
 	start := end.Add(-time.Duration(n) * every)
 	rng := rand.New(rand.NewPCG(1, uint64(n)))
 	hex := func(k int) string {
@@ -30,11 +44,17 @@ func (d *DB) Synthesize(ctx context.Context, n int, end time.Time) error {
 			at := normTime(start.Add(time.Duration(i) * every))
 			provider := [...]string{"idenfy", "alibaba", "dws"}[i%3]
 			mode := providers.ModeLive
-			if rng.IntN(5) == 0 {
+			if rng.IntN(5) == 0 || pending {
 				mode = providers.ModeSandbox
+			}
+			if pending {
+				provider = "idenfy"
 			}
 			customer := fmt.Sprintf("cust-%07d", rng.IntN(max(n/3, 1)))
 			id := encodeID(uint64(at.Unix())<<5 | uint64(rng.IntN(32)))
+			if pending {
+				id = encodeID(uint64(at.Unix())<<5 | uint64(i%32))
+			}
 			req := hex(32)
 			intent := &eventDoc{Provider: provider, Mode: mode, Endpoint: "https://api.example.test", Customer: customer,
 				Values:      []byte(fmt.Sprintf(`{"clientId":[%q],"locale":["en"],"requestId":[%q]}`, customer, req)),
@@ -50,12 +70,12 @@ func (d *DB) Synthesize(ctx context.Context, n int, end time.Time) error {
 				return err
 			}
 			var events []synthEvent
-			recent := i >= n-20
+			recent := i >= n-20 || pending
 			switch r := rng.IntN(100); {
-			case r < 5 && !recent:
+			case r < 5 && !recent && !pending:
 				events = append(events, synthEvent{EventOutcome, &eventDoc{Error: &errorDoc{Kind: providers.KindRejected, Code: "PROCESS_FAIL",
 					Message: "A general business failure occurred.", HTTPStatus: 200}}})
-			case r < 7 && !recent:
+			case r < 7 && !recent && !pending:
 				events = append(events, synthEvent{EventOutcome, &eventDoc{Error: &errorDoc{Kind: providers.KindUnknown, Code: "TIMEOUT",
 					Message: "no answer within 20s"}}})
 			default:

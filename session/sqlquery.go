@@ -121,6 +121,12 @@ func hasCustomers(q Query) bool {
 	return false
 }
 
+// ownNewest: q is a desk's own newest few (its desk or its operator),
+// without a filter's words.
+func ownNewest(q Query) bool {
+	return q.Desk != "" && q.Operator != "" && q.Limit > 0 && len(filterWords(q.Text)) == 0
+}
+
 // nums are the rows q selects, newest first, at most n (0: all). With
 // Customers, the text's matches and the customers' sessions are merged.
 func (d *DB) nums(ctx context.Context, q Query, n int) ([]int64, error) {
@@ -141,15 +147,33 @@ func (d *DB) nums(ctx context.Context, q Query, n int) ([]int64, error) {
 		}
 		return out, rows.Err()
 	}
-	out, err := get(false)
-	if err != nil || !hasCustomers(q) {
-		return out, err
+	var out []int64
+	var err error
+	if ownNewest(q) {
+		// The desk's newest and the operator's newest, each through its
+		// own index in order (0005), merged: one OR over both walked the
+		// history backwards for a desk with few sessions of its own.
+		byDesk, byOperator := q, q
+		byDesk.Operator, byOperator.Desk = "", ""
+		if out, err = d.nums(ctx, byDesk, n); err != nil {
+			return nil, err
+		}
+		more, err := d.nums(ctx, byOperator, n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, more...)
+	} else {
+		out, err = get(false)
+		if err != nil || !hasCustomers(q) {
+			return out, err
+		}
+		more, err := get(true)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, more...)
 	}
-	more, err := get(true)
-	if err != nil {
-		return nil, err
-	}
-	out = append(out, more...)
 	slices.SortFunc(out, func(a, b int64) int { return cmp.Compare(b, a) })
 	out = slices.Compact(out)
 	if n > 0 && len(out) > n {
@@ -177,7 +201,7 @@ func (d *DB) List(ctx context.Context, q Query) ([]*Session, error) {
 	if err := checkFilter(q); err != nil {
 		return nil, err
 	}
-	if hasCustomers(q) {
+	if hasCustomers(q) || ownNewest(q) {
 		nums, err := d.nums(ctx, q, q.Limit)
 		if err != nil {
 			return nil, d.failed(err)

@@ -161,6 +161,7 @@ func RunReport(t *testing.T, fresh func(t testing.TB) Target) {
 		kind, _, _ := session.StoreKind(tg.URL)
 		undo := []string{
 			"DROP TRIGGER sessions_report_insert", "DROP TRIGGER sessions_report_final",
+			"DROP INDEX sessions_desk_num", "DROP INDEX sessions_operator_num", // 0005
 			"DROP INDEX sessions_report", "DROP INDEX sessions_desk", "DROP INDEX sessions_operator",
 			"ALTER TABLE sessions DROP COLUMN operator", "ALTER TABLE sessions DROP COLUMN desk", "ALTER TABLE sessions DROP COLUMN final_at",
 			"DROP TABLE desk_state", "DELETE FROM schema_migrations WHERE version >= 3",

@@ -76,6 +76,7 @@ func Run(t *testing.T, fresh func(t testing.TB) Target) {
 		{"Status", testStatus},
 		{"Get", testGet},
 		{"Queries", testQueries},
+		{"OwnNewest", testOwnNewest},
 		{"FilterBounds", testFilterBounds},
 		{"DeskState", testDeskState},
 		{"PendingAndCounts", testPendingAndCounts},

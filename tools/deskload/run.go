@@ -335,6 +335,12 @@ func run(ctx context.Context, cfg *config, log io.Writer) (*report, error) {
 	}
 	rnd := mrand.New(mrand.NewPCG(cfg.seed, cfg.seed>>1|1))
 	run := "ld" + strconv.FormatUint(rnd.Uint64()%1e6, 36)
+	// Desks are named after the run: a desk name the store has seen comes
+	// back to the screen it was on (desk_state), so the desks of an
+	// earlier run on the same store would open on their last QR, not home
+	// (the "30 s stall" of two serves on a store earlier runs had filled).
+	// The clock, not the seed: a seeded run repeated on one store too.
+	deskTag := "d" + strconv.FormatInt(time.Now().UnixMilli()%1e10, 36)
 	steps := formSteps()
 	client := &http.Client{Timeout: cfg.wait}
 	rep := &report{Label: cfg.label, Mode: "peak", Flow: cfg.flow, Desks: cfg.desks, Servers: len(targets),
@@ -347,7 +353,7 @@ func run(ctx context.Context, cfg *config, log io.Writer) (*report, error) {
 	// launching one customer after another.
 	if cfg.baseline > 0 {
 		rec := &recorder{}
-		d := &desk{i: len(targets[0].signers) - 1, name: "desk-baseline", tgt: targets[0], cfg: cfg, rec: rec,
+		d := &desk{i: len(targets[0].signers) - 1, name: deskTag + "-base", tgt: targets[0], cfg: cfg, rec: rec,
 			rnd: mrand.New(mrand.NewPCG(rnd.Uint64(), 1)), run: run + "b", steps: steps}
 		err := d.connect()
 		if err == nil {
@@ -380,7 +386,7 @@ func run(ctx context.Context, cfg *config, log io.Writer) (*report, error) {
 	for i := range desks {
 		tgt := targets[i%len(targets)]
 		tgt.desks++
-		d := &desk{i: i / len(targets), name: "desk-" + strconv.Itoa(i), tgt: tgt, cfg: cfg, rec: rec,
+		d := &desk{i: i / len(targets), name: deskTag + "-" + strconv.Itoa(i), tgt: tgt, cfg: cfg, rec: rec,
 			rnd: mrand.New(mrand.NewPCG(rnd.Uint64(), uint64(i))), run: run, steps: steps}
 		desks[i] = d
 		<-tick.C
