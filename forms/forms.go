@@ -301,6 +301,11 @@ func (f *Form) SetSize(width, height int) tea.Cmd {
 		switch x := field.(type) {
 		case *huh.Input:
 			x.Description(summary)
+			if p.Generate == nil {
+				// The example cut to what the input shows, never to
+				// nothing.
+				x.Placeholder(Example(p, width-inputFrame-inputChrome))
+			}
 		case *huh.Text:
 			x.Description(summary)
 		case *huh.Select[string]:
@@ -419,19 +424,77 @@ func (f *Form) focusedKey() string {
 }
 
 // Summary is a field's one-line description: the first sentence of its
-// doc, cut to width with "…"; the rest is one key away (DocKey).
+// doc, cut to width with "…"; the rest is one key away (DocKey). An
+// abbreviation ("e.g. GB") does not end the sentence, and a cut never
+// leaves an example's "e.g." with nothing after it.
 func Summary(p providers.Param, width int) string {
-	s := p.Doc
-	if i := strings.Index(s, ". "); i >= 0 {
-		s = s[:i+1]
-	}
-	if width <= 1 {
+	s := firstSentence(p.Doc)
+	if width <= 1 || ansi.StringWidth(s) <= width {
 		return s
 	}
-	if ansi.StringWidth(s) > width {
-		s = ansi.Truncate(s, width-1, "") + "…"
+	return withoutDanglingExample(ansi.Truncate(s, width-1, "")) + "…"
+}
+
+// abbreviations end in a period without ending a sentence.
+var abbreviations = []string{"e.g.", "i.e.", "etc.", "vs.", "cf.", "approx.", "No."}
+
+// firstSentence is s up to its first ". " that is not an abbreviation's.
+func firstSentence(s string) string {
+	for from := 0; ; {
+		i := strings.Index(s[from:], ". ")
+		if i < 0 {
+			return s
+		}
+		end := from + i + 1 // after the period
+		abbr := false
+		for _, a := range abbreviations {
+			if strings.HasSuffix(s[:end], a) && (end == len(a) || s[end-len(a)-1] == ' ' || s[end-len(a)-1] == '(') {
+				abbr = true
+			}
+		}
+		if !abbr {
+			return s[:end]
+		}
+		from = end
+	}
+}
+
+// withoutDanglingExample drops an "e.g." (or "such as") that a cut left
+// with nothing after it, with the comma or parenthesis before it: the
+// example is absent rather than announced and empty.
+func withoutDanglingExample(s string) string {
+	t := strings.TrimRight(s, " ")
+	for _, a := range []string{"e.g.", "e.g", "e.", "such as", "for example", "i.e.", "i.e"} {
+		if strings.HasSuffix(t, " "+a) || strings.HasSuffix(t, "("+a) || t == a {
+			return strings.TrimRight(strings.TrimSuffix(t, a), " ,(;:")
+		}
 	}
 	return s
+}
+
+// An input's width as huh draws it: its frame (border, padding) and,
+// inside, the prompt "> " and the cell after the text.
+const (
+	inputFrame  = 2
+	inputChrome = 3
+)
+
+// Example is a field's placeholder: "e.g. " and its documented example,
+// cut with "…" to width (0: whole) but never to nothing; "" when the field
+// has no example or not one character of it fits.
+func Example(p providers.Param, width int) string {
+	ex := strings.TrimSpace(providers.SanitizeLine(p.Placeholder))
+	if ansi.StringWidth(ex) == 0 {
+		return ""
+	}
+	ph := "e.g. " + ex
+	if width <= 0 || ansi.StringWidth(ph) <= width {
+		return ph
+	}
+	if width < ansi.StringWidth("e.g. x…") {
+		return ""
+	}
+	return ansi.Truncate(ph, width-1, "") + "…"
 }
 
 // Label is a field's short plain title: its label (or wire name) and the
@@ -535,10 +598,7 @@ func (f *Form) field(p providers.Param, initial providers.Values) huh.Field {
 	case p.Kind == providers.KindJSON && len(p.Options) == 0:
 		v := initial.Get(p.Name)
 		f.single[p.Name] = &v
-		ph := ""
-		if p.Placeholder != "" {
-			ph = "e.g. " + p.Placeholder
-		}
+		ph := Example(p, 0)
 		return Themed(f.theme, huh.NewText()).Key(p.Name).Title(title).Description(desc).Lines(3).
 			Placeholder(ph).Value(f.single[p.Name]).
 			Validate(func(s string) error { return checkOne(p, s) })
@@ -549,10 +609,7 @@ func (f *Form) field(p providers.Param, initial providers.Values) huh.Field {
 			Validate(func(s string) error { return checkOne(p, s) })
 		// Placeholders are examples, said so: dimmed text that looks like a
 		// value is easy to take for one on a light theme.
-		ph := ""
-		if p.Placeholder != "" {
-			ph = "e.g. " + p.Placeholder
-		}
+		ph := Example(p, 0)
 		if p.Generate != nil {
 			ph = "generated if left empty"
 		}
@@ -567,7 +624,11 @@ func (f *Form) field(p providers.Param, initial providers.Values) huh.Field {
 			in.Suggestions(s)
 		}
 		if p.MaxLen > 0 {
-			in.CharLimit(p.MaxLen + 1) // one over, so the field can say "too long" rather than silently cut
+			// One over, so the field can say "too long" rather than
+			// silently cut; and wide enough for its example, since huh
+			// draws an input no wider than its limit, prompt included (a
+			// 7-letter locale's "e.g. en" was drawn "e.g. …").
+			in.CharLimit(max(p.MaxLen+1, ansi.StringWidth(Example(p, 0))+inputChrome))
 		}
 		return in
 	}
