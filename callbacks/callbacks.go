@@ -30,6 +30,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kycdesk/kycdesk/internal/clock"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/alibaba"
 	"github.com/kycdesk/kycdesk/providers/idenfy"
@@ -108,7 +109,7 @@ type Options struct {
 	SpoolEntries int
 	SpoolBytes   int
 	SpoolRetry   time.Duration
-	Now          func() time.Time
+	Now          clock.Func // nil: the system clock
 	Logf         func(format string, a ...any)
 	// OnCount, when set, is called for every counted call (metrics).
 	OnCount func(Count)
@@ -267,12 +268,7 @@ func (r *Receiver) count(provider, outcome, reason string) {
 	}
 }
 
-func (r *Receiver) now() time.Time {
-	if r.opts.Now != nil {
-		return r.opts.Now()
-	}
-	return time.Now()
-}
+func (r *Receiver) now() time.Time { return r.opts.Now.Now() }
 
 func (r *Receiver) logf(format string, a ...any) {
 	if r.opts.Logf != nil {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycdesk/kycdesk/internal/clock/clocktest"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/alibaba"
 	"github.com/kycdesk/kycdesk/providers/idenfy"
@@ -126,8 +127,8 @@ func TestIdenfyWebhookSignature(t *testing.T) {
 	sink := newSink()
 	api := &statusClient{st: providers.Status{State: providers.StatePending, Detail: "iDenfy status: ACTIVE"}}
 	sink.add("idenfy", "scan-ref", &Session{Launch: &providers.Launch{Provider: "idenfy"}, Client: api})
-	clock := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
-	r := New(sink, Options{IdenfySigningKey: signingKey, Now: func() time.Time { return clock }})
+	clock := clocktest.New(time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC))
+	r := New(sink, Options{IdenfySigningKey: signingKey, Now: clock.Now})
 	body, err := os.ReadFile("../providers/idenfy/testdata/webhook.1.json")
 	if err != nil {
 		t.Fatal(err)
@@ -158,7 +159,7 @@ func TestIdenfyWebhookSignature(t *testing.T) {
 		t.Errorf("signature problem = %q", r.SignatureProblem())
 	}
 	// 10 s later, another unverified one asks again.
-	clock = clock.Add(MinAskInterval)
+	clock.Advance(MinAskInterval)
 	post(t, r, body, "")
 	r.Wait()
 	if api.asked.Load() != 2 {
@@ -294,14 +295,6 @@ func getBody(h http.Handler, q url.Values) (int, string) {
 	return rec.Code, rec.Body.String()
 }
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 // TestAlibabaReachabilityCheck: a bare GET (what Alibaba's check that
 // CallbackUrl is reachable looks like) is answered 200 and changes nothing.
 func TestAlibabaReachabilityCheck(t *testing.T) {
@@ -398,7 +391,7 @@ func TestAlibabaOneAnswer(t *testing.T) {
 // session per alibaba.ConfirmEvery; another session is not held back.
 func TestAlibabaReplayedTokenOncePerMinute(t *testing.T) {
 	key := []byte("receiver-key")
-	clk := &fakeClock{t: time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC))
 	sink := newSink()
 	pending := &fakeAlibaba{state: providers.StatePending}
 	other := &fakeAlibaba{state: providers.StatePending}
@@ -417,7 +410,7 @@ func TestAlibabaReplayedTokenOncePerMinute(t *testing.T) {
 			t.Fatalf("replay %d: %d", i, code)
 		}
 		r.Wait()
-		clk.Add(alibaba.ConfirmEvery / 10)
+		clk.Advance(alibaba.ConfirmEvery / 10)
 	}
 	if pending.calls.Load() != 1 || r.Count("alibaba", Refused, ReasonReplayed) != 4 {
 		t.Fatalf("5 callbacks within a minute: %d CheckResults, counts %+v", pending.calls.Load(), r.Counts())
@@ -427,7 +420,7 @@ func TestAlibabaReplayedTokenOncePerMinute(t *testing.T) {
 	if other.calls.Load() != 1 {
 		t.Fatalf("another session was held back: %d", other.calls.Load())
 	}
-	clk.Add(alibaba.ConfirmEvery) // a minute later, it may ask again
+	clk.Advance(alibaba.ConfirmEvery) // a minute later, it may ask again
 	get(r, q2)
 	r.Wait()
 	if pending.calls.Load() != 2 {

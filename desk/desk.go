@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kycdesk/kycdesk/internal/clock"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/session"
 )
@@ -56,7 +57,7 @@ type Options struct {
 	// through it (history.go).
 	Store   session.Store
 	Resolve Resolver
-	Now     func() time.Time // nil: time.Now
+	Now     clock.Func // nil: the system clock
 	// After waits for the follower (nil: time.After); tests advance it.
 	After func(time.Duration) <-chan time.Time
 	// Operator and Desk name who works here (a served desk); "" locally.
@@ -144,10 +145,7 @@ func (d *Desk) DeskName() string { return d.o.Desk }
 
 // Now is the desk's clock.
 func (d *Desk) Now() time.Time {
-	if d.o.Now != nil {
-		return d.o.Now()
-	}
-	return time.Now()
+	return d.o.Now.Now()
 }
 
 // Providers lists every provider, usable or not, in registry order.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kycdesk/kycdesk/config"
+	"github.com/kycdesk/kycdesk/internal/clock/clocktest"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/catalog"
 	"github.com/kycdesk/kycdesk/sandbox"
@@ -294,9 +295,8 @@ func TestCustomerIsTheOneRule(t *testing.T) {
 // A code sent again is recorded: another process (status, a reconnected
 // desk) sees how many codes went and the new code's expiry.
 func TestDWSResendIsRecorded(t *testing.T) {
-	var clock atomic.Int64
-	clock.Store(time.Now().UnixNano())
-	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	clock := clocktest.New(time.Now())
+	now := clock.Func()
 	srv := httptest.NewUnstartedServer(nil)
 	url := "http://" + srv.Listener.Addr().String()
 	srv.Config.Handler = sandbox.Handler(catalog.All(), sandbox.Options{PublicURL: url, Now: now})
@@ -323,7 +323,7 @@ func TestDWSResendIsRecorded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock.Add(int64(31 * time.Second)) // past DWS's 30 s between codes
+	clock.Advance(31 * time.Second) // past DWS's 30 s between codes
 	if _, err := f.SendCode(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kycdesk/kycdesk/callbacks"
 	"github.com/kycdesk/kycdesk/config"
+	"github.com/kycdesk/kycdesk/internal/clock/clocktest"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/alibaba"
 	"github.com/kycdesk/kycdesk/providers/catalog"
@@ -343,8 +344,8 @@ func TestAlibabaWithoutCallbacksIsPolledWithThePolicysDelays(t *testing.T) {
 func TestIdenfyIsNeverPolledAndRefreshIsLimited(t *testing.T) {
 	sb := startFollowSandbox(t, "")
 	j := tempStore(t)
-	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
-	d := followDesk(t, providers.ModeLive, sb.URL, j, nil, func(o *Options) { o.Now = func() time.Time { return now } })
+	clock := clocktest.New(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
+	d := followDesk(t, providers.ModeLive, sb.URL, j, nil, func(o *Options) { o.Now = clock.Now })
 	d.StartFollowing(context.Background())
 	defer d.Close()
 	p, _ := d.Provider("idenfy")
@@ -359,7 +360,7 @@ func TestIdenfyIsNeverPolledAndRefreshIsLimited(t *testing.T) {
 	if _, err := f.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	now = now.Add(9 * time.Second)
+	now := clock.Advance(9 * time.Second)
 	_, err = f.Refresh(context.Background())
 	var soon *TooSoonError
 	if !errors.As(err, &soon) || !soon.Next.Equal(now.Add(time.Second)) {
@@ -368,7 +369,7 @@ func TestIdenfyIsNeverPolledAndRefreshIsLimited(t *testing.T) {
 	if n := sb.idenfyStatus.Load(); n != 1 {
 		t.Fatalf("%d status requests for two r within 10 s, want 1", n)
 	}
-	now = now.Add(time.Second)
+	now = clock.Advance(time.Second)
 	if _, err := f.Refresh(context.Background()); err != nil || sb.idenfyStatus.Load() != 2 {
 		t.Fatalf("r after 10 s: %v (%d requests)", err, sb.idenfyStatus.Load())
 	}
@@ -403,10 +404,9 @@ func TestAlibabaAbandonAskedOnceAtExpiry(t *testing.T) {
 	target := &providers.CallbackTarget{BaseURL: "http://" + rsrv.Listener.Addr().String(), Key: []byte("alibaba-callback-key")}
 	waits := make(chan wait)
 	done := make(chan struct{})
-	var clock atomic.Int64
-	clock.Store(time.Now().UnixNano())
+	clock := clocktest.New(time.Now())
 	d := followDesk(t, providers.ModeSandbox, sb.URL, j, target, func(o *Options) {
-		o.Now = func() time.Time { return time.Unix(0, clock.Load()) }
+		o.Now = clock.Now
 		o.After = func(d time.Duration) <-chan time.Time {
 			w := wait{d: d, fire: make(chan time.Time, 1)}
 			select {
@@ -448,7 +448,7 @@ func TestAlibabaAbandonAskedOnceAtExpiry(t *testing.T) {
 	if n := sb.alibabaResults.Load(); n != 0 {
 		t.Fatalf("%d CheckResult requests before the link expired", n)
 	}
-	clock.Store(o.Launch.ExpiresAt.Add(expiryMargin).UnixNano())
+	clock.Set(o.Launch.ExpiresAt.Add(expiryMargin))
 	w.fire <- time.Now()
 	for len(d.Following()) > 0 {
 		time.Sleep(10 * time.Millisecond)

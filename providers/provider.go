@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/kycdesk/kycdesk/internal/clock"
 )
 
 // Mode says where requests go.
@@ -23,9 +25,9 @@ type Config struct {
 	Credentials map[string]string
 	// Options are non-secret provider settings (region, endpoint type…).
 	Options map[string]string
-	HTTP    *http.Client     // nil: a client with Timeout
-	Timeout time.Duration    // per request; 0 = 20s
-	Now     func() time.Time // nil: time.Now
+	HTTP    *http.Client  // nil: a client with Timeout
+	Timeout time.Duration // per request; 0 = 20s
+	Now     clock.Func    // nil: the system clock
 	// CustomerKey desensitises typed customer ids the provider is sent
 	// (Descriptor.CustomerKey): the session store's customer key, so that
 	// the id sent, the one recorded and a search agree.
@@ -51,12 +53,7 @@ type Config struct {
 const SandboxTokenHeader = "X-Kycdesk-Sandbox-Token"
 
 // Clock returns Now or time.Now.
-func (c Config) Clock() time.Time {
-	if c.Now != nil {
-		return c.Now()
-	}
-	return time.Now()
-}
+func (c Config) Clock() time.Time { return c.Now.Now() }
 
 // DefaultTimeout bounds one provider request when Config.Timeout is 0.
 const DefaultTimeout = 20 * time.Second
@@ -222,7 +219,7 @@ type SimOptions struct {
 	// Credentials the simulator accepts, by the provider's own names; nil
 	// means the provider's fixed sandbox credentials.
 	Credentials map[string]string
-	Now         func() time.Time
+	Now         clock.Func                    // nil: the system clock
 	Logf        func(format string, a ...any) // sandbox log (DWS codes go here)
 	// MaxSessions caps the sessions a simulator keeps at once (0 =
 	// DefaultSimCapacity); when full it refuses new ones with the
@@ -250,12 +247,7 @@ func (o SimOptions) Deliverer() *Deliverer {
 }
 
 // Clock returns Now or time.Now.
-func (o SimOptions) Clock() time.Time {
-	if o.Now != nil {
-		return o.Now()
-	}
-	return time.Now()
-}
+func (o SimOptions) Clock() time.Time { return o.Now.Now() }
 
 // Simulator is a provider's sandbox: it registers its routes (the same
 // paths as the real API, plus its customer page) on a shared mux.

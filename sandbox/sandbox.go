@@ -21,6 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kycdesk/kycdesk/internal/clock"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/sandbox/token"
 )
@@ -36,7 +37,7 @@ type Options struct {
 	// Env supplies credential variables: when all of a provider's are set,
 	// its simulator accepts those instead of the fixed sandbox credentials.
 	Env  func(string) string
-	Now  func() time.Time
+	Now  clock.Func // nil: the system clock
 	Logf func(format string, a ...any)
 	// Token is the per-run token (Start makes one when empty). The console
 	// presents it; the health answer proves it; operator pages (the DWS

@@ -8,26 +8,13 @@ import (
 	"os"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/kycdesk/kycdesk/internal/clock/clocktest"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/catalog"
 )
-
-// fakeClock moves only when told, so expiry is instant in tests.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // inMemory sends requests straight to a handler: no sockets, so a soak
 // measures the simulators rather than the network stack.
@@ -42,7 +29,7 @@ func (m inMemory) RoundTrip(r *http.Request) (*http.Response, error) {
 	return w.Result(), nil
 }
 
-func memClient(t testing.TB, id string, h http.Handler, clk *fakeClock) providers.Client {
+func memClient(t testing.TB, id string, h http.Handler, clk *clocktest.Clock) providers.Client {
 	d, _ := catalog.All().Get(id)
 	c, err := d.New(providers.Config{Mode: providers.ModeSandbox, BaseURL: "http://127.0.0.1:1", // never dialled: inMemory
 		Credentials: d.SandboxCredentials, HTTP: &http.Client{Transport: inMemory{h}}, Now: clk.Now})
@@ -90,7 +77,7 @@ func TestSoakMemoryIsFlat(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.id, func(t *testing.T) {
-			clk := &fakeClock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+			clk := clocktest.New(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 			h := Handler(catalog.All(), Options{PublicURL: "http://127.0.0.1:8470", Now: clk.Now})
 			c := memClient(t, tc.id, h, clk)
 			ctx := context.Background()
@@ -102,7 +89,7 @@ func TestSoakMemoryIsFlat(t *testing.T) {
 				if _, err := c.Launch(ctx, c.Prepare(tc.v(i))); err != nil {
 					t.Fatalf("launch %d: %v", i, err)
 				}
-				clk.Add(20 * time.Minute)
+				clk.Advance(20 * time.Minute)
 			}
 			end := heapAfterGC()
 			t.Logf("%d tokens: heap %d KiB after a quarter, %d KiB at the end", tc.n, mark>>10, end>>10)
@@ -130,7 +117,7 @@ func TestSimulatorsRefuseWhenFull(t *testing.T) {
 	want := map[string]string{"idenfy": "TOO_MANY_REQUESTS", "alibaba": "Throttling.Api", "dws": "REQUEST_TRAFFIC_EXCEED_LIMIT"}
 	for _, d := range catalog.All() {
 		t.Run(d.ID, func(t *testing.T) {
-			clk := &fakeClock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+			clk := clocktest.New(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 			mux := http.NewServeMux()
 			d.NewSimulator(providers.SimOptions{PublicURL: "http://127.0.0.1:8470", Now: clk.Now, MaxSessions: 5}).Register(mux)
 			c := memClient(t, d.ID, mux, clk)
@@ -150,7 +137,7 @@ func TestSimulatorsRefuseWhenFull(t *testing.T) {
 			if e := providers.AsError(err); e == nil || e.Code != want[d.ID] {
 				t.Fatalf("launch beyond the cap: %v, want %s", err, want[d.ID])
 			}
-			clk.Add(31 * 24 * time.Hour)
+			clk.Advance(31 * 24 * time.Hour)
 			if _, err := c.Launch(context.Background(), c.Prepare(v(6))); err != nil {
 				t.Fatalf("launch after expiry: %v", err)
 			}

@@ -33,6 +33,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kycdesk/kycdesk/internal/clock"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/alibaba"
 )
@@ -74,7 +75,7 @@ type relayEntry struct {
 // Relays holds the relay links of a server. It is safe for concurrent use.
 type Relays struct {
 	base string // public root, no trailing slash
-	now  func() time.Time
+	now  clock.Func
 
 	mu    sync.Mutex
 	links map[string]*relayEntry
@@ -83,11 +84,8 @@ type Relays struct {
 
 // NewRelays makes the relay of a server whose pages a phone reaches at
 // publicBase (kycdesk serve --public-url).
-func NewRelays(publicBase string, now func() time.Time) *Relays {
-	if now == nil {
-		now = time.Now
-	}
-	r := &Relays{base: strings.TrimRight(publicBase, "/"), now: now, links: map[string]*relayEntry{}, mux: http.NewServeMux()}
+func NewRelays(publicBase string, now clock.Func) *Relays {
+	r := &Relays{base: strings.TrimRight(publicBase, "/"), now: now.Or(), links: map[string]*relayEntry{}, mux: http.NewServeMux()}
 	r.mux.HandleFunc("GET "+RelayPrefix+"{id}", r.page)
 	r.mux.HandleFunc("POST "+RelayPrefix+"{id}", r.start)
 	return r

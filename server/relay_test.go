@@ -10,20 +10,14 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kycdesk/kycdesk/internal/clock/clocktest"
 )
 
 const (
 	relayPhoneUA  = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36"
 	relayWeChatUA = "Mozilla/5.0 (Linux; Android 13; wv) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/116.0 Mobile Safari/537.36 MicroMessenger/8.0.40"
 )
-
-type relayClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *relayClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *relayClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // fakeDesk records what the relay told it.
 type fakeDesk struct {
@@ -74,7 +68,7 @@ func relayPost(t *testing.T, h http.Handler, u, ua, meta string) (int, relayAnsw
 // reaches Initialize exactly as sent; the TransactionUrl comes back
 // unmodified; the link is then spent for every later visit or post.
 func TestRelayOnce(t *testing.T) {
-	clk := &relayClock{t: time.Date(2026, 12, 6, 2, 0, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 12, 6, 2, 0, 0, 0, time.UTC))
 	r := NewRelays("https://desk.example.com/", clk.Now)
 	f := &fakeDesk{}
 	u, exp, err := r.Issue(f.link())
@@ -119,7 +113,7 @@ func TestRelayOnce(t *testing.T) {
 // the documented list (the list, never a preset), and a post without a
 // usable MetaInfo (the link is not spent).
 func TestRelayRefusals(t *testing.T) {
-	clk := &relayClock{t: time.Date(2026, 12, 6, 2, 0, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 12, 6, 2, 0, 0, 0, time.UTC))
 	r := NewRelays("http://127.0.0.1:8471", clk.Now)
 	f := &fakeDesk{}
 	u, _, _ := r.Issue(f.link())
@@ -142,7 +136,7 @@ func TestRelayRefusals(t *testing.T) {
 		t.Fatalf("opened %d started %d", f.opened, len(f.started))
 	}
 
-	clk.Add(RelayTTL + time.Second)
+	clk.Advance(RelayTTL + time.Second)
 	code, page, _ = relayGet(t, r, path, relayPhoneUA)
 	if code != http.StatusGone || !strings.Contains(page, "Link expired") || !strings.Contains(page, "10 minutes") {
 		t.Fatalf("expired: %d\n%s", code, page)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycdesk/kycdesk/internal/clock/clocktest"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/session"
 	_ "github.com/kycdesk/kycdesk/session/sqlite"
@@ -119,27 +120,7 @@ func (c *fakeClient) Status(ctx context.Context, l *providers.Launch) (*provider
 
 func (c *fakeClient) Secrets() []string { return []string{testSecret} }
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func newClock() *clocktest.Clock { return clocktest.New(clocktest.Start) }
 
 // tempStore is a new SQLite store in a temporary directory, and its file.
 func tempStore(t testing.TB) (string, session.Store) {

@@ -14,6 +14,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/kycdesk/kycdesk/desk"
+	"github.com/kycdesk/kycdesk/internal/clock/clocktest"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/session"
 )
@@ -78,7 +79,7 @@ func boardModelFor(t testing.TB, colour bool, w, h int) *Model {
 		}, BadCallbacks: map[string]int64{"idenfy": 2}}
 	}
 	d := testDeskWith(t, providers.ModeSandbox, "http://127.0.0.1:1", st.Store, func(o *desk.Options) {
-		o.Now = func() time.Time { return fixedNow }
+		o.Now = clocktest.New(fixedNow).Now
 		o.Network = network
 		o.Quotas = session.Quotas{DeskPerDay: 3, OperatorPerHour: 10}
 	})

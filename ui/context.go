@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/kycdesk/kycdesk/desk"
+	"github.com/kycdesk/kycdesk/internal/clock"
 	"github.com/kycdesk/kycdesk/providers"
 )
 
@@ -19,7 +20,7 @@ type Context struct {
 	// live while this console runs".
 	SandboxMsg string
 
-	Now           func() time.Time // nil: the desk's clock
+	Now           clock.Func // nil: the desk's clock
 	LaunchTimeout time.Duration
 	// Copy puts text on the clipboard (OSC 52); Open opens a URL.
 	Copy func(string) error

@@ -15,6 +15,8 @@ import (
 	"github.com/kycdesk/kycdesk/callbacks"
 	"github.com/kycdesk/kycdesk/config"
 	"github.com/kycdesk/kycdesk/desk"
+	"github.com/kycdesk/kycdesk/internal/clock"
+	"github.com/kycdesk/kycdesk/internal/clock/clocktest"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/catalog"
 	"github.com/kycdesk/kycdesk/providers/idenfy"
@@ -53,7 +55,7 @@ func startCountingSandbox(t *testing.T) *countingSandbox {
 // followContext is a console whose desk (mode, clock now) talks to sb;
 // with receive, a callback receiver runs as the console's does and the
 // clients point sessions at it.
-func followContext(t *testing.T, mode providers.Mode, sb *countingSandbox, now func() time.Time, receive bool) (*Context, *callbacks.Receiver) {
+func followContext(t *testing.T, mode providers.Mode, sb *countingSandbox, now clock.Func, receive bool) (*Context, *callbacks.Receiver) {
 	t.Helper()
 	j := newTestStore(t)
 	var target *providers.CallbackTarget
@@ -186,8 +188,8 @@ func TestCallbackReachesTheResultScreenHomeAndList(t *testing.T) {
 // says when it can be asked again, and the screen says when it asked.
 func TestLiveIdenfyIsNotPolledAndRIsLimited(t *testing.T) {
 	sb := startCountingSandbox(t)
-	now := fixedNow
-	ctx, _ := followContext(t, providers.ModeLive, sb, func() time.Time { return now }, false)
+	clock := clocktest.New(fixedNow)
+	ctx, _ := followContext(t, providers.ModeLive, sb, clock.Now, false)
 	m := New(ctx)
 	send(m, size(120, 40))
 	send(m, launchMsg{draft: ctx.Desk.Draft(ctx.entry("idenfy"), providers.Values{"clientId": {"live-r-1"}})})
@@ -195,7 +197,7 @@ func TestLiveIdenfyIsNotPolledAndRIsLimited(t *testing.T) {
 		t.Fatalf("screen %d:\n%s", m.screen, m.View())
 	}
 	for range 120 { // two minutes of the screen's own ticks
-		now = now.Add(time.Second)
+		clock.Advance(time.Second)
 		m.Update(tickMsg{gen: m.result.gen})
 		feed(m)
 	}
@@ -212,7 +214,7 @@ func TestLiveIdenfyIsNotPolledAndRIsLimited(t *testing.T) {
 	if v := m.View(); !strings.Contains(v, "checked at 12:02:00") {
 		t.Errorf("no 'checked at':\n%s", v)
 	}
-	now = now.Add(4 * time.Second)
+	clock.Advance(4 * time.Second)
 	send(m, press("r"))
 	if n := sb.status.Load(); n != 1 {
 		t.Fatalf("two r within 10 s sent %d requests", n)
@@ -220,7 +222,7 @@ func TestLiveIdenfyIsNotPolledAndRIsLimited(t *testing.T) {
 	if v := m.View(); !strings.Contains(v, "can be asked again at 12:02:10") {
 		t.Errorf("r too soon does not say when:\n%s", v)
 	}
-	now = now.Add(6 * time.Second)
+	clock.Advance(6 * time.Second)
 	send(m, press("r"))
 	if n := sb.status.Load(); n != 2 {
 		t.Fatalf("r after 10 s: %d requests, want 2", n)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kycdesk/kycdesk/desk"
+	"github.com/kycdesk/kycdesk/internal/clock/clocktest"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/session"
 )
@@ -17,15 +18,15 @@ import (
 // the screen says r asks.
 func TestExpiryIsNotDecidedNorPolled(t *testing.T) {
 	ctx, _ := testContext(t, "http://127.0.0.1:8470")
-	now := fixedNow
-	ctx.Now = func() time.Time { return now }
+	clock := clocktest.New(fixedNow)
+	ctx.Now = clock.Now
 	m := New(ctx)
 	send(m, size(100, 30))
 	l := &providers.Launch{Provider: "idenfy", URL: "https://ivs.idenfy.com/api/v2/redirect?authToken=x", References: map[string]string{"scanRef": "s"}, ExpiresAt: fixedNow.Add(time.Minute)}
 	m.result = newResult(ctx, testFollow(ctx, ctx.entry("idenfy"), "s1", l), nil)
 	m.screen = screenResult
 	m.resize()
-	now = fixedNow.Add(2 * time.Minute)
+	clock.Set(fixedNow.Add(2 * time.Minute))
 	_, cmd := m.Update(tickMsg{gen: m.result.gen})
 	if m.result.state.Final() {
 		t.Fatalf("the console decided %s on its own clock", m.result.state)

@@ -6,12 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/kycdesk/kycdesk/config"
 	"github.com/kycdesk/kycdesk/desk"
+	"github.com/kycdesk/kycdesk/internal/clock/clocktest"
 	"github.com/kycdesk/kycdesk/internal/qrscan"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/alibaba"
@@ -121,7 +121,7 @@ func TestProfileToQRInThreeKeys(t *testing.T) {
 func TestProfileScreenGoldens(t *testing.T) {
 	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
 		ctx, _, _ := profileContext(t, "http://127.0.0.1:8470", map[string]string{"hk": alibabaTicket})
-		ctx.Now = func() time.Time { return fixedNow }
+		ctx.Now = clocktest.New(fixedNow).Now
 		m := New(ctx)
 		send(m, size(sz[0], sz[1]), press("1"))
 		if m.screen != screenProfile {

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kycdesk/kycdesk/desk"
+	"github.com/kycdesk/kycdesk/internal/clock/clocktest"
 	"github.com/kycdesk/kycdesk/providers"
 )
 
@@ -41,7 +42,7 @@ func TestFinalResultScreensDoNotContradictThemselves(t *testing.T) {
 // "0s ago".
 func TestReopenedChallengeSaysWhenTheCodeWent(t *testing.T) {
 	ctx, _ := testContext(t, "http://127.0.0.1:1")
-	ctx.Now = func() time.Time { return fixedNow }
+	ctx.Now = clocktest.New(fixedNow).Now
 	m := New(ctx)
 	send(m, size(100, 30))
 	launch := func(extra map[string]string) *providers.Launch {

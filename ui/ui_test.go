@@ -17,6 +17,7 @@ import (
 
 	"github.com/kycdesk/kycdesk/config"
 	"github.com/kycdesk/kycdesk/desk"
+	"github.com/kycdesk/kycdesk/internal/clock/clocktest"
 	"github.com/kycdesk/kycdesk/internal/qrscan"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/catalog"
@@ -421,7 +422,7 @@ func TestOnlyOneStatusRequestInFlight(t *testing.T) {
 // goldenModel builds each screen with fixed data, for View goldens.
 func goldenScreens(t testing.TB) map[string]*Model {
 	ctx, _ := testContext(t, "http://127.0.0.1:8470")
-	ctx.Now = func() time.Time { return fixedNow }
+	ctx.Now = clocktest.New(fixedNow).Now
 	e := ctx.entry("idenfy")
 	out := map[string]*Model{}
 

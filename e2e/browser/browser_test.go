@@ -9,11 +9,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/kycdesk/kycdesk/internal/clock/clocktest"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/alibaba"
 	"github.com/kycdesk/kycdesk/providers/catalog"
@@ -315,7 +315,7 @@ func TestAlibabaSingleVisit(t *testing.T) {
 // TestSessionExpiresAfter30Minutes.)
 func TestAlibabaExpiredLink(t *testing.T) {
 	need(t)
-	clk := &clock{t: time.Now()}
+	clk := clocktest.New(time.Now())
 	srv, err := sandbox.Start(catalog.All(), "127.0.0.1:0", sandbox.Options{Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -330,7 +330,7 @@ func TestAlibabaExpiredLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk.Add(alibaba.SessionTTL + time.Second)
+	clk.Advance(alibaba.SessionTTL + time.Second)
 	b := newTab(t)
 	st := b.open(l.URL)
 	b.wantErrorPage(http.StatusGone, st, "Verification link expired", "Alibaba Cloud ID Verification",
@@ -343,14 +343,6 @@ func TestAlibabaExpiredLink(t *testing.T) {
 		t.Errorf("status after 30 minutes: %s %v, want expired (TransactionIdInvalid past the link's expiry)", s.State, s.Fields)
 	}
 }
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // TestDWSInbox: the customer's SMS, as the sandbox's inbox page shows it,
 // completes the OTP flow: the operator types the code the page shows for

@@ -15,23 +15,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycdesk/kycdesk/internal/clock/clocktest"
 	"github.com/kycdesk/kycdesk/providers"
 )
 
-// clock is a settable, thread-safe test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
+func newClock() *clocktest.Clock {
+	return clocktest.New(time.Date(2026, 11, 21, 23, 16, 6, 0, time.UTC))
 }
 
-func newClock() *clock { return &clock{t: time.Date(2026, 11, 21, 23, 16, 6, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 // sandbox starts the simulator behind httptest and a client pointed at it.
-func sandbox(t *testing.T, clk *clock) (*Client, *Simulator, *httptest.Server) {
+func sandbox(t *testing.T, clk *clocktest.Clock) (*Client, *Simulator, *httptest.Server) {
 	t.Helper()
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
@@ -178,7 +171,7 @@ func TestSessionExpiresAfter30Minutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk.Add(30*time.Minute + time.Second)
+	clk.Advance(30*time.Minute + time.Second)
 	resp, err := srv.Client().Get(l.URL)
 	if err != nil {
 		t.Fatal(err)

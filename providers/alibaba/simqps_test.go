@@ -51,7 +51,7 @@ func TestSimulatorThrottles(t *testing.T) {
 	if ok != SimAccountQPS || throttled != 5 {
 		t.Fatalf("accepted %d, throttled %d; want %d and 5", ok, throttled, SimAccountQPS)
 	}
-	clk.Add(time.Second)
+	clk.Advance(time.Second)
 	req, _ := c.signed(t.Context(), ActionInitialize, initQuery())
 	if a := send(t, srv.Client(), req); a.status != 200 {
 		t.Fatalf("a second later: %+v", a)

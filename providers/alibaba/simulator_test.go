@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycdesk/kycdesk/internal/clock/clocktest"
 	"github.com/kycdesk/kycdesk/providers"
 )
 
@@ -49,7 +50,7 @@ func initQuery() url.Values {
 // §3.5) with its own code: the request gets past the signature checks and
 // is refused only for the parameter the capture lacks.
 func TestSimulatorVerifiesNodeCapture(t *testing.T) {
-	clk := &clock{t: time.Date(2026, 11, 21, 23, 20, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 11, 21, 23, 20, 0, 0, time.UTC))
 	sim := NewSimulator(providers.SimOptions{Now: clk.Now,
 		Credentials: map[string]string{"accessKeyId": "testid", "accessKeySecret": "testsecret"}})
 	mux := http.NewServeMux()

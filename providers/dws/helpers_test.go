@@ -11,34 +11,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycdesk/kycdesk/internal/clock/clocktest"
 	"github.com/kycdesk/kycdesk/providers"
 )
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+func newClock() *clocktest.Clock {
+	return clocktest.New(time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC))
 }
 
 type sandbox struct {
 	sim    *Simulator
 	srv    *httptest.Server
 	client *Client
-	clock  *clock
+	clock  *clocktest.Clock
 	logs   []string
 	logMu  sync.Mutex
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycdesk/kycdesk/internal/clock/clocktest"
 	"github.com/kycdesk/kycdesk/providers"
 )
 
@@ -57,7 +58,7 @@ func TestSignFixedVector(t *testing.T) {
 // The client's own request, at a fixed time, carries exactly the vector.
 func TestRequestMatchesVector(t *testing.T) {
 	at := time.UnixMilli(1700000000000)
-	c, err := New(providers.Config{Mode: providers.ModeSandbox, BaseURL: "http://127.0.0.1:8470", Now: func() time.Time { return at }})
+	c, err := New(providers.Config{Mode: providers.ModeSandbox, BaseURL: "http://127.0.0.1:8470", Now: clocktest.New(at).Now})
 	if err != nil {
 		t.Fatal(err)
 	}

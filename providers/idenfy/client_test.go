@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/kycdesk/kycdesk/internal/clock/clocktest"
 	"github.com/kycdesk/kycdesk/providers"
 )
 
@@ -40,7 +41,7 @@ func clientFor(t *testing.T, base string, mod func(*providers.Config)) providers
 	t.Helper()
 	cfg := providers.Config{Mode: providers.ModeSandbox, BaseURL: base,
 		Credentials: map[string]string{"apiKey": "key-123", "apiSecret": testSecret},
-		Now:         func() time.Time { return t0 }, Timeout: 5 * time.Second}
+		Now:         clocktest.New(t0).Now, Timeout: 5 * time.Second}
 	if mod != nil {
 		mod(&cfg)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycdesk/kycdesk/internal/clock/clocktest"
 	"github.com/kycdesk/kycdesk/providers"
 )
 
@@ -197,7 +198,7 @@ func FuzzSimulatorToken(f *testing.F) {
 		`{"personScanRef":"x","generateDigitString":true}`, `{"clientId":"a","sessionLength":-0}`} {
 		f.Add([]byte(s))
 	}
-	sim := NewSimulator(providers.SimOptions{PublicURL: "http://sandbox.test", Now: func() time.Time { return t0 }})
+	sim := NewSimulator(providers.SimOptions{PublicURL: "http://sandbox.test", Now: clocktest.New(t0).Now})
 	mux := http.NewServeMux()
 	sim.Register(mux)
 	f.Fuzz(func(t *testing.T, body []byte) {

@@ -14,30 +14,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycdesk/kycdesk/internal/clock/clocktest"
 	"github.com/kycdesk/kycdesk/providers"
 )
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 type simEnv struct {
 	srv    *httptest.Server
 	sim    *simulator
-	clock  *fakeClock
+	clock  *clocktest.Clock
 	client providers.Client
 	mu     sync.Mutex
 	logs   []string
@@ -45,7 +29,7 @@ type simEnv struct {
 
 func newSimEnv(t *testing.T, creds map[string]string) *simEnv {
 	t.Helper()
-	env := &simEnv{clock: &fakeClock{t: t0}}
+	env := &simEnv{clock: clocktest.New(t0)}
 	mux := http.NewServeMux()
 	env.srv = httptest.NewServer(mux)
 	t.Cleanup(env.srv.Close)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kycdesk/kycdesk/internal/clock"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/session"
 )
@@ -18,18 +19,13 @@ type launcher struct {
 	Store session.Store
 	// Confirmed launches a live duplicate the store would refuse.
 	Confirmed bool
-	Now       func() time.Time
+	Now       clock.Func // nil: the system clock
 	// Customer is the customer recorded; nil: providers.Customer under
 	// the store's customer key.
 	Customer func(providers.Descriptor, providers.Values) string
 }
 
-func (l *launcher) now() time.Time {
-	if l.Now != nil {
-		return l.Now()
-	}
-	return time.Now()
-}
+func (l *launcher) now() time.Time { return l.Now.Now() }
 
 func (l *launcher) Launch(ctx context.Context, d providers.Descriptor, c providers.Client, mode providers.Mode,
 	endpoint string, v providers.Values) (*session.Session, error) {
