@@ -54,7 +54,7 @@ func startServeWith(t testing.TB, configTOML string, ops ...operator) *testServe
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := serveConfig(f, flag.NewFlagSet("serve", flag.ContinueOnError), server.Config{}, getenv)
+	cfg, err := server.NewFlags(flag.NewFlagSet("serve", flag.ContinueOnError)).Load(f, getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,7 +344,7 @@ func TestServeQuotaSettingsChecked(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = serveConfig(f, flag.NewFlagSet("serve", flag.ContinueOnError), server.Config{}, getenv)
+		_, err = server.NewFlags(flag.NewFlagSet("serve", flag.ContinueOnError)).Load(f, getenv)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: %v, want %q", text, err, want)
 		}

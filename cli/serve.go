@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -23,7 +22,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/BurntSushi/toml"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/kycdesk/kycdesk/callbacks"
@@ -46,17 +44,7 @@ const IdenfyWebhookKeyEnv = "IDENFY_WEBHOOK_SIGNING_KEY"
 
 func cmdServe(args []string, io *IO) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	var flags server.Config
-	fs.StringVar(&flags.SSHListen, "ssh-listen", "", "SSH address desks connect to (default "+server.DefaultSSHListen+")")
-	fs.StringVar(&flags.HTTPListen, "http-listen", "", "HTTP address of callbacks, health, metrics and, in the sandbox, the simulators (default "+server.DefaultHTTPListen+")")
-	fs.StringVar(&flags.PublicURL, "public-url", "", "base URL providers' callbacks and customers' phones use, e.g. https://kyc.example.com behind a TLS proxy (default: the HTTP listener's own address)")
-	fs.StringVar(&flags.OperatorsFile, "operators", "", "authorized_keys file of operators, comment = name (default $XDG_CONFIG_HOME/kycdesk/operators)")
-	fs.StringVar(&flags.Store, "store", "", "the session store: a SQLite file, sqlite:PATH or postgres://… shared by several servers (default: $"+StoreEnv+", then store in config.toml, then the local SQLite file)")
-	fs.StringVar(&flags.HostKeyFile, "host-key", "", "SSH host key, ed25519, made on first start (default $XDG_CONFIG_HOME/kycdesk/ssh_host_ed25519_key)")
-	fs.StringVar(&flags.TLSCert, "tls-cert", "", "TLS certificate for the HTTP listener")
-	fs.StringVar(&flags.TLSKey, "tls-key", "", "TLS key for the HTTP listener")
-	fs.DurationVar(&flags.IdleTimeout, "idle-timeout", 0, "end a desk's session after this long without a key (default 30m)")
-	fs.BoolVar(&flags.Live, "live", false, "send requests to the providers' live endpoints")
+	flags := server.NewFlags(fs) // every setting, listed once in server.Settings
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -70,7 +58,7 @@ func cmdServe(args []string, io *IO) error {
 		fmt.Fprintln(io.Err, "kycdesk serve:", err)
 		return exitCode(exitOther)
 	}
-	cfg, err := serveConfig(f, fs, flags, io.Getenv)
+	cfg, err := flags.Load(f, io.Getenv)
 	if err != nil {
 		return usage(false, "serve", err.Error())
 	}
@@ -103,77 +91,6 @@ func cmdServe(args []string, io *IO) error {
 		fmt.Fprintln(io.Err, "kycdesk serve: stopped while starting")
 		return exitCode(exitOther)
 	}
-}
-
-// serveConfig is the [serve] table of the config file with the flags set
-// on the command line over it, defaults filled, checked: a problem is
-// invalid input (exit 2).
-func serveConfig(f *config.File, fs *flag.FlagSet, flags server.Config, env func(string) string) (server.Config, error) {
-	var cfg server.Config
-	if len(f.Serve) > 0 {
-		var buf bytes.Buffer
-		if err := toml.NewEncoder(&buf).Encode(f.Serve); err != nil {
-			return cfg, fmt.Errorf("%s [serve]: %v", f.Path, err)
-		}
-		md, err := toml.Decode(buf.String(), &cfg)
-		if err != nil {
-			return cfg, fmt.Errorf("%s [serve]: %v", f.Path, err)
-		}
-		if und := md.Undecoded(); len(und) > 0 {
-			var keys []string
-			for _, k := range und {
-				keys = append(keys, k.String())
-			}
-			sort.Strings(keys)
-			return cfg, fmt.Errorf("%s [serve]: unknown settings %s (known: ssh_listen, http_listen, public_url, operators, store, host_key, tls_cert, tls_key, idle_timeout, live, roles.supervisors, quotas.desk_per_hour, quotas.desk_per_day, quotas.operator_per_hour, quotas.operator_per_day)",
-				f.Path, strings.Join(keys, ", "))
-		}
-	}
-	fs.Visit(func(fl *flag.Flag) {
-		switch fl.Name {
-		case "ssh-listen":
-			cfg.SSHListen = flags.SSHListen
-		case "http-listen":
-			cfg.HTTPListen = flags.HTTPListen
-		case "public-url":
-			cfg.PublicURL = flags.PublicURL
-		case "operators":
-			cfg.OperatorsFile = flags.OperatorsFile
-		case "store":
-			cfg.Store = flags.Store
-		case "host-key":
-			cfg.HostKeyFile = flags.HostKeyFile
-		case "tls-cert":
-			cfg.TLSCert = flags.TLSCert
-		case "tls-key":
-			cfg.TLSKey = flags.TLSKey
-		case "idle-timeout":
-			cfg.IdleTimeout = flags.IdleTimeout
-		case "live":
-			cfg.Live = flags.Live
-		}
-	})
-	if f.Mode == providers.ModeLive {
-		cfg.Live = true
-	}
-	def := server.DefaultConfig()
-	if cfg.SSHListen == "" {
-		cfg.SSHListen = def.SSHListen
-	}
-	if cfg.HTTPListen == "" {
-		cfg.HTTPListen = def.HTTPListen
-	}
-	if cfg.OperatorsFile == "" {
-		cfg.OperatorsFile = server.DefaultOperatorsFile(config.Env(env))
-	}
-	if cfg.HostKeyFile == "" {
-		cfg.HostKeyFile = server.DefaultHostKeyFile(config.Env(env))
-	}
-	if cfg.IdleTimeout == 0 {
-		cfg.IdleTimeout = def.IdleTimeout
-	}
-	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	return cfg, cfg.Validate()
 }
 
 // served is a running `kycdesk serve`: the server, the shared history,

@@ -43,7 +43,7 @@ func TestServeLiveWarnsOfMissingCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := serveConfig(f, flag.NewFlagSet("serve", flag.ContinueOnError), server.Config{}, getenv)
+	cfg, err := server.NewFlags(flag.NewFlagSet("serve", flag.ContinueOnError)).Load(f, getenv)
 	if err != nil {
 		t.Fatal(err)
 	}

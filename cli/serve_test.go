@@ -146,7 +146,7 @@ func startTestServeWith(t testing.TB, grace time.Duration, setup func(env map[st
 		t.Fatal(err)
 	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	cfg, err := serveConfig(f, fs, server.Config{}, getenv)
+	cfg, err := server.NewFlags(fs).Load(f, getenv)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kycdesk/kycdesk/config"
 	"github.com/kycdesk/kycdesk/providers/catalog"
+	"github.com/kycdesk/kycdesk/server"
 	"github.com/kycdesk/kycdesk/session"
 	// The stores this program can open: SQLite (the default, a file) and
 	// PostgreSQL (postgres://…, shared by many desks).
@@ -15,7 +16,7 @@ import (
 )
 
 // StoreEnv names the session store when --store does not.
-const StoreEnv = "KYCDESK_STORE"
+const StoreEnv = server.StoreEnv
 
 // storeFlag adds --store to a command that reads the history.
 func storeFlag(fs *flag.FlagSet) *string {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"reflect"
 	"time"
 
 	"github.com/kycdesk/kycdesk/config"
@@ -25,43 +26,43 @@ const (
 	DefaultShutdownGrace = 10 * time.Second
 )
 
-// Config is every setting of `kycdesk serve`. The `[serve]` table of
-// config.toml decodes into it (the toml keys are the flag names with
-// underscores); flags override the file.
+// Config is every setting of `kycdesk serve`. The ones an operator sets
+// (flag, config.toml's [serve] table, environment, default, help) are
+// listed once, in Settings (settings.go); Flags.Load reads them.
 type Config struct {
-	SSHListen  string `toml:"ssh_listen"`
-	HTTPListen string `toml:"http_listen"`
+	SSHListen  string
+	HTTPListen string
 	// PublicURL is the base providers' callbacks and customers' phones use
 	// (e.g. https://kyc.example.com behind a TLS-terminating proxy).
-	PublicURL string `toml:"public_url"`
+	PublicURL string
 	// OperatorsFile is an authorized_keys file; each key's comment is the
 	// operator's name.
-	OperatorsFile string `toml:"operators"`
+	OperatorsFile string
 	// Store is the session store URL (SQLite path or postgres://…). The
 	// server does not open it; cli does, and hands the console factory a store.
-	Store       string `toml:"store"`
-	HostKeyFile string `toml:"host_key"`
-	TLSCert     string `toml:"tls_cert"`
-	TLSKey      string `toml:"tls_key"`
+	Store       string
+	HostKeyFile string
+	TLSCert     string
+	TLSKey      string
 	// IdleTimeout ends an SSH session after this long without a key from
-	// the desk (toml: a duration string such as "30m").
-	IdleTimeout time.Duration `toml:"idle_timeout"`
-	Live        bool          `toml:"live"`
+	// the desk (in the file: a duration string such as "30m").
+	IdleTimeout time.Duration
+	Live        bool
 	// Roles names the supervisors ([serve.roles], roles.go).
-	Roles Roles `toml:"roles"`
+	Roles Roles
 	// Quotas limit launches per desk and operator ([serve.quotas], roles.go).
-	Quotas Quotas `toml:"quotas"`
+	Quotas Quotas
 
 	// ShutdownGrace is fixed by the contract (10 s); tests shorten it.
-	ShutdownGrace time.Duration `toml:"-"`
+	ShutdownGrace time.Duration
 	// OperatorsPoll is how often the operators file is checked for changes.
-	OperatorsPoll time.Duration `toml:"-"`
+	OperatorsPoll time.Duration
 	// HandshakeTimeout, MaxUnauth and MaxUnauthPerHost bound connections
 	// that have not shown an operator's key yet (bounds.go); tests lower
 	// them.
-	HandshakeTimeout time.Duration `toml:"-"`
-	MaxUnauth        int           `toml:"-"`
-	MaxUnauthPerHost int           `toml:"-"`
+	HandshakeTimeout time.Duration
+	MaxUnauth        int
+	MaxUnauthPerHost int
 }
 
 // configDir is $XDG_CONFIG_HOME/kycdesk (fallback ~/.config/kycdesk).
@@ -91,22 +92,13 @@ func DefaultConfig() Config {
 	return c
 }
 
-// fillDefaults sets every zero setting to its default.
+// fillDefaults sets every zero setting to its default (the settings'
+// from Settings, with the process's environment).
 func (c *Config) fillDefaults() {
-	if c.SSHListen == "" {
-		c.SSHListen = DefaultSSHListen
-	}
-	if c.HTTPListen == "" {
-		c.HTTPListen = DefaultHTTPListen
-	}
-	if c.OperatorsFile == "" {
-		c.OperatorsFile = DefaultOperatorsFile(nil)
-	}
-	if c.HostKeyFile == "" {
-		c.HostKeyFile = DefaultHostKeyFile(nil)
-	}
-	if c.IdleTimeout == 0 {
-		c.IdleTimeout = DefaultIdleTimeout
+	for _, s := range Settings {
+		if v := s.in(c); v.IsZero() && s.Default != nil {
+			v.Set(reflect.ValueOf(s.Default(nil)))
+		}
 	}
 	if c.ShutdownGrace == 0 {
 		c.ShutdownGrace = DefaultShutdownGrace
