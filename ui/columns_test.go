@@ -83,6 +83,9 @@ func TestSessionColumnsKeepTheirValuesWhole(t *testing.T) {
 			if sz[0] >= 120 && !strings.Contains(header, "REFERENCE") {
 				t.Errorf("%d columns leave the reference out:\n%s", sz[0], header)
 			}
+			if !strings.Contains(v, "alice@desk-12") || !strings.Contains(header, "BY") {
+				t.Errorf("who launched it at a served desk gave way:\n%s", v)
+			}
 			if !strings.Contains(header, "AGE") {
 				t.Errorf("the age gave way:\n%s", header)
 			}

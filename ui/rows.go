@@ -13,8 +13,10 @@ import (
 // window too narrow for a column leaves the whole column out (the
 // detail view, d, shows every reference whole). The columns that say
 // which session it is and where it stands are always there; the others
-// join in the order of keep while they fit, so that at 80 columns a
-// 36-character scanRef gives way and the age and who launched it stay.
+// join in the order of keep while they fit: who launched it (at a served
+// desk, where a supervisor reads it; absent where no row has one), the
+// reference, the age, the mode. At 80 columns a 36-character scanRef
+// gives way and the age stays.
 var rowColumns = []struct {
 	head  string
 	width int // 0: as wide as the widest value listed
@@ -24,13 +26,16 @@ var rowColumns = []struct {
 	{"ID", 9, 0, false},
 	{"MODE", 4, 4, false},
 	{"PROVIDER", 8, 0, false},
-	{"REFERENCE", 0, 1, false},
+	{"REFERENCE", 0, 2, false},
 	{"CUSTOMER", 0, 0, false},
 	{"STATUS", 16, 0, false},
-	{"AGE", 4, 2, true},
+	{"AGE", 4, 3, true},
 	{"LEFT", 7, 0, false},
-	{"BY", 0, 3, false},
+	{"BY", 0, 1, false},
 }
+
+// colBy is who launched a session: left out when no row says.
+const colBy = 8
 
 // The columns whose values are shown: the reference and the customer
 // ("#label" for a desk label), never cut unless the customer alone
@@ -96,8 +101,15 @@ func layoutRows(values [][]string, w int) rowLayout {
 		l.width[colCustomer] = max(minCustomer, l.width[colCustomer]-(used-w))
 		used = w
 	}
+	anyBy := false
+	for _, v := range values {
+		anyBy = anyBy || v[colBy] != ""
+	}
 	for level := 1; level <= 4; level++ {
 		for i, c := range rowColumns {
+			if i == colBy && !anyBy {
+				continue
+			}
 			if c.keep == level && used+l.width[i]+1 <= w {
 				l.keep[i] = true
 				used += l.width[i] + 1
