@@ -132,12 +132,9 @@ func openApp(io *IO, live, receive bool, store string) (*app, error) {
 		// webhooks only make the receiver ask the status API. It listens on
 		// loopback only and records only sandbox sessions (desk.CallbackSink).
 	}
-	a.desk = desk.New(desk.Options{
-		Registry: a.reg, Mode: a.mode, SandboxURL: a.sandboxURL, SandboxNote: a.sandboxNote(),
-		Store:    a.store,
-		Resolve:  a.resolve,
-		Profiles: desk.ProfileDir{Dir: config.ProfilesDir(io.Getenv), Config: f.Profiles},
-	})
+	o := a.deskOptions(a.reg, a.mode, a.sandboxURL, a.store)
+	o.SandboxNote = a.sandboxNote()
+	a.desk = desk.New(o)
 	if ln != nil {
 		a.receiver = &http.Server{Handler: callbacks.New(a.desk.CallbackSink(), recvOpts), ReadHeaderTimeout: 5 * time.Second}
 		go func() { _ = a.receiver.Serve(ln) }()

@@ -7,6 +7,7 @@ import (
 	"github.com/kycdesk/kycdesk/config"
 	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/providers"
+	"github.com/kycdesk/kycdesk/session"
 )
 
 // resolver makes the providers a desk uses, by one rule for the local
@@ -30,6 +31,21 @@ type resolver struct {
 
 func newResolver(getenv func(string) string) resolver {
 	return resolver{getenv: getenv, transport: http.DefaultTransport.(*http.Transport).Clone()}
+}
+
+// deskOptions are what every desk of this process starts from, the
+// console's and each served desk's, built here only so that the two front
+// ends cannot drift: the registry and mode, the sandbox, the history, the
+// providers (resolve) and the desk profiles. Each front end adds only its
+// own: the console its sandbox note, a served desk its operator, roles,
+// quotas, relay and metrics.
+func (rs *resolver) deskOptions(reg providers.Registry, mode providers.Mode, sandboxURL string, store session.Store) desk.Options {
+	return desk.Options{
+		Registry: reg, Mode: mode, SandboxURL: sandboxURL,
+		Store:    store,
+		Resolve:  rs.resolve,
+		Profiles: desk.ProfileDir{Dir: config.ProfilesDir(rs.getenv), Config: rs.file.Profiles},
+	}
 }
 
 // resolve makes a provider for a mode; endpoint, when set, is where a

@@ -303,16 +303,11 @@ func (s *served) wait() error {
 // newDesk is a desk for operator at deskName ("" for the receiver's own);
 // a supervisor's sees every desk's sessions.
 func (s *served) newDesk(operator, deskName string, supervisor bool) *desk.Desk {
-	o := desk.Options{
-		Registry: s.reg, Mode: s.mode, SandboxURL: s.sandboxURL,
-		Store:    s.store,
-		Resolve:  s.resolve,
-		Profiles: desk.ProfileDir{Dir: config.ProfilesDir(s.io.Getenv), Config: s.file.Profiles},
-		Operator: operator, Desk: deskName, Supervisor: supervisor,
-		Announce: s.announce, Network: s.network,
-		Quotas: session.Quotas{DeskPerHour: s.cfg.Quotas.DeskPerHour, DeskPerDay: s.cfg.Quotas.DeskPerDay,
-			OperatorPerHour: s.cfg.Quotas.OperatorPerHour, OperatorPerDay: s.cfg.Quotas.OperatorPerDay},
-	}
+	o := s.deskOptions(s.reg, s.mode, s.sandboxURL, s.store)
+	o.Operator, o.Desk, o.Supervisor = operator, deskName, supervisor
+	o.Announce, o.Network = s.announce, s.network
+	o.Quotas = session.Quotas{DeskPerHour: s.cfg.Quotas.DeskPerHour, DeskPerDay: s.cfg.Quotas.DeskPerDay,
+		OperatorPerHour: s.cfg.Quotas.OperatorPerHour, OperatorPerDay: s.cfg.Quotas.OperatorPerDay}
 	if s.relays != nil {
 		o.Relay = func(l desk.RelayLink) (string, time.Time, error) { return s.relays.Issue(server.RelayLink(l)) }
 		o.RelaySandbox = s.sb.PublicURL
