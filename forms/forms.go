@@ -273,7 +273,9 @@ func (f *Form) build(initial providers.Values, showAdvanced bool) {
 				func() bool { return !*f.advanced })
 		}
 	}
-	f.Form = huh.NewForm(groups...).WithShowHelp(true).WithShowErrors(true).WithTheme(f.theme)
+	// The field's keys are drawn by View, wrapped between keys: huh's own
+	// help line is cut with "…" when it is wider than the form.
+	f.Form = huh.NewForm(groups...).WithShowHelp(false).WithShowErrors(true).WithTheme(f.theme)
 }
 
 // showAdvanced builds the deferred Advanced pages: the form again, from
@@ -314,9 +316,12 @@ func (f *Form) SetSize(width, height int) tea.Cmd {
 			x.Description(summary).Height(f.dropdownHeight(f.selects[name]))
 		}
 	}
-	// huh draws one line more than the height it is given (v1.0.0).
-	f.Form = f.Form.WithWidth(width).WithHeight(height - 1)
-	m, cmd := f.Form.Update(tea.WindowSizeMsg{Width: width, Height: height - 1})
+	// The keys View draws under the fields take a blank line and up to
+	// two lines (huh draws one line more than the height it is given only
+	// with its own help, which is off).
+	h := height - helpLines
+	f.Form = f.Form.WithWidth(width).WithHeight(h)
+	m, cmd := f.Form.Update(tea.WindowSizeMsg{Width: width, Height: h})
 	if ff, ok := m.(*huh.Form); ok {
 		f.Form = ff
 	}
@@ -364,7 +369,11 @@ func (f *Form) Update(msg tea.Msg) tea.Cmd {
 // View is the form, or the focused field's documentation while it is open.
 func (f *Form) View() string {
 	if f.doc == "" {
-		return f.Form.View()
+		v := f.Form.View()
+		if len(f.Form.Errors()) == 0 { // huh says the error in their place
+			v += "\n\n" + f.keysView()
+		}
+		return v
 	}
 	p, _ := f.spec.Lookup(f.doc)
 	w := f.width
@@ -379,6 +388,47 @@ func (f *Form) View() string {
 	}
 	return t.Focused.Title.Render(Title(p)) + "\n" + strings.Join(lines, "\n") + "\n\n" +
 		t.Help.ShortDesc.Render(DocKey.Help().Key+" closes · any key goes back to the field")
+}
+
+// helpLines is the room the field's keys take under the form: a blank
+// line and at most two lines of keys.
+const helpLines = 3
+
+// keysView is the focused field's keys, each whole, wrapped between keys
+// to the form's width (at most two lines).
+func (f *Form) keysView() string {
+	h := f.Form.Help()
+	h.Width = 0 // each key measured whole
+	sep := h.Styles.ShortSeparator.Render(h.ShortSeparator)
+	var lines []string
+	line, lineW := "", 0
+	for _, k := range f.Form.KeyBinds() {
+		if !k.Enabled() {
+			continue
+		}
+		v := h.ShortHelpView([]key.Binding{k})
+		vw := lipgloss.Width(v)
+		switch {
+		case line == "":
+			line, lineW = v, vw
+		case f.width > 0 && lineW+lipgloss.Width(sep)+vw > f.width:
+			lines = append(lines, line)
+			line, lineW = v, vw
+		default:
+			line += sep + v
+			lineW += lipgloss.Width(sep) + vw
+		}
+	}
+	lines = append(lines, line)
+	if len(lines) > helpLines-1 {
+		lines = lines[:helpLines-1]
+	}
+	// Always as many lines, the keys last: they stay next to the
+	// console's own key bar whatever the field.
+	for len(lines) < helpLines-1 {
+		lines = append([]string{""}, lines...)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // DocOpen names the parameter whose documentation is shown, or "".
