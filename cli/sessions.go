@@ -3,12 +3,15 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
+	"iter"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/kycdesk/kycdesk/desk"
+	"github.com/kycdesk/kycdesk/internal/jsonw"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/catalog"
 	"github.com/kycdesk/kycdesk/session"
@@ -41,7 +44,7 @@ func cmdSessions(args []string, io *IO) error {
 	defer w.Flush()
 	now := time.Now()
 	if *asJSON {
-		if err := streamJSON(w, st.All(context.Background(), session.Query{})); err != nil {
+		if err := streamJSON(w, listRows(st)); err != nil {
 			return fail(err, true)
 		}
 		return nil
@@ -71,18 +74,118 @@ func cmdSessions(args []string, io *IO) error {
 	return nil
 }
 
-// listJSON is one session of `sessions --json`: launchJSON's members but
-// the challenge, with the customer, the desk label ("" = none), the
-// creation time and who launched it at a served desk ("" locally).
-func listJSON(s *session.Session) map[string]any {
-	j := sessionJSON(s, s.State)
-	m := map[string]any{"session": j.Session, "provider": j.Provider, "mode": j.Mode, "url": j.URL,
-		"references": j.References, "expiresAt": j.ExpiresAt, "status": j.Status, "customer": s.Customer, "label": s.Extra[desk.LabelKey],
-		"createdAt": s.CreatedAt.UTC().Format(time.RFC3339), "operator": s.Operator, "desk": s.Desk, "source": source(s)}
-	if j.Device != nil {
-		m["device"] = j.Device
+// listRows streams every session as the list prints it: from the
+// store's own listing when it has one (reading only what is printed),
+// else from whole sessions.
+func listRows(st session.Store) iter.Seq2[*session.ListRow, error] {
+	if l, ok := st.(interface {
+		ListRows(context.Context) iter.Seq2[*session.ListRow, error]
+	}); ok {
+		return l.ListRows(context.Background())
 	}
-	return m
+	return func(yield func(*session.ListRow, error) bool) {
+		for s, err := range st.All(context.Background(), session.Query{}) {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			r := session.RowOf(s)
+			if !yield(&r, nil) {
+				return
+			}
+		}
+	}
+}
+
+// streamJSON writes {"sessions": [...]} one session at a time, each as
+// json.MarshalIndent(v, "    ", "  ") writes the object of launchJSON's
+// members but the challenge, with the customer, the desk label ("" =
+// none), the creation time and who launched it at a served desk (""
+// locally), keys in order (cli tests compare with encoding/json's bytes).
+// A failure half way leaves the object unclosed, so that a script cannot
+// mistake part of the history for all of it.
+func streamJSON(w *bufio.Writer, rows iter.Seq2[*session.ListRow, error]) error {
+	w.WriteString("{\n  \"sessions\": [")
+	n := 0
+	buf := make([]byte, 0, 1024)
+	for r, err := range rows {
+		if err != nil {
+			w.WriteString("\n")
+			w.Flush()
+			return err
+		}
+		if n > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteString("\n    ")
+		buf = appendListJSON(buf[:0], r)
+		w.Write(buf)
+		n++
+	}
+	if n > 0 {
+		w.WriteString("\n  ")
+	}
+	w.WriteString("]\n}\n")
+	return nil
+}
+
+// appendListJSON appends one session of the list, at the list's indent.
+func appendListJSON(b []byte, r *session.ListRow) []byte {
+	const in = "\n      " // the list's prefix and one level
+	member := func(b []byte, key string) []byte {
+		b = append(b, in...)
+		b = append(b, key...)
+		return append(b, ": "...)
+	}
+	str := func(b []byte, key, v string) []byte {
+		return append(jsonw.AppendString(member(b, key), v), ',')
+	}
+	orNull := func(b []byte, key string, ok bool, v string) []byte {
+		if !ok {
+			return append(member(b, key), "null,"...)
+		}
+		return str(b, key, v)
+	}
+	b = append(b, '{')
+	b = str(b, `"createdAt"`, r.CreatedAt.UTC().Format(time.RFC3339))
+	b = str(b, `"customer"`, r.Customer)
+	b = str(b, `"desk"`, r.Desk)
+	if r.Launched && r.DeviceSource != "" { // deviceJSON, its members in its order
+		b = append(member(b, `"device"`), "{"+in+"  \"source\": "...)
+		b = jsonw.AppendString(b, providers.SanitizeLine(r.DeviceSource))
+		if t := providers.SanitizeLine(r.DeviceType); t != "" {
+			b = append(b, ","+in+"  \"deviceType\": "...)
+			b = jsonw.AppendString(b, t)
+		}
+		b = append(b, in+"},"...)
+	}
+	b = orNull(b, `"expiresAt"`, r.Launched && !r.ExpiresAt.IsZero(), r.ExpiresAt.UTC().Format(time.RFC3339))
+	b = str(b, `"label"`, r.Label)
+	b = str(b, `"mode"`, string(r.Mode))
+	b = str(b, `"operator"`, r.Operator)
+	b = str(b, `"provider"`, r.Provider)
+	b = member(b, `"references"`)
+	if refs := r.References; r.Launched && len(refs) > 0 {
+		b = append(b, '{')
+		for i, k := range slices.Sorted(maps.Keys(refs)) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, in+"  "...)
+			b = jsonw.AppendString(b, k)
+			b = append(b, ": "...)
+			b = jsonw.AppendString(b, refs[k])
+		}
+		b = append(b, in+"},"...)
+	} else {
+		b = append(b, "{},"...)
+	}
+	b = str(b, `"session"`, r.ID)
+	b = str(b, `"source"`, string(r.Source))
+	b = str(b, `"status"`, string(r.State))
+	b = orNull(b, `"url"`, r.Launched && r.URL != "", r.URL)
+	b = b[:len(b)-1] // the last member's comma
+	return append(b, "\n    }"...)
 }
 
 // source is where the session's current status came from ("" before a
@@ -92,36 +195,6 @@ func source(s *session.Session) string {
 		return string(s.History[n-1].Source)
 	}
 	return ""
-}
-
-// streamJSON writes {"sessions": [...]} one session at a time. A failure
-// half way leaves the object unclosed, so that a script cannot mistake
-// part of the history for all of it.
-func streamJSON(w *bufio.Writer, all func(func(*session.Session, error) bool)) error {
-	w.WriteString("{\n  \"sessions\": [")
-	n := 0
-	for s, err := range all {
-		if err != nil {
-			w.WriteString("\n")
-			w.Flush()
-			return err
-		}
-		b, err := json.MarshalIndent(listJSON(s), "    ", "  ")
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			w.WriteByte(',')
-		}
-		w.WriteString("\n    ")
-		w.Write(b)
-		n++
-	}
-	if n > 0 {
-		w.WriteString("\n  ")
-	}
-	w.WriteString("]\n}\n")
-	return nil
 }
 
 // clip cuts s to n characters, marking the cut.
