@@ -63,6 +63,14 @@ func (d *Desk) recordCallback(ctx context.Context, provider, ref string, st *pro
 	if err != nil {
 		return err
 	}
+	// A status the record would not take (the same again, as a provider
+	// repeats a webhook; a late one after a verdict) needs no write
+	// transaction: the session just read decides, as the store's
+	// transaction would have on this row. Writers queue behind each
+	// other: a repeated webhook must not make the desks' launches wait.
+	if session.StatusRule(sess, st.State, session.StatusDetail(st), src) != session.StatusAppend {
+		return nil
+	}
 	sctx, cancel := d.storeCtxFrom(ctx)
 	defer cancel()
 	got, err := d.o.Store.Status(sctx, sess.ID, st, src)

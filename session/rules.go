@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/kycdesk/kycdesk/providers"
 )
@@ -60,6 +61,12 @@ func StatusRule(cur *Session, st providers.State, detail string, src Source) Sta
 		return StatusAppend
 	}
 	return StatusKeptFinal
+}
+
+// StatusDetail is the detail Store.Status records for st (one line,
+// trimmed, clipped): the detail StatusRule compares.
+func StatusDetail(st *providers.Status) string {
+	return clip(strings.TrimSpace(providers.SanitizeLine(st.Detail)), 500)
 }
 
 // checkSource refuses a status without a known source: every status

@@ -220,7 +220,7 @@ func (d *DB) Status(ctx context.Context, id string, st *providers.Status, src So
 	if err := checkSource(src); err != nil {
 		return nil, err
 	}
-	detail := clip(strings.TrimSpace(providers.SanitizeLine(st.Detail)), 500)
+	detail := StatusDetail(st)
 	at := stamp(st.At)
 	return d.update(ctx, id, func(cur *Session) (string, time.Time, *eventDoc, error) {
 		if !cur.Launched() {
