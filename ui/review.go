@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/forms"
@@ -59,8 +60,16 @@ func (r *reviewModel) SetSize(w, h int) tea.Cmd {
 	r.vp.Width = w // the header wraps to it
 	head := strings.Count(r.header(), "\n") + 1
 	r.vp.Width, r.vp.Height = w, max(1, h-head)
-	r.vp.SetContent(wrap(r.text, max(10, w)))
+	r.vp.SetContent(wrapRequest(r.text, max(10, w)))
 	return nil
+}
+
+// wrapRequest wraps the request as shown: a JSON body breaks after a
+// comma between members where it can, not at a hyphen inside a value
+// ("desk-" / "0042" read as two values); a token longer than the line is
+// broken at the edge.
+func wrapRequest(s string, w int) string {
+	return ansi.Hardwrap(ansi.Wordwrap(s, w, ","), w, true)
 }
 
 // Typing: while a profile is being named, keys are its letters.

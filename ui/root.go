@@ -573,6 +573,25 @@ func (m *Model) render() string {
 }
 
 // banner always says where requests go.
+// bannerNote is the sandbox note as the banner has room for it (w
+// columns): whole, else each clause's head ("in-process" of
+// "in-process: URLs live while this console runs"), else nothing; never
+// a note cut mid-word.
+func bannerNote(note string, w int) string {
+	if note == "" || lipgloss.Width(note) <= w {
+		return note
+	}
+	var heads []string
+	for _, part := range strings.Split(note, "; ") {
+		head, _, _ := strings.Cut(part, ":")
+		heads = append(heads, strings.TrimSpace(head))
+	}
+	if short := strings.Join(heads, "; "); lipgloss.Width(short) <= w {
+		return short
+	}
+	return ""
+}
+
 func (m *Model) banner() string {
 	s := m.ctx.Styles
 	var tag string
@@ -591,8 +610,12 @@ func (m *Model) banner() string {
 		}
 	} else {
 		tag = s.Banner.Render("SANDBOX") + " " + m.ctx.Desk.SandboxURL()
-		if m.ctx.SandboxMsg != "" {
-			tag += s.Subtle.Render(" · " + m.ctx.SandboxMsg)
+		room := m.ctx.Width - lipgloss.Width("kycdesk "+tag+" · ")
+		if by := actorLabel(m.ctx.Desk.Operator(), m.ctx.Desk.DeskName()); by != "" {
+			room -= lipgloss.Width(by + " ")
+		}
+		if note := bannerNote(m.ctx.SandboxMsg, room); note != "" {
+			tag += s.Subtle.Render(" · " + note)
 		}
 	}
 	// Hosted-flow hosts allowed only by an explicit setting are always in

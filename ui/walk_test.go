@@ -1,0 +1,42 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kycdesk/kycdesk/providers"
+)
+
+// Found walking the console at 80×24 as a new desk operator; each test
+// failed before its fix.
+
+// Review wraps the body between JSON members, not at a hyphen inside a
+// value: "desk-" and "0042" on two lines read as two values.
+func TestReviewWrapsTheBodyBetweenMembers(t *testing.T) {
+	ctx, _ := testContext(t, "http://127.0.0.1:8470")
+	e := ctx.entry("idenfy")
+	m := New(ctx)
+	send(m, size(80, 24), reviewMsg{draft: ctx.Desk.Draft(e, providers.Values{"clientId": {"desk-0042"}, "documents": {"ID_CARD"},
+		"callbackUrl": {"http://127.0.0.1:33503/callbacks/idenfy"}})})
+	v := ansi.Strip(m.View())
+	if !strings.Contains(v, `"clientId":"desk-0042"`) || !strings.Contains(v, `"callbackUrl":"http://127.0.0.1:33503/callbacks/idenfy"`) {
+		t.Fatalf("a value is broken across lines:\n%s", v)
+	}
+}
+
+// The banner's sandbox note is whole, or only its head where the window
+// is too narrow ("in-process"), never cut mid-word.
+func TestBannerNoteIsWholeOrShort(t *testing.T) {
+	ctx, _ := testContext(t, "http://127.0.0.1:41771")
+	ctx.SandboxMsg = "in-process: URLs live while this console runs"
+	for w, want := range map[int]string{80: "· in-process\n", 140: "· in-process: URLs live while this console runs\n"} {
+		m := New(ctx)
+		send(m, size(w, 24))
+		v := ansi.Strip(m.View())
+		if first := strings.SplitAfter(v, "\n")[0]; !strings.HasSuffix(strings.TrimRight(first, " \n")+"\n", want) {
+			t.Errorf("%d columns: banner %q, want it to end %q", w, first, want)
+		}
+	}
+}
