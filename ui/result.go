@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/providers"
@@ -420,7 +421,7 @@ func (r *resultModel) setState(st *providers.Status) {
 
 func (r *resultModel) View() string {
 	if r.wire.open {
-		return r.wire.view(r.ctx.Styles) + "\n" + wrap(r.keyHints(), max(20, r.w))
+		return r.wire.view(r.ctx.Styles) + "\n" + r.keyHints(max(20, r.w))
 	}
 	if r.isChallenge() {
 		return r.challengeView()
@@ -428,7 +429,7 @@ func (r *resultModel) View() string {
 	info := r.infoView()
 	// Feedback (copy, open, a failed status query) has its own line
 	// above the keys, which no layout cuts: the info above it is cut first.
-	hints := wrap(r.keyHints(), max(20, r.w))
+	hints := r.keyHints(max(20, r.w))
 	if st := r.statusLine(max(20, r.w)); st != "" {
 		hints = st + "\n" + hints
 	}
@@ -451,7 +452,7 @@ func (r *resultModel) View() string {
 		// so there is nothing to measure (lipgloss.JoinHorizontal would
 		// parse every escape sequence of the code on every frame). The
 		// key hints always keep their place at the bottom of the panel.
-		side := wrapBlock(r.keyHints(), infoW)
+		side := r.keyHints(infoW)
 		if st := r.statusLine(infoW); st != "" {
 			side = st + "\n" + side
 		}
@@ -599,14 +600,41 @@ func (r resultModel) statusLine(w int) string {
 }
 
 // keyHints lists the screen's keys in the side panel (this screen has no
-// footer, to leave the height to the QR).
-func (r resultModel) keyHints() string {
+// footer, to leave the height to the QR), w columns wide: lines break
+// between keys, so a key stays with what it does ("r" / "refresh status"
+// on two lines read as two things).
+func (r resultModel) keyHints(w int) string {
 	var parts []string
 	for _, k := range r.Keys().ShortHelp() {
 		h := k.Help()
 		parts = append(parts, r.ctx.Styles.Key.Render(h.Key)+" "+r.ctx.Styles.Subtle.Render(h.Desc))
 	}
-	return strings.Join(parts, " · ")
+	return wrapKeys(parts, " · ", w)
+}
+
+// wrapKeys joins key hints with sep into lines of at most w columns,
+// breaking only between hints (a hint wider than w is wrapped alone).
+func wrapKeys(parts []string, sep string, w int) string {
+	var lines []string
+	line, lineW := "", 0
+	for _, p := range parts {
+		pw := ansi.StringWidth(p)
+		switch {
+		case line == "":
+			line, lineW = p, pw
+		case lineW+ansi.StringWidth(sep)+pw > w:
+			lines = append(lines, line)
+			line, lineW = p, pw
+		default:
+			line += sep + p
+			lineW += ansi.StringWidth(sep) + pw
+		}
+	}
+	lines = append(lines, line)
+	for i, l := range lines {
+		lines[i] = wrap(l, w)
+	}
+	return strings.Join(lines, "\n")
 }
 
 func (r resultModel) stateView() string {

@@ -40,3 +40,20 @@ func TestBannerNoteIsWholeOrShort(t *testing.T) {
 		}
 	}
 }
+
+// The QR screen's keys break between keys: "r" at the end of a line and
+// "refresh status" on the next read as two things.
+func TestResultKeysStayWithWhatTheyDo(t *testing.T) {
+	m := goldenScreens(t)["result"]
+	send(m, size(80, 24))
+	v := ansi.Strip(m.View())
+	for _, want := range []string{"c copy URL", "o open URL", "r refresh status", "n next session", "esc back", "? help"} {
+		found := false
+		for _, l := range strings.Split(v, "\n") {
+			found = found || strings.Contains(l, want)
+		}
+		if !found {
+			t.Errorf("%q is not on one line:\n%s", want, v)
+		}
+	}
+}
