@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -30,16 +31,14 @@ func cmdConsole(args []string, io *IO) error {
 	if err := fs.Parse(args); err != nil {
 		return exitCode(exitInvalid)
 	}
-	a, err := openApp(io, *live, true, *store)
-	if err != nil {
-		fmt.Fprintln(io.Err, "kycdesk:", err)
-		return exitCode(exitOther)
-	}
-	defer a.close()
-	// Sessions launched here keep being followed after the operator
-	// leaves their screen, until the console ends (a.close).
-	a.desk.StartFollowing(context.Background())
 	if *accessible || io.Getenv("TERM") == "dumb" {
+		a, err := openApp(io, *live, true, *store)
+		if err != nil {
+			fmt.Fprintln(io.Err, "kycdesk:", err)
+			return exitCode(exitOther)
+		}
+		defer a.close()
+		a.desk.StartFollowing(context.Background())
 		return runAccessible(a, io)
 	}
 
@@ -51,20 +50,98 @@ func cmdConsole(args []string, io *IO) error {
 		lipgloss.SetColorProfile(termenv.Ascii)
 	}
 
-	ctx := &ui.Context{
-		Desk:       a.desk,
-		SandboxMsg: shortSandboxNote(a),
-		Copy:       func(s string) error { return copyOSC52(io, s) },
-		Open:       openBrowser,
+	// The store and the sandbox open while Bubble Tea starts: its first
+	// frame waits for the renderer's first tick (8 ms at 120 fps) whatever
+	// the model, so opening them in that wait rather than before it brings
+	// the first frame sooner. What opening says (notes) is printed when the
+	// console ends, where it was seen before: the screen is Bubble Tea's.
+	var (
+		a       *app
+		openErr error
+		notes   bytes.Buffer
+		opened  = make(chan struct{})
+	)
+	go func() {
+		defer close(opened)
+		quiet := *io
+		quiet.Err = &notes
+		if a, openErr = openApp(&quiet, *live, true, *store); openErr == nil {
+			// Sessions launched here keep being followed after the operator
+			// leaves their screen, until the console ends (a.close).
+			a.desk.StartFollowing(context.Background())
+		}
+	}()
+	start := func() (tea.Model, error) {
+		<-opened
+		if openErr != nil {
+			return nil, openErr
+		}
+		return ui.New(&ui.Context{
+			Desk:       a.desk,
+			SandboxMsg: shortSandboxNote(a),
+			Copy:       func(s string) error { return copyOSC52(io, s) },
+			Open:       openBrowser,
+		}), nil
 	}
 	// 120 fps: the first frame (and every key) reaches the screen sooner.
-	p := tea.NewProgram(ui.New(ctx), tea.WithAltScreen(), tea.WithFPS(120))
-	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrInterrupted) {
+	p := tea.NewProgram(&opening{start: start}, tea.WithAltScreen(), tea.WithFPS(120))
+	_, err := p.Run()
+	<-opened
+	io.Err.Write(notes.Bytes())
+	if a != nil {
+		defer a.close()
+	}
+	if openErr != nil {
+		fmt.Fprintln(io.Err, "kycdesk:", openErr)
+		return exitCode(exitOther)
+	}
+	if err != nil && !errors.Is(err, tea.ErrInterrupted) {
 		fmt.Fprintln(io.Err, "kycdesk:", err)
 		return exitCode(exitOther)
 	}
 	return nil
 }
+
+// opening is the console until start gives it (see cmdConsole): it draws
+// nothing, keeps the messages that arrive (the window's size, an early
+// key) and hands them, in order, to the console once it is there.
+type opening struct {
+	start   func() (tea.Model, error)
+	waiting []tea.Msg
+}
+
+type openedMsg struct {
+	m   tea.Model
+	err error
+}
+
+func (o *opening) Init() tea.Cmd {
+	return func() tea.Msg {
+		m, err := o.start()
+		return openedMsg{m, err}
+	}
+}
+
+func (o *opening) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	opened, ok := msg.(openedMsg)
+	if !ok {
+		o.waiting = append(o.waiting, msg)
+		return o, nil
+	}
+	if opened.err != nil {
+		return o, tea.Quit
+	}
+	m := opened.m
+	cmds := []tea.Cmd{m.Init()}
+	for _, w := range o.waiting {
+		var cmd tea.Cmd
+		m, cmd = m.Update(w)
+		cmds = append(cmds, cmd)
+	}
+	return m, tea.Batch(cmds...)
+}
+
+func (o *opening) View() string { return "" }
 
 func shortSandboxNote(a *app) string {
 	note := ""

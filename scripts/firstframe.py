@@ -7,7 +7,10 @@ time from spawn to the first "Start a verification session" on the pty is
 taken. Runs alternate between the two binaries; medians are printed, with
 how many background queries each made.
 
-usage: firstframe.py KYCDESK BARE [RUNS]
+usage: firstframe.py KYCDESK BARE [RUNS [KYCDESK2 ...]]
+
+More consoles after RUNS (another build, a wrapper script with its own
+state directory) run in the same rounds; each is compared with BARE.
 """
 import os, pty, select, statistics, struct, sys, time, fcntl, termios, signal
 
@@ -52,20 +55,28 @@ def once(argv, env, mark=MARK, limit=15):
 def main():
     kd, bare = sys.argv[1], sys.argv[2]
     runs = int(sys.argv[3]) if len(sys.argv) > 3 else 20
+    consoles = [kd] + sys.argv[4:]
+    names = ["kycdesk"] + sys.argv[4:]
     env = dict(os.environ, TERM="xterm-256color")
     env.pop("NO_COLOR", None)
-    res = {"kycdesk": [], "bare": []}
+    res = {n: [] for n in ["bare"] + names}
     q = {}
     for _ in range(runs):
-        for name, argv in (("bare", [bare]), ("kycdesk", [kd])):
+        for name, argv in [("bare", [bare])] + [(n, [c]) for n, c in zip(names, consoles)]:
             took, queries = once(argv, env)
             if took is not None:
                 res[name].append(took * 1000)
             q[name] = queries
-    for name in ("bare", "kycdesk"):
+    for name in ["bare"] + names:
         v = res[name]
+        if not v:
+            print(f"{name}: no first frame in {runs} runs")
+            continue
         print(f"{name:8s} first frame median {statistics.median(v):6.1f} ms  p90 {sorted(v)[int(len(v)*0.9)-1]:6.1f} ms  ({len(v)} runs, {q[name]} background queries)")
-    print(f"ratio kycdesk/bare {statistics.median(res['kycdesk'])/statistics.median(res['bare']):.2f}")
+    for name in names:
+        if res[name] and res["bare"]:
+            label = "kycdesk" if name == "kycdesk" else name
+            print(f"ratio {label}/bare {statistics.median(res[name])/statistics.median(res['bare']):.2f}")
 
 if __name__ == "__main__":
     main()
