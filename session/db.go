@@ -437,6 +437,17 @@ func (w *wtx) exec(q string, args ...any) error {
 	return err
 }
 
+func (w *wtx) query(q string, args ...any) (*sql.Rows, error) {
+	st, err := w.stmt(q)
+	if errors.Is(err, errNotPrepared) {
+		return w.QueryContext(w.ctx, q, args...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(w.ctx, args...)
+}
+
 func (w *wtx) row(q string, args ...any) *sql.Row {
 	st, err := w.stmt(q)
 	if err != nil {
@@ -467,7 +478,7 @@ func (d *DB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
 // store opens and no transaction holds a connection.
 func (d *DB) prepareHot(ctx context.Context) {
 	hot := []string{sqlIDTaken, sqlChainHead, sqlInsertEvent, sqlInsertSession, sqlInsertDoc, sqlUpdateSession,
-		sqlUpdateDoc, sqlInsertRef, selectByID, d.dialect.Lock, d.dialect.Notify}
+		sqlUpdateDoc, sqlInsertRef, selectByID, sqlIDsTaken, d.dialect.Lock, d.dialect.TryLock, d.dialect.Notify}
 	for _, q := range hot {
 		if q != "" {
 			_, _ = d.prepared(ctx, q) // a failure leaves it to run unprepared
@@ -485,15 +496,32 @@ func (d *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return st.QueryRowContext(ctx, args...)
 }
 
+// tryLock takes the dialect's transaction lock on name if no other
+// transaction holds it, and says whether it did (always on SQLite, whose
+// writers are serialised already).
+func (d *DB) tryLock(ctx context.Context, tx *wtx, name string) (bool, error) {
+	if d.dialect.TryLock == "" {
+		return true, nil
+	}
+	var ok bool
+	err := tx.row(d.dialect.TryLock, lockKey(name)).Scan(&ok)
+	return ok, err
+}
+
+// lockKey is name's 64-bit advisory lock key.
+func lockKey(name string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return int64(h.Sum64())
+}
+
 // lock takes the dialect's transaction lock on name (nothing on SQLite,
 // whose writers are serialised already).
 func (d *DB) lock(ctx context.Context, tx *wtx, name string) error {
 	if d.dialect.Lock == "" {
 		return nil
 	}
-	h := fnv.New64a()
-	h.Write([]byte(name))
-	return tx.exec(d.dialect.Lock, int64(h.Sum64()))
+	return tx.exec(d.dialect.Lock, lockKey(name))
 }
 
 func (d *DB) notify(ctx context.Context, tx *wtx, id string) error {

@@ -25,6 +25,9 @@ type Dialect struct {
 	// Lock, when not empty, takes a lock held until the transaction ends;
 	// $1 is a 64-bit key.
 	Lock string
+	// TryLock, with Lock, takes that lock only if no other transaction
+	// holds it, without waiting; it returns whether it did.
+	TryLock string
 	// Notify, when not empty, tells other processes that a session
 	// changed when the transaction commits; $1 is the channel, $2 the id.
 	Notify string

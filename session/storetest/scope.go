@@ -1,9 +1,11 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/session"
@@ -74,5 +76,68 @@ func testOwnNewest(t *testing.T, tg Target) {
 		if w := want(q); !slices.Equal(got, w) {
 			t.Errorf("List(%+v) = %v, want %v", q, got, w)
 		}
+	}
+}
+
+// testIDsInABurst: launches at the same second, more than its 32 slots
+// and from two stores at once, all get ids, each its own; the second's
+// slots go first, then the following seconds', in order.
+func testIDsInABurst(t *testing.T, tg Target) {
+	a, b := tg.Open(t), tg.Open(t)
+	bctx, cancel := context.WithTimeout(ctx, hangGuard)
+	defer cancel()
+	at := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	const n = 80
+	ids := make(chan string, n)
+	errs := make(chan error, n)
+	for i := range n {
+		st := a
+		if i%2 == 1 {
+			st = b
+		}
+		go func() {
+			cust := fmt.Sprint("burst-id-", i)
+			req, err := newClient().Request(bctx, values(cust, "req-"+cust))
+			if err != nil {
+				errs <- err
+				return
+			}
+			s, err := st.Intent(bctx, session.Intent{Provider: "fake", Mode: providers.ModeSandbox, Customer: cust, At: at,
+				Values: values(cust, "req-"+cust), Request: req})
+			if err != nil {
+				errs <- err
+				return
+			}
+			ids <- s.ID
+		}()
+	}
+	seen := map[string]bool{}
+	for range n {
+		select {
+		case err := <-errs:
+			t.Fatalf("a launch of the burst: %v", err)
+		case id := <-ids:
+			if seen[id] {
+				t.Fatalf("id %s given twice", id)
+			}
+			seen[id] = true
+		}
+	}
+	var all []string
+	for id := range seen {
+		all = append(all, id)
+	}
+	slices.Sort(all)
+	// The 32 slots of the launch's second are its 8th character; the
+	// first seven name the second (ids sort by time).
+	second := all[0][:7]
+	inSecond := 0
+	for _, id := range all {
+		if id[:7] == second {
+			inSecond++
+		}
+	}
+	if inSecond != 32 {
+		t.Errorf("%d of %d ids in the launch's second (%s…), want all 32 slots: %v", inSecond, n, second, all)
 	}
 }

@@ -77,6 +77,7 @@ func Run(t *testing.T, fresh func(t testing.TB) Target) {
 		{"Get", testGet},
 		{"Queries", testQueries},
 		{"OwnNewest", testOwnNewest},
+		{"IDsInABurst", testIDsInABurst},
 		{"FilterBounds", testFilterBounds},
 		{"DeskState", testDeskState},
 		{"PendingAndCounts", testPendingAndCounts},
