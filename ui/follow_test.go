@@ -96,14 +96,15 @@ func followContext(t *testing.T, mode providers.Mode, sb *countingSandbox, now c
 	return &Context{Desk: d, Copy: func(string) error { return nil }, Open: func(string) error { return nil }}, recv
 }
 
-// feed hands every change waiting on the desk's feed to the console, as
-// the running program does with Init's listener.
+// feed hands every change waiting on the desk's feed that the screen
+// shown wants to the console, as the running program's listener does.
 func feed(m *Model) int {
 	n := 0
 	for len(m.ctx.Desk.Changes()) > 0 {
-		msg := m.listen()()
-		m.Update(msg)
-		n++
+		if id := <-m.ctx.Desk.Changes(); m.wants(id) {
+			m.Update(changedMsg{id: id})
+			n++
+		}
 	}
 	return n
 }

@@ -81,6 +81,10 @@ type statusMsg struct {
 // the receiver recorded, the desk's follower, another screen.
 type changedMsg struct{ id string }
 
+// recheckMsg: a screen that shows changes has just become the one shown;
+// what changed before its listener listened for it is read once.
+type recheckMsg struct{}
+
 // ageTickMsg redraws the ages on home and the sessions list once a
 // second, while one of them is shown.
 type ageTickMsg struct{}

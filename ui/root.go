@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -80,6 +81,8 @@ type Model struct {
 		id    string
 		lines []string
 	}
+	// watching is what the screen shown draws from the change feed.
+	watching atomic.Pointer[watch]
 }
 
 // New builds the console.
@@ -97,6 +100,7 @@ func New(ctx *Context) *Model {
 // Init implements tea.Model: listen to the desk's change feed, and tick
 // the ages on home.
 func (m *Model) Init() tea.Cmd {
+	m.publishWatch()
 	if m.screen == screenBoard { // kycdesk board
 		return tea.Batch(m.listen(), m.board.load())
 	}
@@ -141,13 +145,70 @@ func (m *Model) listen() tea.Cmd {
 		return nil
 	}
 	return func() tea.Msg {
-		select {
-		case id := <-ch:
-			return changedMsg{id: id}
-		case <-d.Closed():
-			return nil
+		for {
+			select {
+			case id := <-ch:
+				if m.wants(id) {
+					return changedMsg{id: id}
+				}
+			case <-d.Closed():
+				return nil
+			}
 		}
 	}
+}
+
+// watch is what the screen shown draws from the desk's change feed. The
+// feed's listener reads it (Model.watching, published after each
+// message) and drops every other change before it becomes a message: on
+// a serve of hundreds of desks each launch's changes reached every desk,
+// each one a message, an update and a frame for desks that show none of
+// it (issue 18).
+type watch struct {
+	screen  screen
+	session string // the result screen's session
+}
+
+// wants reports whether the screen shown draws change id ("": anything
+// may have changed). Called by the listener, off the program's loop.
+func (m *Model) wants(id string) bool {
+	w := m.watching.Load()
+	if w == nil {
+		return true
+	}
+	switch w.screen {
+	case screenBoard:
+		return true
+	case screenHome, screenSessions:
+		return m.ctx.Desk.Affects(id)
+	case screenResult:
+		return id == "" || id == w.session
+	}
+	return false
+}
+
+// publishWatch tells the listener what the screen now shows. A screen
+// that shows changes and has just become the one shown reads the store
+// once more (recheckMsg): what changed between its load and now went to
+// a listener that was not listening for it.
+func (m *Model) publishWatch() tea.Cmd {
+	w := watch{screen: m.screen}
+	if m.screen == screenResult {
+		w.session = m.result.sessionID
+	}
+	old := m.watching.Load()
+	if old != nil && *old == w {
+		return nil
+	}
+	m.watching.Store(&w)
+	if old == nil {
+		return nil // the first screen: what it loaded is what it shows
+	}
+	switch w.screen {
+	case screenHome, screenSessions, screenBoard, screenResult:
+		return func() tea.Msg { return recheckMsg{} }
+	}
+	return nil
 }
 
 // ageTick starts the once-a-second redraw of home and the sessions list,
@@ -180,6 +241,9 @@ func (m *Model) page() component { return m.pages()[m.screen] }
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	_, cmd := m.update(msg)
 	m.reportScreen()
+	if c := m.publishWatch(); c != nil {
+		cmd = tea.Batch(cmd, c)
+	}
 	if h := m.footerHeight(); h != m.footerH && m.ctx.Width > 0 {
 		m.footerH = h
 		cmd = tea.Batch(cmd, m.resize())
@@ -242,34 +306,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case showBoardMsg, boardLoadedMsg, boardAgainMsg:
 		return m, m.boardMsg(msg)
 	case changedMsg:
-		// Every screen showing the session changes at once; the others
-		// reload when shown. A screen is drawn again only when what it
-		// shows changed.
-		switch m.screen {
-		case screenHome:
-			if !m.ctx.Desk.Affects(msg.id) {
-				m.dirty = pending // another desk's session: not listed here
-				break
-			}
-			before := m.home.shown()
-			m.home.reload()
-			m.dirty = pending || !reflect.DeepEqual(before, m.home.shown())
-		case screenSessions:
-			if !m.ctx.Desk.Affects(msg.id) {
-				m.dirty = pending
-				break
-			}
-			before := m.sessions.shown()
-			m.sessions.reload()
-			m.dirty = pending || !reflect.DeepEqual(before, m.sessions.shown())
-		case screenBoard:
-			return m, tea.Batch(m.board.changed(), m.listen())
-		case screenResult:
-			m.dirty = m.result.changed(msg.id) || pending // another session's change shows nothing new here
-		default:
-			m.dirty = pending
-		}
-		return m, m.listen()
+		return m, tea.Batch(m.changed(msg.id, pending), m.listen())
+	case recheckMsg:
+		return m, m.changed("", pending)
 	case tickMsg:
 		if m.screen == screenResult {
 			before := m.result.clock()
@@ -286,6 +325,37 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.ageTick()
 	}
 	return m, m.page().Update(msg)
+}
+
+// changed takes a change of session id ("": anything may have changed):
+// every screen showing the session changes at once; the others reload
+// when shown. A screen is drawn again only when what it shows changed.
+func (m *Model) changed(id string, pending bool) tea.Cmd {
+	switch m.screen {
+	case screenHome:
+		if !m.ctx.Desk.Affects(id) {
+			m.dirty = pending // another desk's session: not listed here
+			break
+		}
+		before := m.home.shown()
+		m.home.reload()
+		m.dirty = pending || !reflect.DeepEqual(before, m.home.shown())
+	case screenSessions:
+		if !m.ctx.Desk.Affects(id) {
+			m.dirty = pending
+			break
+		}
+		before := m.sessions.shown()
+		m.sessions.reload()
+		m.dirty = pending || !reflect.DeepEqual(before, m.sessions.shown())
+	case screenBoard:
+		return m.board.changed()
+	case screenResult:
+		m.dirty = m.result.changed(id) || pending // another session's change shows nothing new here
+	default:
+		m.dirty = pending
+	}
+	return nil
 }
 
 // key handles a key: the console's own keys first, then the screen's.

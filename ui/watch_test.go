@@ -1,0 +1,96 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/kycdesk/kycdesk/providers"
+	"github.com/kycdesk/kycdesk/providers/idenfy"
+)
+
+// The change feed's listener hands the program only the changes the
+// screen shown draws: the result screen its own session's, a form none;
+// the rest never become messages.
+func TestListenerDropsChangesTheScreenDoesNotShow(t *testing.T) {
+	sb := startCountingSandbox(t)
+	ctx, _ := followContext(t, providers.ModeSandbox, sb, nil, false)
+	m := New(ctx)
+	m.Init() // publishes home; its commands are not run
+	send(m, size(120, 40))
+	send(m, launchMsg{draft: ctx.Desk.Draft(ctx.entry("idenfy"), providers.Values{"clientId": {"watch-1"}})})
+	if m.screen != screenResult {
+		t.Fatalf("screen %d, want the result:\n%s", m.screen, m.View())
+	}
+	for len(ctx.Desk.Changes()) > 0 { // the launch's own
+		<-ctx.Desk.Changes()
+	}
+	own := m.result.sessionID
+	listen := func() <-chan tea.Msg {
+		got := make(chan tea.Msg, 1)
+		cmd := m.listen()
+		go func() { got <- cmd() }()
+		return got
+	}
+
+	got := listen()
+	ctx.Desk.Notify("another-desks-session")
+	ctx.Desk.Notify(own)
+	if msg := <-got; msg != (changedMsg{id: own}) {
+		t.Fatalf("the result screen got %#v, want its own session's change only", msg)
+	}
+
+	// A form shows no session: a change waits for a screen that shows it.
+	send(m, startFormMsg{provider: "idenfy"})
+	if m.screen != screenForm {
+		t.Fatalf("screen %d, want the form", m.screen)
+	}
+	got = listen()
+	ctx.Desk.Notify(own)
+	send(m, goHomeMsg{})
+	ctx.Desk.Notify("after-home")
+	if msg := <-got; msg != (changedMsg{id: "after-home"}) {
+		t.Fatalf("got %#v: the change sent while the form was shown should have been dropped", msg)
+	}
+}
+
+// A change the listener dropped because its screen was not shown yet is
+// read when the screen is: a customer who answers while the desk is
+// still between the launch and its result screen is not missed.
+func TestResultShownAfterItsChangeReadsIt(t *testing.T) {
+	sb := startCountingSandbox(t)
+	ctx, recv := followContext(t, providers.ModeSandbox, sb, nil, true)
+	m := New(ctx)
+	m.Init()
+	send(m, size(120, 40))
+	dr := ctx.Desk.Draft(ctx.entry("idenfy"), providers.Values{"clientId": {"watch-2"}})
+	send(m, launchMsg{draft: dr}) // a first launch, to be on the launching path
+	// The launch of this test: done by the desk, answered by the customer
+	// and recorded, all before the console takes launchDoneMsg.
+	out, err := ctx.Desk.Launch(context.Background(), ctx.Desk.Draft(ctx.entry("idenfy"), providers.Values{"clientId": {"watch-3"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.PostForm(sb.URL+idenfy.RedirectPath+"/"+idenfy.ActionApprove, url.Values{"authToken": {out.Launch.References["authToken"]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	sb.deliver.Wait()
+	recv.Wait()
+	for len(ctx.Desk.Changes()) > 0 { // the listener was not listening for it
+		<-ctx.Desk.Changes()
+	}
+	m.screen, m.launching = screenLaunching, newLaunching(ctx, 99, dr)
+	send(m, launchDoneMsg{id: 99, outcome: out})
+	if m.screen != screenResult || m.result.sessionID != out.ID {
+		t.Fatalf("screen %d, session %q, want the result of %s", m.screen, m.result.sessionID, out.ID)
+	}
+	if v := m.View(); m.result.state != providers.StateApproved || !strings.Contains(v, "APPROVED") {
+		t.Fatalf("the result screen shows %s, want the recorded approval:\n%s", m.result.state, v)
+	}
+}
