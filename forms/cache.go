@@ -103,8 +103,11 @@ func (c *cachedField) WithPosition(p huh.FieldPosition) huh.Field {
 	return c
 }
 
-// isBlink reports a cursor's blink message (bubbles/cursor: BlinkMsg and
-// its unexported first blink): swallowed, it schedules no next blink.
+// IsBlink reports a cursor's blink message (bubbles/cursor: BlinkMsg and
+// its unexported first blink and cancel). A form's fields swallow them
+// (they schedule no next blink); a console need not pass them on to a form.
+func IsBlink(msg tea.Msg) bool { return isBlink(msg) }
+
 func isBlink(msg tea.Msg) bool {
 	t := reflect.TypeOf(msg)
 	return t != nil && t.PkgPath() == "github.com/charmbracelet/bubbles/cursor"

@@ -10,6 +10,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
@@ -316,6 +317,15 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.dirty = pending || !reflect.DeepEqual(before, m.result.clock())
 			return m, cmd
 		}
+		// A result screen no longer shown: its countdown stops here, and
+		// nothing shown changed.
+		m.dirty = pending
+		return m, nil
+	case spinner.TickMsg:
+		if m.screen != screenLaunching {
+			m.dirty = pending // the spinner of a launch no longer shown stops
+			return m, nil
+		}
 	case ageTickMsg:
 		m.ageTicking = false
 		if m.screen != screenHome && m.screen != screenSessions {
@@ -323,6 +333,10 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil // shown again, they start it again
 		}
 		return m, m.ageTick()
+	}
+	if (m.screen == screenForm || m.screen == screenProfile) && forms.IsBlink(msg) {
+		m.dirty = pending // a form's cursor does not blink (forms.IsBlink)
+		return m, nil
 	}
 	return m, m.page().Update(msg)
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/kycdesk/kycdesk/providers"
@@ -92,5 +94,34 @@ func TestResultShownAfterItsChangeReadsIt(t *testing.T) {
 	}
 	if v := m.View(); m.result.state != providers.StateApproved || !strings.Contains(v, "APPROVED") {
 		t.Fatalf("the result screen shows %s, want the recorded approval:\n%s", m.result.state, v)
+	}
+}
+
+// Messages that change nothing on the screen shown (a countdown of a
+// result no longer shown, the spinner of a finished launch, a cursor
+// blink a form does not show) leave the kept frame as it is, and the
+// kept frame is what a fresh render draws.
+func TestMessagesThatChangeNothingDrawNothing(t *testing.T) {
+	ctx, _ := testContext(t, "http://127.0.0.1:8470")
+	m := New(ctx)
+	send(m, size(120, 40))
+	send(m, startFormMsg{provider: "idenfy"})
+	if m.screen != screenForm {
+		t.Fatalf("screen %d, want the form", m.screen)
+	}
+	before := m.View()
+	for _, msg := range []tea.Msg{tickMsg{gen: -1}, spinner.TickMsg{}, cursor.BlinkMsg{}} {
+		if _, cmd := m.Update(msg); cmd != nil {
+			t.Errorf("%T on the form scheduled more", msg)
+		}
+		if m.dirty {
+			t.Errorf("%T on the form marked the frame for drawing", msg)
+		}
+		if v := m.View(); v != before {
+			t.Errorf("%T changed the frame", msg)
+		}
+		if fresh := m.render(); fresh != before {
+			t.Errorf("after %T the kept frame differs from a fresh render", msg)
+		}
 	}
 }
