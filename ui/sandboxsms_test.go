@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 )
@@ -23,6 +24,10 @@ func TestReopenedDWSSessionShowsTheSandboxSMS(t *testing.T) {
 		t.Fatalf("no simulated SMS on the first launch:\n%s", m.View())
 	}
 	id := m.result.sessionID
+	// The screens' clock a minute on: the code's true age is a minute,
+	// whatever time the test took (a lost age reads "0s ago").
+	later := time.Now().Add(time.Minute)
+	ctx.Now = func() time.Time { return later }
 	for _, how := range []string{"this console", "a restarted console"} {
 		if how != "this console" {
 			m = New(ctx) // the same store, a new process's screens
