@@ -247,7 +247,10 @@ func (r *resultModel) Keys() help.KeyMap {
 		return bindings{short: append([]key.Binding{k.Verify, k.Trigger, k.Next, k.Back}, wire...), extra: []key.Binding{k.Quit}}
 	}
 	// Beside the QR the short list keeps to what a desk uses; w is in the
-	// full help (?).
+	// full help (?). A link no longer usable is not offered to copy or open.
+	if r.linkDead() {
+		return bindings{short: []key.Binding{k.Status, k.Next, k.Back, k.Help}, extra: append(wire, k.QuitQ, k.Quit)}
+	}
 	return bindings{short: []key.Binding{k.Copy, k.Open, k.Status, k.Next, k.Back, k.Help}, extra: append(wire, k.QuitQ, k.Quit)}
 }
 
@@ -388,12 +391,12 @@ func (r *resultModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return r.next()
 	case key.Matches(msg, k.Status):
 		return r.refresh()
-	case key.Matches(msg, k.Copy) && r.launch.URL != "":
+	case key.Matches(msg, k.Copy) && r.launch.URL != "" && !r.linkDead():
 		u, ctx := r.launch.URL, r.ctx // the command runs off the update loop
 		return func() tea.Msg {
 			return flashMsg{text: "asked the terminal to copy the URL (OSC 52; some terminals need it enabled)", err: ctx.Copy(u)}
 		}
-	case key.Matches(msg, k.Open) && r.launch.URL != "":
+	case key.Matches(msg, k.Open) && r.launch.URL != "" && !r.linkDead():
 		u, ctx := r.launch.URL, r.ctx
 		return func() tea.Msg {
 			if err := ctx.Open(u); err != nil {
@@ -410,6 +413,9 @@ func (r *resultModel) setState(st *providers.Status) {
 		return
 	}
 	changed := st.State != r.state || clean(st.Detail) != r.detail
+	if st.State != r.state {
+		r.flash, r.flashErr = "", false // "opened in the browser" is not news after the result
+	}
 	r.state = st.State
 	r.detail = clean(st.Detail)
 	// What the provider read from a document is masked.

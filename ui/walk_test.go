@@ -57,3 +57,25 @@ func TestResultKeysStayWithWhatTheyDo(t *testing.T) {
 		}
 	}
 }
+
+// After a final result the QR screen offers no link to copy or open (it
+// says the link is no longer usable), and the feedback of an earlier
+// key ("opened in the browser") gives way to the result.
+func TestFinalResultOffersNoDeadLink(t *testing.T) {
+	m := goldenScreens(t)["result"]
+	send(m, size(80, 24), press("o"))
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "opened in the browser") {
+		t.Fatalf("o gave no feedback:\n%s", v)
+	}
+	m.result.setState(&providers.Status{State: providers.StateApproved, At: fixedNow})
+	m.dirty = true
+	v := ansi.Strip(m.View())
+	for _, bad := range []string{"c copy URL", "o open URL", "opened in the browser"} {
+		if strings.Contains(v, bad) {
+			t.Errorf("after APPROVED the screen still says %q:\n%s", bad, v)
+		}
+	}
+	if _, cmd := m.Update(press("c")); cmd != nil {
+		t.Error("c still copies a link no longer usable")
+	}
+}
