@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kycdesk/kycdesk/desk"
+	"github.com/kycdesk/kycdesk/session"
 )
 
 // A session row's columns, in order. A value is never cut to fit: a
@@ -61,19 +62,26 @@ func rowValues(r desk.Row, now time.Time) []string {
 	switch {
 	case r.OutcomeUnknown:
 		st = "outcome unknown"
-	case r.Unreachable && !r.State.Final():
+	case r.Unreachable && !closed(r):
 		st = "unreachable"
-	case !r.State.Final() && !r.ExpiresAt.IsZero() && now.After(r.ExpiresAt):
+	case !closed(r) && !r.ExpiresAt.IsZero() && now.After(r.ExpiresAt):
 		st = "expired"
 	}
 	left := ""
-	if !r.State.Final() && !r.ExpiresAt.IsZero() && now.Before(r.ExpiresAt) {
+	if !closed(r) && !r.ExpiresAt.IsZero() && now.Before(r.ExpiresAt) {
 		left = human(r.ExpiresAt.Sub(now))
 	}
 	// The desk's own label (a ticket number), not what the provider was
 	// sent (Alibaba's hash of the customer id).
 	cust := desk.ShownCustomer(r.Customer, r.Label)
 	return []string{r.ID, modeMark(r.Mode), r.Provider, clean(r.Reference), clean(cust), st, age(now, r.CreatedAt), left, actorLabel(r.Operator, r.Desk)}
+}
+
+// closed reports whether nothing more is expected of a session: a final
+// result, closed out by the operator (resolved) or failed. It has no time
+// left, and there is nothing to close out.
+func closed(r desk.Row) bool {
+	return r.State.Final() || r.State == session.StateResolved || r.State == session.StateFailed || r.Resolution != ""
 }
 
 // layoutRows fits the columns of rows (their values, rowValues) in w

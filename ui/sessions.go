@@ -308,7 +308,7 @@ func (s *sessionsModel) Update(msg tea.Msg) tea.Cmd {
 			s.allModes = !s.allModes
 			s.reload()
 		case key.Matches(msg, k.CloseOut):
-			if r, ok := s.current(); ok && !r.State.Final() && r.Resolution == "" && r.State != "failed" {
+			if r, ok := s.current(); ok && !closed(r) {
 				s.closingID = r.ID
 				s.closing.SetValue("")
 				focus := s.closing.Focus() // before s is copied out
@@ -475,7 +475,7 @@ func (s sessionsModel) detailView(r desk.Row) string {
 	if r.Label != "" {
 		b.WriteString(st.Subtle.Render("desk label ") + clean(r.Label) + "\n")
 	}
-	if r.Unreachable && !r.State.Final() {
+	if r.Unreachable && !closed(r) {
 		b.WriteString(st.Warn.Render(wrap("unreachable: the endpoint that issued this session does not answer; x closes it out with a reason", max(20, s.w))) + "\n")
 	}
 	if r.Resolution != "" {
@@ -488,7 +488,7 @@ func (s sessionsModel) detailView(r desk.Row) string {
 		if i < len(r.Sources) && r.Sources[i] != "" {
 			src = st.Subtle.Render("[" + r.Sources[i] + "] ")
 		}
-		b.WriteString(st.Subtle.Render(h.At.Local().Format("15:04:05")+" ") + string(h.State) + " " + src + clean(h.Detail) + "\n")
+		b.WriteString(wrap(st.Subtle.Render(h.At.Local().Format("15:04:05")+" ")+string(h.State)+" "+src+clean(h.Detail), w) + "\n")
 	}
 	return b.String()
 }

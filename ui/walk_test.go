@@ -3,10 +3,13 @@ package ui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/providers"
+	"github.com/kycdesk/kycdesk/session"
 )
 
 // Found walking the console at 80×24 as a new desk operator; each test
@@ -77,5 +80,32 @@ func TestFinalResultOffersNoDeadLink(t *testing.T) {
 	}
 	if _, cmd := m.Update(press("c")); cmd != nil {
 		t.Error("c still copies a link no longer usable")
+	}
+}
+
+// A session closed out (resolved) has no time left and cannot be closed
+// out again; a history entry's detail is wrapped whole in d, not cut.
+func TestClosedOutSessionInTheList(t *testing.T) {
+	ctx, _ := testContext(t, "http://127.0.0.1:8470")
+	ctx.Now = func() time.Time { return fixedNow }
+	m := New(ctx)
+	m.screen = screenSessions
+	long := "iDenfy webhook: APPROVED (autoDocument DOC_VALIDATED; autoFace FACE_MATCH; manualDocument DOC_VALIDATED)"
+	m.sessions.rows = []desk.Row{{ID: "r1", Provider: "idenfy", Mode: "sandbox", Customer: "walk-0001", State: session.StateResolved,
+		CreatedAt: fixedNow.Add(-time.Minute), ExpiresAt: fixedNow.Add(23 * time.Hour),
+		History: []providers.Status{{State: providers.StateApproved, Detail: long, At: fixedNow}}, Sources: []string{"signed callback"}}}
+	send(m, size(80, 24))
+	v := ansi.Strip(m.View())
+	if strings.Contains(v, "23h") {
+		t.Errorf("a resolved session shows time left:\n%s", v)
+	}
+	send(m, press("x"))
+	if m.sessions.closingID != "" {
+		t.Error("x opened the reason prompt for a session already closed out")
+	}
+	send(m, press("d"))
+	v = ansi.Strip(m.View())
+	if !strings.Contains(strings.Join(strings.Fields(v), " "), long) {
+		t.Errorf("d cuts the history's detail:\n%s", v)
 	}
 }
