@@ -115,7 +115,7 @@ func (r resultModel) challengeView() string {
 		default:
 			b.WriteString("\n" + s.Error.Render(wrap("Not verified: "+r.detail, w)) + "\n")
 		}
-		b.WriteString("n starts the next session, esc goes back" + r.wireHint() + "\n")
+		b.WriteString(wrapKeys(append([]string{"n starts the next session, esc goes back"}, r.wireHint()...), " · ", w) + "\n")
 	} else {
 		switch {
 		case r.triggering:
@@ -140,7 +140,8 @@ func (r resultModel) challengeView() string {
 		if r.verifying {
 			b.WriteString("verifying…\n")
 		}
-		b.WriteString(s.Subtle.Render(wrap("enter verifies · t (field empty) or ctrl+r sends a new code · n next · esc back"+r.wireHint(), w)) + "\n")
+		keys := append([]string{"enter verifies", "t (field empty) or ctrl+r sends a new code", "n next", "esc back"}, r.wireHint()...)
+		b.WriteString(s.Subtle.Render(wrapKeys(keys, " · ", w)) + "\n")
 	}
 	if r.lastErr != "" {
 		b.WriteString(s.Error.Render(wrap(clean(r.lastErr), w)) + "\n")
@@ -158,11 +159,12 @@ func (r resultModel) challengeView() string {
 	return b.String()
 }
 
-// wireHint names w on the code screen, which draws its own key line.
-func (r resultModel) wireHint() string {
+// wireHint names w on the code screen, which draws its own key line
+// (none until there is an answer to show).
+func (r resultModel) wireHint() []string {
 	if len(r.wire.ex) == 0 {
-		return ""
+		return nil
 	}
 	h := r.ctx.Keys.Wire.Help()
-	return " · " + h.Key + " " + h.Desc
+	return []string{h.Key + " " + h.Desc}
 }

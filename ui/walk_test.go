@@ -109,3 +109,20 @@ func TestClosedOutSessionInTheList(t *testing.T) {
 		t.Errorf("d cuts the history's detail:\n%s", v)
 	}
 }
+
+// The code screen's keys break between keys: "· w raw response" does not
+// start a line on its own separator.
+func TestCodeScreenKeysBreakBetweenKeys(t *testing.T) {
+	m := goldenScreens(t)["challenge"]
+	m.result.wire.ex = []providers.Exchange{{Request: "POST /ams/api/v1/security/triggerChallenge", Status: "200 OK"}}
+	send(m, size(80, 24))
+	v := ansi.Strip(m.View())
+	for _, l := range strings.Split(v, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "·") {
+			t.Errorf("a line starts with a separator: %q\n%s", l, v)
+		}
+	}
+	if !strings.Contains(v, "w raw response") {
+		t.Errorf("w is not offered:\n%s", v)
+	}
+}
