@@ -64,12 +64,51 @@ func (r *reviewModel) SetSize(w, h int) tea.Cmd {
 	return nil
 }
 
-// wrapRequest wraps the request as shown: a JSON body breaks after a
-// comma between members where it can, not at a hyphen inside a value
-// ("desk-" / "0042" read as two values); a token longer than the line is
-// broken at the edge.
+// wrapRequest wraps the request as shown: a line breaks after a space, a
+// comma between JSON members or an & between query parameters, never
+// inside a value at a hyphen ("desk-" / "0042" read as two values); a
+// piece longer than the line is broken at the edge. Only line breaks are
+// added: the bytes are those sent.
 func wrapRequest(s string, w int) string {
-	return ansi.Hardwrap(ansi.Wordwrap(s, w, ","), w, true)
+	var out strings.Builder
+	for i, line := range strings.Split(s, "\n") {
+		if i > 0 {
+			out.WriteByte('\n')
+		}
+		col := 0
+		for _, piece := range requestPieces(line) {
+			pw := ansi.StringWidth(piece)
+			if col > 0 && col+pw > w {
+				out.WriteByte('\n')
+				col = 0
+			}
+			for pw > w { // longer than a line: broken at the edge
+				head := ansi.Truncate(piece, w-col, "")
+				out.WriteString(head + "\n")
+				piece, col = strings.TrimPrefix(piece, head), 0
+				pw = ansi.StringWidth(piece)
+			}
+			out.WriteString(piece)
+			col += pw
+		}
+	}
+	return out.String()
+}
+
+// requestPieces splits a line after each space, comma and ampersand.
+func requestPieces(line string) []string {
+	var pieces []string
+	start := 0
+	for i := 0; i < len(line); i++ {
+		if c := line[i]; c == ' ' || c == ',' || c == '&' {
+			pieces = append(pieces, line[start:i+1])
+			start = i + 1
+		}
+	}
+	if start < len(line) {
+		pieces = append(pieces, line[start:])
+	}
+	return pieces
 }
 
 // Typing: while a profile is being named, keys are its letters.

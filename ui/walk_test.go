@@ -126,3 +126,23 @@ func TestCodeScreenKeysBreakBetweenKeys(t *testing.T) {
 		t.Errorf("w is not offered:\n%s", v)
 	}
 }
+
+// Alibaba's review (a long signed query, a header of ;-separated names)
+// breaks after & and never leaves a lone "-" line.
+func TestReviewWrapsASignedQuery(t *testing.T) {
+	ctx, _ := testContext(t, "http://127.0.0.1:8470")
+	e := ctx.entry("alibaba")
+	for _, w := range []int{80, 120} {
+		m := New(ctx)
+		send(m, size(w, 40), reviewMsg{draft: ctx.Desk.Draft(e, providers.Values{"MerchantUserId": {"cust-77"}, "DocType": {"01000000"}})})
+		v := ansi.Strip(m.View())
+		for _, l := range strings.Split(v, "\n") {
+			if lone := strings.TrimSpace(l); lone == "-" || lone == "POST" {
+				t.Errorf("%d: a lone %q line:\n%s", w, lone, v)
+			}
+		}
+		if !strings.Contains(v, "DocType=01000000&") {
+			t.Errorf("%d: a query parameter is broken:\n%s", w, v)
+		}
+	}
+}
