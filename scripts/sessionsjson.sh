@@ -3,9 +3,11 @@
 # rows of the same file, whole processes, interleaved, ROUNDS rounds: each
 # binary's median wall time and peak RSS (/usr/bin/time -v), and its ratio
 # to sqlite3's median. The output goes to /dev/null.
-# Usage: bash scripts/sessionsjson.sh STORE.db KEY ROUNDS BIN [BIN...]
+# Usage: bash scripts/sessionsjson.sh STORE.db KEY ROUNDS BIN[=STORE2.db] [...]
 # (a store from session's TestGenerateStore; cli's BenchmarkSessionsJSON
-# builds one in $TMPDIR/kycdesk-bench-sessions).
+# builds one in $TMPDIR/kycdesk-bench-sessions). BIN=STORE2.db runs BIN on
+# a copy with the same rows: an older build refuses a store a newer one has
+# migrated.
 set -euo pipefail
 [ $# -ge 4 ] || { echo "usage: $0 STORE.db KEY ROUNDS BIN [BIN...]" >&2; exit 2; }
 db=$1 key=$2 rounds=$3; shift 3
@@ -20,9 +22,10 @@ for ((r = 0; r < rounds; r++)); do
 	run sqlite3 sqlite3 -json -readonly "$db" \
 		"SELECT s.*, d.* FROM sessions s LEFT JOIN session_docs d ON d.num = s.num ORDER BY s.num DESC"
 	for i in $(seq $#); do
-		bin=${!i}
+		bin=${!i} file=$db
+		if [[ "$bin" == *=* ]]; then file=${bin#*=} bin=${bin%%=*}; fi
 		run "bin$i" env HOME="$home" XDG_CONFIG_HOME="$home" XDG_STATE_HOME="$home" KYCDESK_STORE_KEY="$key" \
-			"$bin" sessions --json --store "$db"
+			"$bin" sessions --json --store "$file"
 	done
 done
 med() { sort -n | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'; }

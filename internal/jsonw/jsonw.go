@@ -13,6 +13,15 @@ import (
 
 const hex = "0123456789abcdef"
 
+// plain[b]: the ASCII byte b is written as itself (encoding/json's
+// htmlSafeSet).
+var plain = func() (t [utf8.RuneSelf]bool) {
+	for b := ' '; b < utf8.RuneSelf; b++ {
+		t[b] = b != '"' && b != '\\' && b != '<' && b != '>' && b != '&'
+	}
+	return t
+}()
+
 // AppendString appends s as a JSON string, escaped as encoding/json
 // escapes it by default: <, > and & as \u003c…, U+2028 and U+2029, invalid
 // UTF-8 as \ufffd.
@@ -21,7 +30,7 @@ func AppendString(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		if b := s[i]; b < utf8.RuneSelf {
-			if b >= ' ' && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+			if plain[b] {
 				i++
 				continue
 			}

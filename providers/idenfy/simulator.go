@@ -680,15 +680,21 @@ func (s *simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	s.logf("token issued: scanRef=%s clientId=%q tokenType=%s expires in %s", sess.scanRef, sess.clientID, sess.tokenType, sess.expiry)
 
-	b, err := appendTokenAnswer(make([]byte, 0, 2048), req, sess, redirect)
+	buf := answerBufs.Get().(*[]byte)
+	defer answerBufs.Put(buf)
+	b, err := appendTokenAnswer((*buf)[:0], req, sess, redirect)
+	*buf = b
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"identifier": "INTERNAL_ERROR", "message": "Internal error."})
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)
-	_, _ = w.Write(b)
+	_, _ = w.Write(b) // copied: the buffer goes back to the pool
 }
+
+// answerBufs keeps the token answers' buffers from one request to the next.
+var answerBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
 // refresh expires an ACTIVE session whose time is up. Call with mu held.
 func (s *simulator) refresh(sess *simSession, now time.Time) {
