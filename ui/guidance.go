@@ -44,10 +44,20 @@ func loopbackOnly(raw string) bool {
 // `kycdesk sandbox` already running), or the default one when the link is
 // the in-process sandbox's (a port of the moment). The command has lines
 // of its own, so that wrapping never splits it mid-flag.
-func loopbackNote(link string, inProcess bool) string {
+//
+// At a served desk the link is the server's (its HTTP listener): the
+// server is what must listen beyond loopback, and its operator, not the
+// desk, starts it.
+func loopbackNote(link string, inProcess, served bool) string {
 	port := "8470"
 	if u, err := url.Parse(link); err == nil && u.Port() != "" && !inProcess {
 		port = u.Port()
+	}
+	if served {
+		return "This URL is on the server's machine only (loopback): a phone cannot open it. The server must run as\n" +
+			"  kycdesk serve --http-listen 0.0.0.0:" + port + "\n" +
+			"    --public-url http://LAN-IP:" + port + "\n" +
+			"(LAN-IP: the server's address); ask whoever runs it."
 	}
 	return "This URL is on this machine only (loopback): a phone cannot open it. For a phone on the same network run\n" +
 		"  " + lanSandbox(port) + "\n" +

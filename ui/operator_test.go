@@ -202,7 +202,7 @@ func TestLoopbackQRSaysAPhoneCannotOpenIt(t *testing.T) {
 		t.Fatalf("the command is split at 120:\n%s", m.View())
 	}
 	// The in-process sandbox's port is of the moment: the default is named.
-	if n := loopbackNote(url+"/x", true); !strings.Contains(n, "0.0.0.0:8470") {
+	if n := loopbackNote(url+"/x", true, false); !strings.Contains(n, "0.0.0.0:8470") {
 		t.Fatal(n)
 	}
 	if g := goldenScreens(t)["result"]; strings.Contains(g.View(), "phone cannot open") {

@@ -558,7 +558,7 @@ func (r resultModel) infoView() string {
 	if r.launch.URL != "" {
 		b.WriteString(s.Subtle.Render("URL ") + clean(r.launch.URL) + "\n")
 		if loopbackOnly(r.launch.URL) && !r.linkDead() {
-			for _, l := range strings.Split(loopbackNote(r.launch.URL, r.ctx.Desk.SandboxNote() != ""), "\n") {
+			for _, l := range strings.Split(loopbackNote(r.launch.URL, r.ctx.Desk.SandboxNote() != "", r.ctx.Desk.Operator() != ""), "\n") {
 				b.WriteString(s.Warn.Render(l) + "\n")
 			}
 		}

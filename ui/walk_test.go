@@ -146,3 +146,22 @@ func TestReviewWrapsASignedQuery(t *testing.T) {
 		}
 	}
 }
+
+// At a served desk a loopback link is the server's: the note says how
+// the server must run (serve --http-listen), not to start a sandbox.
+func TestServedDeskLoopbackNoteNamesTheServer(t *testing.T) {
+	ctx, j := testContext(t, "http://127.0.0.1:34525")
+	ctx.Desk = testDeskWith(t, providers.ModeSandbox, "http://127.0.0.1:34525", j, func(o *desk.Options) { o.Operator, o.Desk = "alice", "desk-12" })
+	ctx.Now = func() time.Time { return fixedNow }
+	l := &providers.Launch{Provider: "idenfy", URL: "http://127.0.0.1:34525/api/v2/redirect?authToken=pgYQX0z2T8mtcpNj9I20uWVCLKNuG0vgr12f0wAC",
+		References: map[string]string{"scanRef": "ec6a7108-8c26-11e9-9758-309c231b1bac"}, ExpiresAt: fixedNow.Add(time.Hour)}
+	m := New(ctx)
+	m.result = newResult(ctx, testFollow(ctx, ctx.entry("idenfy"), "k7f3q9x2", l), nil)
+	m.screen = screenResult
+	send(m, size(120, 40))
+	v := ansi.Strip(m.View())
+	if !strings.Contains(v, "kycdesk serve --http-listen 0.0.0.0:34525\n") || !strings.Contains(v, "--public-url http://LAN-IP:34525\n") ||
+		strings.Contains(v, "kycdesk sandbox --listen") {
+		t.Fatalf("the served desk's loopback note:\n%s", v)
+	}
+}
