@@ -67,16 +67,27 @@ func openApp(io *IO, live, receive bool, store string) (*app, error) {
 	if live || f.Mode == providers.ModeLive {
 		a.mode = providers.ModeLive
 	}
-	if a.store, err = openStore(storeURL(store, io.Getenv, f), io.Getenv); err != nil {
-		return nil, fmt.Errorf("%w (nothing was sent)", err)
+	// The store opens while the sandbox starts (or is found): the
+	// console's first frame waits for both. Nothing is sent before the
+	// store is open.
+	var storeErr error
+	storeOpened := make(chan struct{})
+	go func() {
+		defer close(storeOpened)
+		a.store, storeErr = openStore(storeURL(store, io.Getenv, f), io.Getenv)
+	}()
+	dropStore := func() {
+		<-storeOpened
+		if storeErr == nil {
+			a.store.Close()
+		}
 	}
-	a.customerKey = a.store.CustomerKey()
 	var ln net.Listener
 	var recvOpts callbacks.Options
 	if a.mode == providers.ModeSandbox {
 		if receive {
 			if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-				a.store.Close()
+				dropStore()
 				return nil, fmt.Errorf("cannot start the callback receiver: %w", err)
 			}
 			a.callback = &providers.CallbackTarget{BaseURL: "http://" + ln.Addr().String(), Key: []byte(providers.RandomHex(32))}
@@ -94,7 +105,7 @@ func openApp(io *IO, live, receive bool, store string) (*app, error) {
 			}
 			srv, err := sandbox.Start(a.reg, "127.0.0.1:0", opts)
 			if err != nil {
-				a.store.Close()
+				dropStore()
 				if ln != nil {
 					ln.Close()
 				}
@@ -132,6 +143,16 @@ func openApp(io *IO, live, receive bool, store string) (*app, error) {
 		// webhooks only make the receiver ask the status API. It listens on
 		// loopback only and records only sandbox sessions (desk.CallbackSink).
 	}
+	if <-storeOpened; storeErr != nil {
+		if a.inProcess != nil {
+			a.inProcess.Close()
+		}
+		if ln != nil {
+			ln.Close()
+		}
+		return nil, fmt.Errorf("%w (nothing was sent)", storeErr)
+	}
+	a.customerKey = a.store.CustomerKey()
 	o := a.deskOptions(a.reg, a.mode, a.sandboxURL, a.store)
 	o.SandboxNote = a.sandboxNote()
 	a.desk = desk.New(o)
