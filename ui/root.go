@@ -445,7 +445,28 @@ func (m *Model) wouldLose() string {
 			return "the customer's link dies with this console's in-process sandbox"
 		}
 	}
+	// Away from its screen a pending session of the in-process sandbox
+	// is still a customer's live link (it is followed all the while).
+	if n := m.liveInProcess(); n > 0 {
+		return fmt.Sprintf("%d pending session(s) of this console's in-process sandbox: their links die with it", n)
+	}
 	return ""
+}
+
+// liveInProcess counts the recent pending sessions whose links the
+// in-process sandbox serves (none without one).
+func (m *Model) liveInProcess() int {
+	d := m.ctx.Desk
+	if d.SandboxNote() == "" || d.Mode() != providers.ModeSandbox {
+		return 0
+	}
+	n, now := 0, m.ctx.now()
+	for _, r := range d.Recent(providers.ModeSandbox, 50) {
+		if r.Endpoint == d.SandboxURL() && !closed(r) && !r.OutcomeUnknown && (r.ExpiresAt.IsZero() || now.Before(r.ExpiresAt)) {
+			n++
+		}
+	}
+	return n
 }
 
 // tooSmall reports whether the window is below the minimum (the screen is

@@ -165,3 +165,25 @@ func TestServedDeskLoopbackNoteNamesTheServer(t *testing.T) {
 		t.Fatalf("the served desk's loopback note:\n%s", v)
 	}
 }
+
+// q on home asks first while a pending session's link lives in this
+// console's in-process sandbox (it died silently once the operator had
+// left the QR screen).
+func TestQuitFromHomeAsksWhileInProcessLinksLive(t *testing.T) {
+	url := startSandbox(t)
+	ctx, j := testContext(t, url)
+	ctx.Desk = testDeskWith(t, providers.ModeSandbox, url, j, func(o *desk.Options) { o.SandboxNote = "in-process: URLs live while this console runs" })
+	m := New(ctx)
+	send(m, size(80, 24), launchMsg{draft: ctx.Desk.Draft(ctx.entry("idenfy"), providers.Values{"clientId": {"walk-q1"}})})
+	if m.screen != screenResult {
+		t.Fatalf("not launched:\n%s", m.View())
+	}
+	send(m, goHomeMsg{})
+	_, cmd := m.Update(press("q"))
+	if cmd != nil || m.quitAsk == "" {
+		t.Fatalf("q quit at once with a live in-process link")
+	}
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "in-process sandbox") {
+		t.Errorf("the question does not say why:\n%s", v)
+	}
+}
