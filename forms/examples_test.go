@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/charmbracelet/huh"
 	"github.com/charmbracelet/x/ansi"
@@ -81,6 +82,29 @@ func TestExampleAndSummaryRules(t *testing.T) {
 	for w := 20; w < 110; w++ {
 		if got := Summary(doc, w); emptyExample.MatchString(got) || ansi.StringWidth(got) > w {
 			t.Errorf("Summary(width %d) = %q", w, got)
+		}
+	}
+}
+
+// A field's summary cut to a width ends after a whole word: "docum…"
+// reads as a word of its own.
+func TestSummariesAreCutAfterAWord(t *testing.T) {
+	for _, d := range catalog.All() {
+		for _, p := range d.Spec() {
+			full := firstSentence(p.Doc)
+			for w := 30; w <= 120; w += 7 {
+				got := Summary(p, w)
+				cut, ok := strings.CutSuffix(got, "…")
+				if !ok {
+					continue
+				}
+				if !strings.HasPrefix(full, cut) {
+					t.Fatalf("%s/%s at %d: %q is not the start of %q", d.ID, p.Name, w, got, full)
+				}
+				if next := []rune(full[len(cut):]); len(next) > 0 && (unicode.IsLetter(next[0]) || unicode.IsDigit(next[0])) && strings.Contains(cut[len(cut)/2:], " ") {
+					t.Errorf("%s/%s at %d: cut inside a word: %q", d.ID, p.Name, w, got)
+				}
+			}
 		}
 	}
 }

@@ -482,7 +482,28 @@ func Summary(p providers.Param, width int) string {
 	if width <= 1 || ansi.StringWidth(s) <= width {
 		return s
 	}
-	return withoutDanglingExample(ansi.Truncate(s, width-1, "")) + "…"
+	return withoutDanglingExample(cutAtWord(s, width-1)) + "…"
+}
+
+// Cut is s in w columns: whole when it fits, else cut after its last
+// whole word that fits, with "…" ("docum…" read as a word of its own).
+func Cut(s string, w int) string {
+	if w <= 1 || ansi.StringWidth(s) <= w {
+		return s
+	}
+	return cutAtWord(s, w-1) + "…"
+}
+
+// cutAtWord is s cut to at most w columns, back to the end of a word when
+// one ends in the second half (a long word is cut where it must be).
+func cutAtWord(s string, w int) string {
+	t := ansi.Truncate(s, w, "")
+	if len(t) < len(s) && s[len(t)] != ' ' {
+		if i := strings.LastIndexByte(t, ' '); i > len(t)/2 {
+			t = t[:i]
+		}
+	}
+	return strings.TrimRight(t, " ,;:(-+")
 }
 
 // abbreviations end in a period without ending a sentence.

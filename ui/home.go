@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/forms"
@@ -200,6 +201,8 @@ func (h *homeModel) View() string {
 			num = fmt.Sprintf("%d  ", k)
 		}
 		label := num + name
+		// The summary cut after a whole word ("docum…" reads as a word).
+		rest = forms.Cut(rest, h.w-2-lipgloss.Width(label)-1)
 		l := label + " " + s.Subtle.Render(rest)
 		switch {
 		case disabled != "":
