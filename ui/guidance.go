@@ -54,10 +54,11 @@ func loopbackNote(link string, inProcess, served bool) string {
 		port = u.Port()
 	}
 	if served {
-		return "This URL is on the server's machine only (loopback): a phone cannot open it. The server must run as\n" +
+		// No hyphen in the placeholder: a narrow panel wraps at one.
+		return "This URL is on the server's machine only (loopback): a phone cannot open it. Ask whoever runs the server to start it with\n" +
 			"  kycdesk serve --http-listen 0.0.0.0:" + port + "\n" +
-			"    --public-url http://LAN-IP:" + port + "\n" +
-			"(LAN-IP: the server's address); ask whoever runs it."
+			"    --public-url http://ADDRESS:" + port + "\n" +
+			"(ADDRESS: the server's network address)."
 	}
 	return "This URL is on this machine only (loopback): a phone cannot open it. For a phone on the same network run\n" +
 		"  " + lanSandbox(port) + "\n" +

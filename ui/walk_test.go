@@ -160,9 +160,14 @@ func TestServedDeskLoopbackNoteNamesTheServer(t *testing.T) {
 	m.screen = screenResult
 	send(m, size(120, 40))
 	v := ansi.Strip(m.View())
-	if !strings.Contains(v, "kycdesk serve --http-listen 0.0.0.0:34525\n") || !strings.Contains(v, "--public-url http://LAN-IP:34525\n") ||
+	if !strings.Contains(v, "kycdesk serve --http-listen 0.0.0.0:34525\n") || !strings.Contains(v, "--public-url http://ADDRESS:34525\n") ||
 		strings.Contains(v, "kycdesk sandbox --listen") {
 		t.Fatalf("the served desk's loopback note:\n%s", v)
+	}
+	// At 80 columns the narrow panel wraps the command between its words.
+	send(m, size(80, 24))
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "http://ADDRESS:34525") {
+		t.Errorf("the public URL is split at 80:\n%s", v)
 	}
 }
 
