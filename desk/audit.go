@@ -11,7 +11,7 @@ import (
 
 // Metrics is what a desk reports about its launches (a served desk:
 // server.Metrics satisfies it); the desk imports neither the server nor
-// prometheus.
+// promtext.
 type Metrics interface {
 	LaunchStarted(provider string)
 	LaunchFinished(provider, outcome string, took time.Duration)

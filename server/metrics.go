@@ -6,85 +6,63 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/kycdesk/kycdesk/internal/promtext"
 )
 
 // Metrics counts what /metrics shows. Other packages (desk, callbacks)
 // feed it through these methods, declaring the small interface they need on
-// their side, so they import neither server nor prometheus. Every method is
+// their side, so they import neither server nor promtext. Every method is
 // safe on a nil *Metrics (a local console has none).
 type Metrics struct {
-	reg *prometheus.Registry
+	reg *promtext.Registry
 
-	launchesStarted  *prometheus.CounterVec
-	launchesFinished *prometheus.CounterVec
-	launchSeconds    *prometheus.HistogramVec
-	callbacksOK      *prometheus.CounterVec
-	callbacksRefused *prometheus.CounterVec
-	providerErrors   *prometheus.CounterVec
-	rateLimitWaits   *prometheus.HistogramVec
-	sshActive        prometheus.Gauge
-	sshSessions      prometheus.Counter
-	sshRefused       prometheus.Counter
-	sshConnRefused   prometheus.Counter
-	sshStart         *prometheus.HistogramVec
+	launchesStarted  *promtext.CounterVec
+	launchesFinished *promtext.CounterVec
+	launchSeconds    *promtext.HistogramVec
+	callbacksOK      *promtext.CounterVec
+	callbacksRefused *promtext.CounterVec
+	providerErrors   *promtext.CounterVec
+	rateLimitWaits   *promtext.HistogramVec
+	sshActive        *promtext.Gauge
+	sshSessions      *promtext.Counter
+	sshRefused       *promtext.Counter
+	sshConnRefused   *promtext.Counter
+	sshStart         *promtext.HistogramVec
 
 	labels labelGuard
 }
 
-// NewMetrics builds the metrics on their own registry (not the global one,
-// so several servers in one test process do not collide).
+// NewMetrics builds the metrics on their own registry (several servers in
+// one test process do not collide), with the Go runtime's and the
+// process's metrics. promtext, not client_golang: see its package comment.
 func NewMetrics() *Metrics {
-	m := &Metrics{reg: prometheus.NewRegistry()}
-	f := func(c prometheus.Collector) { m.reg.MustRegister(c) }
-	m.launchesStarted = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "kycdesk_launches_started_total", Help: "Verification sessions whose launch request was sent, per provider.",
-	}, []string{"provider"})
-	m.launchesFinished = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "kycdesk_launches_finished_total", Help: "Launches finished, per provider and outcome (launched, rejected, invalid, unknown).",
-	}, []string{"provider", "outcome"})
-	m.launchSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name: "kycdesk_launch_duration_seconds", Help: "Time from launch request to result (URL or challenge), per provider.",
-		Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-	}, []string{"provider"})
-	m.callbacksOK = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "kycdesk_callbacks_accepted_total", Help: "Provider callbacks accepted, per provider.",
-	}, []string{"provider"})
-	m.callbacksRefused = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "kycdesk_callbacks_refused_total", Help: "Provider callbacks refused, per provider and reason (bad_signature, replayed, malformed, unknown_session…).",
-	}, []string{"provider", "reason"})
-	m.providerErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "kycdesk_provider_errors_total", Help: "Errors returned by providers, per provider and the provider's error code.",
-	}, []string{"provider", "code"})
-	m.rateLimitWaits = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name: "kycdesk_rate_limit_wait_seconds", Help: "Time a launch waited for the provider account's shared token bucket.",
-		Buckets: []float64{.001, .01, .05, .1, .25, .5, 1, 2.5, 5},
-	}, []string{"provider"})
-	m.sshActive = prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "kycdesk_ssh_sessions_active", Help: "Desks connected over SSH now.",
-	})
-	m.sshSessions = prometheus.NewCounter(prometheus.CounterOpts{
-		Name: "kycdesk_ssh_sessions_total", Help: "SSH console sessions started.",
-	})
-	m.sshRefused = prometheus.NewCounter(prometheus.CounterOpts{
-		Name: "kycdesk_ssh_auth_refused_total", Help: "SSH public keys refused because they are not in the operators file.",
-	})
-	m.sshConnRefused = prometheus.NewCounter(prometheus.CounterOpts{
-		Name: "kycdesk_ssh_connections_refused_total", Help: "SSH connections closed at once because too many were still in their handshake (in all or from their address).",
-	})
-	m.sshStart = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name: "kycdesk_ssh_session_start_seconds",
-		Help: "What the server adds to a desk's wait for its first frame, from the session's start (handshake, auth and PTY request done) to each stage: " +
+	r := promtext.NewRegistry()
+	m := &Metrics{reg: r}
+	m.launchesStarted = r.CounterVec("kycdesk_launches_started_total",
+		"Verification sessions whose launch request was sent, per provider.", "provider")
+	m.launchesFinished = r.CounterVec("kycdesk_launches_finished_total",
+		"Launches finished, per provider and outcome (launched, rejected, invalid, unknown).", "provider", "outcome")
+	m.launchSeconds = r.HistogramVec("kycdesk_launch_duration_seconds",
+		"Time from launch request to result (URL or challenge), per provider.",
+		[]float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}, "provider")
+	m.callbacksOK = r.CounterVec("kycdesk_callbacks_accepted_total", "Provider callbacks accepted, per provider.", "provider")
+	m.callbacksRefused = r.CounterVec("kycdesk_callbacks_refused_total",
+		"Provider callbacks refused, per provider and reason (bad_signature, replayed, malformed, unknown_session…).", "provider", "reason")
+	m.providerErrors = r.CounterVec("kycdesk_provider_errors_total",
+		"Errors returned by providers, per provider and the provider's error code.", "provider", "code")
+	m.rateLimitWaits = r.HistogramVec("kycdesk_rate_limit_wait_seconds",
+		"Time a launch waited for the provider account's shared token bucket.",
+		[]float64{.001, .01, .05, .1, .25, .5, 1, 2.5, 5}, "provider")
+	m.sshActive = r.Gauge("kycdesk_ssh_sessions_active", "Desks connected over SSH now.")
+	m.sshSessions = r.Counter("kycdesk_ssh_sessions_total", "SSH console sessions started.")
+	m.sshRefused = r.Counter("kycdesk_ssh_auth_refused_total", "SSH public keys refused because they are not in the operators file.")
+	m.sshConnRefused = r.Counter("kycdesk_ssh_connections_refused_total",
+		"SSH connections closed at once because too many were still in their handshake (in all or from their address).")
+	m.sshStart = r.HistogramVec("kycdesk_ssh_session_start_seconds",
+		"What the server adds to a desk's wait for its first frame, from the session's start (handshake, auth and PTY request done) to each stage: "+
 			"terminal_query (the desk terminal's background answered), console (built), first_frame (its bytes written to the session).",
-		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
-	}, []string{"stage"})
-	for _, c := range []prometheus.Collector{m.launchesStarted, m.launchesFinished, m.launchSeconds, m.callbacksOK,
-		m.callbacksRefused, m.providerErrors, m.rateLimitWaits, m.sshActive, m.sshSessions, m.sshRefused, m.sshConnRefused, m.sshStart,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
-		f(c)
-	}
+		[]float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}, "stage")
+	r.WithRuntime()
 	return m
 }
 
@@ -98,12 +76,7 @@ func (m *Metrics) sessionStage(stage string, d time.Duration) {
 }
 
 // Handler serves the Prometheus text format.
-func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
-}
-
-// Registry lets the caller register more collectors (e.g. a store's pool).
-func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+func (m *Metrics) Handler() http.Handler { return m.reg }
 
 // LaunchStarted counts a launch request sent to provider.
 func (m *Metrics) LaunchStarted(provider string) {
