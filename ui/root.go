@@ -669,7 +669,11 @@ func (m *Model) render() string {
 	var footer string
 	switch {
 	case m.full:
-		footer = m.help.FullHelpView(p.Keys().FullHelp()) + "\n" + m.ctx.Styles.Subtle.Render(truncate("esc or ? closes this help · "+forms.DocKey.Help().Key+" shows a field's full documentation", w))
+		closes := "esc or ? closes this help"
+		if m.screen == screenForm || m.screen == screenProfile { // where there are fields
+			closes += " · " + forms.DocKey.Help().Key + " shows a field's full documentation"
+		}
+		footer = m.help.FullHelpView(p.Keys().FullHelp()) + "\n" + m.ctx.Styles.Subtle.Render(wrap(closes, max(20, w)))
 	default:
 		footer = strings.Join(m.footerLines(), "\n")
 	}

@@ -192,3 +192,30 @@ func TestQuitFromHomeAsksWhileInProcessLinksLive(t *testing.T) {
 		t.Errorf("the question does not say why:\n%s", v)
 	}
 }
+
+// The raw response panel's title says its note whole or in short, never
+// cut ("… personal values sent are mas…").
+func TestRawPanelTitleIsWhole(t *testing.T) {
+	m := goldenScreens(t)["result"]
+	m.result.wire.ex = []providers.Exchange{{Request: "POST /api/v2/token", Status: "201 Created", Body: strings.Repeat("{\"a\": 1}\n", 60)}}
+	send(m, size(80, 24), press("w"))
+	v := ansi.Strip(m.View())
+	title := strings.Split(v, "\n")[1]
+	if !strings.HasPrefix(title, "Raw provider response") || strings.Contains(title, "…") || !strings.Contains(title, "masked") {
+		t.Fatalf("the panel's title: %q\n%s", title, v)
+	}
+}
+
+// The help names ctrl+o (a field's documentation) only where there are
+// fields.
+func TestHelpNamesTheFieldDocKeyOnlyOnForms(t *testing.T) {
+	for name, want := range map[string]bool{"home": false, "result": false, "sessions": false, "form": true} {
+		m := goldenScreens(t)[name]
+		send(m, size(80, 24))
+		m.full = true
+		m.dirty = true
+		if got := strings.Contains(ansi.Strip(m.View()), "ctrl+o shows a field's full documentation"); got != want {
+			t.Errorf("%s: help names ctrl+o: %v, want %v", name, got, want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kycdesk/kycdesk/providers"
 )
@@ -70,10 +71,19 @@ func (p wirePanel) update(msg tea.KeyMsg) (wirePanel, tea.Cmd) {
 }
 
 func (p wirePanel) view(s styles) string {
-	title := s.Title.Render("Raw provider response") + s.Subtle.Render(" · sanitized; secrets and the personal values sent are masked; not stored")
+	pos := ""
 	if n := p.vp.TotalLineCount(); n > p.vp.Height {
-		title += s.Subtle.Render(" · " + strconv.Itoa(int(p.vp.ScrollPercent()*100)) + "%")
+		pos = " · " + strconv.Itoa(int(p.vp.ScrollPercent()*100)) + "%"
 	}
+	// The note whole in the width, or its short form: never cut.
+	note := " · sanitized; secrets and the personal values sent are masked; not stored"
+	for _, n := range []string{note, " · sanitized, masked, not stored", ""} {
+		note = n
+		if ansi.StringWidth("Raw provider response"+note+pos) <= max(10, p.w) {
+			break
+		}
+	}
+	title := s.Title.Render("Raw provider response") + s.Subtle.Render(note+pos)
 	return truncate(title, max(10, p.w)) + "\n" + p.vp.View()
 }
 
