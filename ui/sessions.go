@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/providers"
@@ -384,10 +385,17 @@ func (s *sessionsModel) View() string {
 		title = fmt.Sprintf("%s (newest %d of %s; / filters)", name, len(s.rows), total)
 	}
 	b.WriteString(st.Title.Render(title))
+	// Which modes are listed, whole or without its key hint (m is in the
+	// key bar): never cut.
+	modes := []string{"  " + string(s.ctx.Desk.Mode()) + " only (m: every mode)", "  " + string(s.ctx.Desk.Mode()) + " only"}
 	if s.allModes {
-		b.WriteString(st.Subtle.Render("  every mode (m: " + string(s.ctx.Desk.Mode()) + " only)"))
-	} else {
-		b.WriteString(st.Subtle.Render("  " + string(s.ctx.Desk.Mode()) + " only (m: every mode)"))
+		modes = []string{"  every mode (m: " + string(s.ctx.Desk.Mode()) + " only)", "  every mode"}
+	}
+	for _, m := range append(modes, "") {
+		if ansi.StringWidth(title+m) <= s.w || m == "" {
+			b.WriteString(st.Subtle.Render(m))
+			break
+		}
 	}
 	b.WriteString("\n")
 	used := 2 // the title and the column titles

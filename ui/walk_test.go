@@ -219,3 +219,19 @@ func TestHelpNamesTheFieldDocKeyOnlyOnForms(t *testing.T) {
 		}
 	}
 }
+
+// An operator's sessions title with paging says which modes are listed
+// whole or in short at 80 columns, never cut.
+func TestSessionsTitleIsNeverCut(t *testing.T) {
+	ctx, j := testContext(t, "http://127.0.0.1:8470")
+	ctx.Desk = testDeskWith(t, providers.ModeSandbox, "http://127.0.0.1:8470", j, func(o *desk.Options) { o.Operator, o.Desk = "alice", "desk-12" })
+	m := New(ctx)
+	m.screen = screenSessions
+	m.sessions.rows = columnRows()
+	m.sessions.total, m.sessions.more = 1000, true
+	send(m, size(80, 24))
+	title := strings.Split(ansi.Strip(m.View()), "\n")[1]
+	if strings.Contains(title, "…") || !strings.Contains(title, "sandbox only") {
+		t.Fatalf("the title: %q", title)
+	}
+}
