@@ -266,8 +266,8 @@ func (r reviewModel) header() string {
 	if r.flash != "" {
 		b.WriteString("\n" + s.OK.Render(wrap(r.flash, max(10, r.vp.Width))))
 	}
-	if sk := r.skipped(); sk != "" {
-		b.WriteString("\n" + s.Subtle.Render(wrap(sk, max(10, r.vp.Width))))
+	if sk := r.skipped(max(10, r.vp.Width)); sk != "" {
+		b.WriteString("\n" + s.Subtle.Render(sk))
 	}
 	if n := r.ctx.Desk.DeviceNote(r.draft); n != "" {
 		b.WriteString("\n" + s.Warn.Render(wrap(n, max(10, r.vp.Width))))
@@ -279,8 +279,9 @@ func (r reviewModel) header() string {
 }
 
 // skipped names the values the form did not ask (a single allowed value,
-// an id made per launch) as they go out.
-func (r reviewModel) skipped() string {
+// an id made per launch) as they go out, in w columns: lines break between
+// them, each "name = value (why)" on one line where it fits.
+func (r reviewModel) skipped(w int) string {
 	var parts []string
 	for _, p := range r.entry.Desc.Spec() {
 		if forms.Skips(p) && r.values.Has(p.Name) {
@@ -294,7 +295,8 @@ func (r reviewModel) skipped() string {
 	if len(parts) == 0 {
 		return ""
 	}
-	return "not asked: " + strings.Join(parts, " · ")
+	parts[0] = "not asked: " + parts[0]
+	return wrapKeys(parts, " · ", w)
 }
 
 func (r *reviewModel) View() string {

@@ -235,3 +235,17 @@ func TestSessionsTitleIsNeverCut(t *testing.T) {
 		t.Fatalf("the title: %q", title)
 	}
 }
+
+// Review's "not asked" line keeps each name with its value: lines break
+// between them ("MerchantBizId =" / its value read as two things).
+func TestReviewKeepsEachValueNotAskedWithItsName(t *testing.T) {
+	ctx, _ := testContext(t, "http://127.0.0.1:8470")
+	e := ctx.entry("alibaba")
+	m := New(ctx)
+	send(m, size(80, 24), reviewMsg{draft: ctx.Desk.Draft(e, providers.Values{"MerchantUserId": {"cust-77"}, "DocType": {"01000000"}})})
+	v := ansi.Strip(m.View())
+	biz := m.review.values.Get("MerchantBizId")
+	if biz == "" || !strings.Contains(v, "MerchantBizId = "+biz+" (generated)") {
+		t.Fatalf("MerchantBizId is not whole on one line:\n%s", v)
+	}
+}
