@@ -18,6 +18,14 @@ func (d *Desk) Explain(err error) error {
 		return err
 	}
 	out := *pe
+	// A session followed where it was launched: the sandbox that refused
+	// may not be this desk's (an in-process sandbox of an earlier run).
+	if addr := strings.TrimSpace(strings.TrimPrefix(pe.Message, "connection refused:")); addr != "" && addr != pe.Message &&
+		d.o.SandboxURL != "" && !strings.Contains(d.o.SandboxURL, addr) {
+		out.Action = "the sandbox at " + addr + " that issued this session no longer answers (an in-process sandbox ends with its console): " +
+			"it cannot be followed there; close it out (x in the console's sessions list) or start a sandbox at that address again"
+		return &out
+	}
 	where := "the sandbox"
 	if d.o.SandboxURL != "" {
 		where = "the sandbox at " + d.o.SandboxURL

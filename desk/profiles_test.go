@@ -510,3 +510,14 @@ func TestChallengeExpiredIsDecidedAndRecordedByTheDesk(t *testing.T) {
 		t.Fatal("a hosted link's end was taken for a result")
 	}
 }
+
+// A session followed at a sandbox that is gone (an earlier run's
+// in-process one) names that sandbox, not the desk's own.
+func TestRefusedAtAnotherSandboxNamesIt(t *testing.T) {
+	d := newDesk(t, providers.ModeSandbox, "http://127.0.0.1:35603", tempStore(t), nil)
+	err := &providers.Error{Kind: providers.KindTransport, Message: "connection refused: 127.0.0.1:41771"}
+	a := providers.AsError(d.Explain(err)).Action
+	if !strings.Contains(a, "127.0.0.1:41771") || strings.Contains(a, "35603") {
+		t.Fatalf("action: %s", a)
+	}
+}
