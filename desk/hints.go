@@ -22,8 +22,9 @@ func (d *Desk) Explain(err error) error {
 	// may not be this desk's (an in-process sandbox of an earlier run).
 	if addr := strings.TrimSpace(strings.TrimPrefix(pe.Message, "connection refused:")); addr != "" && addr != pe.Message &&
 		d.o.SandboxURL != "" && !strings.Contains(d.o.SandboxURL, addr) {
-		out.Action = "the sandbox at " + addr + " that issued this session no longer answers (an in-process sandbox ends with its console): " +
-			"it cannot be followed there; close it out (x in the console's sessions list) or start a sandbox at that address again"
+		out.Action = "the sandbox at " + addr + " that issued this session no longer answers (an in-process sandbox ends with its " +
+			"command or console): it cannot be followed; close it out (x in the console's sessions list), and run `kycdesk sandbox` " +
+			"in another terminal for sessions that outlive a command"
 		return &out
 	}
 	where := "the sandbox"
