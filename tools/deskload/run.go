@@ -209,6 +209,10 @@ func (d *desk) peak(end time.Time, client *http.Client) {
 	arrive := time.Now().Add(time.Duration(d.rnd.ExpFloat64() * float64(mean)))
 	for {
 		if arrive.After(end) {
+			// The hour lasts its duration whether or not a customer
+			// comes: the server's CPU is measured over all of it (a
+			// low --rate measures what idle desks cost).
+			time.Sleep(time.Until(end))
 			return
 		}
 		time.Sleep(time.Until(arrive)) // a queued customer is served at once
