@@ -89,6 +89,9 @@ func TestExampleAndSummaryRules(t *testing.T) {
 // A field's summary cut to a width ends after a whole word: "docum…"
 // reads as a word of its own.
 func TestSummariesAreCutAfterAWord(t *testing.T) {
+	if got := Cut("single-use URL valid 30 minutes", 26); got != "single-use URL valid…" {
+		t.Errorf("a number without its unit: %q", got)
+	}
 	for _, d := range catalog.All() {
 		for _, p := range d.Spec() {
 			full := firstSentence(p.Doc)

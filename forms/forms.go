@@ -503,6 +503,13 @@ func cutAtWord(s string, w int) string {
 			t = t[:i]
 		}
 	}
+	// A number whose unit was cut off ("valid 30…" of "valid 30
+	// minutes") says something else: it goes too.
+	if len(t) < len(s) {
+		if i := strings.LastIndexByte(t, ' '); i > len(t)/2 && strings.Trim(t[i+1:], "0123456789") == "" {
+			t = t[:i]
+		}
+	}
 	return strings.TrimRight(t, " ,;:(-+")
 }
 
