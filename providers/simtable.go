@@ -18,12 +18,13 @@ type SimTable[V any] struct {
 	max     int
 	entries map[string]*simEntry[V]
 	queue   simQueue[V]
+	dropped func(key string, v V)
 }
 
 type simEntry[V any] struct {
 	key   string
 	val   V
-	until time.Time
+	until int64 // Unix nanoseconds: the heap compares them on every sweep
 	index int
 }
 
@@ -35,6 +36,11 @@ func NewSimTable[V any](max int) *SimTable[V] {
 	}
 	return &SimTable[V]{max: max, entries: map[string]*simEntry[V]{}}
 }
+
+// OnDrop has Sweep call f for each entry it drops, so that a simulator
+// can keep a second index of the same entries (a plain map) without a
+// second queue of the same times.
+func (t *SimTable[V]) OnDrop(f func(key string, v V)) { t.dropped = f }
 
 // Get returns the entry for key.
 func (t *SimTable[V]) Get(key string) (V, bool) {
@@ -50,14 +56,14 @@ func (t *SimTable[V]) Get(key string) (V, bool) {
 // entries still to be kept (call Sweep first).
 func (t *SimTable[V]) Put(key string, v V, until time.Time) bool {
 	if e, ok := t.entries[key]; ok {
-		e.val, e.until = v, until
+		e.val, e.until = v, until.UnixNano()
 		heap.Fix(&t.queue, e.index)
 		return true
 	}
 	if len(t.entries) >= t.max {
 		return false
 	}
-	e := &simEntry[V]{key: key, val: v, until: until}
+	e := &simEntry[V]{key: key, val: v, until: until.UnixNano()}
 	t.entries[key] = e
 	heap.Push(&t.queue, e)
 	return true
@@ -67,7 +73,7 @@ func (t *SimTable[V]) Put(key string, v V, until time.Time) bool {
 // kept longer than one still waiting).
 func (t *SimTable[V]) Keep(key string, until time.Time) {
 	if e, ok := t.entries[key]; ok {
-		e.until = until
+		e.until = until.UnixNano()
 		heap.Fix(&t.queue, e.index)
 	}
 }
@@ -82,9 +88,13 @@ func (t *SimTable[V]) Delete(key string) {
 
 // Sweep drops every entry whose keep-until time is not after now.
 func (t *SimTable[V]) Sweep(now time.Time) {
-	for len(t.queue) > 0 && !t.queue[0].until.After(now) {
+	n := now.UnixNano()
+	for len(t.queue) > 0 && t.queue[0].until <= n {
 		e := heap.Pop(&t.queue).(*simEntry[V])
 		delete(t.entries, e.key)
+		if t.dropped != nil {
+			t.dropped(e.key, e.val)
+		}
 	}
 }
 
@@ -98,7 +108,7 @@ func (t *SimTable[V]) Full() bool { return len(t.entries) >= t.max }
 type simQueue[V any] []*simEntry[V]
 
 func (q simQueue[V]) Len() int           { return len(q) }
-func (q simQueue[V]) Less(i, j int) bool { return q[i].until.Before(q[j].until) }
+func (q simQueue[V]) Less(i, j int) bool { return q[i].until < q[j].until }
 func (q simQueue[V]) Swap(i, j int) {
 	q[i], q[j] = q[j], q[i]
 	q[i].index, q[j].index = i, j

@@ -1,0 +1,70 @@
+package idenfy
+
+import (
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A session the simulator forgot (its token's life, its session length and
+// a day more have passed) is gone from both its indexes: its link answers
+// "not valid", its status request "no verification", and the token index
+// does not keep it.
+func TestForgottenSessionLeavesBothIndexes(t *testing.T) {
+	env := newSimEnv(t, nil)
+	code, tok := env.post(t, TokenPath, `{"clientId":"forget-1"}`, SandboxAPIKey, SandboxAPISecret)
+	if code != http.StatusCreated {
+		t.Fatalf("token: %d %v", code, tok)
+	}
+	authToken, scanRef := tok["authToken"].(string), tok["scanRef"].(string)
+	if c, _, _ := env.get(t, env.srv.URL+RedirectPath+"?authToken="+authToken); c != http.StatusOK {
+		t.Fatalf("page of a live session: %d", c)
+	}
+	env.clock.Advance(simDefaultExpiry*time.Second + simDefaultSession*time.Second + simKeep + time.Second)
+	if c, body, _ := env.get(t, env.srv.URL+RedirectPath+"?authToken="+authToken); c != http.StatusBadRequest {
+		t.Errorf("page of a forgotten session: %d %s", c, body)
+	}
+	if c, got := env.post(t, StatusPath, `{"scanRef":"`+scanRef+`"}`, SandboxAPIKey, SandboxAPISecret); c != http.StatusBadRequest || got["identifier"] != "BAD_VALUE" {
+		t.Errorf("status of a forgotten session: %d %v", c, got)
+	}
+	env.sim.mu.Lock()
+	n, m := len(env.sim.byToken), env.sim.byScan.Len()
+	env.sim.mu.Unlock()
+	if n != 0 || m != 0 {
+		t.Errorf("indexes keep %d tokens and %d scanRefs", n, m)
+	}
+}
+
+// The accepted pair is taken however net/http's BasicAuth reads it (the
+// whole-header comparison is only a shortcut); anything else is refused.
+func TestSimAuthHeaderSpellings(t *testing.T) {
+	env := newSimEnv(t, nil)
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	good := b64(SandboxAPIKey + ":" + SandboxAPISecret)
+	for header, want := range map[string]int{
+		"Basic " + good:       http.StatusCreated,
+		"basic " + good:       http.StatusCreated,
+		"BASIC " + good:       http.StatusCreated,
+		"Basic " + good + "=": http.StatusUnauthorized,
+		"Basic " + b64(SandboxAPIKey+":"+SandboxAPISecret+":x"): http.StatusUnauthorized,
+		"Basic " + b64(SandboxAPIKey+"x:"+SandboxAPISecret):     http.StatusUnauthorized,
+		"Bearer " + good: http.StatusUnauthorized,
+		"":               http.StatusUnauthorized,
+	} {
+		req, _ := http.NewRequest(http.MethodPost, env.srv.URL+TokenPath, strings.NewReader(`{"clientId":"auth-1"}`))
+		req.Header.Set("Content-Type", "application/json")
+		if header != "" {
+			req.Header.Set("Authorization", header)
+		}
+		resp, err := env.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Authorization %q: %d, want %d", header, resp.StatusCode, want)
+		}
+	}
+}
