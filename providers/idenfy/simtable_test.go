@@ -68,3 +68,26 @@ func TestSimAuthHeaderSpellings(t *testing.T) {
 		}
 	}
 }
+
+func TestNewIDs(t *testing.T) {
+	seen := map[string]bool{}
+	for range 200 {
+		tok, ref := newIDs()
+		if len(tok) != 40 || strings.Trim(tok, tokenAlphabet) != "" {
+			t.Fatalf("authToken %q", tok)
+		}
+		if wantUUID(ref) != "" || ref[14] != '4' || !strings.ContainsRune("89ab", rune(ref[19])) {
+			t.Fatalf("scanRef %q is not a version 4 UUID", ref)
+		}
+		if seen[tok] || seen[ref] {
+			t.Fatalf("repeated identifier")
+		}
+		seen[tok], seen[ref] = true, true
+	}
+	if got := string(appendUniform(nil, 3, "ab", []byte{0, 1, 2, 255, 7})); got != "aba" {
+		t.Errorf("appendUniform = %q", got)
+	}
+	if got := string(appendUniform(nil, 5, tokenAlphabet, []byte{0, 248, 61, 255, 62})); got != "A9A" { // 248 and 255 rejected
+		t.Errorf("appendUniform over 62 = %q", got)
+	}
+}

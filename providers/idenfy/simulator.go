@@ -196,7 +196,7 @@ func apiFail(w http.ResponseWriter, status int, identifier, message string) {
 func (s *simulator) authorized(w http.ResponseWriter, r *http.Request) bool {
 	// The header a client builds from the accepted pair, compared whole,
 	// saves decoding it; any other spelling is decoded and checked.
-	if s.basic != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte(s.basic)) == 1 {
+	if s.basic != "" && equalConstantTime(r.Header.Get("Authorization"), s.basic) {
 		return true
 	}
 	user, pass, ok := r.BasicAuth()
@@ -208,6 +208,19 @@ func (s *simulator) authorized(w http.ResponseWriter, r *http.Request) bool {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "Invalid authorization credentials"})
 	}
 	return good
+}
+
+// equalConstantTime is subtle.ConstantTimeCompare for strings, without
+// copying them to byte slices (on the heap, past 32 bytes).
+func equalConstantTime(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	var v byte
+	for i := 0; i < len(a); i++ {
+		v |= a[i] ^ b[i]
+	}
+	return subtle.ConstantTimeByteEq(v, 0) == 1
 }
 
 // readObject reads a JSON object body; it answers the error itself.
@@ -578,27 +591,51 @@ const tokenAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 // one read for all of them: bytes at or above the largest multiple of the
 // alphabet's length are rejected, so that every character is as likely.
 func randomString(n int, alphabet string) string {
-	limit := 256 - 256%len(alphabet)
 	out := make([]byte, 0, n)
 	var buf [64]byte
 	for len(out) < n {
-		if _, err := rand.Read(buf[:]); err != nil {
-			panic(err) // crypto/rand never fails on supported platforms
-		}
-		for _, b := range buf {
-			if int(b) < limit && len(out) < n {
-				out = append(out, alphabet[int(b)%len(alphabet)])
-			}
-		}
+		readRandom(buf[:])
+		out = appendUniform(out, n, alphabet, buf[:])
 	}
 	return string(out)
 }
 
-func newUUID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err)
+// appendUniform appends characters of alphabet drawn from the random
+// bytes src (rejecting those that would favour some) until out has n.
+func appendUniform(out []byte, n int, alphabet string, src []byte) []byte {
+	limit := 256 - 256%len(alphabet)
+	for _, b := range src {
+		if len(out) == n {
+			break
+		}
+		if int(b) < limit {
+			out = append(out, alphabet[int(b)%len(alphabet)])
+		}
 	}
+	return out
+}
+
+func readRandom(b []byte) {
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+}
+
+// newIDs draws a session's authToken (40 characters) and scanRef (a
+// version 4 UUID) from one crypto/rand read.
+func newIDs() (authToken, scanRef string) {
+	var buf [80]byte
+	readRandom(buf[:])
+	tok := appendUniform(make([]byte, 0, 40), 40, tokenAlphabet, buf[:64])
+	for len(tok) < 40 { // 64 bytes fall short about once in a hundred million
+		var more [64]byte
+		readRandom(more[:])
+		tok = appendUniform(tok, 40, tokenAlphabet, more[:])
+	}
+	return string(tok), formatUUID([16]byte(buf[64:]))
+}
+
+func formatUUID(b [16]byte) string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	var out [36]byte
@@ -647,9 +684,10 @@ func (s *simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
+	authToken, scanRef := newIDs()
 	sess := &simSession{
-		authToken: randomString(40, tokenAlphabet),
-		scanRef:   newUUID(),
+		authToken: authToken,
+		scanRef:   scanRef,
 		clientID:  req["clientId"].(string),
 		tokenType: "IDENTIFICATION",
 		locale:    "en",

@@ -3,6 +3,7 @@ package idenfy
 import (
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kycdesk/kycdesk/internal/jsonw"
@@ -39,6 +40,16 @@ var tokenKeys, tokenKey = func() ([]string, map[string]bool) {
 	return keys, set
 }()
 
+// tokenKeyJSON is each of tokenKeys as the answer writes it, quoted, with
+// its colon (built on first use, not at every process's start).
+var tokenKeyJSON = sync.OnceValue(func() []string {
+	out := make([]string, len(tokenKeys))
+	for i, k := range tokenKeys {
+		out[i] = string(jsonw.AppendString(nil, k)) + ":"
+	}
+	return out
+})
+
 // appendTokenAnswer appends the answer to a token request req that issued
 // sess, whose customer starts at redirect.
 func appendTokenAnswer(dst []byte, req map[string]any, sess *simSession, redirect string) ([]byte, error) {
@@ -49,21 +60,24 @@ func appendTokenAnswer(dst []byte, req map[string]any, sess *simSession, redirec
 		}
 	}
 	slices.Sort(extra)
+	keyJSON := tokenKeyJSON()
 	dst = append(dst, '{')
 	i, j, n := 0, 0, 0
 	for i < len(tokenKeys) || j < len(extra) {
 		var k string
-		if j == len(extra) || i < len(tokenKeys) && tokenKeys[i] < extra[j] {
-			k, i = tokenKeys[i], i+1
-		} else {
-			k, j = extra[j], j+1
-		}
 		if n > 0 {
 			dst = append(dst, ',')
 		}
 		n++
-		dst = jsonw.AppendString(dst, k)
-		dst = append(dst, ':')
+		if j == len(extra) || i < len(tokenKeys) && tokenKeys[i] < extra[j] {
+			k = tokenKeys[i]
+			dst = append(dst, keyJSON[i]...)
+			i++
+		} else {
+			k, j = extra[j], j+1
+			dst = jsonw.AppendString(dst, k)
+			dst = append(dst, ':')
+		}
 		var err error
 		if dst, err = appendTokenMember(dst, k, req, sess, redirect); err != nil {
 			return dst, err
