@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -175,20 +176,24 @@ func (r *resultModel) refresh() tea.Cmd {
 
 // changed takes what the history now holds for the session (a callback,
 // the desk's follower, another screen recorded it).
-// changed follows a change of session id; it reports whether that was
-// this screen's session (a served desk hears of every desk's launches).
+// changed follows a change of session id; it reports whether the screen
+// shows something new: a served desk hears of its own launch's commits
+// and of rechecks ("") that find the session as it is drawn.
 func (r *resultModel) changed(id string) bool {
 	// "" is a resync (the store's feed reconnected): anything may have changed.
 	if r.sessionID == "" || (id != "" && id != r.sessionID) {
 		return false
 	}
-	if st, ok := r.follow.Recorded(); ok {
-		r.setState(st)
-		if r.isChallenge() && r.state.Final() {
-			r.input.Blur()
-		}
+	st, ok := r.follow.Recorded()
+	if !ok {
+		return false
 	}
-	return true
+	state, detail, fields, focused := r.state, r.detail, r.fields, r.input.Focused()
+	r.setState(st)
+	if r.isChallenge() && r.state.Final() {
+		r.input.Blur()
+	}
+	return r.state != state || r.detail != detail || !reflect.DeepEqual(r.fields, fields) || r.input.Focused() != focused
 }
 
 // The QR grows with the window, in whole cells per module, while the
