@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"os/exec"
 	"runtime"
+	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
@@ -85,7 +87,31 @@ func cmdConsole(args []string, io *IO) error {
 	}
 	// 120 fps: the first frame (and every key) reaches the screen sooner.
 	p := tea.NewProgram(&opening{start: start}, tea.WithAltScreen(), tea.WithFPS(120))
-	_, err := p.Run()
+	go func() {
+		// A store that takes its time (a PostgreSQL server that does not
+		// answer) gets a line saying what the console waits for.
+		t := time.NewTimer(openingNoteAfter)
+		defer t.Stop()
+		select {
+		case <-opened:
+		case <-t.C:
+			p.Send(slowOpeningMsg{})
+		}
+	}()
+	final, err := p.Run()
+	if o, ok := final.(*opening); ok && (o.quit || err != nil) {
+		// ctrl+c (or a signal) before the console was there: the store
+		// may still be connecting, which is not waited for; what it
+		// opened ends with the process.
+		select {
+		case <-opened:
+			if a != nil {
+				a.close()
+			}
+		default:
+		}
+		return exitCode(exitInterrupted)
+	}
 	<-opened
 	io.Err.Write(notes.Bytes())
 	if a != nil {
@@ -108,7 +134,22 @@ func cmdConsole(args []string, io *IO) error {
 type opening struct {
 	start   func() (tea.Model, error)
 	waiting []tea.Msg
+	// slow: opening has taken openingNoteAfter; a line says so.
+	slow bool
+	// quit: ctrl+c before the console was there.
+	quit bool
 }
+
+// openingQuit ends the program while it opens: the console's own keys
+// are not there yet, and a store that does not answer must not hold the
+// terminal.
+var openingQuit = key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit"))
+
+// openingNoteAfter is how long opening goes undrawn (the first frame
+// comes in a few ms when the store and the sandbox answer).
+const openingNoteAfter = 300 * time.Millisecond
+
+type slowOpeningMsg struct{}
 
 type openedMsg struct {
 	m   tea.Model
@@ -123,6 +164,16 @@ func (o *opening) Init() tea.Cmd {
 }
 
 func (o *opening) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case slowOpeningMsg:
+		o.slow = true
+		return o, nil
+	case tea.KeyMsg:
+		if key.Matches(msg, openingQuit) {
+			o.quit = true
+			return o, tea.Quit
+		}
+	}
 	opened, ok := msg.(openedMsg)
 	if !ok {
 		o.waiting = append(o.waiting, msg)
@@ -141,7 +192,12 @@ func (o *opening) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, tea.Batch(cmds...)
 }
 
-func (o *opening) View() string { return "" }
+func (o *opening) View() string {
+	if o.slow {
+		return "Opening the session store and the sandbox… (ctrl+c quits)"
+	}
+	return ""
+}
 
 func shortSandboxNote(a *app) string {
 	note := ""

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -58,5 +59,33 @@ func TestOpeningQuitsOnError(t *testing.T) {
 	}
 	if _, ok := cmd().(tea.QuitMsg); !ok {
 		t.Fatal("the command does not quit")
+	}
+}
+
+// ctrl+c while the store is still opening ends the program at once (the
+// console's own keys are not there yet); other keys wait for the console.
+func TestOpeningQuitsOnCtrlC(t *testing.T) {
+	o := &opening{start: func() (tea.Model, error) { select {} }}
+	if _, cmd := o.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")}); cmd != nil || o.quit {
+		t.Fatal("q quit while opening: it is an early key for the console")
+	}
+	m, cmd := o.Update(tea.KeyMsg{Type: tea.KeyCtrlC})
+	if m != o || cmd == nil || !o.quit {
+		t.Fatalf("ctrl+c: model %T, quit %v", m, o.quit)
+	}
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Fatal("ctrl+c does not quit")
+	}
+}
+
+// An opening that takes its time says what it waits for, and how to leave.
+func TestOpeningSaysWhatItWaitsFor(t *testing.T) {
+	o := &opening{start: func() (tea.Model, error) { select {} }}
+	o.Update(slowOpeningMsg{})
+	if v := o.View(); !strings.Contains(v, "Opening the session store") || !strings.Contains(v, "ctrl+c") {
+		t.Fatalf("slow opening draws %q", v)
+	}
+	if len(o.waiting) != 0 {
+		t.Fatalf("the note was kept for the console: %v", o.waiting)
 	}
 }

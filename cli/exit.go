@@ -16,6 +16,10 @@ const (
 	exitInvalid = 2
 	exitRefused = 3
 	exitUnknown = 4
+	// exitInterrupted: the console was left with ctrl+c before it was
+	// drawn, as a shell reports a process ended by SIGINT (what it was
+	// when the store opened before the console took the terminal).
+	exitInterrupted = 130
 )
 
 // failure is a command's error as the contract reports it: as the JSON
