@@ -212,6 +212,17 @@ func decodeServe(table map[string]any, path string) (Config, error) {
 func setFromFile(v reflect.Value, raw any) error {
 	switch {
 	case v.Type() == durationType:
+		if n, ok := raw.(int64); ok {
+			// A bare number is nanoseconds, as the file was read before
+			// the settings were listed once (a TOML decode into a
+			// time.Duration): files written then keep working. One under
+			// a second can only be a mistake for seconds.
+			if n > 0 && n < int64(time.Second) {
+				return fmt.Errorf("%d is %v (a bare number is nanoseconds); write it as a string such as \"30m\"", n, time.Duration(n))
+			}
+			v.SetInt(n)
+			return nil
+		}
 		s, ok := raw.(string)
 		if !ok {
 			return fmt.Errorf("%v is not a duration; write it as a string such as \"30m\"", raw)

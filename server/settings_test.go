@@ -92,11 +92,22 @@ func TestLoadPrecedence(t *testing.T) {
 	}
 }
 
+// A duration written as a bare number is nanoseconds, as files were read
+// before the settings were listed once: those files keep working.
+func TestLoadDurationAsNanoseconds(t *testing.T) {
+	env := map[string]string{"XDG_CONFIG_HOME": "/cfg"}
+	c, err := load(t, nil, "[serve]\nidle_timeout = 1800000000000\n", env)
+	if err != nil || c.IdleTimeout != 30*time.Minute {
+		t.Fatalf("idle_timeout = 1800000000000: %v, %v; want 30m", c.IdleTimeout, err)
+	}
+}
+
 // The file's mistakes name the key; flags' name the flag.
 func TestLoadRefusals(t *testing.T) {
 	env := map[string]string{"XDG_CONFIG_HOME": "/cfg"}
 	for file, want := range map[string]string{
-		"[serve]\nidle_timeout = 30\n":                                    "config.toml [serve] idle_timeout: 30 is not a duration",
+		"[serve]\nidle_timeout = 30\n":                                    "config.toml [serve] idle_timeout: 30 is 30ns (a bare number is nanoseconds)",
+		"[serve]\nidle_timeout = 1.5\n":                                   "config.toml [serve] idle_timeout: 1.5 is not a duration",
 		"[serve]\nidle_timeout = \"soon\"\n":                              `config.toml [serve] idle_timeout: "soon" is not a duration`,
 		"[serve]\nlive = \"yes\"\n":                                       "config.toml [serve] live: yes is not true or false",
 		"[serve]\nssh_listen = 2222\n":                                    "config.toml [serve] ssh_listen: 2222 is not a string",
