@@ -11,15 +11,15 @@ import (
 // it "sent" (providers.SandboxSMS), for a code screen reopened from the
 // store: the code is never stored. Only for a sandbox session; ok is false
 // when there is none to show (live, another sandbox, none sent).
-func (f *Follow) SandboxSMS(ctx context.Context) (ch *providers.Challenge, sentAt time.Time, ok bool, err error) {
-	if f.Mode != providers.ModeSandbox || f.Launch == nil || f.Launch.Challenge == nil {
+func (f *Follow) SandboxSMS(ctx context.Context, l *providers.Launch) (ch *providers.Challenge, sentAt time.Time, ok bool, err error) {
+	if f.Mode != providers.ModeSandbox || l == nil || l.Challenge == nil {
 		return nil, time.Time{}, false, nil
 	}
 	sc, is := f.Provider.Client.(providers.SandboxSMS)
 	if !is {
 		return nil, time.Time{}, false, nil
 	}
-	ch, sentAt, err = sc.SandboxSMS(ctx, f.Launch)
+	ch, sentAt, err = sc.SandboxSMS(ctx, l)
 	if err != nil || ch == nil || ch.SandboxCode == "" {
 		return nil, time.Time{}, false, err
 	}

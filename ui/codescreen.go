@@ -62,11 +62,15 @@ func (r *resultModel) askSandboxSMS() tea.Cmd {
 	if c == nil || !c.Triggered || c.SandboxCode != "" || r.state.Final() || !r.ctx.sandboxCodeShown(c) || r.follow.Mode != providers.ModeSandbox {
 		return nil
 	}
-	gen, f := r.gen, r.follow
+	// A copy of the launch, taken here on the program's loop: the screen
+	// goes on changing its own while the sandbox is asked.
+	gen, f, l := r.gen, r.follow, *r.launch
+	ch := *c
+	l.Challenge = &ch
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		ch, at, ok, _ := f.SandboxSMS(ctx) // nothing to show when the sandbox cannot say
+		ch, at, ok, _ := f.SandboxSMS(ctx, &l) // nothing to show when the sandbox cannot say
 		if !ok {
 			return nil
 		}

@@ -40,6 +40,12 @@ func TestReopenedDWSSessionShowsTheSandboxSMS(t *testing.T) {
 			t.Fatalf("%s: the session is not listed first:\n%s", how, m.View())
 		}
 		send(m, press("enter"))
+		if simulatedSMS.FindStringSubmatch(ansi.Strip(m.View())) == nil && m.screen == screenResult {
+			// The ask is a request to the sandbox, which the test's
+			// drain follows for 300 ms only: on a busy machine it is
+			// asked again here, and waited for.
+			settle(m, m.result.askSandboxSMS(), 0)
+		}
 		v := ansi.Strip(m.View())
 		got := simulatedSMS.FindStringSubmatch(v)
 		if m.screen != screenResult || got == nil || got[1] != first[1] {

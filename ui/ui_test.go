@@ -160,6 +160,29 @@ func drain(m *Model, cmd tea.Cmd, depth int) {
 	}
 }
 
+// settle is drain without its cut-off, for a command the test needs the
+// answer of (a store read, a request to the sandbox) on a machine too
+// busy for 300 ms: each command is waited for (a tick returns within
+// its interval and is dropped), so cmd must not hold a listener.
+func settle(m *Model, cmd tea.Cmd, depth int) {
+	if cmd == nil || depth > 6 {
+		return
+	}
+	switch msg := cmd().(type) {
+	case tea.BatchMsg:
+		for _, c := range msg {
+			settle(m, c, depth+1)
+		}
+	case nil:
+	default:
+		if isTick(msg) {
+			return
+		}
+		_, next := m.Update(msg)
+		settle(m, next, depth+1)
+	}
+}
+
 func isTick(msg tea.Msg) bool {
 	switch msg.(type) {
 	case tickMsg, ageTickMsg:
