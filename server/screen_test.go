@@ -126,9 +126,22 @@ func TestScreenDrawsWaitingFrame(t *testing.T) {
 	s := newScreen(w, 40, 10)
 	s.show("one")
 	<-w.note
-	s.show("two") // inside the interval of the first: drawn by the timer
+	// The first frame was just written, whatever time the test took: the
+	// next view is inside its interval and can only be drawn by the timer.
+	s.mu.Lock()
+	s.last = time.Now()
+	s.mu.Unlock()
+	s.show("two")
+	if n := len(w.all()); n != 1 {
+		t.Fatalf("a view inside the interval was drawn at once (%d writes)", n)
+	}
+	hang := time.After(time.Minute) // a guard against a timer that never fires, not a measurement
 	for len(w.all()) < 2 {
-		<-w.note
+		select {
+		case <-w.note:
+		case <-hang:
+			t.Fatal("the waiting frame was never drawn")
+		}
 	}
 	if f := w.all()[1]; !strings.Contains(f, "two") {
 		t.Errorf("the waiting frame: %q", f)
