@@ -129,13 +129,19 @@ func (e *errorModel) View() string {
 		b.WriteString(wrap(clean(f.Error()), w) + "\n")
 	}
 	if len(e.err.Fields) == 0 {
-		b.WriteString(s.Subtle.Render("message ") + wrap(clean(e.err.Message), w-8) + "\n")
+		b.WriteString(s.Subtle.Render("message ") + hang(wrap(clean(e.err.Message), w-8), 8) + "\n")
 	}
 	if e.err.Action != "" {
-		b.WriteString("\n" + s.Title.Render("What to do: ") + wrap(clean(e.err.Action), w-12) + "\n")
+		b.WriteString("\n" + s.Title.Render("What to do: ") + hang(wrap(clean(e.err.Action), w-12), 12) + "\n")
 	}
 	if e.retry != nil {
 		b.WriteString("\n" + s.Warn.Render(wrap("r re-sends the same request (same idempotency key), so it cannot create a second session where the provider honours it; e edits it into a new request.", w)) + "\n")
 	}
 	return b.String()
+}
+
+// hang indents every line of s but the first by n columns: text wrapped
+// beside a label (w less the label) stays in its column under it.
+func hang(s string, n int) string {
+	return strings.ReplaceAll(s, "\n", "\n"+strings.Repeat(" ", n))
 }

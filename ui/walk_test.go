@@ -249,3 +249,26 @@ func TestReviewKeepsEachValueNotAskedWithItsName(t *testing.T) {
 		t.Fatalf("MerchantBizId is not whole on one line:\n%s", v)
 	}
 }
+
+// The error screen's message and what to do stay in their column under
+// their label when they wrap (lines of 66 columns from the left edge
+// read as a narrower window).
+func TestErrorScreenTextStaysInItsColumn(t *testing.T) {
+	ctx, _ := testContext(t, "http://127.0.0.1:8470")
+	m := New(ctx)
+	m.errs = newErrorModel(ctx, "Launch Alipay DWS OTP", &providers.Error{Kind: providers.KindUnknown, Code: "REQUEST_TRAFFIC_EXCEED_LIMIT",
+		Message: "initAuthentication: outcome unknown after 4 attempt(s): DWS answered U (unknown): Request traffic exceeds the limit.",
+		Action:  "DWS may have processed the request. Retry the same request later: the same authenticationRequestId (KYCDESK20261206045209ec8648f4ee25d25a) with exactly the same values, so the body is identical."}, nil)
+	m.screen = screenError
+	send(m, size(80, 24))
+	lines := strings.Split(ansi.Strip(m.View()), "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "What to do: ") && i+1 < len(lines) {
+			if next := lines[i+1]; !strings.HasPrefix(next, strings.Repeat(" ", 12)) || strings.TrimSpace(next) == "" {
+				t.Fatalf("what to do continues out of its column: %q\n%s", next, strings.Join(lines, "\n"))
+			}
+			return
+		}
+	}
+	t.Fatalf("no what to do:\n%s", strings.Join(lines, "\n"))
+}
