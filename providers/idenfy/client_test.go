@@ -379,7 +379,7 @@ func TestEveryIdentifierHasAnAction(t *testing.T) {
 	for _, id := range []string{"INTERNAL_ERROR", "BAD_VALUE", "MISSING_VALUE", "UNAUTHORIZED", "ENCODING_ERROR",
 		"JSON_ERROR", "TOKEN_NOT_VALID", "PARTNER_CONTRACT_ERROR", "METHOD_NOT_ALLOWED", "PERMISSIONS_ERROR",
 		"TOO_MANY_REQUESTS", "VALIDATION_ERROR", "PARTNER_ERROR"} {
-		info, ok := identifiers[id]
+		info, ok := identifiers()[id]
 		if !ok || info.meaning == "" || info.action == "" {
 			t.Errorf("%s: %+v", id, info)
 		}
@@ -389,7 +389,7 @@ func TestEveryIdentifierHasAnAction(t *testing.T) {
 		}
 	}
 	for _, st := range []int{401, 402, 403, 409, 429} {
-		if info := byStatus[st]; info.action == "" {
+		if info := byStatus()[st]; info.action == "" {
 			t.Errorf("%d has no action", st)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/kycdesk/kycdesk/providers"
 )
@@ -30,94 +31,101 @@ const credentialsAction = "check IDENFY_API_KEY and IDENFY_API_SECRET (or [idenf
 	"sandbox keys are not used against production (or production keys against a sandbox endpoint)"
 
 // Identifiers are those of reference/idenfy.md §5 ([A] resources/error-messages).
-var identifiers = map[string]errorInfo{
-	"INTERNAL_ERROR": {
-		meaning: "iDenfy had an internal error",
-		action: "the token may or may not have been created: check the dashboard (or this session's status) " +
-			"before retrying, since a second token for the same clientId may cost a credit; contact iDenfy " +
-			"support if it persists",
-		unknown: true,
-	},
-	"BAD_VALUE": {
-		meaning: "a field has a value iDenfy does not accept",
-		action:  "correct the field named in the message and launch again",
-	},
-	"MISSING_VALUE": {
-		meaning: "a required field is missing",
-		action:  "fill the field named in the message (clientId is always required) and launch again",
-	},
-	"UNAUTHORIZED": {
-		meaning: "the API key or secret was refused",
-		action:  credentialsAction,
-	},
-	"ENCODING_ERROR": {
-		meaning: "iDenfy could not decode the request's text encoding",
-		action: "remove unusual characters from the text fields and try again; if it persists, report it as " +
-			"a kycdesk bug with the request shown by --dry-run",
-	},
-	"JSON_ERROR": {
-		meaning: "iDenfy could not parse the request body as JSON",
-		action: "check the JSON fields (additionalSteps, additionalData); if they are valid, report it as a " +
-			"kycdesk bug with the request shown by --dry-run",
-	},
-	"TOKEN_NOT_VALID": {
-		meaning: "the token or scanRef is not valid (unknown, expired or deleted)",
-		action:  "launch a new session for the customer; the old link can no longer be used",
-	},
-	"PARTNER_CONTRACT_ERROR": {
-		meaning: "your contract does not include a requested feature",
-		action: "remove the option (e.g. generateDigitString, callbackUrl, a settings switch) or ask " +
-			"sales@idenfy.com to add it to your contract",
-	},
-	"METHOD_NOT_ALLOWED": {
-		meaning: "the endpoint does not accept this method",
-		action:  "check the endpoint (base_url / KYCDESK_IDENFY_URL): it must be the API root such as https://ivs.idenfy.com",
-	},
-	"PERMISSIONS_ERROR": {
-		meaning: "your account is not permitted to do this, or it reached its token limit",
-		action: "if the message says the token limit was reached, top up or contact iDenfy sales; otherwise " +
-			"ask iDenfy support to enable the permission (callbackUrl needs one)",
-	},
-	"TOO_MANY_REQUESTS": {
-		meaning: "the rate limit was exceeded (default 10,000 requests per hour)",
-		action: "nothing was created: iDenfy allows 10,000 requests per hour by default; wait and retry with " +
-			"exponential backoff, and do not poll /api/v2/status",
-	},
-	"VALIDATION_ERROR": {
-		meaning: "the request failed iDenfy's validation",
-		action:  "correct the fields named in the message and launch again",
-	},
-	"PARTNER_ERROR": {
-		meaning: "the action is not allowed in the session's current state",
-		action:  "wait until the session allows it (e.g. a token cannot be deleted before it expires)",
-	},
-}
+// identifiers and byStatus are built on first use: every process links
+// this package, few decode an iDenfy error.
+var identifiers = sync.OnceValue(func() map[string]errorInfo {
+	return map[string]errorInfo{
+		"INTERNAL_ERROR": {
+			meaning: "iDenfy had an internal error",
+			action: "the token may or may not have been created: check the dashboard (or this session's status) " +
+				"before retrying, since a second token for the same clientId may cost a credit; contact iDenfy " +
+				"support if it persists",
+			unknown: true,
+		},
+		"BAD_VALUE": {
+			meaning: "a field has a value iDenfy does not accept",
+			action:  "correct the field named in the message and launch again",
+		},
+		"MISSING_VALUE": {
+			meaning: "a required field is missing",
+			action:  "fill the field named in the message (clientId is always required) and launch again",
+		},
+		"UNAUTHORIZED": {
+			meaning: "the API key or secret was refused",
+			action:  credentialsAction,
+		},
+		"ENCODING_ERROR": {
+			meaning: "iDenfy could not decode the request's text encoding",
+			action: "remove unusual characters from the text fields and try again; if it persists, report it as " +
+				"a kycdesk bug with the request shown by --dry-run",
+		},
+		"JSON_ERROR": {
+			meaning: "iDenfy could not parse the request body as JSON",
+			action: "check the JSON fields (additionalSteps, additionalData); if they are valid, report it as a " +
+				"kycdesk bug with the request shown by --dry-run",
+		},
+		"TOKEN_NOT_VALID": {
+			meaning: "the token or scanRef is not valid (unknown, expired or deleted)",
+			action:  "launch a new session for the customer; the old link can no longer be used",
+		},
+		"PARTNER_CONTRACT_ERROR": {
+			meaning: "your contract does not include a requested feature",
+			action: "remove the option (e.g. generateDigitString, callbackUrl, a settings switch) or ask " +
+				"sales@idenfy.com to add it to your contract",
+		},
+		"METHOD_NOT_ALLOWED": {
+			meaning: "the endpoint does not accept this method",
+			action:  "check the endpoint (base_url / KYCDESK_IDENFY_URL): it must be the API root such as https://ivs.idenfy.com",
+		},
+		"PERMISSIONS_ERROR": {
+			meaning: "your account is not permitted to do this, or it reached its token limit",
+			action: "if the message says the token limit was reached, top up or contact iDenfy sales; otherwise " +
+				"ask iDenfy support to enable the permission (callbackUrl needs one)",
+		},
+		"TOO_MANY_REQUESTS": {
+			meaning: "the rate limit was exceeded (default 10,000 requests per hour)",
+			action: "nothing was created: iDenfy allows 10,000 requests per hour by default; wait and retry with " +
+				"exponential backoff, and do not poll /api/v2/status",
+		},
+		"VALIDATION_ERROR": {
+			meaning: "the request failed iDenfy's validation",
+			action:  "correct the fields named in the message and launch again",
+		},
+		"PARTNER_ERROR": {
+			meaning: "the action is not allowed in the session's current state",
+			action:  "wait until the session allows it (e.g. a token cannot be deleted before it expires)",
+		},
+	}
+})
 
 // byStatus covers answers without an identifier ([A] kyc/id-error-messages,
 // guides/error-handling).
-var byStatus = map[int]errorInfo{
-	401: {meaning: "invalid authorization credentials", action: credentialsAction},
-	402: {
-		meaning: "action not allowed due to lack of funds or an exceeded limit",
-		action:  "top up the iDenfy account or contact iDenfy sales to raise the limit; nothing was created",
-	},
-	403: {
-		meaning: "the partner account is inactive or the endpoint is not available for this environment",
-		action: "if the message says 'Partner inactive', contact iDenfy; if it says the endpoint is not available " +
-			"for this environment, " + credentialsAction,
-	},
-	404: {
-		meaning: "the endpoint or session was not found",
-		action:  "check the endpoint (base_url / KYCDESK_IDENFY_URL) and the scanRef",
-	},
-	405: identifiers["METHOD_NOT_ALLOWED"],
-	409: {
-		meaning: "duplicate clientId: this customer already has an active session",
-		action: "this clientId already has an active session: use it (its link is still valid) or wait for " +
-			"its final result before issuing a new token for this clientId",
-	},
-	429: identifiers["TOO_MANY_REQUESTS"],
-}
+var byStatus = sync.OnceValue(func() map[int]errorInfo {
+	ids := identifiers()
+	return map[int]errorInfo{
+		401: {meaning: "invalid authorization credentials", action: credentialsAction},
+		402: {
+			meaning: "action not allowed due to lack of funds or an exceeded limit",
+			action:  "top up the iDenfy account or contact iDenfy sales to raise the limit; nothing was created",
+		},
+		403: {
+			meaning: "the partner account is inactive or the endpoint is not available for this environment",
+			action: "if the message says 'Partner inactive', contact iDenfy; if it says the endpoint is not available " +
+				"for this environment, " + credentialsAction,
+		},
+		404: {
+			meaning: "the endpoint or session was not found",
+			action:  "check the endpoint (base_url / KYCDESK_IDENFY_URL) and the scanRef",
+		},
+		405: ids["METHOD_NOT_ALLOWED"],
+		409: {
+			meaning: "duplicate clientId: this customer already has an active session",
+			action: "this clientId already has an active session: use it (its link is still valid) or wait for " +
+				"its final result before issuing a new token for this clientId",
+		},
+		429: ids["TOO_MANY_REQUESTS"],
+	}
+})
 
 // decodeError turns a non-2xx answer into a *providers.Error: Kind
 // rejected for 4xx, unknown for 5xx (and INTERNAL_ERROR), with the
@@ -130,9 +138,9 @@ func decodeError(status int, body []byte) *providers.Error {
 	ae.Message = strings.TrimSpace(providers.Sanitize(ae.Message))
 	ae.Documentation = strings.TrimSpace(providers.SanitizeLine(ae.Documentation))
 
-	info, known := identifiers[ae.Identifier]
+	info, known := identifiers()[ae.Identifier]
 	if ae.Identifier == "" || !known {
-		if si, ok := byStatus[status]; ok && ae.Identifier == "" {
+		if si, ok := byStatus()[status]; ok && ae.Identifier == "" {
 			info, known = si, true
 		}
 	}

@@ -26,8 +26,16 @@ var tokenIssued = []string{"message", "authToken", "scanRef", "clientId", "perso
 	"showInstructions", "expiryTime", "sessionLength", "documents", "allowedDocuments", "tokenType",
 	"redirectUrl", "digitString"}
 
-// tokenKeys are the keys every answer has, in order; tokenKey tells them.
-var tokenKeys, tokenKey = func() ([]string, map[string]bool) {
+// tokenLayout is the keys every answer has, in order, the same as a set,
+// and each as the answer writes it (quoted, with its colon); built on
+// first use, not at every process's start.
+type tokenLayout struct {
+	keys []string
+	set  map[string]bool
+	json []string
+}
+
+var tokenKeys = sync.OnceValue(func() tokenLayout {
 	set := map[string]bool{"utilityBill": true}
 	for _, k := range append(append([]string(nil), tokenNullFields...), tokenIssued...) {
 		set[k] = true
@@ -37,40 +45,35 @@ var tokenKeys, tokenKey = func() ([]string, map[string]bool) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	return keys, set
-}()
-
-// tokenKeyJSON is each of tokenKeys as the answer writes it, quoted, with
-// its colon (built on first use, not at every process's start).
-var tokenKeyJSON = sync.OnceValue(func() []string {
-	out := make([]string, len(tokenKeys))
-	for i, k := range tokenKeys {
-		out[i] = string(jsonw.AppendString(nil, k)) + ":"
+	js := make([]string, len(keys))
+	for i, k := range keys {
+		js[i] = string(jsonw.AppendString(nil, k)) + ":"
 	}
-	return out
+	return tokenLayout{keys: keys, set: set, json: js}
 })
 
 // appendTokenAnswer appends the answer to a token request req that issued
 // sess, whose customer starts at redirect.
 func appendTokenAnswer(dst []byte, req map[string]any, sess *simSession, redirect string) ([]byte, error) {
+	layout := tokenKeys()
+	keys, keyJSON := layout.keys, layout.json
 	var extra []string // the request's members no answer always has
 	for k := range req {
-		if !tokenKey[k] {
+		if !layout.set[k] {
 			extra = append(extra, k)
 		}
 	}
 	slices.Sort(extra)
-	keyJSON := tokenKeyJSON()
 	dst = append(dst, '{')
 	i, j, n := 0, 0, 0
-	for i < len(tokenKeys) || j < len(extra) {
+	for i < len(keys) || j < len(extra) {
 		var k string
 		if n > 0 {
 			dst = append(dst, ',')
 		}
 		n++
-		if j == len(extra) || i < len(tokenKeys) && tokenKeys[i] < extra[j] {
-			k = tokenKeys[i]
+		if j == len(extra) || i < len(keys) && keys[i] < extra[j] {
+			k = keys[i]
 			dst = append(dst, keyJSON[i]...)
 			i++
 		} else {
