@@ -1,9 +1,6 @@
 package providers
 
-import (
-	"container/heap"
-	"time"
-)
+import "time"
 
 // DefaultSimCapacity is how many sessions a simulator keeps at once. A
 // sandbox session is a few hundred bytes, so a full table is a few MB.
@@ -57,7 +54,7 @@ func (t *SimTable[V]) Get(key string) (V, bool) {
 func (t *SimTable[V]) Put(key string, v V, until time.Time) bool {
 	if e, ok := t.entries[key]; ok {
 		e.val, e.until = v, until.UnixNano()
-		heap.Fix(&t.queue, e.index)
+		t.queue.fix(e.index)
 		return true
 	}
 	if len(t.entries) >= t.max {
@@ -65,7 +62,7 @@ func (t *SimTable[V]) Put(key string, v V, until time.Time) bool {
 	}
 	e := &simEntry[V]{key: key, val: v, until: until.UnixNano()}
 	t.entries[key] = e
-	heap.Push(&t.queue, e)
+	t.queue.push(e)
 	return true
 }
 
@@ -74,14 +71,14 @@ func (t *SimTable[V]) Put(key string, v V, until time.Time) bool {
 func (t *SimTable[V]) Keep(key string, until time.Time) {
 	if e, ok := t.entries[key]; ok {
 		e.until = until.UnixNano()
-		heap.Fix(&t.queue, e.index)
+		t.queue.fix(e.index)
 	}
 }
 
 // Delete removes key.
 func (t *SimTable[V]) Delete(key string) {
 	if e, ok := t.entries[key]; ok {
-		heap.Remove(&t.queue, e.index)
+		t.queue.remove(e.index)
 		delete(t.entries, key)
 	}
 }
@@ -90,7 +87,7 @@ func (t *SimTable[V]) Delete(key string) {
 func (t *SimTable[V]) Sweep(now time.Time) {
 	n := now.UnixNano()
 	for len(t.queue) > 0 && t.queue[0].until <= n {
-		e := heap.Pop(&t.queue).(*simEntry[V])
+		e := t.queue.remove(0)
 		delete(t.entries, e.key)
 		if t.dropped != nil {
 			t.dropped(e.key, e.val)
@@ -104,25 +101,72 @@ func (t *SimTable[V]) Len() int { return len(t.entries) }
 // Full reports whether Put would refuse a new key.
 func (t *SimTable[V]) Full() bool { return len(t.entries) >= t.max }
 
-// simQueue is a min-heap by keep-until time.
+// simQueue is a min-heap by keep-until time, written out rather than
+// through container/heap, whose interface calls were most of a sweep's
+// cost (every session is pushed once and popped once).
 type simQueue[V any] []*simEntry[V]
 
-func (q simQueue[V]) Len() int           { return len(q) }
-func (q simQueue[V]) Less(i, j int) bool { return q[i].until < q[j].until }
-func (q simQueue[V]) Swap(i, j int) {
+func (q simQueue[V]) swap(i, j int) {
 	q[i], q[j] = q[j], q[i]
 	q[i].index, q[j].index = i, j
 }
-func (q *simQueue[V]) Push(x any) {
-	e := x.(*simEntry[V])
+
+func (q simQueue[V]) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if q[p].until <= q[i].until {
+			return
+		}
+		q.swap(i, p)
+		i = p
+	}
+}
+
+// down sifts i down; it reports whether it moved.
+func (q simQueue[V]) down(i int) bool {
+	i0 := i
+	for {
+		l := 2*i + 1
+		if l >= len(q) {
+			break
+		}
+		m := l
+		if r := l + 1; r < len(q) && q[r].until < q[l].until {
+			m = r
+		}
+		if q[i].until <= q[m].until {
+			break
+		}
+		q.swap(i, m)
+		i = m
+	}
+	return i > i0
+}
+
+func (q *simQueue[V]) push(e *simEntry[V]) {
 	e.index = len(*q)
 	*q = append(*q, e)
+	q.up(e.index)
 }
-func (q *simQueue[V]) Pop() any {
+
+// remove takes out the entry at i and returns it.
+func (q *simQueue[V]) remove(i int) *simEntry[V] {
 	old := *q
-	n := len(old)
-	e := old[n-1]
-	old[n-1] = nil
-	*q = old[:n-1]
+	n := len(old) - 1
+	e := old[i]
+	if i != n {
+		old.swap(i, n)
+	}
+	old[n] = nil
+	*q = old[:n]
+	if i != n && !q.down(i) {
+		q.up(i)
+	}
 	return e
+}
+
+func (q simQueue[V]) fix(i int) {
+	if !q.down(i) {
+		q.up(i)
+	}
 }

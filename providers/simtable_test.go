@@ -1,6 +1,8 @@
 package providers
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -30,5 +32,56 @@ func TestSimTableSweepDropsInTimeOrderAndTellsOnDrop(t *testing.T) {
 	}
 	if !tb.Put("d", 9, t0.Add(time.Hour)) {
 		t.Errorf("Put refused after a sweep made room")
+	}
+}
+
+// Random Puts, Keeps, Deletes and Sweeps against a plain map of keep-until
+// times: a sweep drops exactly the entries due, whatever the order of
+// operations, and the queue stays a heap.
+func TestSimTableAgainstAMap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	t0 := time.Unix(2_000_000, 0)
+	tb := NewSimTable[int](500)
+	want := map[string]time.Time{}
+	now := t0
+	for step := range 20000 {
+		key := fmt.Sprint("k", rng.IntN(800))
+		at := now.Add(time.Duration(rng.IntN(100000)) * time.Second)
+		switch op := rng.IntN(10); {
+		case op < 5:
+			_, exists := want[key]
+			if tb.Put(key, step, at) {
+				want[key] = at
+			} else if exists || len(want) < 500 {
+				t.Fatalf("step %d: Put refused with %d entries (key there: %v)", step, len(want), exists)
+			}
+		case op < 7:
+			tb.Keep(key, at)
+			if _, ok := want[key]; ok {
+				want[key] = at
+			}
+		case op < 8:
+			tb.Delete(key)
+			delete(want, key)
+		default:
+			now = now.Add(time.Duration(rng.IntN(2000)) * time.Second)
+			tb.Sweep(now)
+			for k, u := range want {
+				if !u.After(now) {
+					delete(want, k)
+				}
+			}
+		}
+		if tb.Len() != len(want) || len(tb.queue) != len(want) {
+			t.Fatalf("step %d: table %d, queue %d, want %d", step, tb.Len(), len(tb.queue), len(want))
+		}
+		for i, e := range tb.queue {
+			if e.index != i || (i > 0 && tb.queue[(i-1)/2].until > e.until) {
+				t.Fatalf("step %d: the queue is not a heap at %d", step, i)
+			}
+			if w, ok := want[e.key]; !ok || w.UnixNano() != e.until {
+				t.Fatalf("step %d: %s until %d, want %v (%v)", step, e.key, e.until, w, ok)
+			}
+		}
 	}
 }
