@@ -69,6 +69,9 @@ type resultModel struct {
 	// wire is the provider's raw answers: the launch's and those of the
 	// requests made from this screen (w).
 	wire wirePanel
+	// how is how the result comes as last shown (Follow.How), so that a
+	// change of it alone (a relay's phase) redraws the screen.
+	how string
 }
 
 var _ component = (*resultModel)(nil) // a page of the console (component.go)
@@ -85,7 +88,8 @@ func (r resultModel) next() tea.Cmd {
 }
 
 func newResult(ctx *Context, f *desk.Follow, values providers.Values) resultModel {
-	r := resultModel{ctx: ctx, gen: int(resultGen.Add(1)), follow: f, entry: f.Provider, sessionID: f.ID, launch: f.Launch, values: values, state: providers.StatePending}
+	r := resultModel{ctx: ctx, gen: int(resultGen.Add(1)), follow: f, entry: f.Provider, sessionID: f.ID, launch: f.Launch, values: values, state: providers.StatePending,
+		how: f.How()}
 	if r.launch == nil {
 		r.launch = &providers.Launch{}
 		f.Launch = r.launch
@@ -193,7 +197,12 @@ func (r *resultModel) changed(id string) bool {
 	if r.isChallenge() && r.state.Final() {
 		r.input.Blur()
 	}
-	return r.state != state || r.detail != detail || !reflect.DeepEqual(r.fields, fields) || r.input.Focused() != focused
+	// How the result comes is shown too: a relay's phase moves on (the
+	// customer's phone opened the link) with no status recorded.
+	how := r.follow.How()
+	moved := how != r.how
+	r.how = how
+	return moved || r.state != state || r.detail != detail || !reflect.DeepEqual(r.fields, fields) || r.input.Focused() != focused
 }
 
 // The QR grows with the window, in whole cells per module, while the
