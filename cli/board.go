@@ -40,9 +40,7 @@ func cmdBoard(args []string, io *IO) error {
 	if io.Getenv("NO_COLOR") != "" {
 		lipgloss.SetColorProfile(termenv.Ascii)
 	}
-	ctx := &ui.Context{Desk: a.desk, SandboxMsg: shortSandboxNote(a),
-		Copy: func(s string) error { return copyOSC52(io, s) }, Open: openBrowser}
-	p := tea.NewProgram(ui.NewBoard(ctx), tea.WithAltScreen(), tea.WithFPS(120))
+	p := tea.NewProgram(ui.NewBoard(a.uiContext(io)), tea.WithAltScreen(), tea.WithFPS(120))
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrInterrupted) {
 		fmt.Fprintln(io.Err, "kycdesk:", err)
 		return exitCode(exitOther)

@@ -78,12 +78,7 @@ func cmdConsole(args []string, io *IO) error {
 		if openErr != nil {
 			return nil, openErr
 		}
-		return ui.New(&ui.Context{
-			Desk:       a.desk,
-			SandboxMsg: shortSandboxNote(a),
-			Copy:       func(s string) error { return copyOSC52(io, s) },
-			Open:       openBrowser,
-		}), nil
+		return ui.New(a.uiContext(io)), nil
 	}
 	// 120 fps: the first frame (and every key) reaches the screen sooner.
 	p := tea.NewProgram(&opening{start: start}, tea.WithAltScreen(), tea.WithFPS(120))
@@ -197,6 +192,17 @@ func (o *opening) View() string {
 		return "Opening the session store and the sandbox… (ctrl+c quits)"
 	}
 	return ""
+}
+
+// uiContext is what the console's screens (the desk and the board) are
+// given in a terminal of this process.
+func (a *app) uiContext(io *IO) *ui.Context {
+	return &ui.Context{
+		Desk:       a.desk,
+		SandboxMsg: shortSandboxNote(a),
+		Copy:       func(s string) error { return copyOSC52(io, s) },
+		Open:       openBrowser,
+	}
 }
 
 func shortSandboxNote(a *app) string {

@@ -21,6 +21,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
+	"github.com/kycdesk/kycdesk/internal/keybar"
 	"github.com/kycdesk/kycdesk/internal/termstyle"
 	"github.com/kycdesk/kycdesk/providers"
 )
@@ -398,28 +399,8 @@ const helpLines = 3
 // to the form's width (at most two lines).
 func (f *Form) keysView() string {
 	h := f.Form.Help()
-	h.Width = 0 // each key measured whole
 	sep := h.Styles.ShortSeparator.Render(h.ShortSeparator)
-	var lines []string
-	line, lineW := "", 0
-	for _, k := range f.Form.KeyBinds() {
-		if !k.Enabled() {
-			continue
-		}
-		v := h.ShortHelpView([]key.Binding{k})
-		vw := lipgloss.Width(v)
-		switch {
-		case line == "":
-			line, lineW = v, vw
-		case f.width > 0 && lineW+lipgloss.Width(sep)+vw > f.width:
-			lines = append(lines, line)
-			line, lineW = v, vw
-		default:
-			line += sep + v
-			lineW += lipgloss.Width(sep) + vw
-		}
-	}
-	lines = append(lines, line)
+	lines := keybar.Lines(keybar.Views(h, f.Form.KeyBinds()), sep, f.width)
 	if len(lines) > helpLines-1 {
 		lines = lines[:helpLines-1]
 	}

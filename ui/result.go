@@ -14,9 +14,9 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kycdesk/kycdesk/desk"
+	"github.com/kycdesk/kycdesk/internal/keybar"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/ui/qr"
 )
@@ -635,22 +635,7 @@ func (r resultModel) keyHints(w int) string {
 // wrapKeys joins key hints with sep into lines of at most w columns,
 // breaking only between hints (a hint wider than w is wrapped alone).
 func wrapKeys(parts []string, sep string, w int) string {
-	var lines []string
-	line, lineW := "", 0
-	for _, p := range parts {
-		pw := ansi.StringWidth(p)
-		switch {
-		case line == "":
-			line, lineW = p, pw
-		case lineW+ansi.StringWidth(sep)+pw > w:
-			lines = append(lines, line)
-			line, lineW = p, pw
-		default:
-			line += sep + p
-			lineW += ansi.StringWidth(sep) + pw
-		}
-	}
-	lines = append(lines, line)
+	lines := keybar.Lines(parts, sep, w)
 	for i, l := range lines {
 		lines[i] = wrap(l, w)
 	}

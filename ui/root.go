@@ -16,6 +16,7 @@ import (
 
 	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/forms"
+	"github.com/kycdesk/kycdesk/internal/keybar"
 	"github.com/kycdesk/kycdesk/providers"
 )
 
@@ -528,32 +529,7 @@ func (m *Model) footerLines() []string {
 // broken between keys.
 func (m *Model) drawFooter(w int) []string {
 	sep := m.help.Styles.ShortSeparator.Render(m.help.ShortSeparator)
-	sepW := lipgloss.Width(sep)
-	var lines []string
-	line, lineW := "", 0
-	width := m.help.Width
-	m.help.Width = 0 // each key whole, measured alone
-	defer func() { m.help.Width = width }()
-	for _, k := range m.page().Keys().ShortHelp() {
-		if !k.Enabled() {
-			continue
-		}
-		v := m.help.ShortHelpView([]key.Binding{k})
-		vw := lipgloss.Width(v)
-		switch {
-		case line == "":
-			line, lineW = v, vw
-		case w > 0 && lineW+sepW+vw > w:
-			lines = append(lines, line)
-			line, lineW = v, vw
-		default:
-			line += sep + v
-			lineW += sepW + vw
-		}
-	}
-	if line != "" || len(lines) == 0 {
-		lines = append(lines, line)
-	}
+	lines := keybar.Lines(keybar.Views(m.help, m.page().Keys().ShortHelp()), sep, w)
 	if len(lines) > 3 { // a very narrow window: the body keeps its room
 		lines = lines[:3]
 	}
