@@ -244,67 +244,9 @@ func (s *jsonScan) value(depth int) error {
 	case c == '"':
 		return s.str()
 	case c == '{':
-		s.i++
-		s.ws()
-		if s.i < len(s.b) && s.b[s.i] == '}' {
-			s.i++
-			return nil
-		}
-		for {
-			s.ws()
-			if s.i >= len(s.b) || s.b[s.i] != '"' {
-				return errJSON
-			}
-			if err := s.str(); err != nil {
-				return err
-			}
-			s.ws()
-			if s.i >= len(s.b) || s.b[s.i] != ':' {
-				return errJSON
-			}
-			s.i++
-			s.ws()
-			if err := s.value(depth + 1); err != nil {
-				return err
-			}
-			s.ws()
-			if s.i >= len(s.b) {
-				return errJSON
-			}
-			if s.b[s.i] == '}' {
-				s.i++
-				return nil
-			}
-			if s.b[s.i] != ',' {
-				return errJSON
-			}
-			s.i++
-		}
+		return s.object(depth, nil)
 	case c == '[':
-		s.i++
-		s.ws()
-		if s.i < len(s.b) && s.b[s.i] == ']' {
-			s.i++
-			return nil
-		}
-		for {
-			s.ws()
-			if err := s.value(depth + 1); err != nil {
-				return err
-			}
-			s.ws()
-			if s.i >= len(s.b) {
-				return errJSON
-			}
-			if s.b[s.i] == ']' {
-				s.i++
-				return nil
-			}
-			if s.b[s.i] != ',' {
-				return errJSON
-			}
-			s.i++
-		}
+		return s.array(depth, nil)
 	case c == 't':
 		return s.lit("true")
 	case c == 'f':
@@ -409,11 +351,33 @@ func eachMember(obj []byte, fn func(key, val []byte) error) error {
 	if s.i >= len(s.b) || s.b[s.i] != '{' {
 		return errJSON
 	}
+	if err := s.object(0, fn); err != nil {
+		return err
+	}
+	return s.end()
+}
+
+// eachElement calls fn with each element (as written) of the JSON array arr.
+func eachElement(arr []byte, fn func(val []byte) error) error {
+	s := &jsonScan{b: arr}
+	s.ws()
+	if s.i >= len(s.b) || s.b[s.i] != '[' {
+		return errJSON
+	}
+	if err := s.array(0, fn); err != nil {
+		return err
+	}
+	return s.end()
+}
+
+// object scans the object at s.i (its '{'), checking it, and calls fn
+// (when not nil) with each member's key (quoted) and value as written.
+func (s *jsonScan) object(depth int, fn func(key, val []byte) error) error {
 	s.i++
 	s.ws()
 	if s.i < len(s.b) && s.b[s.i] == '}' {
 		s.i++
-		return s.end()
+		return nil
 	}
 	for {
 		s.ws()
@@ -432,11 +396,13 @@ func eachMember(obj []byte, fn func(key, val []byte) error) error {
 		s.i++
 		s.ws()
 		v := s.i
-		if err := s.value(1); err != nil {
+		if err := s.value(depth + 1); err != nil {
 			return err
 		}
-		if err := fn(key, s.b[v:s.i]); err != nil {
-			return err
+		if fn != nil {
+			if err := fn(key, s.b[v:s.i]); err != nil {
+				return err
+			}
 		}
 		s.ws()
 		if s.i >= len(s.b) {
@@ -444,7 +410,7 @@ func eachMember(obj []byte, fn func(key, val []byte) error) error {
 		}
 		if s.b[s.i] == '}' {
 			s.i++
-			return s.end()
+			return nil
 		}
 		if s.b[s.i] != ',' {
 			return errJSON
@@ -453,27 +419,25 @@ func eachMember(obj []byte, fn func(key, val []byte) error) error {
 	}
 }
 
-// eachElement calls fn with each element (as written) of the JSON array arr.
-func eachElement(arr []byte, fn func(val []byte) error) error {
-	s := &jsonScan{b: arr}
-	s.ws()
-	if s.i >= len(s.b) || s.b[s.i] != '[' {
-		return errJSON
-	}
+// array scans the array at s.i (its '['), checking it, and calls fn
+// (when not nil) with each element as written.
+func (s *jsonScan) array(depth int, fn func(val []byte) error) error {
 	s.i++
 	s.ws()
 	if s.i < len(s.b) && s.b[s.i] == ']' {
 		s.i++
-		return s.end()
+		return nil
 	}
 	for {
 		s.ws()
 		v := s.i
-		if err := s.value(1); err != nil {
+		if err := s.value(depth + 1); err != nil {
 			return err
 		}
-		if err := fn(s.b[v:s.i]); err != nil {
-			return err
+		if fn != nil {
+			if err := fn(s.b[v:s.i]); err != nil {
+				return err
+			}
 		}
 		s.ws()
 		if s.i >= len(s.b) {
@@ -481,7 +445,7 @@ func eachElement(arr []byte, fn func(val []byte) error) error {
 		}
 		if s.b[s.i] == ']' {
 			s.i++
-			return s.end()
+			return nil
 		}
 		if s.b[s.i] != ',' {
 			return errJSON
