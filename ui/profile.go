@@ -34,6 +34,26 @@ type profileModel struct {
 	// keeps the last header drawn (issue 18: drawn on every key).
 	fixed string
 	head  *headMemo
+	// reopen holds what was typed when enter or tab handed it on: the
+	// screen comes back with it in a fresh form (a completed huh form
+	// takes no more keys), built only when the screen is used again. A
+	// launch leaves it for good (the next customer's screen is new), so a
+	// launch no longer builds a form nobody draws (issue 18). Until then
+	// the screen draws its last frame (shown).
+	reopen *reopenArgs
+	shown  string
+}
+
+type reopenArgs struct {
+	typed providers.Values
+	label string
+}
+
+// live builds the reopened form, if one is owed.
+func (p *profileModel) live() {
+	if r := p.reopen; r != nil {
+		*p = p.reopened(r.typed, r.label)
+	}
 }
 
 var _ component = (*profileModel)(nil) // a page of the console (component.go)
@@ -102,6 +122,7 @@ func (p profileModel) init() tea.Cmd { return p.form.Init() }
 func (p *profileModel) Typing() bool { return true }
 
 func (p *profileModel) SetSize(w, h int) tea.Cmd {
+	p.live()
 	p.w, p.h = w, h
 	head := lipglossHeight(p.header())
 	return p.form.SetSize(min(w, 100), max(4, h-head))
@@ -109,7 +130,10 @@ func (p *profileModel) SetSize(w, h int) tea.Cmd {
 
 func (p *profileModel) Keys() help.KeyMap {
 	k := p.ctx.Keys
-	return bindings{short: []key.Binding{k.Launch, k.Review, forms.DocKey, k.Back, k.Quit}, more: p.form.KeyBinds}
+	return bindings{short: []key.Binding{k.Launch, k.Review, forms.DocKey, k.Back, k.Quit}, more: func() []key.Binding {
+		p.live()
+		return p.form.KeyBinds()
+	}}
 }
 
 // typed splits the form's values into the asked fields and the label.
@@ -121,9 +145,15 @@ func (p profileModel) typed() (providers.Values, string) {
 }
 
 // filled reports whether the operator typed anything (quitting asks first).
-func (p profileModel) filled() bool { return len(p.form.Values()) > 0 }
+func (p profileModel) filled() bool {
+	if r := p.reopen; r != nil {
+		return len(r.typed) > 0 || r.label != ""
+	}
+	return len(p.form.Values()) > 0
+}
 
 func (p *profileModel) Update(msg tea.Msg) tea.Cmd {
+	p.live()
 	if km, ok := msg.(tea.KeyMsg); ok {
 		switch {
 		case key.Matches(km, p.ctx.Keys.Back) && p.form.DocOpen() == "":
@@ -173,11 +203,10 @@ func (p *profileModel) submit(review bool) tea.Cmd {
 		*p = np
 		return tea.Batch(cmds...)
 	}
+	p.reopen = &reopenArgs{typed: typed, label: label}
 	if review || dr.Err != nil || len(dr.Warnings) > 0 || p.ctx.Desk.Duplicate(dr) != "" {
-		*p = p.reopened(typed, label)
 		return func() tea.Msg { return reviewMsg{draft: dr} }
 	}
-	*p = p.reopened(typed, label)
 	return func() tea.Msg { return launchMsg{draft: dr} }
 }
 
@@ -216,5 +245,10 @@ func (p profileModel) header() string {
 }
 
 func (p *profileModel) View() string {
-	return p.header() + "\n" + p.form.View()
+	if p.reopen != nil && p.shown != "" {
+		return p.shown // handed on: the frame as it was, until used again
+	}
+	p.live()
+	p.shown = p.header() + "\n" + p.form.View()
+	return p.shown
 }

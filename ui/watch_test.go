@@ -10,6 +10,8 @@ import (
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/huh"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/idenfy"
@@ -145,5 +147,40 @@ func TestMessagesThatChangeNothingDrawNothing(t *testing.T) {
 		if fresh := m.render(); fresh != before {
 			t.Errorf("after %T the kept frame differs from a fresh render", msg)
 		}
+	}
+}
+
+// A profile's screen handed on (enter) keeps drawing its last frame and
+// builds its next form only when it is used again; then that form holds
+// what was typed and takes keys.
+func TestProfileHandedOnComesBackWithWhatWasTyped(t *testing.T) {
+	ctx, _, _ := profileContext(t, "http://127.0.0.1:8470", map[string]string{"passport-lt": passportLT})
+	m := New(ctx)
+	send(m, size(100, 30), press("1"), press("cust-7"))
+	if m.screen != screenProfile {
+		t.Fatalf("screen %d, want the profile's:\n%s", m.screen, m.View())
+	}
+	before := m.profile.View()
+	if m.profile.submit(false) == nil {
+		t.Fatal("enter on a filled profile did not hand on")
+	}
+	if m.profile.reopen == nil {
+		t.Fatal("the typed values are not kept for the screen's return")
+	}
+	if v := m.profile.View(); v != before {
+		t.Errorf("handed on, the screen's frame changed:\n%s\nwas:\n%s", v, before)
+	}
+	if !m.profile.filled() {
+		t.Error("handed on, the screen forgot it was filled")
+	}
+	m.profile.SetSize(100, 28) // used again
+	if m.profile.reopen != nil || m.profile.form.State != huh.StateNormal {
+		t.Fatalf("used again, the form was not rebuilt (state %v)", m.profile.form.State)
+	}
+	if typed, _ := m.profile.typed(); typed.Get("clientId") != "cust-7" {
+		t.Errorf("the rebuilt form holds %v, want clientId cust-7", typed)
+	}
+	if !strings.Contains(ansi.Strip(m.profile.View()), "cust-7") {
+		t.Errorf("the rebuilt form does not show the typed id:\n%s", m.profile.View())
 	}
 }
