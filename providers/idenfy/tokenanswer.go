@@ -26,16 +26,51 @@ var tokenIssued = []string{"message", "authToken", "scanRef", "clientId", "perso
 	"showInstructions", "expiryTime", "sessionLength", "documents", "allowedDocuments", "tokenType",
 	"redirectUrl", "digitString"}
 
-// tokenLayout is the keys every answer has, in order, the same as a set,
-// and each as the answer writes it (quoted, with its colon); built on
-// first use, not at every process's start.
+// tokenLayout is the keys every answer has, in order, with each one's
+// place, how the answer writes it (quoted, with its colon) and what its
+// value is; built on first use, not at every process's start.
 type tokenLayout struct {
-	keys []string
-	set  map[string]bool
-	json []string
+	keys  []string
+	index map[string]int
+	json  []string
+	kinds []tokenKind
 }
 
+// tokenKind says where a member's value comes from.
+type tokenKind uint8
+
+const (
+	kindEcho tokenKind = iota // the request's value; null when left out
+	kindMessage
+	kindAuthToken
+	kindScanRef
+	kindClientID
+	kindLocale
+	kindShowInstructions
+	kindExpiryTime
+	kindSessionLength
+	kindDocuments
+	kindAllowedDocuments
+	kindTokenType
+	kindRedirectURL
+	kindDigitString
+	kindUpper       // uppercased by iDenfy [002] when a string
+	kindUtilityBill // false when left out
+)
+
+// maxTokenKeys bounds the layout, so that an answer's request values fit
+// in an array on the stack.
+const maxTokenKeys = 48
+
 var tokenKeys = sync.OnceValue(func() tokenLayout {
+	kinds := map[string]tokenKind{
+		"message": kindMessage, "authToken": kindAuthToken, "scanRef": kindScanRef,
+		"clientId": kindClientID, "personScanRef": kindClientID, "locale": kindLocale,
+		"showInstructions": kindShowInstructions, "expiryTime": kindExpiryTime, "sessionLength": kindSessionLength,
+		"documents": kindDocuments, "allowedDocuments": kindAllowedDocuments, "tokenType": kindTokenType,
+		"redirectUrl": kindRedirectURL, "digitString": kindDigitString,
+		"firstName": kindUpper, "lastName": kindUpper, "nationality": kindUpper, "utilityBill": kindUtilityBill,
+	}
 	set := map[string]bool{"utilityBill": true}
 	for _, k := range append(append([]string(nil), tokenNullFields...), tokenIssued...) {
 		set[k] = true
@@ -45,71 +80,82 @@ var tokenKeys = sync.OnceValue(func() tokenLayout {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	js := make([]string, len(keys))
-	for i, k := range keys {
-		js[i] = string(jsonw.AppendString(nil, k)) + ":"
+	if len(keys) > maxTokenKeys {
+		panic("idenfy: the token answer has more keys than maxTokenKeys")
 	}
-	return tokenLayout{keys: keys, set: set, json: js}
+	l := tokenLayout{keys: keys, index: map[string]int{}, json: make([]string, len(keys)), kinds: make([]tokenKind, len(keys))}
+	for i, k := range keys {
+		l.index[k] = i
+		l.json[i] = string(jsonw.AppendString(nil, k)) + ":"
+		l.kinds[i] = kinds[k] // kindEcho when not listed
+	}
+	return l
 })
 
 // appendTokenAnswer appends the answer to a token request req that issued
 // sess, whose customer starts at redirect.
 func appendTokenAnswer(dst []byte, req map[string]any, sess *simSession, redirect string) ([]byte, error) {
-	layout := tokenKeys()
-	keys, keyJSON := layout.keys, layout.json
+	l := tokenKeys()
+	var vals [maxTokenKeys]any // the request's values of the layout's keys
+	var has [maxTokenKeys]bool
 	var extra []string // the request's members no answer always has
-	for k := range req {
-		if !layout.set[k] {
+	for k, v := range req {
+		if i, ok := l.index[k]; ok {
+			vals[i], has[i] = v, true
+		} else {
 			extra = append(extra, k)
 		}
 	}
 	slices.Sort(extra)
 	dst = append(dst, '{')
 	i, j, n := 0, 0, 0
-	for i < len(keys) || j < len(extra) {
-		var k string
+	for i < len(l.keys) || j < len(extra) {
 		if n > 0 {
 			dst = append(dst, ',')
 		}
 		n++
-		if j == len(extra) || i < len(keys) && keys[i] < extra[j] {
-			k = keys[i]
-			dst = append(dst, keyJSON[i]...)
+		var err error
+		if j == len(extra) || i < len(l.keys) && l.keys[i] < extra[j] {
+			dst = append(dst, l.json[i]...)
+			dst, err = appendTokenMember(dst, l.kinds[i], vals[i], has[i], sess, redirect)
 			i++
 		} else {
-			k, j = extra[j], j+1
+			k := extra[j]
+			j++
 			dst = jsonw.AppendString(dst, k)
 			dst = append(dst, ':')
+			dst, err = jsonw.Append(dst, req[k])
 		}
-		var err error
-		if dst, err = appendTokenMember(dst, k, req, sess, redirect); err != nil {
+		if err != nil {
 			return dst, err
 		}
 	}
 	return append(dst, '}'), nil
 }
 
-func appendTokenMember(dst []byte, k string, req map[string]any, sess *simSession, redirect string) ([]byte, error) {
-	switch k {
-	case "message":
+// appendTokenMember appends a member's value: v is the request's (has
+// says whether it was sent).
+func appendTokenMember(dst []byte, kind tokenKind, v any, has bool, sess *simSession, redirect string) ([]byte, error) {
+	switch kind {
+	case kindMessage:
 		return jsonw.AppendString(dst, "Token created successfully"), nil
-	case "authToken":
+	case kindAuthToken:
 		return jsonw.AppendString(dst, sess.authToken), nil
-	case "scanRef":
+	case kindScanRef:
 		return jsonw.AppendString(dst, sess.scanRef), nil
-	case "clientId", "personScanRef":
+	case kindClientID:
 		return jsonw.AppendString(dst, sess.clientID), nil
-	case "locale":
+	case kindLocale:
 		return jsonw.AppendString(dst, sess.locale), nil
-	case "showInstructions":
+	case kindShowInstructions:
 		return jsonw.Append(dst, sess.showInstructions)
-	case "expiryTime":
+	case kindExpiryTime:
 		return jsonw.Append(dst, int64(sess.expiry/time.Second))
-	case "sessionLength":
+	case kindSessionLength:
 		return jsonw.Append(dst, int64(sess.sessionLength/time.Second))
-	case "documents":
+	case kindDocuments:
 		return jsonw.Append(dst, docsOrEmpty(sess.documents))
-	case "allowedDocuments":
+	case kindAllowedDocuments:
 		allowed := "ALL"
 		if sess.country != "" {
 			allowed = sess.country
@@ -119,25 +165,26 @@ func appendTokenMember(dst []byte, k string, req map[string]any, sess *simSessio
 		dst = append(dst, ':')
 		dst, err := jsonw.Append(dst, docsOrEmpty(sess.documents))
 		return append(dst, '}'), err
-	case "tokenType":
+	case kindTokenType:
 		return jsonw.AppendString(dst, sess.tokenType), nil
-	case "redirectUrl":
+	case kindRedirectURL:
 		return jsonw.AppendString(dst, redirect), nil
-	case "digitString":
+	case kindDigitString:
 		if sess.digitString == "" {
 			return jsonw.Append(dst, nil)
 		}
 		return jsonw.AppendString(dst, sess.digitString), nil
-	case "firstName", "lastName", "nationality":
-		if v, ok := req[k].(string); ok {
-			return jsonw.AppendString(dst, strings.ToUpper(v)), nil // uppercased by iDenfy [002]
+	case kindUpper:
+		if s, ok := v.(string); ok {
+			return jsonw.AppendString(dst, strings.ToUpper(s)), nil // uppercased by iDenfy [002]
 		}
-	case "utilityBill":
-		if _, ok := req[k]; !ok {
+	case kindUtilityBill:
+		if !has {
 			return jsonw.Append(dst, false)
 		}
 	}
-	return jsonw.Append(dst, req[k]) // echoed; nil (null) when left out
+	return jsonw.Append(dst, v) // echoed; nil (null) when left out
+
 }
 
 // docsOrEmpty is the documents as the answer has them: a copy of none

@@ -59,6 +59,7 @@ func TestTokenAnswerAsMap(t *testing.T) {
 		  "additionalData":{"b":1.50,"a":[1,"x",null]},"zzz":"after","AAA":"before","generateDigitString":true,"showInstructions":false,
 		  "callbackUrl":"https://example.test/cb?a=1&b=2","externalRef":"x\"y\\z","dateOfBirth":"1990-01-02"}`,
 		`{"clientId":"c","firstName":42,"utilityBill":null,"questionnaire":"q","riskAssessmentProfile":"r"}`,
+		`{"clientId":"c","personScanRef":"p","message":"m","authToken":"t","digitString":"d","redirectUrl":null,"nationality":null,"lastName":"x"}`,
 	}
 	for _, body := range bodies {
 		dec := json.NewDecoder(strings.NewReader(body))
