@@ -82,15 +82,18 @@ func (d *DB) selection(q Query, customers bool) selection {
 	if q.State != "" {
 		conds = append(conds, "s.state = "+arg(string(q.State)))
 	}
-	var own []string
-	if q.Desk != "" {
-		own = append(own, "s.desk = "+arg(q.Desk))
-	}
-	if q.Operator != "" {
-		own = append(own, "s.operator = "+arg(q.Operator))
-	}
-	if len(own) > 0 {
-		conds = append(conds, "("+strings.Join(own, " OR ")+")")
+	switch {
+	case q.Desk != "" && q.Operator != "":
+		// The desk's sessions and the operator's, each through its own
+		// index (0005): "desk = $1 OR operator = $2" next to another
+		// condition walked that condition's index (every session of a
+		// mode) for a desk with few sessions of its own.
+		conds = append(conds, "s.num IN (SELECT num FROM sessions WHERE desk = "+arg(q.Desk)+
+			" UNION ALL SELECT num FROM sessions WHERE operator = "+arg(q.Operator)+")")
+	case q.Desk != "":
+		conds = append(conds, "s.desk = "+arg(q.Desk))
+	case q.Operator != "":
+		conds = append(conds, "s.operator = "+arg(q.Operator))
 	}
 	if q.Before != "" {
 		conds = append(conds, "s.num < (SELECT num FROM sessions WHERE id = "+arg(strings.ToLower(strings.TrimSpace(q.Before)))+")")

@@ -76,6 +76,26 @@ func testOwnNewest(t *testing.T, tg Target) {
 		if w := want(q); !slices.Equal(got, w) {
 			t.Errorf("List(%+v) = %v, want %v", q, got, w)
 		}
+		// The whole list and its count: the desk's and the operator's
+		// sessions as one condition of the query.
+		all := q
+		all.Limit = 0
+		list, err = st.List(ctx, all)
+		if err != nil {
+			t.Fatalf("List(%+v): %v", all, err)
+		}
+		got = got[:0]
+		for _, s := range list {
+			got = append(got, s.ID)
+		}
+		if w := want(all); !slices.Equal(got, w) {
+			t.Errorf("List(%+v) = %v, want %v", all, got, w)
+		}
+		if all.Before == "" {
+			if n, err := st.Count(ctx, all); err != nil || n != len(want(all)) {
+				t.Errorf("Count(%+v) = %d, %v; want %d", all, n, err, len(want(all)))
+			}
+		}
 	}
 }
 
