@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -146,7 +149,9 @@ func (e *ProfileError) Unwrap() error { return e.Err }
 // number keys stay the same from one start to the next. A file that cannot
 // be read is reported with its path and reason and left out; the others
 // are still listed. A missing directory holds no profiles.
-func ListProfiles(dir string) ([]Profile, []error) {
+func ListProfiles(dir string) ([]Profile, []error) { return listProfiles(dir, readProfile) }
+
+func listProfiles(dir string, read func(path, name string) (Profile, error)) ([]Profile, []error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) || dir == "" {
 		return nil, nil
@@ -166,7 +171,7 @@ func ListProfiles(dir string) ([]Profile, []error) {
 			problems = append(problems, &ProfileError{Source: path, Err: err})
 			continue
 		}
-		p, err := readProfile(path, name)
+		p, err := read(path, name)
 		if err != nil {
 			problems = append(problems, err)
 			continue
@@ -174,6 +179,87 @@ func ListProfiles(dir string) ([]Profile, []error) {
 		out = append(out, p)
 	}
 	return out, problems
+}
+
+// ProfileCache lists profile files as ListProfiles does, reading and
+// decoding a file again only when it changed (its modification time, size
+// or mode): a served desk lists the profiles at every launch, and 50
+// desks launching at once read and decoded every file each time (issue
+// 18). A file changed less than racyWindow before it was read is read
+// again each time until it is older (as git's racy-clean index): a
+// file system's clock is coarse, and a rewrite of the same size in the
+// same tick keeps the stamp. Each call returns its own copies. The zero
+// value is ready to use.
+type ProfileCache struct {
+	mu    sync.Mutex
+	files map[string]cachedProfile // by path
+	reads int
+}
+
+// racyWindow is how much older than its reading a file's stamp must be
+// for the stamp to say it has not changed since (FAT's 2 s ticks).
+const racyWindow = 2 * time.Second
+
+type cachedProfile struct {
+	read time.Time // when it was read
+	mod  int64     // UnixNano
+	size int64
+	mode fs.FileMode
+	p    Profile
+	err  error
+}
+
+// List lists dir's profiles (ListProfiles).
+func (c *ProfileCache) List(dir string) ([]Profile, []error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	seen := map[string]bool{}
+	out, problems := listProfiles(dir, func(path, name string) (Profile, error) {
+		seen[path] = true
+		fi, err := os.Stat(path)
+		if err != nil {
+			delete(c.files, path)
+			return readProfile(path, name) // its error, as ListProfiles gives it
+		}
+		if x, ok := c.files[path]; ok && x.mod == fi.ModTime().UnixNano() && x.size == fi.Size() && x.mode == fi.Mode() &&
+			fi.ModTime().Before(x.read.Add(-racyWindow)) {
+			return x.p.Clone(), x.err
+		}
+		now := time.Now()
+		c.reads++
+		p, err := readProfile(path, name)
+		if c.files == nil {
+			c.files = map[string]cachedProfile{}
+		}
+		c.files[path] = cachedProfile{read: now, mod: fi.ModTime().UnixNano(), size: fi.Size(), mode: fi.Mode(), p: p.Clone(), err: err}
+		return p, err
+	})
+	for path := range c.files { // files gone from dir
+		if filepath.Dir(path) == filepath.Clean(dir) && !seen[path] {
+			delete(c.files, path)
+		}
+	}
+	return out, problems
+}
+
+// Reads counts the files read and decoded so far.
+func (c *ProfileCache) Reads() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.reads
+}
+
+// Clone returns a copy of the profile that shares nothing it can change.
+func (p Profile) Clone() Profile {
+	p.Asked = slices.Clone(p.Asked)
+	p.Accepted = slices.Clone(p.Accepted)
+	if p.Values != nil {
+		p.Values = p.Values.Clone()
+	}
+	if p.lists != nil {
+		p.lists = maps.Clone(p.lists)
+	}
+	return p
 }
 
 // LoadProfile reads dir/NAME.toml.

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kycdesk/kycdesk/providers"
 )
@@ -220,5 +221,68 @@ func TestProfileHomeKey(t *testing.T) {
 		if _, err := LoadProfile(dir, "b"); err == nil || !strings.Contains(err.Error(), "key must be a number key from 1 to 9") {
 			t.Errorf("%s: %v", bad, err)
 		}
+	}
+}
+
+// The cache reads a file once while it stays as it was, and again when it
+// changes (a rewrite of the same size included); it lists what
+// ListProfiles lists, broken files and all, and hands out copies.
+func TestProfileCacheReadsChangedFilesOnly(t *testing.T) {
+	dir := t.TempDir()
+	old := time.Now().Add(-time.Hour)
+	age := func(path string, at time.Time) {
+		t.Helper()
+		if err := os.Chtimes(path, at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := writeProfile(t, dir, "a-idenfy.toml", contractTOML)
+	broken := writeProfile(t, dir, "c-broken.toml", "provider = \"idenfy\"\nasked = \"clientId\"\n")
+	age(a, old)
+	age(broken, old)
+	var c ProfileCache
+	want, wantProblems := ListProfiles(dir)
+	for i := range 3 {
+		ps, problems := c.List(dir)
+		if !reflect.DeepEqual(ps, want) || !reflect.DeepEqual(problems, wantProblems) {
+			t.Fatalf("list %d: %+v %v, want %+v %v", i, ps, problems, want, wantProblems)
+		}
+		ps[0].Values.Set("locale", "xx") // a copy: the next list is as read
+		ps[0].Asked[0] = "changed"
+	}
+	if n := c.Reads(); n != 2 {
+		t.Fatalf("%d reads of 2 unchanged files listed 3 times", n)
+	}
+	// An edit of the same size: its new stamp (still an hour old) is
+	// enough.
+	if err := os.WriteFile(a, []byte(strings.Replace(contractTOML, `locale = "lt"`, `locale = "lv"`, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	age(a, old.Add(time.Second))
+	ps, _ := c.List(dir)
+	if len(ps) != 1 || ps[0].Values.Get("locale") != "lv" || c.Reads() != 3 {
+		t.Fatalf("after the edit: %+v, %d reads", ps, c.Reads())
+	}
+	// A file changed just now is read again on every list until it is
+	// older than the file system's tick can hide.
+	if err := os.WriteFile(a, []byte(strings.Replace(contractTOML, `locale = "lt"`, `locale = "ee"`, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if ps, _ := c.List(dir); len(ps) != 1 || ps[0].Values.Get("locale") != "ee" || c.Reads() != 4+i {
+			t.Fatalf("a fresh file, list %d: %+v, %d reads", i, ps, c.Reads())
+		}
+	}
+	// Gone and added files.
+	if err := os.Remove(broken); err != nil {
+		t.Fatal(err)
+	}
+	writeProfile(t, dir, "b-dws.toml", "provider = \"dws\"\nasked = [\"identityValue\"]\naccepted = []\n")
+	ps, problems := c.List(dir)
+	if len(ps) != 2 || ps[1].Name != "b-dws" || len(problems) != 0 {
+		t.Fatalf("after remove and add: %+v %v", ps, problems)
+	}
+	if ps, problems := c.List(filepath.Join(dir, "none")); ps != nil || problems != nil {
+		t.Fatal("a missing directory holds no profiles")
 	}
 }

@@ -117,6 +117,9 @@ type Desk struct {
 	relay relayPhases
 	// act is what the desk's screen shows, for the board (board.go).
 	act activity
+	// profMemo is the last Profiles worked out, and what from.
+	profMu   sync.Mutex
+	profMemo *profilesMemo
 }
 
 // New resolves every provider of the registry for the desk's mode.

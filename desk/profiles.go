@@ -3,6 +3,8 @@ package desk
 import (
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -62,9 +64,13 @@ type ProfileDir struct {
 	Config []Profile
 }
 
+// profileFiles keeps the profile files as last read, for every desk of
+// the process (a file is read again when it changes).
+var profileFiles config.ProfileCache
+
 // List implements ProfileStore.
 func (p ProfileDir) List() ([]Profile, []error) {
-	out, problems := config.ListProfiles(p.Dir)
+	out, problems := profileFiles.List(p.Dir)
 	seen := map[string]bool{}
 	for _, x := range out {
 		seen[x.Name] = true
@@ -120,6 +126,44 @@ func (d *Desk) Profiles() ([]DeskProfile, []string) {
 		return nil, nil
 	}
 	list, errs := d.o.Profiles.List()
+	// What follows (each profile's provider spec, checks and home keys)
+	// depends only on the list and the desk: worked out again only when
+	// the list changed (issue 18: at every launch of every desk).
+	d.profMu.Lock()
+	defer d.profMu.Unlock()
+	if m := d.profMemo; m != nil && reflect.DeepEqual(m.list, list) && reflect.DeepEqual(m.errs, errs) {
+		return cloneDeskProfiles(m.out), slices.Clone(m.notes)
+	}
+	out, notes := d.profiles(list, errs)
+	d.profMemo = &profilesMemo{list: cloneProfiles(list), errs: errs, out: cloneDeskProfiles(out), notes: slices.Clone(notes)}
+	return out, notes
+}
+
+// profilesMemo is a list of profiles and the desk's profiles made of it.
+type profilesMemo struct {
+	list  []Profile
+	errs  []error
+	out   []DeskProfile
+	notes []string
+}
+
+func cloneProfiles(in []Profile) []Profile {
+	out := slices.Clone(in)
+	for i := range out {
+		out[i] = out[i].Clone()
+	}
+	return out
+}
+
+func cloneDeskProfiles(in []DeskProfile) []DeskProfile {
+	out := slices.Clone(in)
+	for i := range out {
+		out[i].Profile = out[i].Profile.Clone()
+	}
+	return out
+}
+
+func (d *Desk) profiles(list []Profile, errs []error) ([]DeskProfile, []string) {
 	var notes []string
 	for _, e := range errs {
 		notes = append(notes, "profile not read: "+providers.SanitizeLine(e.Error()))

@@ -521,3 +521,33 @@ func TestRefusedAtAnotherSandboxNamesIt(t *testing.T) {
 		t.Fatalf("action: %s", a)
 	}
 }
+
+// The desk's profiles are worked out again when a file changes, and each
+// call hands out its own copies.
+func TestProfilesFollowTheirFiles(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFile(t, dir, "lt.toml", "provider = \"idenfy\"\nasked = [\"clientId\"]\naccepted = []\n[values]\nlocale = \"lt\"\n")
+	d := receiverDesk(t, "http://127.0.0.1:50505", dir)
+	list, _ := d.Profiles()
+	if len(list) != 1 || list[0].Values.Get("locale") != "lt" || list[0].Disabled != "" {
+		t.Fatalf("profiles %+v", list)
+	}
+	list[0].Values.Set("locale", "xx")
+	list[0].Accepted = append(list[0].Accepted, "X")
+	again, _ := d.Profiles()
+	if again[0].Values.Get("locale") != "lt" || len(again[0].Accepted) != 0 {
+		t.Fatalf("a caller's change reached the next list: %+v", again)
+	}
+	if err := os.WriteFile(path, []byte("provider = \"idenfy\"\nasked = [\"clientId\"]\naccepted = []\nkey = 3\n[values]\nlocale = \"lv\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	list, _ = d.Profiles()
+	if len(list) != 1 || list[0].Values.Get("locale") != "lv" || list[0].HomeKey != 3 {
+		t.Fatalf("after the edit: %+v", list)
+	}
+	writeFile(t, dir, "bad.toml", "provider = \"nope\"\nasked = []\naccepted = []\n")
+	list, _ = d.Profiles()
+	if len(list) != 2 || list[0].Name != "bad" || !strings.Contains(list[0].Disabled, `unknown provider "nope"`) {
+		t.Fatalf("after adding a file: %+v", list)
+	}
+}
