@@ -47,6 +47,27 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// stmtQuerier runs a prepared statement as a querier (the query text is
+// the statement's own).
+type stmtQuerier struct{ st *sql.Stmt }
+
+func (s stmtQuerier) QueryContext(ctx context.Context, _ string, args ...any) (*sql.Rows, error) {
+	return s.st.QueryContext(ctx, args...)
+}
+
+func (s stmtQuerier) QueryRowContext(ctx context.Context, _ string, args ...any) *sql.Row {
+	return s.st.QueryRowContext(ctx, args...)
+}
+
+// preparedQuerier is the store's prepared statement of q (a fixed text),
+// or the store itself when it cannot be prepared.
+func (d *DB) preparedQuerier(ctx context.Context, q string) querier {
+	if st, err := d.prepared(ctx, q); err == nil {
+		return stmtQuerier{st}
+	}
+	return d.db
+}
+
 // selectByID reads one session by its id.
 const selectByID = `SELECT ` + sessionCols + ` FROM ` + sessionFrom + ` WHERE s.id = $1`
 
@@ -102,7 +123,10 @@ func (d *DB) Get(ctx context.Context, q string) (*Session, error) {
 		return nil, errors.New("no session id given")
 	}
 	lq := strings.ToLower(q)
-	hits, err := d.sessions(ctx, d.db, `SELECT `+sessionCols+` FROM `+sessionFrom+` WHERE s.id = $1`, lq)
+	// The prepared statement: each result screen reads its session
+	// after every change it shows, and modernc prepares an unprepared
+	// query again on every call (issue 18).
+	hits, err := d.sessions(ctx, d.preparedQuerier(ctx, selectByID), selectByID, lq)
 	if err != nil {
 		return nil, d.failed(err)
 	}
