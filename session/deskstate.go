@@ -20,6 +20,26 @@ type DeskState struct {
 	At      time.Time
 }
 
+// The desk state's statements, prepared once (d.prepared): a served desk
+// records its screen at every launch, and modernc prepared each text
+// again on every call (issue 18).
+const (
+	sqlClearDeskState = `DELETE FROM desk_state WHERE desk = $1`
+	sqlSetDeskState   = `INSERT INTO desk_state (desk, session_id, screen, updated_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (desk) DO UPDATE SET session_id = excluded.session_id, screen = excluded.screen, updated_at = excluded.updated_at`
+	sqlDeskState = `SELECT desk, session_id, screen, updated_at FROM desk_state WHERE desk = $1`
+)
+
+// execPrepared runs q (a fixed text) through the store's prepared
+// statement of it, or unprepared when it cannot be prepared.
+func (d *DB) execPrepared(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	st, err := d.prepared(ctx, q)
+	if err != nil {
+		return d.db.ExecContext(ctx, q, args...)
+	}
+	return st.ExecContext(ctx, args...)
+}
+
 // SetDeskState records that desk shows session id on screen; an empty id
 // records that it shows no session. Desk names are the SSH user names the
 // server accepts (short, plain).
@@ -31,12 +51,10 @@ func (d *DB) SetDeskState(ctx context.Context, desk, id, screen string) error {
 	}
 	err := d.retry(ctx, func() error {
 		if id == "" {
-			_, err := d.db.ExecContext(ctx, `DELETE FROM desk_state WHERE desk = $1`, desk)
+			_, err := d.execPrepared(ctx, sqlClearDeskState, desk)
 			return err
 		}
-		_, err := d.db.ExecContext(ctx, `INSERT INTO desk_state (desk, session_id, screen, updated_at) VALUES ($1, $2, $3, $4)
-ON CONFLICT (desk) DO UPDATE SET session_id = excluded.session_id, screen = excluded.screen, updated_at = excluded.updated_at`,
-			desk, clip(id, 64), clip(screen, 32), time.Now().UnixMilli())
+		_, err := d.execPrepared(ctx, sqlSetDeskState, desk, clip(id, 64), clip(screen, 32), time.Now().UnixMilli())
 		return err
 	})
 	return d.failed(err)
@@ -47,8 +65,7 @@ func (d *DB) DeskState(ctx context.Context, desk string) (st DeskState, ok bool,
 	desk = clip(strings.TrimSpace(desk), 64)
 	var at int64
 	err = d.retry(ctx, func() error {
-		return d.db.QueryRowContext(ctx, `SELECT desk, session_id, screen, updated_at FROM desk_state WHERE desk = $1`, desk).
-			Scan(&st.Desk, &st.Session, &st.Screen, &at)
+		return d.queryRow(ctx, sqlDeskState, desk).Scan(&st.Desk, &st.Session, &st.Screen, &at)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return DeskState{}, false, nil

@@ -219,8 +219,10 @@ func (d *DB) poll(ctx context.Context, every time.Duration, emit func(Change), r
 // changedSince lists the sessions of the events after seq (at most limit
 // events, each id once), the last seq read and how many events it read.
 func (d *DB) changedSince(ctx context.Context, seq int64, limit int) ([]string, int64, int, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT seq, session_id FROM events WHERE seq > $1 AND kind <> 'audit' ORDER BY seq LIMIT `+
-		strconv.Itoa(limit), seq)
+	// Prepared (one text per limit, and there is one limit): read once a
+	// change, at every launch's commits.
+	q := `SELECT seq, session_id FROM events WHERE seq > $1 AND kind <> 'audit' ORDER BY seq LIMIT ` + strconv.Itoa(limit)
+	rows, err := d.preparedQuerier(ctx, q).QueryContext(ctx, q, seq)
 	if err != nil {
 		return nil, seq, 0, err
 	}
