@@ -76,6 +76,7 @@ func (d *DB) chainHead(ctx context.Context, tx *wtx) (string, error) {
 	if err := d.lock(ctx, tx, chainLock); err != nil {
 		return "", err
 	}
+	tx.chainHeld = true
 	var mac string
 	err := tx.row(sqlChainHead).Scan(&mac)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {

@@ -60,6 +60,9 @@ type DB struct {
 
 	// stmts are the statements prepared once (prepared): SQL → *sql.Stmt.
 	stmts sync.Map
+	// group is the writer that commits concurrent writes together
+	// (group.go).
+	group *group
 
 	mu       sync.Mutex
 	warnings []string
@@ -108,6 +111,7 @@ func NewDB(ctx context.Context, c DBConfig) (_ *DB, err error) {
 		watch = func(ctx context.Context, _ string, emit func(Change), ready func()) { d.poll(ctx, every, emit, ready) }
 	}
 	d.feed = newFeed(func(ctx context.Context, emit func(Change), ready func()) { watch(ctx, d.channel, emit, ready) })
+	d.startGroup()
 	return d, nil
 }
 
@@ -146,6 +150,7 @@ func (d *DB) Close() error {
 	}
 	d.closed = true
 	d.mu.Unlock()
+	d.stopGroup()
 	d.feed.close()
 	d.stmts.Range(func(_, st any) bool {
 		st.(*sql.Stmt).Close()
@@ -334,9 +339,11 @@ func (d *DB) retry(ctx context.Context, fn func() error) error {
 
 // write runs fn in a transaction: on SQLite BEGIN IMMEDIATE (the
 // connection's _txlock), which holds the database's write lock from the
-// start; on PostgreSQL READ COMMITTED with advisory locks (lock).
+// start; on PostgreSQL READ COMMITTED with advisory locks (lock). Writes
+// waiting at the same time share the transaction and its commit, each in
+// its own savepoint (group.go).
 func (d *DB) write(ctx context.Context, fn func(tx *wtx) error) error {
-	return d.writeTx(ctx, txShared, fn)
+	return d.grouped(ctx, fn)
 }
 
 // How a write transaction prepares its statements.
@@ -396,6 +403,9 @@ type wtx struct {
 	// holds the chain's lock (chained).
 	head    string
 	chained bool
+	// chainHeld: the transaction took the chain's lock (it keeps it even
+	// when the write that took it was rolled back to its savepoint).
+	chainHeld bool
 }
 
 func (w *wtx) stmt(q string) (*sql.Stmt, error) {
@@ -478,7 +488,8 @@ func (d *DB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
 // store opens and no transaction holds a connection.
 func (d *DB) prepareHot(ctx context.Context) {
 	hot := []string{sqlIDTaken, sqlChainHead, sqlInsertEvent, sqlInsertSession, sqlInsertDoc, sqlUpdateSession,
-		sqlUpdateDoc, sqlInsertRef, selectByID, sqlIDsTaken, d.dialect.Lock, d.dialect.TryLock, d.dialect.Notify}
+		sqlUpdateDoc, sqlInsertRef, selectByID, sqlIDsTaken, d.dialect.Lock, d.dialect.TryLock, d.dialect.Notify,
+		sqlSavepoint, sqlRelease, sqlRollbackTo, sqlSetDeskState, sqlClearDeskState}
 	for _, q := range hot {
 		if q != "" {
 			_, _ = d.prepared(ctx, q) // a failure leaves it to run unprepared
@@ -517,9 +528,21 @@ func lockKey(name string) int64 {
 
 // lock takes the dialect's transaction lock on name (nothing on SQLite,
 // whose writers are serialised already).
+//
+// A transaction holding the chain's lock (a batch, after its first event)
+// does not wait for another lock: that could deadlock with a transaction
+// that holds this one and waits for the chain. The write goes to the next
+// batch (errLater), where it runs first.
 func (d *DB) lock(ctx context.Context, tx *wtx, name string) error {
 	if d.dialect.Lock == "" {
 		return nil
+	}
+	if tx.chainHeld && name != chainLock && d.dialect.TryLock != "" {
+		ok, err := d.tryLock(ctx, tx, name)
+		if err == nil && !ok {
+			err = errLater
+		}
+		return err
 	}
 	return tx.exec(d.dialect.Lock, lockKey(name))
 }

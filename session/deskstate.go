@@ -30,16 +30,6 @@ ON CONFLICT (desk) DO UPDATE SET session_id = excluded.session_id, screen = excl
 	sqlDeskState = `SELECT desk, session_id, screen, updated_at FROM desk_state WHERE desk = $1`
 )
 
-// execPrepared runs q (a fixed text) through the store's prepared
-// statement of it, or unprepared when it cannot be prepared.
-func (d *DB) execPrepared(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	st, err := d.prepared(ctx, q)
-	if err != nil {
-		return d.db.ExecContext(ctx, q, args...)
-	}
-	return st.ExecContext(ctx, args...)
-}
-
 // SetDeskState records that desk shows session id on screen; an empty id
 // records that it shows no session. Desk names are the SSH user names the
 // server accepts (short, plain).
@@ -49,13 +39,13 @@ func (d *DB) SetDeskState(ctx context.Context, desk, id, screen string) error {
 	if desk == "" {
 		return errors.New("desk state: no desk name")
 	}
-	err := d.retry(ctx, func() error {
+	at := time.Now().UnixMilli()
+	// A write like the others: desks launching together share its commit.
+	err := d.write(ctx, func(tx *wtx) error {
 		if id == "" {
-			_, err := d.execPrepared(ctx, sqlClearDeskState, desk)
-			return err
+			return tx.exec(sqlClearDeskState, desk)
 		}
-		_, err := d.execPrepared(ctx, sqlSetDeskState, desk, clip(id, 64), clip(screen, 32), time.Now().UnixMilli())
-		return err
+		return tx.exec(sqlSetDeskState, desk, clip(id, 64), clip(screen, 32), at)
 	})
 	return d.failed(err)
 }

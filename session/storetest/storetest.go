@@ -98,6 +98,8 @@ func Run(t *testing.T, fresh func(t testing.TB) Target) {
 		{"ImportCleans", testImportCleans},
 		{"MigrationCleansAndSeals", testMigrationCleans},
 		{"BurstBeyondThePool", testBurst},
+		{"GroupedWrites", testGroupedWrites},
+		{"GroupNeverWaitsHoldingTheChain", testGroupNeverWaitsHoldingTheChain},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, fresh(t)) })
