@@ -40,6 +40,7 @@ import (
 	mrand "math/rand/v2"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -57,6 +58,15 @@ func cliMain(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "deskload:", err)
 		return 2
+	}
+	// DESKLOAD_CPUPROFILE: this tool's own CPU profile (what the desks'
+	// side costs; --cpuprofile is the servers').
+	if path := os.Getenv("DESKLOAD_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				defer func() { pprof.StopCPUProfile(); f.Close() }()
+			}
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

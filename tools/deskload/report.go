@@ -60,9 +60,13 @@ type report struct {
 	CPUms          float64        `json:"cpu_ms"`
 	CPUmsPerLaunch float64        `json:"cpu_ms_per_launch"`
 	Server         []serverReport `json:"server"`
-	Errors         int            `json:"errors"`
-	ConnectErrors  int            `json:"connect_errors"`
-	ErrorSamples   []string       `json:"error_samples,omitempty"`
+	// LoadCPUms is this tool's own CPU during the load (its desks' SSH
+	// and screen reading), which a shared machine takes from the server.
+	LoadCPUms          float64  `json:"load_cpu_ms"`
+	LoadCPUmsPerLaunch float64  `json:"load_cpu_ms_per_launch"`
+	Errors             int      `json:"errors"`
+	ConnectErrors      int      `json:"connect_errors"`
+	ErrorSamples       []string `json:"error_samples,omitempty"`
 }
 
 func (r *report) text(w io.Writer) {
@@ -89,6 +93,7 @@ func (r *report) text(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "  server CPU %.2f cores (%.0f ms; %.1f ms per launch)\n", r.CPUCores, r.CPUms, r.CPUmsPerLaunch)
+	fmt.Fprintf(w, "  load tool CPU %.0f ms (%.1f ms per launch)\n", r.LoadCPUms, r.LoadCPUmsPerLaunch)
 	for _, s := range r.Server {
 		fmt.Fprintf(w, "  server pid %d: %d desks, CPU %.2f cores, RSS base %.1f MB, peak %.1f MB, end %.1f MB: %.2f MB per desk\n",
 			s.PID, s.Desks, s.CPUCores, s.RSSBaseMB, s.RSSPeakMB, s.RSSEndMB, s.RSSPerDeskMB)

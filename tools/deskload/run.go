@@ -7,6 +7,7 @@ import (
 	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"sync"
@@ -427,6 +428,8 @@ func run(ctx context.Context, cfg *config, log io.Writer) (*report, error) {
 	for _, t := range targets {
 		t.first, _ = t.sample()
 	}
+	// This tool's own CPU: on one machine it competes with the server.
+	self0, _ := readProc(os.Getpid())
 	stopSampling := make(chan struct{})
 	sampled := make(chan struct{})
 	go func() {
@@ -485,6 +488,9 @@ func run(ctx context.Context, cfg *config, log io.Writer) (*report, error) {
 		t.lastS = s
 	}
 
+	if self1, err := readProc(os.Getpid()); err == nil && self0.cpu > 0 {
+		rep.LoadCPUms = (self1.cpu - self0.cpu).Seconds() * 1000
+	}
 	rep.WallS = wall.Seconds()
 	rep.Launches = len(rec.launch)
 	rep.Answered = rec.answered
@@ -513,6 +519,7 @@ func run(ctx context.Context, cfg *config, log io.Writer) (*report, error) {
 	}
 	if rep.Launches > 0 {
 		rep.CPUmsPerLaunch = rep.CPUms / float64(rep.Launches)
+		rep.LoadCPUmsPerLaunch = rep.LoadCPUms / float64(rep.Launches)
 	}
 	return rep, nil
 }
