@@ -13,7 +13,8 @@
 //     answers on the sandbox page after a random --answer delay, and the
 //     desk starts the next customer;
 //   - --lockstep: every desk presses enter at the same instant, every
-//     --period: the worst burst.
+//     --period: the worst burst. A desk goes on to its next customer half
+//     a period after the burst (the customer scans the QR first).
 //
 // It reports launch-to-QR (the enter that launches to the output that
 // shows the QR with its scanRef), key-to-echo (a typed key to the output

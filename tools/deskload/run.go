@@ -292,6 +292,10 @@ func (d *desk) lockstep(start, end time.Time) {
 			return
 		}
 		last = k
+		// The customer scans the QR: the desk goes on to the next one
+		// half a period after the burst, as an operator would, not while
+		// the other desks of the burst still wait for theirs.
+		time.Sleep(time.Until(burst.Add(d.cfg.period / 2)))
 		if err := d.next(); err != nil {
 			d.rec.fail("%s: %v", d.name, err)
 			return
