@@ -24,6 +24,10 @@ type homeModel struct {
 	problems []string // profile files that could not be read, profiles cleaned as read
 	recent   []desk.Row
 	unknownN int
+	// opening: the store is not read yet (Preview): what it holds is
+	// left out, and note, when set, says what the console waits for.
+	opening bool
+	note    string
 }
 
 var _ component = (*homeModel)(nil) // a page of the console (component.go)
@@ -53,13 +57,27 @@ func (i homeItem) disabled() string {
 func newHome(ctx *Context) homeModel {
 	h := homeModel{ctx: ctx}
 	h.reload()
-	for i, it := range h.items() { // start on the first usable line
+	h.firstUsable()
+	return h
+}
+
+// newOpeningHome is home before the store is read (Preview): its
+// profiles and providers, on the line newHome starts on.
+func newOpeningHome(ctx *Context) homeModel {
+	h := homeModel{ctx: ctx, opening: true}
+	h.profiles, h.problems = ctx.Desk.Profiles()
+	h.firstUsable()
+	return h
+}
+
+// firstUsable puts the cursor on the first usable line.
+func (h *homeModel) firstUsable() {
+	for i, it := range h.items() {
 		if it.disabled() == "" {
 			h.cursor = i
 			break
 		}
 	}
-	return h
 }
 
 func (h *homeModel) reload() {
@@ -246,6 +264,14 @@ func (h *homeModel) View() string {
 	}
 	for _, p := range h.problems {
 		b.WriteString(s.Warn.Render(wrap(p, max(20, h.w))) + "\n")
+	}
+	if h.opening {
+		// Nothing the store holds, rather than "none yet" before it is read.
+		b.WriteString("\n" + s.Title.Render("Recent sessions") + s.Subtle.Render(" ("+string(h.ctx.Desk.Mode())+")") + "\n")
+		if h.note != "" {
+			b.WriteString(s.Subtle.Render(wrap(h.note, max(20, h.w))) + "\n")
+		}
+		return b.String()
 	}
 	if p := h.ctx.Desk.Problem(); p != "" {
 		b.WriteString("\n" + s.Warn.Render(truncate("store: "+p, h.w)) + "\n")

@@ -89,13 +89,20 @@ type Model struct {
 
 // New builds the console.
 func New(ctx *Context) *Model {
+	m := newModel(ctx)
+	m.home = newHome(ctx)
+	m.sessions = newSessions(ctx)
+	m.board = newBoard(ctx)
+	return m
+}
+
+// newModel is a console without its screens: ctx's styles and keys, the
+// help.
+func newModel(ctx *Context) *Model {
 	ctx.Styles = newStyles(ctx.Renderer)
 	ctx.Keys = newKeyMap()
 	m := &Model{ctx: ctx, help: help.New()}
 	m.help.Styles = ctx.Styles.Help
-	m.home = newHome(ctx)
-	m.sessions = newSessions(ctx)
-	m.board = newBoard(ctx)
 	return m
 }
 
@@ -694,7 +701,10 @@ func (m *Model) banner() string {
 			tag += " " + strings.Join(eps, " ")
 		}
 	} else {
-		tag = s.Banner.Render("SANDBOX") + " " + m.ctx.Desk.SandboxURL()
+		tag = s.Banner.Render("SANDBOX")
+		if u := m.ctx.Desk.SandboxURL(); u != "" { // "": not known yet (Preview)
+			tag += " " + u
+		}
 		room := m.ctx.Width - lipgloss.Width("kycdesk "+tag+" · ")
 		if by := actorLabel(m.ctx.Desk.Operator(), m.ctx.Desk.DeskName()); by != "" {
 			room -= lipgloss.Width(by + " ")
