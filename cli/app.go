@@ -57,6 +57,19 @@ func newApp(io *IO, live bool, store string) (*app, error) { return openApp(io, 
 // (the many-desks server, `kycdesk serve`, is), so Alibaba is polled
 // gently and iDenfy results come on r only.
 func openApp(io *IO, live, receive bool, store string) (*app, error) {
+	a, err := loadApp(io, live)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.open(receive, store); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// loadApp reads the configuration: the mode, and what resolves the
+// providers and finds the profiles. Nothing is opened yet (open).
+func loadApp(io *IO, live bool) (*app, error) {
 	a := &app{io: io, reg: catalog.All(), resolver: newResolver(io.Getenv)}
 	f, err := config.Load(config.DefaultPath(io.Getenv), a.reg)
 	if err != nil {
@@ -67,9 +80,31 @@ func openApp(io *IO, live, receive bool, store string) (*app, error) {
 	if live || f.Mode == providers.ModeLive {
 		a.mode = providers.ModeLive
 	}
+	return a, nil
+}
+
+// previewDesk is the desk as home shows it before the store and the
+// sandbox are open (ui.Preview): the same providers and profiles, made by
+// the same rule, and no store (the preview reads none). In sandbox mode
+// whether a provider is usable does not depend on which sandbox answers
+// (plain http is taken from any host there), so its providers are made
+// for a loopback stand-in, whose address is never shown.
+func (a *app) previewDesk() *desk.Desk {
+	rs := a.resolver
+	if a.mode == providers.ModeSandbox {
+		rs.sb = config.SandboxAccess{URL: "http://127.0.0.1"}
+	}
+	return desk.New(rs.deskOptions(a.reg, a.mode, "", nil))
+}
+
+// open opens the session store (store: the --store flag, "" for
+// KYCDESK_STORE, the config or the default) and, in sandbox mode, finds a
+// running sandbox or starts one in this process, then builds the desk.
+func (a *app) open(receive bool, store string) error {
+	io, f := a.io, a.file
+	var err error
 	// The store opens while the sandbox starts (or is found): the
-	// console's first frame waits for both. Nothing is sent before the
-	// store is open.
+	// console waits for both. Nothing is sent before the store is open.
 	var storeErr error
 	storeOpened := make(chan struct{})
 	go func() {
@@ -88,7 +123,7 @@ func openApp(io *IO, live, receive bool, store string) (*app, error) {
 		if receive {
 			if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
 				dropStore()
-				return nil, fmt.Errorf("cannot start the callback receiver: %w", err)
+				return fmt.Errorf("cannot start the callback receiver: %w", err)
 			}
 			a.callback = &providers.CallbackTarget{BaseURL: "http://" + ln.Addr().String(), Key: []byte(providers.RandomHex(32))}
 			recvOpts.AlibabaKey = a.callback.Key
@@ -109,7 +144,7 @@ func openApp(io *IO, live, receive bool, store string) (*app, error) {
 				if ln != nil {
 					ln.Close()
 				}
-				return nil, fmt.Errorf("cannot start the in-process sandbox: %w", err)
+				return fmt.Errorf("cannot start the in-process sandbox: %w", err)
 			}
 			a.inProcess = srv
 			a.sandboxURL = srv.URL
@@ -150,7 +185,7 @@ func openApp(io *IO, live, receive bool, store string) (*app, error) {
 		if ln != nil {
 			ln.Close()
 		}
-		return nil, fmt.Errorf("%w (nothing was sent)", storeErr)
+		return fmt.Errorf("%w (nothing was sent)", storeErr)
 	}
 	a.customerKey = a.store.CustomerKey()
 	o := a.deskOptions(a.reg, a.mode, a.sandboxURL, a.store)
@@ -161,7 +196,7 @@ func openApp(io *IO, live, receive bool, store string) (*app, error) {
 		go func() { _ = a.receiver.Serve(ln) }()
 	}
 	a.convertPresets()
-	return a, nil
+	return nil
 }
 
 // loopbackURL reports whether raw names a loopback host.

@@ -55,33 +55,49 @@ func cmdConsole(args []string, io *IO) error {
 	// The store and the sandbox open while Bubble Tea starts: its first
 	// frame waits for the renderer's first tick (8 ms at 120 fps) whatever
 	// the model, so opening them in that wait rather than before it brings
-	// the first frame sooner. What opening says (notes) is printed when the
-	// console ends, where it was seen before: the screen is Bubble Tea's.
+	// the first frame sooner. Home is drawn as soon as the configuration
+	// is read (ui.Preview), so the first frame does not wait for them
+	// either: on a busy machine they missed the first tick. What opening
+	// says (notes) is printed when the console ends, where it was seen
+	// before: the screen is Bubble Tea's.
 	var (
 		a       *app
 		openErr error
 		notes   bytes.Buffer
 		opened  = make(chan struct{})
+		steps   = make(chan tea.Msg, 2) // a previewMsg, then an openedMsg
 	)
 	go func() {
 		defer close(opened)
 		quiet := *io
 		quiet.Err = &notes
-		if a, openErr = openApp(&quiet, *live, true, *store); openErr == nil {
-			// Sessions launched here keep being followed after the operator
-			// leaves their screen, until the console ends (a.close).
-			a.desk.StartFollowing(context.Background())
+		loaded, err := loadApp(&quiet, *live)
+		if err != nil {
+			openErr = err
+			steps <- openedMsg{err: err}
+			return
 		}
+		// Drawn here, at the window's size, before anything is opened:
+		// the program's loop only takes it, and opening's own goroutines
+		// do not hold it back.
+		preview := ui.NewPreview(&ui.Context{Desk: loaded.previewDesk()})
+		if w, h := io.windowSize(); w > 0 && h > 0 {
+			preview.Resize(w, h)
+			preview.View()
+		}
+		steps <- previewMsg{preview}
+		if openErr = loaded.open(true, *store); openErr != nil {
+			steps <- openedMsg{err: openErr}
+			return
+		}
+		a = loaded
+		// Sessions launched here keep being followed after the operator
+		// leaves their screen, until the console ends (a.close).
+		a.desk.StartFollowing(context.Background())
+		steps <- openedMsg{m: ui.New(a.uiContext(io))}
 	}()
-	start := func() (tea.Model, error) {
-		<-opened
-		if openErr != nil {
-			return nil, openErr
-		}
-		return ui.New(a.uiContext(io)), nil
-	}
 	// 120 fps: the first frame (and every key) reaches the screen sooner.
-	p := tea.NewProgram(&opening{start: start}, tea.WithAltScreen(), tea.WithFPS(120))
+	p := tea.NewProgram(&opening{next: func() tea.Msg { return <-steps }}, tea.WithAltScreen(), tea.WithFPS(120))
 	go func() {
 		// A store that takes its time (a PostgreSQL server that does not
 		// answer) gets a line saying what the console waits for.
@@ -123,11 +139,16 @@ func cmdConsole(args []string, io *IO) error {
 	return nil
 }
 
-// opening is the console until start gives it (see cmdConsole): it draws
-// nothing, keeps the messages that arrive (the window's size, an early
-// key) and hands them, in order, to the console once it is there.
+// opening is the console until it is open (see cmdConsole): next gives
+// what opening brings, in order — home's preview once the configuration
+// is read (previewMsg), then the console or why there is none
+// (openedMsg). Meanwhile it draws the preview (nothing before it), keeps
+// the messages that arrive (the window's size, an early key) and hands
+// them, in order, to the console once it is there.
 type opening struct {
-	start   func() (tea.Model, error)
+	next    func() tea.Msg
+	preview *ui.Preview
+	w, h    int // the window, for a preview that comes after its size
 	waiting []tea.Msg
 	// slow: opening has taken openingNoteAfter; a line says so.
 	slow bool
@@ -140,29 +161,48 @@ type opening struct {
 // terminal.
 var openingQuit = key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit"))
 
-// openingNoteAfter is how long opening goes undrawn (the first frame
-// comes in a few ms when the store and the sandbox answer).
+// openingNoteAfter is how long opening goes without a word (the console
+// is there in a few ms when the store and the sandbox answer).
 const openingNoteAfter = 300 * time.Millisecond
+
+// openingNote is what a slow opening says.
+const openingNote = "Opening the session store and the sandbox… (ctrl+c quits)"
 
 type slowOpeningMsg struct{}
 
+// previewMsg is home before the console is open.
+type previewMsg struct{ p *ui.Preview }
+
+// openedMsg is the console, or why it could not open.
 type openedMsg struct {
 	m   tea.Model
 	err error
 }
 
-func (o *opening) Init() tea.Cmd {
-	return func() tea.Msg {
-		m, err := o.start()
-		return openedMsg{m, err}
-	}
-}
+func (o *opening) Init() tea.Cmd { return o.next }
 
 func (o *opening) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case slowOpeningMsg:
 		o.slow = true
+		if o.preview != nil {
+			o.preview.Note(openingNote)
+		}
 		return o, nil
+	case previewMsg:
+		o.preview = msg.p
+		if o.w > 0 {
+			o.preview.Resize(o.w, o.h)
+		}
+		if o.slow {
+			o.preview.Note(openingNote)
+		}
+		return o, o.next
+	case tea.WindowSizeMsg:
+		o.w, o.h = msg.Width, msg.Height
+		if o.preview != nil {
+			o.preview.Resize(o.w, o.h)
+		}
 	case tea.KeyMsg:
 		if key.Matches(msg, openingQuit) {
 			o.quit = true
@@ -188,8 +228,11 @@ func (o *opening) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (o *opening) View() string {
-	if o.slow {
-		return "Opening the session store and the sandbox… (ctrl+c quits)"
+	switch {
+	case o.preview != nil:
+		return o.preview.View()
+	case o.slow:
+		return openingNote
 	}
 	return ""
 }

@@ -35,3 +35,14 @@ func Test() (ios *IO, in, out, errOut *bytes.Buffer) {
 }
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+
+// windowSize is the size of the terminal Out is, as Bubble Tea reads it
+// (0, 0: Out is not a terminal).
+func (s *IO) windowSize() (int, int) {
+	if f, ok := s.Out.(*os.File); ok {
+		if w, h, err := term.GetSize(int(f.Fd())); err == nil {
+			return w, h
+		}
+	}
+	return 0, 0
+}
