@@ -131,7 +131,9 @@ until screen 2>/dev/null | grep -q "Start a verification session"; do
   [ $(( ($(date +%s%N) - start_ns) / 1000000 )) -gt 10000 ] && fail "no first frame within 10 s"
 done
 echo "first frame after $(( ($(date +%s%N) - start_ns) / 1000000 )) ms (tmux start and capture polling included)"
-screen | grep -q "SANDBOX  $KYCDESK_SANDBOX_URL" || fail "banner does not say where requests go"
+# The first frame may be home drawn ahead of the store and the sandbox
+# (ui.Preview): the banner names the sandbox once the console is open.
+wait_for "SANDBOX  $KYCDESK_SANDBOX_URL" 5
 
 echo "== iDenfy: form → review → QR → approve"
 keys 7   # the explorer keys are 7-9 (after the profiles, never moving)

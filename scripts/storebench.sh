@@ -3,7 +3,9 @@
 # large one (default 1M sessions, the store's synthetic year of a busy
 # desk) in the same run:
 #   - the console's first frame (scripts/firstframe.py, through a pty;
-#     printed as "bare" = the empty store, "kycdesk" = the large one);
+#     printed as "bare" = the empty store, "kycdesk" = the large one): the
+#     store's figure is "filled" (home with the store read); the first
+#     frame itself is drawn before the store is read (ui.Preview);
 #   - `kycdesk sessions --json`: wall time and peak RSS (/usr/bin/time),
 #     three runs each.
 # usage: scripts/storebench.sh [SESSIONS] [RUNS]
