@@ -188,15 +188,16 @@ type doneView struct {
 
 func doneData(sess *simSession) doneView {
 	v := doneView{Provider: "iDenfy", Status: sess.status, ScanRef: sess.scanRef}
+	opt := sess.options()
 	switch sess.status {
 	case simApproved:
-		v.Title, v.Message, v.Continue = "Verification complete", "Thank you: your identity was verified.", sess.successURL
+		v.Title, v.Message, v.Continue = "Verification complete", "Thank you: your identity was verified.", opt.successURL
 	case simDenied:
-		v.Title, v.Message, v.Continue = "Verification failed", "Your identity could not be verified.", sess.errorURL
+		v.Title, v.Message, v.Continue = "Verification failed", "Your identity could not be verified.", opt.errorURL
 	case simSuspected:
-		v.Title, v.Message, v.Continue = "Verification submitted", "Thank you: your verification will be reviewed.", sess.errorURL
+		v.Title, v.Message, v.Continue = "Verification submitted", "Thank you: your verification will be reviewed.", opt.errorURL
 	default:
-		v.Title, v.Message, v.Continue = "Verification cancelled", "The verification was not completed.", sess.unverifiedURL
+		v.Title, v.Message, v.Continue = "Verification cancelled", "The verification was not completed.", opt.unverifiedURL
 	}
 	return v
 }

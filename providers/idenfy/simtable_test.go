@@ -72,7 +72,10 @@ func TestSimAuthHeaderSpellings(t *testing.T) {
 func TestNewIDs(t *testing.T) {
 	seen := map[string]bool{}
 	for range 200 {
-		tok, ref := newIDs()
+		tok, ref, client := newIDs("client-1")
+		if client != "client-1" {
+			t.Fatalf("clientId %q", client)
+		}
 		if len(tok) != 40 || strings.Trim(tok, tokenAlphabet) != "" {
 			t.Fatalf("authToken %q", tok)
 		}

@@ -91,27 +91,65 @@ var simDocuments = map[string]string{
 	"PROOF_OF_AGE_CARD": "proof of age card", "DIPLOMATIC_ID": "diplomatic ID",
 }
 
+// simDefaultDocuments are a session's documents when the request names
+// none [002]; shared by those sessions, never changed.
+var simDefaultDocuments = []string{"ID_CARD", "PASSPORT"}[:2:2]
+
 // simTokenTypes: seed 002 lists all five; seed 003 only the first two.
 var simTokenTypes = []string{"IDENTIFICATION", "DOCUMENT", "VIDEO_CALL", "VIDEO_CALL_PHOTOS", "VIDEO_CALL_IDENTIFICATION"}
 
-// simSession is one issued token.
+// simSession is one issued token. What few requests set, and what only a
+// decided session has, are kept apart: the sessions still waiting, most of
+// what a busy sandbox holds, are then small for every garbage collection
+// to scan (a token request costs the process more in collections than in
+// its own handling).
 type simSession struct {
-	authToken, scanRef, clientID, digitString string
-	tokenType, country, locale                string
-	documents                                 []string
-	showInstructions                          bool
-	prefilled                                 []string // mismatch tags the prefilled data could raise
-	successURL, errorURL, unverifiedURL       string
-	callbackURL, externalRef                  string
-	reviewSuccessful, reviewFailed            bool
-	created, opened                           time.Time
-	expiry, sessionLength                     time.Duration
+	authToken, scanRef, clientID   string // one allocation (newIDs)
+	tokenType, country, locale     string
+	documents                      []string
+	status                         string
+	created, opened                time.Time
+	expiry, sessionLength          time.Duration
+	showInstructions               bool
+	reviewSuccessful, reviewFailed bool
+	opt                            *simOptional // nil when the request set none of them
+	result                         *simResult   // nil until the session is decided
+}
 
-	status                     string
-	autoDocument, autoFace     string
-	fraudTags, mismatchTags    []string
-	manualDocument, manualFace string
-	finishedBy                 string
+// simOptional are the request's values a session keeps that few set.
+type simOptional struct {
+	digitString                         string
+	prefilled                           []string // mismatch tags the prefilled data could raise
+	successURL, errorURL, unverifiedURL string
+	callbackURL, externalRef            string
+}
+
+func (o *simOptional) isZero() bool {
+	return o.digitString == "" && o.prefilled == nil && o.successURL == "" && o.errorURL == "" &&
+		o.unverifiedURL == "" && o.callbackURL == "" && o.externalRef == ""
+}
+
+// options are the session's optional values (zero when none was set).
+func (s *simSession) options() simOptional {
+	if s.opt == nil {
+		return simOptional{}
+	}
+	return *s.opt
+}
+
+// simResult is what the customer's decision set (manual results are only
+// in webhooks of sessions under review).
+type simResult struct {
+	autoDocument, autoFace  string
+	fraudTags, mismatchTags []string
+}
+
+// results are the session's results (zero while it waits).
+func (s *simSession) results() simResult {
+	if s.result == nil {
+		return simResult{}
+	}
+	return *s.result
 }
 
 // deadline is when an ACTIVE session expires: the token's lifetime until
@@ -237,19 +275,25 @@ func readObject(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
 		}
 	}()
 	buf.Reset()
-	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, simMaxBody)); err != nil {
+	body := r.Body
+	if r.ContentLength < 0 || r.ContentLength > simMaxBody {
+		// A body of a stated length within the bound is read to that
+		// length by net/http; only the others need the cap.
+		body = http.MaxBytesReader(w, r.Body, simMaxBody)
+	}
+	if _, err := buf.ReadFrom(body); err != nil {
 		apiFail(w, http.StatusRequestEntityTooLarge, "BAD_VALUE", "The request body is too large.")
 		return nil, false
 	}
-	body := buf.Bytes()
-	if !utf8.Valid(body) {
+	data := buf.Bytes()
+	if !utf8.Valid(data) {
 		apiFail(w, http.StatusBadRequest, "ENCODING_ERROR", "The request body is not valid UTF-8.")
 		return nil, false
 	}
-	if obj, ok := decodeFlat(body); ok {
+	if obj, ok := decodeFlat(data); ok {
 		return obj, true
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var obj map[string]any
 	if err := dec.Decode(&obj); err != nil || obj == nil {
@@ -622,20 +666,28 @@ func readRandom(b []byte) {
 }
 
 // newIDs draws a session's authToken (40 characters) and scanRef (a
-// version 4 UUID) from one crypto/rand read.
-func newIDs() (authToken, scanRef string) {
+// version 4 UUID) from one crypto/rand read; both, and a copy of clientID,
+// share one allocation (a kept session is one object fewer for every
+// garbage collection to mark, three fewer than separate strings).
+func newIDs(clientID string) (authToken, scanRef, client string) {
 	var buf [80]byte
 	readRandom(buf[:])
-	tok := appendUniform(make([]byte, 0, 40), 40, tokenAlphabet, buf[:64])
-	for len(tok) < 40 { // 64 bytes fall short about once in a hundred million
+	var room [256]byte // string(ids) is then the one allocation
+	ids := room[:0]
+	ids = appendUniform(ids, 40, tokenAlphabet, buf[:64])
+	for len(ids) < 40 { // 64 bytes fall short about once in a hundred million
 		var more [64]byte
 		readRandom(more[:])
-		tok = appendUniform(tok, 40, tokenAlphabet, more[:])
+		ids = appendUniform(ids, 40, tokenAlphabet, more[:])
 	}
-	return string(tok), formatUUID([16]byte(buf[64:]))
+	ids = appendUUID(ids, [16]byte(buf[64:]))
+	ids = append(ids, clientID...)
+	all := string(ids)
+	return all[:40], all[40:76], all[76:]
 }
 
-func formatUUID(b [16]byte) string {
+// appendUUID appends b as a version 4 UUID.
+func appendUUID(dst []byte, b [16]byte) []byte {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	var out [36]byte
@@ -648,7 +700,7 @@ func formatUUID(b [16]byte) string {
 	hex.Encode(out[19:23], b[8:10])
 	out[23] = '-'
 	hex.Encode(out[24:], b[10:16])
-	return string(out[:])
+	return append(dst, out[:]...)
 }
 
 func (s *simulator) publicBase(r *http.Request) string {
@@ -678,20 +730,21 @@ func (s *simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	defer releaseObject(req)
 	if id, msg := checkTokenRequest(req); id != "" {
 		s.logf("token refused: %s %s", id, msg)
 		apiFail(w, http.StatusBadRequest, id, msg)
 		return
 	}
 	now := s.now()
-	authToken, scanRef := newIDs()
+	authToken, scanRef, clientID := newIDs(req["clientId"].(string))
 	sess := &simSession{
 		authToken: authToken,
 		scanRef:   scanRef,
-		clientID:  req["clientId"].(string),
+		clientID:  clientID,
 		tokenType: "IDENTIFICATION",
 		locale:    "en",
-		documents: []string{"ID_CARD", "PASSPORT"},
+		documents: simDefaultDocuments,
 		created:   now,
 		expiry:    simDefaultExpiry * time.Second,
 
@@ -701,6 +754,9 @@ func (s *simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	if v, ok := req["tokenType"].(string); ok {
 		sess.tokenType = v
+		if i := slices.Index(simTokenTypes, v); i >= 0 {
+			sess.tokenType = simTokenTypes[i] // the constant, not the request's copy
+		}
 	}
 	if v, ok := req["locale"].(string); ok {
 		sess.locale = v
@@ -712,7 +768,7 @@ func (s *simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 		sess.showInstructions = v
 	}
 	if v, ok := req["documents"].([]any); ok && len(v) > 0 {
-		sess.documents = sess.documents[:0]
+		sess.documents = make([]string, 0, len(v))
 		for _, d := range v {
 			sess.documents = append(sess.documents, d.(string))
 		}
@@ -728,20 +784,25 @@ func (s *simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 		i, _ := n.Int64()
 		sess.sessionLength = time.Duration(i) * time.Second
 	}
+	var opt simOptional
 	for _, f := range prefilledFields {
 		if req[f.field] != nil {
-			sess.prefilled = append(sess.prefilled, f.tag)
+			opt.prefilled = append(opt.prefilled, f.tag)
 		}
 	}
-	sess.successURL, _ = req["successUrl"].(string)
-	sess.errorURL, _ = req["errorUrl"].(string)
-	sess.unverifiedURL, _ = req["unverifiedUrl"].(string)
-	sess.callbackURL, _ = req["callbackUrl"].(string)
-	sess.externalRef, _ = req["externalRef"].(string)
+	opt.successURL, _ = req["successUrl"].(string)
+	opt.errorURL, _ = req["errorUrl"].(string)
+	opt.unverifiedURL, _ = req["unverifiedUrl"].(string)
+	opt.callbackURL, _ = req["callbackUrl"].(string)
+	opt.externalRef, _ = req["externalRef"].(string)
 	sess.reviewSuccessful = req["reviewSuccessful"] == true
 	sess.reviewFailed = req["reviewFailed"] == true
 	if req["generateDigitString"] == true {
-		sess.digitString = randomString(8, "0123456789")
+		opt.digitString = randomString(8, "0123456789")
+	}
+	if !opt.isZero() {
+		o := opt
+		sess.opt = &o
 	}
 	redirect := s.publicBase(r) + RedirectPath + "?authToken=" + url.QueryEscape(sess.authToken)
 
@@ -788,7 +849,6 @@ var answerBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return 
 func (s *simulator) refresh(sess *simSession, now time.Time) {
 	if sess.status == simActive && !now.Before(sess.deadline()) {
 		sess.status = simExpired
-		sess.finishedBy = "time"
 		s.logf("scanRef=%s expired (no decision in time)", sess.scanRef)
 	}
 }
@@ -815,6 +875,7 @@ func (s *simulator) handleStatus(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	defer releaseObject(req)
 	raw, present := req["scanRef"]
 	if !present || raw == nil {
 		apiFail(w, http.StatusBadRequest, "MISSING_VALUE", "scanRef: This field is required.")
@@ -834,16 +895,17 @@ func (s *simulator) handleStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.refresh(sess, s.now())
+	res := sess.results()
 	resp := map[string]any{
 		"status":         sess.status,
 		"scanRef":        sess.scanRef,
 		"clientId":       sess.clientID,
-		"autoDocument":   nullable(sess.autoDocument),
-		"autoFace":       nullable(sess.autoFace),
-		"manualDocument": nullable(sess.manualDocument),
-		"manualFace":     nullable(sess.manualFace),
-		"fraudTags":      tags(sess.fraudTags),
-		"mismatchTags":   tags(sess.mismatchTags),
+		"autoDocument":   nullable(res.autoDocument),
+		"autoFace":       nullable(res.autoFace),
+		"manualDocument": nil, // manual results come only in a reviewed session's webhook
+		"manualFace":     nil,
+		"fraudTags":      tags(res.fraudTags),
+		"mismatchTags":   tags(res.mismatchTags),
 	}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, resp)
@@ -945,33 +1007,32 @@ func decide(sess *simSession, action string) {
 		}
 		return s
 	}
-	sess.finishedBy = action
-	sess.fraudTags, sess.mismatchTags = []string{}, []string{}
+	r := &simResult{fraudTags: []string{}, mismatchTags: []string{}}
 	switch action {
 	case ActionApprove:
 		sess.status = simApproved
-		sess.autoDocument, sess.autoFace = "DOC_VALIDATED", face("FACE_MATCH")
+		r.autoDocument, r.autoFace = "DOC_VALIDATED", face("FACE_MATCH")
 	case ActionDeny:
 		sess.status = simDenied
 		if selfie {
-			sess.autoDocument, sess.autoFace = "DOC_VALIDATED", "FACE_MISMATCH"
+			r.autoDocument, r.autoFace = "DOC_VALIDATED", "FACE_MISMATCH"
 		} else {
-			sess.autoDocument, sess.autoFace = "DOC_EXPIRED", "FACE_NOT_CHECKED"
+			r.autoDocument, r.autoFace = "DOC_EXPIRED", "FACE_NOT_CHECKED"
 		}
 	case ActionSuspect:
 		sess.status = simSuspected
-		sess.autoDocument, sess.autoFace = "DOC_VALIDATED", face("FACE_MATCH")
-		if len(sess.prefilled) > 0 {
-			sess.mismatchTags = append(sess.mismatchTags, sortedTags(sess.prefilled)...)
+		r.autoDocument, r.autoFace = "DOC_VALIDATED", face("FACE_MATCH")
+		if prefilled := sess.options().prefilled; len(prefilled) > 0 {
+			r.mismatchTags = append(r.mismatchTags, sortedTags(prefilled)...)
 		} else if selfie {
-			sess.fraudTags = []string{"FACE_SUSPECTED"}
+			r.fraudTags = []string{"FACE_SUSPECTED"}
 		} else {
-			sess.fraudTags = []string{"DOC_MOBILE_PHOTO"}
+			r.fraudTags = []string{"DOC_MOBILE_PHOTO"}
 		}
 	case ActionAbandon:
 		sess.status = simExpired
-		sess.autoDocument, sess.autoFace = "", ""
 	}
+	sess.result = r
 }
 
 func sortedTags(t []string) []string {
@@ -1029,18 +1090,19 @@ func simWebhookURLOK(raw string) bool {
 // simWebhook is the IdentificationWebhook payload [B], with the members a
 // sandbox session has; data carries no personal data here.
 func simWebhook(sess *simSession, final bool, manual bool, now time.Time) map[string]any {
+	res := sess.results()
 	status := map[string]any{
 		"overall":         sess.status,
-		"fraudTags":       tags(sess.fraudTags),
-		"mismatchTags":    tags(sess.mismatchTags),
-		"autoFace":        nullable(sess.autoFace),
+		"fraudTags":       tags(res.fraudTags),
+		"mismatchTags":    tags(res.mismatchTags),
+		"autoFace":        nullable(res.autoFace),
 		"manualFace":      nil,
-		"autoDocument":    nullable(sess.autoDocument),
+		"autoDocument":    nullable(res.autoDocument),
 		"manualDocument":  nil,
 		"additionalSteps": nil,
 	}
 	if manual {
-		status["manualFace"], status["manualDocument"] = nullable(sess.autoFace), nullable(sess.autoDocument)
+		status["manualFace"], status["manualDocument"] = nullable(res.autoFace), nullable(res.autoDocument)
 	}
 	return map[string]any{
 		"final":       final,
@@ -1049,7 +1111,7 @@ func simWebhook(sess *simSession, final bool, manual bool, now time.Time) map[st
 		"data":        map[string]any{"selectedCountry": nullable(sess.country)},
 		"fileUrls":    map[string]any{},
 		"scanRef":     sess.scanRef,
-		"externalRef": nullable(sess.externalRef),
+		"externalRef": nullable(sess.options().externalRef),
 		"clientId":    sess.clientID,
 		"startTime":   sess.opened.Unix(),
 		"finishTime":  now.Unix(),
@@ -1060,8 +1122,8 @@ func simWebhook(sess *simSession, final bool, manual bool, now time.Time) map[st
 // sendWebhooks queues the webhook(s) for a finished session. Call with mu held.
 func (s *simulator) sendWebhooks(sess *simSession, now time.Time) {
 	target := s.opts.WebhookURL
-	if sess.callbackURL != "" {
-		target = sess.callbackURL // per-session override [C]
+	if cb := sess.options().callbackURL; cb != "" {
+		target = cb // per-session override [C]
 	}
 	if target == "" || !simWebhookURLOK(target) {
 		return

@@ -2,6 +2,7 @@ package idenfy
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -150,11 +151,11 @@ func appendTokenMember(dst []byte, kind tokenKind, v any, has bool, sess *simSes
 	case kindShowInstructions:
 		return jsonw.Append(dst, sess.showInstructions)
 	case kindExpiryTime:
-		return jsonw.Append(dst, int64(sess.expiry/time.Second))
+		return strconv.AppendInt(dst, int64(sess.expiry/time.Second), 10), nil
 	case kindSessionLength:
-		return jsonw.Append(dst, int64(sess.sessionLength/time.Second))
+		return strconv.AppendInt(dst, int64(sess.sessionLength/time.Second), 10), nil
 	case kindDocuments:
-		return jsonw.Append(dst, docsOrEmpty(sess.documents))
+		return appendDocs(dst, sess.documents), nil
 	case kindAllowedDocuments:
 		allowed := "ALL"
 		if sess.country != "" {
@@ -163,17 +164,16 @@ func appendTokenMember(dst []byte, kind tokenKind, v any, has bool, sess *simSes
 		dst = append(dst, '{')
 		dst = jsonw.AppendString(dst, allowed)
 		dst = append(dst, ':')
-		dst, err := jsonw.Append(dst, docsOrEmpty(sess.documents))
-		return append(dst, '}'), err
+		return append(appendDocs(dst, sess.documents), '}'), nil
 	case kindTokenType:
 		return jsonw.AppendString(dst, sess.tokenType), nil
 	case kindRedirectURL:
 		return jsonw.AppendString(dst, redirect), nil
 	case kindDigitString:
-		if sess.digitString == "" {
+		if sess.opt == nil || sess.opt.digitString == "" {
 			return jsonw.Append(dst, nil)
 		}
-		return jsonw.AppendString(dst, sess.digitString), nil
+		return jsonw.AppendString(dst, sess.opt.digitString), nil
 	case kindUpper:
 		if s, ok := v.(string); ok {
 			return jsonw.AppendString(dst, strings.ToUpper(s)), nil // uppercased by iDenfy [002]
@@ -187,11 +187,19 @@ func appendTokenMember(dst []byte, kind tokenKind, v any, has bool, sess *simSes
 
 }
 
-// docsOrEmpty is the documents as the answer has them: a copy of none
-// (append to nil) was null.
-func docsOrEmpty(d []string) []string {
+// appendDocs appends the documents as the answer has them: none is null
+// (a copy of none, made by appending to nil, was nil), as encoding/json
+// writes a nil slice.
+func appendDocs(dst []byte, d []string) []byte {
 	if len(d) == 0 {
-		return nil
+		return append(dst, "null"...)
 	}
-	return d
+	dst = append(dst, '[')
+	for i, s := range d {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = jsonw.AppendString(dst, s)
+	}
+	return append(dst, ']')
 }

@@ -43,8 +43,8 @@ func tokenAnswerMap(req map[string]any, sess *simSession, redirect string) map[s
 	if _, ok := resp["utilityBill"]; !ok {
 		resp["utilityBill"] = false
 	}
-	if sess.digitString != "" {
-		resp["digitString"] = sess.digitString
+	if d := sess.options().digitString; d != "" {
+		resp["digitString"] = d
 	} else {
 		resp["digitString"] = nil
 	}
@@ -74,7 +74,7 @@ func TestTokenAnswerAsMap(t *testing.T) {
 			sess.country = strings.ToUpper(c)
 		}
 		if req["generateDigitString"] == true {
-			sess.digitString = "01234567"
+			sess.opt = &simOptional{digitString: "01234567"}
 		}
 		for _, docs := range [][]string{sess.documents, {"PASSPORT"}, nil} {
 			sess.documents = docs
