@@ -35,6 +35,10 @@ type tokenLayout struct {
 	index map[string]int
 	json  []string
 	kinds []tokenKind
+	// absent is the whole member ("key":null, or false) of a key whose
+	// value comes from the request when the request left it out; "" for
+	// the others.
+	absent []string
 }
 
 // tokenKind says where a member's value comes from.
@@ -84,11 +88,18 @@ var tokenKeys = sync.OnceValue(func() tokenLayout {
 	if len(keys) > maxTokenKeys {
 		panic("idenfy: the token answer has more keys than maxTokenKeys")
 	}
-	l := tokenLayout{keys: keys, index: map[string]int{}, json: make([]string, len(keys)), kinds: make([]tokenKind, len(keys))}
+	l := tokenLayout{keys: keys, index: map[string]int{}, json: make([]string, len(keys)), kinds: make([]tokenKind, len(keys)),
+		absent: make([]string, len(keys))}
 	for i, k := range keys {
 		l.index[k] = i
 		l.json[i] = string(jsonw.AppendString(nil, k)) + ":"
 		l.kinds[i] = kinds[k] // kindEcho when not listed
+		switch l.kinds[i] {
+		case kindEcho, kindUpper:
+			l.absent[i] = l.json[i] + "null"
+		case kindUtilityBill:
+			l.absent[i] = l.json[i] + "false"
+		}
 	}
 	return l
 })
@@ -117,6 +128,11 @@ func appendTokenAnswer(dst []byte, req map[string]any, sess *simSession, redirec
 		n++
 		var err error
 		if j == len(extra) || i < len(l.keys) && l.keys[i] < extra[j] {
+			if !has[i] && l.absent[i] != "" {
+				dst = append(dst, l.absent[i]...) // most members of most answers
+				i++
+				continue
+			}
 			dst = append(dst, l.json[i]...)
 			dst, err = appendTokenMember(dst, l.kinds[i], vals[i], has[i], sess, redirect)
 			i++
