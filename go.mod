@@ -90,3 +90,5 @@ require (
 )
 
 replace github.com/nyaruka/phonenumbers => ./third_party/phonenumbers
+
+replace github.com/atotto/clipboard => ./third_party/clipboard
