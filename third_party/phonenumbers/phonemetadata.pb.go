@@ -112,6 +112,7 @@ const (
 )
 
 func (x *NumberFormat) Reset() {
+	protoInit()
 	*x = NumberFormat{}
 	if protoimpl.UnsafeEnabled {
 		mi := &file_phonemetadata_proto_msgTypes[0]
@@ -127,6 +128,7 @@ func (x *NumberFormat) String() string {
 func (*NumberFormat) ProtoMessage() {}
 
 func (x *NumberFormat) ProtoReflect() protoreflect.Message {
+	protoInit()
 	mi := &file_phonemetadata_proto_msgTypes[0]
 	if protoimpl.UnsafeEnabled && x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -225,6 +227,7 @@ type PhoneNumberDesc struct {
 }
 
 func (x *PhoneNumberDesc) Reset() {
+	protoInit()
 	*x = PhoneNumberDesc{}
 	if protoimpl.UnsafeEnabled {
 		mi := &file_phonemetadata_proto_msgTypes[1]
@@ -240,6 +243,7 @@ func (x *PhoneNumberDesc) String() string {
 func (*PhoneNumberDesc) ProtoMessage() {}
 
 func (x *PhoneNumberDesc) ProtoReflect() protoreflect.Message {
+	protoInit()
 	mi := &file_phonemetadata_proto_msgTypes[1]
 	if protoimpl.UnsafeEnabled && x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -444,6 +448,7 @@ const (
 )
 
 func (x *PhoneMetadata) Reset() {
+	protoInit()
 	*x = PhoneMetadata{}
 	if protoimpl.UnsafeEnabled {
 		mi := &file_phonemetadata_proto_msgTypes[2]
@@ -459,6 +464,7 @@ func (x *PhoneMetadata) String() string {
 func (*PhoneMetadata) ProtoMessage() {}
 
 func (x *PhoneMetadata) ProtoReflect() protoreflect.Message {
+	protoInit()
 	mi := &file_phonemetadata_proto_msgTypes[2]
 	if protoimpl.UnsafeEnabled && x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -708,6 +714,7 @@ type PhoneMetadataCollection struct {
 }
 
 func (x *PhoneMetadataCollection) Reset() {
+	protoInit()
 	*x = PhoneMetadataCollection{}
 	if protoimpl.UnsafeEnabled {
 		mi := &file_phonemetadata_proto_msgTypes[3]
@@ -723,6 +730,7 @@ func (x *PhoneMetadataCollection) String() string {
 func (*PhoneMetadataCollection) ProtoMessage() {}
 
 func (x *PhoneMetadataCollection) ProtoReflect() protoreflect.Message {
+	protoInit()
 	mi := &file_phonemetadata_proto_msgTypes[3]
 	if protoimpl.UnsafeEnabled && x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -966,7 +974,7 @@ var file_phonemetadata_proto_depIdxs = []int32{
 	0,  // [0:20] is the sub-list for field type_name
 }
 
-func init() { file_phonemetadata_proto_init() }
+// kycdesk: registered at first use (protoInit), not in init.
 func file_phonemetadata_proto_init() {
 	if File_phonemetadata_proto != nil {
 		return
