@@ -94,3 +94,5 @@ replace github.com/nyaruka/phonenumbers => ./third_party/phonenumbers
 replace github.com/atotto/clipboard => ./third_party/clipboard
 
 replace github.com/charmbracelet/bubbletea => ./third_party/bubbletea
+
+replace github.com/BurntSushi/toml => ./third_party/toml
