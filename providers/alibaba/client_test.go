@@ -375,11 +375,11 @@ func TestEveryErrorCode(t *testing.T) {
 		"Forbidden.RAMUserAccessDenied", "Forbidden.AccountAccessDenied", "Throttling.Api", "ProcessNotCompleted",
 		"SuspiciousActivity", "InternalError", "ServiceUnavailable"}
 	for _, code := range documented {
-		if _, ok := Codes[code]; !ok {
+		if _, ok := Codes()[code]; !ok {
 			t.Errorf("code %s missing from the table", code)
 		}
 	}
-	for code, info := range Codes {
+	for code, info := range Codes() {
 		body := fmt.Sprintf(`{"RequestId":"130A2C10-B9EE-4D84-88E3-5384FF0E0001","Code":%q,"Message":"server says \u001b[31mno\u001b[0m"}`, code)
 		c := stub(t, info.HTTP, body)
 		_, err := c.Launch(t.Context(), validValues())
@@ -405,11 +405,11 @@ func TestEveryErrorCode(t *testing.T) {
 		"Forbidden.AccountAccessDenied": "activate",
 	}
 	for code, sub := range wants {
-		if !strings.Contains(Codes[code].Action, sub) {
+		if !strings.Contains(Codes()[code].Action, sub) {
 			t.Errorf("%s action lacks %q", code, sub)
 		}
 	}
-	if !strings.Contains(Codes["Throttling.Api"].Meaning, "10 for eKYC") || !strings.Contains(Codes["Throttling.Api"].Meaning, "5 for eKYC_PRO") {
+	if !strings.Contains(Codes()["Throttling.Api"].Meaning, "10 for eKYC") || !strings.Contains(Codes()["Throttling.Api"].Meaning, "5 for eKYC_PRO") {
 		t.Error("Throttling.Api should give the QPS limits")
 	}
 }

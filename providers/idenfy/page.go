@@ -127,7 +127,7 @@ func (s *simulator) pageData(sess *simSession, now time.Time) pageView {
 	}
 	docs := make([]string, 0, len(sess.documents))
 	for _, d := range sess.documents {
-		if w, ok := simDocuments[d]; ok {
+		if w, ok := simDocuments()[d]; ok {
 			docs = append(docs, w)
 		} else {
 			docs = append(docs, d)

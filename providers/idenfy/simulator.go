@@ -81,15 +81,18 @@ const (
 )
 
 // simDocuments are the document types of seed 002, with the words the
-// customer page uses.
-var simDocuments = map[string]string{
-	"ID_CARD": "ID card", "PASSPORT": "passport", "RESIDENCE_PERMIT": "residence permit",
-	"DRIVER_LICENSE": "driver's license", "AADHAAR": "Aadhaar card", "PAN_CARD": "PAN card",
-	"VISA": "visa", "BORDER_CROSSING": "border crossing card", "ASYLUM": "asylum document",
-	"NATIONAL_PASSPORT": "national passport", "VOTER_CARD": "voter card", "OLD_ID_CARD": "old ID card",
-	"TRAVEL_CARD": "travel card", "PHOTO_CARD": "photo card", "MILITARY_CARD": "military card",
-	"PROOF_OF_AGE_CARD": "proof of age card", "DIPLOMATIC_ID": "diplomatic ID",
-}
+// customer page uses (built at first use, as the tables below: not in
+// every process's initialization).
+var simDocuments = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"ID_CARD": "ID card", "PASSPORT": "passport", "RESIDENCE_PERMIT": "residence permit",
+		"DRIVER_LICENSE": "driver's license", "AADHAAR": "Aadhaar card", "PAN_CARD": "PAN card",
+		"VISA": "visa", "BORDER_CROSSING": "border crossing card", "ASYLUM": "asylum document",
+		"NATIONAL_PASSPORT": "national passport", "VOTER_CARD": "voter card", "OLD_ID_CARD": "old ID card",
+		"TRAVEL_CARD": "travel card", "PHOTO_CARD": "photo card", "MILITARY_CARD": "military card",
+		"PROOF_OF_AGE_CARD": "proof of age card", "DIPLOMATIC_ID": "diplomatic ID",
+	}
+})
 
 // simDefaultDocuments are a session's documents when the request names
 // none [002]; shared by those sessions, never changed.
@@ -520,59 +523,62 @@ func wantUUID(v any) string {
 }
 
 // simRules are checked in this order; the first problem is answered.
-var simRules = []simRule{
-	{"clientId", wantString(1, 100, true)},
-	{"firstName", wantName},
-	{"lastName", wantName},
-	{"successUrl", wantURL(false)},
-	{"errorUrl", wantURL(false)},
-	{"unverifiedUrl", wantURL(false)},
-	{"callbackUrl", wantCallbackURL},
-	{"locale", wantString(1, 7, true)}, // [003]: max 7; unsupported locales show English
-	{"showInstructions", wantBool},
-	{"expiryTime", wantInt(0, simMaxExpiry)}, // [003]/OpenAPI: 0 <= x <= 2592000
-	{"sessionLength", wantInt(simMinSession, simMaxSession)},
-	{"country", wantCountry(false)},
-	{"documents", wantList(func(s string) bool { _, ok := simDocuments[s]; return ok })},
-	{"dateOfBirth", wantDate},
-	{"dateOfExpiry", wantDate},
-	{"dateOfIssue", wantDate},
-	{"nationality", wantCountry(true)},
-	{"personalNumber", wantString(1, 50, true)},
-	{"documentNumber", wantString(1, 50, true)},
-	{"sex", wantChoice("M", "F")},
-	{"generateDigitString", wantBool},
-	{"address", wantString(0, 255, false)},
-	{"tokenType", wantChoice(simTokenTypes...)},
-	{"externalRef", wantString(0, 40, true)},
-	{"utilityBill", wantBool},
-	{"additionalSteps", wantObject},
-	{"additionalData", wantObject},
-	{"questionnaire", wantString(0, 0, false)},
-	{"riskAssessmentProfile", wantUUID},
-	{"ageLimit", wantInt(0, 0)},
-	{"ageMax", wantInt(0, 0)},
-	{"checkLiveness", wantBool},
-	{"reviewSuccessful", wantBool},
-	{"reviewFailed", wantBool},
-	{"driverLicenseBack", wantBool},
-	{"autoAmlMonitoring", wantBool},
-	{"fraudServices", wantList(func(s string) bool { return s == "AML_NAMES_CHECK" || s == "LID" || s == "AML_NEWS" })},
-	{"checkIpProxy", wantBool},
-	{"checkFaceBlacklist", wantBool},
-	{"checkDocFaceBlacklist", wantBool},
-	{"checkDuplicateFaces", wantBool},
-	{"checkDuplicateDocFaces", wantBool},
-	{"nfcRequired", wantBool},
-	{"levenshteinTextMatchRatio", wantRatio},
-	{"levenshteinMrzMatchRatio", wantRatio},
-	{"detectionTypes", wantList(func(s string) bool { return s == "FACE" || s == "EYES" })},
-}
+var simRules = sync.OnceValue(func() []simRule {
+	return []simRule{
+		{"clientId", wantString(1, 100, true)},
+		{"firstName", wantName},
+		{"lastName", wantName},
+		{"successUrl", wantURL(false)},
+		{"errorUrl", wantURL(false)},
+		{"unverifiedUrl", wantURL(false)},
+		{"callbackUrl", wantCallbackURL},
+		{"locale", wantString(1, 7, true)}, // [003]: max 7; unsupported locales show English
+		{"showInstructions", wantBool},
+		{"expiryTime", wantInt(0, simMaxExpiry)}, // [003]/OpenAPI: 0 <= x <= 2592000
+		{"sessionLength", wantInt(simMinSession, simMaxSession)},
+		{"country", wantCountry(false)},
+		{"documents", wantList(func(s string) bool { _, ok := simDocuments()[s]; return ok })},
+		{"dateOfBirth", wantDate},
+		{"dateOfExpiry", wantDate},
+		{"dateOfIssue", wantDate},
+		{"nationality", wantCountry(true)},
+		{"personalNumber", wantString(1, 50, true)},
+		{"documentNumber", wantString(1, 50, true)},
+		{"sex", wantChoice("M", "F")},
+		{"generateDigitString", wantBool},
+		{"address", wantString(0, 255, false)},
+		{"tokenType", wantChoice(simTokenTypes...)},
+		{"externalRef", wantString(0, 40, true)},
+		{"utilityBill", wantBool},
+		{"additionalSteps", wantObject},
+		{"additionalData", wantObject},
+		{"questionnaire", wantString(0, 0, false)},
+		{"riskAssessmentProfile", wantUUID},
+		{"ageLimit", wantInt(0, 0)},
+		{"ageMax", wantInt(0, 0)},
+		{"checkLiveness", wantBool},
+		{"reviewSuccessful", wantBool},
+		{"reviewFailed", wantBool},
+		{"driverLicenseBack", wantBool},
+		{"autoAmlMonitoring", wantBool},
+		{"fraudServices", wantList(func(s string) bool { return s == "AML_NAMES_CHECK" || s == "LID" || s == "AML_NEWS" })},
+		{"checkIpProxy", wantBool},
+		{"checkFaceBlacklist", wantBool},
+		{"checkDocFaceBlacklist", wantBool},
+		{"checkDuplicateFaces", wantBool},
+		{"checkDuplicateDocFaces", wantBool},
+		{"nfcRequired", wantBool},
+		{"levenshteinTextMatchRatio", wantRatio},
+		{"levenshteinMrzMatchRatio", wantRatio},
+		{"detectionTypes", wantList(func(s string) bool { return s == "FACE" || s == "EYES" })},
+	}
+})
 
 // simRuleIndex is each rule's place in simRules, by field name.
 var simRuleIndex = sync.OnceValue(func() map[string]int {
-	m := make(map[string]int, len(simRules))
-	for i, r := range simRules {
+	rules := simRules()
+	m := make(map[string]int, len(rules))
+	for i, r := range rules {
 		m[r.name] = i
 	}
 	return m
@@ -602,7 +608,7 @@ func checkTokenRequest(req map[string]any) (identifier, message string) {
 	}
 	slices.Sort(idx)
 	for _, i := range idx {
-		r := simRules[i]
+		r := simRules()[i]
 		if msg := r.check(req[r.name]); msg != "" {
 			return "BAD_VALUE", r.name + ": " + msg
 		}
