@@ -96,3 +96,5 @@ replace github.com/atotto/clipboard => ./third_party/clipboard
 replace github.com/charmbracelet/bubbletea => ./third_party/bubbletea
 
 replace github.com/BurntSushi/toml => ./third_party/toml
+
+replace github.com/dustin/go-humanize => ./third_party/humanize
