@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kycdesk/kycdesk/providers"
@@ -90,6 +91,12 @@ var (
 	_ providers.Challenger = (*Client)(nil)
 )
 
+// sandboxKey is the sandbox's fixed private key, read once per process:
+// checking an RSA private key as it is read costs about 0.4 ms, and a
+// console makes this client twice as it opens (home's preview, then its
+// desk), a served desk once per connection. The key is only read from.
+var sandboxKey = sync.OnceValues(func() (*rsa.PrivateKey, error) { return ParsePrivateKey(SandboxClientPrivateKeyPEM) })
+
 // New makes a client.
 //
 // Live mode signs with privateKeyPEM and verifies answers only when
@@ -127,7 +134,11 @@ func New(cfg providers.Config) (*Client, error) {
 	if strings.TrimSpace(pemText) == "" {
 		return nil, configError(CredPrivateKeyPEM, "no private key", "set DWS_PRIVATE_KEY_FILE to the file holding your RSA private key (PEM)")
 	}
-	key, err := ParsePrivateKey(pemText)
+	parse := ParsePrivateKey
+	if sandbox {
+		parse = func(string) (*rsa.PrivateKey, error) { return sandboxKey() }
+	}
+	key, err := parse(pemText)
 	if err != nil {
 		return nil, configError(CredPrivateKeyPEM, err.Error(), "check the file named by DWS_PRIVATE_KEY_FILE")
 	}
