@@ -29,8 +29,12 @@ type app struct {
 	sandboxURL string
 	inProcess  *sandbox.Server
 	store      session.Store
-	desk       *desk.Desk
-	resolver   // the file, the sandbox's access, the pool, the callback target
+	// storeOpened is closed once opening the store (startStore) is over;
+	// storeErr is why it failed.
+	storeOpened <-chan struct{}
+	storeErr    error
+	desk        *desk.Desk
+	resolver    // the file, the sandbox's access, the pool, the callback target
 
 	// The console's own callback receiver (sandbox mode); resolver.callback
 	// is what the clients point sessions at, nil when no receiver runs.
@@ -61,14 +65,16 @@ func openApp(io *IO, live, receive bool, store string) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := a.open(receive, store); err != nil {
+	a.startStore(store)
+	if err := a.open(receive); err != nil {
 		return nil, err
 	}
 	return a, nil
 }
 
 // loadApp reads the configuration: the mode, and what resolves the
-// providers and finds the profiles. Nothing is opened yet (open).
+// providers and finds the profiles. Nothing is opened yet (startStore,
+// open).
 func loadApp(io *IO, live bool) (*app, error) {
 	a := &app{io: io, reg: catalog.All(), resolver: newResolver(io.Getenv)}
 	f, err := config.Load(config.DefaultPath(io.Getenv), a.reg)
@@ -97,23 +103,28 @@ func (a *app) previewDesk() *desk.Desk {
 	return desk.New(rs.deskOptions(a.reg, a.mode, "", nil))
 }
 
-// open opens the session store (store: the --store flag, "" for
-// KYCDESK_STORE, the config or the default) and, in sandbox mode, finds a
-// running sandbox or starts one in this process, then builds the desk.
-func (a *app) open(receive bool, store string) error {
-	io, f := a.io, a.file
-	var err error
-	// The store opens while the sandbox starts (or is found): the
-	// console waits for both. Nothing is sent before the store is open.
-	var storeErr error
-	storeOpened := make(chan struct{})
+// startStore starts opening the session store (store: the --store flag,
+// "" for KYCDESK_STORE, the config or the default) in the background:
+// the sandbox starts (or is found) meanwhile, and the console draws its
+// preview. open waits for it.
+func (a *app) startStore(store string) {
+	opened := make(chan struct{})
+	a.storeOpened = opened
 	go func() {
-		defer close(storeOpened)
-		a.store, storeErr = openStore(storeURL(store, io.Getenv, f), io.Getenv)
+		defer close(opened)
+		a.store, a.storeErr = openStore(storeURL(store, a.io.Getenv, a.file), a.io.Getenv)
 	}()
+}
+
+// open, after startStore, finds a running sandbox or starts one in this
+// process (sandbox mode), waits for the store, then builds the desk.
+// Nothing is sent before the store is open.
+func (a *app) open(receive bool) error {
+	io := a.io
+	var err error
 	dropStore := func() {
-		<-storeOpened
-		if storeErr == nil {
+		<-a.storeOpened
+		if a.storeErr == nil {
 			a.store.Close()
 		}
 	}
@@ -178,14 +189,14 @@ func (a *app) open(receive bool, store string) error {
 		// webhooks only make the receiver ask the status API. It listens on
 		// loopback only and records only sandbox sessions (desk.CallbackSink).
 	}
-	if <-storeOpened; storeErr != nil {
+	if <-a.storeOpened; a.storeErr != nil {
 		if a.inProcess != nil {
 			a.inProcess.Close()
 		}
 		if ln != nil {
 			ln.Close()
 		}
-		return fmt.Errorf("%w (nothing was sent)", storeErr)
+		return fmt.Errorf("%w (nothing was sent)", a.storeErr)
 	}
 	a.customerKey = a.store.CustomerKey()
 	o := a.deskOptions(a.reg, a.mode, a.sandboxURL, a.store)

@@ -77,16 +77,16 @@ func cmdConsole(args []string, io *IO) error {
 			steps <- openedMsg{err: err}
 			return
 		}
-		// Drawn here, at the window's size, before anything is opened:
-		// the program's loop only takes it, and opening's own goroutines
-		// do not hold it back.
+		// The store opens while the preview is drawn here, at
+		// the window's size: the program's loop only takes it.
+		loaded.startStore(*store)
 		preview := ui.NewPreview(&ui.Context{Desk: loaded.previewDesk()})
 		if w, h := io.windowSize(); w > 0 && h > 0 {
 			preview.Resize(w, h)
 			preview.View()
 		}
 		steps <- previewMsg{preview}
-		if openErr = loaded.open(true, *store); openErr != nil {
+		if openErr = loaded.open(true); openErr != nil {
 			steps <- openedMsg{err: openErr}
 			return
 		}
