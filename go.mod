@@ -98,3 +98,5 @@ replace github.com/charmbracelet/bubbletea => ./third_party/bubbletea
 replace github.com/BurntSushi/toml => ./third_party/toml
 
 replace github.com/dustin/go-humanize => ./third_party/humanize
+
+replace github.com/charmbracelet/x/ansi => ./third_party/ansi
