@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -396,6 +397,9 @@ func (d *DB) writeTx(ctx context.Context, mode int, fn func(tx *wtx) error) erro
 // its own, prepared in the transaction.
 type wtx struct {
 	*sql.Tx
+	// ctx bounds the transaction's statements: a batch's own, never one
+	// caller's (a caller's cancelled context would abort the others'
+	// writes too).
 	ctx   context.Context
 	db    *DB
 	stmts map[string]*sql.Stmt
@@ -406,6 +410,14 @@ type wtx struct {
 	// chainHeld: the transaction took the chain's lock (it keeps it even
 	// when the write that took it was rolled back to its savepoint).
 	chainHeld bool
+	// grouped: a batch of writes (group.go), whose change notices wait
+	// for its end (notices).
+	grouped bool
+	notices []string
+	// taken are the session ids of the minute from takenBase, read once
+	// per transaction by the first launch that claims one (claimID).
+	taken     map[string]bool
+	takenBase uint64
 }
 
 func (w *wtx) stmt(q string) (*sql.Stmt, error) {
@@ -489,7 +501,7 @@ func (d *DB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
 func (d *DB) prepareHot(ctx context.Context) {
 	hot := []string{sqlIDTaken, sqlChainHead, sqlInsertEvent, sqlInsertSession, sqlInsertDoc, sqlUpdateSession,
 		sqlUpdateDoc, sqlInsertRef, selectByID, sqlIDsTaken, d.dialect.Lock, d.dialect.TryLock, d.dialect.Notify,
-		sqlSavepoint, sqlRelease, sqlRollbackTo, sqlSetDeskState, sqlClearDeskState}
+		d.dialect.NotifyMany, sqlSavepoint, sqlRelease, sqlRollbackTo, sqlSetDeskState, sqlClearDeskState}
 	for _, q := range hot {
 		if q != "" {
 			_, _ = d.prepared(ctx, q) // a failure leaves it to run unprepared
@@ -547,11 +559,34 @@ func (d *DB) lock(ctx context.Context, tx *wtx, name string) error {
 	return tx.exec(d.dialect.Lock, lockKey(name))
 }
 
+// notify tells other processes that session id changed, when tx commits.
+// A batch's notices are sent together before its commit (flushNotices).
 func (d *DB) notify(ctx context.Context, tx *wtx, id string) error {
 	if d.dialect.Notify == "" {
 		return nil
 	}
+	if tx.grouped {
+		tx.notices = append(tx.notices, id)
+		return nil
+	}
 	return tx.exec(d.dialect.Notify, d.channel, id)
+}
+
+// flushNotices sends the notices of a batch's writes, in one statement.
+func (d *DB) flushNotices(tx *wtx) error {
+	switch n := len(tx.notices); {
+	case n == 0:
+		return nil
+	case n == 1 || d.dialect.NotifyMany == "":
+		for _, id := range tx.notices {
+			if err := tx.exec(d.dialect.Notify, d.channel, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	default:
+		return tx.exec(d.dialect.NotifyMany, d.channel, strings.Join(tx.notices, ","))
+	}
 }
 
 func (d *DB) failed(err error) error {

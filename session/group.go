@@ -156,8 +156,14 @@ func (d *DB) writer() {
 // error (another process holds the write lock, a serialization failure)
 // for up to LockWait, and answers each write; it returns the writes moved
 // to the next batch.
+//
+// The batch first runs without savepoints, which cost two statements a
+// write (two round trips on PostgreSQL). The first write that is refused
+// or fails rolls it all back, and it runs again with a savepoint for each
+// write: every answer comes from the transaction that commits.
 func (d *DB) runBatch(batch []*writeReq) (later []*writeReq) {
 	deadline := time.Now().Add(LockWait)
+	savepoints := false
 	for {
 		live := batch[:0]
 		for _, r := range batch {
@@ -172,7 +178,11 @@ func (d *DB) runBatch(batch []*writeReq) (later []*writeReq) {
 		if len(batch) == 0 {
 			return nil
 		}
-		err := d.tryBatch(batch)
+		again, err := d.tryBatch(batch, savepoints)
+		if again {
+			savepoints = true
+			continue
+		}
 		if err != nil && d.retryable(err) && time.Now().Before(deadline) {
 			time.Sleep(time.Duration(200+rand.IntN(1800)) * time.Microsecond)
 			continue
@@ -191,7 +201,7 @@ func (d *DB) runBatch(batch []*writeReq) (later []*writeReq) {
 	}
 }
 
-// The savepoint each write of a batch of several runs in.
+// The savepoint each write of a batch runs in, once one was refused.
 const (
 	sqlSavepoint  = `SAVEPOINT kycdesk_write`
 	sqlRelease    = `RELEASE SAVEPOINT kycdesk_write`
@@ -201,8 +211,10 @@ const (
 // tryBatch runs the writes in one transaction and commits it. It returns
 // an error that fails the whole batch (the transaction could not begin or
 // commit, a retryable failure, the connection broke); a write's own
-// refusal or failure is left in its err, its work rolled back.
-func (d *DB) tryBatch(batch []*writeReq) error {
+// refusal or failure is left in its err, its work rolled back: by its
+// savepoint (savepoints), or by the whole transaction, which is then to be
+// run again with savepoints (again).
+func (d *DB) tryBatch(batch []*writeReq, savepoints bool) (again bool, _ error) {
 	// Statements run under the batch's own bound, not a caller's context:
 	// an interrupted statement can roll back the whole transaction
 	// (SQLite), and the other writes are not the caller's to cancel.
@@ -210,55 +222,64 @@ func (d *DB) tryBatch(batch []*writeReq) error {
 	defer cancel()
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return false, err
 	}
-	w := &wtx{Tx: tx, ctx: ctx, db: d}
+	w := &wtx{Tx: tx, ctx: ctx, db: d, grouped: true}
 	multi := len(batch) > 1
 	for _, r := range batch {
 		r.err, r.later = nil, false
-		if !multi { // no savepoint: a failure rolls back the transaction
-			if err := r.fn(w); err != nil {
-				tx.Rollback()
-				if d.retryable(err) {
-					return err
-				}
-				r.err = err
-				return nil
+		if !multi || !savepoints {
+			err := r.fn(w)
+			if err == nil {
+				continue
 			}
-			continue
+			tx.Rollback()
+			switch {
+			case d.retryable(err):
+				return false, err
+			case multi:
+				return true, nil
+			}
+			r.err = err // alone: nothing to commit
+			return false, nil
 		}
 		if err := w.exec(sqlSavepoint); err != nil {
 			tx.Rollback()
-			return err
+			return false, err
 		}
-		head, chained := w.head, w.chained
+		head, chained, notices := w.head, w.chained, len(w.notices)
 		err := r.fn(w)
 		if err == nil {
 			if err := w.exec(sqlRelease); err != nil {
 				tx.Rollback()
-				return err
+				return false, err
 			}
 			continue
 		}
 		if d.retryable(err) {
 			tx.Rollback()
-			return err
+			return false, err
 		}
 		if e := w.exec(sqlRollbackTo); e != nil {
 			tx.Rollback()
-			return e
+			return false, e
 		}
 		if e := w.exec(sqlRelease); e != nil {
 			tx.Rollback()
-			return e
+			return false, e
 		}
-		// What the write read of the chain went with its savepoint.
-		w.head, w.chained = head, chained
+		// What the write read of the chain and the notices it queued went
+		// with its savepoint.
+		w.head, w.chained, w.notices = head, chained, w.notices[:notices]
 		if errors.Is(err, errLater) {
 			r.later = true
 		} else {
 			r.err = err
 		}
 	}
-	return tx.Commit()
+	if err := d.flushNotices(w); err != nil {
+		tx.Rollback()
+		return false, err
+	}
+	return false, tx.Commit()
 }

@@ -87,7 +87,7 @@ func (d *DB) checkQuotas(ctx context.Context, tx *wtx, q Quotas, actor Actor, at
 			return err
 		}
 		var nHour, nDay int
-		if err := tx.QueryRowContext(ctx, `SELECT count(CASE WHEN created_at >= $2 AND created_at < $3 THEN 1 END), count(*) FROM sessions
+		if err := tx.QueryRowContext(tx.ctx, `SELECT count(CASE WHEN created_at >= $2 AND created_at < $3 THEN 1 END), count(*) FROM sessions
 WHERE `+c.col+` = $1 AND created_at >= $4 AND created_at < $5`, c.who, hour.UnixMilli(), hourEnd.UnixMilli(), day.UnixMilli(),
 			dayEnd.UnixMilli()).Scan(&nHour, &nDay); err != nil {
 			return err

@@ -60,7 +60,7 @@ func (d *DB) Intent(ctx context.Context, in Intent) (*Session, error) {
 			if err := d.lock(ctx, tx, "guard\x00"+e.Provider+"\x00"+string(e.Mode)+"\x00"+e.Customer); err != nil {
 				return err
 			}
-			pend, err := d.pendingFor(ctx, tx, e.Provider, e.Customer, e.Mode, at)
+			pend, err := d.pendingFor(tx.ctx, tx, e.Provider, e.Customer, e.Mode, at)
 			if err != nil {
 				return err
 			}
@@ -111,22 +111,28 @@ func sendingUntil(at, until time.Time) time.Time {
 func (d *DB) claimID(ctx context.Context, tx *wtx, at time.Time) (string, error) {
 	const window = 32 * 64 // the slots of the next minute, read at once
 	base := uint64(max(at.Unix(), 0)) << 5
-	taken := map[string]bool{}
-	rows, err := tx.query(sqlIDsTaken, encodeID(base), encodeID(base+window))
-	if err != nil {
-		return "", err
-	}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
+	// A batch's launches of the same second read the taken ids once; the
+	// ids claimed since are added as they are (below).
+	taken := tx.taken
+	if taken == nil || tx.takenBase != base {
+		taken = map[string]bool{}
+		rows, err := tx.query(sqlIDsTaken, encodeID(base), encodeID(base+window))
+		if err != nil {
 			return "", err
 		}
-		taken[id] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return "", err
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return "", err
+			}
+			taken[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return "", err
+		}
+		tx.taken, tx.takenBase = taken, base
 	}
 	start := uint64(rand.IntN(32))
 	for k := range uint64(1 << 16) {
@@ -146,6 +152,7 @@ func (d *DB) claimID(ctx context.Context, tx *wtx, at time.Time) (string, error)
 		// Under the lock: one committed since the read is seen now.
 		var one int
 		err := tx.row(sqlIDTaken, id).Scan(&one)
+		taken[id] = true // claimed now, or by another launch before
 		if errors.Is(err, sql.ErrNoRows) {
 			return id, nil
 		}

@@ -136,8 +136,10 @@ CREATE TRIGGER sessions_report BEFORE INSERT OR UPDATE ON sessions
 	// reads a filter's common words through the trigram index instead of
 	// the newest sessions first.
 	BulkEnd: []string{"ANALYZE sessions"},
-	// Delivered to every listener when the transaction commits.
-	Notify: "SELECT pg_notify($1, $2)",
+	// Delivered to every listener when the transaction commits. A batch
+	// of writes (group commit) tells its sessions in one round trip.
+	Notify:     "SELECT pg_notify($1, $2)",
+	NotifyMany: "SELECT pg_notify($1, x) FROM unnest(string_to_array($2, ',')) AS x",
 	// The table's owner (the store's user) may switch its triggers.
 	AppendOnlyOff: []string{"ALTER TABLE events DISABLE TRIGGER events_no_change"},
 	AppendOnlyOn:  []string{"ALTER TABLE events ENABLE TRIGGER events_no_change"},

@@ -30,7 +30,8 @@ type Dialect struct {
 	TryLock string
 	// Notify, when not empty, tells other processes that a session
 	// changed when the transaction commits; $1 is the channel, $2 the id.
-	Notify string
+	// NotifyMany does the same for several ids, $2 joined by commas.
+	Notify, NotifyMany string
 	// Channel, when not empty, is the query that names the channel.
 	Channel string
 	// BulkStart and BulkEnd run at the start and the end of a bulk

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"hash/fnv"
@@ -84,11 +85,24 @@ func testGroupedWrites(t *testing.T, tg Target) {
 	before := verify(t, st)
 	nBefore, _ := st.Count(ctx, session.Query{})
 
+	// Another handle hears the batch's changes (PostgreSQL: notices sent
+	// together at its end).
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	changes, err := tg.Open(t).Subscribe(sctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	release, queued := h.HoldWrites()
 	defer release()
+	var newID string
 	intent := func(cust string, mode providers.Mode) func() error {
 		return func() error {
-			_, err := l.Launch(ctx, descriptor("fake"), c, mode, endpoint, values(cust, "req-"+cust))
+			s, err := l.Launch(ctx, descriptor("fake"), c, mode, endpoint, values(cust, "req-"+cust))
+			if err == nil {
+				newID = s.ID
+			}
 			return err
 		}
 	}
@@ -163,6 +177,17 @@ func testGroupedWrites(t *testing.T, tg Target) {
 	if ds != nil {
 		if got, found, err := ds.DeskState(ctx, "desk-g"); !found || err != nil || got.Session != pending.ID {
 			t.Errorf("desk state: %+v %v %v", got, found, err)
+		}
+	}
+	heard := map[string]bool{}
+	for deadline := time.After(hangGuard); !heard[pending.ID] || !heard[newID]; {
+		select {
+		case ch := <-changes:
+			for _, id := range ch.IDs {
+				heard[id] = true
+			}
+		case <-deadline:
+			t.Fatalf("changes heard %v, want %s and %s", heard, pending.ID, newID)
 		}
 	}
 	after := verify(t, st)
