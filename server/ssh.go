@@ -433,6 +433,8 @@ func (f *deskFrame) innerSize() tea.WindowSizeMsg {
 
 func (f *deskFrame) forward(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
+	consoleWork.hold()
+	defer consoleWork.done()
 	f.inner, cmd = f.inner.Update(msg)
 	return f, cmd
 }
@@ -448,7 +450,7 @@ func (f *deskFrame) View() string {
 }
 
 func (f *deskFrame) view() string {
-	v := f.inner.View()
+	v := f.innerView()
 	if v != "" && !f.drawn.Load() {
 		f.drawn.Store(true)
 	}
@@ -460,6 +462,12 @@ func (f *deskFrame) view() string {
 		notice = notice[:f.width]
 	}
 	return f.renderer.NewStyle().Reverse(true).Render(notice) + "\n" + strings.TrimPrefix(v, "\n")
+}
+
+func (f *deskFrame) innerView() string {
+	consoleWork.hold()
+	defer consoleWork.done()
+	return f.inner.View()
 }
 
 // portFlag is "-p PORT " for the port this desk connected to, so that the
