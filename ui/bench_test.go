@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -103,6 +104,48 @@ func BenchmarkKeystroke(b *testing.B) {
 		}
 		p.Finish()
 	})
+}
+
+// BenchmarkProfileCustomer is one customer at a desk profile, the steps a
+// served desk takes in deskload's lockstep burst (issue 18): the customer
+// id pasted, enter (the launch through the sandbox to the QR) and n (the
+// next customer's screen), each with the commands it returns and a View
+// after every message (teabench). Each step is reported as ms/step; the
+// CPU profile of a run (-cpuprofile) says where each goes.
+func BenchmarkProfileCustomer(b *testing.B) {
+	url := startSandbox(b)
+	ctx, _, _ := profileContext(b, url, map[string]string{"passport-lt": passportLT})
+	m := New(ctx)
+	send(m, size(100, 32), press("1"))
+	if m.screen != screenProfile {
+		b.Fatalf("no profile screen (screen %d)", m.screen)
+	}
+	p := teabench.New(b, m)
+	on := func(s screen) func(tea.Model) bool {
+		return func(tm tea.Model) bool { return tm.(*Model).screen == s }
+	}
+	var typing, launching, next time.Duration
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		p.Press(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(fmt.Sprintf("cust-%07d", i)), Paste: true})
+		t1 := time.Now()
+		p.Press(tea.KeyMsg{Type: tea.KeyEnter})
+		if !p.Await(on(screenResult), 10*time.Second) {
+			b.Fatalf("no result screen:\n%s", m.View())
+		}
+		t2 := time.Now()
+		p.Press(press("n"))
+		if !p.Await(on(screenProfile), 10*time.Second) {
+			b.Fatalf("no next customer's screen:\n%s", m.View())
+		}
+		typing, launching, next = typing+t1.Sub(t0), launching+t2.Sub(t1), next+time.Since(t2)
+	}
+	p.Finish()
+	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(b.N) }
+	b.ReportMetric(per(typing), "ms-paste/op")
+	b.ReportMetric(per(launching), "ms-launch/op")
+	b.ReportMetric(per(next), "ms-next/op")
 }
 
 // BenchmarkView is the View a message makes Bubble Tea ask for: the frame

@@ -739,7 +739,7 @@ func fit(body string, w, h int) string {
 		lines = lines[:h]
 	}
 	for i, l := range lines {
-		if lipgloss.Width(l) > w {
+		if !fitsWidth(l, w) && lipgloss.Width(l) > w {
 			lines[i] = truncate(l, w)
 		}
 	}

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -68,4 +69,78 @@ func actorLabel(operator, desk string) string {
 		return clean(operator)
 	}
 	return clean(operator) + "@" + clean(desk)
+}
+
+// fitsWidth reports whether line l is certainly no wider than w columns,
+// without measuring its graphemes: each rune outside escape sequences
+// counts one column, or two unless it is one that is never wide (Latin
+// and the box and block characters of borders and QR codes). When it
+// cannot tell it says false, and the caller measures (fit measured every
+// line of every frame with lipgloss.Width: a third of drawing a desk's
+// screen, issue 18).
+func fitsWidth(l string, w int) bool {
+	if len(l) <= w {
+		return true // a column takes at least a byte
+	}
+	n := 0
+	for i := 0; i < len(l); {
+		c := l[i]
+		switch {
+		case c == 0x1b:
+			j := escapeEnd(l, i)
+			if j < 0 {
+				return false
+			}
+			i = j
+			continue
+		case c < utf8.RuneSelf:
+			n++
+			i++
+		default:
+			r, size := utf8.DecodeRuneInString(l[i:])
+			if r < 0x0300 || (r >= 0x2500 && r <= 0x259f) {
+				n++
+			} else {
+				n += 2
+			}
+			i += size
+		}
+		if n > w {
+			return false
+		}
+	}
+	return true
+}
+
+// escapeEnd is the index after the CSI (ESC [ … final) or OSC (ESC ] …
+// BEL or ESC \) sequence that starts at l[i], or -1 for any other or a
+// malformed one.
+func escapeEnd(l string, i int) int {
+	if i+1 >= len(l) {
+		return -1
+	}
+	switch l[i+1] {
+	case '[':
+		for j := i + 2; j < len(l); j++ {
+			switch c := l[j]; {
+			case c >= 0x40 && c <= 0x7e:
+				return j + 1
+			case c < 0x20 || c > 0x7e:
+				return -1
+			}
+		}
+	case ']':
+		for j := i + 2; j < len(l); j++ {
+			switch l[j] {
+			case 0x07:
+				return j + 1
+			case 0x1b:
+				if j+1 < len(l) && l[j+1] == '\\' {
+					return j + 2
+				}
+				return -1
+			}
+		}
+	}
+	return -1
 }

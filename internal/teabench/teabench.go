@@ -61,6 +61,28 @@ func (p *Program) Press(msg tea.Msg) {
 	}
 }
 
+// Await handles the messages waiting commands bring, as they come, until
+// done says the model is where the caller waits for it (a launch's result
+// screen); false if it is not there within limit.
+func (p *Program) Await(done func(tea.Model) bool, limit time.Duration) bool {
+	end := time.Now().Add(limit)
+	for !done(p.m) {
+		if time.Now().After(end) {
+			return false
+		}
+		p.mu.Lock()
+		late := p.arrived
+		p.arrived = nil
+		p.mu.Unlock()
+		if len(late) == 0 {
+			time.Sleep(50 * time.Microsecond)
+			continue
+		}
+		p.handle(late)
+	}
+	return true
+}
+
 // Finish waits, with the benchmark's timer stopped, for the commands
 // still waiting (the last keys' blinks) and handles their messages, so
 // that every key's follow-ups are counted, however short the run.
