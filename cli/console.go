@@ -17,6 +17,7 @@ import (
 
 	"github.com/aymanbagabas/go-osc52/v2"
 
+	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/ui"
 )
 
@@ -85,7 +86,7 @@ func cmdConsole(args []string, io *IO) error {
 			preview.Resize(w, h)
 			preview.View()
 		}
-		steps <- previewMsg{preview}
+		steps <- previewMsg{preview, loaded.mode}
 		if openErr = loaded.open(true); openErr != nil {
 			steps <- openedMsg{err: openErr}
 			return
@@ -148,7 +149,8 @@ func cmdConsole(args []string, io *IO) error {
 type opening struct {
 	next    func() tea.Msg
 	preview *ui.Preview
-	w, h    int // the window, for a preview that comes after its size
+	mode    providers.Mode // the preview's ("": not known yet)
+	w, h    int            // the window, for a preview that comes after its size
 	waiting []tea.Msg
 	// slow: opening has taken openingNoteAfter; a line says so.
 	slow bool
@@ -165,13 +167,19 @@ var openingQuit = key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", 
 // is there in a few ms when the store and the sandbox answer).
 const openingNoteAfter = 300 * time.Millisecond
 
-// openingNote is what a slow opening says.
-const openingNote = "Opening the session store and the sandbox… (ctrl+c quits)"
+// openingNote is what a slow opening says; live, no sandbox is opened.
+const (
+	openingNote     = "Opening the session store and the sandbox… (ctrl+c quits)"
+	openingNoteLive = "Opening the session store… (ctrl+c quits)"
+)
 
 type slowOpeningMsg struct{}
 
-// previewMsg is home before the console is open.
-type previewMsg struct{ p *ui.Preview }
+// previewMsg is home before the console is open, and its mode.
+type previewMsg struct {
+	p    *ui.Preview
+	mode providers.Mode
+}
 
 // openedMsg is the console, or why it could not open.
 type openedMsg struct {
@@ -186,16 +194,16 @@ func (o *opening) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case slowOpeningMsg:
 		o.slow = true
 		if o.preview != nil {
-			o.preview.Note(openingNote)
+			o.preview.Note(o.note())
 		}
 		return o, nil
 	case previewMsg:
-		o.preview = msg.p
+		o.preview, o.mode = msg.p, msg.mode
 		if o.w > 0 {
 			o.preview.Resize(o.w, o.h)
 		}
 		if o.slow {
-			o.preview.Note(openingNote)
+			o.preview.Note(o.note())
 		}
 		return o, o.next
 	case tea.WindowSizeMsg:
@@ -227,12 +235,20 @@ func (o *opening) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, tea.Batch(cmds...)
 }
 
+// note is what a slow opening says.
+func (o *opening) note() string {
+	if o.mode == providers.ModeLive {
+		return openingNoteLive
+	}
+	return openingNote
+}
+
 func (o *opening) View() string {
 	switch {
 	case o.preview != nil:
 		return o.preview.View()
 	case o.slow:
-		return openingNote
+		return o.note()
 	}
 	return ""
 }

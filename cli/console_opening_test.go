@@ -125,7 +125,7 @@ func TestOpeningDrawsThePreviewUntilTheConsole(t *testing.T) {
 	var got []string
 	inits := 0
 	rec := recorder{&got, &inits}
-	o := &opening{next: steps(previewMsg{ui.NewPreview(&ui.Context{Desk: loaded.previewDesk()})}, openedMsg{m: rec})}
+	o := &opening{next: steps(previewMsg{ui.NewPreview(&ui.Context{Desk: loaded.previewDesk()}), loaded.mode}, openedMsg{m: rec})}
 	o.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	m, cmd := o.Update(o.Init()())
 	if m != o || cmd == nil {
@@ -156,6 +156,22 @@ func TestOpeningDrawsThePreviewUntilTheConsole(t *testing.T) {
 	}
 }
 
+// Live, a slow opening does not say it opens a sandbox.
+func TestOpeningSaysNoSandboxLive(t *testing.T) {
+	isolate(t)
+	loaded, err := loadApp(&IO{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}, Getenv: os.Getenv}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &opening{next: never}
+	o.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	o.Update(previewMsg{ui.NewPreview(&ui.Context{Desk: loaded.previewDesk()}), loaded.mode})
+	o.Update(slowOpeningMsg{})
+	if v := o.View(); !strings.Contains(v, "LIVE") || !strings.Contains(v, "Opening the session store… (ctrl+c quits)") {
+		t.Fatalf("slow live opening draws:\n%s", v)
+	}
+}
+
 // A preview that comes after the window's size is sized to it.
 func TestOpeningSizesALatePreview(t *testing.T) {
 	isolate(t)
@@ -165,7 +181,7 @@ func TestOpeningSizesALatePreview(t *testing.T) {
 	}
 	o := &opening{next: never}
 	o.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
-	o.Update(previewMsg{ui.NewPreview(&ui.Context{Desk: loaded.previewDesk()})})
+	o.Update(previewMsg{ui.NewPreview(&ui.Context{Desk: loaded.previewDesk()}), loaded.mode})
 	if v := o.View(); len(strings.Split(v, "\n")) != 30 || !strings.Contains(v, "Start a verification session") {
 		t.Fatalf("late preview at 100x30:\n%s", v)
 	}
