@@ -17,7 +17,10 @@ cursor position). Times are from just before the fork:
           first); a program that shows none is waited for 2 s more.
 
 Runs alternate between the binaries; medians are printed, with how many
-background queries each made, and the ratios to the bare program.
+background queries each made, how many first (and filled) frames came
+after the renderer's first tick ("late": more than 1.5 frames of 120 fps,
+12.5 ms, after the query; the program starts within a millisecond of it),
+and the ratios to the bare program.
 
 usage: firstframe.py KYCDESK BARE [RUNS [KYCDESK2 ...]]
 
@@ -28,6 +31,7 @@ import fcntl, os, select, signal, statistics, struct, sys, termios, time
 
 MARK = b"Start a verification session"
 FILLED = b"http://"
+LATE = 1.5 / 120  # seconds after the background query: the first tick missed
 
 def timeline(argv, env, marks, limit=15):
     """Seconds from spawning argv in a pty to its first background query
@@ -96,7 +100,7 @@ def main():
     names = ["kycdesk"] + sys.argv[4:]
     env = dict(os.environ, TERM="xterm-256color")
     env.pop("NO_COLOR", None)
-    res = {n: {"query": [], "first": [], "filled": []} for n in ["bare"] + names}
+    res = {n: {"query": [], "first": [], "filled": [], "late": 0, "late_filled": 0} for n in ["bare"] + names}
     q = {}
     for _ in range(runs):
         for name, argv in [("bare", [bare])] + [(n, [c]) for n, c in zip(names, consoles)]:
@@ -107,6 +111,8 @@ def main():
             for what, t in zip(["first", "filled"], took):
                 if t is not None:
                     res[name][what].append(t * 1000)
+                    if query is not None and t - query > LATE:
+                        res[name]["late" if what == "first" else "late_filled"] += 1
             q[name] = queries
     med = lambda v: statistics.median(v) if v else float("nan")
     for name in ["bare"] + names:
@@ -119,7 +125,10 @@ def main():
                 f"  (query {med(r['query']):5.1f} ms")
         if r["filled"]:
             line += f"; filled {med(r['filled']):6.1f} ms in {len(r['filled'])}"
-        print(line + f"; {len(v)} runs, {q[name]} background queries)")
+        late = f"late {r['late']}"
+        if r["filled"]:
+            late += f", filled late {r['late_filled']}"
+        print(line + f"; {len(v)} runs, {late}, {q[name]} background queries)")
     for name in names:
         if res[name]["first"] and res["bare"]["first"]:
             b = med(res["bare"]["first"])
