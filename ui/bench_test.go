@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -126,20 +127,29 @@ func BenchmarkProfileCustomer(b *testing.B) {
 	}
 	var typing, launching, next time.Duration
 	b.ReportAllocs()
+	// Each step runs under a profiler label (step=paste|launch|next), and
+	// so do the commands it starts: go tool pprof -tagfocus step=launch.
+	step := func(name string, f func()) time.Duration {
+		t := time.Now()
+		pprof.Do(context.Background(), pprof.Labels("step", name), func(context.Context) { f() })
+		return time.Since(t)
+	}
 	for i := 0; i < b.N; i++ {
-		t0 := time.Now()
-		p.Press(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(fmt.Sprintf("cust-%07d", i)), Paste: true})
-		t1 := time.Now()
-		p.Press(tea.KeyMsg{Type: tea.KeyEnter})
-		if !p.Await(on(screenResult), 10*time.Second) {
-			b.Fatalf("no result screen:\n%s", m.View())
-		}
-		t2 := time.Now()
-		p.Press(press("n"))
-		if !p.Await(on(screenProfile), 10*time.Second) {
-			b.Fatalf("no next customer's screen:\n%s", m.View())
-		}
-		typing, launching, next = typing+t1.Sub(t0), launching+t2.Sub(t1), next+time.Since(t2)
+		typing += step("paste", func() {
+			p.Press(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(fmt.Sprintf("cust-%07d", i)), Paste: true})
+		})
+		launching += step("launch", func() {
+			p.Press(tea.KeyMsg{Type: tea.KeyEnter})
+			if !p.Await(on(screenResult), 10*time.Second) {
+				b.Fatalf("no result screen:\n%s", m.View())
+			}
+		})
+		next += step("next", func() {
+			p.Press(press("n"))
+			if !p.Await(on(screenProfile), 10*time.Second) {
+				b.Fatalf("no next customer's screen:\n%s", m.View())
+			}
+		})
 	}
 	p.Finish()
 	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(b.N) }
