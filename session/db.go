@@ -502,6 +502,9 @@ func (d *DB) prepareHot(ctx context.Context) {
 	hot := []string{sqlIDTaken, sqlChainHead, sqlInsertEvent, sqlInsertSession, sqlInsertDoc, sqlUpdateSession,
 		sqlUpdateDoc, sqlInsertRef, selectByID, sqlIDsTaken, d.dialect.Lock, d.dialect.TryLock, d.dialect.Notify,
 		d.dialect.NotifyMany, sqlSavepoint, sqlRelease, sqlRollbackTo, sqlSetDeskState, sqlClearDeskState}
+	if d.dialect.WriteCTE {
+		hot = append(hot, sqlCTEInsertSession, sqlCTEUpdateSession)
+	}
 	for _, q := range hot {
 		if q != "" {
 			_, _ = d.prepared(ctx, q) // a failure leaves it to run unprepared

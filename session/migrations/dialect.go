@@ -138,6 +138,7 @@ CREATE TRIGGER sessions_report BEFORE INSERT OR UPDATE ON sessions
 	BulkEnd: []string{"ANALYZE sessions"},
 	// Delivered to every listener when the transaction commits. A batch
 	// of writes (group commit) tells its sessions in one round trip.
+	WriteCTE:   true,
 	Notify:     "SELECT pg_notify($1, $2)",
 	NotifyMany: "SELECT pg_notify($1, x) FROM unnest(string_to_array($2, ',')) AS x",
 	// The table's owner (the store's user) may switch its triggers.

@@ -28,6 +28,9 @@ type Dialect struct {
 	// TryLock, with Lock, takes that lock only if no other transaction
 	// holds it, without waiting; it returns whether it did.
 	TryLock string
+	// WriteCTE: a WITH clause may insert and update (PostgreSQL), so that
+	// a write's event, row and document go in one statement.
+	WriteCTE bool
 	// Notify, when not empty, tells other processes that a session
 	// changed when the transaction commits; $1 is the channel, $2 the id.
 	// NotifyMany does the same for several ids, $2 joined by commas.

@@ -270,3 +270,44 @@ func isPostgres(url string) bool {
 	kind, _, err := session.StoreKind(url)
 	return err == nil && kind == "postgres"
 }
+
+// referencer finds a session by a provider's reference (a callback's).
+type referencer interface {
+	ByReference(ctx context.Context, provider string, mode providers.Mode, ref string) (*session.Session, error)
+}
+
+// testByReference: an outcome's references find its session (each of
+// them, for its provider and mode only); a failed launch's find nothing;
+// a reference two launches share finds the newer.
+func testByReference(t *testing.T, tg Target) {
+	st := tg.Open(t)
+	br, ok := st.(referencer)
+	if !ok {
+		t.Skip("the store has no lookup by reference")
+	}
+	a := launch(t, st, newClient(), values("cust-ref1", "ref-1"))
+	for _, ref := range []string{"scan-ref-1", "tok-ref-1"} {
+		if g, err := br.ByReference(ctx, "fake", providers.ModeSandbox, ref); err != nil || g.ID != a.ID {
+			t.Errorf("by %s: %+v, %v; want %s", ref, g, err, a.ID)
+		}
+	}
+	if _, err := br.ByReference(ctx, "fake", providers.ModeLive, "scan-ref-1"); !errors.Is(err, session.ErrNotFound) {
+		t.Errorf("another mode: %v", err)
+	}
+	if _, err := br.ByReference(ctx, "other", providers.ModeSandbox, "scan-ref-1"); !errors.Is(err, session.ErrNotFound) {
+		t.Errorf("another provider: %v", err)
+	}
+	failed := newClient()
+	failed.launch = func(ctx context.Context, v providers.Values) (*providers.Launch, error) {
+		l := okLaunch(v)
+		return l, &providers.Error{Kind: providers.KindInvalid, Message: "refused"}
+	}
+	(&launcher{Store: st}).Launch(ctx, descriptor("fake"), failed, providers.ModeSandbox, endpoint, values("cust-ref2", "ref-2"))
+	if g, err := br.ByReference(ctx, "fake", providers.ModeSandbox, "scan-ref-2"); !errors.Is(err, session.ErrNotFound) {
+		t.Errorf("a failed launch's reference found %+v, %v", g, err)
+	}
+	b := launch(t, st, newClient(), values("cust-ref3", "ref-1")) // the same references again
+	if g, err := br.ByReference(ctx, "fake", providers.ModeSandbox, "scan-ref-1"); err != nil || g.ID != b.ID {
+		t.Errorf("a shared reference: %+v, %v; want the newer %s", g, err, b.ID)
+	}
+}

@@ -99,6 +99,7 @@ func Run(t *testing.T, fresh func(t testing.TB) Target) {
 		{"MigrationCleansAndSeals", testMigrationCleans},
 		{"BurstBeyondThePool", testBurst},
 		{"GroupedWrites", testGroupedWrites},
+		{"ByReference", testByReference},
 		{"GroupNeverWaitsHoldingTheChain", testGroupNeverWaitsHoldingTheChain},
 	}
 	for _, tc := range tests {
