@@ -27,6 +27,10 @@
 // medians, and the ratios: sandbox/bare requests per second (wall) and
 // bare/sandbox CPU per request ("by CPU", which a shared machine moves
 // less than the wall time).
+//
+// SANDBOXLOAD_CPUPROFILE=FILE in this program's environment makes each
+// server process write its CPU profile to FILE.NAME (NAME: r1-sandbox,
+// r1-bare, ..., sample-sandbox): the sandbox through KYCDESK_CPUPROFILE.
 package main
 
 import (

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -100,10 +101,15 @@ func startOnce(cfg *config, kind, name, dir, sample string) (*server, error) {
 	}
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
 		"XDG_STATE_HOME=" + filepath.Join(home, "state"), "TZ=UTC"}
-	if p := os.Getenv("SANDBOXLOAD_CPUPROFILE"); p != "" && kind == kindSandbox {
-		// A debugging aid: the sandbox's CPU profile, complete when it
-		// is stopped (SIGTERM); each start overwrites it.
-		cmd.Env = append(cmd.Env, "KYCDESK_CPUPROFILE="+p)
+	if p := os.Getenv("SANDBOXLOAD_CPUPROFILE"); p != "" {
+		// A debugging aid: each server's CPU profile (FILE.NAME, e.g.
+		// FILE.r1-sandbox), complete when it is stopped (SIGTERM); go
+		// tool pprof merges several.
+		v := "KYCDESK_CPUPROFILE"
+		if kind == kindBare {
+			v = bareProfileEnv
+		}
+		cmd.Env = append(cmd.Env, v+"="+p+"."+name)
 	}
 	logPath := filepath.Join(dir, name+".log")
 	logf, err := os.Create(logPath)
@@ -159,6 +165,10 @@ func (s *server) stop() error {
 	}
 }
 
+// bareProfileEnv names the file the bare server writes its CPU profile to
+// (set from SANDBOXLOAD_CPUPROFILE).
+const bareProfileEnv = "SANDBOXLOAD_BARE_CPUPROFILE"
+
 // serveBareMain is the bare server: --serve-bare ADDR --sample FILE.
 // Every request, whatever its method and path, has its body read and
 // discarded and is answered 201, application/json, with FILE's bytes.
@@ -171,6 +181,18 @@ func serveBareMain(args []string, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "sandboxload: --sample:", err)
 		return 2
+	}
+	if p := os.Getenv(bareProfileEnv); p != "" {
+		f, err := os.Create(p)
+		if err != nil {
+			fmt.Fprintln(stderr, "sandboxload:", err)
+			return 1
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "sandboxload:", err)
+			return 1
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	ln, err := net.Listen("tcp", args[0])
 	if err != nil {
