@@ -102,7 +102,12 @@ func feed(m *Model) int {
 	n := 0
 	for len(m.ctx.Desk.Changes()) > 0 {
 		if id := <-m.ctx.Desk.Changes(); m.wants(id) {
-			m.Update(changedMsg{id: id})
+			// What Update does with changedMsg, but for listening again;
+			// the result screen's read of the store is run and answered.
+			cmd := m.changed(id, m.dirty)
+			if m.screen == screenResult {
+				settle(m, cmd, 0)
+			}
 			n++
 		}
 	}

@@ -85,6 +85,15 @@ type changedMsg struct{ id string }
 // what changed before its listener listened for it is read once.
 type recheckMsg struct{}
 
+// recordedMsg is the result screen's session as the store has it, read
+// after a change notice; gen and read tell a later screen's or a later
+// read's answer.
+type recordedMsg struct {
+	gen, read int
+	status    *providers.Status
+	ok        bool
+}
+
 // ageTickMsg redraws the ages on home and the sessions list once a
 // second, while one of them is shown.
 type ageTickMsg struct{}

@@ -29,6 +29,7 @@ var resultGen atomic.Int64
 type resultModel struct {
 	ctx       *Context
 	gen       int
+	reads     int          // store reads changed started (the last one's answer is applied)
 	follow    *desk.Follow // the session at its own endpoint and mode
 	entry     *desk.Provider
 	sessionID string
@@ -183,15 +184,31 @@ func (r *resultModel) refresh() tea.Cmd {
 // changed follows a change of session id; it reports whether the screen
 // shows something new: a served desk hears of its own launch's commits
 // and of rechecks ("") that find the session as it is drawn.
-func (r *resultModel) changed(id string) bool {
+func (r *resultModel) changed(id string) tea.Cmd {
 	// "" is a resync (the store's feed reconnected): anything may have changed.
 	if r.sessionID == "" || (id != "" && id != r.sessionID) {
+		return nil
+	}
+	// The store is read off the event loop: on PostgreSQL a read is a
+	// round trip, and a desk's Update holds one of the server's console
+	// slots (issue 18: fifty desks reading their own outcome's notice in
+	// a burst queued behind one another).
+	r.reads++
+	gen, read, f := r.gen, r.reads, r.follow
+	return func() tea.Msg {
+		st, ok := f.Recorded()
+		return recordedMsg{gen: gen, read: read, status: st, ok: ok}
+	}
+}
+
+// recorded applies the store's answer to changed; it reports whether
+// what the screen shows changed. An answer for another result screen, or
+// one a later read supersedes, is dropped.
+func (r *resultModel) recorded(msg recordedMsg) bool {
+	if msg.gen != r.gen || msg.read != r.reads || !msg.ok {
 		return false
 	}
-	st, ok := r.follow.Recorded()
-	if !ok {
-		return false
-	}
+	st := msg.status
 	state, detail, fields, focused := r.state, r.detail, r.fields, r.input.Focused()
 	r.setState(st)
 	if r.isChallenge() && r.state.Final() {

@@ -318,6 +318,10 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(m.changed(msg.id, pending), m.listen())
 	case recheckMsg:
 		return m, m.changed("", pending)
+	case recordedMsg:
+		shows := m.screen == screenResult && m.result.recorded(msg)
+		m.dirty = pending || shows
+		return m, nil
 	case tickMsg:
 		if m.screen == screenResult {
 			before := m.result.clock()
@@ -373,7 +377,8 @@ func (m *Model) changed(id string, pending bool) tea.Cmd {
 	case screenBoard:
 		return m.board.changed()
 	case screenResult:
-		m.dirty = m.result.changed(id) || pending // another session's change shows nothing new here
+		m.dirty = pending // until the store's answer (recordedMsg) shows something new
+		return m.result.changed(id)
 	default:
 		m.dirty = pending
 	}

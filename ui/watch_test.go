@@ -184,3 +184,44 @@ func TestProfileHandedOnComesBackWithWhatWasTyped(t *testing.T) {
 		t.Errorf("the rebuilt form does not show the typed id:\n%s", m.profile.View())
 	}
 }
+
+// The result screen reads its session off the event loop after a change
+// notice: the answer of the last read started is applied, an earlier
+// read's answer (possibly older) and another result screen's are dropped.
+func TestResultAppliesOnlyItsLatestRead(t *testing.T) {
+	sb := startCountingSandbox(t)
+	ctx, _ := followContext(t, providers.ModeSandbox, sb, nil, false)
+	m := New(ctx)
+	send(m, size(120, 40))
+	send(m, launchMsg{draft: ctx.Desk.Draft(ctx.entry("idenfy"), providers.Values{"clientId": {"watch-latest"}})})
+	if m.screen != screenResult || m.result.state != providers.StatePending {
+		t.Fatalf("screen %d, state %s", m.screen, m.result.state)
+	}
+	id := m.result.sessionID
+	first, second := m.changed(id, false), m.changed(id, false)
+	if first == nil || second == nil {
+		t.Fatal("a change of the shown session started no read")
+	}
+	if cmd := m.changed("another-session", false); cmd != nil {
+		t.Error("another session's change started a read")
+	}
+	approved := &providers.Status{State: providers.StateApproved, Detail: "approved by the test"}
+	earlier := first().(recordedMsg)
+	earlier.status, earlier.ok = approved, true
+	send(m, earlier)
+	if m.result.state != providers.StatePending {
+		t.Fatalf("an earlier read's answer was applied: %s", m.result.state)
+	}
+	other := second().(recordedMsg)
+	other.gen, other.status, other.ok = other.gen+1000, approved, true
+	send(m, other)
+	if m.result.state != providers.StatePending {
+		t.Fatalf("another result screen's answer was applied: %s", m.result.state)
+	}
+	latest := second().(recordedMsg)
+	latest.status, latest.ok = approved, true
+	send(m, latest)
+	if v := m.View(); m.result.state != providers.StateApproved || !strings.Contains(v, "APPROVED") {
+		t.Fatalf("the latest read's answer was not shown (%s):\n%s", m.result.state, v)
+	}
+}
