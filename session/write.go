@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -163,6 +164,22 @@ func (d *DB) claimID(ctx context.Context, tx *wtx, at time.Time) (string, error)
 		if taken[id] {
 			continue
 		}
+		if tx.chainHeld && d.sqlClaimFree != "" {
+			// Holding the chain's lock, no other transaction can commit a
+			// session until this one ends (each write's last lock is the
+			// chain's): whether the id is free and its lock go in one
+			// statement, a round trip fewer a launch (issue 18).
+			var ok bool
+			err := tx.row(d.sqlClaimFree, lockKey("id\x00"+id), id).Scan(&ok)
+			taken[id] = true
+			if err != nil {
+				return "", err
+			}
+			if ok {
+				return id, nil
+			}
+			continue // taken, or another launch is claiming it
+		}
 		if ok, err := d.tryLock(ctx, tx, "id\x00"+id); err != nil {
 			return "", err
 		} else if !ok {
@@ -190,10 +207,7 @@ func (d *DB) update(ctx context.Context, id string, build func(cur *Session) (st
 	actor := ActorOf(ctx)
 	var out *Session
 	err := d.write(ctx, func(tx *wtx) error {
-		if err := d.lock(ctx, tx, "id\x00"+id); err != nil {
-			return err
-		}
-		cur, err := d.loadTx(tx, id)
+		cur, err := d.lockAndLoad(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -221,6 +235,41 @@ func (d *DB) update(ctx context.Context, id string, build func(cur *Session) (st
 		return nil, d.failed(err)
 	}
 	return out, nil
+}
+
+// lockAndLoad takes session id's lock and reads it. A transaction that
+// holds the chain's lock does both in one statement: no other transaction
+// can commit a change to the session until it ends, so a read in the
+// statement that takes the lock sees what one after it would.
+func (d *DB) lockAndLoad(ctx context.Context, tx *wtx, id string) (*Session, error) {
+	if !tx.chainHeld || d.sqlLockedByID == "" {
+		if err := d.lock(ctx, tx, "id\x00"+id); err != nil {
+			return nil, err
+		}
+		return d.loadTx(tx, id)
+	}
+	var locked bool
+	s, err := scanSession(lockedRow{tx.row(d.sqlLockedByID, id, lockKey("id\x00"+id)), &locked})
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+	case err != nil:
+		return nil, err
+	case !locked: // another transaction holds it: the next batch (lock)
+		return nil, errLater
+	}
+	return s, nil
+}
+
+// lockedRow scans a row whose first column says whether a lock was taken
+// into locked, and the rest as the caller asks.
+type lockedRow struct {
+	row    *sql.Row
+	locked *bool
+}
+
+func (r lockedRow) Scan(dest ...any) error {
+	return r.row.Scan(append([]any{r.locked}, dest...)...)
 }
 
 // Attempt implements Store.

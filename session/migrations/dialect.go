@@ -130,8 +130,9 @@ CREATE TRIGGER sessions_report BEFORE INSERT OR UPDATE ON sessions
 	// Transactions are READ COMMITTED; a transaction-scoped advisory lock
 	// per session (and per customer for the duplicate guard) orders the
 	// writers that touch the same thing, on every machine.
-	Lock:    "SELECT pg_advisory_xact_lock($1)",
-	TryLock: "SELECT pg_try_advisory_xact_lock($1)",
+	Lock:        "SELECT pg_advisory_xact_lock($1)",
+	TryLock:     "SELECT pg_try_advisory_xact_lock($1)",
+	TryLockFunc: "pg_try_advisory_xact_lock",
 	// A bulk load leaves the planner's statistics behind; without them it
 	// reads a filter's common words through the trigram index instead of
 	// the newest sessions first.

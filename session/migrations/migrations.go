@@ -28,6 +28,9 @@ type Dialect struct {
 	// TryLock, with Lock, takes that lock only if no other transaction
 	// holds it, without waiting; it returns whether it did.
 	TryLock string
+	// TryLockFunc is the SQL function TryLock calls, for statements that
+	// take the lock and read in one round trip ("" where there is none).
+	TryLockFunc string
 	// WriteCTE: a WITH clause may insert and update (PostgreSQL), so that
 	// a write's event, row and document go in one statement.
 	WriteCTE bool
