@@ -103,9 +103,10 @@ func feed(m *Model) int {
 	for len(m.ctx.Desk.Changes()) > 0 {
 		if id := <-m.ctx.Desk.Changes(); m.wants(id) {
 			// What Update does with changedMsg, but for listening again;
-			// the result screen's read of the store is run and answered.
+			// the result screen's and home's reads of the store are run
+			// and answered.
 			cmd := m.changed(id, m.dirty)
-			if m.screen == screenResult {
+			if m.screen == screenResult || m.screen == screenHome {
 				settle(m, cmd, 0)
 			}
 			n++

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
@@ -28,6 +29,8 @@ type homeModel struct {
 	// left out, and note, when set, says what the console waits for.
 	opening bool
 	note    string
+	// read is the number of the last load started (its answer applies).
+	read uint64
 }
 
 var _ component = (*homeModel)(nil) // a page of the console (component.go)
@@ -81,9 +84,53 @@ func (h *homeModel) firstUsable() {
 }
 
 func (h *homeModel) reload() {
-	h.profiles, h.problems = h.ctx.Desk.Profiles()
-	h.recent = h.ctx.Desk.Recent(h.ctx.Desk.Mode(), 5)
-	h.unknownN = h.ctx.Desk.Unknown()
+	h.read = homeReads.Add(1) // a load under way is older
+	h.apply(readHome(h.ctx.Desk, h.read))
+}
+
+// load reads what home shows in a command, for a change notice: the
+// store's reads are round trips on PostgreSQL, and a served desk's Update
+// holds one of the server's console slots. The last load's answer is
+// applied (homeReadMsg).
+func (h *homeModel) load() tea.Cmd {
+	h.read = homeReads.Add(1)
+	d, read := h.ctx.Desk, h.read
+	return func() tea.Msg { return readHome(d, read) }
+}
+
+// homeReads numbers the loads of every home, so that an answer for a
+// home since replaced is not taken for the current one's.
+var homeReads atomic.Uint64
+
+// homeReadMsg is what home shows, as read by load or reload.
+type homeReadMsg struct {
+	read     uint64
+	profiles []desk.DeskProfile
+	problems []string
+	recent   []desk.Row
+	unknownN int
+}
+
+func readHome(d *desk.Desk, read uint64) homeReadMsg {
+	m := homeReadMsg{read: read}
+	m.profiles, m.problems = d.Profiles()
+	m.recent = d.Recent(d.Mode(), 5)
+	m.unknownN = d.Unknown()
+	return m
+}
+
+// loaded applies a load's answer; it reports whether it was this home's
+// latest.
+func (h *homeModel) loaded(msg homeReadMsg) bool {
+	if msg.read != h.read {
+		return false
+	}
+	h.apply(msg)
+	return true
+}
+
+func (h *homeModel) apply(msg homeReadMsg) {
+	h.profiles, h.problems, h.recent, h.unknownN = msg.profiles, msg.problems, msg.recent, msg.unknownN
 	if n := len(h.items()); h.cursor >= n {
 		h.cursor = max(0, n-1)
 	}

@@ -318,6 +318,11 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(m.changed(msg.id, pending), m.listen())
 	case recheckMsg:
 		return m, m.changed("", pending)
+	case homeReadMsg:
+		before := m.home.shown()
+		shows := m.screen == screenHome && m.home.loaded(msg) && !reflect.DeepEqual(before, m.home.shown())
+		m.dirty = pending || shows
+		return m, nil
 	case recordedMsg:
 		shows := m.screen == screenResult && m.result.recorded(msg)
 		m.dirty = pending || shows
@@ -359,13 +364,10 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) changed(id string, pending bool) tea.Cmd {
 	switch m.screen {
 	case screenHome:
-		if !m.ctx.Desk.Affects(id) {
-			m.dirty = pending // another desk's session: not listed here
-			break
+		m.dirty = pending // another desk's session is not listed here; this desk's: homeReadMsg
+		if m.ctx.Desk.Affects(id) {
+			return m.home.load()
 		}
-		before := m.home.shown()
-		m.home.reload()
-		m.dirty = pending || !reflect.DeepEqual(before, m.home.shown())
 	case screenSessions:
 		if !m.ctx.Desk.Affects(id) {
 			m.dirty = pending

@@ -225,3 +225,45 @@ func TestResultAppliesOnlyItsLatestRead(t *testing.T) {
 		t.Fatalf("the latest read's answer was not shown (%s):\n%s", m.result.state, v)
 	}
 }
+
+// Home reads what it shows after a change notice in a command: the last
+// load's answer is applied; an earlier load's, or one started before home
+// was read again, is dropped.
+func TestHomeAppliesOnlyItsLatestRead(t *testing.T) {
+	sb := startCountingSandbox(t)
+	ctx, _ := followContext(t, providers.ModeSandbox, sb, nil, false)
+	m := New(ctx)
+	send(m, size(120, 40))
+	if m.screen != screenHome {
+		t.Fatalf("screen %d, want home", m.screen)
+	}
+	// A launch of this desk that the console did not see.
+	out, err := ctx.Desk.Launch(context.Background(), ctx.Desk.Draft(ctx.entry("idenfy"), providers.Values{"clientId": {"home-latest"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(m.View(), out.ID) {
+		t.Fatalf("home lists %s before reading it:\n%s", out.ID, m.View())
+	}
+	first, second := m.changed(out.ID, false), m.changed(out.ID, false)
+	if first == nil || second == nil {
+		t.Fatal("a change of this desk's session started no load")
+	}
+	send(m, first().(homeReadMsg))
+	if strings.Contains(m.View(), out.ID) {
+		t.Fatalf("an earlier load's answer was applied:\n%s", m.View())
+	}
+	send(m, second().(homeReadMsg))
+	if !strings.Contains(m.View(), out.ID) {
+		t.Fatalf("the latest load's answer was not applied:\n%s", m.View())
+	}
+
+	third := m.changed(out.ID, false)
+	stale := third().(homeReadMsg)
+	stale.recent = nil // as if read before the session was
+	m.home.reload()
+	send(m, stale)
+	if !strings.Contains(m.View(), out.ID) {
+		t.Fatalf("a load started before home was read again was applied:\n%s", m.View())
+	}
+}
