@@ -190,9 +190,8 @@ func (r *resultModel) changed(id string) tea.Cmd {
 		return nil
 	}
 	// The store is read off the event loop: on PostgreSQL a read is a
-	// round trip, and a desk's Update holds one of the server's console
-	// slots (issue 18: fifty desks reading their own outcome's notice in
-	// a burst queued behind one another).
+	// round trip, and a served desk's Update holds one of the server's
+	// console slots, which the other desks wait for.
 	r.reads++
 	gen, read, f := r.gen, r.reads, r.follow
 	return func() tea.Msg {
