@@ -30,8 +30,18 @@ type resolver struct {
 }
 
 func newResolver(getenv func(string) string) resolver {
-	return resolver{getenv: getenv, transport: http.DefaultTransport.(*http.Transport).Clone()}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	// Every desk of a serve talks to the same few provider hosts: with
+	// net/http's default of 2 idle connections a host, 50 desks launching
+	// together opened (and, for TLS, handshook) about 48 new connections
+	// at each burst, and closed them after (issue 18).
+	t.MaxIdleConnsPerHost = maxIdleConnsPerProvider
+	return resolver{getenv: getenv, transport: t}
 }
+
+// maxIdleConnsPerProvider bounds the connections kept open to one provider
+// host between launches: a serve's desks launching at the same moment.
+const maxIdleConnsPerProvider = 64
 
 // deskOptions are what every desk of this process starts from, the
 // console's and each served desk's, built here only so that the two front

@@ -31,9 +31,13 @@ func PersonalKey(key string) bool {
 	if i := strings.LastIndexByte(key, '.'); i >= 0 {
 		key = key[i+1:]
 	}
-	key = strings.NewReplacer("_", "", "-", "", " ", "").Replace(strings.ToLower(key))
-	return personalKeys[key]
+	return personalKeys[keySeparators.Replace(strings.ToLower(key))]
 }
+
+// keySeparators are dropped from a key before it is looked up: built once,
+// as a Replacer builds its tables on first use (each launch's answer is
+// masked key by key, issue 18).
+var keySeparators = strings.NewReplacer("_", "", "-", "", " ", "")
 
 // fieldLine is one "key: value" line of a rendered answer field.
 var fieldLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\s*)([^:\s][^:]*): (.*)$`) })

@@ -62,9 +62,10 @@ type DB struct {
 	// stmts are the statements prepared once (prepared): SQL → *sql.Stmt.
 	stmts sync.Map
 	// sqlClaimFree and sqlLockedByID take a lock and read in one
-	// statement, for a transaction that holds the chain's lock (write.go);
-	// "" without Dialect.TryLockFunc.
-	sqlClaimFree, sqlLockedByID string
+	// statement, and sqlClaimSession claims a launch's id and inserts it,
+	// for a transaction that holds the chain's lock (write.go); "" without
+	// Dialect.TryLockFunc (sqlClaimSession: or Dialect.WriteCTE).
+	sqlClaimFree, sqlLockedByID, sqlClaimSession string
 	// group is the writer that commits concurrent writes together
 	// (group.go).
 	group *group
@@ -98,6 +99,9 @@ func NewDB(ctx context.Context, c DBConfig) (_ *DB, err error) {
 	if f := c.Dialect.TryLockFunc; f != "" {
 		d.sqlClaimFree = `SELECT CASE WHEN EXISTS (SELECT 1 FROM sessions WHERE id = $2) THEN false ELSE ` + f + `($1) END`
 		d.sqlLockedByID = `SELECT ` + f + `($2), ` + sessionCols + ` FROM ` + sessionFrom + ` WHERE s.id = $1`
+		if c.Dialect.WriteCTE {
+			d.sqlClaimSession = claimSessionSQL(f)
+		}
 	}
 	if len(d.key) < keyBytes {
 		return nil, fmt.Errorf("store %s: no fingerprint key", d.location)
@@ -508,7 +512,7 @@ func (d *DB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
 // store opens and no transaction holds a connection.
 func (d *DB) prepareHot(ctx context.Context) {
 	hot := []string{sqlIDTaken, sqlChainHead, sqlInsertEvent, sqlInsertSession, sqlInsertDoc, sqlUpdateSession,
-		sqlUpdateDoc, sqlInsertRef, selectByID, sqlIDsTaken, d.dialect.Lock, d.dialect.TryLock, d.sqlClaimFree, d.sqlLockedByID, d.dialect.Notify,
+		sqlUpdateDoc, sqlInsertRef, selectByID, sqlIDsTaken, d.dialect.Lock, d.dialect.TryLock, d.sqlClaimFree, d.sqlLockedByID, d.sqlClaimSession, d.dialect.Notify,
 		d.dialect.NotifyMany, sqlSavepoint, sqlRelease, sqlRollbackTo, sqlSetDeskState, sqlClearDeskState}
 	if d.dialect.WriteCTE {
 		hot = append(hot, sqlCTEInsertSession, sqlCTEUpdateSession)

@@ -247,7 +247,7 @@ func (d *DB) tryBatch(batch []*writeReq, savepoints bool) (again bool, _ error) 
 			tx.Rollback()
 			return false, err
 		}
-		head, chained, notices := w.head, w.chained, len(w.notices)
+		head, chained, held, notices := w.head, w.chained, w.chainHeld, len(w.notices)
 		err := r.fn(w)
 		if err == nil {
 			if err := w.exec(sqlRelease); err != nil {
@@ -268,9 +268,11 @@ func (d *DB) tryBatch(batch []*writeReq, savepoints bool) (again bool, _ error) 
 			tx.Rollback()
 			return false, e
 		}
-		// What the write read of the chain and the notices it queued went
-		// with its savepoint.
-		w.head, w.chained, w.notices = head, chained, w.notices[:notices]
+		// What the write read of the chain, the notices it queued and the
+		// locks it took went with its savepoint: PostgreSQL releases a
+		// lock taken after a savepoint when the transaction rolls back to
+		// it, the chain's too.
+		w.head, w.chained, w.chainHeld, w.notices = head, chained, held, w.notices[:notices]
 		if errors.Is(err, errLater) {
 			r.later = true
 		} else {

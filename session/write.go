@@ -50,6 +50,21 @@ r AS (INSERT INTO refs (value, num) SELECT x, $8::bigint FROM json_array_element
 SELECT seq FROM e`
 )
 
+// claimSessionSQL is sqlCTEInsertSession that first claims the id ($1):
+// only when no session has it and tryLock ($17, its lock's key) takes its
+// lock; it returns no row when the id is taken or another launch is
+// claiming it. For a transaction that holds the chain's lock, where no
+// other transaction can commit a session before it ends: a launch is one
+// round trip, not two (issue 18).
+func claimSessionSQL(tryLock string) string {
+	return `WITH c AS (SELECT CASE WHEN EXISTS (SELECT 1 FROM sessions WHERE id = $1::text) THEN false ELSE ` + tryLock + `($17::bigint) END AS ok),
+e AS (INSERT INTO events (session_id, kind, at, operator, desk, data, mac)
+SELECT $1::text, $2::text, $3::bigint, $4::text, $5::text, $6::text, $7::text FROM c WHERE c.ok RETURNING seq),
+s AS (INSERT INTO sessions (num, id, provider, mode, customer, state, created_at, active_until, sending_until, last_seq, search)
+SELECT seq, $1::text, $8::text, $9::text, $10::text, $11::text, $12::bigint, $13::bigint, $14::bigint, seq, $15::text FROM e RETURNING num)
+INSERT INTO session_docs (num, doc) SELECT num, $16::text FROM s RETURNING num`
+}
+
 // stamp is an event's time: t, or now.
 func stamp(t time.Time) time.Time {
 	if t.IsZero() {
@@ -94,19 +109,33 @@ func (d *DB) Intent(ctx context.Context, in Intent) (*Session, error) {
 				e.Confirmed = append(e.Confirmed, p.ID)
 			}
 		}
-		id, err := d.claimID(ctx, tx, at)
+		if d.sqlClaimSession != "" {
+			// The chain's lock first, so that the id is claimed and the
+			// session inserted in one statement (claimSessionSQL). Safe as
+			// the chain's lock is still the last a write waits for: the
+			// id's lock is only tried (claimID).
+			if _, err := d.chainHead(ctx, tx); err != nil {
+				return err
+			}
+		}
+		var s *Session
+		id, err := d.claimID(ctx, tx, at, func(id string) (bool, error) {
+			var err error
+			if s, err = foldEvent(nil, id, EventIntent, at, actor, e); err != nil {
+				return false, err
+			}
+			if tx.chainHeld && d.sqlClaimSession != "" {
+				return d.claimSession(ctx, tx, s, at, actor, e)
+			}
+			if ok, err := d.claimFree(ctx, tx, id); !ok || err != nil {
+				return false, err
+			}
+			_, err = d.appendIntent(ctx, tx, s, at, actor, e)
+			return err == nil, err
+		})
 		if err != nil {
 			return err
 		}
-		s, err := foldEvent(nil, id, EventIntent, at, actor, e)
-		if err != nil {
-			return err
-		}
-		seq, err := d.appendIntent(ctx, tx, s, at, actor, e)
-		if err != nil {
-			return err
-		}
-		s.num = seq
 		out = s
 		return d.notify(ctx, tx, id)
 	})
@@ -120,15 +149,16 @@ func sendingUntil(at, until time.Time) time.Time {
 	return normTime(until)
 }
 
-// claimID is a free session id for a launch at at, held by tx until it
-// commits (inserted by it). An id is the second of the launch and one of
-// 32 slots: first the second's free slots from a random one, then the
-// following seconds' (a burst of more than 32 launches in a second). The
-// ids taken in the next minute are read at once, and a slot another
-// launch is claiming right now is passed over, not waited for: probing
-// one slot after another under a waiting lock cost a burst of 50 desks
-// about 1,200 round trips (issue 18).
-func (d *DB) claimID(ctx context.Context, tx *wtx, at time.Time) (string, error) {
+// claimID claims a free session id for a launch at at with claim, which
+// reports whether it got the id (false: taken, or another launch is
+// claiming it) and, once it did, holds it in tx until tx commits. An id is
+// the second of the launch and one of 32 slots: first the second's free
+// slots from a random one, then the following seconds' (a burst of more
+// than 32 launches in a second). The ids taken in the next minute are
+// read at once, and a slot another launch is claiming right now is passed
+// over, not waited for: probing one slot after another under a waiting
+// lock cost a burst of 50 desks about 1,200 round trips (issue 18).
+func (d *DB) claimID(ctx context.Context, tx *wtx, at time.Time, claim func(id string) (bool, error)) (string, error) {
 	const window = 32 * 64 // the slots of the next minute, read at once
 	base := uint64(max(at.Unix(), 0)) << 5
 	// A batch's launches of the same second read the taken ids once; the
@@ -164,39 +194,40 @@ func (d *DB) claimID(ctx context.Context, tx *wtx, at time.Time) (string, error)
 		if taken[id] {
 			continue
 		}
-		if tx.chainHeld && d.sqlClaimFree != "" {
-			// Holding the chain's lock, no other transaction can commit a
-			// session until this one ends (each write's last lock is the
-			// chain's): whether the id is free and its lock go in one
-			// statement, a round trip fewer a launch (issue 18).
-			var ok bool
-			err := tx.row(d.sqlClaimFree, lockKey("id\x00"+id), id).Scan(&ok)
-			taken[id] = true
-			if err != nil {
-				return "", err
-			}
-			if ok {
-				return id, nil
-			}
-			continue // taken, or another launch is claiming it
-		}
-		if ok, err := d.tryLock(ctx, tx, "id\x00"+id); err != nil {
-			return "", err
-		} else if !ok {
-			continue // another launch is claiming it
-		}
-		// Under the lock: one committed since the read is seen now.
-		var one int
-		err := tx.row(sqlIDTaken, id).Scan(&one)
+		ok, err := claim(id)
 		taken[id] = true // claimed now, or by another launch before
-		if errors.Is(err, sql.ErrNoRows) {
-			return id, nil
-		}
 		if err != nil {
 			return "", err
 		}
+		if ok {
+			return id, nil
+		}
 	}
 	return "", errors.New("no free session id")
+}
+
+// claimFree takes id's lock if no session has it and no other launch is
+// claiming it, and says whether it did.
+func (d *DB) claimFree(ctx context.Context, tx *wtx, id string) (bool, error) {
+	if tx.chainHeld && d.sqlClaimFree != "" {
+		// Holding the chain's lock, no other transaction can commit a
+		// session until this one ends (each write's last lock is the
+		// chain's): whether the id is free and its lock go in one
+		// statement, a round trip fewer a launch (issue 18).
+		var ok bool
+		err := tx.row(d.sqlClaimFree, lockKey("id\x00"+id), id).Scan(&ok)
+		return ok, err
+	}
+	if ok, err := d.tryLock(ctx, tx, "id\x00"+id); err != nil || !ok {
+		return false, err // !ok: another launch is claiming it
+	}
+	// Under the lock: one committed since the read is seen now.
+	var one int
+	err := tx.row(sqlIDTaken, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return true, nil
+	}
+	return false, err
 }
 
 // update appends the event build returns to session id and folds it, in
@@ -207,6 +238,14 @@ func (d *DB) update(ctx context.Context, id string, build func(cur *Session) (st
 	actor := ActorOf(ctx)
 	var out *Session
 	err := d.write(ctx, func(tx *wtx) error {
+		if d.sqlLockedByID != "" {
+			// The chain's lock first, so that the session's lock and its
+			// row come in one statement (lockAndLoad); the session's lock
+			// is then only tried, never waited for.
+			if _, err := d.chainHead(ctx, tx); err != nil {
+				return err
+			}
+		}
 		cur, err := d.lockAndLoad(ctx, tx, id)
 		if err != nil {
 			return err
@@ -469,6 +508,33 @@ func (d *DB) appendIntent(ctx context.Context, tx *wtx, s *Session, at time.Time
 	tx.head = ev.MAC
 	s.num = seq
 	return seq, nil
+}
+
+// claimSession claims s's id and inserts its launch's intent e, session
+// and document in one statement (claimSessionSQL), and says whether it
+// did: false, with nothing written, when the id is taken or another
+// launch is claiming it. tx holds the chain's lock.
+func (d *DB) claimSession(ctx context.Context, tx *wtx, s *Session, at time.Time, actor Actor, e *eventDoc) (bool, error) {
+	ev, err := d.chainEvent(ctx, tx, s.ID, EventIntent, at, actor, e)
+	if err != nil {
+		return false, err
+	}
+	doc, err := json.Marshal(docOf(s))
+	if err != nil {
+		return false, err
+	}
+	var seq int64
+	err = tx.row(d.sqlClaimSession, ev.args(s.Provider, string(s.Mode), s.Customer, string(s.State),
+		s.CreatedAt.UnixMilli(), activeUntil(s), ms(s.SendingUntil), searchText(s), string(doc), lockKey("id\x00"+s.ID))...).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	tx.head = ev.MAC
+	s.num = seq
+	return true, nil
 }
 
 // appendEvent inserts event e of session next (folded with it; next.num
