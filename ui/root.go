@@ -323,6 +323,11 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		shows := m.screen == screenHome && m.home.loaded(msg) && !reflect.DeepEqual(before, m.home.shown())
 		m.dirty = pending || shows
 		return m, nil
+	case sessionsReadMsg:
+		before := m.sessions.shown()
+		shows := m.screen == screenSessions && m.sessions.loaded(msg) && !reflect.DeepEqual(before, m.sessions.shown())
+		m.dirty = pending || shows
+		return m, nil
 	case recordedMsg:
 		shows := m.screen == screenResult && m.result.recorded(msg)
 		m.dirty = pending || shows
@@ -373,9 +378,8 @@ func (m *Model) changed(id string, pending bool) tea.Cmd {
 			m.dirty = pending
 			break
 		}
-		before := m.sessions.shown()
-		m.sessions.reload()
-		m.dirty = pending || !reflect.DeepEqual(before, m.sessions.shown())
+		m.dirty = pending // until the store's answer (sessionsReadMsg) shows something new
+		return m.sessions.load()
 	case screenBoard:
 		return m.board.changed()
 	case screenResult:

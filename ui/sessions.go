@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -56,7 +57,9 @@ type sessionsModel struct {
 	// closing is the reason prompt of x (close out), while it is open.
 	closing   textinput.Model
 	closingID string
-	w, h      int
+	// read numbers this list's latest read (sessionsReads).
+	read uint64
+	w, h int
 }
 
 var _ component = (*sessionsModel)(nil) // a page of the console (component.go)
@@ -73,14 +76,53 @@ func newSessions(ctx *Context) sessionsModel {
 }
 
 func (s *sessionsModel) reload() {
-	// The cursor stays on the same session when rows move (a new launch
-	// is listed first), so u, l and enter act on what the operator chose.
-	cur := ""
-	if r, ok := s.current(); ok {
-		cur = r.ID
-	}
+	s.read = sessionsReads.Add(1) // a load under way is older
 	p, err := s.ctx.Desk.SessionsPage(context.Background(), s.mode(), s.query, "", max(ListPage, len(s.rows)))
-	s.show(p, err, cur)
+	s.show(p, err, s.currentID())
+}
+
+// currentID is the session under the cursor ("" none): the cursor stays
+// on the same session when rows move (a new launch is listed first), so
+// u, l and enter act on what the operator chose.
+func (s *sessionsModel) currentID() string {
+	if r, ok := s.current(); ok {
+		return r.ID
+	}
+	return ""
+}
+
+// load reads the list again in a command, for a change notice: the
+// store's reads are round trips on PostgreSQL, and a served desk's Update
+// holds one of the server's console slots. The last load's answer is
+// applied (sessionsReadMsg, loaded).
+func (s *sessionsModel) load() tea.Cmd {
+	s.read = sessionsReads.Add(1)
+	d, mode, q, n, read := s.ctx.Desk, s.mode(), s.query, max(ListPage, len(s.rows)), s.read
+	return func() tea.Msg {
+		p, err := d.SessionsPage(context.Background(), mode, q, "", n)
+		return sessionsReadMsg{read: read, page: p, err: err}
+	}
+}
+
+// sessionsReads numbers the reads of every sessions list, so that an
+// answer for a list read again since (or replaced) is dropped.
+var sessionsReads atomic.Uint64
+
+// sessionsReadMsg is the list as load read it.
+type sessionsReadMsg struct {
+	read uint64
+	page desk.Page
+	err  error
+}
+
+// loaded applies a load's answer, the cursor on the session it was on;
+// it reports whether it was this list's latest read.
+func (s *sessionsModel) loaded(msg sessionsReadMsg) bool {
+	if msg.read != s.read {
+		return false
+	}
+	s.show(msg.page, msg.err, s.currentID())
+	return true
 }
 
 // shown is what a reload may change in the list (compared to redraw only
@@ -215,6 +257,7 @@ func (s *sessionsModel) Update(msg tea.Msg) tea.Cmd {
 		if msg.n != s.keystroke {
 			return nil // stale: the filter changed while it searched
 		}
+		s.read = sessionsReads.Add(1) // a load of the old filter is stale
 		s.searching = false
 		s.query = msg.query
 		s.cursor = 0

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/huh"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/idenfy"
 )
@@ -265,5 +266,50 @@ func TestHomeAppliesOnlyItsLatestRead(t *testing.T) {
 	send(m, stale)
 	if !strings.Contains(m.View(), out.ID) {
 		t.Fatalf("a load started before home was read again was applied:\n%s", m.View())
+	}
+}
+
+// The sessions list reads the store for a change notice in a command, and
+// applies only its latest read: an earlier one's answer, and one started
+// before the list was read again, are dropped.
+func TestSessionsAppliesOnlyItsLatestRead(t *testing.T) {
+	sb := startCountingSandbox(t)
+	ctx, _ := followContext(t, providers.ModeSandbox, sb, nil, false)
+	m := New(ctx)
+	send(m, size(120, 40))
+	send(m, showSessionsMsg{})
+	if m.screen != screenSessions {
+		t.Fatalf("screen %d, want the sessions list", m.screen)
+	}
+	out, err := ctx.Desk.Launch(context.Background(), ctx.Desk.Draft(ctx.entry("idenfy"), providers.Values{"clientId": {"list-latest"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(m.View(), out.ID) {
+		t.Fatalf("the list shows %s before reading it:\n%s", out.ID, m.View())
+	}
+	first, second := m.changed(out.ID, false), m.changed(out.ID, false)
+	if first == nil || second == nil {
+		t.Fatal("a change of this desk's session started no read")
+	}
+	if strings.Contains(m.View(), out.ID) {
+		t.Fatalf("the list was read in Update, not in a command:\n%s", m.View())
+	}
+	send(m, first().(sessionsReadMsg))
+	if strings.Contains(m.View(), out.ID) {
+		t.Fatalf("an earlier read's answer was applied:\n%s", m.View())
+	}
+	send(m, second().(sessionsReadMsg))
+	if !strings.Contains(m.View(), out.ID) {
+		t.Fatalf("the latest read's answer was not applied:\n%s", m.View())
+	}
+
+	third := m.changed(out.ID, false)
+	stale := third().(sessionsReadMsg)
+	stale.page = desk.Page{} // as if read before the session was
+	m.sessions.reload()
+	send(m, stale)
+	if !strings.Contains(m.View(), out.ID) {
+		t.Fatalf("a read started before the list was read again was applied:\n%s", m.View())
 	}
 }
