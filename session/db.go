@@ -66,6 +66,10 @@ type DB struct {
 	// for a transaction that holds the chain's lock (write.go); "" without
 	// Dialect.TryLockFunc (sqlClaimSession: or Dialect.WriteCTE).
 	sqlClaimFree, sqlLockedByID, sqlClaimSession string
+	// sqlUpdateIfWas and recent: a write to a session this store wrote
+	// last, as it wrote it, without reading it first (recent.go).
+	sqlUpdateIfWas string
+	recent         recentSessions
 	// group is the writer that commits concurrent writes together
 	// (group.go).
 	group *group
@@ -101,6 +105,7 @@ func NewDB(ctx context.Context, c DBConfig) (_ *DB, err error) {
 		d.sqlLockedByID = `SELECT ` + f + `($2), ` + sessionCols + ` FROM ` + sessionFrom + ` WHERE s.id = $1`
 		if c.Dialect.WriteCTE {
 			d.sqlClaimSession = claimSessionSQL(f)
+			d.sqlUpdateIfWas = updateIfWasSQL(f)
 		}
 	}
 	if len(d.key) < keyBytes {
@@ -426,6 +431,9 @@ type wtx struct {
 	// for its end (notices).
 	grouped bool
 	notices []string
+	// committed run once the transaction has committed, in order: what
+	// recent learns of its writes (remember).
+	committed []func()
 	// taken are the session ids of the minute from takenBase, read once
 	// per transaction by the first launch that claims one (claimID).
 	taken     map[string]bool
@@ -512,7 +520,7 @@ func (d *DB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
 // store opens and no transaction holds a connection.
 func (d *DB) prepareHot(ctx context.Context) {
 	hot := []string{sqlIDTaken, sqlChainHead, sqlInsertEvent, sqlInsertSession, sqlInsertDoc, sqlUpdateSession,
-		sqlUpdateDoc, sqlInsertRef, selectByID, sqlIDsTaken, d.dialect.Lock, d.dialect.TryLock, d.sqlClaimFree, d.sqlLockedByID, d.sqlClaimSession, d.dialect.Notify,
+		sqlUpdateDoc, sqlInsertRef, selectByID, sqlIDsTaken, d.dialect.Lock, d.dialect.TryLock, d.sqlClaimFree, d.sqlLockedByID, d.sqlClaimSession, d.sqlUpdateIfWas, d.dialect.Notify,
 		d.dialect.NotifyMany, sqlSavepoint, sqlRelease, sqlRollbackTo, sqlSetDeskState, sqlClearDeskState}
 	if d.dialect.WriteCTE {
 		hot = append(hot, sqlCTEInsertSession, sqlCTEUpdateSession)

@@ -247,7 +247,7 @@ func (d *DB) tryBatch(batch []*writeReq, savepoints bool) (again bool, _ error) 
 			tx.Rollback()
 			return false, err
 		}
-		head, chained, held, notices := w.head, w.chained, w.chainHeld, len(w.notices)
+		head, chained, held, notices, committed := w.head, w.chained, w.chainHeld, len(w.notices), len(w.committed)
 		err := r.fn(w)
 		if err == nil {
 			if err := w.exec(sqlRelease); err != nil {
@@ -272,7 +272,7 @@ func (d *DB) tryBatch(batch []*writeReq, savepoints bool) (again bool, _ error) 
 		// locks it took went with its savepoint: PostgreSQL releases a
 		// lock taken after a savepoint when the transaction rolls back to
 		// it, the chain's too.
-		w.head, w.chained, w.chainHeld, w.notices = head, chained, held, w.notices[:notices]
+		w.head, w.chained, w.chainHeld, w.notices, w.committed = head, chained, held, w.notices[:notices], w.committed[:committed]
 		if errors.Is(err, errLater) {
 			r.later = true
 		} else {
@@ -283,5 +283,11 @@ func (d *DB) tryBatch(batch []*writeReq, savepoints bool) (again bool, _ error) 
 		tx.Rollback()
 		return false, err
 	}
-	return false, tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return false, err
+	}
+	for _, f := range w.committed {
+		f()
+	}
+	return false, nil
 }

@@ -238,13 +238,20 @@ func (d *DB) update(ctx context.Context, id string, build func(cur *Session) (st
 	actor := ActorOf(ctx)
 	var out *Session
 	err := d.write(ctx, func(tx *wtx) error {
-		if d.sqlLockedByID != "" {
-			// The chain's lock first, so that the session's lock and its
-			// row come in one statement (lockAndLoad); the session's lock
-			// is then only tried, never waited for.
-			if _, err := d.chainHead(ctx, tx); err != nil {
+		// Not holding the chain's lock yet (the batch's first write), the
+		// session's lock is waited for before the chain's (lockAndLoad):
+		// taking the chain's first would turn that wait into a move to
+		// the next batch, again and again while another serve holds it.
+		if was, ok := d.recent.get(id); ok && tx.chainHeld && d.sqlUpdateIfWas != "" {
+			next, err := d.updateIfWas(ctx, tx, id, was, build, actor)
+			if err != nil {
 				return err
 			}
+			if next != nil {
+				out = next
+				return d.notify(ctx, tx, id)
+			}
+			d.recent.drop(id) // not as this store wrote it last: read it
 		}
 		cur, err := d.lockAndLoad(ctx, tx, id)
 		if err != nil {
@@ -260,11 +267,7 @@ func (d *DB) update(ctx context.Context, id string, build func(cur *Session) (st
 			return refuse("%v", err)
 		}
 		next.num = cur.num
-		var refs map[string]string
-		if kind == EventOutcome && e.Error == nil {
-			refs = e.References
-		}
-		if err := d.appendEvent(ctx, tx, next, kind, at, actor, e, refs); err != nil {
+		if err := d.appendEvent(ctx, tx, next, kind, at, actor, e, outcomeRefs(kind, e)); err != nil {
 			return err
 		}
 		out = next
@@ -274,6 +277,15 @@ func (d *DB) update(ctx context.Context, id string, build func(cur *Session) (st
 		return nil, d.failed(err)
 	}
 	return out, nil
+}
+
+// outcomeRefs are the provider references a session is found by, which
+// its successful outcome event e brings.
+func outcomeRefs(kind string, e *eventDoc) map[string]string {
+	if kind == EventOutcome && e.Error == nil {
+		return e.References
+	}
+	return nil
 }
 
 // lockAndLoad takes session id's lock and reads it. A transaction that
@@ -507,6 +519,7 @@ func (d *DB) appendIntent(ctx context.Context, tx *wtx, s *Session, at time.Time
 	}
 	tx.head = ev.MAC
 	s.num = seq
+	d.remember(tx, s, seq, string(doc))
 	return seq, nil
 }
 
@@ -534,6 +547,7 @@ func (d *DB) claimSession(ctx context.Context, tx *wtx, s *Session, at time.Time
 	}
 	tx.head = ev.MAC
 	s.num = seq
+	d.remember(tx, s, seq, string(doc))
 	return true, nil
 }
 
@@ -550,13 +564,21 @@ func (d *DB) appendEvent(ctx context.Context, tx *wtx, next *Session, kind strin
 		}
 		return d.insertRefs(ctx, tx, next.num, refs)
 	}
+	_, err := d.appendEventCTE(ctx, tx, next, kind, at, actor, e, refs, nil)
+	return err
+}
+
+// appendEventCTE is appendEvent in one statement (Dialect.WriteCTE). With
+// was set, only if the session's row is still was and its lock is free
+// (sqlUpdateIfWas); it says whether it wrote.
+func (d *DB) appendEventCTE(ctx context.Context, tx *wtx, next *Session, kind string, at time.Time, actor Actor, e *eventDoc, refs map[string]string, was *recentRow) (bool, error) {
 	ev, err := d.chainEvent(ctx, tx, next.ID, kind, at, actor, e)
 	if err != nil {
-		return err
+		return false, err
 	}
 	doc, err := json.Marshal(docOf(next))
 	if err != nil {
-		return err
+		return false, err
 	}
 	vals := []string{}
 	for _, k := range sortedKeys(refs) {
@@ -566,15 +588,24 @@ func (d *DB) appendEvent(ctx context.Context, tx *wtx, next *Session, kind strin
 	}
 	refsJSON, err := json.Marshal(vals)
 	if err != nil {
-		return err
+		return false, err
+	}
+	q, args := sqlCTEUpdateSession, ev.args(next.num, next.Customer, string(next.State), activeUntil(next),
+		ms(next.SendingUntil), searchText(next), string(doc), string(refsJSON))
+	if was != nil {
+		q, args = d.sqlUpdateIfWas, append(args, was.args(lockKey("id\x00"+next.ID))...)
 	}
 	var seq int64
-	if err := tx.row(sqlCTEUpdateSession, ev.args(next.num, next.Customer, string(next.State), activeUntil(next),
-		ms(next.SendingUntil), searchText(next), string(doc), string(refsJSON))...).Scan(&seq); err != nil {
-		return err
+	err = tx.row(q, args...).Scan(&seq)
+	if was != nil && errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
 	}
 	tx.head = ev.MAC
-	return nil
+	d.remember(tx, next, seq, string(doc))
+	return true, nil
 }
 
 func (d *DB) insertSession(ctx context.Context, tx *wtx, s *Session, lastSeq int64) error {

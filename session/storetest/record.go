@@ -372,3 +372,67 @@ func testBurst(t *testing.T, tg Target) {
 		t.Errorf("after the burst: %+v %v", r, r.Broken)
 	}
 }
+
+// testWritesSeeRowsChangedElsewhere: a write folds its event onto the
+// session's row as it is in the database, never onto the row as this
+// store last wrote it (a store may write without reading a row it wrote
+// itself, on condition that it is unchanged: PostgreSQL, a write after
+// another in a batch): not when another store wrote the session since,
+// nor when someone changed the row by hand, whose evidence a write must
+// not erase.
+func testWritesSeeRowsChangedElsewhere(t *testing.T, tg Target) {
+	st, other := tg.Open(t), tg.Open(t)
+	h, ok := st.(holder)
+	if !ok {
+		t.Skip("the store does not group its writes")
+	}
+	// status records a status in a batch after an audit entry (which
+	// takes the chain's lock first).
+	status := func(id string, st session.Store, state providers.State, detail string) (*session.Session, error) {
+		release, queued := h.HoldWrites()
+		defer release()
+		var g *session.Session
+		res := queueWrites(t, queued,
+			func() error { return st.Audit(ctx, session.AuditEntry{Session: id, Action: "note", Detail: "before"}) },
+			func() error {
+				var err error
+				g, err = st.Status(ctx, id, &providers.Status{State: state, Detail: detail}, session.SourceAPI)
+				return err
+			})
+		release()
+		if err := result(t, res[0]); err != nil {
+			t.Fatalf("audit: %v", err)
+		}
+		return g, result(t, res[1])
+	}
+
+	s := launch(t, st, newClient(), values("cust-w1", "req-w1"))
+	if _, err := other.Status(ctx, s.ID, &providers.Status{State: providers.StatePending, Detail: "ACTIVE"}, session.SourceAPI); err != nil {
+		t.Fatal(err)
+	}
+	g, err := status(s.ID, st, providers.StateApproved, "APPROVED")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var details []string
+	for _, h := range g.History {
+		details = append(details, h.Detail)
+	}
+	if len(g.History) != 3 || g.History[1].Detail != "ACTIVE" {
+		t.Errorf("the other store's status is missing from the session this store wrote after it: %q", details)
+	}
+	if got := get(t, other, s.ID); got.State != providers.StateApproved || len(got.History) != 3 {
+		t.Errorf("as the other store reads it: %s, %d changes", got.State, len(got.History))
+	}
+
+	raw, ok := st.(rawDB)
+	if !ok {
+		t.Skip("the store does not expose its database")
+	}
+	b := launch(t, st, newClient(), values("cust-w2", "req-w2"))
+	tamper(t, raw.SQL(), "UPDATE sessions SET state = 'approved' WHERE id = '"+b.ID+"'")
+	_, _ = status(b.ID, st, providers.StatePending, "ACTIVE")
+	if r := verify(t, st); r.Broken == nil || r.Broken.Session != b.ID {
+		t.Errorf("after a write to a session whose row was changed by hand, the change is no longer seen: %+v", r.Broken)
+	}
+}

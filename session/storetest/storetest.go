@@ -101,6 +101,7 @@ func Run(t *testing.T, fresh func(t testing.TB) Target) {
 		{"GroupedWrites", testGroupedWrites},
 		{"ByReference", testByReference},
 		{"GroupNeverWaitsHoldingTheChain", testGroupNeverWaitsHoldingTheChain},
+		{"WritesSeeRowsChangedElsewhere", testWritesSeeRowsChangedElsewhere},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, fresh(t)) })
