@@ -73,19 +73,29 @@ var jsonPersonal = sync.OnceValue(func() *regexp.Regexp {
 })
 
 // MaskPersonalJSON masks the values of personal keys in JSON text (a raw
-// answer shown with --verbose or in the console's answer panel).
+// answer shown with --verbose or in the console's answer panel). It runs
+// on every launch's answer: the text is matched once, with submatches
+// (ReplaceAllStringFunc gives only the match, which was matched again).
 func MaskPersonalJSON(s string) string {
-	return jsonPersonal().ReplaceAllStringFunc(s, func(m string) string {
-		sub := jsonPersonal().FindStringSubmatch(m)
-		if !PersonalKey(sub[2]) {
-			return m
+	var b strings.Builder
+	last := 0
+	for _, m := range jsonPersonal().FindAllStringSubmatchIndex(s, -1) {
+		// m: the match, then submatches 1 (key and colon), 2 (key), 3 (value).
+		if !PersonalKey(s[m[4]:m[5]]) {
+			continue
 		}
 		q := `"`
-		if strings.HasPrefix(sub[3], `\"`) {
+		if strings.HasPrefix(s[m[6]:m[7]], `\"`) {
 			q = `\"`
-		} else if !strings.HasPrefix(sub[3], `"`) {
-			q = `"`
 		}
-		return sub[1] + q + Mask + q
-	})
+		b.WriteString(s[last:m[0]])
+		b.WriteString(s[m[2]:m[3]])
+		b.WriteString(q + Mask + q)
+		last = m[1]
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
