@@ -76,7 +76,18 @@ func (l *launchingModel) init(ctx *Context, sessionID string) tea.Cmd {
 		}
 		return launchDoneMsg{id: id, outcome: o, err: err}
 	}
-	return tea.Batch(l.spinner.Tick, run, waited)
+	return tea.Batch(l.spinnerAfter(launchStill), run, waited)
+}
+
+// launchStill is how long the launching screen stays still before its
+// spinner turns: most launches answer sooner, and each turn was a frame
+// drawn and sent to every launching desk at once in a burst (issue 18).
+const launchStill = 300 * time.Millisecond
+
+// spinnerAfter is the spinner's first tick, after d.
+func (l *launchingModel) spinnerAfter(d time.Duration) tea.Cmd {
+	id := l.spinner.ID()
+	return tea.Tick(d, func(t time.Time) tea.Msg { return spinner.TickMsg{Time: t, ID: id} })
 }
 
 // SetSize: the launching line fits any width.

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/spinner"
@@ -311,5 +312,27 @@ func TestSessionsAppliesOnlyItsLatestRead(t *testing.T) {
 	send(m, stale)
 	if !strings.Contains(m.View(), out.ID) {
 		t.Fatalf("a read started before the list was read again was applied:\n%s", m.View())
+	}
+}
+
+// The launching screen stays still for launchStill (a launch that answers
+// sooner sends no spinner frames), and then its spinner turns: the first
+// tick is the spinner's own, which it takes and follows with the next.
+func TestLaunchingSpinnerTurnsAfterAStill(t *testing.T) {
+	sb := startCountingSandbox(t)
+	ctx, _ := followContext(t, providers.ModeSandbox, sb, nil, false)
+	l := newLaunching(ctx, 1, ctx.Desk.Draft(ctx.entry("idenfy"), providers.Values{"clientId": {"still"}}))
+	start := time.Now()
+	msg := l.spinnerAfter(launchStill)()
+	if took := time.Since(start); took < launchStill {
+		t.Errorf("the first turn came after %v, before %v", took, launchStill)
+	}
+	tick, ok := msg.(spinner.TickMsg)
+	if !ok {
+		t.Fatalf("first tick: %T", msg)
+	}
+	before := l.spinner.View()
+	if next := l.Update(tick); next == nil || l.spinner.View() == before {
+		t.Error("the spinner did not take its first tick")
 	}
 }
