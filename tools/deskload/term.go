@@ -27,7 +27,41 @@ type term struct {
 	last time.Time // arrival of the latest output
 	grew chan struct{}
 	done chan struct{} // closed when the session's output ends
+
+	// lines is the output since the mark as text lines, split as it
+	// arrives (await and from, on the desk's goroutine only).
+	lines lineSplit
 }
+
+// lineSplit splits terminal output into text lines as it arrives: each
+// byte once, not the whole screen again for every chunk (the tool shares
+// the machine with the server it measures: its CPU counts against the
+// server's figures, issue 18).
+type lineSplit struct {
+	split   int      // bytes of the output split so far
+	done    []string // the complete lines, escape sequences removed
+	partial string   // the output after the last line break, as it came
+}
+
+// lineBreaks end a line: the renderer's cursor movements, CR and LF.
+var lineBreaks = regexp.MustCompile(`\x1b\[[0-9;?]*[HfABCDGJKd]|[\r\n]`)
+
+// add splits more output, which follows what was split before.
+func (ls *lineSplit) add(more string) {
+	ls.split += len(more)
+	s := ls.partial + more
+	start := 0
+	for _, loc := range lineBreaks.FindAllStringIndex(s, -1) {
+		if l := ansi.Strip(s[start:loc[0]]); l != "" {
+			ls.done = append(ls.done, l)
+		}
+		start = loc[1]
+	}
+	ls.partial = s[start:]
+}
+
+// last is the line being drawn ("" none), escape sequences removed.
+func (ls *lineSplit) last() string { return ansi.Strip(ls.partial) }
 
 func dialTerm(addr, user string, signer ssh.Signer, w, h int, timeout time.Duration) (*term, error) {
 	conn, err := ssh.Dial("tcp", addr, &ssh.ClientConfig{User: user, Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)},
@@ -101,6 +135,7 @@ func (t *term) from() {
 	t.mu.Lock()
 	t.out.Reset()
 	t.mu.Unlock()
+	t.lines = lineSplit{}
 }
 
 // send writes keys and returns when they were written.
@@ -109,43 +144,51 @@ func (t *term) send(keys string) (time.Time, error) {
 	return time.Now(), err
 }
 
-// cursorMoves are the renderer's cursor movements: each starts a line.
-var cursorMoves = regexp.MustCompile(`\x1b\[[0-9;?]*[HfABCDGJKd]`)
-
 // textLines is terminal output as text lines (escape sequences removed;
 // the renderer writes each changed line whole).
 func textLines(s string) []string {
-	s = cursorMoves.ReplaceAllString(s, "\n")
-	return strings.FieldsFunc(ansi.Strip(s), func(r rune) bool { return r == '\n' || r == '\r' })
+	var ls lineSplit
+	ls.add(s)
+	if l := ls.last(); l != "" {
+		return append(ls.done, l)
+	}
+	return ls.done
 }
 
 var errTimeout = errors.New("timed out")
 
 // await waits until a line drawn after the mark matches rx; it returns
-// the line and when the output that showed it arrived.
+// the line and when the output that showed it arrived. Each line is split
+// and matched once per await, as output arrives.
 func (t *term) await(rx *regexp.Regexp, timeout time.Duration) (string, time.Time, error) {
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
-	for {
+	matched := 0 // t.lines.done already matched against rx
+	look := func() (string, time.Time, bool) {
 		t.mu.Lock()
-		s, last := t.out.String(), t.last
+		more, last := string(t.out.Bytes()[t.lines.split:]), t.last
 		t.mu.Unlock()
-		for _, l := range textLines(s) {
-			if rx.MatchString(l) {
-				return l, last, nil
+		t.lines.add(more)
+		for ; matched < len(t.lines.done); matched++ {
+			if l := t.lines.done[matched]; rx.MatchString(l) {
+				return l, last, true
 			}
+		}
+		if l := t.lines.last(); l != "" && rx.MatchString(l) {
+			return l, last, true
+		}
+		return "", last, false
+	}
+	for {
+		if l, last, ok := look(); ok {
+			return l, last, nil
 		}
 		select {
 		case <-t.grew:
 		case <-t.done:
 			// Output may have grown just before the end: one last look.
-			t.mu.Lock()
-			s = t.out.String()
-			t.mu.Unlock()
-			for _, l := range textLines(s) {
-				if rx.MatchString(l) {
-					return l, last, nil
-				}
+			if l, last, ok := look(); ok {
+				return l, last, nil
 			}
 			return "", time.Time{}, fmt.Errorf("session ended waiting for /%s/", rx)
 		case <-timer.C:
