@@ -421,7 +421,8 @@ func accessibleFollow(a *app, io *IO, in *eofReader, f *desk.Follow) error {
 		var typed []byte
 		if len(in.rest) == 0 {
 			select {
-			case id := <-a.desk.Changes():
+			case c := <-a.desk.Changes():
+				id := c.ID
 				if id != f.ID {
 					continue
 				}

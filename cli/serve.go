@@ -479,12 +479,12 @@ func (s *served) network() desk.Network {
 }
 
 // announce tells every connected desk that session id changed (one desk
-// recorded it, or the receiver did).
-func (s *served) announce(id string) {
+// recorded it as event seq, or the receiver did; 0: not known).
+func (s *served) announce(id string, seq int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for d := range s.desks {
-		d.Notify(id)
+		d.NotifyTo(id, seq)
 	}
 }
 

@@ -78,7 +78,7 @@ func (d *Desk) recordCallback(ctx context.Context, provider, ref string, st *pro
 		return err
 	}
 	if got.State != sess.State || len(got.History) != len(sess.History) {
-		d.Changed(sess.ID)
+		d.ChangedTo(sess.ID, got.Seq())
 	}
 	return nil
 }

@@ -1,6 +1,10 @@
 package desk
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/kycdesk/kycdesk/session"
+)
 
 // changeBuffer is how many change notices wait in the channel a reader
 // takes them from; more wait in the desk's pending set (pending).
@@ -17,47 +21,64 @@ const maxPending = 1000
 type pending struct {
 	mu     sync.Mutex
 	ids    []string
-	has    map[string]bool
+	seqs   map[string]int64 // what each id's notices say of its last event (0: not known)
 	resync bool
 	wake   chan struct{}
 	once   sync.Once
 }
 
-// Changes is the desk's change feed: the id of each session whose history
-// changed (a launch, a status the desk asked, a callback the receiver
-// recorded, a verify). The console reads it and redraws the result
-// screen, home and the sessions list at once. One reader per desk.
-func (d *Desk) Changes() <-chan string { return d.changes }
+// Change is a change notice: session ID has new events, the last of them
+// Seq as far as the notice knows (session.Session.Seq; 0: not known). A
+// screen that shows event Seq or a later one has nothing to read. An
+// empty ID says anything may have changed: reload what is shown.
+type Change struct {
+	ID  string
+	Seq int64
+}
 
-// Changed announces that session id changed. The desk calls it for what it
-// records itself; it reaches this desk's feed and, through Announce, the
-// other desks of a server at once. What other processes record comes
-// from the store's change feed (history.go, Notify). It never blocks.
-func (d *Desk) Changed(id string) {
+// Changes is the desk's change feed: each session whose history changed
+// (a launch, a status the desk asked, a callback the receiver recorded, a
+// verify). The console reads it and redraws the result screen, home and
+// the sessions list at once. One reader per desk.
+func (d *Desk) Changes() <-chan Change { return d.changes }
+
+// Changed announces that session id changed, not saying to which event.
+// The desk calls it for what it records itself; it reaches this desk's
+// feed and, through Announce, the other desks of a server at once. What
+// other processes record comes from the store's change feed (history.go,
+// Notify). It never blocks.
+func (d *Desk) Changed(id string) { d.ChangedTo(id, 0) }
+
+// ChangedTo is Changed for a change the desk recorded as event seq
+// (session.Session.Seq of the session the store returned).
+func (d *Desk) ChangedTo(id string, seq int64) {
 	if h := hubOf(d.o.Store); h != nil {
 		h.bump() // the shared lists are read again
 	}
-	d.Notify(id)
+	d.NotifyTo(id, seq)
 	if d.o.Announce != nil {
-		d.o.Announce(id)
+		d.o.Announce(id, seq)
 	}
 }
 
-// Notify puts id on this desk's feed only: what another desk of the same
-// process recorded (a served desk's fan-out, Options.Announce), or what
-// the store's change feed reports.
-func (d *Desk) Notify(id string) {
+// Notify puts id on this desk's feed only, not saying to which event:
+// what another desk of the same process recorded (a served desk's
+// fan-out, Options.Announce), or what the store's change feed reports.
+func (d *Desk) Notify(id string) { d.NotifyTo(id, 0) }
+
+// NotifyTo is Notify for a change to event seq (0: not known).
+func (d *Desk) NotifyTo(id string, seq int64) {
 	p := &d.pending
 	p.once.Do(func() {
 		p.wake = make(chan struct{}, 1)
-		p.has = map[string]bool{}
+		p.seqs = map[string]int64{}
 		go d.deliver()
 	})
 	p.mu.Lock()
 	if !p.resync && len(p.ids) == 0 {
 		// Nothing owed: straight onto the channel while it has room.
 		select {
-		case d.changes <- id:
+		case d.changes <- Change{ID: id, Seq: seq}:
 			p.mu.Unlock()
 			return
 		default:
@@ -66,10 +87,14 @@ func (d *Desk) Notify(id string) {
 	switch {
 	case p.resync:
 	case id == "" || len(p.ids) >= maxPending:
-		p.resync, p.ids, p.has = true, nil, map[string]bool{}
-	case !p.has[id]:
-		p.has[id] = true
-		p.ids = append(p.ids, id)
+		p.resync, p.ids, p.seqs = true, nil, map[string]int64{}
+	default:
+		if had, ok := p.seqs[id]; ok {
+			p.seqs[id] = session.LaterSeq(had, seq)
+		} else {
+			p.seqs[id] = seq
+			p.ids = append(p.ids, id)
+		}
 	}
 	p.mu.Unlock()
 	select {
@@ -89,15 +114,15 @@ func (d *Desk) deliver() {
 			return
 		}
 		p.mu.Lock()
-		ids, resync := p.ids, p.resync
-		p.ids, p.resync, p.has = nil, false, map[string]bool{}
+		ids, seqs, resync := p.ids, p.seqs, p.resync
+		p.ids, p.resync, p.seqs = nil, false, map[string]int64{}
 		p.mu.Unlock()
 		if resync {
 			ids = []string{""}
 		}
 		for _, id := range ids {
 			select {
-			case d.changes <- id:
+			case d.changes <- Change{ID: id, Seq: seqs[id]}:
 			case <-d.closed:
 				return
 			}

@@ -75,9 +75,10 @@ type Options struct {
 	// launch with a server's shutdown (nil: none).
 	Metrics Metrics
 	Track   Tracker
-	// Announce hears every change this desk records (Changed), so that a
-	// server tells its other desks (their Notify); nil: none.
-	Announce func(id string)
+	// Announce hears every change this desk records (Changed), with its
+	// event when known (ChangedTo), so that a server tells its other desks
+	// (their NotifyTo); nil: none.
+	Announce func(id string, seq int64)
 	// Relay issues relay links where a customer's phone can reach this
 	// process (kycdesk serve --public-url): a provider with a
 	// DeviceParam is then launched from the phone (relay.go); nil: its
@@ -93,7 +94,7 @@ type Options struct {
 type Desk struct {
 	o         Options
 	providers []*Provider
-	changes   chan string
+	changes   chan Change
 	pending   pending // changes not yet taken from changes (changes.go)
 
 	mu sync.Mutex
@@ -124,7 +125,7 @@ type Desk struct {
 
 // New resolves every provider of the registry for the desk's mode.
 func New(o Options) *Desk {
-	d := &Desk{o: o, changes: make(chan string, changeBuffer), checked: map[string]time.Time{}, watched: map[string]bool{},
+	d := &Desk{o: o, changes: make(chan Change, changeBuffer), checked: map[string]time.Time{}, watched: map[string]bool{},
 		closed: make(chan struct{}), subscribed: make(chan struct{})}
 	for _, desc := range o.Registry {
 		d.providers = append(d.providers, o.Resolve(desc, o.Mode, ""))

@@ -23,7 +23,7 @@ func (d *Desk) watchExpiry(ctx context.Context, f *Follow) {
 		return
 	case <-d.after(max(wait, 0)):
 	}
-	if st, ok := f.Recorded(); ok && st.State.Final() {
+	if st, _, ok := f.Recorded(); ok && st.State.Final() {
 		return // a callback, another screen or another desk got there first
 	}
 	actx, cancel := context.WithTimeout(ctx, 30*time.Second)

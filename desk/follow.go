@@ -215,14 +215,14 @@ func recordedStatus(s *session.Session) *providers.Status {
 }
 
 // Recorded is the session's last status as the history holds it (a
-// callback, the follower or another screen may have recorded it); false
-// when there is none.
-func (f *Follow) Recorded() (*providers.Status, bool) {
+// callback, the follower or another screen may have recorded it), and
+// its last event (session.Session.Seq); false when there is none.
+func (f *Follow) Recorded() (*providers.Status, int64, bool) {
 	s, err := f.desk.get(f.ID)
 	if err != nil || len(s.History) == 0 {
-		return nil, false
+		return nil, 0, false
 	}
-	return recordedStatus(s), true
+	return recordedStatus(s), s.Seq(), true
 }
 
 // Verify submits the code the customer received and records the result.
@@ -282,6 +282,6 @@ func (f *Follow) record(st *providers.Status, src session.Source) *session.Sessi
 	if err != nil {
 		return nil
 	}
-	f.desk.Changed(f.ID)
+	f.desk.ChangedTo(f.ID, s.Seq())
 	return s
 }

@@ -124,8 +124,8 @@ func drained(d *Desk) map[string]int {
 	got := map[string]int{}
 	for {
 		select {
-		case id := <-d.Changes():
-			got[id]++
+		case c := <-d.Changes():
+			got[c.ID]++
 		default:
 			return got
 		}

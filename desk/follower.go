@@ -89,7 +89,7 @@ func (d *Desk) poll(ctx context.Context, f *Follow) {
 			return
 		case <-d.after(f.NextPoll(n)):
 		}
-		if st, ok := f.Recorded(); ok && st.State.Final() {
+		if st, _, ok := f.Recorded(); ok && st.State.Final() {
 			return // a callback, another screen or another desk got there first
 		}
 		now := d.Now()

@@ -215,8 +215,8 @@ func (d *Desk) watchStore(ctx context.Context) {
 				d.Notify("")
 				continue
 			}
-			for _, id := range c.IDs {
-				d.Notify(id)
+			for i, id := range c.IDs {
+				d.NotifyTo(id, c.SeqOf(i))
 			}
 		}
 	}()

@@ -31,8 +31,8 @@ func TestAnotherProcessesChangeReachesChanges(t *testing.T) {
 	// The feed polls; wait for the id (the test's own deadline bounds it).
 	for {
 		select {
-		case id := <-d.Changes():
-			if id == o.ID {
+		case c := <-d.Changes():
+			if c.ID == o.ID {
 				return
 			}
 		case <-time.After(time.Minute):

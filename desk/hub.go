@@ -110,8 +110,8 @@ func (h *hub) run() {
 				d.Notify("")
 				continue
 			}
-			for _, id := range c.IDs {
-				d.Notify(id)
+			for i, id := range c.IDs {
+				d.NotifyTo(id, c.SeqOf(i))
 			}
 		}
 	}

@@ -60,19 +60,19 @@ func TestHubSharesOneReadPerChange(t *testing.T) {
 // A desk's reader that is slow loses no change: every id reaches it once,
 // however many come while it is away.
 func TestNotifyKeepsEveryChange(t *testing.T) {
-	d := &Desk{changes: make(chan string, 2), closed: make(chan struct{})}
+	d := &Desk{changes: make(chan Change, 2), closed: make(chan struct{})}
 	defer close(d.closed)
 	for i := range 300 {
 		d.Notify(string(rune('a' + i%26)))
 	}
 	got := map[string]bool{}
 	for len(got) < 26 {
-		got[<-d.changes] = true
+		got[(<-d.changes).ID] = true
 	}
 	d.Notify("z")
 	d.Notify("y")
 	for {
-		if id := <-d.changes; id == "y" {
+		if c := <-d.changes; c.ID == "y" {
 			break
 		}
 	}
@@ -87,11 +87,11 @@ func TestNotifyKeepsEveryChange(t *testing.T) {
 		d.Notify(id)
 	}
 	for len(want) > 0 {
-		id := <-d.changes
-		if id == "" {
+		c := <-d.changes
+		if c.ID == "" {
 			break // a resync covers the rest
 		}
-		delete(want, id)
+		delete(want, c.ID)
 	}
 }
 
@@ -102,3 +102,30 @@ type errorString string
 func (e errorString) Error() string { return string(e) }
 
 func runtimeGosched() { runtime.Gosched() }
+
+// Notices of one session waiting together say its latest event when each
+// says one, and that it is not known when any does not: a screen reads
+// unless every notice says it has nothing new.
+func TestNotifyKeepsTheLatestEvent(t *testing.T) {
+	d := &Desk{changes: make(chan Change, 1), closed: make(chan struct{})}
+	defer close(d.closed)
+	d.NotifyTo("first", 1) // fills the channel: the rest wait together
+	d.NotifyTo("a", 5)
+	d.NotifyTo("a", 7)
+	d.NotifyTo("a", 6)
+	d.NotifyTo("b", 3)
+	d.Notify("b")
+	d.NotifyTo("b", 9)
+	want := map[string]int64{"first": 1, "a": 7, "b": 0}
+	for len(want) > 0 {
+		c := <-d.changes
+		seq, ok := want[c.ID]
+		if !ok {
+			t.Fatalf("unexpected or repeated notice %+v", c)
+		}
+		if c.Seq != seq {
+			t.Errorf("%s: seq %d, want %d", c.ID, c.Seq, seq)
+		}
+		delete(want, c.ID)
+	}
+}

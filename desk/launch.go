@@ -26,6 +26,9 @@ type Outcome struct {
 	RecordErr error
 	// Callbacks: its results reach this process's callback receiver.
 	Callbacks bool
+	// Seq is the recorded session's last event (session.Session.Seq): a
+	// change notice of it or an earlier one brings nothing new.
+	Seq int64
 	// Response is the provider's raw answer the launch was read from, and
 	// Exchanges every answer the launch received, in order (a DWS launch's
 	// attempts and the code it sends): masked, for display only, never

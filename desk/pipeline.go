@@ -262,7 +262,7 @@ func (d *Desk) finished(r *run, dr *Draft, err error) (*Outcome, error) {
 	o := r.outcome()
 	if o != nil {
 		o.Callbacks = reachesReceiver(dr.Provider, FollowPolicy(dr.Provider.Desc), dr.Values)
-		d.Changed(o.ID)
+		d.ChangedTo(o.ID, o.Seq)
 	}
 	var pe *providers.Error
 	if o != nil && o.Launch != nil && errors.Is(err, session.ErrNotRecorded) && !errors.As(err, &pe) {
@@ -278,7 +278,7 @@ func (r *run) outcome() *Outcome {
 		return nil
 	}
 	o := &Outcome{ID: s.ID, Provider: s.Provider, Mode: s.Mode, Launch: r.got, CodeErr: r.codeErr,
-		Exchanges: r.wire.Exchanges()}
+		Exchanges: r.wire.Exchanges(), Seq: s.Seq()}
 	// The last answer to the launch request; a code sent after it is not it.
 	if n := r.answered - (r.wire.Received() - len(o.Exchanges)); n > 0 && n <= len(o.Exchanges) {
 		o.Response = &o.Exchanges[n-1]

@@ -70,6 +70,9 @@ type DB struct {
 	// last, as it wrote it, without reading it first (recent.go).
 	sqlUpdateIfWas string
 	recent         recentSessions
+	// echoes are the notifications this store sent, until its feed brings
+	// them back (echo.go).
+	echoes echoes
 	// group is the writer that commits concurrent writes together
 	// (group.go).
 	group *group
@@ -128,7 +131,15 @@ func NewDB(ctx context.Context, c DBConfig) (_ *DB, err error) {
 		}
 		watch = func(ctx context.Context, _ string, emit func(Change), ready func()) { d.poll(ctx, every, emit, ready) }
 	}
-	d.feed = newFeed(func(ctx context.Context, emit func(Change), ready func()) { watch(ctx, d.channel, emit, ready) })
+	d.feed = newFeed(func(ctx context.Context, emit func(Change), ready func()) {
+		watch(ctx, d.channel, func(c Change) {
+			d.echoes.name(&c)
+			emit(c)
+		}, func() {
+			d.echoes.listen(true)
+			ready()
+		})
+	})
 	d.startGroup()
 	return d, nil
 }
@@ -431,6 +442,8 @@ type wtx struct {
 	// for its end (notices).
 	grouped bool
 	notices []string
+	// noticeSeqs are the notices' sessions' last events.
+	noticeSeqs []int64
 	// committed run once the transaction has committed, in order: what
 	// recent learns of its writes (remember).
 	committed []func()
@@ -582,33 +595,38 @@ func (d *DB) lock(ctx context.Context, tx *wtx, name string) error {
 	return tx.exec(d.dialect.Lock, lockKey(name))
 }
 
-// notify tells other processes that session id changed, when tx commits.
-// A batch's notices are sent together before its commit (flushNotices).
-func (d *DB) notify(ctx context.Context, tx *wtx, id string) error {
+// notify tells other processes that session id changed (seq its last
+// event), when tx commits. A batch's notices are sent together before its
+// commit (flushNotices).
+func (d *DB) notify(ctx context.Context, tx *wtx, id string, seq int64) error {
 	if d.dialect.Notify == "" {
 		return nil
 	}
 	if tx.grouped {
 		tx.notices = append(tx.notices, id)
+		tx.noticeSeqs = append(tx.noticeSeqs, seq)
 		return nil
 	}
 	return tx.exec(d.dialect.Notify, d.channel, id)
 }
 
-// flushNotices sends the notices of a batch's writes, in one statement.
-func (d *DB) flushNotices(tx *wtx) error {
+// flushNotices sends the notices of a batch's writes, in one statement;
+// it returns the backend that sent them (0: not known).
+func (d *DB) flushNotices(tx *wtx) (uint32, error) {
 	switch n := len(tx.notices); {
 	case n == 0:
-		return nil
-	case n == 1 || d.dialect.NotifyMany == "":
+		return 0, nil
+	case d.dialect.NotifyMany == "":
 		for _, id := range tx.notices {
 			if err := tx.exec(d.dialect.Notify, d.channel, id); err != nil {
-				return err
+				return 0, err
 			}
 		}
-		return nil
+		return 0, nil
 	default:
-		return tx.exec(d.dialect.NotifyMany, d.channel, strings.Join(tx.notices, ","))
+		var pid int64
+		err := tx.row(d.dialect.NotifyMany, d.channel, strings.Join(tx.notices, ",")).Scan(&pid)
+		return uint32(pid), err
 	}
 }
 

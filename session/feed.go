@@ -162,21 +162,35 @@ func merge(a, b Change) Change {
 	if a.Resync || b.Resync {
 		return Change{Resync: true}
 	}
-	out := Change{IDs: a.IDs}
-	seen := make(map[string]bool, len(a.IDs)+len(b.IDs))
-	for _, id := range a.IDs {
-		seen[id] = true
+	out := Change{IDs: a.IDs, Seqs: make([]int64, len(a.IDs))}
+	at := make(map[string]int, len(a.IDs)+len(b.IDs))
+	for i, id := range a.IDs {
+		at[id] = i
+		out.Seqs[i] = a.SeqOf(i)
 	}
-	for _, id := range b.IDs {
-		if !seen[id] {
-			seen[id] = true
-			out.IDs = append(out.IDs, id)
+	for j, id := range b.IDs {
+		if i, ok := at[id]; ok {
+			out.Seqs[i] = LaterSeq(out.Seqs[i], b.SeqOf(j))
+			continue
 		}
+		at[id] = len(out.IDs)
+		out.IDs = append(out.IDs, id)
+		out.Seqs = append(out.Seqs, b.SeqOf(j))
 	}
 	if len(out.IDs) > maxPendingIDs {
 		return Change{Resync: true}
 	}
 	return out
+}
+
+// LaterSeq is what two notices of one session say of its last event
+// (Session.Seq) taken together: the later one, or 0 (not known) when
+// either does not say.
+func LaterSeq(a, b int64) int64 {
+	if a == 0 || b == 0 {
+		return 0
+	}
+	return max(a, b)
 }
 
 // Subscribe implements Store.
@@ -201,13 +215,13 @@ func (d *DB) poll(ctx context.Context, every time.Duration, emit func(Change), r
 	}
 	for providers.Sleep(ctx, every) {
 		for {
-			ids, next, n, err := d.changedSince(ctx, last, 1000)
+			ids, seqs, next, n, err := d.changedSince(ctx, last, 1000)
 			if err != nil {
 				break
 			}
 			last = next
 			if len(ids) > 0 {
-				emit(Change{IDs: ids})
+				emit(Change{IDs: ids, Seqs: seqs})
 			}
 			if n < 1000 {
 				break
@@ -217,29 +231,37 @@ func (d *DB) poll(ctx context.Context, every time.Duration, emit func(Change), r
 }
 
 // changedSince lists the sessions of the events after seq (at most limit
-// events, each id once), the last seq read and how many events it read.
-func (d *DB) changedSince(ctx context.Context, seq int64, limit int) ([]string, int64, int, error) {
+// events, each id once, with its last event's seq), the last seq read and
+// how many events it read.
+func (d *DB) changedSince(ctx context.Context, seq int64, limit int) ([]string, []int64, int64, int, error) {
 	// Prepared (one text per limit, and there is one limit): read once a
 	// change, at every launch's commits.
 	q := `SELECT seq, session_id FROM events WHERE seq > $1 AND kind <> 'audit' ORDER BY seq LIMIT ` + strconv.Itoa(limit)
 	rows, err := d.preparedQuerier(ctx, q).QueryContext(ctx, q, seq)
 	if err != nil {
-		return nil, seq, 0, err
+		return nil, nil, seq, 0, err
 	}
 	defer rows.Close()
 	var ids []string
+	var seqs []int64
 	n := 0
-	seen := map[string]bool{}
+	at := map[string]int{}
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&seq, &id); err != nil {
-			return nil, seq, n, err
+			return nil, nil, seq, n, err
 		}
 		n++
-		if id != "" && !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
+		if id == "" {
+			continue
 		}
+		if i, ok := at[id]; ok {
+			seqs[i] = seq
+			continue
+		}
+		at[id] = len(ids)
+		ids = append(ids, id)
+		seqs = append(seqs, seq)
 	}
-	return ids, seq, n, rows.Err()
+	return ids, seqs, seq, n, rows.Err()
 }

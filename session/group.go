@@ -272,18 +272,24 @@ func (d *DB) tryBatch(batch []*writeReq, savepoints bool) (again bool, _ error) 
 		// locks it took went with its savepoint: PostgreSQL releases a
 		// lock taken after a savepoint when the transaction rolls back to
 		// it, the chain's too.
-		w.head, w.chained, w.chainHeld, w.notices, w.committed = head, chained, held, w.notices[:notices], w.committed[:committed]
+		w.head, w.chained, w.chainHeld, w.committed = head, chained, held, w.committed[:committed]
+		w.notices, w.noticeSeqs = w.notices[:notices], w.noticeSeqs[:notices]
 		if errors.Is(err, errLater) {
 			r.later = true
 		} else {
 			r.err = err
 		}
 	}
-	if err := d.flushNotices(w); err != nil {
+	sender, err := d.flushNotices(w)
+	if err != nil {
 		tx.Rollback()
 		return false, err
 	}
+	// The notifications come back through this store's own feed once the
+	// transaction commits, and not before: what they are is known now.
+	echoes := d.echoes.expect(sender, w.notices, w.noticeSeqs)
 	if err := tx.Commit(); err != nil {
+		d.echoes.forget(echoes) // committed or not: none is taken as ours
 		return false, err
 	}
 	for _, f := range w.committed {

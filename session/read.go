@@ -13,7 +13,7 @@ import (
 	"github.com/kycdesk/kycdesk/providers"
 )
 
-const sessionCols = `s.num, s.id, s.provider, s.mode, s.customer, s.state, s.created_at, s.sending_until, d.doc`
+const sessionCols = `s.num, s.id, s.provider, s.mode, s.customer, s.state, s.created_at, s.sending_until, d.doc, s.last_seq`
 const sessionFrom = `sessions s JOIN session_docs d ON d.num = s.num`
 
 type scanner interface{ Scan(dest ...any) error }
@@ -27,7 +27,7 @@ func scanSession(r scanner) (*Session, error) {
 		sending sql.NullInt64
 		doc     string
 	)
-	if err := r.Scan(&s.num, &s.ID, &s.Provider, &mode, &s.Customer, &state, &created, &sending, &doc); err != nil {
+	if err := r.Scan(&s.num, &s.ID, &s.Provider, &mode, &s.Customer, &state, &created, &sending, &doc, &s.seq); err != nil {
 		return nil, err
 	}
 	s.Mode, s.State, s.CreatedAt = providers.Mode(mode), providers.State(state), fromMS(created)

@@ -39,8 +39,8 @@ type recentRow struct {
 
 // Scan gives the row as scanSession reads one from the database.
 func (r *recentRow) Scan(dest ...any) error {
-	if len(dest) != 9 {
-		return errors.New("recent row: 9 columns")
+	if len(dest) != 10 {
+		return errors.New("recent row: 10 columns")
 	}
 	*dest[0].(*int64) = r.num
 	*dest[1].(*string) = r.id
@@ -51,6 +51,7 @@ func (r *recentRow) Scan(dest ...any) error {
 	*dest[6].(*int64) = r.created
 	*dest[7].(*sql.NullInt64) = r.sending
 	*dest[8].(*string) = r.doc
+	*dest[9].(*int64) = r.lastSeq
 	return nil
 }
 

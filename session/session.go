@@ -125,7 +125,14 @@ type Session struct {
 	SendingUntil time.Time
 
 	num int64 // its row in the store
+	seq int64 // its last event (Seq)
 }
+
+// Seq is the store's number for the session's last event: a later change
+// has a greater one; 0 when not known (a session no store returned). A
+// change notice that carries it (desk) tells a screen that already shows
+// this event or a later one that there is nothing new to read.
+func (s *Session) Seq() int64 { return s.seq }
 
 // Values are the launch parameters without personal ones, including the
 // generated idempotency ids (MerchantBizId, authenticationRequestId). They

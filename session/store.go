@@ -298,9 +298,23 @@ type Counts struct {
 // Change is what the change feed reports.
 type Change struct {
 	IDs []string // sessions with new events, each once
+	// Seqs are, when set, each ID's last event as far as the store knows
+	// (Session.Seq; 0: not known).
+	Seqs []int64
 	// Resync says changes may have been missed (the feed reconnected):
 	// reload everything shown.
 	Resync bool
+	// Sender is the PostgreSQL backend that sent the notification (0: not
+	// known): the store's watcher sets it and the store itself reads it.
+	Sender uint32
+}
+
+// SeqOf is IDs[i]'s Seqs entry (0: not known).
+func (c Change) SeqOf(i int) int64 {
+	if i < len(c.Seqs) {
+		return c.Seqs[i]
+	}
+	return 0
 }
 
 // ErrDuplicate is wrapped by the error Intent returns when its guard finds

@@ -137,7 +137,7 @@ func (d *DB) Intent(ctx context.Context, in Intent) (*Session, error) {
 			return err
 		}
 		out = s
-		return d.notify(ctx, tx, id)
+		return d.notify(ctx, tx, id, s.seq)
 	})
 	return out, d.failed(err)
 }
@@ -249,7 +249,7 @@ func (d *DB) update(ctx context.Context, id string, build func(cur *Session) (st
 			}
 			if next != nil {
 				out = next
-				return d.notify(ctx, tx, id)
+				return d.notify(ctx, tx, id, next.seq)
 			}
 			d.recent.drop(id) // not as this store wrote it last: read it
 		}
@@ -271,7 +271,7 @@ func (d *DB) update(ctx context.Context, id string, build func(cur *Session) (st
 			return err
 		}
 		out = next
-		return d.notify(ctx, tx, id)
+		return d.notify(ctx, tx, id, next.seq)
 	})
 	if err != nil {
 		return nil, d.failed(err)
@@ -501,7 +501,7 @@ func (d *DB) appendIntent(ctx context.Context, tx *wtx, s *Session, at time.Time
 		if err != nil {
 			return 0, err
 		}
-		s.num = seq
+		s.num, s.seq = seq, seq
 		return seq, d.insertSession(ctx, tx, s, seq)
 	}
 	ev, err := d.chainEvent(ctx, tx, s.ID, EventIntent, at, actor, e)
@@ -518,7 +518,7 @@ func (d *DB) appendIntent(ctx context.Context, tx *wtx, s *Session, at time.Time
 		return 0, err
 	}
 	tx.head = ev.MAC
-	s.num = seq
+	s.num, s.seq = seq, seq
 	d.remember(tx, s, seq, string(doc))
 	return seq, nil
 }
@@ -546,7 +546,7 @@ func (d *DB) claimSession(ctx context.Context, tx *wtx, s *Session, at time.Time
 		return false, err
 	}
 	tx.head = ev.MAC
-	s.num = seq
+	s.num, s.seq = seq, seq
 	d.remember(tx, s, seq, string(doc))
 	return true, nil
 }
@@ -559,6 +559,7 @@ func (d *DB) appendEvent(ctx context.Context, tx *wtx, next *Session, kind strin
 		if err != nil {
 			return err
 		}
+		next.seq = seq
 		if err := d.updateSession(ctx, tx, next, seq); err != nil {
 			return err
 		}
@@ -604,6 +605,7 @@ func (d *DB) appendEventCTE(ctx context.Context, tx *wtx, next *Session, kind st
 		return false, err
 	}
 	tx.head = ev.MAC
+	next.seq = seq
 	d.remember(tx, next, seq, string(doc))
 	return true, nil
 }

@@ -101,11 +101,11 @@ func followContext(t *testing.T, mode providers.Mode, sb *countingSandbox, now c
 func feed(m *Model) int {
 	n := 0
 	for len(m.ctx.Desk.Changes()) > 0 {
-		if id := <-m.ctx.Desk.Changes(); m.wants(id) {
+		if c := <-m.ctx.Desk.Changes(); m.wants(c.ID) {
 			// What Update does with changedMsg, but for listening again;
 			// the result screen's and home's reads of the store are run
 			// and answered.
-			cmd := m.changed(id, m.dirty)
+			cmd := m.changedTo(c.ID, c.Seq, m.dirty)
 			if m.screen == screenResult || m.screen == screenHome {
 				settle(m, cmd, 0)
 			}

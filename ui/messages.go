@@ -79,11 +79,16 @@ type statusMsg struct {
 
 // changedMsg: a session's history changed (desk.Changes): a callback
 // the receiver recorded, the desk's follower, another screen.
-type changedMsg struct{ id string }
+type changedMsg struct {
+	id  string
+	seq int64 // its last event as the notice knows it (desk.Change; 0: not known)
+}
 
 // recheckMsg: a screen that shows changes has just become the one shown;
 // what changed before its listener listened for it is read once.
-type recheckMsg struct{}
+type recheckMsg struct {
+	dropped dropped // what the listener dropped before the screen was watched
+}
 
 // recordedMsg is the result screen's session as the store has it, read
 // after a change notice; gen and read tell a later screen's or a later
@@ -91,6 +96,7 @@ type recheckMsg struct{}
 type recordedMsg struct {
 	gen, read int
 	status    *providers.Status
+	seq       int64 // the session's last event, as read
 	ok        bool
 }
 

@@ -30,6 +30,7 @@ type resultModel struct {
 	ctx       *Context
 	gen       int
 	reads     int          // store reads changed started (the last one's answer is applied)
+	seq       int64        // the session's last event the screen shows (session.Session.Seq; 0: not known)
 	follow    *desk.Follow // the session at its own endpoint and mode
 	entry     *desk.Provider
 	sessionID string
@@ -184,9 +185,14 @@ func (r *resultModel) refresh() tea.Cmd {
 // changed follows a change of session id; it reports whether the screen
 // shows something new: a served desk hears of its own launch's commits
 // and of rechecks ("") that find the session as it is drawn.
-func (r *resultModel) changed(id string) tea.Cmd {
+func (r *resultModel) changed(id string, seq int64) tea.Cmd {
 	// "" is a resync (the store's feed reconnected): anything may have changed.
 	if r.sessionID == "" || (id != "" && id != r.sessionID) {
+		return nil
+	}
+	if seq != 0 && seq <= r.seq {
+		// What the screen shows is this event or a later one: the desk's
+		// own launch, heard again from the store's feed (issue 18).
 		return nil
 	}
 	// The store is read off the event loop: on PostgreSQL a read is a
@@ -195,8 +201,8 @@ func (r *resultModel) changed(id string) tea.Cmd {
 	r.reads++
 	gen, read, f := r.gen, r.reads, r.follow
 	return func() tea.Msg {
-		st, ok := f.Recorded()
-		return recordedMsg{gen: gen, read: read, status: st, ok: ok}
+		st, seq, ok := f.Recorded()
+		return recordedMsg{gen: gen, read: read, status: st, seq: seq, ok: ok}
 	}
 }
 
@@ -207,6 +213,7 @@ func (r *resultModel) recorded(msg recordedMsg) bool {
 	if msg.gen != r.gen || msg.read != r.reads || !msg.ok {
 		return false
 	}
+	r.seq = msg.seq
 	st := msg.status
 	state, detail, fields, focused := r.state, r.detail, r.fields, r.input.Focused()
 	r.setState(st)

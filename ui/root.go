@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/kycdesk/kycdesk/forms"
 	"github.com/kycdesk/kycdesk/internal/keybar"
 	"github.com/kycdesk/kycdesk/providers"
+	"github.com/kycdesk/kycdesk/session"
 )
 
 type screen int
@@ -85,6 +87,9 @@ type Model struct {
 	}
 	// watching is what the screen shown draws from the change feed.
 	watching atomic.Pointer[watch]
+	// drops are the changes the listener dropped since watching was
+	// published (take, publishWatch).
+	drops drops
 }
 
 // New builds the console.
@@ -156,9 +161,9 @@ func (m *Model) listen() tea.Cmd {
 	return func() tea.Msg {
 		for {
 			select {
-			case id := <-ch:
-				if m.wants(id) {
-					return changedMsg{id: id}
+			case c := <-ch:
+				if m.take(c) {
+					return changedMsg{id: c.ID, seq: c.Seq}
 				}
 			case <-d.Closed():
 				return nil
@@ -209,15 +214,84 @@ func (m *Model) publishWatch() tea.Cmd {
 	if old != nil && *old == w {
 		return nil
 	}
+	m.drops.mu.Lock()
 	m.watching.Store(&w)
+	dropped := m.drops.taken()
+	m.drops.mu.Unlock()
 	if old == nil {
 		return nil // the first screen: what it loaded is what it shows
 	}
 	switch w.screen {
 	case screenHome, screenSessions, screenBoard, screenResult:
-		return func() tea.Msg { return recheckMsg{} }
+		return func() tea.Msg { return recheckMsg{dropped: dropped} }
 	}
 	return nil
+}
+
+// take reports whether the screen shown draws change c (wants), and
+// keeps what it drops for the next screen's recheck; the listener calls
+// it, as publishWatch changes the screen watched.
+func (m *Model) take(c desk.Change) bool {
+	m.drops.mu.Lock()
+	defer m.drops.mu.Unlock()
+	if m.wants(c.ID) {
+		return true
+	}
+	m.drops.add(c)
+	return false
+}
+
+// drops are changes the listener dropped: each session's latest event
+// (0: not known; "": anything may have changed).
+type drops struct {
+	mu   sync.Mutex
+	seqs map[string]int64
+	all  bool // more than maxDrops sessions: anything may have changed
+}
+
+// maxDrops bounds the sessions drops remembers.
+const maxDrops = 1000
+
+func (d *drops) add(c desk.Change) {
+	if d.all {
+		return
+	}
+	if d.seqs == nil {
+		d.seqs = map[string]int64{}
+	}
+	if had, ok := d.seqs[c.ID]; ok {
+		d.seqs[c.ID] = session.LaterSeq(had, c.Seq)
+	} else if len(d.seqs) >= maxDrops {
+		d.all, d.seqs = true, nil
+	} else {
+		d.seqs[c.ID] = c.Seq
+	}
+}
+
+// taken is what was dropped, and forgets it; d.mu is held.
+func (d *drops) taken() dropped {
+	out := dropped{seqs: d.seqs, all: d.all}
+	d.seqs, d.all = nil, false
+	return out
+}
+
+// dropped is what the listener dropped before a screen was watched.
+type dropped struct {
+	seqs map[string]int64
+	all  bool
+}
+
+// newer reports whether a change of session id later than event shown
+// (0: not known) may be among them.
+func (d dropped) newer(id string, shown int64) bool {
+	if d.all || shown == 0 {
+		return true
+	}
+	if _, ok := d.seqs[""]; ok {
+		return true
+	}
+	seq, ok := d.seqs[id]
+	return ok && (seq == 0 || seq > shown)
 }
 
 // ageTick starts the once-a-second redraw of home and the sessions list,
@@ -315,8 +389,15 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case showBoardMsg, boardLoadedMsg, boardAgainMsg:
 		return m, m.boardMsg(msg)
 	case changedMsg:
-		return m, tea.Batch(m.changed(msg.id, pending), m.listen())
+		return m, tea.Batch(m.changedTo(msg.id, msg.seq, pending), m.listen())
 	case recheckMsg:
+		if m.screen == screenResult && !msg.dropped.newer(m.result.sessionID, m.result.seq) {
+			// A launch's result screen shows the outcome it recorded: a
+			// change dropped while it launched is that one or an earlier
+			// one (issue 18).
+			m.dirty = pending
+			return m, nil
+		}
 		return m, m.changed("", pending)
 	case homeReadMsg:
 		before := m.home.shown()
@@ -366,7 +447,12 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // changed takes a change of session id ("": anything may have changed):
 // every screen showing the session changes at once; the others reload
 // when shown. A screen is drawn again only when what it shows changed.
-func (m *Model) changed(id string, pending bool) tea.Cmd {
+func (m *Model) changed(id string, pending bool) tea.Cmd { return m.changedTo(id, 0, pending) }
+
+// changedTo is changed for a notice that says the change is event seq
+// (0: not known): a result screen that shows it or a later one reads
+// nothing.
+func (m *Model) changedTo(id string, seq int64, pending bool) tea.Cmd {
 	switch m.screen {
 	case screenHome:
 		m.dirty = pending // another desk's session is not listed here; this desk's: homeReadMsg
@@ -384,7 +470,7 @@ func (m *Model) changed(id string, pending bool) tea.Cmd {
 		return m.board.changed()
 	case screenResult:
 		m.dirty = pending // until the store's answer (recordedMsg) shows something new
-		return m.result.changed(id)
+		return m.result.changed(id, seq)
 	default:
 		m.dirty = pending
 	}
@@ -623,6 +709,7 @@ func (m *Model) finishLaunch(msg launchDoneMsg) tea.Cmd {
 		return m.show(screenError)
 	}
 	m.result = newResult(m.ctx, m.ctx.Desk.Followed(e, msg.outcome), dr.Values)
+	m.result.seq = msg.outcome.Seq
 	m.result.profile = dr.Profile
 	m.result.wire.add(msg.outcome.Exchanges)
 	if err := msg.outcome.CodeErr; err != nil {

@@ -105,7 +105,7 @@ func TestResultShownAfterItsChangeReadsIt(t *testing.T) {
 	sb.deliver.Wait()
 	recv.Wait()
 	for len(ctx.Desk.Changes()) > 0 { // the listener was not listening for it
-		<-ctx.Desk.Changes()
+		m.take(<-ctx.Desk.Changes())
 	}
 	m.screen, m.launching = screenLaunching, newLaunching(ctx, 99, dr)
 	send(m, launchDoneMsg{id: 99, outcome: out})
@@ -115,7 +115,7 @@ func TestResultShownAfterItsChangeReadsIt(t *testing.T) {
 	if m.result.state != providers.StateApproved {
 		// The recheck reads the store, which drain follows for 300 ms
 		// only: on a busy machine it is read again here, and waited for.
-		_, cmd := m.Update(recheckMsg{})
+		_, cmd := m.Update(recheckMsg{dropped: dropped{all: true}})
 		settle(m, cmd, 0)
 	}
 	if v := m.View(); m.result.state != providers.StateApproved || !strings.Contains(v, "APPROVED") {
@@ -334,5 +334,69 @@ func TestLaunchingSpinnerTurnsAfterAStill(t *testing.T) {
 	before := l.spinner.View()
 	if next := l.Update(tick); next == nil || l.spinner.View() == before {
 		t.Error("the spinner did not take its first tick")
+	}
+}
+
+// A result screen reads nothing for a notice of the event it shows (its
+// own launch, heard again from the store's feed) or an earlier one, and
+// reads for a later one or one that does not say.
+func TestResultReadsOnlyWhatItDoesNotShow(t *testing.T) {
+	sb := startCountingSandbox(t)
+	ctx, _ := followContext(t, providers.ModeSandbox, sb, nil, false)
+	m := New(ctx)
+	send(m, size(120, 40))
+	out, err := ctx.Desk.Launch(context.Background(), ctx.Desk.Draft(ctx.entry("idenfy"), providers.Values{"clientId": {"seq-shown"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Seq == 0 {
+		t.Fatal("the launch's outcome says no event")
+	}
+	m.launching = newLaunching(ctx, m.nextID(), ctx.Desk.Draft(ctx.entry("idenfy"), nil))
+	m.screen = screenLaunching
+	m.publishWatch()
+	// The launch's own changes reach the listener while it launches, and
+	// are dropped; the result screen's recheck then reads nothing (what
+	// was dropped is the outcome it shows), unless a later change was.
+	recheck := func(dropAlso ...desk.Change) tea.Cmd {
+		t.Helper()
+		for len(ctx.Desk.Changes()) > 0 {
+			m.take(<-ctx.Desk.Changes())
+		}
+		for _, c := range append([]desk.Change{{ID: out.ID, Seq: out.Seq}}, dropAlso...) {
+			if m.take(c) {
+				t.Fatal("the launching screen wants a session's change")
+			}
+		}
+		m.update(launchDoneMsg{id: m.launching.id, outcome: out})
+		if m.screen != screenResult {
+			t.Fatalf("screen %d, want the result", m.screen)
+		}
+		cmd := m.publishWatch()
+		if cmd == nil {
+			t.Fatal("no recheck when the result screen was shown")
+		}
+		_, read := m.Update(cmd())
+		return read
+	}
+	if read := recheck(); read != nil {
+		t.Error("the recheck read the store for the launch's own changes")
+	}
+	for _, later := range []desk.Change{{ID: out.ID, Seq: out.Seq + 1}, {ID: out.ID}, {ID: ""}} {
+		m.screen = screenLaunching
+		m.publishWatch()
+		if read := recheck(later); read == nil {
+			t.Errorf("a change %+v dropped while launching is not read", later)
+		}
+	}
+	for _, seq := range []int64{out.Seq, out.Seq - 1} {
+		if cmd := m.changedTo(out.ID, seq, false); cmd != nil {
+			t.Errorf("a notice of event %d (shown: %d) started a read", seq, out.Seq)
+		}
+	}
+	for _, seq := range []int64{out.Seq + 1, 0} {
+		if cmd := m.changedTo(out.ID, seq, false); cmd == nil {
+			t.Errorf("a notice of event %d (shown: %d) started no read", seq, out.Seq)
+		}
 	}
 }

@@ -139,9 +139,11 @@ CREATE TRIGGER sessions_report BEFORE INSERT OR UPDATE ON sessions
 	BulkEnd: []string{"ANALYZE sessions"},
 	// Delivered to every listener when the transaction commits. A batch
 	// of writes (group commit) tells its sessions in one round trip.
-	WriteCTE:   true,
-	Notify:     "SELECT pg_notify($1, $2)",
-	NotifyMany: "SELECT pg_notify($1, x) FROM unnest(string_to_array($2, ',')) AS x",
+	WriteCTE: true,
+	Notify:   "SELECT pg_notify($1, $2)",
+	// It returns the notifying backend's pid, which the notifications
+	// carry: the store knows its own when the feed brings them back.
+	NotifyMany: "SELECT max(pg_backend_pid()) FROM (SELECT pg_notify($1, x) FROM unnest(string_to_array($2, ',')) AS x) n",
 	// The table's owner (the store's user) may switch its triggers.
 	AppendOnlyOff: []string{"ALTER TABLE events DISABLE TRIGGER events_no_change"},
 	AppendOnlyOn:  []string{"ALTER TABLE events ENABLE TRIGGER events_no_change"},

@@ -145,7 +145,7 @@ func listen(cfg *pgx.ConnConfig) func(ctx context.Context, channel string, emit 
 						if err != nil {
 							break
 						}
-						emit(session.Change{IDs: []string{n.Payload}})
+						emit(session.Change{IDs: []string{n.Payload}, Sender: n.PID})
 					}
 				}
 				conn.Close(context.Background())

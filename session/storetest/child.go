@@ -334,3 +334,70 @@ func testChangeFeed(t *testing.T, tg Target) {
 	for range changes { // closed when the context ends
 	}
 }
+
+// testChangeFeedNamesEvents: a change the feed names (Change.Seqs) is
+// named right: the session's last event as the store returned it; a
+// store names at least its own writes, and a change it cannot name is
+// not named (0), never named wrong.
+func testChangeFeedNamesEvents(t *testing.T, tg Target) {
+	st, other := tg.Open(t), tg.Open(t)
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	changes, err := st.Subscribe(sctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// seqs waits for a change naming or not naming each of ids, and
+	// returns what the feed said of each, the last change of it first.
+	seqs := func(ids ...string) map[string]int64 {
+		t.Helper()
+		got := map[string]int64{}
+		deadline := time.After(hangGuard)
+		for len(got) < len(ids) {
+			select {
+			case ch, ok := <-changes:
+				if !ok {
+					t.Fatal("the feed closed")
+				}
+				for i, id := range ch.IDs {
+					if slices.Contains(ids, id) {
+						got[id] = ch.SeqOf(i)
+					}
+				}
+			case <-deadline:
+				t.Fatalf("the changes of %v never all came: %v", ids, got)
+			}
+		}
+		return got
+	}
+	s := launch(t, st, newClient(), values("cust-seq1", "req-seq1"))
+	for { // its intent's change may come first, then its outcome's
+		got := seqs(s.ID)[s.ID]
+		if got == 0 || got > s.Seq() {
+			t.Fatalf("own launch named %d, its last event is %d", got, s.Seq())
+		}
+		if got == s.Seq() {
+			break
+		}
+	}
+	g, err := st.Status(ctx, s.ID, &providers.Status{State: providers.StateApproved, Detail: "OK"}, session.SourceAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := seqs(s.ID)[s.ID]; got != g.Seq() {
+		t.Errorf("own status named %d, want %d", got, g.Seq())
+	}
+	o := launch(t, other, newClient(), values("cust-seq2", "req-seq2"))
+	for {
+		got := seqs(o.ID)[o.ID]
+		if got == 0 || got == o.Seq() {
+			break // not named, or named right (its outcome)
+		}
+		if got > o.Seq() {
+			t.Fatalf("another store's launch named %d, its last event is %d", got, o.Seq())
+		}
+	}
+	if s.Seq() == 0 || g.Seq() <= s.Seq() || o.Seq() <= g.Seq() {
+		t.Errorf("sessions' last events out of order: %d, %d, %d", s.Seq(), g.Seq(), o.Seq())
+	}
+}

@@ -102,6 +102,7 @@ func Run(t *testing.T, fresh func(t testing.TB) Target) {
 		{"ByReference", testByReference},
 		{"GroupNeverWaitsHoldingTheChain", testGroupNeverWaitsHoldingTheChain},
 		{"WritesSeeRowsChangedElsewhere", testWritesSeeRowsChangedElsewhere},
+		{"ChangeFeedNamesEvents", testChangeFeedNamesEvents},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, fresh(t)) })
