@@ -284,6 +284,7 @@ type Server struct {
 	limits            Limits
 	stop              chan struct{}
 	done              chan struct{}
+	bg                sync.WaitGroup // the listener's janitor
 	closed            sync.Once
 	closeErr          error
 }
@@ -322,7 +323,7 @@ func Start(reg providers.Registry, addr string, opts Options) (*Server, error) {
 	if opts.Logf != nil {
 		opts.Logf = s.log.printf // simulators' lines, bounded under a flood
 	}
-	s.listener = &capListener{Listener: ln, max: limits.MaxConns, perHost: limits.MaxConnsPerHost, refused: func(remote string, fromHost bool) {
+	capped := &capListener{Listener: ln, max: limits.MaxConns, perHost: limits.MaxConnsPerHost, refused: func(remote string, fromHost bool) {
 		s.stats.refused.Add(1)
 		if fromHost {
 			s.log.printf("connection from %s refused: %d connections open from its address (the cap)", remote, limits.MaxConnsPerHost)
@@ -330,6 +331,8 @@ func Start(reg providers.Registry, addr string, opts Options) (*Server, error) {
 		}
 		s.log.printf("connection from %s refused: %d connections open (the cap)", remote, limits.MaxConns)
 	}}
+	capped.clock.now.Store(time.Now().UnixNano())
+	s.listener = capped
 	s.srv = &http.Server{
 		Handler:           s.stats.count(Handler(reg, opts)),
 		ReadHeaderTimeout: limits.ReadHeaderTimeout,
@@ -348,6 +351,7 @@ func Start(reg providers.Registry, addr string, opts Options) (*Server, error) {
 	}
 	go func() { _ = s.srv.Serve(s.listener) }()
 	go s.summarize(opts.Logf != nil)
+	s.bg.Go(func() { capped.janitor(deadlineTick(limits), s.stop) })
 	return s, nil
 }
 
@@ -385,6 +389,7 @@ func (s *Server) Close() error {
 		}
 		close(s.stop)
 		<-s.done
+		s.bg.Wait()
 		if s.TokenFile != "" {
 			token.Remove(s.TokenFile, s.Token)
 		}
@@ -591,31 +596,36 @@ type capListener struct {
 	mu     sync.Mutex
 	open   int
 	byHost map[string]int
+	conns  map[*capConn]struct{} // the open ones, for the janitor
+	clock  lazyClock
 }
 
-func (l *capListener) admit(host string) (ok, fromHost bool) {
+// admit takes a slot for c, if there is one.
+func (l *capListener) admit(c *capConn) (ok, fromHost bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.open >= l.max {
 		return false, false
 	}
-	if l.perHost > 0 && l.byHost[host] >= l.perHost {
+	if l.perHost > 0 && l.byHost[c.host] >= l.perHost {
 		return false, true
 	}
 	if l.byHost == nil {
-		l.byHost = map[string]int{}
+		l.byHost, l.conns = map[string]int{}, map[*capConn]struct{}{}
 	}
 	l.open++
-	l.byHost[host]++
+	l.byHost[c.host]++
+	l.conns[c] = struct{}{}
 	return true, false
 }
 
-func (l *capListener) release(host string) {
+func (l *capListener) release(c *capConn) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	delete(l.conns, c)
 	l.open--
-	if l.byHost[host]--; l.byHost[host] <= 0 {
-		delete(l.byHost, host)
+	if l.byHost[c.host]--; l.byHost[c.host] <= 0 {
+		delete(l.byHost, c.host)
 	}
 }
 
@@ -629,27 +639,31 @@ func (l *capListener) Accept() (net.Conn, error) {
 		if h, _, err := net.SplitHostPort(host); err == nil {
 			host = h
 		}
-		if ok, fromHost := l.admit(host); !ok {
+		cc := &capConn{Conn: c, l: l, host: host}
+		if ok, fromHost := l.admit(cc); !ok {
 			remote := c.RemoteAddr().String()
 			c.Close()
 			l.refused(remote, fromHost)
 			continue
 		}
-		return &capConn{Conn: c, l: l, host: host}, nil
+		return cc, nil
 	}
 }
 
+// capConn is an admitted connection; its deadlines are enforced by the
+// listener's janitor (deadlines.go).
 type capConn struct {
 	net.Conn
 	l    *capListener
 	host string
 	once sync.Once
+	capConnState
 }
 
 // Close frees the slot before closing, so that a client that sees the
 // close can connect again at once.
 func (c *capConn) Close() error {
-	c.once.Do(func() { c.l.release(c.host) })
+	c.once.Do(func() { c.l.release(c) })
 	return c.Conn.Close()
 }
 
