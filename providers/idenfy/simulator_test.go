@@ -600,3 +600,19 @@ func TestSimConcurrent(t *testing.T) {
 		t.Error("unknown scanRef found")
 	}
 }
+
+// TestTokenIssuedLine: the line a new token logs reads as it always has
+// (it is now formatted only when written).
+func TestTokenIssuedLine(t *testing.T) {
+	env := newSimEnv(t, nil)
+	status, m := env.post(t, TokenPath, `{"clientId":"desk \"7\"","tokenType":"DOCUMENT","expiryTime":600}`, SandboxAPIKey, SandboxAPISecret)
+	if status != http.StatusCreated {
+		t.Fatalf("token: %d %v", status, m)
+	}
+	want := fmt.Sprintf("idenfy: token issued: scanRef=%s clientId=%q tokenType=DOCUMENT expires in 10m0s", m["scanRef"], `desk "7"`)
+	env.mu.Lock()
+	defer env.mu.Unlock()
+	if len(env.logs) != 1 || env.logs[0] != want {
+		t.Errorf("log = %q, want [%q]", env.logs, want)
+	}
+}
