@@ -85,3 +85,31 @@ func TestSimTableAgainstAMap(t *testing.T) {
 		}
 	}
 }
+
+// A reserved table keeps what it held and works as before.
+func TestSimTableReserve(t *testing.T) {
+	t0 := time.Unix(3_000_000, 0)
+	tb := NewSimTable[int](4)
+	if n := tb.Reserve(); n != 4 {
+		t.Errorf("Reserve = %d, want the cap 4", n)
+	}
+	for i, k := range []string{"a", "b", "c", "d"} {
+		if !tb.Put(k, i, t0.Add(time.Duration(i+1)*time.Second)) {
+			t.Fatalf("Put %s refused", k)
+		}
+	}
+	tb.Reserve() // not empty: nothing changes
+	if tb.Len() != 4 || tb.Put("e", 5, t0.Add(time.Hour)) {
+		t.Fatalf("%d entries; a full table took a new key", tb.Len())
+	}
+	if v, ok := tb.Get("c"); !ok || v != 2 {
+		t.Errorf("c = %d, %v", v, ok)
+	}
+	tb.Sweep(t0.Add(2 * time.Second))
+	if tb.Len() != 2 {
+		t.Errorf("%d entries after the sweep, want 2", tb.Len())
+	}
+	if n := NewSimTable[int](1 << 30).Reserve(); n != DefaultSimCapacity {
+		t.Errorf("Reserve of a huge cap = %d, want DefaultSimCapacity", n)
+	}
+}

@@ -173,7 +173,8 @@ type simulator struct {
 
 	// byScan keeps the sessions and drops them when their time is up;
 	// byToken indexes the same sessions by token and loses each as byScan
-	// drops it (one queue of times, not two).
+	// drops it (one queue of times, not two). Both are sized for the cap
+	// at the first token.
 	mu      sync.Mutex
 	byScan  *providers.SimTable[*simSession]
 	byToken map[string]*simSession
@@ -184,7 +185,7 @@ type simulator struct {
 // SandboxAPISecret.
 func NewSimulator(opts providers.SimOptions) providers.Simulator {
 	s := &simulator{opts: opts, key: SandboxAPIKey, secret: SandboxAPISecret,
-		byScan: providers.NewSimTable[*simSession](opts.MaxSessions), byToken: map[string]*simSession{}}
+		byScan: providers.NewSimTable[*simSession](opts.MaxSessions)}
 	s.byScan.OnDrop(func(_ string, sess *simSession) { delete(s.byToken, sess.authToken) })
 	if opts.Credentials != nil {
 		s.key, s.secret = opts.Credentials["apiKey"], opts.Credentials["apiSecret"]
@@ -816,6 +817,11 @@ func (s *simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 	// this is after the latest possible end.
 	until := sess.created.Add(sess.expiry + sess.sessionLength + simKeep)
 	s.mu.Lock()
+	if s.byToken == nil {
+		// Sized for the cap at the first token, not grown one doubling
+		// at a time (SimTable.Reserve).
+		s.byToken = make(map[string]*simSession, s.byScan.Reserve())
+	}
 	s.byScan.Sweep(sess.created)
 	stored := s.byScan.Put(sess.scanRef, sess, until) // false when full
 	if stored {
