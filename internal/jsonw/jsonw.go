@@ -27,6 +27,15 @@ var plain = func() (t [utf8.RuneSelf]bool) {
 // UTF-8 as \ufffd.
 func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
+	return append(AppendStringContent(dst, s), '"')
+}
+
+// AppendStringContent appends s escaped as AppendString escapes it,
+// without the quotes: a string written in pieces (a quote, the pieces, a
+// quote) is written as the whole would be, provided every piece after the
+// first starts with an ASCII byte (so that no invalid UTF-8 sequence is
+// cut differently).
+func AppendStringContent(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		if b := s[i]; b < utf8.RuneSelf {
@@ -72,8 +81,7 @@ func AppendString(dst []byte, s string) []byte {
 		}
 		i += size
 	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	return append(dst, s[start:]...)
 }
 
 // Append appends v as compact JSON, as json.Marshal would write it. The

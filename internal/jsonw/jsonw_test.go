@@ -29,10 +29,18 @@ func TestStringAsEncodingJSON(t *testing.T) {
 		}
 		cases = append(cases, string(b))
 	}
-	for _, s := range cases {
+	for i, s := range cases {
 		want, _ := json.Marshal(s)
 		if got := AppendString(nil, s); !bytes.Equal(got, want) {
 			t.Fatalf("%q: got %s, want %s", s, got, want)
+		}
+		// In pieces: s, then an ASCII-led piece (the next case after a
+		// letter), as a whole.
+		tail := "/" + cases[(i+1)%len(cases)]
+		want, _ = json.Marshal(s + tail)
+		got := AppendStringContent(AppendStringContent([]byte{'"'}, s), tail)
+		if got = append(got, '"'); !bytes.Equal(got, want) {
+			t.Fatalf("%q + %q in pieces: got %s, want %s", s, tail, got, want)
 		}
 	}
 }

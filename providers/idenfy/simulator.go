@@ -165,11 +165,14 @@ func (s *simSession) deadline() time.Time {
 }
 
 type simulator struct {
-	opts    providers.SimOptions
-	key     string
-	secret  string
-	basic   string // "Basic " and base64 of key:secret, as net/http's SetBasicAuth writes it
-	deliver *providers.Deliverer
+	opts   providers.SimOptions
+	key    string
+	secret string
+	basic  string // "Basic " and base64 of key:secret, as net/http's SetBasicAuth writes it
+	// redirectJSON is the customer's link up to its token, as the start
+	// of a JSON string ("" without a public URL: each request's host).
+	redirectJSON string
+	deliver      *providers.Deliverer
 
 	// byScan keeps the sessions and drops them when their time is up;
 	// byToken indexes the same sessions by token and loses each as byScan
@@ -194,6 +197,9 @@ func NewSimulator(opts providers.SimOptions) providers.Simulator {
 		s.basic = "Basic " + base64.StdEncoding.EncodeToString([]byte(s.key+":"+s.secret))
 	}
 	s.opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
+	if s.opts.PublicURL != "" {
+		s.redirectJSON = `"` + string(jsonw.AppendStringContent(nil, s.opts.PublicURL+RedirectPath+"?authToken="))
+	}
 	s.deliver = opts.Deliverer()
 	if opts.WebhookURL != "" && !simWebhookURLOK(opts.WebhookURL) {
 		s.logf("webhook URL %q is refused (https, or plain http to a loopback host); no webhooks are sent", opts.WebhookURL)
@@ -710,6 +716,18 @@ func appendUUID(dst []byte, b [16]byte) []byte {
 	return append(dst, out[:]...)
 }
 
+// appendRedirect appends the customer's link for token as a JSON string.
+// With a public URL, all but the token is the same for every session:
+// escaped once (redirectJSON). The token, query-escaped, is ASCII, so the
+// two pieces are escaped as the whole link would be.
+func (s *simulator) appendRedirect(dst []byte, r *http.Request, token string) []byte {
+	if s.redirectJSON == "" {
+		return jsonw.AppendString(dst, s.publicBase(r)+RedirectPath+"?authToken="+url.QueryEscape(token))
+	}
+	dst = append(dst, s.redirectJSON...)
+	return append(jsonw.AppendStringContent(dst, url.QueryEscape(token)), '"')
+}
+
 func (s *simulator) publicBase(r *http.Request) string {
 	if s.opts.PublicURL != "" {
 		return s.opts.PublicURL
@@ -811,7 +829,8 @@ func (s *simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 		o := opt
 		sess.opt = &o
 	}
-	redirect := s.publicBase(r) + RedirectPath + "?authToken=" + url.QueryEscape(sess.authToken)
+	var room [256]byte // on the stack: the answer copies it
+	redirect := s.appendRedirect(room[:0], r, sess.authToken)
 
 	// Opened before the token expires, finished within sessionLength:
 	// this is after the latest possible end.

@@ -39,6 +39,13 @@ type tokenLayout struct {
 	// value comes from the request when the request left it out; "" for
 	// the others.
 	absent []string
+	// run[i] is the members of keys i up to runEnd[i] (the next key
+	// whose value the simulator sets, or the end), all left out of the
+	// request, written together with their commas: most of an answer is
+	// a few of them. runMask[i] has the bits of those keys.
+	run     []string
+	runEnd  []int
+	runMask []uint64
 }
 
 // tokenKind says where a member's value comes from.
@@ -64,7 +71,7 @@ const (
 )
 
 // maxTokenKeys bounds the layout, so that an answer's request values fit
-// in an array on the stack.
+// in an array on the stack and the keys sent in the bits of a uint64.
 const maxTokenKeys = 48
 
 var tokenKeys = sync.OnceValue(func() tokenLayout {
@@ -89,7 +96,7 @@ var tokenKeys = sync.OnceValue(func() tokenLayout {
 		panic("idenfy: the token answer has more keys than maxTokenKeys")
 	}
 	l := tokenLayout{keys: keys, index: map[string]int{}, json: make([]string, len(keys)), kinds: make([]tokenKind, len(keys)),
-		absent: make([]string, len(keys))}
+		absent: make([]string, len(keys)), run: make([]string, len(keys)), runEnd: make([]int, len(keys)), runMask: make([]uint64, len(keys))}
 	for i, k := range keys {
 		l.index[k] = i
 		l.json[i] = string(jsonw.AppendString(nil, k)) + ":"
@@ -101,19 +108,30 @@ var tokenKeys = sync.OnceValue(func() tokenLayout {
 			l.absent[i] = l.json[i] + "false"
 		}
 	}
+	for i := len(keys) - 1; i >= 0; i-- {
+		switch {
+		case l.absent[i] == "":
+		case i+1 < len(keys) && l.absent[i+1] != "":
+			l.run[i], l.runEnd[i], l.runMask[i] = l.absent[i]+","+l.run[i+1], l.runEnd[i+1], 1<<i|l.runMask[i+1]
+		default:
+			l.run[i], l.runEnd[i], l.runMask[i] = l.absent[i], i+1, 1<<i
+		}
+	}
 	return l
 })
 
 // appendTokenAnswer appends the answer to a token request req that issued
-// sess, whose customer starts at redirect.
-func appendTokenAnswer(dst []byte, req map[string]any, sess *simSession, redirect string) ([]byte, error) {
+// sess, whose customer starts at redirect (a JSON string).
+func appendTokenAnswer(dst []byte, req map[string]any, sess *simSession, redirect []byte) ([]byte, error) {
 	l := tokenKeys()
 	var vals [maxTokenKeys]any // the request's values of the layout's keys
 	var has [maxTokenKeys]bool
+	var sent uint64    // has, as bits
 	var extra []string // the request's members no answer always has
 	for k, v := range req {
 		if i, ok := l.index[k]; ok {
 			vals[i], has[i] = v, true
+			sent |= 1 << i
 		} else {
 			extra = append(extra, k)
 		}
@@ -129,7 +147,15 @@ func appendTokenAnswer(dst []byte, req map[string]any, sess *simSession, redirec
 		var err error
 		if j == len(extra) || i < len(l.keys) && l.keys[i] < extra[j] {
 			if !has[i] && l.absent[i] != "" {
-				dst = append(dst, l.absent[i]...) // most members of most answers
+				// Most members of most answers: a run of them whole when
+				// the request sent none of its keys and no extra member
+				// sorts among them.
+				if e := l.runEnd[i]; sent&l.runMask[i] == 0 && (j == len(extra) || l.keys[e-1] < extra[j]) {
+					dst = append(dst, l.run[i]...)
+					i = e
+					continue
+				}
+				dst = append(dst, l.absent[i]...)
 				i++
 				continue
 			}
@@ -152,7 +178,7 @@ func appendTokenAnswer(dst []byte, req map[string]any, sess *simSession, redirec
 
 // appendTokenMember appends a member's value: v is the request's (has
 // says whether it was sent).
-func appendTokenMember(dst []byte, kind tokenKind, v any, has bool, sess *simSession, redirect string) ([]byte, error) {
+func appendTokenMember(dst []byte, kind tokenKind, v any, has bool, sess *simSession, redirect []byte) ([]byte, error) {
 	switch kind {
 	case kindMessage:
 		return jsonw.AppendString(dst, "Token created successfully"), nil
@@ -184,7 +210,7 @@ func appendTokenMember(dst []byte, kind tokenKind, v any, has bool, sess *simSes
 	case kindTokenType:
 		return jsonw.AppendString(dst, sess.tokenType), nil
 	case kindRedirectURL:
-		return jsonw.AppendString(dst, redirect), nil
+		return append(dst, redirect...), nil
 	case kindDigitString:
 		if sess.opt == nil || sess.opt.digitString == "" {
 			return jsonw.Append(dst, nil)

@@ -3,9 +3,15 @@ package idenfy
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kycdesk/kycdesk/internal/jsonw"
+	"github.com/kycdesk/kycdesk/providers"
 )
 
 // tokenAnswerMap is the answer as the simulator built it before
@@ -60,6 +66,13 @@ func TestTokenAnswerAsMap(t *testing.T) {
 		  "callbackUrl":"https://example.test/cb?a=1&b=2","externalRef":"x\"y\\z","dateOfBirth":"1990-01-02"}`,
 		`{"clientId":"c","firstName":42,"utilityBill":null,"questionnaire":"q","riskAssessmentProfile":"r"}`,
 		`{"clientId":"c","personScanRef":"p","message":"m","authToken":"t","digitString":"d","redirectUrl":null,"nationality":null,"lastName":"x"}`,
+		// Extra members that sort inside runs of left-out members, at
+		// their ends and after the last key; sent keys inside runs.
+		`{"clientId":"c","additionalE":1,"dateOfC":"x","f":null,"uo":true,"zz":[1]}`,
+		`{"clientId":"c","a":1,"additionalData":null,"addresz":2,"dateOfExpiry":"2030-01-01","lastName":"l","unverifiedUrl":"u"}`,
+		`{"clientId":"c","utilityBill":false,"sex":"M","riskAssessmentProfile":"r","callbackUrl":"cb","documentNumber":"d","errorUrl":"e","successUrl":"s"}`,
+		`{"clientId":"c","questionnaire":"q","personalNumber":"p","nationality":"lt","externalRef":"x","country":"LT","address":"a"}`,
+		`{"clientId":"c","b":1,"callbackUrk":1,"countrx":1,"documentNumbes":1,"errorUrk":1,"nationalitz":1,"personalNumbes":1,"riskAssessmentProfilf":1,"sey":1,"successUrk":1,"unverifiedUrk":1}`,
 	}
 	for _, body := range bodies {
 		dec := json.NewDecoder(strings.NewReader(body))
@@ -82,9 +95,28 @@ func TestTokenAnswerAsMap(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := appendTokenAnswer(nil, req, sess, "http://127.0.0.1:1/redirect?authToken=TOKEN")
+			got, err := appendTokenAnswer(nil, req, sess, jsonw.AppendString(nil, "http://127.0.0.1:1/redirect?authToken=TOKEN"))
 			if err != nil || !bytes.Equal(got, want) {
 				t.Fatalf("%s (documents %v):\n got %s %v\nwant %s", body, docs, got, err, want)
+			}
+		}
+	}
+}
+
+// The customer's link in the answer, its start escaped once, reads as the
+// whole link escaped for each token would.
+func TestRedirectAsWholeString(t *testing.T) {
+	r := httptest.NewRequest(http.MethodPost, "http://sandbox.test:8470"+TokenPath, nil)
+	for _, base := range []string{"", "http://127.0.0.1:8470", "https://x.test/a<b>&c", "http://é.test/\u2028", "http://x.test/\xe2\x80"} {
+		s := NewSimulator(providers.SimOptions{PublicURL: base}).(*simulator)
+		for _, tok := range []string{"pgYQX0z2T8mtcpNj9I20uWVCLKNuG0vgr12f0wAC", "a b&c/<d>", ""} {
+			pub := base
+			if pub == "" {
+				pub = "http://sandbox.test:8470"
+			}
+			want := jsonw.AppendString(nil, pub+RedirectPath+"?authToken="+url.QueryEscape(tok))
+			if got := s.appendRedirect([]byte("x"), r, tok); !bytes.Equal(got, append([]byte("x"), want...)) {
+				t.Errorf("base %q token %q: got %s, want x%s", base, tok, got, want)
 			}
 		}
 	}
