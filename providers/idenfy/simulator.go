@@ -743,7 +743,7 @@ func (s *simulator) publicBase(r *http.Request) string {
 
 // prefilledFields are the request fields that prefill the customer's
 // data, with the tag the session records for each.
-var prefilledFields = []struct{ field, tag string }{
+var prefilledFields = [...]struct{ field, tag string }{
 	{"firstName", "NAME"}, {"lastName", "SURNAME"}, {"dateOfBirth", "DATE_OF_BIRTH"},
 }
 
@@ -777,53 +777,81 @@ func (s *simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 		showInstructions: true,
 		status:           simActive,
 	}
-	if v, ok := req["tokenType"].(string); ok {
-		sess.tokenType = v
-		if i := slices.Index(simTokenTypes, v); i >= 0 {
-			sess.tokenType = simTokenTypes[i] // the constant, not the request's copy
-		}
-	}
-	if v, ok := req["locale"].(string); ok {
-		sess.locale = v
-	}
-	if v, ok := req["country"].(string); ok {
-		sess.country = strings.ToUpper(v)
-	}
-	if v, ok := req["showInstructions"].(bool); ok {
-		sess.showInstructions = v
-	}
-	if v, ok := req["documents"].([]any); ok && len(v) > 0 {
-		sess.documents = make([]string, 0, len(v))
-		for _, d := range v {
-			sess.documents = append(sess.documents, d.(string))
-		}
-	}
-	if n, ok := req["expiryTime"].(json.Number); ok {
-		// The OpenAPI allows 0 without saying what it means; the
-		// simulator reads it as "the default lifetime".
-		if i, _ := n.Int64(); i > 0 {
-			sess.expiry = time.Duration(i) * time.Second
-		}
-	}
-	if n, ok := req["sessionLength"].(json.Number); ok {
-		i, _ := n.Int64()
-		sess.sessionLength = time.Duration(i) * time.Second
-	}
+	// The request's members in one pass, not a lookup per field (a
+	// request has a few of the forty-odd).
 	var opt simOptional
-	for _, f := range prefilledFields {
-		if req[f.field] != nil {
+	var prefilled [len(prefilledFields)]bool
+	for k, v := range req {
+		switch k {
+		case "tokenType":
+			if v, ok := v.(string); ok {
+				sess.tokenType = v
+				if i := slices.Index(simTokenTypes, v); i >= 0 {
+					sess.tokenType = simTokenTypes[i] // the constant, not the request's copy
+				}
+			}
+		case "locale":
+			if v, ok := v.(string); ok {
+				sess.locale = v
+			}
+		case "country":
+			if v, ok := v.(string); ok {
+				sess.country = strings.ToUpper(v)
+			}
+		case "showInstructions":
+			if v, ok := v.(bool); ok {
+				sess.showInstructions = v
+			}
+		case "documents":
+			if v, ok := v.([]any); ok && len(v) > 0 {
+				sess.documents = make([]string, 0, len(v))
+				for _, d := range v {
+					sess.documents = append(sess.documents, d.(string))
+				}
+			}
+		case "expiryTime":
+			if n, ok := v.(json.Number); ok {
+				// The OpenAPI allows 0 without saying what it means; the
+				// simulator reads it as "the default lifetime".
+				if i, _ := n.Int64(); i > 0 {
+					sess.expiry = time.Duration(i) * time.Second
+				}
+			}
+		case "sessionLength":
+			if n, ok := v.(json.Number); ok {
+				i, _ := n.Int64()
+				sess.sessionLength = time.Duration(i) * time.Second
+			}
+		case "successUrl":
+			opt.successURL, _ = v.(string)
+		case "errorUrl":
+			opt.errorURL, _ = v.(string)
+		case "unverifiedUrl":
+			opt.unverifiedURL, _ = v.(string)
+		case "callbackUrl":
+			opt.callbackURL, _ = v.(string)
+		case "externalRef":
+			opt.externalRef, _ = v.(string)
+		case "reviewSuccessful":
+			sess.reviewSuccessful = v == true
+		case "reviewFailed":
+			sess.reviewFailed = v == true
+		case "generateDigitString":
+			if v == true {
+				opt.digitString = randomString(8, "0123456789")
+			}
+		default:
+			for i, f := range prefilledFields {
+				if k == f.field && v != nil {
+					prefilled[i] = true
+				}
+			}
+		}
+	}
+	for i, f := range prefilledFields { // in this order, whatever the request's
+		if prefilled[i] {
 			opt.prefilled = append(opt.prefilled, f.tag)
 		}
-	}
-	opt.successURL, _ = req["successUrl"].(string)
-	opt.errorURL, _ = req["errorUrl"].(string)
-	opt.unverifiedURL, _ = req["unverifiedUrl"].(string)
-	opt.callbackURL, _ = req["callbackUrl"].(string)
-	opt.externalRef, _ = req["externalRef"].(string)
-	sess.reviewSuccessful = req["reviewSuccessful"] == true
-	sess.reviewFailed = req["reviewFailed"] == true
-	if req["generateDigitString"] == true {
-		opt.digitString = randomString(8, "0123456789")
 	}
 	if !opt.isZero() {
 		o := opt

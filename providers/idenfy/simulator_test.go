@@ -616,3 +616,50 @@ func TestTokenIssuedLine(t *testing.T) {
 		t.Errorf("log = %q, want [%q]", env.logs, want)
 	}
 }
+
+// TestTokenRequestToSession: what a token request sets in the session it
+// issues, field by field (the handler reads the request in one pass).
+func TestTokenRequestToSession(t *testing.T) {
+	env := newSimEnv(t, nil)
+	for _, c := range []struct {
+		body string
+		want string
+	}{
+		{`{"clientId":"c"}`,
+			`IDENTIFICATION en "" true [ID_CARD PASSPORT] 24h0m0s 30m0s false false <nil>`},
+		{`{"personScanRef":"p","tokenType":"DOCUMENT","locale":"de","country":"lt","showInstructions":false,"documents":["PASSPORT","VISA"],` +
+			`"expiryTime":600,"sessionLength":300,"reviewSuccessful":true,"reviewFailed":false}`,
+			`DOCUMENT de "LT" false [PASSPORT VISA] 10m0s 5m0s true false <nil>`},
+		{`{"clientId":"c","expiryTime":0,"documents":[],"dateOfBirth":"1990-01-02","lastName":"L","firstName":"F","reviewFailed":true,` +
+			`"successUrl":"https://s.test/","errorUrl":"https://e.test/","unverifiedUrl":"https://u.test/","callbackUrl":"https://c.test/","externalRef":"x"}`,
+			`IDENTIFICATION en "" true [ID_CARD PASSPORT] 24h0m0s 30m0s false true {[NAME SURNAME DATE_OF_BIRTH] https://s.test/ https://e.test/ https://u.test/ https://c.test/ x}`},
+		{`{"clientId":"c","firstName":null,"lastName":"L","generateDigitString":true,"externalRef":null,"tokenType":null,"locale":null}`,
+			`IDENTIFICATION en "" true [ID_CARD PASSPORT] 24h0m0s 30m0s false false {8 [SURNAME]     }`},
+	} {
+		status, m := env.post(t, TokenPath, c.body, SandboxAPIKey, SandboxAPISecret)
+		if status != http.StatusCreated {
+			t.Fatalf("%s: %d %v", c.body, status, m)
+		}
+		s, err := env.sim.sessionByScanRef(m["scanRef"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var opt any = nil
+		if s.opt != nil {
+			o := *s.opt
+			if o.digitString != "" {
+				o.digitString = fmt.Sprint(len(o.digitString)) // random: its length
+			}
+			opt = fmt.Sprintf("{%s %v %s %s %s %s %s}", o.digitString, o.prefilled, o.successURL, o.errorURL, o.unverifiedURL, o.callbackURL, o.externalRef)
+			opt = strings.Replace(opt.(string), "{ ", "{", 1)
+		}
+		got := fmt.Sprintf("%s %s %q %v %v %v %v %v %v %v", s.tokenType, s.locale, s.country, s.showInstructions, s.documents,
+			s.expiry, s.sessionLength, s.reviewSuccessful, s.reviewFailed, opt)
+		if got != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.body, got, c.want)
+		}
+		if s.clientID != m["clientId"] || s.status != simActive || !s.created.Equal(env.clock.Now()) {
+			t.Errorf("%s: clientId %q status %s created %v", c.body, s.clientID, s.status, s.created)
+		}
+	}
+}
