@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -454,6 +455,26 @@ func TestLogSummary(t *testing.T) {
 	all := strings.Join(logs, "\n")
 	if len(logs) != 1 || !strings.Contains(all, "3 requests") || !strings.Contains(all, "2xx 2") || !strings.Contains(all, "4xx 1") {
 		t.Errorf("log = %q, want one summary of 3 requests", all)
+	}
+}
+
+// Every request counts once in the summary's total, whatever its status.
+func TestSummaryCountsEveryStatus(t *testing.T) {
+	st := &stats{}
+	h := st.count(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if code, _ := strconv.Atoi(r.URL.Query().Get("code")); code != 0 {
+			w.WriteHeader(code)
+		}
+	}))
+	for _, code := range []string{"", "204", "302", "404", "503", "600"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/?code="+code, nil))
+	}
+	s := &Server{stats: st, log: newRateLog(nil, 1), limits: DefaultLimits}
+	if got, want := s.summaryLine(time.Minute), "6 requests in the last 1m0s (2xx 2, 3xx 1, 4xx 1, 5xx 1)"; got != want {
+		t.Errorf("summary %q, want %q", got, want)
+	}
+	if got := s.summaryLine(time.Minute); got != "" {
+		t.Errorf("a second summary with nothing new: %q", got)
 	}
 }
 
