@@ -183,7 +183,7 @@ func Handler(reg providers.Registry, opts Options) http.Handler {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_ = indexPage().Execute(w, indexData(reg, opts))
 	})
-	return guardOperatorPages(mux, opts.Token, operator)
+	return guardOperatorPages(&literalRoutes{mux: mux}, opts.Token, operator)
 }
 
 // guardOperatorPages serves the operator's pages to this machine, or to a
