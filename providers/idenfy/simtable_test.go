@@ -1,9 +1,11 @@
 package idenfy
 
 import (
+	"bytes"
 	"encoding/base64"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -92,5 +94,45 @@ func TestNewIDs(t *testing.T) {
 	}
 	if got := string(appendUniform(nil, 5, tokenAlphabet, []byte{0, 248, 61, 255, 62})); got != "A9A" { // 248 and 255 rejected
 		t.Errorf("appendUniform over 62 = %q", got)
+	}
+}
+
+// readRandom hands out each byte of its buffers once, across refills and
+// goroutines, and keeps none it handed out.
+func TestReadRandomHandsOutEachByteOnce(t *testing.T) {
+	const workers, draws = 4, 300 // 4 × 300 × 80 bytes: several refills each
+	seen := make(chan string, workers*draws)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range draws {
+				var b [80]byte
+				readRandom(b[:])
+				seen <- string(b[:])
+			}
+		})
+	}
+	wg.Wait()
+	close(seen)
+	got := map[string]bool{}
+	var zero [80]byte
+	for s := range seen {
+		if got[s] || s == string(zero[:]) {
+			t.Fatalf("80 bytes handed out twice, or all zero: %x", s)
+		}
+		got[s] = true
+	}
+	rb := randomBufs.Get().(*randomBuf)
+	defer randomBufs.Put(rb)
+	for i, c := range rb.b[:rb.next] {
+		if c != 0 {
+			t.Fatalf("byte %d, already handed out, is still in the buffer", i)
+		}
+	}
+	// A draw larger than a buffer is filled too.
+	big := make([]byte, 3*len(rb.b)+7)
+	readRandom(big)
+	if n := bytes.Count(big, []byte{0}); n > len(big)/64 {
+		t.Errorf("%d zero bytes of %d: not filled", n, len(big))
 	}
 }
