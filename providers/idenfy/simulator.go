@@ -105,18 +105,41 @@ var simTokenTypes = []string{"IDENTIFICATION", "DOCUMENT", "VIDEO_CALL", "VIDEO_
 // decided session has, are kept apart: the sessions still waiting, most of
 // what a busy sandbox holds, are then small for every garbage collection
 // to scan (a token request costs the process more in collections than in
-// its own handling).
+// its own handling), and for the heap to grow by (every new page of it
+// costs the process a fault). Sessions whose request chose none of the
+// settings share simDefaultSettings.
 type simSession struct {
+	*simSettings                          // never changed once the session is stored
 	authToken, scanRef, clientID   string // one allocation (newIDs)
-	tokenType, country, locale     string
-	documents                      []string
 	status                         string
-	created, opened                time.Time
-	expiry, sessionLength          time.Duration
-	showInstructions               bool
+	created, opened                int64 // Unix nanoseconds; opened is 0 until the page is first opened
 	reviewSuccessful, reviewFailed bool
 	opt                            *simOptional // nil when the request set none of them
 	result                         *simResult   // nil until the session is decided
+}
+
+// simSettings are what a token request chose, or the defaults.
+type simSettings struct {
+	tokenType, country, locale string
+	documents                  []string
+	expiry, sessionLength      time.Duration
+	showInstructions           bool
+}
+
+// simDefaultSettings are the settings of a request that chose none [002];
+// shared by those sessions, never changed.
+var simDefaultSettings = &simSettings{tokenType: "IDENTIFICATION", locale: "en", documents: simDefaultDocuments,
+	expiry: simDefaultExpiry * time.Second, sessionLength: simDefaultSession * time.Second, showInstructions: true}
+
+// createdAt and openedAt are the session's times (openedAt is zero until
+// the page is first opened).
+func (s *simSession) createdAt() time.Time { return time.Unix(0, s.created) }
+
+func (s *simSession) openedAt() time.Time {
+	if s.opened == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, s.opened)
 }
 
 // simOptional are the request's values a session keeps that few set.
@@ -158,10 +181,10 @@ func (s *simSession) results() simResult {
 // deadline is when an ACTIVE session expires: the token's lifetime until
 // the page is first opened, then sessionLength from that visit.
 func (s *simSession) deadline() time.Time {
-	if s.opened.IsZero() {
-		return s.created.Add(s.expiry)
+	if s.opened == 0 {
+		return s.createdAt().Add(s.expiry)
 	}
-	return s.opened.Add(s.sessionLength)
+	return s.openedAt().Add(s.sessionLength)
 }
 
 type simulator struct {
@@ -790,49 +813,45 @@ func (s *simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	authToken, scanRef, clientID := newIDs(req["clientId"].(string))
 	sess := &simSession{
-		authToken: authToken,
-		scanRef:   scanRef,
-		clientID:  clientID,
-		tokenType: "IDENTIFICATION",
-		locale:    "en",
-		documents: simDefaultDocuments,
-		created:   now,
-		expiry:    simDefaultExpiry * time.Second,
-
-		sessionLength:    simDefaultSession * time.Second,
-		showInstructions: true,
-		status:           simActive,
+		simSettings: simDefaultSettings,
+		authToken:   authToken,
+		scanRef:     scanRef,
+		clientID:    clientID,
+		created:     now.UnixNano(),
+		status:      simActive,
 	}
 	// The request's members in one pass, not a lookup per field (a
 	// request has a few of the forty-odd).
+	set := *simDefaultSettings // the session's own settings, if it chose any
+	chose := false
 	var opt simOptional
 	var prefilled [len(prefilledFields)]bool
 	for k, v := range req {
 		switch k {
 		case "tokenType":
 			if v, ok := v.(string); ok {
-				sess.tokenType = v
+				set.tokenType, chose = v, true
 				if i := slices.Index(simTokenTypes, v); i >= 0 {
-					sess.tokenType = simTokenTypes[i] // the constant, not the request's copy
+					set.tokenType = simTokenTypes[i] // the constant, not the request's copy
 				}
 			}
 		case "locale":
 			if v, ok := v.(string); ok {
-				sess.locale = v
+				set.locale, chose = v, true
 			}
 		case "country":
 			if v, ok := v.(string); ok {
-				sess.country = strings.ToUpper(v)
+				set.country, chose = strings.ToUpper(v), true
 			}
 		case "showInstructions":
 			if v, ok := v.(bool); ok {
-				sess.showInstructions = v
+				set.showInstructions, chose = v, true
 			}
 		case "documents":
 			if v, ok := v.([]any); ok && len(v) > 0 {
-				sess.documents = make([]string, 0, len(v))
+				set.documents, chose = make([]string, 0, len(v)), true
 				for _, d := range v {
-					sess.documents = append(sess.documents, d.(string))
+					set.documents = append(set.documents, d.(string))
 				}
 			}
 		case "expiryTime":
@@ -840,13 +859,13 @@ func (s *simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 				// The OpenAPI allows 0 without saying what it means; the
 				// simulator reads it as "the default lifetime".
 				if i, _ := n.Int64(); i > 0 {
-					sess.expiry = time.Duration(i) * time.Second
+					set.expiry, chose = time.Duration(i)*time.Second, true
 				}
 			}
 		case "sessionLength":
 			if n, ok := v.(json.Number); ok {
 				i, _ := n.Int64()
-				sess.sessionLength = time.Duration(i) * time.Second
+				set.sessionLength, chose = time.Duration(i)*time.Second, true
 			}
 		case "successUrl":
 			opt.successURL, _ = v.(string)
@@ -879,6 +898,9 @@ func (s *simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 			opt.prefilled = append(opt.prefilled, f.tag)
 		}
 	}
+	if chose {
+		sess.simSettings = &set
+	}
 	if !opt.isZero() {
 		o := opt
 		sess.opt = &o
@@ -888,14 +910,14 @@ func (s *simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 
 	// Opened before the token expires, finished within sessionLength:
 	// this is after the latest possible end.
-	until := sess.created.Add(sess.expiry + sess.sessionLength + simKeep)
+	until := now.Add(sess.expiry + sess.sessionLength + simKeep)
 	s.mu.Lock()
 	if s.byToken == nil {
 		// Sized for the cap at the first token, not grown one doubling
 		// at a time (SimTable.Reserve).
 		s.byToken = make(map[string]*simSession, s.byScan.Reserve())
 	}
-	s.byScan.Sweep(sess.created)
+	s.byScan.Sweep(now)
 	stored := s.byScan.Put(sess.scanRef, sess, until) // false when full
 	if stored {
 		s.byToken[sess.authToken] = sess
@@ -1050,8 +1072,8 @@ func (s *simulator) handlePage(w http.ResponseWriter, r *http.Request) {
 	}
 	// sessionLength counts from the customer's first visit (a HEAD from a
 	// link previewer is not one).
-	if sess.opened.IsZero() && r.Method == http.MethodGet {
-		sess.opened = now
+	if sess.opened == 0 && r.Method == http.MethodGet {
+		sess.opened = now.UnixNano()
 		s.logf("scanRef=%s page opened; session ends in %s", sess.scanRef, sess.sessionLength)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -1080,8 +1102,8 @@ func (s *simulator) handleAction(w http.ResponseWriter, r *http.Request) {
 	if sess == nil {
 		return
 	}
-	if sess.opened.IsZero() {
-		sess.opened = now
+	if sess.opened == 0 {
+		sess.opened = now.UnixNano()
 	}
 	decide(sess, action)
 	s.logf("scanRef=%s → %s (customer page: %s)", sess.scanRef, sess.status, action)
@@ -1209,7 +1231,7 @@ func simWebhook(sess *simSession, final bool, manual bool, now time.Time) map[st
 		"scanRef":     sess.scanRef,
 		"externalRef": nullable(sess.options().externalRef),
 		"clientId":    sess.clientID,
-		"startTime":   sess.opened.Unix(),
+		"startTime":   sess.openedAt().Unix(),
 		"finishTime":  now.Unix(),
 		"clientIp":    "192.0.2.10",
 	}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/kycdesk/kycdesk/internal/clock/clocktest"
 	"github.com/kycdesk/kycdesk/providers"
@@ -289,7 +290,7 @@ func TestSimExpiry(t *testing.T) {
 	if resp, err := env.srv.Client().Head(l.URL); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("HEAD: %v %v", resp, err)
 	}
-	if sess, _ := env.sim.sessionByScanRef(l.References["scanRef"]); !sess.opened.IsZero() {
+	if sess, _ := env.sim.sessionByScanRef(l.References["scanRef"]); sess.opened != 0 {
 		t.Error("HEAD started the session")
 	}
 	env.clock.Advance(50 * time.Second)
@@ -658,8 +659,40 @@ func TestTokenRequestToSession(t *testing.T) {
 		if got != c.want {
 			t.Errorf("%s:\n got %s\nwant %s", c.body, got, c.want)
 		}
-		if s.clientID != m["clientId"] || s.status != simActive || !s.created.Equal(env.clock.Now()) {
-			t.Errorf("%s: clientId %q status %s created %v", c.body, s.clientID, s.status, s.created)
+		if s.clientID != m["clientId"] || s.status != simActive || !s.createdAt().Equal(env.clock.Now()) {
+			t.Errorf("%s: clientId %q status %s created %v", c.body, s.clientID, s.status, s.createdAt())
 		}
+	}
+}
+
+// Sessions whose request chose no settings share the defaults, which a
+// request that chose some leaves as they were; a waiting session stays
+// small (it is most of what a busy sandbox keeps).
+func TestSessionsShareDefaultSettings(t *testing.T) {
+	env := newSimEnv(t, nil)
+	want := fmt.Sprint(*simDefaultSettings)
+	for _, c := range []struct {
+		body   string
+		shared bool
+	}{
+		{`{"clientId":"a"}`, true},
+		{`{"clientId":"b","locale":"de","documents":["VISA"],"expiryTime":60,"country":"lt"}`, false},
+		{`{"clientId":"c","tokenType":"DOCUMENT","showInstructions":false,"sessionLength":120}`, false},
+		{`{"clientId":"d","successUrl":"https://s.test/","expiryTime":0,"documents":[],"locale":null}`, true},
+	} {
+		status, m := env.post(t, TokenPath, c.body, SandboxAPIKey, SandboxAPISecret)
+		if status != http.StatusCreated {
+			t.Fatalf("%s: %d %v", c.body, status, m)
+		}
+		s, _ := env.sim.sessionByScanRef(m["scanRef"].(string))
+		if shared := s.simSettings == simDefaultSettings; shared != c.shared {
+			t.Errorf("%s: shares the defaults: %v, want %v", c.body, shared, c.shared)
+		}
+	}
+	if got := fmt.Sprint(*simDefaultSettings); got != want || &simDefaultSettings.documents[0] != &simDefaultDocuments[0] {
+		t.Errorf("the defaults changed: %s, were %s", got, want)
+	}
+	if n := unsafe.Sizeof(simSession{}); n > 112 {
+		t.Errorf("a session is %d bytes, was 112", n)
 	}
 }

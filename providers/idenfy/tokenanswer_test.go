@@ -81,8 +81,9 @@ func TestTokenAnswerAsMap(t *testing.T) {
 		if err := dec.Decode(&req); err != nil {
 			t.Fatal(err)
 		}
-		sess := &simSession{authToken: "TOKEN", scanRef: "0000-ref", clientID: req["clientId"].(string), tokenType: "IDENTIFICATION",
-			locale: "en", documents: []string{"ID_CARD", "PASSPORT"}, expiry: time.Hour, sessionLength: 30 * time.Minute, showInstructions: true}
+		sess := &simSession{authToken: "TOKEN", scanRef: "0000-ref", clientID: req["clientId"].(string), simSettings: &simSettings{
+			tokenType: "IDENTIFICATION", locale: "en", documents: []string{"ID_CARD", "PASSPORT"}, expiry: time.Hour,
+			sessionLength: 30 * time.Minute, showInstructions: true}}
 		if c, ok := req["country"].(string); ok {
 			sess.country = strings.ToUpper(c)
 		}
