@@ -12,10 +12,11 @@ const DefaultSimCapacity = 20000
 // a sandbox on a LAN cannot be made to grow without bound. It is not safe
 // for concurrent use: simulators call it under their own lock.
 type SimTable[V any] struct {
-	max     int
-	entries map[string]*simEntry[V]
-	queue   simQueue[V]
-	dropped func(key string, v V)
+	max      int
+	entries  map[string]*simEntry[V]
+	queue    simQueue[V]
+	dropped  func(key string, v V)
+	reserved bool
 }
 
 type simEntry[V any] struct {
@@ -34,19 +35,26 @@ func NewSimTable[V any](max int) *SimTable[V] {
 	return &SimTable[V]{max: max, entries: map[string]*simEntry[V]{}}
 }
 
-// Reserve gives an empty table room for its cap (at most
-// DefaultSimCapacity) at once, and returns that room. A table that grows
-// to thousands of entries moves each of them about twice on the way (with
-// the iDenfy simulator's token index, about a microsecond of a token's
-// CPU in a sandbox that keeps 18,500 sessions); reserved, it never does,
-// for the price of the room (under a MB for the default cap), which a
-// simulator takes when it is first used rather than at every process's
-// start.
+// Reserve gives the table room for its cap (at most DefaultSimCapacity)
+// at once, moving what it holds, and returns that room. A table that
+// grows to thousands of entries moves each of them about twice on the way
+// (with the iDenfy simulator's token index, about a microsecond of a
+// token's CPU in a sandbox that keeps 18,500 sessions); reserved, it no
+// longer does, for the price of the room (under a MB for the default
+// cap): a simulator reserves once it is busy, not for a handful of
+// sessions. Reserving again does nothing.
 func (t *SimTable[V]) Reserve() int {
 	n := min(t.max, DefaultSimCapacity)
-	if len(t.entries) == 0 {
-		t.entries, t.queue = make(map[string]*simEntry[V], n), make(simQueue[V], 0, n)
+	if t.reserved {
+		return n
 	}
+	t.reserved = true
+	entries := make(map[string]*simEntry[V], n)
+	for k, e := range t.entries {
+		entries[k] = e
+	}
+	t.entries = entries
+	t.queue = append(make(simQueue[V], 0, n), t.queue...) // the same places: each entry's index holds
 	return n
 }
 

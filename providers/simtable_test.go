@@ -3,6 +3,7 @@ package providers
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 )
@@ -86,28 +87,34 @@ func TestSimTableAgainstAMap(t *testing.T) {
 	}
 }
 
-// A reserved table keeps what it held and works as before.
+// A table reserved while it holds entries keeps them, in their order of
+// times, and works as before.
 func TestSimTableReserve(t *testing.T) {
 	t0 := time.Unix(3_000_000, 0)
-	tb := NewSimTable[int](4)
-	if n := tb.Reserve(); n != 4 {
-		t.Errorf("Reserve = %d, want the cap 4", n)
+	tb := NewSimTable[int](5)
+	var dropped []string
+	tb.OnDrop(func(key string, v int) { dropped = append(dropped, key) })
+	for i, k := range []string{"c", "a", "b"} {
+		tb.Put(k, i, t0.Add(time.Duration(3-i)*time.Second)) // c at +3s, a at +2s, b at +1s
 	}
-	for i, k := range []string{"a", "b", "c", "d"} {
-		if !tb.Put(k, i, t0.Add(time.Duration(i+1)*time.Second)) {
+	if n := tb.Reserve(); n != 5 {
+		t.Errorf("Reserve = %d, want the cap 5", n)
+	}
+	tb.Reserve() // again: nothing changes
+	for i, k := range []string{"e", "d"} {
+		if !tb.Put(k, 10+i, t0.Add(time.Duration(5-i)*time.Second)) { // e at +5s, d at +4s
 			t.Fatalf("Put %s refused", k)
 		}
 	}
-	tb.Reserve() // not empty: nothing changes
-	if tb.Len() != 4 || tb.Put("e", 5, t0.Add(time.Hour)) {
+	if tb.Len() != 5 || tb.Put("f", 9, t0.Add(time.Hour)) {
 		t.Fatalf("%d entries; a full table took a new key", tb.Len())
 	}
-	if v, ok := tb.Get("c"); !ok || v != 2 {
-		t.Errorf("c = %d, %v", v, ok)
+	if v, ok := tb.Get("a"); !ok || v != 1 {
+		t.Errorf("a = %d, %v", v, ok)
 	}
-	tb.Sweep(t0.Add(2 * time.Second))
-	if tb.Len() != 2 {
-		t.Errorf("%d entries after the sweep, want 2", tb.Len())
+	tb.Sweep(t0.Add(4 * time.Second))
+	if strings.Join(dropped, "") != "bacd" || tb.Len() != 1 {
+		t.Errorf("dropped %v, %d left; want b a c d, 1 left", dropped, tb.Len())
 	}
 	if n := NewSimTable[int](1 << 30).Reserve(); n != DefaultSimCapacity {
 		t.Errorf("Reserve of a huge cap = %d, want DefaultSimCapacity", n)

@@ -3,7 +3,10 @@ package idenfy
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -134,5 +137,39 @@ func TestReadRandomHandsOutEachByteOnce(t *testing.T) {
 	readRandom(big)
 	if n := bytes.Count(big, []byte{0}); n > len(big)/64 {
 		t.Errorf("%d zero bytes of %d: not filled", n, len(big))
+	}
+}
+
+// Sessions issued before and after the simulator sizes its indexes for
+// the cap (once it is busy) are all found by token and by scanRef.
+func TestSessionsFoundAcrossTheReservation(t *testing.T) {
+	env := newSimEnv(t, nil)
+	type ids struct{ token, scanRef string }
+	var issued []ids
+	for i := range simReserveAt + 10 {
+		r := httptest.NewRequest(http.MethodPost, TokenPath, strings.NewReader(fmt.Sprintf(`{"clientId":"busy-%d"}`, i)))
+		r.Header.Set("Content-Type", "application/json")
+		r.SetBasicAuth(SandboxAPIKey, SandboxAPISecret)
+		w := httptest.NewRecorder()
+		env.sim.handleToken(w, r)
+		var m map[string]any
+		if err := json.Unmarshal(w.Body.Bytes(), &m); err != nil || w.Code != http.StatusCreated {
+			t.Fatalf("token %d: %d %s", i, w.Code, w.Body)
+		}
+		issued = append(issued, ids{m["authToken"].(string), m["scanRef"].(string)})
+	}
+	env.sim.mu.Lock()
+	reserved, n := env.sim.reserved, len(env.sim.byToken)
+	env.sim.mu.Unlock()
+	if !reserved || n != len(issued) {
+		t.Fatalf("reserved %v, %d tokens indexed, want %d", reserved, n, len(issued))
+	}
+	for _, i := range []int{0, simReserveAt - 2, simReserveAt - 1, simReserveAt, len(issued) - 1} {
+		if c, _, _ := env.get(t, env.srv.URL+RedirectPath+"?authToken="+issued[i].token); c != http.StatusOK {
+			t.Errorf("token %d: page %d", i, c)
+		}
+		if c, got := env.post(t, StatusPath, `{"scanRef":"`+issued[i].scanRef+`"}`, SandboxAPIKey, SandboxAPISecret); c != http.StatusOK || got["scanRef"] != issued[i].scanRef {
+			t.Errorf("token %d: status %d %v", i, c, got)
+		}
 	}
 }

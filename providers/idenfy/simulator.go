@@ -200,10 +200,11 @@ type simulator struct {
 	// byScan keeps the sessions and drops them when their time is up;
 	// byToken indexes the same sessions by token and loses each as byScan
 	// drops it (one queue of times, not two). Both are sized for the cap
-	// at the first token.
-	mu      sync.Mutex
-	byScan  *providers.SimTable[*simSession]
-	byToken map[string]*simSession
+	// once the sandbox is busy (reserved).
+	mu       sync.Mutex
+	byScan   *providers.SimTable[*simSession]
+	byToken  map[string]*simSession
+	reserved bool
 }
 
 // NewSimulator makes iDenfy's sandbox. opts.Credentials (apiKey,
@@ -211,7 +212,7 @@ type simulator struct {
 // SandboxAPISecret.
 func NewSimulator(opts providers.SimOptions) providers.Simulator {
 	s := &simulator{opts: opts, key: SandboxAPIKey, secret: SandboxAPISecret,
-		byScan: providers.NewSimTable[*simSession](opts.MaxSessions)}
+		byScan: providers.NewSimTable[*simSession](opts.MaxSessions), byToken: map[string]*simSession{}}
 	s.byScan.OnDrop(func(_ string, sess *simSession) { delete(s.byToken, sess.authToken) })
 	if opts.Credentials != nil {
 		s.key, s.secret = opts.Credentials["apiKey"], opts.Credentials["apiSecret"]
@@ -912,15 +913,13 @@ func (s *simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 	// this is after the latest possible end.
 	until := now.Add(sess.expiry + sess.sessionLength + simKeep)
 	s.mu.Lock()
-	if s.byToken == nil {
-		// Sized for the cap at the first token, not grown one doubling
-		// at a time (SimTable.Reserve).
-		s.byToken = make(map[string]*simSession, s.byScan.Reserve())
-	}
 	s.byScan.Sweep(now)
 	stored := s.byScan.Put(sess.scanRef, sess, until) // false when full
 	if stored {
 		s.byToken[sess.authToken] = sess
+		if !s.reserved && s.byScan.Len() >= simReserveAt {
+			s.reserve()
+		}
 	}
 	s.mu.Unlock()
 	if !stored {
@@ -946,6 +945,23 @@ func (s *simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(http.StatusCreated)
 	_, _ = w.Write(b) // copied: the buffer goes back to the pool
+}
+
+// simReserveAt is how many sessions make a sandbox that is filling up (a
+// load test, not a developer's handful): its indexes are then sized for
+// the cap. One that holds fewer, however long, keeps maps its own size:
+// probing maps sized for the cap misses the cache more.
+const simReserveAt = 4096
+
+// reserve sizes the session table and the token index for the cap, not
+// grown one doubling at a time from here (SimTable.Reserve). Call with mu
+// held.
+func (s *simulator) reserve() {
+	byToken := make(map[string]*simSession, s.byScan.Reserve())
+	for k, v := range s.byToken {
+		byToken[k] = v
+	}
+	s.byToken, s.reserved = byToken, true
 }
 
 // issuedLine is a new session's log line, formatted when it is written
