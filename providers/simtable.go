@@ -22,8 +22,7 @@ type SimTable[V any] struct {
 type simEntry[V any] struct {
 	key   string
 	val   V
-	until int64 // Unix nanoseconds: the heap compares them on every sweep
-	index int
+	index int // its place in the queue, which holds its keep-until time
 }
 
 // NewSimTable makes a table of at most max entries (DefaultSimCapacity
@@ -77,16 +76,17 @@ func (t *SimTable[V]) Get(key string) (V, bool) {
 // entries still to be kept (call Sweep first).
 func (t *SimTable[V]) Put(key string, v V, until time.Time) bool {
 	if e, ok := t.entries[key]; ok {
-		e.val, e.until = v, until.UnixNano()
+		e.val = v
+		t.queue[e.index].until = until.UnixNano()
 		t.queue.fix(e.index)
 		return true
 	}
 	if len(t.entries) >= t.max {
 		return false
 	}
-	e := &simEntry[V]{key: key, val: v, until: until.UnixNano()}
+	e := &simEntry[V]{key: key, val: v}
 	t.entries[key] = e
-	t.queue.push(e)
+	t.queue.push(e, until.UnixNano())
 	return true
 }
 
@@ -94,7 +94,7 @@ func (t *SimTable[V]) Put(key string, v V, until time.Time) bool {
 // kept longer than one still waiting).
 func (t *SimTable[V]) Keep(key string, until time.Time) {
 	if e, ok := t.entries[key]; ok {
-		e.until = until.UnixNano()
+		t.queue[e.index].until = until.UnixNano()
 		t.queue.fix(e.index)
 	}
 }
@@ -127,12 +127,19 @@ func (t *SimTable[V]) Full() bool { return len(t.entries) >= t.max }
 
 // simQueue is a min-heap by keep-until time, written out rather than
 // through container/heap, whose interface calls were most of a sweep's
-// cost (every session is pushed once and popped once).
-type simQueue[V any] []*simEntry[V]
+// cost (every session is pushed once and popped once). The times are in
+// the queue itself: comparing them reads the queue, not the entries
+// scattered over the heap (each a cache miss, once per token).
+type simQueue[V any] []simSlot[V]
+
+type simSlot[V any] struct {
+	until int64 // Unix nanoseconds
+	e     *simEntry[V]
+}
 
 func (q simQueue[V]) swap(i, j int) {
 	q[i], q[j] = q[j], q[i]
-	q[i].index, q[j].index = i, j
+	q[i].e.index, q[j].e.index = i, j
 }
 
 func (q simQueue[V]) up(i int) {
@@ -167,9 +174,9 @@ func (q simQueue[V]) down(i int) bool {
 	return i > i0
 }
 
-func (q *simQueue[V]) push(e *simEntry[V]) {
+func (q *simQueue[V]) push(e *simEntry[V], until int64) {
 	e.index = len(*q)
-	*q = append(*q, e)
+	*q = append(*q, simSlot[V]{until, e})
 	q.up(e.index)
 }
 
@@ -177,11 +184,11 @@ func (q *simQueue[V]) push(e *simEntry[V]) {
 func (q *simQueue[V]) remove(i int) *simEntry[V] {
 	old := *q
 	n := len(old) - 1
-	e := old[i]
+	e := old[i].e
 	if i != n {
 		old.swap(i, n)
 	}
-	old[n] = nil
+	old[n] = simSlot[V]{}
 	*q = old[:n]
 	if i != n && !q.down(i) {
 		q.up(i)

@@ -76,12 +76,12 @@ func TestSimTableAgainstAMap(t *testing.T) {
 		if tb.Len() != len(want) || len(tb.queue) != len(want) {
 			t.Fatalf("step %d: table %d, queue %d, want %d", step, tb.Len(), len(tb.queue), len(want))
 		}
-		for i, e := range tb.queue {
-			if e.index != i || (i > 0 && tb.queue[(i-1)/2].until > e.until) {
+		for i, q := range tb.queue {
+			if q.e.index != i || (i > 0 && tb.queue[(i-1)/2].until > q.until) {
 				t.Fatalf("step %d: the queue is not a heap at %d", step, i)
 			}
-			if w, ok := want[e.key]; !ok || w.UnixNano() != e.until {
-				t.Fatalf("step %d: %s until %d, want %v (%v)", step, e.key, e.until, w, ok)
+			if w, ok := want[q.e.key]; !ok || w.UnixNano() != q.until {
+				t.Fatalf("step %d: %s until %d, want %v (%v)", step, q.e.key, q.until, w, ok)
 			}
 		}
 	}
