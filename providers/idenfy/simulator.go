@@ -900,7 +900,8 @@ func (s *simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if chose {
-		sess.simSettings = &set
+		own := set // on the heap only when chosen
+		sess.simSettings = &own
 	}
 	if !opt.isZero() {
 		o := opt
