@@ -41,6 +41,9 @@ type DBConfig struct {
 	// table every PollEvery.
 	Watch     func(ctx context.Context, channel string, emit func(Change), ready func())
 	PollEvery time.Duration // 0: 250 ms
+	// Pipeline sends a batch's queued statements together (pipeline.go);
+	// nil runs each one on its own.
+	Pipeline Pipeline
 	// OnClose runs after the database is closed.
 	OnClose func() error
 }
@@ -55,6 +58,7 @@ type DB struct {
 	location  string
 	key       []byte
 	retryable func(error) bool
+	pipeline  Pipeline
 	channel   string
 	feed      *feed
 	onClose   func() error
@@ -91,7 +95,7 @@ var _ Store = (*DB)(nil)
 // returns the store. It closes c.DB when it fails.
 func NewDB(ctx context.Context, c DBConfig) (_ *DB, err error) {
 	d := &DB{db: c.DB, dialect: c.Dialect, location: c.Location, key: c.Key, retryable: c.Retryable,
-		onClose: c.OnClose}
+		pipeline: c.Pipeline, onClose: c.OnClose}
 	defer func() {
 		if err != nil {
 			c.DB.Close()
@@ -442,8 +446,9 @@ type wtx struct {
 	// for its end (notices).
 	grouped bool
 	notices []string
-	// noticeSeqs are the notices' sessions' last events.
-	noticeSeqs []int64
+	// noticeOf are the notices' sessions, whose last events (seq) are
+	// known once their statements ran (a queued one: after the flush).
+	noticeOf []*Session
 	// committed run once the transaction has committed, in order: what
 	// recent learns of its writes (remember).
 	committed []func()
@@ -451,6 +456,11 @@ type wtx struct {
 	// per transaction by the first launch that claims one (claimID).
 	taken     map[string]bool
 	takenBase uint64
+	// conn is the connection of a batch that pipelines (pipeline.go): its
+	// queued statements (piped), and what failed them (pipeErr).
+	conn    *sql.Conn
+	piped   []Piped
+	pipeErr error
 }
 
 func (w *wtx) stmt(q string) (*sql.Stmt, error) {
@@ -480,6 +490,9 @@ func (w *wtx) stmt(q string) (*sql.Stmt, error) {
 var errNotPrepared = errors.New("not prepared")
 
 func (w *wtx) exec(q string, args ...any) error {
+	if err := w.flush(); err != nil {
+		return err
+	}
 	st, err := w.stmt(q)
 	if errors.Is(err, errNotPrepared) {
 		_, err = w.ExecContext(w.ctx, q, args...)
@@ -493,6 +506,9 @@ func (w *wtx) exec(q string, args ...any) error {
 }
 
 func (w *wtx) query(q string, args ...any) (*sql.Rows, error) {
+	if err := w.flush(); err != nil {
+		return nil, err
+	}
 	st, err := w.stmt(q)
 	if errors.Is(err, errNotPrepared) {
 		return w.QueryContext(w.ctx, q, args...)
@@ -504,6 +520,7 @@ func (w *wtx) query(q string, args ...any) (*sql.Rows, error) {
 }
 
 func (w *wtx) row(q string, args ...any) *sql.Row {
+	_ = w.flush() // on failure the batch rolls back whatever the row is
 	st, err := w.stmt(q)
 	if err != nil {
 		// A Row carrying the error: the query fails the same way.
@@ -595,16 +612,17 @@ func (d *DB) lock(ctx context.Context, tx *wtx, name string) error {
 	return tx.exec(d.dialect.Lock, lockKey(name))
 }
 
-// notify tells other processes that session id changed (seq its last
-// event), when tx commits. A batch's notices are sent together before its
-// commit (flushNotices).
-func (d *DB) notify(ctx context.Context, tx *wtx, id string, seq int64) error {
+// notify tells other processes that session id changed (s as written),
+// when tx commits. A batch's notices are sent together before its commit
+// (flushNotices), with each session's last event, read then: a queued
+// statement's (pipeline.go) is known once it ran.
+func (d *DB) notify(ctx context.Context, tx *wtx, id string, s *Session) error {
 	if d.dialect.Notify == "" {
 		return nil
 	}
 	if tx.grouped {
 		tx.notices = append(tx.notices, id)
-		tx.noticeSeqs = append(tx.noticeSeqs, seq)
+		tx.noticeOf = append(tx.noticeOf, s)
 		return nil
 	}
 	return tx.exec(d.dialect.Notify, d.channel, id)
@@ -625,7 +643,12 @@ func (d *DB) flushNotices(tx *wtx) (uint32, error) {
 		return 0, nil
 	default:
 		var pid int64
-		err := tx.row(d.dialect.NotifyMany, d.channel, strings.Join(tx.notices, ",")).Scan(&pid)
+		args := []any{d.channel, strings.Join(tx.notices, ",")}
+		if tx.later(d.dialect.NotifyMany, args, func(scan func(...any) error) error { return scan(&pid) }) {
+			err := tx.flush() // with the statements queued before
+			return uint32(pid), err
+		}
+		err := tx.row(d.dialect.NotifyMany, args...).Scan(&pid)
 		return uint32(pid), err
 	}
 }

@@ -42,10 +42,14 @@ func (d *DB) SetDeskState(ctx context.Context, desk, id, screen string) error {
 	at := time.Now().UnixMilli()
 	// A write like the others: desks launching together share its commit.
 	err := d.write(ctx, func(tx *wtx) error {
+		q, args := sqlSetDeskState, []any{desk, clip(id, 64), clip(screen, 32), at}
 		if id == "" {
-			return tx.exec(sqlClearDeskState, desk)
+			q, args = sqlClearDeskState, []any{desk}
 		}
-		return tx.exec(sqlSetDeskState, desk, clip(id, 64), clip(screen, 32), at)
+		if tx.later(q, args, nil) { // nothing to decide on: sent with the batch's others
+			return nil
+		}
+		return tx.exec(q, args...)
 	})
 	return d.failed(err)
 }

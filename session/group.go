@@ -208,6 +208,37 @@ const (
 	sqlRollbackTo = `ROLLBACK TO SAVEPOINT kycdesk_write`
 )
 
+// beginBatch begins a batch's transaction; pipelined: on a connection of
+// its own, to queue the statements that may wait (pipeline.go), when the
+// database can.
+func (d *DB) beginBatch(ctx context.Context, pipelined bool) (*wtx, error) {
+	if !pipelined || d.pipeline == nil {
+		tx, err := d.db.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &wtx{Tx: tx, ctx: ctx, db: d, grouped: true}, nil
+	}
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return &wtx{Tx: tx, ctx: ctx, db: d, grouped: true, conn: conn}, nil
+}
+
+// end gives a pipelined batch's connection back, once its transaction
+// ended.
+func (w *wtx) end() {
+	if w.conn != nil {
+		w.conn.Close()
+	}
+}
+
 // tryBatch runs the writes in one transaction and commits it. It returns
 // an error that fails the whole batch (the transaction could not begin or
 // commit, a retryable failure, the connection broke); a write's own
@@ -220,16 +251,30 @@ func (d *DB) tryBatch(batch []*writeReq, savepoints bool) (again bool, _ error) 
 	// (SQLite), and the other writes are not the caller's to cancel.
 	ctx, cancel := context.WithTimeout(context.Background(), LockWait)
 	defer cancel()
-	tx, err := d.db.BeginTx(ctx, nil)
+	multi := len(batch) > 1
+	w, err := d.beginBatch(ctx, multi && !savepoints)
 	if err != nil {
 		return false, err
 	}
-	w := &wtx{Tx: tx, ctx: ctx, db: d, grouped: true}
-	multi := len(batch) > 1
+	defer w.end()
+	tx := w.Tx
+	// notAsQueued ends a pipelined run whose queued statements failed or
+	// found the database other than expected (pipeline.go): the batch runs
+	// again one write at a time.
+	notAsQueued := func() (bool, error) {
+		tx.Rollback()
+		if d.retryable(w.pipeErr) {
+			return false, w.pipeErr
+		}
+		return true, nil
+	}
 	for _, r := range batch {
 		r.err, r.later = nil, false
 		if !multi || !savepoints {
 			err := r.fn(w)
+			if w.pipeErr != nil {
+				return notAsQueued()
+			}
 			if err == nil {
 				continue
 			}
@@ -273,7 +318,7 @@ func (d *DB) tryBatch(batch []*writeReq, savepoints bool) (again bool, _ error) 
 		// lock taken after a savepoint when the transaction rolls back to
 		// it, the chain's too.
 		w.head, w.chained, w.chainHeld, w.committed = head, chained, held, w.committed[:committed]
-		w.notices, w.noticeSeqs = w.notices[:notices], w.noticeSeqs[:notices]
+		w.notices, w.noticeOf = w.notices[:notices], w.noticeOf[:notices]
 		if errors.Is(err, errLater) {
 			r.later = true
 		} else {
@@ -281,13 +326,23 @@ func (d *DB) tryBatch(batch []*writeReq, savepoints bool) (again bool, _ error) 
 		}
 	}
 	sender, err := d.flushNotices(w)
+	if err == nil {
+		err = w.flush() // what is still queued: there were no notices
+	}
+	if w.pipeErr != nil {
+		return notAsQueued()
+	}
 	if err != nil {
 		tx.Rollback()
 		return false, err
 	}
 	// The notifications come back through this store's own feed once the
 	// transaction commits, and not before: what they are is known now.
-	echoes := d.echoes.expect(sender, w.notices, w.noticeSeqs)
+	seqs := make([]int64, len(w.noticeOf))
+	for i, s := range w.noticeOf {
+		seqs[i] = s.seq
+	}
+	echoes := d.echoes.expect(sender, w.notices, seqs)
 	if err := tx.Commit(); err != nil {
 		d.echoes.forget(echoes) // committed or not: none is taken as ours
 		return false, err

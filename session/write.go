@@ -137,7 +137,7 @@ func (d *DB) Intent(ctx context.Context, in Intent) (*Session, error) {
 			return err
 		}
 		out = s
-		return d.notify(ctx, tx, id, s.seq)
+		return d.notify(ctx, tx, id, s)
 	})
 	return out, d.failed(err)
 }
@@ -249,7 +249,7 @@ func (d *DB) update(ctx context.Context, id string, build func(cur *Session) (st
 			}
 			if next != nil {
 				out = next
-				return d.notify(ctx, tx, id, next.seq)
+				return d.notify(ctx, tx, id, next)
 			}
 			d.recent.drop(id) // not as this store wrote it last: read it
 		}
@@ -271,7 +271,7 @@ func (d *DB) update(ctx context.Context, id string, build func(cur *Session) (st
 			return err
 		}
 		out = next
-		return d.notify(ctx, tx, id, next.seq)
+		return d.notify(ctx, tx, id, next)
 	})
 	if err != nil {
 		return nil, d.failed(err)
@@ -536,9 +536,28 @@ func (d *DB) claimSession(ctx context.Context, tx *wtx, s *Session, at time.Time
 	if err != nil {
 		return false, err
 	}
+	args := ev.args(s.Provider, string(s.Mode), s.Customer, string(s.State),
+		s.CreatedAt.UnixMilli(), activeUntil(s), ms(s.SendingUntil), searchText(s), string(doc), lockKey("id\x00"+s.ID))
+	claimed := func(seq int64) {
+		s.num, s.seq = seq, seq
+		d.remember(tx, s, seq, string(doc))
+	}
+	// Queued, as claimed: under the chain's lock, the ids read as free
+	// (claimID) stay free unless a serve of an earlier release claims one
+	// without it, and then the batch runs again (pipeline.go).
+	if tx.later(d.sqlClaimSession, args, func(scan func(...any) error) error {
+		var seq int64
+		err := scan(&seq)
+		if err == nil {
+			claimed(seq)
+		}
+		return err
+	}) {
+		tx.head = ev.MAC
+		return true, nil
+	}
 	var seq int64
-	err = tx.row(d.sqlClaimSession, ev.args(s.Provider, string(s.Mode), s.Customer, string(s.State),
-		s.CreatedAt.UnixMilli(), activeUntil(s), ms(s.SendingUntil), searchText(s), string(doc), lockKey("id\x00"+s.ID))...).Scan(&seq)
+	err = tx.row(d.sqlClaimSession, args...).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -546,8 +565,7 @@ func (d *DB) claimSession(ctx context.Context, tx *wtx, s *Session, at time.Time
 		return false, err
 	}
 	tx.head = ev.MAC
-	s.num, s.seq = seq, seq
-	d.remember(tx, s, seq, string(doc))
+	claimed(seq)
 	return true, nil
 }
 
@@ -596,6 +614,24 @@ func (d *DB) appendEventCTE(ctx context.Context, tx *wtx, next *Session, kind st
 	if was != nil {
 		q, args = d.sqlUpdateIfWas, append(args, was.args(lockKey("id\x00"+next.ID))...)
 	}
+	wrote := func(seq int64) {
+		next.seq = seq
+		d.remember(tx, next, seq, string(doc))
+	}
+	// Queued, as written: a row changed since this store wrote it is rare
+	// (another serve, a hand on the database), and then the batch runs
+	// again, this write reading the row first (pipeline.go).
+	if was != nil && tx.later(q, args, func(scan func(...any) error) error {
+		var seq int64
+		err := scan(&seq)
+		if err == nil {
+			wrote(seq)
+		}
+		return err
+	}) {
+		tx.head = ev.MAC
+		return true, nil
+	}
 	var seq int64
 	err = tx.row(q, args...).Scan(&seq)
 	if was != nil && errors.Is(err, sql.ErrNoRows) {
@@ -605,8 +641,7 @@ func (d *DB) appendEventCTE(ctx context.Context, tx *wtx, next *Session, kind st
 		return false, err
 	}
 	tx.head = ev.MAC
-	next.seq = seq
-	d.remember(tx, next, seq, string(doc))
+	wrote(seq)
 	return true, nil
 }
 

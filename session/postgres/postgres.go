@@ -102,6 +102,7 @@ func Open(ctx context.Context, rawURL string, getenv func(string) string) (*sess
 		StrictKey: true,
 		Retryable: retryable,
 		Watch:     listen(cfg),
+		Pipeline:  pipeline,
 	})
 	if err != nil {
 		return nil, errors.New(hidePassword(err.Error(), rawURL))

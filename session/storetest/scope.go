@@ -161,3 +161,90 @@ func testIDsInABurst(t *testing.T, tg Target) {
 		t.Errorf("%d of %d ids in the launch's second (%s…), want all 32 slots: %v", inSecond, n, second, all)
 	}
 }
+
+// testClaimsPassOverLockedIDs: launches in one batch whose ids another
+// transaction is claiming (it holds their locks: a serve of an earlier
+// release, which claims an id before it takes the chain's lock) get other
+// ids, each its own, and the chain stays intact. On PostgreSQL the batch
+// first sends its claims together, as if their ids were free: a claim
+// that finds its id locked must send the batch again, one claim at a
+// time, not record a launch that was never inserted.
+func testClaimsPassOverLockedIDs(t *testing.T, tg Target) {
+	st := tg.Open(t)
+	h, ok := st.(holder)
+	raw, ok2 := st.(rawDB)
+	if !ok || !ok2 || !isPostgres(tg.URL) {
+		t.Skip("PostgreSQL's advisory locks")
+	}
+	at := time.Date(2026, 3, 4, 5, 6, 9, 0, time.UTC)
+	conn, err := raw.SQL().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	other, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback()
+	locked := map[string]bool{}
+	for slot := range uint64(32) {
+		id := sessionID(uint64(at.Unix())<<5 | slot)
+		locked[id] = true
+		if _, err := other.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, sessionLockKey(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	release, queued := h.HoldWrites()
+	defer release()
+	intent := func(cust string, id *string) func() error {
+		return func() error {
+			req, err := newClient().Request(ctx, values(cust, "req-"+cust))
+			if err != nil {
+				return err
+			}
+			s, err := st.Intent(ctx, session.Intent{Provider: "fake", Mode: providers.ModeSandbox, Customer: cust, At: at,
+				Values: values(cust, "req-"+cust), Request: req})
+			if err == nil {
+				*id = s.ID
+			}
+			return err
+		}
+	}
+	var ids [3]string
+	res := queueWrites(t, queued,
+		func() error { return st.Audit(ctx, session.AuditEntry{Action: "note", Detail: "first"}) }, // takes the chain
+		intent("locked-1", &ids[1]), intent("locked-2", &ids[2]))
+	release()
+	for i, c := range res {
+		if err := result(t, c); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	if ids[1] == ids[2] || locked[ids[1]] || locked[ids[2]] {
+		t.Errorf("ids %s and %s: each its own, none of those locked", ids[1], ids[2])
+	}
+	for _, id := range ids[1:] {
+		if g := get(t, st, id); g.Customer == "" || g.State != session.StateOutcomeUnknown {
+			t.Errorf("%s: customer %q, state %s, want the launch's intent", id, g.Customer, g.State)
+		}
+	}
+	if err := other.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if r := verify(t, st); r.Broken != nil || r.Sessions != 2 {
+		t.Errorf("chain: %+v %v", r, r.Broken)
+	}
+}
+
+// sessionID is the session id of n: 35 bits of Unix seconds and 5 of the
+// second's slot, in Crockford's base32, lower case (session/id.go).
+func sessionID(n uint64) string {
+	const alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
+	b := make([]byte, 8)
+	for i := 7; i >= 0; i-- {
+		b[i] = alphabet[n&31]
+		n >>= 5
+	}
+	return string(b)
+}

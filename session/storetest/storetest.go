@@ -78,6 +78,7 @@ func Run(t *testing.T, fresh func(t testing.TB) Target) {
 		{"Queries", testQueries},
 		{"OwnNewest", testOwnNewest},
 		{"IDsInABurst", testIDsInABurst},
+		{"ClaimsPassOverLockedIDs", testClaimsPassOverLockedIDs},
 		{"FilterBounds", testFilterBounds},
 		{"DeskState", testDeskState},
 		{"PendingAndCounts", testPendingAndCounts},
