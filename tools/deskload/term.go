@@ -43,19 +43,50 @@ type lineSplit struct {
 	partial string   // the output after the last line break, as it came
 }
 
-// lineBreaks end a line: the renderer's cursor movements, CR and LF.
-var lineBreaks = regexp.MustCompile(`\x1b\[[0-9;?]*[HfABCDGJKd]|[\r\n]`)
+// lineBreak finds the first line break in s: the renderer's cursor
+// movements (CSI, parameters of digits, ';' and '?', and a final H f A B C
+// D G J K or d), CR and LF. It returns where the break starts and ends, or
+// -1. A sequence cut off at the end of s is not one yet: its rest comes
+// with the next chunk. (A regular expression did this: a third of the
+// tool's CPU in a lockstep burst went to its backtracking.)
+func lineBreak(s string) (int, int) {
+	for i := 0; ; {
+		k := strings.IndexAny(s[i:], "\x1b\r\n")
+		if k < 0 {
+			return -1, -1
+		}
+		i += k
+		if s[i] != '\x1b' {
+			return i, i + 1
+		}
+		j := i + 1
+		if j < len(s) && s[j] == '[' {
+			j++
+			for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == ';' || s[j] == '?') {
+				j++
+			}
+			if j < len(s) && strings.IndexByte("HfABCDGJKd", s[j]) >= 0 {
+				return i, j + 1
+			}
+		}
+		i++
+	}
+}
 
 // add splits more output, which follows what was split before.
 func (ls *lineSplit) add(more string) {
 	ls.split += len(more)
 	s := ls.partial + more
 	start := 0
-	for _, loc := range lineBreaks.FindAllStringIndex(s, -1) {
-		if l := ansi.Strip(s[start:loc[0]]); l != "" {
+	for {
+		b, e := lineBreak(s[start:])
+		if b < 0 {
+			break
+		}
+		if l := ansi.Strip(s[start : start+b]); l != "" {
 			ls.done = append(ls.done, l)
 		}
-		start = loc[1]
+		start += e
 	}
 	ls.partial = s[start:]
 }

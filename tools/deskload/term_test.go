@@ -1,7 +1,10 @@
 package main
 
 import (
+	"math/rand/v2"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -38,5 +41,25 @@ func TestLineSplitAnyChunks(t *testing.T) {
 	ls.add("Token X")
 	if ls.last() != "authToken X" || len(ls.done) != 0 {
 		t.Errorf("partial: %q, done %q", ls.last(), ls.done)
+	}
+}
+
+// TestLineBreakAsTheExpression: lineBreak finds what the regular
+// expression it replaced found, on random terminal output.
+func TestLineBreakAsTheExpression(t *testing.T) {
+	rx := regexp.MustCompile(`\x1b\[[0-9;?]*[HfABCDGJKd]|[\r\n]`)
+	pieces := []string{"\x1b", "[", "3", ";", "?", "H", "f", "d", "K", "m", "x", "\r", "\n", "▀", "1", "\x1b[0m", "\x1b]8;;"}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		var b strings.Builder
+		for range rnd.IntN(12) {
+			b.WriteString(pieces[rnd.IntN(len(pieces))])
+		}
+		s := b.String()
+		want := rx.FindStringIndex(s)
+		gb, ge := lineBreak(s)
+		if want == nil && gb >= 0 || want != nil && (gb != want[0] || ge != want[1]) {
+			t.Fatalf("%q: %d %d, the expression %v", s, gb, ge, want)
+		}
 	}
 }
