@@ -384,8 +384,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, tea.Batch(m.result.init(), m.show(screenResult))
 	case showSessionsMsg:
-		m.sessions.reload()
-		return m, m.show(screenSessions)
+		return m, tea.Batch(m.sessions.load(), m.show(screenSessions))
 	case showBoardMsg, boardLoadedMsg, boardAgainMsg:
 		return m, m.boardMsg(msg)
 	case changedMsg:
@@ -655,8 +654,10 @@ func (m *Model) footerHeight() int {
 func (m *Model) goHome() tea.Cmd {
 	m.cancelInFlight()
 	m.result.stop()
-	m.home.reload()
-	return m.show(screenHome)
+	// Read in a command, not here: a served desk's Update holds one of the
+	// server's console slots, and the store's reads are round trips on
+	// PostgreSQL. Home shows what it showed last until the answer is in.
+	return tea.Batch(m.home.load(), m.show(screenHome))
 }
 
 func (m *Model) startForm(msg startFormMsg) tea.Cmd {

@@ -400,3 +400,34 @@ func TestResultReadsOnlyWhatItDoesNotShow(t *testing.T) {
 		}
 	}
 }
+
+// Going home and opening the sessions list read the store in a command,
+// not in Update (a served desk's Update holds one of the server's console
+// slots): the screen shows what it showed last until the answer is in.
+func TestHomeAndSessionsReadInACommand(t *testing.T) {
+	ctx, _ := testContext(t, startSandbox(t))
+	m := New(ctx)
+	send(m, size(120, 40))
+	// A launch of this desk that the console did not see.
+	out, err := ctx.Desk.Launch(context.Background(), ctx.Desk.Draft(ctx.entry("idenfy"), providers.Values{"clientId": {"read-in-cmd"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name   string
+		msg    tea.Msg
+		screen screen
+	}{{"home", goHomeMsg{}, screenHome}, {"sessions", showSessionsMsg{}, screenSessions}} {
+		_, cmd := m.Update(c.msg)
+		if m.screen != c.screen {
+			t.Fatalf("%s: screen %d", c.name, m.screen)
+		}
+		if strings.Contains(m.View(), out.ID) {
+			t.Errorf("%s read the store in Update:\n%s", c.name, m.View())
+		}
+		settle(m, cmd, 0)
+		if !strings.Contains(m.View(), out.ID) {
+			t.Errorf("%s: the command's read was not applied:\n%s", c.name, m.View())
+		}
+	}
+}
