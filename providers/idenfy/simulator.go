@@ -197,13 +197,12 @@ type simulator struct {
 	redirectJSON string
 	deliver      *providers.Deliverer
 
-	// byScan keeps the sessions and drops them when their time is up;
-	// byToken indexes the same sessions by token and loses each as byScan
-	// drops it (one queue of times, not two). Both are sized for the cap
-	// once the sandbox is busy (reserved).
+	// byScan keeps the sessions and drops them when their time is up. A
+	// session is found by its token there too: its scanRef is made from
+	// its token (scanRefOf). The table is sized for the cap once the
+	// sandbox is busy (reserved).
 	mu       sync.Mutex
 	byScan   *providers.SimTable[*simSession]
-	byToken  map[string]*simSession
 	reserved bool
 }
 
@@ -212,8 +211,7 @@ type simulator struct {
 // SandboxAPISecret.
 func NewSimulator(opts providers.SimOptions) providers.Simulator {
 	s := &simulator{opts: opts, key: SandboxAPIKey, secret: SandboxAPISecret,
-		byScan: providers.NewSimTable[*simSession](opts.MaxSessions), byToken: map[string]*simSession{}}
-	s.byScan.OnDrop(func(_ string, sess *simSession) { delete(s.byToken, sess.authToken) })
+		byScan: providers.NewSimTable[*simSession](opts.MaxSessions)}
 	if opts.Credentials != nil {
 		s.key, s.secret = opts.Credentials["apiKey"], opts.Credentials["apiSecret"]
 	}
@@ -728,12 +726,13 @@ type randomBuf struct {
 // randomBufs: one goroutine at a time takes bytes from a buffer.
 var randomBufs = sync.Pool{New: func() any { return &randomBuf{next: 4096} }}
 
-// newIDs draws a session's authToken (40 characters) and scanRef (a
-// version 4 UUID) from one crypto/rand read; both, and a copy of clientID,
+// newIDs draws a session's authToken (40 characters) from one crypto/rand
+// read and makes its scanRef from it (appendScanRef); both, and a copy of
+// clientID,
 // share one allocation (a kept session is one object fewer for every
 // garbage collection to mark, three fewer than separate strings).
 func newIDs(clientID string) (authToken, scanRef, client string) {
-	var buf [80]byte
+	var buf [64]byte
 	readRandom(buf[:])
 	var room [256]byte // string(ids) is then the one allocation
 	ids := room[:0]
@@ -743,11 +742,26 @@ func newIDs(clientID string) (authToken, scanRef, client string) {
 		readRandom(more[:])
 		ids = appendUniform(ids, 40, tokenAlphabet, more[:])
 	}
-	ids = appendUUID(ids, [16]byte(buf[64:]))
+	ids = appendScanRef(ids, ids[:40])
 	ids = append(ids, clientID...)
 	all := string(ids)
 	return all[:40], all[40:76], all[76:]
 }
+
+// appendScanRef appends the scanRef of the session whose token is token:
+// a UUID of version 4's form (iDenfy's scanRef is one) made of the
+// token's SHA-256. A session is found by its token in the table of
+// scanRefs, with no index of its own: a map insert per token, and the
+// collector's work over it, was a twentieth of a token's CPU (issue 18).
+// The scanRef is the session's reference, which operators and webhooks
+// see; the token is the secret, and the scanRef does not give it back.
+func appendScanRef(dst, token []byte) []byte {
+	sum := sha256.Sum256(token)
+	return appendUUID(dst, [16]byte(sum[:16]))
+}
+
+// scanRefOf is appendScanRef's scanRef of token.
+func scanRefOf(token string) string { return string(appendScanRef(nil, []byte(token))) }
 
 // appendUUID appends b as a version 4 UUID.
 func appendUUID(dst []byte, b [16]byte) []byte {
@@ -917,7 +931,6 @@ func (s *simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 	s.byScan.Sweep(now)
 	stored := s.byScan.Put(sess.scanRef, sess, until) // false when full
 	if stored {
-		s.byToken[sess.authToken] = sess
 		if !s.reserved && s.byScan.Len() >= simReserveAt {
 			s.reserve()
 		}
@@ -954,15 +967,11 @@ func (s *simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 // probing maps sized for the cap misses the cache more.
 const simReserveAt = 4096
 
-// reserve sizes the session table and the token index for the cap, not
-// grown one doubling at a time from here (SimTable.Reserve). Call with mu
-// held.
+// reserve sizes the session table for the cap, not grown one doubling at
+// a time from here (SimTable.Reserve). Call with mu held.
 func (s *simulator) reserve() {
-	byToken := make(map[string]*simSession, s.byScan.Reserve())
-	for k, v := range s.byToken {
-		byToken[k] = v
-	}
-	s.byToken, s.reserved = byToken, true
+	s.byScan.Reserve()
+	s.reserved = true
 }
 
 // issuedLine is a new session's log line, formatted when it is written
@@ -1059,8 +1068,13 @@ func errPage(w http.ResponseWriter, status int, title, message string) {
 // when there is none. Call with mu held.
 func (s *simulator) lookupForPage(w http.ResponseWriter, token string, now time.Time) *simSession {
 	s.byScan.Sweep(now)
-	sess := s.byToken[token]
-	if token == "" || sess == nil {
+	var sess *simSession
+	if token != "" {
+		if found, ok := s.byScan.Get(scanRefOf(token)); ok && found.authToken == token {
+			sess = found
+		}
+	}
+	if sess == nil {
 		errPage(w, http.StatusBadRequest, "Verification link is not valid",
 			"This verification link is not valid. Ask the company that sent it for a new one.")
 		return nil
