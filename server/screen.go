@@ -153,11 +153,15 @@ func (s *screen) draw() {
 		if i == 0 && s.drawn == "" {
 			b.WriteByte('\r')
 		}
-		if s.width > 0 {
+		// One width per line: Truncate measures the line itself, and a
+		// line that fits (nearly all) is not measured again.
+		w := ansi.StringWidth(line)
+		if s.width > 0 && w > s.width {
 			line = ansi.Truncate(line, s.width, "")
+			w = ansi.StringWidth(line)
 		}
 		b.WriteString(line)
-		if ansi.StringWidth(line) < s.width {
+		if w < s.width {
 			b.WriteString(ansi.EraseLineRight)
 		}
 		if i < len(lines)-1 {
