@@ -60,6 +60,19 @@ func (w *wtx) later(q string, args []any, row func(scan func(dest ...any) error)
 	return true
 }
 
+// laterSeq is later for a write that returns its event's seq: done gets
+// it once the statement ran; no row fails the pipelined run.
+func (w *wtx) laterSeq(q string, args []any, done func(seq int64)) bool {
+	return w.later(q, args, func(scan func(...any) error) error {
+		var seq int64
+		err := scan(&seq)
+		if err == nil {
+			done(seq)
+		}
+		return err
+	})
+}
+
 // flush sends the queued statements. Once it failed, w is spent: the
 // batch rolls back and runs again (tryBatch reads w.pipeErr).
 func (w *wtx) flush() error {

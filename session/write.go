@@ -545,14 +545,7 @@ func (d *DB) claimSession(ctx context.Context, tx *wtx, s *Session, at time.Time
 	// Queued, as claimed: under the chain's lock, the ids read as free
 	// (claimID) stay free unless a serve of an earlier release claims one
 	// without it, and then the batch runs again (pipeline.go).
-	if tx.later(d.sqlClaimSession, args, func(scan func(...any) error) error {
-		var seq int64
-		err := scan(&seq)
-		if err == nil {
-			claimed(seq)
-		}
-		return err
-	}) {
+	if tx.laterSeq(d.sqlClaimSession, args, claimed) {
 		tx.head = ev.MAC
 		return true, nil
 	}
@@ -621,14 +614,7 @@ func (d *DB) appendEventCTE(ctx context.Context, tx *wtx, next *Session, kind st
 	// Queued, as written: a row changed since this store wrote it is rare
 	// (another serve, a hand on the database), and then the batch runs
 	// again, this write reading the row first (pipeline.go).
-	if was != nil && tx.later(q, args, func(scan func(...any) error) error {
-		var seq int64
-		err := scan(&seq)
-		if err == nil {
-			wrote(seq)
-		}
-		return err
-	}) {
+	if was != nil && tx.laterSeq(q, args, wrote) {
 		tx.head = ev.MAC
 		return true, nil
 	}

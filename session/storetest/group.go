@@ -212,16 +212,7 @@ func testGroupNeverWaitsHoldingTheChain(t *testing.T, tg Target) {
 	s := launch(t, st, newClient(), values("cust-w", "req-w"))
 	// Another transaction holds the session's lock (a status being
 	// recorded by another serve).
-	conn, err := raw.SQL().Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	other, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Rollback()
+	other := otherTransaction(t, raw)
 	if _, err := other.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, sessionLockKey(s.ID)); err != nil {
 		t.Fatal(err)
 	}
@@ -256,6 +247,27 @@ func testGroupNeverWaitsHoldingTheChain(t *testing.T, tg Target) {
 	if r := verify(t, st); r.Broken != nil {
 		t.Errorf("chain: %+v", r.Broken)
 	}
+}
+
+// otherTransaction is a transaction of another connection to raw's
+// database (another serve's), rolled back when the test ends unless it
+// ended before.
+func otherTransaction(t *testing.T, raw rawDB) *sql.Tx {
+	t.Helper()
+	conn, err := raw.SQL().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		conn.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		other.Rollback()
+		conn.Close()
+	})
+	return other
 }
 
 // sessionLockKey is the advisory lock key of a session's writes

@@ -177,16 +177,7 @@ func testClaimsPassOverLockedIDs(t *testing.T, tg Target) {
 		t.Skip("PostgreSQL's advisory locks")
 	}
 	at := time.Date(2026, 3, 4, 5, 6, 9, 0, time.UTC)
-	conn, err := raw.SQL().Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	other, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Rollback()
+	other := otherTransaction(t, raw)
 	locked := map[string]bool{}
 	for slot := range uint64(32) {
 		id := sessionID(uint64(at.Unix())<<5 | slot)
