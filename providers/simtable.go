@@ -11,18 +11,26 @@ const DefaultSimCapacity = 20000
 // O(log n) per entry), and Put refuses a new key when the table is full, so
 // a sandbox on a LAN cannot be made to grow without bound. It is not safe
 // for concurrent use: simulators call it under their own lock.
+//
+// The entries are values in the map, not objects of their own, and the
+// queue of times names them by key: a session stored is a map insert and
+// a queue push, with nothing allocated beyond what the caller stores (an
+// entry object per token, and the queue's pointer to it, were most of
+// what keeping sessions cost the iDenfy sandbox's token endpoint, issue
+// 18). A time that changes (Keep, or Put of a key already there) is pushed
+// again rather than moved: the old item goes stale, and Sweep skips an
+// item whose key is gone or now has another time.
 type SimTable[V any] struct {
 	max      int
-	entries  map[string]*simEntry[V]
-	queue    simQueue[V]
+	entries  map[string]simEntry[V]
+	queue    simQueue
 	dropped  func(key string, v V)
 	reserved bool
 }
 
 type simEntry[V any] struct {
-	key   string
 	val   V
-	index int // its place in the queue, which holds its keep-until time
+	until int64 // Unix nanoseconds; the queue holds an item of this time for the key
 }
 
 // NewSimTable makes a table of at most max entries (DefaultSimCapacity
@@ -31,29 +39,28 @@ func NewSimTable[V any](max int) *SimTable[V] {
 	if max <= 0 {
 		max = DefaultSimCapacity
 	}
-	return &SimTable[V]{max: max, entries: map[string]*simEntry[V]{}}
+	return &SimTable[V]{max: max, entries: map[string]simEntry[V]{}}
 }
 
 // Reserve gives the table room for its cap (at most DefaultSimCapacity)
 // at once, moving what it holds, and returns that room. A table that
 // grows to thousands of entries moves each of them about twice on the way
-// (with the iDenfy simulator's token index, about a microsecond of a
-// token's CPU in a sandbox that keeps 18,500 sessions); reserved, it no
-// longer does, for the price of the room (under a MB for the default
-// cap): a simulator reserves once it is busy, not for a handful of
-// sessions. Reserving again does nothing.
+// (about a microsecond of a token's CPU in a sandbox that keeps 18,500
+// sessions); reserved, it no longer does, for the price of the room (under
+// a MB for the default cap): a simulator reserves once it is busy, not for
+// a handful of sessions. Reserving again does nothing.
 func (t *SimTable[V]) Reserve() int {
 	n := min(t.max, DefaultSimCapacity)
 	if t.reserved {
 		return n
 	}
 	t.reserved = true
-	entries := make(map[string]*simEntry[V], n)
+	entries := make(map[string]simEntry[V], n)
 	for k, e := range t.entries {
 		entries[k] = e
 	}
 	t.entries = entries
-	t.queue = append(make(simQueue[V], 0, n), t.queue...) // the same places: each entry's index holds
+	t.queue = append(make(simQueue, 0, n), t.queue...) // a heap still: the same order
 	return n
 }
 
@@ -64,57 +71,59 @@ func (t *SimTable[V]) OnDrop(f func(key string, v V)) { t.dropped = f }
 
 // Get returns the entry for key.
 func (t *SimTable[V]) Get(key string) (V, bool) {
-	if e, ok := t.entries[key]; ok {
-		return e.val, true
-	}
-	var zero V
-	return zero, false
+	e, ok := t.entries[key]
+	return e.val, ok
 }
 
 // Put stores v under key until the given time; an existing key is
 // replaced. It reports false, storing nothing, when the table is full of
 // entries still to be kept (call Sweep first).
 func (t *SimTable[V]) Put(key string, v V, until time.Time) bool {
+	u := until.UnixNano()
 	if e, ok := t.entries[key]; ok {
-		e.val = v
-		t.queue[e.index].until = until.UnixNano()
-		t.queue.fix(e.index)
+		t.entries[key] = simEntry[V]{v, u}
+		if e.until != u {
+			t.push(key, u)
+		}
 		return true
 	}
 	if len(t.entries) >= t.max {
 		return false
 	}
-	e := &simEntry[V]{key: key, val: v}
-	t.entries[key] = e
-	t.queue.push(e, until.UnixNano())
+	t.entries[key] = simEntry[V]{v, u}
+	t.push(key, u)
 	return true
 }
 
 // Keep moves key's keep-until time (a session that reached a result is
 // kept longer than one still waiting).
 func (t *SimTable[V]) Keep(key string, until time.Time) {
-	if e, ok := t.entries[key]; ok {
-		t.queue[e.index].until = until.UnixNano()
-		t.queue.fix(e.index)
+	e, ok := t.entries[key]
+	if u := until.UnixNano(); ok && e.until != u {
+		e.until = u
+		t.entries[key] = e
+		t.push(key, u)
 	}
 }
 
-// Delete removes key.
+// Delete removes key. Its item in the queue goes stale.
 func (t *SimTable[V]) Delete(key string) {
-	if e, ok := t.entries[key]; ok {
-		t.queue.remove(e.index)
-		delete(t.entries, key)
-	}
+	delete(t.entries, key)
+	t.compact()
 }
 
 // Sweep drops every entry whose keep-until time is not after now.
 func (t *SimTable[V]) Sweep(now time.Time) {
 	n := now.UnixNano()
 	for len(t.queue) > 0 && t.queue[0].until <= n {
-		e := t.queue.remove(0)
-		delete(t.entries, e.key)
+		it := t.queue.pop()
+		e, ok := t.entries[it.key]
+		if !ok || e.until != it.until {
+			continue // stale: deleted, or its time moved (pushed again)
+		}
+		delete(t.entries, it.key)
 		if t.dropped != nil {
-			t.dropped(e.key, e.val)
+			t.dropped(it.key, e.val)
 		}
 	}
 }
@@ -125,79 +134,92 @@ func (t *SimTable[V]) Len() int { return len(t.entries) }
 // Full reports whether Put would refuse a new key.
 func (t *SimTable[V]) Full() bool { return len(t.entries) >= t.max }
 
-// simQueue is a min-heap by keep-until time, written out rather than
-// through container/heap, whose interface calls were most of a sweep's
-// cost (every session is pushed once and popped once). The times are in
-// the queue itself: comparing them reads the queue, not the entries
-// scattered over the heap (each a cache miss, once per token).
-type simQueue[V any] []simSlot[V]
+// push queues key's time.
+func (t *SimTable[V]) push(key string, until int64) {
+	t.queue.push(simItem{until, key})
+	t.compact()
+}
 
-type simSlot[V any] struct {
+// compact rebuilds the queue from the entries when stale items outnumber
+// live ones (keys deleted, or kept again and again before their time), so
+// that it stays within about twice the table's size whatever the callers
+// do; each rebuild is paid for by the pushes and deletes that made it due.
+func (t *SimTable[V]) compact() {
+	if len(t.queue) <= 2*len(t.entries)+simQueueSlack {
+		return
+	}
+	q := t.queue[:0]
+	for k, e := range t.entries {
+		q = append(q, simItem{e.until, k})
+	}
+	clear(t.queue[len(q):]) // no stale key kept alive by the array
+	t.queue = q
+	t.queue.heapify()
+}
+
+// simQueueSlack is how many stale items a small table's queue may hold
+// before it is rebuilt.
+const simQueueSlack = 64
+
+// simQueue is a min-heap of keys by keep-until time, written out rather
+// than through container/heap, whose interface calls were most of a
+// sweep's cost (every session is pushed once and popped once). The times
+// are in the queue itself, so comparing them reads the queue only.
+type simQueue []simItem
+
+type simItem struct {
 	until int64 // Unix nanoseconds
-	e     *simEntry[V]
+	key   string
 }
 
-func (q simQueue[V]) swap(i, j int) {
-	q[i], q[j] = q[j], q[i]
-	q[i].e.index, q[j].e.index = i, j
-}
-
-func (q simQueue[V]) up(i int) {
+func (q simQueue) up(i int) {
 	for i > 0 {
 		p := (i - 1) / 2
 		if q[p].until <= q[i].until {
 			return
 		}
-		q.swap(i, p)
+		q[i], q[p] = q[p], q[i]
 		i = p
 	}
 }
 
-// down sifts i down; it reports whether it moved.
-func (q simQueue[V]) down(i int) bool {
-	i0 := i
+func (q simQueue) down(i int) {
 	for {
 		l := 2*i + 1
 		if l >= len(q) {
-			break
+			return
 		}
 		m := l
 		if r := l + 1; r < len(q) && q[r].until < q[l].until {
 			m = r
 		}
 		if q[i].until <= q[m].until {
-			break
+			return
 		}
-		q.swap(i, m)
+		q[i], q[m] = q[m], q[i]
 		i = m
 	}
-	return i > i0
 }
 
-func (q *simQueue[V]) push(e *simEntry[V], until int64) {
-	e.index = len(*q)
-	*q = append(*q, simSlot[V]{until, e})
-	q.up(e.index)
+func (q *simQueue) push(it simItem) {
+	*q = append(*q, it)
+	q.up(len(*q) - 1)
 }
 
-// remove takes out the entry at i and returns it.
-func (q *simQueue[V]) remove(i int) *simEntry[V] {
+// pop takes out the earliest item.
+func (q *simQueue) pop() simItem {
 	old := *q
 	n := len(old) - 1
-	e := old[i].e
-	if i != n {
-		old.swap(i, n)
-	}
-	old[n] = simSlot[V]{}
+	it := old[0]
+	old[0] = old[n]
+	old[n] = simItem{} // no key kept alive by the array
 	*q = old[:n]
-	if i != n && !q.down(i) {
-		q.up(i)
-	}
-	return e
+	q.down(0)
+	return it
 }
 
-func (q simQueue[V]) fix(i int) {
-	if !q.down(i) {
-		q.up(i)
+func (q simQueue) heapify() {
+	for i := len(q)/2 - 1; i >= 0; i-- {
+		q.down(i)
 	}
 }

@@ -73,17 +73,62 @@ func TestSimTableAgainstAMap(t *testing.T) {
 				}
 			}
 		}
-		if tb.Len() != len(want) || len(tb.queue) != len(want) {
-			t.Fatalf("step %d: table %d, queue %d, want %d", step, tb.Len(), len(tb.queue), len(want))
+		if tb.Len() != len(want) {
+			t.Fatalf("step %d: table %d, want %d", step, tb.Len(), len(want))
 		}
-		for i, q := range tb.queue {
-			if q.e.index != i || (i > 0 && tb.queue[(i-1)/2].until > q.until) {
-				t.Fatalf("step %d: the queue is not a heap at %d", step, i)
-			}
-			if w, ok := want[q.e.key]; !ok || w.UnixNano() != q.until {
-				t.Fatalf("step %d: %s until %d, want %v (%v)", step, q.e.key, q.until, w, ok)
+		checkSimQueue(t, step, tb)
+		for k, u := range want {
+			if e := tb.entries[k]; e.until != u.UnixNano() {
+				t.Fatalf("step %d: %s until %d, want %v", step, k, e.until, u)
 			}
 		}
+	}
+}
+
+// checkSimQueue fails unless tb's queue is a heap, holds an item of each
+// entry's time, and is within its bound of stale items.
+func checkSimQueue[V any](t *testing.T, step int, tb *SimTable[V]) {
+	t.Helper()
+	if len(tb.queue) > 2*tb.Len()+simQueueSlack {
+		t.Fatalf("step %d: %d items in the queue for %d entries", step, len(tb.queue), tb.Len())
+	}
+	live := map[string]bool{}
+	for i, q := range tb.queue {
+		if i > 0 && tb.queue[(i-1)/2].until > q.until {
+			t.Fatalf("step %d: the queue is not a heap at %d", step, i)
+		}
+		if e, ok := tb.entries[q.key]; ok && e.until == q.until {
+			live[q.key] = true
+		}
+	}
+	if len(live) != tb.Len() {
+		t.Fatalf("step %d: %d entries have an item of their time in the queue, want all %d", step, len(live), tb.Len())
+	}
+}
+
+// A key kept again and again, and keys put and deleted, leave stale items
+// in the queue; it is rebuilt before they outnumber the live ones, and a
+// sweep still drops each entry at its latest time only.
+func TestSimTableStaleItemsAreBounded(t *testing.T) {
+	t0 := time.Unix(4_000_000, 0)
+	tb := NewSimTable[int](10)
+	tb.Put("kept", 1, t0.Add(time.Second))
+	for i := range 10000 {
+		tb.Keep("kept", t0.Add(time.Duration(i+2)*time.Second))
+		k := fmt.Sprint("gone", i%7)
+		tb.Put(k, i, t0.Add(time.Duration(i)*time.Millisecond))
+		tb.Delete(k)
+		checkSimQueue(t, i, tb)
+	}
+	var dropped []string
+	tb.OnDrop(func(key string, v int) { dropped = append(dropped, key) })
+	tb.Sweep(t0.Add(10000 * time.Second))
+	if len(dropped) != 0 || tb.Len() != 1 {
+		t.Fatalf("swept before its latest time: dropped %v, %d left", dropped, tb.Len())
+	}
+	tb.Sweep(t0.Add(10001 * time.Second))
+	if len(dropped) != 1 || dropped[0] != "kept" || tb.Len() != 0 {
+		t.Fatalf("dropped %v, %d left; want kept, none left", dropped, tb.Len())
 	}
 }
 
