@@ -22,11 +22,16 @@
 // The load is --concurrency goroutines over keep-alive connections, each
 // POSTing iDenfy token requests (a new clientId each, as desks' launches
 // do) and reading the whole answer; every answer must be 201. --warmup
-// requests go untimed first. Rounds alternate the order (bare first, then
-// sandbox first, ...); the report gives each round's figures, their
-// medians, and the ratios: sandbox/bare requests per second (wall) and
-// bare/sandbox CPU per request ("by CPU", which a shared machine moves
-// less than the wall time).
+// requests go untimed first. In a round both servers run at once and
+// their timed requests go in --slices slices that alternate between them
+// (A B, B A, A B, ...), so that the machine's slower and faster phases (a
+// shared VM moves between them within seconds) fall on both alike;
+// rounds alternate which server goes first. The report gives each
+// round's figures, their medians, and the ratios: sandbox/bare requests
+// per second (wall) and bare/sandbox CPU per request ("by CPU", which a
+// shared machine moves less than the wall time). --slices 1 sends each
+// server's requests in one go, one server after the other, as the tool
+// did before it had slices.
 //
 // SANDBOXLOAD_CPUPROFILE=FILE in this program's environment makes each
 // server process write its CPU profile to FILE.NAME (NAME: r1-sandbox,
@@ -94,6 +99,7 @@ type config struct {
 	kycdesk     string
 	rounds      int
 	requests    int
+	slices      int
 	concurrency int
 	warmup      int
 	quiet       bool
@@ -112,13 +118,14 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.kycdesk, "kycdesk", "", "the kycdesk binary whose `sandbox` command is measured (required)")
 	fs.IntVar(&c.rounds, "rounds", 5, "rounds; each starts both servers fresh, in alternating order")
 	fs.IntVar(&c.requests, "requests", 18000, "timed requests per server per round")
+	fs.IntVar(&c.slices, "slices", 10, "slices each server's timed requests are sent in, alternating between the two servers (1: each server's in one go, one after the other)")
 	fs.IntVar(&c.concurrency, "concurrency", 16, "requests in flight at once (keep-alive connections)")
 	fs.IntVar(&c.warmup, "warmup", 500, "untimed requests per server per round, before the timed ones")
 	fs.BoolVar(&c.quiet, "quiet", false, "start the sandbox with --quiet (no request log lines); default: as `kycdesk sandbox` runs")
 	fs.BoolVar(&c.json, "json", false, "print the report as one JSON object")
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directory (servers' logs, the sample answer)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: sandboxload --kycdesk BIN [--rounds 5] [--requests 18000] [--concurrency 16] [--warmup 500] [--json]")
+		fmt.Fprintln(stderr, "usage: sandboxload --kycdesk BIN [--rounds 5] [--requests 18000] [--slices 10] [--concurrency 16] [--warmup 500] [--json]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -133,6 +140,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, fmt.Errorf("--rounds: want 1 to 100, got %d", c.rounds)
 	case c.requests < 1:
 		return nil, fmt.Errorf("--requests: want 1 or more, got %d", c.requests)
+	case c.slices < 1 || c.slices > c.requests:
+		return nil, fmt.Errorf("--slices: want 1 to --requests (%d), got %d", c.requests, c.slices)
 	case c.warmup < 0:
 		return nil, fmt.Errorf("--warmup: want 0 or more, got %d", c.warmup)
 	case c.concurrency < 1 || c.concurrency > maxConcurrency:

@@ -36,12 +36,14 @@ func buildKycdesk(t *testing.T) string {
 }
 
 // Two rounds against a kycdesk sandbox and the bare server, each its own
-// process: both answer every request 201, the rounds alternate their
-// order, and the report has CPU figures and ratios. No timing thresholds.
+// process: both answer every request 201, each server's 301 timed
+// requests all go (in 3 slices, the last with the remainder), the rounds
+// alternate their order, and the report has CPU figures and ratios. No
+// timing thresholds.
 func TestSandboxloadSmall(t *testing.T) {
 	bin := buildKycdesk(t)
 	var out, errb bytes.Buffer
-	code := cliMain([]string{"--kycdesk", bin, "--rounds", "2", "--requests", "300", "--concurrency", "4", "--warmup", "50", "--json"}, &out, &errb)
+	code := cliMain([]string{"--kycdesk", bin, "--rounds", "2", "--requests", "301", "--slices", "3", "--concurrency", "4", "--warmup", "50", "--json"}, &out, &errb)
 	var rep report
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatalf("exit %d, no JSON report: %v\nstdout: %s\nstderr: %s", code, err, out.String(), errb.String())
@@ -50,7 +52,7 @@ func TestSandboxloadSmall(t *testing.T) {
 		t.Fatalf("exit %d; errors %d: %v\nstderr: %s", code, rep.Errors, rep.ErrorSamples, errb.String())
 	}
 	s := rep.Settings
-	if s.Kycdesk != bin || s.Rounds != 2 || s.Requests != 300 || s.Concurrency != 4 || s.Warmup != 50 {
+	if s.Kycdesk != bin || s.Rounds != 2 || s.Requests != 301 || s.Slices != 3 || s.Concurrency != 4 || s.Warmup != 50 {
 		t.Errorf("settings of another run: %+v", s)
 	}
 	if rep.LoadavgStart == "" || rep.LoadavgEnd == "" {
@@ -70,7 +72,7 @@ func TestSandboxloadSmall(t *testing.T) {
 			t.Errorf("round %d: number %d, order %v; want %v", i+1, rd.Round, rd.Order, wantOrder[i])
 		}
 		for _, f := range []figures{rd.Bare, rd.Sandbox} {
-			if f.Requests != 300 || f.Errors != 0 || f.PID == 0 || f.WallS <= 0 || f.RequestsPerS <= 0 || f.LoadCPUms <= 0 {
+			if f.Requests != 301 || f.Errors != 0 || f.PID == 0 || f.WallS <= 0 || f.RequestsPerS <= 0 || f.LoadCPUms <= 0 {
 				t.Errorf("round %d: %+v", rd.Round, f)
 			}
 			if pids[f.PID] {
@@ -98,7 +100,7 @@ func TestSandboxloadSmall(t *testing.T) {
 	// The text report says the same.
 	out.Reset()
 	rep.text(&out)
-	for _, want := range []string{"--rounds 2 --requests 300 --concurrency 4 --warmup 50", "loadavg at start", "median sandbox", "by CPU", "budget ≥ 0.8", "loadavg at end"} {
+	for _, want := range []string{"--rounds 2 --requests 301 --slices 3 --concurrency 4 --warmup 50", "loadavg at start", "median sandbox", "by CPU", "budget ≥ 0.8", "loadavg at end"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("text report without %q:\n%s", want, out.String())
 		}
@@ -119,6 +121,8 @@ func TestSandboxloadFlags(t *testing.T) {
 		{[]string{"--kycdesk", "x", "--concurrency", "64"}, "--concurrency"},
 		{[]string{"--kycdesk", "x", "--requests", "0"}, "--requests"},
 		{[]string{"--kycdesk", "x", "--warmup", "-1"}, "--warmup"},
+		{[]string{"--kycdesk", "x", "--slices", "0"}, "--slices"},
+		{[]string{"--kycdesk", "x", "--requests", "5", "--slices", "6"}, "--slices: want 1 to --requests (5)"},
 		{[]string{"--kycdesk", "x", "--rounds", "0"}, "--rounds"},
 		{[]string{"--kycdesk", "x", "extra"}, "unexpected argument"},
 	} {

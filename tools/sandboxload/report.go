@@ -10,6 +10,7 @@ type settings struct {
 	Kycdesk     string `json:"kycdesk"`
 	Rounds      int    `json:"rounds"`
 	Requests    int    `json:"requests"`
+	Slices      int    `json:"slices"`
 	Concurrency int    `json:"concurrency"`
 	Warmup      int    `json:"warmup"`
 	Quiet       bool   `json:"quiet"`
@@ -73,8 +74,8 @@ func (r *report) text(w io.Writer) {
 	if s.Quiet {
 		q = " --quiet"
 	}
-	fmt.Fprintf(w, "sandboxload --kycdesk %s --rounds %d --requests %d --concurrency %d --warmup %d%s\n",
-		s.Kycdesk, s.Rounds, s.Requests, s.Concurrency, s.Warmup, q)
+	fmt.Fprintf(w, "sandboxload --kycdesk %s --rounds %d --requests %d --slices %d --concurrency %d --warmup %d%s\n",
+		s.Kycdesk, s.Rounds, s.Requests, s.Slices, s.Concurrency, s.Warmup, q)
 	fmt.Fprintf(w, "loadavg at start: %s\n", r.LoadavgStart)
 	fmt.Fprintf(w, "sample answer: %d bytes\n\n", r.SampleBytes)
 	fmt.Fprintf(w, "%-5s %-7s %-8s %10s %14s %12s %7s\n", "round", "first", "server", "req/s", "server µs/req", "load µs/req", "errors")

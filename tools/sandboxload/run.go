@@ -24,7 +24,7 @@ const maxErrorSamples = 10
 // rounds. The report is returned with an error when a server failed.
 func run(ctx context.Context, cfg *config, log io.Writer) (*report, error) {
 	rep := &report{
-		Settings: settings{Kycdesk: cfg.kycdesk, Rounds: cfg.rounds, Requests: cfg.requests, Concurrency: cfg.concurrency,
+		Settings: settings{Kycdesk: cfg.kycdesk, Rounds: cfg.rounds, Requests: cfg.requests, Slices: cfg.slices, Concurrency: cfg.concurrency,
 			Warmup: cfg.warmup, Quiet: cfg.quiet},
 		LoadavgStart: loadavg(),
 		Budget:       0.8,
@@ -55,24 +55,18 @@ func run(ctx context.Context, cfg *config, log io.Writer) (*report, error) {
 			order = []string{kindSandbox, kindBare}
 		}
 		rd := round{Round: r, Order: order}
-		for _, kind := range order {
-			if err := ctx.Err(); err != nil {
-				return rep, err
-			}
-			f, samples, err := measure(ctx, cfg, kind, r, dir, samplePath, log)
-			if err != nil {
-				return rep, fmt.Errorf("round %d, %s: %w", r, kind, err)
-			}
-			rep.Errors += f.Errors
-			for _, s := range samples {
-				if len(rep.ErrorSamples) < maxErrorSamples {
-					rep.ErrorSamples = append(rep.ErrorSamples, s)
-				}
-			}
-			if kind == kindBare {
-				rd.Bare = f
-			} else {
-				rd.Sandbox = f
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		figs, samples, err := measureRound(ctx, cfg, r, order, dir, samplePath, log)
+		if err != nil {
+			return rep, fmt.Errorf("round %d: %w", r, err)
+		}
+		rd.Bare, rd.Sandbox = figs[kindBare], figs[kindSandbox]
+		rep.Errors += rd.Bare.Errors + rd.Sandbox.Errors
+		for _, s := range samples {
+			if len(rep.ErrorSamples) < maxErrorSamples {
+				rep.ErrorSamples = append(rep.ErrorSamples, s)
 			}
 		}
 		rd.RatioWall = ratio(rd.Sandbox.RequestsPerS, rd.Bare.RequestsPerS)
@@ -151,30 +145,58 @@ func tokenRequest(ctx context.Context, c *http.Client, base, clientID string) ([
 	return b, resp.StatusCode, err
 }
 
-// measure starts a server of the kind, sends it the warm-up and then the
-// timed requests, and stops it.
-func measure(ctx context.Context, cfg *config, kind string, r int, dir, sample string, log io.Writer) (figures, []string, error) {
-	s, err := startServer(cfg, kind, "r"+strconv.Itoa(r)+"-"+kind, dir, sample)
-	if err != nil {
-		return figures{}, nil, err
+// measureRound starts both servers (in order), warms each up, then sends
+// each its timed requests in cfg.slices slices that alternate between
+// them, A B, B A, A B, ...: whatever the machine does meanwhile (a shared
+// VM moves between slower and faster phases within seconds) falls on both
+// alike. Each server's CPU is read from before its first timed slice to
+// after the last slice of all, so that work its requests left behind (a
+// collection finishing) is counted; its wall time is the sum of its own
+// slices'. Both servers are stopped at the end.
+func measureRound(ctx context.Context, cfg *config, r int, order []string, dir, sample string, log io.Writer) (map[string]figures, []string, error) {
+	type target struct {
+		s      *server
+		c      *http.Client
+		wall   time.Duration
+		self   time.Duration
+		cpu0   time.Duration
+		errs   atomic.Int64
+		issued int
 	}
-	c := newClient(cfg.concurrency)
+	targets := map[string]*target{}
+	defer func() {
+		for _, kind := range order {
+			if t := targets[kind]; t != nil {
+				t.c.CloseIdleConnections()
+				if err := t.s.stop(); err != nil {
+					fmt.Fprintf(log, "round %d, %s: %v\n", r, kind, err)
+				}
+			}
+		}
+	}()
+	for _, kind := range order {
+		s, err := startServer(cfg, kind, "r"+strconv.Itoa(r)+"-"+kind, dir, sample)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", kind, err)
+		}
+		targets[kind] = &target{s: s, c: newClient(cfg.concurrency)}
+	}
 	var seq atomic.Int64 // clientIds: sl-R-N, N unique in the round
 	var mu sync.Mutex
 	var samples []string
-	var errs atomic.Int64
-	load := func(n int) {
+	load := func(kind string, n int) {
+		t := targets[kind]
 		var next atomic.Int64
 		var wg sync.WaitGroup
 		for range cfg.concurrency {
 			wg.Go(func() {
 				for next.Add(1) <= int64(n) && ctx.Err() == nil {
 					id := "sl-" + strconv.Itoa(r) + "-" + strconv.FormatInt(seq.Add(1), 10)
-					body, code, err := tokenRequest(ctx, c, s.url, id)
+					body, code, err := tokenRequest(ctx, t.c, t.s.url, id)
 					if err == nil && code == http.StatusCreated {
 						continue
 					}
-					errs.Add(1)
+					t.errs.Add(1)
 					msg := fmt.Sprintf("round %d, %s, %s: ", r, kind, id)
 					if err != nil {
 						msg += err.Error()
@@ -191,36 +213,59 @@ func measure(ctx context.Context, cfg *config, kind string, r int, dir, sample s
 		}
 		wg.Wait()
 	}
-	load(cfg.warmup)
-	srv0, err0 := procCPU(s.pid)
-	self0, t0 := selfCPU(), time.Now()
-	load(cfg.requests)
-	wall, self1 := time.Since(t0), selfCPU()
-	srv1, err1 := procCPU(s.pid)
-	c.CloseIdleConnections()
-	serr := s.stop()
+	for _, kind := range order {
+		load(kind, cfg.warmup)
+	}
+	for _, kind := range order {
+		t := targets[kind]
+		var err error
+		if t.cpu0, err = procCPU(t.s.pid); err != nil {
+			return nil, samples, fmt.Errorf("server CPU of pid %d: %w", t.s.pid, err)
+		}
+	}
+	for i := range cfg.slices {
+		n := cfg.requests / cfg.slices
+		if i == cfg.slices-1 {
+			n = cfg.requests - n*(cfg.slices-1)
+		}
+		pair := order
+		if i%2 == 1 {
+			pair = []string{order[1], order[0]}
+		}
+		for _, kind := range pair {
+			t := targets[kind]
+			self0, t0 := selfCPU(), time.Now()
+			load(kind, n)
+			t.wall += time.Since(t0)
+			t.self += selfCPU() - self0
+			t.issued += n
+		}
+	}
 	if err := ctx.Err(); err != nil {
-		return figures{}, samples, err
+		return nil, samples, err
 	}
-	if err0 != nil || err1 != nil {
-		return figures{}, samples, fmt.Errorf("server CPU of pid %d: %v %v", s.pid, err0, err1)
+	figs := map[string]figures{}
+	for _, kind := range order {
+		t := targets[kind]
+		cpu1, err := procCPU(t.s.pid)
+		if err != nil {
+			return nil, samples, fmt.Errorf("server CPU of pid %d: %w", t.s.pid, err)
+		}
+		n := float64(t.issued)
+		f := figures{
+			PID:          t.s.pid,
+			Requests:     t.issued,
+			Errors:       int(t.errs.Load()),
+			WallS:        t.wall.Seconds(),
+			RequestsPerS: n / t.wall.Seconds(),
+			ServerCPUms:  float64((cpu1 - t.cpu0).Microseconds()) / 1000,
+			LoadCPUms:    float64(t.self.Microseconds()) / 1000,
+		}
+		f.ServerCPUus = f.ServerCPUms * 1000 / n
+		f.LoadCPUus = f.LoadCPUms * 1000 / n
+		figs[kind] = f
 	}
-	if serr != nil {
-		fmt.Fprintf(log, "round %d, %s: %v\n", r, kind, serr)
-	}
-	n := float64(cfg.requests)
-	f := figures{
-		PID:          s.pid,
-		Requests:     cfg.requests,
-		Errors:       int(errs.Load()),
-		WallS:        wall.Seconds(),
-		RequestsPerS: n / wall.Seconds(),
-		ServerCPUms:  float64((srv1 - srv0).Microseconds()) / 1000,
-		LoadCPUms:    float64((self1 - self0).Microseconds()) / 1000,
-	}
-	f.ServerCPUus = f.ServerCPUms * 1000 / n
-	f.LoadCPUus = f.LoadCPUms * 1000 / n
-	return f, samples, nil
+	return figs, samples, nil
 }
 
 func ratio(a, b float64) float64 {
