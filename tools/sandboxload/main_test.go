@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestMain lets the test binary be the bare server too: the tool
@@ -72,7 +73,7 @@ func TestSandboxloadSmall(t *testing.T) {
 			t.Errorf("round %d: number %d, order %v; want %v", i+1, rd.Round, rd.Order, wantOrder[i])
 		}
 		for _, f := range []figures{rd.Bare, rd.Sandbox} {
-			if f.Requests != 301 || f.Errors != 0 || f.PID == 0 || f.WallS <= 0 || f.RequestsPerS <= 0 || f.LoadCPUms <= 0 {
+			if f.Requests != 301 || f.Errors != 0 || f.PID == 0 || f.WallS <= 0 || f.RequestsPerS <= 0 || f.LoadCPUms <= 0 || f.ServerMinflt < 0 {
 				t.Errorf("round %d: %+v", rd.Round, f)
 			}
 			if pids[f.PID] {
@@ -100,7 +101,7 @@ func TestSandboxloadSmall(t *testing.T) {
 	// The text report says the same.
 	out.Reset()
 	rep.text(&out)
-	for _, want := range []string{"--rounds 2 --requests 301 --slices 3 --concurrency 4 --warmup 50", "loadavg at start", "median sandbox", "by CPU", "budget ≥ 0.8", "loadavg at end"} {
+	for _, want := range []string{"--rounds 2 --requests 301 --slices 3 --concurrency 4 --warmup 50", "loadavg at start", "median sandbox", "minor faults/1000 req", "faults/1000", "by CPU", "budget ≥ 0.8", "loadavg at end"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("text report without %q:\n%s", want, out.String())
 		}
@@ -139,5 +140,18 @@ func TestSandboxloadNoBinary(t *testing.T) {
 	code := cliMain([]string{"--kycdesk", filepath.Join(t.TempDir(), "none"), "--rounds", "1", "--requests", "10"}, &out, &errb)
 	if code != 1 || !strings.Contains(errb.String(), "sample") {
 		t.Errorf("exit %d, stderr %q", code, errb.String())
+	}
+}
+
+// A /proc/PID/stat line whose command holds spaces and parentheses: the
+// fields are counted after the last ')'.
+func TestParseStat(t *testing.T) {
+	line := "4242 (kycdesk (x) y) S 1 4242 4242 0 -1 4194560 1234 0 5 0 250 17 0 0 20 0 9 0 100 1000 50 18446744073709551615\n"
+	cpu, minflt, err := parseStat(line)
+	if err != nil || minflt != 1234 || cpu != 2670*time.Millisecond {
+		t.Errorf("parseStat = %v, %d, %v; want 2.67s, 1234", cpu, minflt, err)
+	}
+	if _, _, err := parseStat("4242 (kycdesk) S 1 2"); err == nil {
+		t.Errorf("a short line parsed")
 	}
 }

@@ -13,29 +13,41 @@ import (
 // on every Linux architecture Go supports).
 const clockTicks = 100
 
-// procCPU is a process's user + system CPU time so far, from
-// /proc/PID/stat (to the clock tick, 10 ms).
-func procCPU(pid int) (time.Duration, error) {
+// procStat is a process's user + system CPU time so far (to the clock
+// tick, 10 ms) and its minor page faults so far, from /proc/PID/stat. A
+// minor fault is a page of memory the process touches for the first time
+// (or again after giving it back): a heap that grows pays them.
+func procStat(pid int) (cpu time.Duration, minflt int64, err error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
+	cpu, minflt, err = parseStat(string(b))
+	if err != nil {
+		return 0, 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+	}
+	return cpu, minflt, nil
+}
+
+// parseStat reads procStat's figures from a /proc/PID/stat line.
+func parseStat(line string) (cpu time.Duration, minflt int64, err error) {
 	// Fields after the command name (which is in parentheses and may
-	// hold spaces): state is field 3, utime 14, stime 15.
-	rest := string(b)
+	// hold spaces): state is field 3, minflt 10, utime 14, stime 15.
+	rest := line
 	if i := strings.LastIndexByte(rest, ')'); i >= 0 {
 		rest = rest[i+1:]
 	}
 	f := strings.Fields(rest)
 	if len(f) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
+		return 0, 0, fmt.Errorf("%d fields", len(f))
 	}
+	mf, err0 := strconv.ParseInt(f[7], 10, 64)
 	ut, err1 := strconv.ParseInt(f[11], 10, 64)
 	st, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("/proc/%d/stat: utime %q stime %q", pid, f[11], f[12])
+	if err0 != nil || err1 != nil || err2 != nil {
+		return 0, 0, fmt.Errorf("minflt %q utime %q stime %q", f[7], f[11], f[12])
 	}
-	return time.Duration(ut+st) * time.Second / clockTicks, nil
+	return time.Duration(ut+st) * time.Second / clockTicks, mf, nil
 }
 
 // selfCPU is this process's user + system CPU time so far.

@@ -27,6 +27,10 @@ type figures struct {
 	ServerCPUus  float64 `json:"server_cpu_us_per_request"`
 	LoadCPUms    float64 `json:"load_cpu_ms"`
 	LoadCPUus    float64 `json:"load_cpu_us_per_request"`
+	// The server's minor page faults over the same span as its CPU, and
+	// per thousand requests.
+	ServerMinflt     int64   `json:"server_minor_faults"`
+	ServerMinfltPerK float64 `json:"server_minor_faults_per_1000_requests"`
 }
 
 type round struct {
@@ -42,6 +46,7 @@ type medians struct {
 	RequestsPerS float64 `json:"requests_per_s"`
 	ServerCPUus  float64 `json:"server_cpu_us_per_request"`
 	LoadCPUus    float64 `json:"load_cpu_us_per_request"`
+	MinfltPerK   float64 `json:"server_minor_faults_per_1000_requests"`
 }
 
 // report is what a run measured.
@@ -78,20 +83,20 @@ func (r *report) text(w io.Writer) {
 		s.Kycdesk, s.Rounds, s.Requests, s.Slices, s.Concurrency, s.Warmup, q)
 	fmt.Fprintf(w, "loadavg at start: %s\n", r.LoadavgStart)
 	fmt.Fprintf(w, "sample answer: %d bytes\n\n", r.SampleBytes)
-	fmt.Fprintf(w, "%-5s %-7s %-8s %10s %14s %12s %7s\n", "round", "first", "server", "req/s", "server µs/req", "load µs/req", "errors")
+	fmt.Fprintf(w, "%-5s %-7s %-8s %10s %14s %12s %13s %7s\n", "round", "first", "server", "req/s", "server µs/req", "load µs/req", "faults/1000", "errors")
 	for _, rd := range r.Rounds {
 		for _, k := range rd.Order {
 			f := rd.Bare
 			if k == kindSandbox {
 				f = rd.Sandbox
 			}
-			fmt.Fprintf(w, "%-5d %-7s %-8s %10.0f %14.1f %12.1f %7d\n", rd.Round, rd.Order[0], k, f.RequestsPerS, f.ServerCPUus, f.LoadCPUus, f.Errors)
+			fmt.Fprintf(w, "%-5d %-7s %-8s %10.0f %14.1f %12.1f %13.1f %7d\n", rd.Round, rd.Order[0], k, f.RequestsPerS, f.ServerCPUus, f.LoadCPUus, f.ServerMinfltPerK, f.Errors)
 		}
 		fmt.Fprintf(w, "%-5d ratios: wall %.3f, by CPU %.3f\n", rd.Round, rd.RatioWall, rd.RatioCPU)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "median bare:    %8.0f req/s, server %6.1f µs/req, load %6.1f µs/req\n", r.Median.Bare.RequestsPerS, r.Median.Bare.ServerCPUus, r.Median.Bare.LoadCPUus)
-	fmt.Fprintf(w, "median sandbox: %8.0f req/s, server %6.1f µs/req, load %6.1f µs/req\n", r.Median.Sandbox.RequestsPerS, r.Median.Sandbox.ServerCPUus, r.Median.Sandbox.LoadCPUus)
+	fmt.Fprintf(w, "median bare:    %8.0f req/s, server %6.1f µs/req, load %6.1f µs/req, server %.1f minor faults/1000 req\n", r.Median.Bare.RequestsPerS, r.Median.Bare.ServerCPUus, r.Median.Bare.LoadCPUus, r.Median.Bare.MinfltPerK)
+	fmt.Fprintf(w, "median sandbox: %8.0f req/s, server %6.1f µs/req, load %6.1f µs/req, server %.1f minor faults/1000 req\n", r.Median.Sandbox.RequestsPerS, r.Median.Sandbox.ServerCPUus, r.Median.Sandbox.LoadCPUus, r.Median.Sandbox.MinfltPerK)
 	verdict := "within"
 	if r.RatioCPU < r.Budget {
 		verdict = "UNDER"

@@ -86,11 +86,13 @@ func run(ctx context.Context, cfg *config, log io.Writer) (*report, error) {
 		RequestsPerS: pick(func(r round) float64 { return r.Bare.RequestsPerS }),
 		ServerCPUus:  pick(func(r round) float64 { return r.Bare.ServerCPUus }),
 		LoadCPUus:    pick(func(r round) float64 { return r.Bare.LoadCPUus }),
+		MinfltPerK:   pick(func(r round) float64 { return r.Bare.ServerMinfltPerK }),
 	}
 	rep.Median.Sandbox = medians{
 		RequestsPerS: pick(func(r round) float64 { return r.Sandbox.RequestsPerS }),
 		ServerCPUus:  pick(func(r round) float64 { return r.Sandbox.ServerCPUus }),
 		LoadCPUus:    pick(func(r round) float64 { return r.Sandbox.LoadCPUus }),
+		MinfltPerK:   pick(func(r round) float64 { return r.Sandbox.ServerMinfltPerK }),
 	}
 	rep.RatioWall = ratio(rep.Median.Sandbox.RequestsPerS, rep.Median.Bare.RequestsPerS)
 	rep.RatioCPU = ratio(rep.Median.Bare.ServerCPUus, rep.Median.Sandbox.ServerCPUus)
@@ -160,6 +162,7 @@ func measureRound(ctx context.Context, cfg *config, r int, order []string, dir, 
 		wall   time.Duration
 		self   time.Duration
 		cpu0   time.Duration
+		flt0   int64
 		errs   atomic.Int64
 		issued int
 	}
@@ -219,7 +222,7 @@ func measureRound(ctx context.Context, cfg *config, r int, order []string, dir, 
 	for _, kind := range order {
 		t := targets[kind]
 		var err error
-		if t.cpu0, err = procCPU(t.s.pid); err != nil {
+		if t.cpu0, t.flt0, err = procStat(t.s.pid); err != nil {
 			return nil, samples, fmt.Errorf("server CPU of pid %d: %w", t.s.pid, err)
 		}
 	}
@@ -247,7 +250,7 @@ func measureRound(ctx context.Context, cfg *config, r int, order []string, dir, 
 	figs := map[string]figures{}
 	for _, kind := range order {
 		t := targets[kind]
-		cpu1, err := procCPU(t.s.pid)
+		cpu1, flt1, err := procStat(t.s.pid)
 		if err != nil {
 			return nil, samples, fmt.Errorf("server CPU of pid %d: %w", t.s.pid, err)
 		}
@@ -260,9 +263,11 @@ func measureRound(ctx context.Context, cfg *config, r int, order []string, dir, 
 			RequestsPerS: n / t.wall.Seconds(),
 			ServerCPUms:  float64((cpu1 - t.cpu0).Microseconds()) / 1000,
 			LoadCPUms:    float64(t.self.Microseconds()) / 1000,
+			ServerMinflt: flt1 - t.flt0,
 		}
 		f.ServerCPUus = f.ServerCPUms * 1000 / n
 		f.LoadCPUus = f.LoadCPUms * 1000 / n
+		f.ServerMinfltPerK = float64(f.ServerMinflt) * 1000 / n
 		figs[kind] = f
 	}
 	return figs, samples, nil
