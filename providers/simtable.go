@@ -24,7 +24,6 @@ type SimTable[V any] struct {
 	max      int
 	entries  map[string]simEntry[V]
 	queue    simQueue
-	dropped  func(key string, v V)
 	reserved bool
 }
 
@@ -63,11 +62,6 @@ func (t *SimTable[V]) Reserve() int {
 	t.queue = append(make(simQueue, 0, n), t.queue...) // a heap still: the same order
 	return n
 }
-
-// OnDrop has Sweep call f for each entry it drops, so that a simulator
-// can keep a second index of the same entries (a plain map) without a
-// second queue of the same times.
-func (t *SimTable[V]) OnDrop(f func(key string, v V)) { t.dropped = f }
 
 // Get returns the entry for key.
 func (t *SimTable[V]) Get(key string) (V, bool) {
@@ -117,14 +111,9 @@ func (t *SimTable[V]) Sweep(now time.Time) {
 	n := now.UnixNano()
 	for len(t.queue) > 0 && t.queue[0].until <= n {
 		it := t.queue.pop()
-		e, ok := t.entries[it.key]
-		if !ok || e.until != it.until {
-			continue // stale: deleted, or its time moved (pushed again)
-		}
-		delete(t.entries, it.key)
-		if t.dropped != nil {
-			t.dropped(it.key, e.val)
-		}
+		if e, ok := t.entries[it.key]; ok && e.until == it.until {
+			delete(t.entries, it.key)
+		} // else stale: deleted, or its time moved (pushed again)
 	}
 }
 

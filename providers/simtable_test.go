@@ -8,11 +8,9 @@ import (
 	"time"
 )
 
-func TestSimTableSweepDropsInTimeOrderAndTellsOnDrop(t *testing.T) {
+func TestSimTableSweepDropsInTimeOrder(t *testing.T) {
 	t0 := time.Unix(1_000_000, 0)
 	tb := NewSimTable[int](3)
-	var dropped []string
-	tb.OnDrop(func(key string, v int) { dropped = append(dropped, key) })
 	for i, k := range []string{"c", "a", "b"} {
 		if !tb.Put(k, i, t0.Add(time.Duration(3-i)*time.Second)) { // c at +3s, a at +2s, b at +1s
 			t.Fatalf("Put %s refused", k)
@@ -21,12 +19,14 @@ func TestSimTableSweepDropsInTimeOrderAndTellsOnDrop(t *testing.T) {
 	if !tb.Full() || tb.Put("d", 9, t0.Add(time.Hour)) {
 		t.Fatalf("a full table took a new key")
 	}
-	tb.Sweep(t0.Add(2 * time.Second)) // b and a are due; c is not
-	if len(dropped) != 2 || dropped[0] != "b" || dropped[1] != "a" || tb.Len() != 1 {
-		t.Fatalf("dropped %v, %d left", dropped, tb.Len())
-	}
-	if _, ok := tb.Get("a"); ok {
-		t.Errorf("a swept entry is still there")
+	for _, c := range []struct {
+		at   time.Duration
+		want string // the keys left
+	}{{time.Second - 1, "abc"}, {time.Second, "ac"}, {2 * time.Second, "c"}} {
+		tb.Sweep(t0.Add(c.at))
+		if got := simKeys(tb, "abc"); got != c.want {
+			t.Fatalf("swept at +%v: %q left, want %q", c.at, got, c.want)
+		}
 	}
 	if v, ok := tb.Get("c"); !ok || v != 0 {
 		t.Errorf("c = %d, %v", v, ok)
@@ -34,6 +34,18 @@ func TestSimTableSweepDropsInTimeOrderAndTellsOnDrop(t *testing.T) {
 	if !tb.Put("d", 9, t0.Add(time.Hour)) {
 		t.Errorf("Put refused after a sweep made room")
 	}
+}
+
+// simKeys is which of the one-letter keys in candidates tb holds, in
+// candidates' order.
+func simKeys[V any](tb *SimTable[V], candidates string) string {
+	var b strings.Builder
+	for _, k := range candidates {
+		if _, ok := tb.Get(string(k)); ok {
+			b.WriteRune(k)
+		}
+	}
+	return b.String()
 }
 
 // Random Puts, Keeps, Deletes and Sweeps against a plain map of keep-until
@@ -120,15 +132,13 @@ func TestSimTableStaleItemsAreBounded(t *testing.T) {
 		tb.Delete(k)
 		checkSimQueue(t, i, tb)
 	}
-	var dropped []string
-	tb.OnDrop(func(key string, v int) { dropped = append(dropped, key) })
 	tb.Sweep(t0.Add(10000 * time.Second))
-	if len(dropped) != 0 || tb.Len() != 1 {
-		t.Fatalf("swept before its latest time: dropped %v, %d left", dropped, tb.Len())
+	if _, ok := tb.Get("kept"); !ok || tb.Len() != 1 {
+		t.Fatalf("swept before its latest time: kept there %v, %d left", ok, tb.Len())
 	}
 	tb.Sweep(t0.Add(10001 * time.Second))
-	if len(dropped) != 1 || dropped[0] != "kept" || tb.Len() != 0 {
-		t.Fatalf("dropped %v, %d left; want kept, none left", dropped, tb.Len())
+	if _, ok := tb.Get("kept"); ok || tb.Len() != 0 {
+		t.Fatalf("not swept at its latest time: kept there %v, %d left", ok, tb.Len())
 	}
 }
 
@@ -137,8 +147,6 @@ func TestSimTableStaleItemsAreBounded(t *testing.T) {
 func TestSimTableReserve(t *testing.T) {
 	t0 := time.Unix(3_000_000, 0)
 	tb := NewSimTable[int](5)
-	var dropped []string
-	tb.OnDrop(func(key string, v int) { dropped = append(dropped, key) })
 	for i, k := range []string{"c", "a", "b"} {
 		tb.Put(k, i, t0.Add(time.Duration(3-i)*time.Second)) // c at +3s, a at +2s, b at +1s
 	}
@@ -157,9 +165,14 @@ func TestSimTableReserve(t *testing.T) {
 	if v, ok := tb.Get("a"); !ok || v != 1 {
 		t.Errorf("a = %d, %v", v, ok)
 	}
-	tb.Sweep(t0.Add(4 * time.Second))
-	if strings.Join(dropped, "") != "bacd" || tb.Len() != 1 {
-		t.Errorf("dropped %v, %d left; want b a c d, 1 left", dropped, tb.Len())
+	for _, c := range []struct {
+		at   time.Duration
+		want string // the keys left
+	}{{time.Second, "acde"}, {2 * time.Second, "cde"}, {3 * time.Second, "de"}, {4 * time.Second, "e"}} {
+		tb.Sweep(t0.Add(c.at))
+		if got := simKeys(tb, "abcde"); got != c.want {
+			t.Errorf("swept at +%v: %q left, want %q", c.at, got, c.want)
+		}
 	}
 	if n := NewSimTable[int](1 << 30).Reserve(); n != DefaultSimCapacity {
 		t.Errorf("Reserve of a huge cap = %d, want DefaultSimCapacity", n)
