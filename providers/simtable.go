@@ -14,12 +14,13 @@ const DefaultSimCapacity = 20000
 //
 // The entries are values in the map, not objects of their own, and the
 // queue of times names them by key: a session stored is a map insert and
-// a queue push, with nothing allocated beyond what the caller stores (an
-// entry object per token, and the queue's pointer to it, were most of
-// what keeping sessions cost the iDenfy sandbox's token endpoint, issue
-// 18). A time that changes (Keep, or Put of a key already there) is pushed
-// again rather than moved: the old item goes stale, and Sweep skips an
-// item whose key is gone or now has another time.
+// a queue push, with nothing allocated beyond what the caller stores and
+// no index of the queue to keep up. (Measured, the table's shape hardly
+// matters to the sandbox's tokens: what costs is keeping the sessions at
+// all; see the README's performance notes, issue 18.) A time that changes
+// (Keep, or Put of a key already there) is pushed again rather than moved:
+// the old item goes stale, and Sweep skips an item whose key is gone or
+// now has another time.
 type SimTable[V any] struct {
 	max      int
 	entries  map[string]simEntry[V]
