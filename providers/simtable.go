@@ -45,8 +45,8 @@ func NewSimTable[V any](max int) *SimTable[V] {
 // Reserve gives the table room for its cap (at most DefaultSimCapacity)
 // at once, moving what it holds, and returns that room. A table that
 // grows to thousands of entries moves each of them about twice on the way
-// (about a microsecond of a token's CPU in a sandbox that keeps 18,500
-// sessions); reserved, it no longer does, for the price of the room (under
+// (with the iDenfy simulator's former token index, about a microsecond of
+// a token's CPU in a sandbox that kept 18,500 sessions); reserved, it no longer does, for the price of the room (under
 // a MB for the default cap): a simulator reserves once it is busy, not for
 // a handful of sessions. Reserving again does nothing.
 func (t *SimTable[V]) Reserve() int {
