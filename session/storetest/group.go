@@ -197,18 +197,27 @@ func testGroupedWrites(t *testing.T, tg Target) {
 	}
 }
 
-// testGroupNeverWaitsHoldingTheChain: a write of a batch that needs a lock
-// another transaction holds, after the batch took the chain's lock, goes
-// to the next batch instead of waiting (waiting there, holding the chain,
-// could deadlock with that transaction); the writes before it commit.
-// PostgreSQL only: SQLite's writers are serialised by the database.
-func testGroupNeverWaitsHoldingTheChain(t *testing.T, tg Target) {
+// openLockingStore opens tg's store for a test of writes that meet another
+// transaction's locks: PostgreSQL only (its advisory locks), with the
+// store's write queue held at will and its database at hand.
+func openLockingStore(t *testing.T, tg Target) (session.Store, holder, rawDB) {
+	t.Helper()
 	st := tg.Open(t)
 	h, ok := st.(holder)
 	raw, ok2 := st.(rawDB)
 	if !ok || !ok2 || !isPostgres(tg.URL) {
 		t.Skip("PostgreSQL's advisory locks")
 	}
+	return st, h, raw
+}
+
+// testGroupNeverWaitsHoldingTheChain: a write of a batch that needs a lock
+// another transaction holds, after the batch took the chain's lock, goes
+// to the next batch instead of waiting (waiting there, holding the chain,
+// could deadlock with that transaction); the writes before it commit.
+// PostgreSQL only: SQLite's writers are serialised by the database.
+func testGroupNeverWaitsHoldingTheChain(t *testing.T, tg Target) {
+	st, h, raw := openLockingStore(t, tg)
 	s := launch(t, st, newClient(), values("cust-w", "req-w"))
 	// Another transaction holds the session's lock (a status being
 	// recorded by another serve).

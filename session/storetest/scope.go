@@ -170,12 +170,7 @@ func testIDsInABurst(t *testing.T, tg Target) {
 // that finds its id locked must send the batch again, one claim at a
 // time, not record a launch that was never inserted.
 func testClaimsPassOverLockedIDs(t *testing.T, tg Target) {
-	st := tg.Open(t)
-	h, ok := st.(holder)
-	raw, ok2 := st.(rawDB)
-	if !ok || !ok2 || !isPostgres(tg.URL) {
-		t.Skip("PostgreSQL's advisory locks")
-	}
+	st, h, raw := openLockingStore(t, tg)
 	at := time.Date(2026, 3, 4, 5, 6, 9, 0, time.UTC)
 	other := otherTransaction(t, raw)
 	locked := map[string]bool{}
