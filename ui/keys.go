@@ -1,6 +1,9 @@
 package ui
 
-import "github.com/charmbracelet/bubbles/key"
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
 
 // keyMap holds every binding; screens enable the ones they use, so help
 // and tests see the same keys.
@@ -64,4 +67,20 @@ func (b bindings) FullHelp() [][]key.Binding {
 		extra = append(extra[:len(extra):len(extra)], b.more()...)
 	}
 	return [][]key.Binding{b.short, extra}
+}
+
+// typedText marks characters that came in one read as text, not a key.
+// Bubble Tea v1 delivers what arrives together — fast typing over SSH, a
+// barcode scanner, a paste from a terminal without bracketed paste — as one
+// KeyRunes message whose String() is the characters themselves, so a word
+// such as "left", "up", "end", "tab" or "enter" between spaces matched the
+// key binding of that name: the cursor moved or the form went on, and the
+// word was lost from the field. Marked as a paste its String() is "[left]",
+// which no binding matches, and a text field inserts the characters as
+// typed. A single character is a key press, as before.
+func typedText(msg tea.KeyMsg) tea.KeyMsg {
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 {
+		msg.Paste = true
+	}
+	return msg
 }

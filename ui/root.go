@@ -343,7 +343,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.help.Width = msg.Width
 		return m, m.resize()
 	case tea.KeyMsg:
-		return m, m.key(msg)
+		return m, m.key(typedText(msg))
 	case tea.MouseMsg:
 		if m.tooSmall() {
 			return m, nil
