@@ -94,6 +94,15 @@ func TestCloseOutAndUnreachable(t *testing.T) {
 	if !m.sessions.Typing() {
 		t.Fatal("x does not ask a reason")
 	}
+	// enter with no reason keeps the prompt, so that what is typed next
+	// is the reason, not the list's keys (l would relaunch).
+	send(m, press("enter"))
+	if !m.sessions.Typing() || !strings.Contains(m.View(), "type why it is closed out") {
+		t.Fatalf("enter with no reason closed the prompt:\n%s", m.View())
+	}
+	if s, _ := j.get(o.ID); s.Final() {
+		t.Fatal("closed out with no reason")
+	}
 	send(m, press("q"), press("enter")) // q is text in the reason; enter closes out
 	s, err := j.get(o.ID)
 	if err != nil || s.State != session.StateResolved || len(s.History) == 0 || !strings.Contains(s.History[len(s.History)-1].Detail, "closed out by the operator: q") {

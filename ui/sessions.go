@@ -284,7 +284,14 @@ func (s *sessionsModel) Update(msg tea.Msg) tea.Cmd {
 		if s.closingID != "" {
 			switch msg.String() {
 			case "enter":
+				if strings.TrimSpace(s.closing.Value()) == "" {
+					// The prompt stays: closed, the keys typed next would
+					// act on the list (l relaunches, enter opens).
+					s.flash = "type why it is closed out (e.g. \"customer left\"), then enter; esc cancels"
+					return nil
+				}
 				id, reason, d := s.closingID, s.closing.Value(), s.ctx.Desk
+				s.flash = ""
 				s.closingID = ""
 				s.closing.Blur()
 				return func() tea.Msg { return closedOutMsg{id: id, err: d.CloseOut(id, reason)} }
@@ -355,6 +362,7 @@ func (s *sessionsModel) Update(msg tea.Msg) tea.Cmd {
 			if r, ok := s.current(); ok && !closed(r) {
 				s.closingID = r.ID
 				s.closing.SetValue("")
+				s.flash = ""               // what was said before is not about this prompt
 				focus := s.closing.Focus() // before s is copied out
 				return focus
 			}
