@@ -93,3 +93,33 @@ type listStore struct {
 func (l *listStore) Search(context.Context, session.Query, int) ([]*session.Session, int, error) {
 	return l.list, len(l.list), nil
 }
+
+// The link's countdown moves on the screen's own ticks, with no key
+// pressed: a tick redraws when what the frame shows has moved on.
+func TestCountdownMovesOnTicks(t *testing.T) {
+	ctx, _ := testContext(t, "http://127.0.0.1:8470")
+	clock := clocktest.New(fixedNow)
+	ctx.Now = clock.Now
+	m := New(ctx)
+	send(m, size(100, 30))
+	l := &providers.Launch{Provider: "idenfy", URL: "https://ivs.idenfy.com/api/v2/redirect?authToken=x", References: map[string]string{"scanRef": "s"}, ExpiresAt: fixedNow.Add(time.Hour)}
+	m.result = newResult(ctx, testFollow(ctx, ctx.entry("idenfy"), "s1", l), nil)
+	m.screen = screenResult
+	m.resize()
+	m.dirty = true
+	if v := m.View(); !strings.Contains(v, "expires in 60m 00s") && !strings.Contains(v, "expires in 1h 00m") {
+		t.Fatalf("no countdown:\n%s", v)
+	}
+	for i, want := range []string{"59m 59s", "59m 58s", "59m 57s"} {
+		clock.Advance(time.Second)
+		m.Update(tickMsg{gen: m.result.gen})
+		if v := m.View(); !strings.Contains(v, "expires in "+want) {
+			t.Fatalf("tick %d: the countdown does not read %s:\n%s", i+1, want, v)
+		}
+	}
+	// A tick that changes nothing shown does not redraw.
+	m.Update(tickMsg{gen: m.result.gen})
+	if m.dirty {
+		t.Error("a tick within the same second marked the frame to redraw")
+	}
+}

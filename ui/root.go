@@ -76,6 +76,9 @@ type Model struct {
 	// every message, including ones that change nothing on screen.
 	view  string
 	dirty bool
+	// drawnClock is the result screen's clock (resultModel.clock) when
+	// the cached frame was drawn: a tick redraws when it has moved on.
+	drawnClock any
 	// ageTicking: an ageTickMsg is on its way.
 	ageTicking bool
 	// onScreen is the session last reported to ctx.OnScreen.
@@ -414,9 +417,11 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tickMsg:
 		if m.screen == screenResult {
-			before := m.result.clock()
+			// Compared with the frame on screen, not with the clock just
+			// before this tick: the two are the same instant, and the
+			// countdown stood still until a key was pressed.
 			cmd := m.page().Update(msg)
-			m.dirty = pending || !reflect.DeepEqual(before, m.result.clock())
+			m.dirty = pending || !reflect.DeepEqual(m.drawnClock, m.result.clock())
 			return m, cmd
 		}
 		// A result screen no longer shown: its countdown stops here, and
@@ -730,6 +735,10 @@ func (m *Model) View() string {
 	if m.dirty || m.view == "" {
 		m.view = m.render()
 		m.dirty = false
+		m.drawnClock = nil
+		if m.screen == screenResult {
+			m.drawnClock = m.result.clock()
+		}
 	}
 	return m.view
 }
