@@ -32,7 +32,7 @@ func reportStore(t *testing.T) string {
 const reportByProviderJSON = `{"from":"2025-03-03T00:00:00Z","to":"2025-03-05T00:00:00Z","by":"provider","rows":[
 {"provider":"alibaba","launched":3,"approved":0,"denied":1,"suspected":0,"expired":1,"unknown":1,"pending":0,"approvalRate":0,"medianSeconds":300,"p90Seconds":1800},
 {"provider":"dws","launched":2,"approved":1,"denied":0,"suspected":0,"expired":1,"unknown":0,"pending":0,"approvalRate":1,"medianSeconds":45,"p90Seconds":45},
-{"provider":"idenfy","launched":6,"approved":3,"denied":0,"suspected":1,"expired":1,"unknown":1,"pending":0,"approvalRate":0.75,"medianSeconds":60,"p90Seconds":120}
+{"provider":"idenfy","launched":7,"approved":3,"denied":0,"suspected":1,"expired":1,"unknown":2,"pending":0,"approvalRate":0.75,"medianSeconds":60,"p90Seconds":120}
 ]}
 `
 
@@ -81,7 +81,7 @@ func TestReportCSV(t *testing.T) {
 	r := run0(t, "report", "--from", "2025-03-03", "--to", "2025-03-04", "--by", "day", "--csv", "--store", path)
 	want := "day,launched,approved,denied,suspected,expired,unknown,pending,approvalRate,medianSeconds,p90Seconds\r\n" +
 		"2025-03-03,6,3,1,1,0,1,0,0.6,60,300\r\n" +
-		"2025-03-04,5,1,0,0,3,1,0,1,90,1800\r\n"
+		"2025-03-04,6,1,0,0,3,2,0,1,90,1800\r\n"
 	if r.out != want {
 		t.Errorf("report --csv:\n%q\nwant\n%q", r.out, want)
 	}
@@ -93,7 +93,7 @@ func TestReportCSV(t *testing.T) {
 	wantRecs := [][]string{
 		{"desk", "launched", "approved", "denied", "suspected", "expired", "unknown", "pending", "approvalRate", "medianSeconds", "p90Seconds"},
 		{"", "1", "0", "0", "0", "0", "1", "0", "", "", ""},
-		{"desk-1", "5", "3", "1", "0", "1", "0", "0", "0.75", "60", "300"},
+		{"desk-1", "6", "3", "1", "0", "1", "1", "0", "0.75", "60", "300"},
 		{"desk-2", "5", "1", "0", "1", "2", "1", "0", "0.5", "90", "1800"},
 	}
 	if !slices.EqualFunc(recs, wantRecs, slices.Equal) {
@@ -109,7 +109,7 @@ func TestReportTable(t *testing.T) {
 		"Sessions launched from 2025-03-03 00:00 UTC to 2025-03-05 00:00 UTC, by desk",
 		"DESK                 LAUNCHED APPROVED DENIED SUSPECTED EXPIRED UNKNOWN PENDING APPROVAL   MEDIAN      P90",
 		"(local)                     1        0      0         0       0       1       0        –        –        –",
-		"desk-1                      5        3      1         0       1       0       0    75.0%    1m00s    5m00s",
+		"desk-1                      6        3      1         0       1       1       0    75.0%    1m00s    5m00s",
 		"desk-2                      5        1      0         1       2       1       0    50.0%    1m30s   30m00s",
 	} {
 		if !strings.Contains(r.out, want) {

@@ -49,11 +49,13 @@ type ReportQuery struct {
 // ReportRow is one group's figures.
 //
 // Launched counts the sessions created in the range that reached the
-// provider or may have (every state but failed, which created nothing,
-// and resolved, an unknown outcome closed out by an operator); it is the
-// sum of the six states after it. Unknown is the provider's "unknown"
-// status and launches of unknown outcome. A pending session past its
-// expiry counts as expired.
+// provider or may have (every state but failed, which created nothing);
+// it is the sum of the six states after it. Unknown is every launch with
+// no verdict to count: the provider's "unknown" status, launches of
+// unknown outcome, and sessions an operator closed out (resolved: a
+// pending session given up, or an unknown outcome settled by hand, whose
+// verdict was never learned). A pending session past its expiry counts
+// as expired.
 type ReportRow struct {
 	Key                                                              string
 	Launched, Approved, Denied, Suspected, Expired, Unknown, Pending int64
@@ -144,7 +146,7 @@ func reportSQL(key string, mode bool) string {
         s.final_at - s.created_at AS dur
     FROM sessions s
     WHERE s.created_at >= $1 AND s.created_at < $2` + m + `
-        AND s.state NOT IN ('failed', 'resolved')
+        AND s.state NOT IN ('failed')
 ),
 totals AS (
     SELECT g, count(*) AS launched,
@@ -152,7 +154,7 @@ totals AS (
         sum(CASE WHEN state = 'denied' THEN 1 ELSE 0 END) AS denied,
         sum(CASE WHEN state = 'suspected' THEN 1 ELSE 0 END) AS suspected,
         sum(CASE WHEN state = 'expired' THEN 1 ELSE 0 END) AS expired,
-        sum(CASE WHEN state IN ('unknown', 'outcome unknown') THEN 1 ELSE 0 END) AS unknown,
+        sum(CASE WHEN state IN ('unknown', 'outcome unknown', 'resolved') THEN 1 ELSE 0 END) AS unknown,
         sum(CASE WHEN state = 'pending' THEN 1 ELSE 0 END) AS pending
     FROM base GROUP BY g
 ),

@@ -123,3 +123,22 @@ func TestCountdownMovesOnTicks(t *testing.T) {
 		t.Error("a tick within the same second marked the frame to redraw")
 	}
 }
+
+// A session closed out by an operator (or failed) is over: reopened from
+// the list it shows no QR to scan and no time left.
+func TestNoQRForAClosedOutSession(t *testing.T) {
+	for _, state := range []providers.State{session.StateResolved, session.StateFailed} {
+		ctx, _ := testContext(t, "http://127.0.0.1:8470")
+		ctx.Now = clocktest.New(fixedNow).Now
+		m := New(ctx)
+		send(m, size(100, 30))
+		l := &providers.Launch{Provider: "idenfy", URL: "https://ivs.idenfy.com/api/v2/redirect?authToken=x",
+			References: map[string]string{"scanRef": "s"}, ExpiresAt: fixedNow.Add(time.Hour)}
+		row := desk.Row{ID: "c1", Provider: "idenfy", State: state, Launch: l}
+		send(m, showSessionMsg{follow: ctx.Desk.Followed(ctx.entry("idenfy"), &desk.Outcome{ID: row.ID, Launch: l}), row: row})
+		v := m.View()
+		if m.screen != screenResult || strings.Contains(v, "▀▀▀▀") || strings.Contains(v, "expires in") || !strings.Contains(v, "no longer usable") {
+			t.Errorf("%s: a QR or a time left is shown for a session that is over:\n%s", state, v)
+		}
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/internal/keybar"
 	"github.com/kycdesk/kycdesk/providers"
+	"github.com/kycdesk/kycdesk/session"
 	"github.com/kycdesk/kycdesk/ui/qr"
 )
 
@@ -549,8 +550,13 @@ func (r resultModel) clock() any {
 	return [...]any{left, y, mo, d, r.state, r.expiryChecked}
 }
 
+// linkDead: the session is over (decided, closed out by an operator, or
+// failed), or its single-use link may have been spent: no QR to scan.
 func (r resultModel) linkDead() bool {
-	return r.state.Final() || (r.launch.SingleUse && r.state == providers.StateUnknown)
+	if r.state.Final() || r.state == session.StateResolved || r.state == session.StateFailed {
+		return true
+	}
+	return r.launch.SingleUse && r.state == providers.StateUnknown
 }
 
 func lipglossHeight(s string) int { return strings.Count(s, "\n") + 1 }

@@ -37,6 +37,9 @@ func ReportFixture(t testing.TB, st session.Store) {
 		state providers.State // a status (after a launch), or "" for none
 		after time.Duration   // from the intent
 		fail  providers.ErrorKind
+		// closeOut: still pending, then closed out by its operator
+		// (resolved), as desk.CloseOut records it.
+		closeOut bool
 	}
 	final := func(st providers.State, sec int) end { return end{state: st, after: time.Duration(sec) * time.Second} }
 	pending := end{}
@@ -59,6 +62,7 @@ func ReportFixture(t testing.TB, st session.Store) {
 		{bob, "idenfy", h(day2, 5), time.Time{}, final(providers.StateApproved, 90)},
 		{carol, "dws", h(day1, 5), time.Time{}, final(providers.StateApproved, 45)},
 		{local, "idenfy", h(day1, 6), time.Time{}, final(providers.StateUnknown, 20)},
+		{carol, "idenfy", h(day2, 6), ReportBase.Add(10 * 24 * time.Hour), end{closeOut: true}}, // a launch with no verdict
 		// Outside the range.
 		{alice, "idenfy", ReportBase.Add(-time.Hour), time.Time{}, final(providers.StateApproved, 10)},
 		{alice, "idenfy", ReportBase.Add(48 * time.Hour), time.Time{}, final(providers.StateApproved, 10)},
@@ -83,6 +87,12 @@ func ReportFixture(t testing.TB, st session.Store) {
 				t.Fatalf("fixture %d: status: %v", i, err)
 			}
 		}
+		if c.end.closeOut {
+			if _, err := st.Status(ctx, s.ID, &providers.Status{State: session.StateResolved, Detail: "closed out by the operator: customer left",
+				At: c.at.Add(5 * time.Minute)}, session.SourceOperator); err != nil {
+				t.Fatalf("fixture %d: close out: %v", i, err)
+			}
+		}
 	}
 }
 
@@ -98,7 +108,7 @@ func ReportWant(by session.ReportBy) []ReportFigures {
 	case session.ByDesk:
 		return []ReportFigures{
 			{"", 1, 0, 0, 0, 0, 1, 0, -1, -1, -1},
-			{"desk-1", 5, 3, 1, 0, 0, 0, 1, 0.75, 60, 300},
+			{"desk-1", 6, 3, 1, 0, 0, 1, 1, 0.75, 60, 300},
 			{"desk-2", 5, 1, 0, 1, 2, 1, 0, 0.5, 90, 1800},
 		}
 	case session.ByOperator:
@@ -106,18 +116,18 @@ func ReportWant(by session.ReportBy) []ReportFigures {
 			{"", 1, 0, 0, 0, 0, 1, 0, -1, -1, -1},
 			{"alice", 4, 2, 1, 0, 0, 0, 1, 2.0 / 3, 120, 300},
 			{"bob", 5, 1, 0, 1, 2, 1, 0, 0.5, 90, 1800},
-			{"carol", 1, 1, 0, 0, 0, 0, 0, 1, 45, 45},
+			{"carol", 2, 1, 0, 0, 0, 1, 0, 1, 45, 45},
 		}
 	case session.ByProvider:
 		return []ReportFigures{
 			{"alibaba", 3, 0, 1, 0, 1, 1, 0, 0, 300, 1800},
 			{"dws", 2, 1, 0, 0, 0, 0, 1, 1, 45, 45},
-			{"idenfy", 6, 3, 0, 1, 1, 1, 0, 0.75, 60, 120},
+			{"idenfy", 7, 3, 0, 1, 1, 2, 0, 0.75, 60, 120},
 		}
 	case session.ByDay:
 		return []ReportFigures{
 			{"2025-03-03", 6, 3, 1, 1, 0, 1, 0, 0.6, 60, 300},
-			{"2025-03-04", 5, 1, 0, 0, 2, 1, 1, 1, 90, 1800},
+			{"2025-03-04", 6, 1, 0, 0, 2, 2, 1, 1, 90, 1800},
 		}
 	}
 	return nil
@@ -270,6 +280,7 @@ func checkReport(t *testing.T, st session.Store) {
 			{Provider: "dws", Hour: day2.Add(3 * time.Hour), N: 1},
 			{Provider: "idenfy", Hour: day2.Add(4 * time.Hour), N: 1},
 			{Provider: "idenfy", Hour: day2.Add(5 * time.Hour), N: 1},
+			{Provider: "idenfy", Hour: day2.Add(6 * time.Hour), N: 1},
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("got %+v\nwant %+v", got, want)
