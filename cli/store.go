@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/kycdesk/kycdesk/config"
+	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/providers/catalog"
 	"github.com/kycdesk/kycdesk/server"
 	"github.com/kycdesk/kycdesk/session"
@@ -57,5 +61,34 @@ func openHistory(io *IO, flagValue string) (session.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return openStore(storeURL(flagValue, io.Getenv, f), io.Getenv)
+	url := storeURL(flagValue, io.Getenv, f)
+	if err := storeNamedExists(url, flagValue, io.Getenv); err != nil {
+		return nil, err
+	}
+	return openStore(url, io.Getenv)
+}
+
+// storeNamedExists refuses a SQLite file named by --store, KYCDESK_STORE
+// or config.toml that does not exist: a command that only reads would
+// otherwise create an empty store there (and its directories), and a
+// mistyped path would report "no sessions" with exit 0. The default
+// store, named by nothing, is created as before.
+func storeNamedExists(url, flagValue string, getenv func(string) string) error {
+	kind, path, err := session.StoreKind(url)
+	if err != nil || kind != "sqlite" || path == "" {
+		return nil // a URL's own errors are openStore's
+	}
+	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) { // a symlink is the store's to refuse
+		return nil
+	}
+	field := "store in config.toml"
+	switch {
+	case strings.TrimSpace(flagValue) != "":
+		field = "--store"
+	case strings.TrimSpace(getenv(StoreEnv)) != "":
+		field = StoreEnv
+	}
+	return providers.Invalid([]providers.FieldError{{Field: field, Message: fmt.Sprintf(
+		"no session store at %s: check the path (a command that only reads creates none; the console, launch and serve create it with their first session)",
+		providers.SanitizeLine(path))}})
 }

@@ -138,3 +138,25 @@ func TestOutcomeNotRecordedExit4(t *testing.T) {
 		}
 	}
 }
+
+// A command that only reads (sessions, report, audit) refuses a SQLite
+// store named by --store, KYCDESK_STORE or config.toml that does not
+// exist, naming where it was named, and creates nothing there: a mistyped
+// path is not an empty history.
+func TestReadingCommandsRefuseAMissingStore(t *testing.T) {
+	isolate(t)
+	missing := filepath.Join(t.TempDir(), "no-such-dir", "kycdesk.db")
+	for _, cmd := range [][]string{{"sessions"}, {"report"}, {"audit", "verify"}} {
+		r := cli(t, nil, append(cmd, "--store", missing)...)
+		if r.code != 2 || !strings.Contains(r.err, "--store: no session store at "+missing) {
+			t.Errorf("%s --store MISSING: exit %d, want 2 naming --store and the path\n%s", cmd[0], r.code, r.err)
+		}
+	}
+	t.Setenv("KYCDESK_STORE", missing)
+	if r := cli(t, nil, "report", "--json"); r.code != 2 || !strings.Contains(r.out, `"field": "KYCDESK_STORE"`) {
+		t.Errorf("report with KYCDESK_STORE missing: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	if _, err := os.Stat(filepath.Dir(missing)); err == nil {
+		t.Error("a reading command created the missing store's directory")
+	}
+}
