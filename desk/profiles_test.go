@@ -551,3 +551,36 @@ func TestProfilesFollowTheirFiles(t *testing.T) {
 		t.Fatalf("after adding a file: %+v", list)
 	}
 }
+
+// A warning confirmed on a profile's launch is not asked again for that
+// profile: the profile lists its code, and the next launch's draft has
+// no warning left (a warning without a code could not be kept, and the
+// review promised otherwise).
+func TestConfirmedWarningIsNotAskedAgain(t *testing.T) {
+	dir := t.TempDir()
+	d := receiverDesk(t, "http://127.0.0.1:41343", dir)
+	p, _ := d.Provider("idenfy")
+	dr := d.Draft(p, providers.Values{"clientId": {"c-1"}, "locale": {"zzz"}})
+	if _, _, err := d.SaveProfile(dr, ProfileSpec{Name: "odd-locale", Asked: []string{"clientId"}}); err != nil {
+		t.Fatal(err)
+	}
+	prof, err := d.Profile("odd-locale")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dr = d.ProfileDraft(prof, providers.Values{"clientId": {"c-2"}}, "")
+	if len(dr.Refusals) != 0 || len(dr.Warnings) != 1 || dr.Warnings[0].Field != "locale" {
+		t.Fatalf("first launch: refusals %+v, warnings %+v", dr.Refusals, dr.Warnings)
+	}
+	if saved, err := d.AcceptWarnings(dr); !saved || err != nil {
+		t.Fatalf("the confirmed warning was not kept: %v, %v", saved, err)
+	}
+	prof, err = d.Profile("odd-locale")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dr = d.ProfileDraft(prof, providers.Values{"clientId": {"c-3"}}, "")
+	if len(dr.Refusals) != 0 || len(dr.Warnings) != 0 {
+		t.Fatalf("asked again after it was confirmed: %+v", dr.Warnings)
+	}
+}

@@ -132,6 +132,15 @@ func (c *client) Validate(v providers.Values) []providers.FieldError {
 // generateDigitString warning; desk profiles list the codes they accept.
 const WarnDigitStringContract = "digit-string-contract"
 
+// WarnLocaleUndocumented: a locale of the right shape that the
+// documentation does not list; WarnExpiryZero: expiryTime 0, allowed but
+// not explained. A profile may accept either (its fixed value then warns
+// the same way at every launch).
+const (
+	WarnLocaleUndocumented = "locale-undocumented"
+	WarnExpiryZero         = "expiry-time-zero"
+)
+
 func crossField(v providers.Values) []providers.FieldError {
 	var errs []providers.FieldError
 	// [002]: utilityBill "can't be used together with additionalSteps".
@@ -160,13 +169,13 @@ func crossField(v providers.Values) []providers.FieldError {
 	// [003]/OpenAPI accept any locale of up to 7 characters; [002] lists 24
 	// (docVersionChoices["locale"]).
 	if l := v.Get("locale"); l != "" && isLocaleShape(l) && !knownLocale(l) {
-		errs = append(errs, providers.FieldError{Field: "locale", Warning: true,
-			Message: fmt.Sprintf("%q is not one of the 24 languages the documentation lists; iDenfy shows English if it does not support it", l)})
+		errs = append(errs, providers.Warn("locale", WarnLocaleUndocumented,
+			fmt.Sprintf("%q is not one of the 24 languages the documentation lists; iDenfy shows English if it does not support it", l)))
 	}
 	// [003]/OpenAPI allow expiryTime 0 without saying what it means.
 	if v.Get("expiryTime") == "0" {
-		errs = append(errs, providers.FieldError{Field: "expiryTime", Warning: true,
-			Message: "0 is allowed by the OpenAPI, but no page says what it does (a token that is invalid at once, or the default lifetime)"})
+		errs = append(errs, providers.Warn("expiryTime", WarnExpiryZero,
+			"0 is allowed by the OpenAPI, but no page says what it does (a token that is invalid at once, or the default lifetime)"))
 	}
 	// [002]: generateDigitString needs the contract, and expiryTime must
 	// not exceed the digit string's maximum (the default expiryTime).
