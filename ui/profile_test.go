@@ -264,3 +264,18 @@ func TestNextCustomerStaysOnTheProfile(t *testing.T) {
 		t.Fatalf("second customer: screen %v\n%s", m.screen, m.View())
 	}
 }
+
+// Review's save-as-profile form fits 80x24: it scrolls to the field being
+// typed in, and a refused name's message is on screen (it was drawn below
+// the screen's edge).
+func TestSaveProfileFormScrollsAt80x24(t *testing.T) {
+	m := goldenScreens(t)["review"]
+	send(m, size(80, 24), press("p"))
+	send(m, readChunks("my desk!")...)
+	send(m, press("enter"))
+	v := m.View()
+	assertFits(t, v, 80, 24)
+	if !strings.Contains(v, "use letters, digits") {
+		t.Fatalf("the refused name's message is not on screen:\n%s", v)
+	}
+}

@@ -61,6 +61,13 @@ func (r *reviewModel) SetSize(w, h int) tea.Cmd {
 	head := strings.Count(r.header(), "\n") + 1
 	r.vp.Width, r.vp.Height = w, max(1, h-head)
 	r.vp.SetContent(wrapRequest(r.text, max(10, w)))
+	if r.saving != nil {
+		// The naming form scrolls within what the header leaves, so the
+		// field being typed in is on screen at 80x24; huh draws a field's
+		// error below its fields (a blank line, then the message, which
+		// wraps to two lines at 80 columns): room is kept for it.
+		r.saving.form.WithHeight(max(4, h-head-3))
+	}
 	return nil
 }
 
