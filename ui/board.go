@@ -30,6 +30,14 @@ import (
 // boardRefresh is the least time between two readings caused by changes.
 const boardRefresh = time.Second
 
+// boardPoll: while the board is shown it is read again this often with no
+// change on the feed, for what no session's change announces — desks
+// connecting and leaving, and the ages of what needs attention.
+const boardPoll = 5 * time.Second
+
+// boardPollMsg is boardPoll's tick.
+type boardPollMsg struct{}
+
 type boardModel struct {
 	ctx     *Context
 	rng     desk.BoardRange
@@ -41,6 +49,7 @@ type boardModel struct {
 	// stale: a change came while a reading was under way or too soon
 	// after the last one; queued: a delayed reading is on its way.
 	stale, queued bool
+	polling       bool          // a boardPollMsg is on its way
 	last          time.Time     // when the last reading started
 	took          time.Duration // how long it took
 	cursor        int           // in Attention
@@ -78,13 +87,30 @@ type showBoardMsg struct{}
 // boardMsg handles the board's messages, wherever the console is: a
 // reading that arrives after the board was left is kept for its return.
 func (m *Model) boardMsg(msg tea.Msg) tea.Cmd {
-	if _, ok := msg.(showBoardMsg); ok {
-		return tea.Batch(m.show(screenBoard), m.board.load())
+	switch msg.(type) {
+	case showBoardMsg:
+		return tea.Batch(m.show(screenBoard), m.board.load(), m.board.poll())
+	case boardPollMsg:
+		m.board.polling = false
+		if m.screen != screenBoard { // left: the ticks stop here
+			m.dirty = false
+			return nil
+		}
+		return tea.Batch(m.board.changed(), m.board.poll())
 	}
 	if m.screen != screenBoard {
 		m.dirty = false
 	}
 	return m.board.Update(msg)
+}
+
+// poll schedules the next boardPollMsg, unless one is on its way.
+func (b *boardModel) poll() tea.Cmd {
+	if b.polling {
+		return nil
+	}
+	b.polling = true
+	return tea.Tick(boardPoll, func(time.Time) tea.Msg { return boardPollMsg{} })
 }
 
 type boardLoadedMsg struct {

@@ -265,3 +265,26 @@ func BenchmarkBoardView(b *testing.B) {
 		}
 	})
 }
+
+// While the board is shown it is read again every boardPoll with no
+// change on the feed (desks come and go, ages grow); once it is left the
+// ticks stop.
+func TestBoardPollsWhileShown(t *testing.T) {
+	m := boardModelFor(t, false, 120, 40)
+	m.board.polling = true // the tick Init or showBoardMsg started
+	m.board.last = time.Time{}
+	gen := m.board.gen
+	_, cmd := m.Update(boardPollMsg{})
+	if cmd == nil || !m.board.loading || m.board.gen == gen || !m.board.polling {
+		t.Fatalf("a poll on the board did not read it again and tick on (loading %v, polling %v)", m.board.loading, m.board.polling)
+	}
+	m.board.loading = false
+	send(m, press("esc"))
+	if m.screen == screenBoard {
+		t.Fatal("esc did not leave the board")
+	}
+	gen = m.board.gen
+	if _, cmd := m.Update(boardPollMsg{}); cmd != nil || m.board.gen != gen || m.board.polling {
+		t.Errorf("a poll after the board was left read it or ticked on")
+	}
+}

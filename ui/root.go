@@ -119,7 +119,7 @@ func newModel(ctx *Context) *Model {
 func (m *Model) Init() tea.Cmd {
 	m.publishWatch()
 	if m.screen == screenBoard { // kycdesk board
-		return tea.Batch(m.listen(), m.board.load())
+		return tea.Batch(m.listen(), m.board.load(), m.board.poll())
 	}
 	return tea.Batch(m.listen(), m.ageTick(), m.resume())
 }
@@ -388,7 +388,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(m.result.init(), m.show(screenResult))
 	case showSessionsMsg:
 		return m, tea.Batch(m.sessions.load(), m.show(screenSessions))
-	case showBoardMsg, boardLoadedMsg, boardAgainMsg:
+	case showBoardMsg, boardLoadedMsg, boardAgainMsg, boardPollMsg:
 		return m, m.boardMsg(msg)
 	case changedMsg:
 		return m, tea.Batch(m.changedTo(msg.id, msg.seq, pending), m.listen())
