@@ -169,6 +169,9 @@ func TOMLError(err error) string {
 		if pe.LastKey != "" {
 			msg += fmt.Sprintf(" (key %q)", pe.LastKey)
 		}
+		if strings.Contains(pe.Message, "out of range") {
+			return msg + ": the number there is too large"
+		}
 		return msg + ": check the quoting of the value there (strings need \"…\")"
 	}
 	return "not valid TOML"

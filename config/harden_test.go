@@ -315,6 +315,17 @@ func TestTOMLErrorDoesNotEchoTheValue(t *testing.T) {
 	}
 }
 
+// A number too large for its setting is said to be that, not a quoting
+// problem, and not quoted back.
+func TestTOMLErrorNamesANumberOutOfRange(t *testing.T) {
+	path := writeConfig(t, "[serve.quotas]\ndesk_per_hour = 99999999999999999999\n", 0o600)
+	_, err := Load(path, catalog.All())
+	if err == nil || !strings.Contains(err.Error(), "line 2") || !strings.Contains(err.Error(), "too large") ||
+		strings.Contains(err.Error(), "quoting") || strings.Contains(err.Error(), "99999") {
+		t.Fatalf("Load = %v, want the line named and the number said to be too large", err)
+	}
+}
+
 // openSandbox is what the console does with token.Open's answer.
 func openSandbox(url string, env Env) (SandboxAccess, string) {
 	tok, public, note := token.Open(context.Background(), url, env, nil)

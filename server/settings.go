@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -190,7 +191,7 @@ func decodeServe(table map[string]any, path string) (Config, error) {
 		}
 		md, err := toml.Decode(buf.String(), reflect.ValueOf(&cfg).Elem().FieldByName(st.Field).Addr().Interface())
 		if err != nil {
-			return cfg, fmt.Errorf("%s [serve.%s]: %v", path, st.Key, err)
+			return cfg, subTableError(path, st.Key, err)
 		}
 		for _, k := range md.Undecoded() {
 			unknown = append(unknown, st.Key+"."+k.String())
@@ -206,6 +207,32 @@ func decodeServe(table map[string]any, path string) (Config, error) {
 		return cfg, fmt.Errorf("%s [serve]: unknown settings %s (known: %s)", path, strings.Join(unknown, ", "), strings.Join(knownKeys(), ", "))
 	}
 	return cfg, nil
+}
+
+// subTableError names the key of a [serve.TABLE] value of the wrong type
+// and says what it must be. The table was decoded again from its own
+// encoding, so the parser's line number (always 1) is not the file's and
+// is left out.
+func subTableError(path, table string, err error) error {
+	// The decoder's type errors are plain text: toml: line N (last key
+	// "K"): incompatible types: … (compiled here, on the error's path
+	// only, not at every process's start).
+	m := regexp.MustCompile(`^toml: (?:line \d+ )?\(last key "([^"]+)"\): (.*)$`).FindStringSubmatch(err.Error())
+	if m == nil {
+		return fmt.Errorf("%s [serve.%s]: %v", path, table, err)
+	}
+	lastKey := m[1]
+	want := "of another type"
+	switch m := m[2]; {
+	case strings.Contains(m, "destination has type slice"):
+		want = `a list of names, such as ["carol", "dave"]`
+	case strings.Contains(m, "destination has type int"), strings.Contains(m, "destination has type uint"),
+		strings.Contains(m, "out of range"):
+		want = "a whole number, unquoted, such as 20"
+	case strings.Contains(m, "destination has type string"):
+		want = "a quoted string"
+	}
+	return fmt.Errorf("%s [serve.%s] %s: must be %s", path, table, lastKey, want)
 }
 
 // setFromFile sets a setting from its value in the file.

@@ -112,6 +112,9 @@ func TestLoadRefusals(t *testing.T) {
 		"[serve]\nlive = \"yes\"\n":                                       "config.toml [serve] live: yes is not true or false",
 		"[serve]\nssh_listen = 2222\n":                                    "config.toml [serve] ssh_listen: 2222 is not a string",
 		"[serve]\nroles = 1\n":                                            "config.toml [serve] roles: must be a table",
+		"[serve.roles]\nsupervisors = \"carol\"\n":                        `config.toml [serve.roles] supervisors: must be a list of names, such as ["carol", "dave"]`,
+		"[serve.quotas]\ndesk_per_hour = \"5\"\n":                         "config.toml [serve.quotas] desk_per_hour: must be a whole number, unquoted, such as 20",
+		"[serve.quotas]\ndesk_per_hour = 2.5\n":                           "config.toml [serve.quotas] desk_per_hour: must be a whole number, unquoted, such as 20",
 		"[serve]\nssh_listen = \"2222\"\n":                                `--ssh-listen: "2222" is not HOST:PORT`,
 		"[serve]\nsshlisten = \"x\"\n[serve.quotas]\ndesk_per_week = 1\n": "config.toml [serve]: unknown settings quotas.desk_per_week, sshlisten (known: ssh_listen, http_listen, public_url, operators, store, host_key, tls_cert, tls_key, idle_timeout, live, roles.supervisors, quotas.desk_per_hour, quotas.desk_per_day, quotas.operator_per_hour, quotas.operator_per_day)",
 	} {
