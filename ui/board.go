@@ -218,7 +218,7 @@ func (b *boardModel) Update(msg tea.Msg) tea.Cmd {
 			r := a.Row
 			if r.Launch != nil && !r.OutcomeUnknown {
 				if f, err := b.ctx.Desk.Follow(r.ID); err == nil {
-					return func() tea.Msg { return showSessionMsg{follow: f, row: r} }
+					return func() tea.Msg { return showSessionMsg{follow: f, row: r, back: showBoardMsg{}} }
 				} else {
 					b.flash = "cannot follow " + r.ID + ": " + err.Error()
 				}

@@ -288,3 +288,41 @@ func TestBoardPollsWhileShown(t *testing.T) {
 		t.Errorf("a poll after the board was left read it or ticked on")
 	}
 }
+
+// A session opened from the board comes back to the board on esc, not to
+// the sessions list.
+func TestBoardSessionEscReturnsToTheBoard(t *testing.T) {
+	m := boardModelFor(t, false, 120, 40)
+	if len(m.board.data.Attention) == 0 || m.board.data.Attention[0].Row.OutcomeUnknown {
+		t.Fatalf("the fixture's first attention row is not a followable session: %+v", m.board.data.Attention)
+	}
+	send(m, press("enter"))
+	if m.screen != screenResult {
+		t.Fatalf("enter on the board opened screen %d:\n%s", m.screen, m.View())
+	}
+	send(m, press("esc"))
+	if m.screen != screenBoard {
+		t.Fatalf("esc from a session opened on the board went to screen %d", m.screen)
+	}
+}
+
+// A served supervisor's home shows the board's key on its key bar (an
+// operator's does not; the local console's keeps it in help, its bar
+// being full at 80 columns).
+func TestSupervisorHomeShowsTheBoardKey(t *testing.T) {
+	st := newTestStore(t)
+	for _, c := range []struct {
+		supervisor bool
+		want       bool
+	}{{true, true}, {false, false}} {
+		d := testDeskWith(t, providers.ModeSandbox, "http://127.0.0.1:1", st, func(o *desk.Options) {
+			o.Operator, o.Desk, o.Supervisor = "carol", "desk-9", c.supervisor
+		})
+		m := New(&Context{Desk: d, Copy: func(string) error { return nil }, Open: func(string) error { return nil }})
+		send(m, size(80, 24))
+		assertFits(t, m.View(), 80, 24)
+		if got := strings.Contains(m.View(), "b board"); got != c.want {
+			t.Errorf("supervisor %v: b board on home's bar %v, want %v:\n%s", c.supervisor, got, c.want, m.View())
+		}
+	}
+}

@@ -170,6 +170,13 @@ func (h *homeModel) Keys() help.KeyMap {
 		}
 	}
 	pick := key.NewBinding(key.WithKeys("1"), key.WithHelp(keyRanges(used), "pick"))
+	if h.ctx.Desk.Operator() != "" {
+		// A served supervisor's board is on the key bar, next to the
+		// sessions (the local console's is in help: its bar is full at
+		// 80 columns).
+		short := append([]key.Binding{k.Up, k.Down, k.Select, pick, k.Sessions}, boardKeys(h.ctx)...)
+		return bindings{short: append(short, k.Help, k.QuitQ)}
+	}
 	return bindings{short: []key.Binding{k.Up, k.Down, k.Select, pick, k.Sessions, k.Help, k.QuitQ}, extra: boardKeys(h.ctx)}
 }
 

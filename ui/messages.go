@@ -1,6 +1,8 @@
 package ui
 
 import (
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/kycdesk/kycdesk/desk"
 	"github.com/kycdesk/kycdesk/providers"
 )
@@ -63,6 +65,8 @@ type showErrorMsg struct {
 type showSessionMsg struct {
 	follow *desk.Follow
 	row    desk.Row
+	// back is where esc returns (nil: the sessions list).
+	back tea.Msg
 }
 
 type showSessionsMsg struct{}

@@ -381,7 +381,10 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.result.launch.Challenge != nil && providers.CodeSentAt(m.result.launch).IsZero() {
 			m.result.sentAt = time.Time{} // not known: not "0s ago"
 		}
-		m.result.back = showSessionsMsg{}
+		m.result.back = msg.back
+		if m.result.back == nil {
+			m.result.back = showSessionsMsg{}
+		}
 		if n := len(msg.row.History); n > 0 {
 			m.result.detail = clean(msg.row.History[n-1].Detail)
 		}
