@@ -368,7 +368,10 @@ func (b boardModel) attentionLines(w int) []string {
 	}
 	lines := []string{st.Title.Render(fmt.Sprintf("Needs attention (%d%s)", len(a), more))}
 	if len(a) == 0 {
-		return append(lines, st.Subtle.Render("nothing: no session of unknown outcome, none pending past its provider's usual time"))
+		for _, l := range strings.Split(wrap("nothing: no session of unknown outcome, none pending past its provider's usual time", max(20, w)), "\n") {
+			lines = append(lines, st.Subtle.Render(l))
+		}
+		return lines
 	}
 	now := b.ctx.now()
 	for i, x := range a {
@@ -482,6 +485,16 @@ func (b boardModel) chartLines(w, h int) []string {
 }
 
 // nearLines are the desks and operators close to a quota.
+// quotaReset is when a quota's window (hour or day, UTC, as the store
+// counts them) next starts, as the quota's refusal says it.
+func quotaReset(now time.Time, window string) string {
+	now = now.UTC()
+	if window == "day" {
+		return now.Truncate(24*time.Hour).Add(24*time.Hour).Format("15:04") + " UTC"
+	}
+	return now.Truncate(time.Hour).Add(time.Hour).Format("15:04") + " UTC"
+}
+
 func (b boardModel) nearLines(w int) []string {
 	st := b.ctx.Styles
 	if len(b.data.Near) == 0 {
@@ -493,9 +506,16 @@ func (b boardModel) nearLines(w int) []string {
 		if strings.HasSuffix(n.Limit, "_day") {
 			window = "day"
 		}
-		line := fmt.Sprintf("  %s: %d of %d launches this %s (%s)", clean(n.Who), n.Count, n.Max, window, n.Limit)
+		line := fmt.Sprintf("  %s: %d of %d this %s (%s)", clean(n.Who), n.Count, n.Max, window, n.Limit)
 		if n.Count >= n.Max {
-			lines = append(lines, st.Warn.Render(truncate(line+", refused until it resets", w)))
+			// When it resets is the point of the line: wrapped, not cut.
+			line += "; refused until " + quotaReset(b.ctx.now(), window)
+			for _, l := range strings.Split(wrap(line, max(20, w)), "\n") {
+				if !strings.HasPrefix(l, "  ") {
+					l = "  " + l
+				}
+				lines = append(lines, st.Warn.Render(l))
+			}
 		} else {
 			lines = append(lines, truncate(line, w))
 		}

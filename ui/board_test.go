@@ -124,7 +124,7 @@ func TestBoardGoldens(t *testing.T) {
 					"pending 30m, usually 5m",
 					"outcome unknown",
 					"Near their quota (1)", // desk-1's three launches today
-					"desk desk-1: 3 of 3 launches this day (desk_per_day), refused until it resets",
+					"desk desk-1: 3 of 3 this day (desk_per_day); refused until 00:00 UTC",
 				} {
 					if !strings.Contains(plain, want) {
 						t.Errorf("the board lacks %q:\n%s", want, plain)
