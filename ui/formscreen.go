@@ -83,8 +83,14 @@ func (f *formModel) Keys() help.KeyMap {
 	// The form draws its own field keys (enter, tab…) and errors in its
 	// footer line; ours adds the console's.
 	k := f.ctx.Keys
-	return bindings{short: []key.Binding{forms.DocKey, k.Back, k.Quit}, more: f.form.KeyBinds}
+	return bindings{short: []key.Binding{forms.DocKey, reviewNowKey, k.Back, k.Quit}, more: f.form.KeyBinds}
 }
+
+// reviewNowKey goes to review from any field with the values typed so far
+// (the fields not reached keep their defaults): after review's e, one key
+// back, not an enter per field. Refusals reopen the form as enter at the
+// end does.
+var reviewNowKey = key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "review now"))
 
 func (f *formModel) Update(msg tea.Msg) tea.Cmd {
 	if km, ok := msg.(tea.KeyMsg); ok {
@@ -96,6 +102,9 @@ func (f *formModel) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		f.discard = false
+		if key.Matches(km, reviewNowKey) && f.form.DocOpen() == "" {
+			return f.complete()
+		}
 	}
 	cmd := f.form.Update(msg)
 	switch f.form.State {

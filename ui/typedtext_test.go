@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -52,4 +53,22 @@ func readChunks(s string) []tea.Msg {
 	}
 	flush()
 	return msgs
+}
+
+// ctrl+r on any field goes to review with what was typed so far; a value
+// refused there reopens the form on it, as enter at the end does.
+func TestReviewNowFromAnyField(t *testing.T) {
+	ctx, _ := testContext(t, "http://127.0.0.1:8470")
+	m := New(ctx)
+	send(m, size(80, 24), press("7"))
+	send(m, readChunks("c1")...)
+	send(m, tea.KeyMsg{Type: tea.KeyCtrlR})
+	if m.screen != screenReview || m.review.values.Get("clientId") != "c1" {
+		t.Fatalf("ctrl+r did not review the typed values (screen %d):\n%s", m.screen, m.View())
+	}
+	m = New(ctx)
+	send(m, size(80, 24), press("7"), tea.KeyMsg{Type: tea.KeyCtrlR})
+	if m.screen != screenForm || !strings.Contains(m.View(), "Client ID") {
+		t.Fatalf("ctrl+r with the required clientId empty left the form (screen %d):\n%s", m.screen, m.View())
+	}
 }
