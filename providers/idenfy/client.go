@@ -522,6 +522,19 @@ func decodeStatus(body []byte) (providers.State, string, map[string]string, erro
 	return mapState(status), detail, fields, nil
 }
 
+// statusError gives a status request's refusal of its scanRef the action
+// that fits a question about a session (the launch's "correct the field
+// and launch again" does not): iDenfy no longer knows the session.
+func statusError(err error) error {
+	var pe *providers.Error
+	if errors.As(err, &pe) && pe.Kind == providers.KindRejected && (pe.Field == "scanRef" || strings.Contains(pe.Message, "scanRef")) &&
+		(pe.Code == "BAD_VALUE" || pe.Code == "TOKEN_NOT_VALID" || pe.Code == "HTTP_404") {
+		pe.Action = "iDenfy does not know this session any more (a sandbox that restarted forgets its sessions; a live " +
+			"one may have been deleted): its result cannot be asked; launch a new session for the customer if one is needed"
+	}
+	return err
+}
+
 // Status asks POST /api/v2/status for the session's state. iDenfy asks
 // not to poll it: it is a fallback for webhooks.
 func (c *client) Status(ctx context.Context, l *providers.Launch) (*providers.Status, error) {
@@ -535,7 +548,7 @@ func (c *client) Status(ctx context.Context, l *providers.Launch) (*providers.St
 	}
 	resp, err := c.send(ctx, req)
 	if err != nil {
-		return nil, err
+		return nil, statusError(err)
 	}
 	state, detail, fields, err := decodeStatus(resp.Body)
 	if err != nil {

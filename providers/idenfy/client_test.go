@@ -574,7 +574,15 @@ func TestStatusErrors(t *testing.T) {
 	}
 	srv2, _ := stub(t, 400, `{"identifier":"TOKEN_NOT_VALID","message":"no such scanRef"}`)
 	_, err = clientFor(t, srv2.URL, nil).Status(context.Background(), &providers.Launch{References: map[string]string{"scanRef": "s"}})
-	if e := asErr(t, err); e.Kind != providers.KindRejected || e.Code != "TOKEN_NOT_VALID" {
+	if e := asErr(t, err); e.Kind != providers.KindRejected || e.Code != "TOKEN_NOT_VALID" || !strings.Contains(e.Action, "does not know this session") {
+		t.Errorf("%+v", e)
+	}
+	// The simulator's answer for a scanRef it does not hold (a sandbox
+	// restarted): the action is about the session, not "correct the field
+	// and launch again".
+	srv3, _ := stub(t, 400, `{"identifier":"BAD_VALUE","message":"scanRef: No verification with this scanRef exists."}`)
+	_, err = clientFor(t, srv3.URL, nil).Status(context.Background(), &providers.Launch{References: map[string]string{"scanRef": "s"}})
+	if e := asErr(t, err); e.Code != "BAD_VALUE" || strings.Contains(e.Action, "launch again") || !strings.Contains(e.Action, "does not know this session") {
 		t.Errorf("%+v", e)
 	}
 }
