@@ -65,6 +65,15 @@ func loopbackNote(link string, inProcess, served bool) string {
 		"(LAN-IP: this machine's address) and set KYCDESK_SANDBOX_URL to it."
 }
 
+// loopbackShortNote is loopbackNote where its command does not fit (a
+// QR's side panel at 80x24): the point, and where the how is.
+func loopbackShortNote(served bool) string {
+	if served {
+		return "Loopback URL: a phone cannot open it. The server must listen beyond loopback (serve --http-listen, --public-url)."
+	}
+	return "Loopback URL: a phone cannot open it. For a phone, run a LAN sandbox (README: Demo with a phone)."
+}
+
 // outcomeGuidance is what the operator tells the customer, or does,
 // once the session has a final result (or its outcome is unknown); ""
 // while it is pending.

@@ -210,6 +210,14 @@ func TestLoopbackQRSaysAPhoneCannotOpenIt(t *testing.T) {
 	if !strings.Contains(m.View(), "  kycdesk sandbox --listen 0.0.0.0:"+port+" --public-url http://LAN-IP:"+port+"\n") {
 		t.Fatalf("the command is split at 120:\n%s", m.View())
 	}
+	// At 80x24 beside the QR the full note would be cut mid-command: its
+	// short form is shown whole, before the references.
+	send(m, size(80, 24))
+	v = m.View()
+	assertFits(t, v, 80, 24)
+	if !strings.Contains(v, "Loopback URL: a phone cannot open") || !strings.Contains(v, "Demo with a") {
+		t.Fatalf("no whole short loopback note at 80x24:\n%s", v)
+	}
 	// The in-process sandbox's port is of the moment: the default is named.
 	if n := loopbackNote(url+"/x", true, false); !strings.Contains(n, "0.0.0.0:8470") {
 		t.Fatal(n)

@@ -470,7 +470,7 @@ func (r *resultModel) View() string {
 	if r.isChallenge() {
 		return r.challengeView()
 	}
-	info := r.infoView()
+	info, noteEnd := r.infoView(false)
 	// Feedback (copy, open, a failed status query) has its own line
 	// above the keys, which no layout cuts: the info above it is cut first.
 	hints := r.keyHints(max(20, r.w))
@@ -501,7 +501,15 @@ func (r *resultModel) View() string {
 			side = st + "\n" + side
 		}
 		sideH := lipglossHeight(side)
-		infoLines := strings.Split(fit(wrapBlock(info, infoW), infoW, max(1, r.code.Height-sideH))+"\n"+side, "\n")
+		room := max(1, r.code.Height-sideH)
+		block := wrapBlock(info, infoW)
+		if noteEnd > 0 && lipglossHeight(wrapBlock(info[:noteEnd], infoW)) > room {
+			// The loopback note's command would be cut mid-way: its short
+			// form, before the references, says what matters.
+			short, _ := r.infoView(true)
+			block = wrapBlock(short, infoW)
+		}
+		infoLines := strings.Split(fit(block, infoW, room)+"\n"+side, "\n")
 		qrLines := r.code.LinesIn(r.ctx.Styles.QR)
 		var b strings.Builder
 		for i, l := range qrLines {
@@ -569,13 +577,23 @@ func wrapBlock(s string, w int) string {
 	return strings.Join(lines, "\n")
 }
 
-func (r resultModel) infoView() string {
+// infoView is the session's information beside (or under) its QR;
+// compact gives the loopback note in its short form. noteEnd is where
+// the full loopback note ends in info (0: none), for the layout to see
+// whether it would be cut.
+func (r resultModel) infoView(compact bool) (info string, noteEnd int) {
 	s := r.ctx.Styles
 	now := r.ctx.now()
 	var b strings.Builder
 	b.WriteString(modeTag(r.ctx, r.follow.Mode) + " " + s.Title.Render(r.entry.Desc.Name+" session") + "  " + r.stateView() + "\n")
 	if r.sessionID != "" {
 		b.WriteString(s.Subtle.Render("session ") + r.sessionID + "\n")
+	}
+	loopback := r.launch.URL != "" && loopbackOnly(r.launch.URL) && !r.linkDead()
+	if compact && loopback {
+		// Where the panel is short, the short note comes before the
+		// references, which are cut first.
+		b.WriteString(s.Warn.Render(loopbackShortNote(r.ctx.Desk.Operator() != "")) + "\n")
 	}
 	for _, k := range sortedKeys(r.launch.References) {
 		b.WriteString(s.Subtle.Render(k+" ") + clean(r.launch.References[k]) + "\n")
@@ -600,10 +618,11 @@ func (r resultModel) infoView() string {
 	}
 	if r.launch.URL != "" {
 		b.WriteString(s.Subtle.Render("URL ") + clean(r.launch.URL) + "\n")
-		if loopbackOnly(r.launch.URL) && !r.linkDead() {
+		if loopback && !compact {
 			for _, l := range strings.Split(loopbackNote(r.launch.URL, r.ctx.Desk.SandboxNote() != "", r.ctx.Desk.Operator() != ""), "\n") {
 				b.WriteString(s.Warn.Render(l) + "\n")
 			}
+			noteEnd = b.Len() - 1 // before its last newline
 		}
 	}
 	if r.detail != "" {
@@ -627,7 +646,7 @@ func (r resultModel) infoView() string {
 			b.WriteString(s.Subtle.Render(clean(n)) + "\n")
 		}
 	}
-	return strings.TrimRight(b.String(), "\n")
+	return strings.TrimRight(b.String(), "\n"), noteEnd
 }
 
 // statusLine is the screen's feedback, wrapped to w: a failed status
