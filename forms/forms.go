@@ -622,7 +622,10 @@ func (f *Form) field(p providers.Param, initial providers.Values) huh.Field {
 			Validate(func(vals []string) error {
 				cp := p
 				errs := providers.ValidateSpec(providers.Spec{cp}, providers.Values{p.Name: vals})
-				return firstError(errs)
+				if err := firstError(errs); err != nil {
+					return errors.New(strings.TrimSuffix(Label(p), " *") + ": " + err.Error())
+				}
+				return nil
 			})
 	case p.Kind == providers.KindEnum || p.Kind == providers.KindBool:
 		v := initial.Get(p.Name)
@@ -704,7 +707,9 @@ func checkOne(p providers.Param, s string) error {
 	case msg == "required":
 		return errors.New(strings.TrimSuffix(Label(p), " *") + " is required: type it, then enter")
 	}
-	return errors.New(msg)
+	// The field's name leads (huh draws the message in the key line, away
+	// from the field): "Mobile number: is too long to be a phone number".
+	return errors.New(strings.TrimSuffix(Label(p), " *") + ": " + msg)
 }
 
 func firstError(errs []providers.FieldError) error {

@@ -94,8 +94,8 @@ func TestFieldValidationUsesTheSpec(t *testing.T) {
 	m, _ := f.Form.Update(tea.KeyMsg{Type: tea.KeyEnter})
 	f.Form = m.(*huh.Form)
 	v := f.Form.View()
-	if !strings.Contains(v, "must be at most 5 characters") {
-		t.Fatalf("no field error:\n%s", v)
+	if !strings.Contains(v, "must be at most 5 characters") || !strings.Contains(v, "Client ID: must be at most 5 characters") {
+		t.Fatalf("no field error naming its field:\n%s", v)
 	}
 	if f.Form.State != huh.StateNormal {
 		t.Fatal("a bad value completed the form")
