@@ -115,7 +115,16 @@ func reportQuery(since, from, to, by, mode string, now time.Time) (session.Repor
 			}
 		}
 		if !q.From.Before(q.To) {
-			return q, bad("--to", fmt.Sprintf("the range ends (%s) before it starts (%s)", q.To.Format(time.RFC3339), q.From.Format(time.RFC3339)))
+			// Said as typed: a --to date means through the end of that day,
+			// which is not a time the operator wrote.
+			end := providers.SanitizeLine(to)
+			if to == "" {
+				end = "now (" + now.UTC().Format(time.RFC3339) + ")"
+			}
+			if q.From.Equal(q.To) {
+				return q, bad("--to", fmt.Sprintf("the range is empty: --from %s and --to %s are the same instant", providers.SanitizeLine(from), end))
+			}
+			return q, bad("--to", fmt.Sprintf("the range ends (--to %s) before it starts (--from %s)", end, providers.SanitizeLine(from)))
 		}
 	default:
 		if since == "" {

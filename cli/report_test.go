@@ -160,6 +160,15 @@ func TestReportFlags(t *testing.T) {
 			t.Errorf("%+v: %v..%v, %v", tc, q.From, q.To, err)
 		}
 	}
+	// A range the wrong way round, or empty, is said with the values as
+	// typed (a --to date's end of day is not a time anyone wrote).
+	if _, err := reportQuery("", "2026-12-07", "2026-12-01", "desk", "", now); err == nil ||
+		!strings.Contains(err.Error(), "--to 2026-12-01") || !strings.Contains(err.Error(), "--from 2026-12-07") || strings.Contains(err.Error(), "12-02") {
+		t.Errorf("a reversed range: %v", err)
+	}
+	if _, err := reportQuery("", "2026-12-01T09:00:00Z", "2026-12-01T09:00:00Z", "desk", "", now); err == nil || !strings.Contains(err.Error(), "range is empty") {
+		t.Errorf("an empty range: %v", err)
+	}
 	isolate(t)
 	for _, args := range [][]string{
 		{"report", "--json", "--csv"},
