@@ -390,6 +390,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, tea.Batch(m.result.init(), m.show(screenResult))
 	case showSessionsMsg:
+		m.sessions.flash = "" // said about an earlier visit
 		return m, tea.Batch(m.sessions.load(), m.show(screenSessions))
 	case showBoardMsg, boardLoadedMsg, boardAgainMsg, boardPollMsg:
 		return m, m.boardMsg(msg)

@@ -435,6 +435,11 @@ func (s *sessionsModel) View() string {
 	if s.more || s.total > len(s.rows) {
 		title = fmt.Sprintf("%s (newest %d of %s; / filters)", name, len(s.rows), total)
 	}
+	if s.query != "" && !s.filtering {
+		// A filter kept from an earlier visit is said, or the list looks
+		// short for no reason.
+		title = truncate(title+" · filter: "+clean(s.query)+" (/ changes it)", max(20, s.w))
+	}
 	b.WriteString(st.Title.Render(title))
 	// Which modes are listed, whole or without its key hint (m is in the
 	// key bar): never cut.

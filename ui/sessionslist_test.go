@@ -92,6 +92,11 @@ func TestFilterIsDebouncedAndDropsStaleResults(t *testing.T) {
 	if len(s.rows) != 2 {
 		t.Fatalf("filter bet: %d rows", len(s.rows))
 	}
+	// Once the filter is closed (enter), the title says it is on.
+	s.Update(press("enter"))
+	if v := s.View(); !strings.Contains(v, "filter: bet (/ changes it)") {
+		t.Fatalf("a kept filter is not said:\n%s", v)
+	}
 }
 
 // The list reads a page at a time: the cursor reaching the end of what is
