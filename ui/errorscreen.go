@@ -95,8 +95,13 @@ func (e *errorModel) Update(msg tea.Msg) tea.Cmd {
 }
 
 // kindTitle says in plain words what happened.
-func kindTitle(k providers.ErrorKind) string {
-	switch k {
+func kindTitle(e *providers.Error) string {
+	if e.Code == "QUOTA" {
+		// The store's refusal, not a mistake in the input; its action
+		// says that nothing was sent.
+		return "Launch quota reached"
+	}
+	switch e.Kind {
 	case providers.KindInvalid:
 		return "Invalid input — nothing was sent"
 	case providers.KindRejected:
@@ -115,7 +120,7 @@ func (e *errorModel) View() string {
 	w := max(20, e.w-2)
 	var b strings.Builder
 	b.WriteString(s.Title.Render(e.title) + "\n\n")
-	b.WriteString(s.Error.Render(kindTitle(e.err.Kind)) + "\n\n")
+	b.WriteString(s.Error.Render(kindTitle(e.err)) + "\n\n")
 	if e.err.Code != "" {
 		code := clean(e.err.Code)
 		if e.err.HTTPStatus != 0 {

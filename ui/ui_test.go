@@ -434,6 +434,24 @@ func TestErrorScreenShowsCodeMeaningAndAction(t *testing.T) {
 	}
 }
 
+// The store's quota refusal is titled as what it is, not "Invalid input",
+// and says once that nothing was sent.
+func TestQuotaRefusalIsTitledAsSuch(t *testing.T) {
+	ctx, _ := testContext(t, "http://127.0.0.1:8470")
+	m := New(ctx)
+	send(m, size(80, 24))
+	e := ctx.entry("idenfy")
+	m.launching = newLaunching(ctx, 1, ctx.Desk.Draft(e, providers.Values{"clientId": {"c"}}))
+	m.screen = screenLaunching
+	send(m, launchDoneMsg{id: 1, err: &providers.Error{Kind: providers.KindInvalid, Code: "QUOTA",
+		Message: "desk desk-1 has reached its limit of 1 launches per hour (desk_per_hour)",
+		Action:  "wait until 17:00 UTC, or ask a supervisor to raise desk_per_hour in [serve.quotas]; nothing was sent"}})
+	v := m.View()
+	if !strings.Contains(v, "Launch quota reached") || strings.Contains(v, "Invalid input") || strings.Count(v, "nothing was sent") != 1 {
+		t.Fatalf("the quota refusal's screen:\n%s", v)
+	}
+}
+
 func TestOnlyOneStatusRequestInFlight(t *testing.T) {
 	ctx, _ := testContext(t, "http://127.0.0.1:8470")
 	e := ctx.entry("idenfy")
