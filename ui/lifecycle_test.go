@@ -17,15 +17,7 @@ import (
 // does not ask iDenfy by itself either: iDenfy asks not to be polled, so
 // the screen says r asks.
 func TestExpiryIsNotDecidedNorPolled(t *testing.T) {
-	ctx, _ := testContext(t, "http://127.0.0.1:8470")
-	clock := clocktest.New(fixedNow)
-	ctx.Now = clock.Now
-	m := New(ctx)
-	send(m, size(100, 30))
-	l := &providers.Launch{Provider: "idenfy", URL: "https://ivs.idenfy.com/api/v2/redirect?authToken=x", References: map[string]string{"scanRef": "s"}, ExpiresAt: fixedNow.Add(time.Minute)}
-	m.result = newResult(ctx, testFollow(ctx, ctx.entry("idenfy"), "s1", l), nil)
-	m.screen = screenResult
-	m.resize()
+	m, clock := idenfyResultScreen(t, time.Minute)
 	clock.Set(fixedNow.Add(2 * time.Minute))
 	_, cmd := m.Update(tickMsg{gen: m.result.gen})
 	if m.result.state.Final() {
@@ -94,18 +86,27 @@ func (l *listStore) Search(context.Context, session.Query, int) ([]*session.Sess
 	return l.list, len(l.list), nil
 }
 
-// The link's countdown moves on the screen's own ticks, with no key
-// pressed: a tick redraws when what the frame shows has moved on.
-func TestCountdownMovesOnTicks(t *testing.T) {
+// idenfyResultScreen is a console at 100x30 on the QR screen of an
+// iDenfy session whose link lives for life from fixedNow, on a clock the
+// test moves.
+func idenfyResultScreen(t *testing.T, life time.Duration) (*Model, *clocktest.Clock) {
+	t.Helper()
 	ctx, _ := testContext(t, "http://127.0.0.1:8470")
 	clock := clocktest.New(fixedNow)
 	ctx.Now = clock.Now
 	m := New(ctx)
 	send(m, size(100, 30))
-	l := &providers.Launch{Provider: "idenfy", URL: "https://ivs.idenfy.com/api/v2/redirect?authToken=x", References: map[string]string{"scanRef": "s"}, ExpiresAt: fixedNow.Add(time.Hour)}
+	l := &providers.Launch{Provider: "idenfy", URL: "https://ivs.idenfy.com/api/v2/redirect?authToken=x", References: map[string]string{"scanRef": "s"}, ExpiresAt: fixedNow.Add(life)}
 	m.result = newResult(ctx, testFollow(ctx, ctx.entry("idenfy"), "s1", l), nil)
 	m.screen = screenResult
 	m.resize()
+	return m, clock
+}
+
+// The link's countdown moves on the screen's own ticks, with no key
+// pressed: a tick redraws when what the frame shows has moved on.
+func TestCountdownMovesOnTicks(t *testing.T) {
+	m, clock := idenfyResultScreen(t, time.Hour)
 	m.dirty = true
 	if v := m.View(); !strings.Contains(v, "expires in 60m 00s") && !strings.Contains(v, "expires in 1h 00m") {
 		t.Fatalf("no countdown:\n%s", v)

@@ -402,13 +402,20 @@ func TestEscGoesBackAndQOnlyWhereNotTyping(t *testing.T) {
 	}
 }
 
-func TestStaleLaunchReplyIsDropped(t *testing.T) {
+// launchingScreen is a console at 80x24 on the launching screen of an
+// iDenfy launch whose request id is id.
+func launchingScreen(t *testing.T, id int) *Model {
+	t.Helper()
 	ctx, _ := testContext(t, "http://127.0.0.1:8470")
 	m := New(ctx)
 	send(m, size(80, 24))
-	e := ctx.entry("idenfy")
-	m.launching = newLaunching(ctx, 7, ctx.Desk.Draft(e, providers.Values{"clientId": {"c"}}))
+	m.launching = newLaunching(ctx, id, ctx.Desk.Draft(ctx.entry("idenfy"), providers.Values{"clientId": {"c"}}))
 	m.screen = screenLaunching
+	return m
+}
+
+func TestStaleLaunchReplyIsDropped(t *testing.T) {
+	m := launchingScreen(t, 7)
 	send(m, launchDoneMsg{id: 6, outcome: &desk.Outcome{ID: "x", Launch: &providers.Launch{URL: "https://stale.example"}}})
 	if m.screen != screenLaunching {
 		t.Fatal("a stale reply changed the screen")
@@ -416,12 +423,7 @@ func TestStaleLaunchReplyIsDropped(t *testing.T) {
 }
 
 func TestErrorScreenShowsCodeMeaningAndAction(t *testing.T) {
-	ctx, _ := testContext(t, "http://127.0.0.1:8470")
-	m := New(ctx)
-	send(m, size(80, 24))
-	e := ctx.entry("idenfy")
-	m.launching = newLaunching(ctx, 1, ctx.Desk.Draft(e, providers.Values{"clientId": {"c"}}))
-	m.screen = screenLaunching
+	m := launchingScreen(t, 1)
 	send(m, launchDoneMsg{id: 1, outcome: &desk.Outcome{ID: "abc"}, err: &providers.Error{Kind: providers.KindUnknown, HTTPStatus: 503, Code: "\x1b[31mINTERNAL_ERROR", Message: "busy", Action: "retry the same request"}})
 	v := m.View()
 	for _, want := range []string{"Outcome unknown", "INTERNAL_ERROR (HTTP 503)", "busy", "What to do: retry the same request", "r retry same request"} {
@@ -437,12 +439,7 @@ func TestErrorScreenShowsCodeMeaningAndAction(t *testing.T) {
 // The store's quota refusal is titled as what it is, not "Invalid input",
 // and says once that nothing was sent.
 func TestQuotaRefusalIsTitledAsSuch(t *testing.T) {
-	ctx, _ := testContext(t, "http://127.0.0.1:8470")
-	m := New(ctx)
-	send(m, size(80, 24))
-	e := ctx.entry("idenfy")
-	m.launching = newLaunching(ctx, 1, ctx.Desk.Draft(e, providers.Values{"clientId": {"c"}}))
-	m.screen = screenLaunching
+	m := launchingScreen(t, 1)
 	send(m, launchDoneMsg{id: 1, err: &providers.Error{Kind: providers.KindInvalid, Code: "QUOTA",
 		Message: "desk desk-1 has reached its limit of 1 launches per hour (desk_per_hour)",
 		Action:  "wait until 17:00 UTC, or ask a supervisor to raise desk_per_hour in [serve.quotas]; nothing was sent"}})
