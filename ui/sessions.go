@@ -385,6 +385,7 @@ func (s *sessionsModel) Update(msg tea.Msg) tea.Cmd {
 				note := "resuming " + r.ID + " (outcome unknown): type the personal fields exactly as before; the same request is re-sent with the same idempotency key"
 				return func() tea.Msg { return startFormMsg{provider: prov, values: v, note: note, retryOf: id} }
 			}
+			s.flash = "u resumes a session of unknown outcome (its request re-sent with the same idempotency key); this one's outcome is known"
 		case key.Matches(msg, k.Select):
 			if r, ok := s.current(); ok && r.Launch != nil && !r.OutcomeUnknown {
 				// Followed where it was launched, whatever this desk's

@@ -132,3 +132,26 @@ func TestListPages(t *testing.T) {
 		t.Errorf("after a reload: %d rows", len(s.rows))
 	}
 }
+
+// u on a session whose outcome is known says what u is for, rather than
+// doing nothing.
+func TestResumeKeyOnAKnownOutcomeSaysWhy(t *testing.T) {
+	ctx, j := testContext(t, "http://127.0.0.1:1")
+	req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:1/api/v2/token", strings.NewReader("known"))
+	s1, err := j.Intent(context.Background(), session.Intent{Provider: "idenfy", Mode: providers.ModeSandbox, Customer: "known-1", Request: req})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Outcome(context.Background(), s1.ID, session.Outcome{References: map[string]string{"scanRef": "known-ref-1"}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx.Keys = newKeyMap()
+	s := newSessions(ctx)
+	s.reload()
+	if r, ok := s.current(); !ok || r.OutcomeUnknown {
+		t.Fatalf("the fixture's session: %+v", r)
+	}
+	if cmd := s.Update(press("u")); cmd != nil || !strings.Contains(s.flash, "u resumes a session of unknown outcome") {
+		t.Fatalf("u on a known outcome: cmd %v, flash %q", cmd != nil, s.flash)
+	}
+}
