@@ -162,7 +162,7 @@ func (d *Desk) Board(ctx context.Context, rng BoardRange, by session.ReportBy) (
 		if err != nil {
 			return nil, err
 		}
-		b.Near = nearLimits(d.o.Quotas, use)
+		b.Near = nearLimits(d.o.Quotas, use, now)
 	}
 	if d.o.Network != nil {
 		n := d.o.Network()

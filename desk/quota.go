@@ -3,6 +3,7 @@ package desk
 import (
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/kycdesk/kycdesk/providers"
 	"github.com/kycdesk/kycdesk/session"
@@ -29,6 +30,8 @@ type NearLimit struct {
 	Limit string // desk_per_hour…
 	Count int
 	Max   int
+	// Resets is when the limit's window ends (session.QuotaResets).
+	Resets time.Time
 }
 
 // nearShare is how close to a limit the board starts to show it.
@@ -36,11 +39,11 @@ const nearShare = 0.8
 
 // nearLimits are the desks and operators at nearShare or more of a quota,
 // the closest first.
-func nearLimits(q session.Quotas, use []session.QuotaUse) []NearLimit {
+func nearLimits(q session.Quotas, use []session.QuotaUse, at time.Time) []NearLimit {
 	var out []NearLimit
 	add := func(who, limit string, n, max int) {
 		if max > 0 && float64(n) >= nearShare*float64(max) {
-			out = append(out, NearLimit{Who: who, Limit: limit, Count: n, Max: max})
+			out = append(out, NearLimit{Who: who, Limit: limit, Count: n, Max: max, Resets: session.QuotaResets(limit, at)})
 		}
 	}
 	for _, u := range use {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -56,6 +57,16 @@ func (e *QuotaError) Is(target error) bool { return target == ErrQuota || target
 type QuotaUse struct {
 	Desk, Operator string // one of them
 	Hour, Day      int
+}
+
+// QuotaResets is when the window of limit (desk_per_hour, …_day) that at
+// falls in ends: when a refusal by it lifts.
+func QuotaResets(limit string, at time.Time) time.Time {
+	_, hourEnd, _, dayEnd := quotaWindows(at)
+	if strings.HasSuffix(limit, "_day") {
+		return dayEnd
+	}
+	return hourEnd
 }
 
 // windows are the hour and the day at starts in, and when they end.

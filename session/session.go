@@ -165,8 +165,13 @@ func (s *Session) OutcomeUnknown() bool { return s.State == StateOutcomeUnknown 
 
 // Final reports whether nothing more will happen to the session: a final
 // provider state, a failed launch, or a resolved unknown outcome.
-func (s *Session) Final() bool {
-	return s.State.Final() || s.State == StateFailed || s.State == StateResolved
+func (s *Session) Final() bool { return StateFinal(s.State) }
+
+// StateFinal reports whether a session in state st is over: a final
+// provider state, a failed launch, or closed out by an operator
+// (resolved). Screens ask it of a listed state (no QR, no close-out).
+func StateFinal(st providers.State) bool {
+	return st.Final() || st == StateFailed || st == StateResolved
 }
 
 // Expired reports whether the session is expired at now: the provider said

@@ -485,16 +485,6 @@ func (b boardModel) chartLines(w, h int) []string {
 }
 
 // nearLines are the desks and operators close to a quota.
-// quotaReset is when a quota's window (hour or day, UTC, as the store
-// counts them) next starts, as the quota's refusal says it.
-func quotaReset(now time.Time, window string) string {
-	now = now.UTC()
-	if window == "day" {
-		return now.Truncate(24*time.Hour).Add(24*time.Hour).Format("15:04") + " UTC"
-	}
-	return now.Truncate(time.Hour).Add(time.Hour).Format("15:04") + " UTC"
-}
-
 func (b boardModel) nearLines(w int) []string {
 	st := b.ctx.Styles
 	if len(b.data.Near) == 0 {
@@ -509,7 +499,7 @@ func (b boardModel) nearLines(w int) []string {
 		line := fmt.Sprintf("  %s: %d of %d this %s (%s)", clean(n.Who), n.Count, n.Max, window, n.Limit)
 		if n.Count >= n.Max {
 			// When it resets is the point of the line: wrapped, not cut.
-			line += "; refused until " + quotaReset(b.ctx.now(), window)
+			line += "; refused until " + n.Resets.UTC().Format("15:04") + " UTC"
 			for _, l := range strings.Split(wrap(line, max(20, w)), "\n") {
 				if !strings.HasPrefix(l, "  ") {
 					l = "  " + l

@@ -561,10 +561,7 @@ func (r resultModel) clock() any {
 // linkDead: the session is over (decided, closed out by an operator, or
 // failed), or its single-use link may have been spent: no QR to scan.
 func (r resultModel) linkDead() bool {
-	if r.state.Final() || r.state == session.StateResolved || r.state == session.StateFailed {
-		return true
-	}
-	return r.launch.SingleUse && r.state == providers.StateUnknown
+	return session.StateFinal(r.state) || r.launch.SingleUse && r.state == providers.StateUnknown
 }
 
 func lipglossHeight(s string) int { return strings.Count(s, "\n") + 1 }

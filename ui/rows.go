@@ -81,7 +81,7 @@ func rowValues(r desk.Row, now time.Time) []string {
 // result, closed out by the operator (resolved) or failed. It has no time
 // left, and there is nothing to close out.
 func closed(r desk.Row) bool {
-	return r.State.Final() || r.State == session.StateResolved || r.State == session.StateFailed || r.Resolution != ""
+	return session.StateFinal(r.State) || r.Resolution != ""
 }
 
 // layoutRows fits the columns of rows (their values, rowValues) in w
